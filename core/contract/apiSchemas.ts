@@ -1,0 +1,55 @@
+// Validation of every LabApi argument, applied by the main process (IPC) and the browser host
+// (HTTP) before the service sees a call. Each entry is a tuple schema of the method's parameters;
+// `satisfies` ties it to the LabApi signature so the two cannot drift apart.
+// Must not: be imported by the renderer at run time (it talks through the typed API only).
+
+import { z } from 'zod';
+import type { LabApi, LabApiMethod } from './labApi';
+
+const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+export const StartRunRequestSchema = z
+  .strictObject({
+    scenario: z.unknown().optional(),
+    scenarioText: z.string().max(5_000_000).optional(),
+    preset: z.string().min(1).max(100).optional(),
+    overrides: z.array(z.string().min(1).max(2000)).max(500).optional(),
+    seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((r) => [r.scenario, r.scenarioText, r.preset].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of scenario, scenarioText or preset',
+  });
+
+const RunFilterSchema = z.strictObject({
+  text: z.string().max(200).optional(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', '']).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
+
+const TimelineWindowQuerySchema = z
+  .strictObject({
+    runId,
+    startNs: z.number().int().min(0),
+    endNs: z.number().int().min(0),
+    widthPx: z.number().int().min(1).max(16_384),
+    lanes: z.array(z.number().int().min(0).max(65_535)).max(4096).optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  })
+  .refine((q) => q.endNs >= q.startNs, { message: 'endNs must be >= startNs', path: ['endNs'] });
+
+type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };
+
+export const LAB_API_ARGS = {
+  getCatalog: z.tuple([]),
+  listPresets: z.tuple([]),
+  getPreset: z.tuple([z.string().min(1).max(100)]),
+  getScenarioSchema: z.tuple([]),
+  validateScenario: z.tuple([StartRunRequestSchema]),
+  startRun: z.tuple([StartRunRequestSchema]),
+  cancelRun: z.tuple([runId]),
+  getActiveRuns: z.tuple([]),
+  listRuns: z.tuple([RunFilterSchema]),
+  getRun: z.tuple([runId]),
+  deleteRun: z.tuple([runId]),
+  getTimelineWindow: z.tuple([TimelineWindowQuerySchema]),
+} as const satisfies ArgSchemas;

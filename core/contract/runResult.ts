@@ -1,0 +1,84 @@
+// What a run produces, as every host and the renderer see it.
+// Must not: import anything but other contract types.
+
+/** One step of an ops script: the call, whether it succeeded, its symbolic error and its output. */
+export interface OpResult {
+  readonly op: string;
+  readonly ok: boolean;
+  /** Symbolic error name (EINVAL, ENOSPC, H_PARAMETER, RTAS_PARAM_ERROR, IOVA_ERR_OVERLAP...) or null. */
+  readonly errno: string | null;
+  /** The call's output; numbers where exact, hex strings above 2^53. */
+  readonly ret: unknown;
+}
+
+export interface ClaimResult {
+  readonly id: string;
+  readonly text: string;
+  readonly holds: boolean;
+  /** What the model measured, as a number (a ratio, a count...). */
+  readonly measured: number | null;
+  /** How the measured value was judged, e.g. ">= 0.9 (tolerance 0.1)". */
+  readonly expectation: string;
+  /** Where the claim comes from (reference thread). */
+  readonly source: string;
+  /** Why the model does not reproduce it, when it does not. */
+  readonly note?: string;
+}
+
+export interface CounterSeries {
+  readonly name: string;
+  readonly unit: string;
+  readonly tNs: readonly number[];
+  readonly values: readonly number[];
+}
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+/** The result of simulating one scenario to completion (before it is stored). */
+export interface RunResult {
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly ops: readonly OpResult[];
+  readonly claims: readonly ClaimResult[];
+  readonly counters: readonly CounterSeries[];
+  readonly timelineHash: string;
+  readonly simulatedNs: number;
+}
+
+export interface RunSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly preset: string | null;
+  readonly status: RunStatus;
+  readonly seed: number;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly eventCount: number;
+  readonly timelineHash: string | null;
+  readonly error: string | null;
+  readonly claimsHeld: number;
+  readonly claimsTotal: number;
+}
+
+export interface RunDetail extends RunSummary {
+  /** The validated scenario, with every default filled in. */
+  readonly scenario: unknown;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly ops: readonly OpResult[];
+  readonly claims: readonly ClaimResult[];
+  readonly counters: readonly CounterSeries[];
+  readonly simulatedNs: number;
+}
+
+/** Live progress of a run, as the renderer polls it. */
+export interface RunProgress {
+  readonly runId: number;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly simulatedNs: number;
+  readonly durationNs: number;
+  readonly events: number;
+  readonly eventsPerSecond: number;
+  /** Estimated wall time left, ms; null until it can be estimated. */
+  readonly etaMs: number | null;
+  readonly error: string | null;
+}

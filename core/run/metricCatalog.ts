@@ -1,0 +1,32 @@
+// Names, units and meanings of the metrics runs produce (SPEC section 9). The app and the CLI
+// show every metric with its unit from here; a metric missing from the catalog is a test failure.
+// Must not: compute metrics.
+
+import type { MetricInfo } from '../contract/catalog';
+
+function m(name: string, unit: string, description: string): MetricInfo {
+  return { name, unit, description };
+}
+
+export const METRIC_CATALOG: readonly MetricInfo[] = [
+  m('io.completed', 'IOs', 'IOs completed during the run'),
+  m('io.iops', 'IO/s', 'completed IOs per simulated second'),
+  m('io.bandwidthMBps', 'MB/s', 'payload bytes per simulated second, 10^6 bytes'),
+  m('io.latencyP50Us', 'us', 'median IO latency, submit to unmap done'),
+  m('io.latencyP99Us', 'us', '99th percentile IO latency'),
+  m('io.errors', 'IOs', 'IOs that failed (map failure, frozen device)'),
+  m('dma.maps', 'calls', 'guest DMA API map calls'),
+  m('dma.unmaps', 'calls', 'guest DMA API unmap calls'),
+  m('dma.mapFailures', 'calls', 'map calls that returned DMA_MAPPING_ERROR'),
+  m('sim.events', 'events', 'simulation events processed'),
+  m('sim.timelineEvents', 'events', 'timeline events recorded'),
+  m('sim.timelineDropped', 'events', 'timeline events not stored because the recorder cap was reached'),
+  m('sim.simulatedMs', 'ms', 'simulated time covered by the run'),
+  m('sim.wallMs', 'ms', 'wall-clock time the simulation took (host-measured, not deterministic)'),
+];
+
+const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));
+
+export function metricInfo(name: string): MetricInfo | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,0 +1,115 @@
+// From what a user wrote to a validated scenario: parse JSON or YAML text, apply `--set a.b=value`
+// overrides, validate with the schema, and list every problem as `path: message`.
+// Must not: touch the file system (hosts read files and pass the text).
+
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { type Scenario, ScenarioSchema } from './schema';
+
+export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
+
+/** Parses scenario text: JSON when it looks like JSON, YAML otherwise (YAML is a superset). */
+export function parseScenarioText(text: string, origin = 'scenario'): { ok: true; value: unknown } | { ok: false; problems: string[] } {
+  const trimmed = text.trimStart();
+  try {
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: parseYaml(text) as unknown };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { ok: false, problems: [`(${origin}): not valid JSON or YAML: ${message}`] };
+  }
+}
+
+/** Parses the value part of `--set path=value`: JSON when it parses as JSON, else the raw string. */
+function parseOverrideValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+const INDEX = /^(0|[1-9][0-9]*)$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Applies overrides to a deep copy of `input`; returns the copy or the problems found. */
+export function applyOverrides(
+  input: unknown,
+  overrides: readonly string[],
+): { ok: true; value: unknown } | { ok: false; problems: string[] } {
+  // A JSON round trip is a deep copy of what a scenario file can hold (core has no structuredClone).
+  const root: unknown = JSON.parse(JSON.stringify(input ?? {})) as unknown;
+  const problems: string[] = [];
+  for (const entry of overrides) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) {
+      problems.push(`--set ${entry}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
+      continue;
+    }
+    const path = entry.slice(0, eq).split('.');
+    const problem = setPath(root, path, parseOverrideValue(entry.slice(eq + 1)));
+    if (problem !== null) problems.push(`--set ${entry.slice(0, eq)}: ${problem}`);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: root };
+}
+
+function setPath(root: unknown, path: string[], value: unknown): string | null {
+  if (path.some((p) => p === '' || FORBIDDEN_KEYS.has(p))) return 'empty or forbidden path segment';
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) return 'the scenario is not an object';
+  let node = root as Record<string, unknown> | unknown[];
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i]!;
+    const last = i === path.length - 1;
+    if (Array.isArray(node)) {
+      if (!INDEX.test(key)) return `"${path.slice(0, i).join('.')}" is a list; "${key}" is not an index`;
+      const idx = Number(key);
+      if (idx > node.length) return `index ${idx} is past the end of "${path.slice(0, i).join('.')}" (length ${node.length})`;
+      if (last) {
+        node[idx] = value;
+        return null;
+      }
+      node[idx] ??= INDEX.test(path[i + 1]!) ? [] : {};
+      const next: unknown = node[idx];
+      if (typeof next !== 'object' || next === null) return `"${path.slice(0, i + 1).join('.')}" is not an object or list`;
+      node = next as Record<string, unknown> | unknown[];
+    } else {
+      if (last) {
+        node[key] = value;
+        return null;
+      }
+      node[key] ??= INDEX.test(path[i + 1]!) ? [] : {};
+      const next: unknown = node[key];
+      if (typeof next !== 'object' || next === null) return `"${path.slice(0, i + 1).join('.')}" is not an object or list`;
+      node = next as Record<string, unknown> | unknown[];
+    }
+  }
+  return null;
+}
+
+/** Formats zod issues as one `path: message` line each (the root is shown as "(root)"). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
+}
+
+export function validateScenario(input: unknown): LoadResult {
+  const parsed = ScenarioSchema.safeParse(input);
+  return parsed.success ? { ok: true, scenario: parsed.data } : { ok: false, problems: formatIssues(parsed.error.issues) };
+}
+
+/** The whole path: optional text, overrides, an optional seed override, validation. */
+export function loadScenario(
+  source: { value?: unknown; text?: string; origin?: string },
+  overrides: readonly string[] = [],
+  seed?: number,
+): LoadResult {
+  let value: unknown = source.value;
+  if (source.text !== undefined) {
+    const parsed = parseScenarioText(source.text, source.origin);
+    if (!parsed.ok) return parsed;
+    value = parsed.value;
+  }
+  const all = seed === undefined ? overrides : [...overrides, `seed=${seed}`];
+  const overridden = applyOverrides(value, all);
+  if (!overridden.ok) return overridden;
+  return validateScenario(overridden.value);
+}

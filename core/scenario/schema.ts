@@ -1,0 +1,169 @@
+// The scenario schema: the one zod source for validation, defaults, TypeScript types and the JSON
+// Schema that `pcilab schema` prints. The top level is fixed by SPEC section 8; below it the schema
+// grows with each modelled layer. Field docs name the kernel parameter or QEMU option mirrored.
+// Must not: read files or apply overrides (see loadScenario.ts).
+
+import { z } from 'zod';
+import { COST_KEYS } from '../sim/costTable';
+import { u64 } from './numbers';
+import { PARAMETER_DEFAULTS as P } from './parameterDefaults';
+import { ClaimSpecSchema } from './claimSpec';
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and use only letters, digits, "_", "." or "-"');
+
+function doc(description: string, mirrors?: string | null): { description: string; mirrors?: string } {
+  return mirrors === undefined || mirrors === null ? { description } : { description, mirrors };
+}
+
+export const VfioSchema = z.strictObject({
+  backend: z
+    .enum(['type1v2', 'type1v1', 'iommufd', 'spapr-tce-v1', 'spapr-tce-v2'])
+    .default('type1v2')
+    .meta(doc('Host DMA backend QEMU uses for the container.', 'VFIO_SET_IOMMU (VFIO_TYPE1v2_IOMMU, ...) or iommufd')),
+  dmaEntryLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31)
+    .default(P['host.vfio.dmaEntryLimit'].value)
+    .meta(doc('Mappings a type1 container may hold at once.', P['host.vfio.dmaEntryLimit'].mirrors)),
+  memlockBytes: u64
+    .nullable()
+    .default(null)
+    .meta(doc('Locked-memory limit of the QEMU process in bytes; null = unlimited.', 'RLIMIT_MEMLOCK')),
+  disableHugepages: z
+    .boolean()
+    .default(false)
+    .meta(doc('Map every 4 KiB page separately instead of contiguous runs.', 'vfio_iommu_type1.disable_hugepages')),
+});
+
+export const HostSchema = z.strictObject({
+  arch: z.enum(['x86_64', 's390x', 'ppc64le']).default('x86_64').meta(doc('Host and guest architecture.')),
+  hypervisor: z.enum(['kvm', 'zvm', 'lpar', 'powernv', 'powervm-nested']).default('kvm').meta(doc('Hypervisor stack the guest runs on.')),
+  vfio: VfioSchema.prefault({}),
+  qemu: z.strictObject({}).prefault({}).meta(doc('QEMU options (grows with the vIOMMU models).')),
+});
+
+export const DeviceSchema = z.strictObject({
+  name: identifier.meta(doc('Device name, unique in the scenario.')),
+  kind: z.enum(['nvme', 'mlx5-vf', 'ism', 'gpu', 'virtio-net-vdpa', 'generic']).default('nvme').meta(doc('Device model.')),
+  dmaMaskBits: z.number().int().min(24).max(64).default(64).meta(doc('Streaming DMA mask width the driver sets.', 'dma_set_mask()')),
+  coherentDmaMaskBits: z
+    .number()
+    .int()
+    .min(24)
+    .max(64)
+    .optional()
+    .meta(doc('Coherent DMA mask width; defaults to dmaMaskBits.', 'dma_set_coherent_mask()')),
+});
+
+export const GuestSchema = z.strictObject({
+  dmaMode: z
+    .enum(['strict', 'lazy', 'lazy-single', 's390-legacy'])
+    .optional()
+    .meta(doc('Guest DMA API mode; default lazy on x86_64 and s390x, strict elsewhere.', 'iommu.strict')),
+  kernelParams: z
+    .strictObject({
+      'iommu.strict': z
+        .union([z.literal(0), z.literal(1)])
+        .optional()
+        .meta(doc('1 = strict, 0 = lazy.', 'iommu.strict')),
+      'iommu.forcedac': z
+        .union([z.literal(0), z.literal(1)])
+        .optional()
+        .meta(doc('1 = skip the first try below 4 GiB.', 'iommu.forcedac')),
+    })
+    .prefault({}),
+});
+
+export const VmSchema = z.strictObject({
+  name: identifier.default('vm0'),
+  memoryBytes: u64.default(P['vms[].memoryBytes'].value).meta(doc('Guest RAM in bytes.', '-m')),
+  vcpus: z.number().int().min(1).max(256).default(P['vms[].vcpus'].value).meta(doc('vCPUs.', '-smp')),
+  viommu: z
+    .strictObject({
+      model: z
+        .enum(['none', 'intel-iommu', 'virtio-iommu', 's390-zpci', 'spapr-tce'])
+        .default('none')
+        .meta(doc('The vIOMMU the guest sees; none = guest RAM mapped once at boot.', '-device intel-iommu,...')),
+    })
+    .prefault({}),
+  guest: GuestSchema.prefault({}),
+  devices: z
+    .array(DeviceSchema)
+    .min(1)
+    .max(64)
+    .prefault([{ name: 'nvme0' }]),
+});
+
+export const FioWorkloadSchema = z.strictObject({
+  kind: z.literal('fio'),
+  rw: z.enum(['randread', 'randwrite', 'read', 'write']).default('randread').meta(doc('IO pattern.', 'fio --rw')),
+  blockSizeBytes: z
+    .number()
+    .int()
+    .min(512)
+    .max(64 * 1024 * 1024)
+    .default(P['workload.fio.blockSizeBytes'].value)
+    .meta(doc('Block size in bytes.', 'fio --bs')),
+  iodepth: z.number().int().min(1).max(4096).default(P['workload.fio.iodepth'].value).meta(doc('IOs in flight per job.', 'fio --iodepth')),
+  numjobs: z.number().int().min(1).max(256).default(P['workload.fio.numjobs'].value).meta(doc('Jobs; one per vCPU.', 'fio --numjobs')),
+  device: identifier.optional().meta(doc('Device the jobs target; default the first device of the first VM.')),
+});
+
+const WORKLOAD_KINDS_BUILT = ['fio'] as const;
+
+export const WorkloadSchema = z.discriminatedUnion('kind', [FioWorkloadSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `workload.kind must be one of: ${WORKLOAD_KINDS_BUILT.join(', ')} (the other kinds of SPEC 8 are not built yet)`
+      : undefined,
+});
+
+export const CostsSchema = z
+  .partialRecord(z.enum(COST_KEYS as [string, ...string[]]), z.number().nonnegative())
+  .meta(doc('Overrides of the cost table, in nanoseconds (see `pcilab presets --costs`).'));
+
+const ScenarioObject = z.strictObject({
+  name: z.string().min(1).max(200).meta(doc('Scenario name, shown in the run list.')),
+  seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).meta(doc('PRNG seed.')),
+  durationMs: z.number().positive().max(3_600_000).default(1000).meta(doc('Simulated duration in ms.')),
+  host: HostSchema.prefault({}),
+  vms: z.array(VmSchema).min(1).max(16).prefault([{}]),
+  workload: WorkloadSchema.prefault({ kind: 'fio' }),
+  faults: z.array(z.unknown()).max(0, 'no fault kinds are built yet; SPEC 7 faults arrive with their layers').default([]),
+  costs: CostsSchema.default({}),
+  claims: z.array(ClaimSpecSchema).max(64).default([]),
+});
+
+export const ScenarioSchema = ScenarioObject.superRefine(checkReferences);
+
+function checkReferences(s: z.output<typeof ScenarioObject>, ctx: z.RefinementCtx): void {
+  const vmNames = new Set<string>();
+  s.vms.forEach((vm, i) => {
+    if (vmNames.has(vm.name)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'name'], message: `duplicate VM name "${vm.name}"` });
+    vmNames.add(vm.name);
+  });
+  const deviceNames = new Set<string>();
+  s.vms.forEach((vm, i) =>
+    vm.devices.forEach((d, j) => {
+      if (deviceNames.has(d.name)) {
+        ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices', j, 'name'], message: `duplicate device name "${d.name}"` });
+      }
+      deviceNames.add(d.name);
+    }),
+  );
+  if (s.workload.kind === 'fio' && s.workload.device !== undefined && !deviceNames.has(s.workload.device)) {
+    ctx.addIssue({ code: 'custom', path: ['workload', 'device'], message: `no device named "${s.workload.device}"` });
+  }
+}
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type VmConfig = Scenario['vms'][number];
+export type DeviceConfig = VmConfig['devices'][number];
+export type FioWorkload = z.output<typeof FioWorkloadSchema>;

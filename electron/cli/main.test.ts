@@ -1,0 +1,84 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
+
+let dir: string;
+let out: string[];
+let err: string[];
+let io: CliIo;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pcilab-cli-'));
+  out = [];
+  err = [];
+  io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { PCILAB_DB: join(dir, 'lab.db') }, isTty: false };
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pcilab run', () => {
+  it('prints exactly the SPEC 8 JSON shape', () => {
+    expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', '--json'], io)).toBe(EXIT_OK);
+    const json = JSON.parse(out.join('')) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['run', 'metrics', 'ops', 'claims']);
+    expect(Object.keys(json['run'] as object)).toEqual(['id', 'status']);
+    const claims = json['claims'] as Record<string, unknown>[];
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims) expect(Object.keys(c)).toEqual(['id', 'text', 'holds', 'measured']);
+  });
+
+  it('exits 2 with one line per problem, with its path, for an invalid scenario file', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nseed: -1\nvms:\n  - vcpus: 0\n');
+    expect(main(['run', file, '--db', join(dir, 'lab.db')], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([expect.stringMatching(/^seed: /), expect.stringMatching(/^vms\.0\.vcpus: /)]);
+    expect(out).toEqual([]);
+  });
+
+  it('exits 2 for an unknown target, option or command', () => {
+    expect(main(['run', 'no-such-thing'], io)).toBe(EXIT_INVALID);
+    expect(main(['run', 'quickstart-nvme-fio', '--bogus'], io)).toBe(EXIT_INVALID);
+    expect(main(['frobnicate'], io)).toBe(EXIT_INVALID);
+    expect(main(['run', 'quickstart-nvme-fio', '--seed', 'x'], io)).toBe(EXIT_INVALID);
+  });
+
+  it('stores the run so `runs` lists it', () => {
+    main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', '--json'], io);
+    out = [];
+    expect(main(['runs', '--json'], io)).toBe(EXIT_OK);
+    const runs = JSON.parse(out.join('')) as { name: string; status: string }[];
+    expect(runs).toEqual([expect.objectContaining({ name: 'quickstart-nvme-fio', status: 'completed' })]);
+  });
+});
+
+describe('pcilab presets and schema', () => {
+  it('lists presets and prints the scenario JSON Schema', () => {
+    expect(main(['presets', '--json'], io)).toBe(EXIT_OK);
+    expect((JSON.parse(out[0]!) as { id: string }[]).map((p) => p.id)).toContain('quickstart-nvme-fio');
+    out = [];
+    expect(main(['schema'], io)).toBe(EXIT_OK);
+    expect((JSON.parse(out[0]!) as { title: string }).title).toBe('PCI Passthrough Lab scenario');
+  });
+});
+
+describe('the installed command', () => {
+  it('gives the same timeline hash in two separate processes', () => {
+    const bin = new URL('../../bin/pcilab.mjs', import.meta.url).pathname;
+    const hashes = [1, 2].map(() => {
+      const r = spawnSync(process.execPath, [bin, 'run', 'quickstart-nvme-fio', '--set', 'durationMs=2', '--json'], {
+        env: { ...process.env, PCILAB_DB: join(dir, 'lab.db') },
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(0);
+      const runId = (JSON.parse(r.stdout) as { run: { id: number } }).run.id;
+      const list = spawnSync(process.execPath, [bin, 'runs', '--json'], {
+        env: { ...process.env, PCILAB_DB: join(dir, 'lab.db') },
+        encoding: 'utf8',
+      });
+      return (JSON.parse(list.stdout) as { id: number; timelineHash: string }[]).find((x) => x.id === runId)!.timelineHash;
+    });
+    expect(hashes[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashes[0]).toBe(hashes[1]);
+  });
+});

@@ -1,0 +1,174 @@
+// `pcilab`: the lab's command line (SPEC 8). Exit codes: 0 the command did its job (for `run`:
+// the run completed, also when the simulated system failed), 2 invalid input (scenario problems
+// or usage, listed on stderr), 1 an internal error.
+// Must not: print anything on stdout but the command's output (progress goes to stderr).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openLabDatabase } from '../../db/database';
+import { RunStore } from '../../db/runStore';
+import { PRESETS } from '../../core/scenario/presets';
+import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
+import { msToNs } from '../../core/sim/simTime';
+import { defaultDatabasePath } from '../service/dataDir';
+import { prepareRun } from '../service/runRequest';
+import { executeRun } from '../service/runExecution';
+import { formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
+import type { StartRunRequest } from '../../core/contract/labApi';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly isTty: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_INTERNAL = 1;
+export const EXIT_INVALID = 2;
+
+const USAGE = `usage: pcilab <command> [options]
+
+commands:
+  run <file | preset> [--db PATH] [--seed N] [--set a.b.c=value ...] [--json]
+                      run a scenario file (JSON or YAML) or a preset and store the run
+  runs [--db PATH] [--json]        list stored runs
+  presets [--json]                 list the shipped presets
+  schema                           print the scenario JSON Schema
+
+database: --db PATH, else $PCILAB_DB, else the user's data directory`;
+
+class UsageError extends Error {}
+
+function dbPathOf(db: string | undefined, io: CliIo): string {
+  return db ?? defaultDatabasePath({ env: io.env, platform: process.platform, home: homedir() });
+}
+
+function parseSeed(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const seed = Number(raw);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed: expected a non-negative integer, got "${raw}"`);
+  return seed;
+}
+
+function runRequestOf(target: string, overrides: string[], seed: number | undefined): StartRunRequest {
+  const base = { overrides, ...(seed === undefined ? {} : { seed }) };
+  if (existsSync(target)) return { ...base, scenarioText: readFileSync(target, 'utf8') };
+  if (PRESETS.some((p) => p.id === target)) return { ...base, preset: target };
+  throw new UsageError(`"${target}" is neither a scenario file nor a preset (pcilab presets lists them)`);
+}
+
+function commandRun(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, seed: { type: 'string' }, set: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario file or preset name');
+  const prepared = prepareRun(runRequestOf(positionals[0]!, values.set ?? [], parseSeed(values.seed)));
+  if (!prepared.ok) {
+    for (const p of prepared.problems) io.err(p);
+    return EXIT_INVALID;
+  }
+  const { scenario, preset } = prepared;
+  const db = openLabDatabase(dbPathOf(values.db, io));
+  try {
+    const runs = new RunStore(db);
+    const runId = runs.create(
+      { name: scenario.name, preset, seed: scenario.seed, scenario, durationNs: msToNs(scenario.durationMs) },
+      Date.now(),
+    );
+    const showProgress = io.isTty && values.json !== true;
+    let lastShown = 0;
+    const outcome = executeRun(db, runId, scenario, {
+      nowMs: () => Date.now(),
+      isCancelled: () => false,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (!showProgress || now - lastShown < 200) return;
+        lastShown = now;
+        const pct = ((100 * p.simulatedNs) / msToNs(scenario.durationMs)).toFixed(0);
+        io.err(
+          p.phase === 'simulating'
+            ? `run ${runId}: simulating ${pct}% (${p.events} events)`
+            : `run ${runId}: storing timeline (${p.stored} events)`,
+        );
+      },
+    });
+    if (outcome.status !== 'completed') {
+      io.err(`run ${runId} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
+      return EXIT_INTERNAL;
+    }
+    const json = runJson(runId, 'completed', outcome.result.metrics, outcome.result.ops, outcome.result.claims);
+    io.out(values.json === true ? JSON.stringify(json) : formatRunText(json));
+    return EXIT_OK;
+  } finally {
+    db.close();
+  }
+}
+
+function commandRuns(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const db = openLabDatabase(dbPathOf(values.db, io));
+  try {
+    const runs = new RunStore(db);
+    runs.markInterrupted(Date.now());
+    const list = runs.list();
+    io.out(values.json === true ? JSON.stringify(list) : formatRunsText(list));
+    return EXIT_OK;
+  } finally {
+    db.close();
+  }
+}
+
+function commandPresets(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const list = PRESETS.map((p) => ({
+    id: p.id,
+    title: p.title,
+    summary: p.summary,
+    thread: p.thread,
+    claims: (p.scenario.claims ?? []).map((c) => ({ id: c.id, text: c.text })),
+  }));
+  io.out(values.json === true ? JSON.stringify(list) : formatPresetsText(list));
+  return EXIT_OK;
+}
+
+function commandSchema(args: string[], io: CliIo): number {
+  parseArgs({ args, options: {} });
+  io.out(JSON.stringify(scenarioJsonSchema(), null, 2));
+  return EXIT_OK;
+}
+
+export function main(argv: readonly string[], io: CliIo): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return commandRun(rest, io);
+      case 'runs':
+        return commandRuns(rest, io);
+      case 'presets':
+        return commandPresets(rest, io);
+      case 'schema':
+        return commandSchema(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? EXIT_INVALID : EXIT_OK;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`pcilab: ${err.message}`);
+      io.err(USAGE);
+      return EXIT_INVALID;
+    }
+    io.err(`pcilab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EXIT_INTERNAL;
+  }
+}

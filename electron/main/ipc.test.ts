@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { registerLabIpc, type InvokeEventLike, type IpcMainLike } from './ipc';
+import { LAB_API_METHODS, type LabApi } from '../../core/contract/labApi';
+import { isTrustedFrameUrl } from './senderCheck';
+
+function fakeIpc() {
+  const handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
+  const ipc: IpcMainLike = { handle: (c, l) => void handlers.set(c, l), removeHandler: (c) => void handlers.delete(c) };
+  return { ipc, handlers };
+}
+
+const service = { getRun: (id: number) => Promise.resolve({ id }) } as unknown as LabApi;
+const event = (url: string): InvokeEventLike => ({ senderFrame: { url, parent: null }, sender: { id: 1 } });
+const trusted = (e: InvokeEventLike) => isTrustedFrameUrl(e.senderFrame?.url, { pageUrl: 'file:///app/out/renderer/index.html' });
+
+describe('IPC registration', () => {
+  it('registers exactly one prefixed channel per API method and removes them again', () => {
+    const { ipc, handlers } = fakeIpc();
+    const dispose = registerLabIpc(ipc, service, trusted);
+    expect([...handlers.keys()]).toEqual(LAB_API_METHODS.map((m) => `pcilab:${m}`));
+    dispose();
+    expect(handlers.size).toBe(0);
+  });
+
+  it('dispatches a call from our page, validating its arguments', async () => {
+    const { ipc, handlers } = fakeIpc();
+    registerLabIpc(ipc, service, trusted);
+    const call = handlers.get('pcilab:getRun')!;
+    expect(await call(event('file:///app/out/renderer/index.html#/runs/3'), 3)).toEqual({ ok: true, value: { id: 3 } });
+    expect(await call(event('file:///app/out/renderer/index.html'), 'three')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-argument' },
+    });
+  });
+
+  it('refuses calls from any other page', async () => {
+    const { ipc, handlers } = fakeIpc();
+    registerLabIpc(ipc, service, trusted);
+    expect(await handlers.get('pcilab:getRun')!(event('https://evil.example/'), 3)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('unknown sender') },
+    });
+  });
+});
+
+describe('sender check', () => {
+  it('trusts only our page', () => {
+    const file = { pageUrl: 'file:///app/out/renderer/index.html' };
+    expect(isTrustedFrameUrl('file:///app/out/renderer/index.html#/x', file)).toBe(true);
+    expect(isTrustedFrameUrl('file:///tmp/evil.html', file)).toBe(false);
+    expect(isTrustedFrameUrl(undefined, file)).toBe(false);
+    expect(isTrustedFrameUrl('not a url', file)).toBe(false);
+    const dev = { pageUrl: 'http://localhost:5173/' };
+    expect(isTrustedFrameUrl('http://localhost:5173/#/runs', dev)).toBe(true);
+    expect(isTrustedFrameUrl('http://localhost:5174/', dev)).toBe(false);
+  });
+});

@@ -1,0 +1,33 @@
+// Registers one IPC handler per LabApi method. Each call checks its sender (a top-level frame of
+// one of our windows showing our page) before its arguments are validated and dispatched.
+// Must not: expose a generic "call any method" channel.
+
+import { LAB_API_METHODS, ipcChannelOf, type LabApi, type LabApiResponse } from '../../core/contract/labApi';
+import { dispatchLabCall } from '../service/apiDispatch';
+
+/** The slice of Electron's IpcMainInvokeEvent the check reads. */
+export interface InvokeEventLike {
+  readonly senderFrame: { readonly url: string; readonly parent: unknown } | null;
+  readonly sender: { readonly id: number };
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(channel: string): void;
+}
+
+export type SenderCheck = (event: InvokeEventLike) => boolean;
+
+export function registerLabIpc(ipc: IpcMainLike, service: LabApi, isTrustedSender: SenderCheck): () => void {
+  for (const method of LAB_API_METHODS) {
+    ipc.handle(ipcChannelOf(method), async (event, ...args): Promise<LabApiResponse<unknown>> => {
+      if (!isTrustedSender(event)) {
+        return { ok: false, error: { code: 'invalid-argument', message: `IPC ${method} refused: unknown sender` } };
+      }
+      return dispatchLabCall(service, method, args);
+    });
+  }
+  return () => {
+    for (const method of LAB_API_METHODS) ipc.removeHandler(ipcChannelOf(method));
+  };
+}

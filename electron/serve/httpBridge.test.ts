@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createLabHttpServer } from './httpBridge';
+import { CONTENT_SECURITY_POLICY } from '../service/contentSecurityPolicy';
+import type { LabApi } from '../../core/contract/labApi';
+
+const service = { listPresets: () => Promise.resolve([{ id: 'p' }]) } as unknown as LabApi;
+let dir: string;
+let server: ReturnType<typeof createLabHttpServer>;
+let port: number;
+
+function call(path: string, opts: { method?: string; host?: string; origin?: string; body?: string; type?: string } = {}) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: {
+          Host: opts.host ?? `127.0.0.1:${port}`,
+          ...(opts.origin ? { Origin: opts.origin } : {}),
+          ...(opts.body ? { 'Content-Type': opts.type ?? 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pcilab-http-'));
+  writeFileSync(join(dir, 'index.html'), '<html>lab</html>');
+  server = createLabHttpServer({ service, staticDir: dir });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => {
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the browser host bridge', () => {
+  it('bridges an API call as POST /api/<method> with a JSON argument array', async () => {
+    const r = await call('/api/listPresets', { method: 'POST', body: '[]' });
+    expect(JSON.parse(r.body)).toEqual({ ok: true, value: [{ id: 'p' }] });
+  });
+
+  it('serves the renderer with the strict CSP and denies framing', async () => {
+    const r = await call('/');
+    expect(r.body).toContain('lab');
+    expect(r.headers['content-security-policy']).toBe(`${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await call('/', { host: `evil.example:${port}` })).status).toBe(403);
+  });
+
+  it('refuses a cross-origin API call', async () => {
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]', origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it('refuses GET, non-JSON and non-array bodies for API calls', async () => {
+    expect((await call('/api/listPresets')).status).toBe(405);
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]', type: 'text/plain' })).status).toBe(415);
+    expect((await call('/api/listPresets', { method: 'POST', body: '{}' })).status).toBe(400);
+  });
+
+  it('uses the same CSP as the meta tag of renderer/index.html', () => {
+    const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
+    expect(html).toContain(`content="${CONTENT_SECURITY_POLICY}"`);
+  });
+});

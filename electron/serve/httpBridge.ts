@@ -1,0 +1,93 @@
+// The browser host's HTTP side: serves the built renderer and bridges LabApi calls as
+// POST /api/<method> with a JSON array of arguments. Loopback only: it listens on 127.0.0.1 and
+// refuses requests whose Host (DNS rebinding) or Origin (cross-site pages) is not this server.
+// Must not: implement any lab behaviour (apiDispatch + the service do).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import sirv from 'sirv';
+import type { LabApi, LabApiResponse } from '../../core/contract/labApi';
+import { dispatchLabCall } from '../service/apiDispatch';
+import { CONTENT_SECURITY_POLICY, CSP_HEADER_EXTRA } from '../service/contentSecurityPolicy';
+
+export const LOOPBACK_HOST = '127.0.0.1';
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface HttpBridgeOptions {
+  readonly service: LabApi;
+  /** Directory of the built renderer (index.html and assets). */
+  readonly staticDir: string;
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', `${CONTENT_SECURITY_POLICY}; ${CSP_HEADER_EXTRA}`);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  const body: LabApiResponse<never> = { ok: false, error: { code: 'invalid-argument', message } };
+  sendJson(res, status, body);
+}
+
+/** Accepts only this server's own loopback names, so a rebinding DNS name cannot reach the API. */
+export function isAllowedHost(hostHeader: string | undefined, port: number): boolean {
+  return hostHeader === `${LOOPBACK_HOST}:${port}` || hostHeader === `localhost:${port}`;
+}
+
+export function isAllowedOrigin(origin: string | undefined, port: number): boolean {
+  return origin === undefined || origin === `http://${LOOPBACK_HOST}:${port}` || origin === `http://localhost:${port}`;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new Error(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handleApi(service: LabApi, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') return refuse(res, 405, 'use POST for API calls');
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return refuse(res, 415, 'API calls take application/json');
+  let args: unknown;
+  try {
+    args = JSON.parse(await readBody(req)) as unknown;
+  } catch (err) {
+    return refuse(res, 400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Array.isArray(args)) return refuse(res, 400, 'body must be a JSON array of arguments');
+  sendJson(res, 200, await dispatchLabCall(service, method, args));
+}
+
+export function createLabHttpServer(options: HttpBridgeOptions): Server {
+  const serveStatic = sirv(options.staticDir, { single: true, etag: true, dev: false, gzip: false, brotli: false });
+  const server = createServer((req, res) => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    securityHeaders(res);
+    if (!isAllowedHost(req.headers.host, port)) return refuse(res, 403, 'this server only answers to 127.0.0.1 and localhost');
+    if (!isAllowedOrigin(req.headers.origin, port)) return refuse(res, 403, 'cross-origin requests are refused');
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}:${port}`);
+    if (url.pathname.startsWith('/api/')) {
+      handleApi(options.service, decodeURIComponent(url.pathname.slice(5)), req, res).catch((err: unknown) => {
+        if (!res.headersSent) refuse(res, 500, err instanceof Error ? err.message : String(err));
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET for pages');
+    serveStatic(req, res, () => refuse(res, 404, 'not found'));
+  });
+  return server;
+}

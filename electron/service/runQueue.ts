@@ -1,0 +1,199 @@
+// The runs this process executes: a FIFO of queued runs and at most `concurrency` worker threads
+// running them. Tracks live progress (simulated time, events per second, ETA) for the renderer,
+// forwards cancellation through a shared flag, and turns a worker that dies into a failed run.
+// Must not: validate scenarios (the service does) or block the main thread.
+
+import type { Worker } from 'node:worker_threads';
+import type { RunProgress, RunStatus } from '../../core/contract/runResult';
+import type { RunStore } from '../../db/runStore';
+import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
+
+export type RunWorkerSpawner = (data: RunWorkerData) => Worker;
+
+export interface QueuedRun {
+  readonly runId: number;
+  readonly name: string;
+  readonly scenario: unknown;
+  readonly durationNs: number;
+}
+
+interface Tracked {
+  readonly job: QueuedRun;
+  status: RunStatus;
+  simulatedNs: number;
+  events: number;
+  startedMs: number | null;
+  finishedMs: number | null;
+  error: string | null;
+  cancelFlag: Int32Array | null;
+}
+
+/** Finished runs stay in the progress list this long, so a poller sees how they ended. */
+const KEEP_FINISHED_MS = 30_000;
+const QUEUED_HEARTBEAT_MS = 5_000;
+
+export class RunQueue {
+  private readonly tracked = new Map<number, Tracked>();
+  private readonly pending: number[] = [];
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly spawn: RunWorkerSpawner,
+    private readonly dbPath: string,
+    private readonly runs: RunStore,
+    private readonly nowMs: () => number,
+    private readonly concurrency = 1,
+    private readonly nativeBinding?: string,
+  ) {
+    // Queued runs are owned by this process; keep their heartbeat fresh so they are not taken for interrupted.
+    this.timer = setInterval(() => {
+      for (const id of this.pending) this.runs.heartbeat(id, 0, 0, this.nowMs());
+    }, QUEUED_HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  enqueue(job: QueuedRun): void {
+    this.tracked.set(job.runId, {
+      job,
+      status: 'queued',
+      simulatedNs: 0,
+      events: 0,
+      startedMs: null,
+      finishedMs: null,
+      error: null,
+      cancelFlag: null,
+    });
+    this.pending.push(job.runId);
+    this.pump();
+  }
+
+  isActive(runId: number): boolean {
+    const t = this.tracked.get(runId);
+    return t !== undefined && (t.status === 'queued' || t.status === 'running');
+  }
+
+  /** Requests cancellation; returns false when the run is not queued or running here. */
+  cancel(runId: number): boolean {
+    const t = this.tracked.get(runId);
+    if (t === undefined || !this.isActive(runId)) return false;
+    const idx = this.pending.indexOf(runId);
+    if (idx >= 0) {
+      this.pending.splice(idx, 1);
+      this.runs.finish(runId, 'cancelled', null, this.nowMs());
+      this.settle(t, 'cancelled', null);
+      return true;
+    }
+    if (t.cancelFlag !== null) Atomics.store(t.cancelFlag, 0, 1);
+    return true;
+  }
+
+  progress(): RunProgress[] {
+    const now = this.nowMs();
+    const out: RunProgress[] = [];
+    for (const [id, t] of this.tracked) {
+      if (t.finishedMs !== null && now - t.finishedMs > KEEP_FINISHED_MS) {
+        this.tracked.delete(id);
+        continue;
+      }
+      const elapsedMs = t.startedMs === null ? 0 : (t.finishedMs ?? now) - t.startedMs;
+      const rateNsPerMs = elapsedMs > 0 ? t.simulatedNs / elapsedMs : 0;
+      out.push({
+        runId: id,
+        name: t.job.name,
+        status: t.status,
+        simulatedNs: t.simulatedNs,
+        durationNs: t.job.durationNs,
+        events: t.events,
+        eventsPerSecond: elapsedMs > 0 ? (t.events / elapsedMs) * 1000 : 0,
+        etaMs: t.status === 'running' && rateNsPerMs > 0 ? Math.max(0, (t.job.durationNs - t.simulatedNs) / rateNsPerMs) : null,
+        error: t.error,
+      });
+    }
+    return out;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.pending.length > 0) {
+      const runId = this.pending.shift()!;
+      const t = this.tracked.get(runId);
+      if (t !== undefined) this.startWorker(t);
+    }
+    if (this.running === 0 && this.pending.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private startWorker(t: Tracked): void {
+    const flagBuffer = new SharedArrayBuffer(4);
+    t.cancelFlag = new Int32Array(flagBuffer);
+    t.status = 'running';
+    t.startedMs = this.nowMs();
+    this.running++;
+    let settled = false;
+    const data: RunWorkerData = {
+      dbPath: this.dbPath,
+      runId: t.job.runId,
+      scenario: t.job.scenario,
+      cancelFlag: flagBuffer,
+      ...(this.nativeBinding === undefined ? {} : { nativeBinding: this.nativeBinding }),
+    };
+    let worker: Worker;
+    try {
+      worker = this.spawn(data);
+    } catch (err) {
+      this.running--;
+      this.failRun(t, `could not start the run worker: ${err instanceof Error ? err.message : String(err)}`);
+      this.pump();
+      return;
+    }
+    worker.on('message', (m: RunWorkerMessage) => {
+      if (m.type === 'progress') {
+        t.simulatedNs = m.simulatedNs;
+        t.events = m.events;
+      } else {
+        settled = true;
+        this.settle(t, m.status, m.error);
+      }
+    });
+    worker.on('error', (err) => {
+      if (!settled) {
+        settled = true;
+        this.failRun(t, `run worker crashed: ${err.message}`);
+      }
+    });
+    worker.on('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        this.failRun(t, `run worker exited with code ${code} before finishing`);
+      }
+      this.running--;
+      this.pump();
+    });
+  }
+
+  private failRun(t: Tracked, error: string): void {
+    this.runs.finish(t.job.runId, 'failed', error, this.nowMs());
+    this.settle(t, 'failed', error);
+  }
+
+  private settle(t: Tracked, status: RunStatus, error: string | null): void {
+    t.status = status;
+    t.error = error;
+    t.finishedMs = this.nowMs();
+    if (status === 'completed') t.simulatedNs = t.job.durationNs;
+  }
+}

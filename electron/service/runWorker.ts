@@ -1,0 +1,42 @@
+// Worker-thread entry of one run: opens its own connection to the database (WAL lets the main
+// thread keep reading), executes the run and posts throttled progress. Cancellation arrives
+// through a shared flag, so it is seen between steps without yielding to the message loop.
+// Must not: be imported by anything but a Worker constructor.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { openLabDatabase } from '../../db/database';
+import { ScenarioSchema } from '../../core/scenario/schema';
+import { executeRun } from './runExecution';
+import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
+
+const PROGRESS_EVERY_MS = 100;
+
+function post(message: RunWorkerMessage): void {
+  parentPort?.postMessage(message);
+}
+
+function main(): void {
+  const data = workerData as RunWorkerData;
+  const cancel = new Int32Array(data.cancelFlag);
+  // The scenario was validated by the service; parse again to get the typed value back across the thread boundary.
+  const scenario = ScenarioSchema.parse(data.scenario);
+  const db = openLabDatabase(data.dbPath, data.nativeBinding === undefined ? {} : { nativeBinding: data.nativeBinding });
+  let lastPost = 0;
+  try {
+    const outcome = executeRun(db, data.runId, scenario, {
+      nowMs: () => Date.now(),
+      isCancelled: () => Atomics.load(cancel, 0) === 1,
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - lastPost < PROGRESS_EVERY_MS) return;
+        lastPost = now;
+        post({ type: 'progress', ...p });
+      },
+    });
+    post({ type: 'done', status: outcome.status, error: outcome.status === 'failed' ? outcome.error : null });
+  } finally {
+    db.close();
+  }
+}
+
+main();

@@ -1,0 +1,17 @@
+// Messages between the run queue (main thread) and a run worker thread.
+// Must not: import runtime code; both sides import these types.
+
+import type { RunPhase } from './runExecution';
+
+export interface RunWorkerData {
+  readonly dbPath: string;
+  readonly runId: number;
+  readonly scenario: unknown;
+  /** Int32Array(1) over this buffer: 1 = cancel requested. */
+  readonly cancelFlag: SharedArrayBuffer;
+  readonly nativeBinding?: string;
+}
+
+export type RunWorkerMessage =
+  | { readonly type: 'progress'; readonly phase: RunPhase; readonly simulatedNs: number; readonly events: number; readonly stored: number }
+  | { readonly type: 'done'; readonly status: 'completed' | 'cancelled' | 'failed'; readonly error: string | null };

@@ -1,0 +1,33 @@
+// e2e in a real browser against `npm run serve`'s host, with a fresh temporary database per
+// suite run. The database path is put in the environment once, so workers and the specs' CLI
+// calls use the same file.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumPath, CHROMIUM_ARGS } from './e2e/chromium';
+
+process.env['PCILAB_E2E_DB'] ??= join(mkdtempSync(join(tmpdir(), 'pcilab-e2e-')), 'lab.db');
+const port = Number(process.env['PCILAB_E2E_PORT'] ?? 5231);
+
+export default defineConfig({
+  testDir: './e2e',
+  timeout: 60_000,
+  fullyParallel: false,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+  },
+  webServer: {
+    command: 'npx tsx electron/serve/main.ts',
+    url: `http://127.0.0.1:${port}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: { PCILAB_PORT: String(port), PCILAB_DB: process.env['PCILAB_E2E_DB'] },
+  },
+});

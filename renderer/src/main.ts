@@ -1,0 +1,21 @@
+// Renderer entry: Vue app, Pinia, and hash routing (works from file:// in the desktop app and
+// from the browser host alike).
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import { createRouter, createWebHashHistory } from 'vue-router';
+import App from './App.vue';
+import RunsView from './views/RunsView.vue';
+import NewRunView from './views/NewRunView.vue';
+import RunView from './views/RunView.vue';
+import './styles.css';
+
+const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', component: RunsView },
+    { path: '/new', component: NewRunView },
+    { path: '/runs/:id', component: RunView, props: true },
+  ],
+});
+
+createApp(App).use(createPinia()).use(router).mount('#app');

@@ -3,7 +3,7 @@
 // a pure function of the scenario: same scenario and seed, same result and same timeline hash.
 // Must not: measure wall time or store anything (hosts do).
 
-import type { RunResult } from '../contract/runResult';
+import type { OpResult, RunResult } from '../contract/runResult';
 import type { Scenario } from '../scenario/schema';
 import { resolveCostTable, type CostKey } from '../sim/costTable';
 import { Simulation } from '../sim/simulation';
@@ -12,31 +12,72 @@ import type { TimelineColumns } from '../sim/timelineRecorder';
 import { NvmeDevice } from '../model/nvmeDevice';
 import { DmaDirect } from '../model/dmaDirect';
 import { FioWorkloadRunner } from '../workload/fioWorkload';
+import { OpsWorkloadRunner } from '../workload/opsWorkload';
 import { evaluateClaims } from './claims';
+import type { MetricMap } from './metricSink';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;
 
+/** What ScenarioRun needs from a workload. */
+interface RunnableWorkload {
+  start(): void;
+  collectMetrics(into: MetricMap): void;
+  opResults(): readonly OpResult[];
+}
+
+/** fio on a guest without vIOMMU: the DMA path is dma-direct. */
+class FioWithDirectDma implements RunnableWorkload {
+  private readonly fio: FioWorkloadRunner;
+  private readonly dma: DmaDirect;
+
+  constructor(
+    sim: Simulation,
+    scenario: Scenario,
+    private readonly endNs: SimTimeNs,
+  ) {
+    const workload = scenario.workload;
+    if (workload.kind !== 'fio') throw new Error('FioWithDirectDma needs a fio workload');
+    const target = workload.device;
+    const vm = scenario.vms.find((v) => target === undefined || v.devices.some((d) => d.name === target)) ?? scenario.vms[0]!;
+    const deviceConfig = vm.devices.find((d) => target === undefined || d.name === target) ?? vm.devices[0]!;
+    const device = new NvmeDevice(deviceConfig.name, sim.costs, sim.rng.fork());
+    this.dma = new DmaDirect(sim.costs);
+    this.fio = new FioWorkloadRunner(sim, workload, { device, dma: this.dma, vcpus: vm.vcpus }, endNs);
+  }
+
+  start(): void {
+    this.fio.start();
+  }
+
+  collectMetrics(into: MetricMap): void {
+    this.fio.collectMetrics(into, durationNs(this.endNs));
+    into['dma.maps'] = this.dma.maps;
+    into['dma.unmaps'] = this.dma.unmaps;
+    into['dma.mapFailures'] = 0;
+  }
+
+  opResults(): readonly OpResult[] {
+    return [];
+  }
+}
+
 export class ScenarioRun {
   readonly durationNs: SimTimeNs;
   private readonly sim: Simulation;
-  private readonly fio: FioWorkloadRunner;
-  private readonly dma: DmaDirect;
+  private readonly workload: RunnableWorkload;
   private done = false;
 
   constructor(readonly scenario: Scenario) {
     this.durationNs = msToNs(scenario.durationMs) as number as SimTimeNs;
     this.sim = new Simulation({ seed: scenario.seed, costs: resolveCostTable(scenario.costs as Partial<Record<CostKey, number>>) });
-    const workload = scenario.workload;
-    const vm =
-      scenario.vms.find((v) => workload.device === undefined || v.devices.some((d) => d.name === workload.device)) ?? scenario.vms[0]!;
-    const deviceConfig = vm.devices.find((d) => workload.device === undefined || d.name === workload.device) ?? vm.devices[0]!;
-    const device = new NvmeDevice(deviceConfig.name, this.sim.costs, this.sim.rng.fork());
-    this.dma = new DmaDirect(this.sim.costs);
-    this.fio = new FioWorkloadRunner(this.sim, workload, { device, dma: this.dma, vcpus: vm.vcpus }, this.durationNs);
+    this.workload =
+      scenario.workload.kind === 'ops'
+        ? new OpsWorkloadRunner(this.sim, scenario.workload, scenario)
+        : new FioWithDirectDma(this.sim, scenario, this.durationNs);
     const interval = Math.max(1, Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)));
     this.sim.counters.start(durationNs(interval));
-    this.fio.start();
+    this.workload.start();
   }
 
   get simulatedNs(): number {
@@ -66,18 +107,15 @@ export class ScenarioRun {
   result(): RunResult {
     if (!this.done) throw new Error('ScenarioRun.result() before the run is over');
     this.sim.counters.sampleNow();
-    const metrics: Record<string, number> = {};
-    this.fio.collectMetrics(metrics, durationNs(this.durationNs));
-    metrics['dma.maps'] = this.dma.maps;
-    metrics['dma.unmaps'] = this.dma.unmaps;
-    metrics['dma.mapFailures'] = 0;
+    const metrics: MetricMap = {};
+    this.workload.collectMetrics(metrics);
     metrics['sim.events'] = this.sim.eventsProcessed;
     metrics['sim.timelineEvents'] = this.sim.timeline.size;
     metrics['sim.timelineDropped'] = this.sim.timeline.dropped;
     metrics['sim.simulatedMs'] = this.sim.now / 1e6;
     return {
       metrics,
-      ops: [],
+      ops: this.workload.opResults(),
       claims: evaluateClaims(this.scenario.claims, metrics),
       counters: this.sim.counters.result(),
       timelineHash: this.sim.timeline.hash(),

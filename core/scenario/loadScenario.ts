@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
+import { OPS, opProblem } from '../ops/opRegistry';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
 
@@ -93,7 +94,26 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 
 export function validateScenario(input: unknown): LoadResult {
   const parsed = ScenarioSchema.safeParse(input);
-  return parsed.success ? { ok: true, scenario: parsed.data } : { ok: false, problems: formatIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
+  const problems = opsProblems(parsed.data);
+  return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
+}
+
+/** Each ops step names a built op and passes its arguments' schema (checked here, not in the JSON Schema). */
+function opsProblems(scenario: Scenario): string[] {
+  if (scenario.workload.kind !== 'ops') return [];
+  const problems: string[] = [];
+  scenario.workload.steps.forEach((step, i) => {
+    const where = `workload.steps.${i}`;
+    const problem = opProblem(step.op);
+    if (problem !== null) {
+      problems.push(`${where}.op: ${problem}`);
+      return;
+    }
+    const parsed = OPS.get(step.op)!.args.safeParse(step.args);
+    if (!parsed.success) problems.push(...formatIssues(parsed.error.issues).map((p) => `${where}.args.${p.replace(/^\(root\): /, '')}`));
+  });
+  return problems;
 }
 
 /** The whole path: optional text, overrides, an optional seed override, validation. */

@@ -8,6 +8,9 @@ import { COST_KEYS } from '../sim/costTable';
 import { u64 } from './numbers';
 import { PARAMETER_DEFAULTS as P } from './parameterDefaults';
 import { ClaimSpecSchema } from './claimSpec';
+import { IommufdHostSchema } from './iommufdSchema';
+import { SpaprHostSchema } from './spaprSchema';
+import { QemuHostSchema } from './qemuSchema';
 
 const identifier = z
   .string()
@@ -39,13 +42,45 @@ export const VfioSchema = z.strictObject({
     .boolean()
     .default(false)
     .meta(doc('Map every 4 KiB page separately instead of contiguous runs.', 'vfio_iommu_type1.disable_hugepages')),
+  capIpcLock: z
+    .boolean()
+    .default(false)
+    .meta(doc('QEMU runs with CAP_IPC_LOCK: locked memory is counted but not limited.', 'CAP_IPC_LOCK')),
+  allowUnsafeInterrupts: z
+    .boolean()
+    .default(false)
+    .meta(doc('Allow attaching devices without interrupt remapping.', 'vfio_iommu_type1.allow_unsafe_interrupts')),
+});
+
+const ReservedRegionSchema = z.strictObject({
+  start: u64,
+  last: u64.meta(doc('Inclusive last address.')),
+  kind: z.enum(['msi', 'rmrr', 'reserved']).default('reserved'),
+});
+
+export const HostIommuSchema = z.strictObject({
+  apertureLast: u64.optional().meta(doc('Last IOVA of the host IOMMU aperture; default per arch (x86 2^48-1, s390 2^42-1).')),
+  pageSizes: z
+    .array(z.number().int().positive())
+    .min(1)
+    .optional()
+    .meta(doc('Supported IOMMU page sizes in bytes (pgsize_bitmap); default per arch.')),
+  reservedRegions: z.array(ReservedRegionSchema).optional().meta(doc('Reserved IOVA regions; default per arch (x86: MSI window).')),
+  irqRemapping: z.boolean().default(true).meta(doc('The host IOMMU remaps interrupts (IOMMU_CAP_INTR_REMAP).')),
 });
 
 export const HostSchema = z.strictObject({
   arch: z.enum(['x86_64', 's390x', 'ppc64le']).default('x86_64').meta(doc('Host and guest architecture.')),
   hypervisor: z.enum(['kvm', 'zvm', 'lpar', 'powernv', 'powervm-nested']).default('kvm').meta(doc('Hypervisor stack the guest runs on.')),
+  memoryBacking: z
+    .enum(['4k', 'thp', 'hugepages-2m', 'hugepages-1g'])
+    .default('thp')
+    .meta(doc('How guest RAM is backed on the host; decides physically contiguous runs and IOMMU superpages.', '-object memory-backend-*')),
   vfio: VfioSchema.prefault({}),
-  qemu: z.strictObject({}).prefault({}).meta(doc('QEMU options (grows with the vIOMMU models).')),
+  iommu: HostIommuSchema.prefault({}),
+  iommufd: IommufdHostSchema.prefault({}),
+  spapr: SpaprHostSchema.prefault({}),
+  qemu: QemuHostSchema.prefault({}),
 });
 
 export const DeviceSchema = z.strictObject({
@@ -115,9 +150,20 @@ export const FioWorkloadSchema = z.strictObject({
   device: identifier.optional().meta(doc('Device the jobs target; default the first device of the first VM.')),
 });
 
-const WORKLOAD_KINDS_BUILT = ['fio'] as const;
+export const OpsStepSchema = z.strictObject({
+  op: z.string().min(1).max(100).meta(doc('Op name, e.g. "vfio.map" (SPEC 8).')),
+  args: z.record(z.string(), z.unknown()).default({}).meta(doc('Arguments of the op; numbers or hex strings for addresses and sizes.')),
+});
 
-export const WorkloadSchema = z.discriminatedUnion('kind', [FioWorkloadSchema], {
+export const OpsWorkloadSchema = z.strictObject({
+  kind: z.literal('ops'),
+  steps: z.array(OpsStepSchema).min(1).max(1_000_000).meta(doc('Calls run in order; each takes its modelled time.')),
+  stopOnError: z.boolean().default(false).meta(doc('Stop at the first step that fails.')),
+});
+
+const WORKLOAD_KINDS_BUILT = ['fio', 'ops'] as const;
+
+export const WorkloadSchema = z.discriminatedUnion('kind', [FioWorkloadSchema, OpsWorkloadSchema], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? `workload.kind must be one of: ${WORKLOAD_KINDS_BUILT.join(', ')} (the other kinds of SPEC 8 are not built yet)`
@@ -167,3 +213,4 @@ export type Scenario = z.output<typeof ScenarioSchema>;
 export type VmConfig = Scenario['vms'][number];
 export type DeviceConfig = VmConfig['devices'][number];
 export type FioWorkload = z.output<typeof FioWorkloadSchema>;
+export type OpsWorkload = z.output<typeof OpsWorkloadSchema>;

@@ -32,6 +32,8 @@ export const COST_DEFAULTS = {
   vfioUnpinPerPageNs: { valueNs: 50, label: 'VFIO unmap, per 4 KiB page', source: 'assumption' },
   hostIommuMapNs: { valueNs: 200, label: 'host IOMMU map of one contiguous run', source: 'assumption' },
   hostIotlbInvalidationNs: { valueNs: 500, label: 'host IOTLB invalidation', source: 'assumption' },
+  hostPteWriteNs: { valueNs: 20, label: 'host IOMMU PTE write', source: 'assumption (same as a guest PTE write)' },
+
   guestPteWriteNs: { valueNs: 20, label: 'guest IOMMU PTE write', source: 'assumption' },
   guestDmaMapNs: { valueNs: 150, label: 'guest DMA API map/unmap software path (no IOMMU work)', source: 'assumption' },
   guestIovaAllocNs: { valueNs: 60, label: 'guest IOVA allocation from the rbtree (rcache miss)', source: 'assumption' },

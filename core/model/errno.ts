@@ -1,0 +1,45 @@
+// Error codes the modelled interfaces return, by their kernel/firmware names. Models return these
+// numbers (0 = success) so hot paths allocate nothing; ops and the timeline show the names.
+// Must not: invent codes; each family is copied by value from its header (include/uapi/asm-generic/
+// errno-base.h and errno.h; PAPR hcall and RTAS return codes; QEMU's iova-tree.h).
+
+/** Linux errno values (x86-64/s390/ppc64 share these). */
+export const LINUX_ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EIO: 5,
+  ENXIO: 6,
+  E2BIG: 7,
+  ENOMEM: 12,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOTTY: 25,
+  ENOSPC: 28,
+  EDEADLK: 35,
+  EOVERFLOW: 75,
+  EMSGSIZE: 90,
+  EOPNOTSUPP: 95,
+  EADDRINUSE: 98,
+} as const;
+
+export type LinuxErrnoName = keyof typeof LINUX_ERRNO;
+export type LinuxErrno = (typeof LINUX_ERRNO)[LinuxErrnoName];
+
+export const OK = 0;
+export const { EPERM, ENOENT, ESRCH, EIO, ENXIO, E2BIG, ENOMEM, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENOTTY, ENOSPC, EDEADLK } =
+  LINUX_ERRNO;
+export const { EOVERFLOW, EMSGSIZE, EOPNOTSUPP, EADDRINUSE } = LINUX_ERRNO;
+
+const LINUX_NAMES = new Map<number, LinuxErrnoName>(Object.entries(LINUX_ERRNO).map(([k, v]) => [v, k as LinuxErrnoName]));
+
+/** Symbolic name of a Linux errno (positive value), or null for 0. */
+export function linuxErrnoName(code: number): LinuxErrnoName | null {
+  if (code === 0) return null;
+  const name = LINUX_NAMES.get(Math.abs(code));
+  if (name === undefined) throw new Error(`unknown errno ${code}`);
+  return name;
+}

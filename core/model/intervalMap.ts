@@ -1,0 +1,75 @@
+// Non-overlapping closed address intervals [start, last] kept in order by start, on a B+ tree
+// (sorted-btree), so "the lowest interval overlapping a range" and "the interval containing an
+// address" are O(log n). This is the shape of type1's vfio_dma rbtree, iommufd's area tree and
+// QEMU's IOVA GTree.
+// Must not: allow overlaps (insert asserts); callers check for overlap first and fail as their API does.
+
+import BTree from 'sorted-btree';
+
+export interface Interval {
+  readonly start: number;
+  /** Inclusive last address. */
+  readonly last: number;
+}
+
+export class IntervalMap<V extends Interval> {
+  private readonly tree = new BTree<number, V>();
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** The lowest interval that overlaps [start, last], if any. */
+  firstOverlap(start: number, last: number): V | undefined {
+    const below = this.tree.getPairOrNextLower(start);
+    if (below !== undefined && below[1].last >= start) return below[1];
+    const above = this.tree.nextHigherPair(start);
+    return above !== undefined && above[0] <= last ? above[1] : undefined;
+  }
+
+  /** The interval containing `addr`, if any. */
+  containing(addr: number): V | undefined {
+    const below = this.tree.getPairOrNextLower(addr);
+    return below !== undefined && below[1].last >= addr ? below[1] : undefined;
+  }
+
+  /** Intervals overlapping [start, last], in address order (a snapshot: safe to delete while iterating). */
+  overlapping(start: number, last: number): V[] {
+    const out: V[] = [];
+    let cur = this.firstOverlap(start, last);
+    while (cur !== undefined && cur.start <= last) {
+      out.push(cur);
+      const next = this.tree.nextHigherPair(cur.start);
+      cur = next?.[1];
+    }
+    return out;
+  }
+
+  /** The interval following `v` in address order. */
+  next(v: V): V | undefined {
+    return this.tree.nextHigherPair(v.start)?.[1];
+  }
+
+  first(): V | undefined {
+    const k = this.tree.minKey();
+    return k === undefined ? undefined : this.tree.get(k);
+  }
+
+  insert(v: V): void {
+    if (v.last < v.start) throw new RangeError(`interval [${v.start}, ${v.last}] is empty`);
+    if (this.firstOverlap(v.start, v.last) !== undefined) throw new Error(`interval [${v.start}, ${v.last}] overlaps an existing one`);
+    this.tree.set(v.start, v);
+  }
+
+  delete(v: V): boolean {
+    return this.tree.delete(v.start);
+  }
+
+  clear(): void {
+    this.tree.clear();
+  }
+
+  values(): IterableIterator<V> {
+    return this.tree.values();
+  }
+}

@@ -1,0 +1,101 @@
+// The ops workload (SPEC 8): runs an ops script's steps one after the other, each at the simulated
+// time the previous one finished, records each call on its layer instance's lane (failures as
+// failure events carrying the errno), and ends the run after the last step.
+// Must not: interpret any op; OPS definitions do the work and report their cost.
+
+import type { Simulation, SimComponent } from '../sim/simulation';
+import type { DurationNs } from '../sim/simTime';
+import type { OpResult } from '../contract/runResult';
+import type { OpsWorkload, Scenario } from '../scenario/schema';
+import { OPS } from '../ops/opRegistry';
+import { createOpsEnvironment } from '../ops/opsEnvironment';
+import type { OpOutcome, OpsEnvironment } from '../ops/opTypes';
+import { type MetricMap } from '../run/metricSink';
+
+const STEP = 0;
+
+/** Runs one step against `env` (also used directly by tests and fail-nth sweeps). */
+export function runOpStep(env: OpsEnvironment, op: string, rawArgs: unknown): OpOutcome {
+  const def = OPS.get(op);
+  if (def === undefined) throw new Error(`op ${op} is not registered (the scenario should have been rejected)`);
+  return def.run(env, def.args.parse(rawArgs));
+}
+
+export class OpsWorkloadRunner implements SimComponent {
+  readonly env: OpsEnvironment;
+  private readonly handler: number;
+  private readonly results: OpResult[] = [];
+  private readonly okKinds = new Map<string, number>();
+  private readonly failKinds = new Map<string, number>();
+  private next = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly workload: OpsWorkload,
+    scenario: Scenario,
+  ) {
+    this.env = createOpsEnvironment(scenario, sim.costs);
+    this.handler = sim.register(this);
+  }
+
+  start(): void {
+    this.sim.schedule(0, this.handler, STEP);
+  }
+
+  handleEvent(): void {
+    const step = this.workload.steps[this.next]!;
+    const outcome = runOpStep(this.env, step.op, step.args);
+    this.results.push({ op: step.op, ok: outcome.ok, errno: outcome.errno, ret: outcome.ret });
+    this.record(step.op, outcome);
+    this.next++;
+    if (!outcome.ok) this.failed++;
+    const over = this.next >= this.workload.steps.length || (!outcome.ok && this.workload.stopOnError);
+    if (over) {
+      this.sim.stop();
+      return;
+    }
+    this.sim.schedule(outcome.costNs as DurationNs, this.handler, STEP);
+  }
+
+  private record(op: string, outcome: OpOutcome): void {
+    const tl = this.sim.timeline;
+    const lane = tl.defineLane(outcome.lane, outcome.lane.split('.')[0] ?? outcome.lane);
+    const kinds = outcome.ok ? this.okKinds : this.failKinds;
+    let kind = kinds.get(op);
+    if (kind === undefined) {
+      kind = tl.defineKind({
+        name: outcome.ok ? op : `${op} failed`,
+        args: [
+          { name: 'errno', format: 'errno' },
+          { name: 'ret', format: 'str' },
+          { name: 'step', format: 'int' },
+        ],
+        failure: !outcome.ok,
+      });
+      kinds.set(op, kind);
+    }
+    const errno = outcome.errno === null ? 0 : tl.internString(outcome.errno);
+    tl.record(
+      this.sim.now,
+      outcome.costNs as DurationNs,
+      lane,
+      kind,
+      errno,
+      tl.internString(JSON.stringify(outcome.ret ?? null)),
+      this.next,
+    );
+  }
+
+  opResults(): readonly OpResult[] {
+    return this.results;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    for (const inst of this.env.instances()) inst.collectMetrics(into);
+    into['ops.steps'] = this.results.length;
+    into['ops.failed'] = this.failed;
+    into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
+    into['vfio.memlockFailures'] = this.env.process.memlockFailures;
+  }
+}

@@ -50,6 +50,22 @@ export class IntervalMap<V extends Interval> {
     return this.tree.nextHigherPair(v.start)?.[1];
   }
 
+  /** The interval preceding `v` in address order (rb_prev). */
+  prev(v: V): V | undefined {
+    return this.tree.nextLowerPair(v.start)?.[1];
+  }
+
+  /** The interval with the highest start. */
+  last(): V | undefined {
+    const k = this.tree.maxKey();
+    return k === undefined ? undefined : this.tree.get(k);
+  }
+
+  /** The first interval whose start is >= `addr`. */
+  firstStartingAtOrAfter(addr: number): V | undefined {
+    return this.tree.getPairOrNextHigher(addr)?.[1];
+  }
+
   first(): V | undefined {
     const k = this.tree.minKey();
     return k === undefined ? undefined : this.tree.get(k);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateClaims } from './claims';
-import type { ClaimSpec } from '../scenario/claimSpec';
+import type { MetricClaimSpec, StepClaimSpec } from '../scenario/claimSpec';
 
 const base = { id: 'c', text: 't', source: 's', tolerance: 0 } as const;
-const claim = (over: Partial<ClaimSpec>): ClaimSpec => ({ ...base, metric: 'm', op: '>=', value: 1, ...over }) as ClaimSpec;
+const claim = (over: Partial<MetricClaimSpec>): MetricClaimSpec =>
+  ({ ...base, metric: 'm', op: '>=', value: 1, ...over }) as MetricClaimSpec;
+const stepClaim = (over: Partial<StepClaimSpec>): StepClaimSpec => ({ id: 'c', text: 't', source: 's', step: 0, errno: null, ...over });
 
 describe('claims are checked against measured metrics', () => {
   it('compares a metric with each operator', () => {
@@ -21,6 +23,27 @@ describe('claims are checked against measured metrics', () => {
       b: 100,
     });
     expect(s!.holds).toBe(true);
+  });
+
+  it('checks what an ops step returned: errno, and the output when given', () => {
+    const ops = [
+      { op: 'vfio.map', ok: false, errno: 'EEXIST', ret: null },
+      { op: 'vfio.unmap', ok: true, errno: null, ret: 4096 },
+    ];
+    const [a, b, c, d] = evaluateClaims(
+      [
+        stepClaim({ step: 0, errno: 'EEXIST' }),
+        stepClaim({ step: 1, errno: null, ret: 4096 }),
+        stepClaim({ step: 1, errno: null, ret: 0 }),
+        stepClaim({ step: 5 }),
+      ],
+      {},
+      ops,
+    );
+    expect([a!.holds, b!.holds, c!.holds, d!.holds]).toEqual([true, true, false, false]);
+    expect(b!.measured).toBe(4096);
+    expect(c!.note).toContain('returned success with 4096');
+    expect(d!.note).toBe('the run has no step 5');
   });
 
   it('never passes a claim whose metric the run did not produce', () => {

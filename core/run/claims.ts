@@ -1,16 +1,21 @@
-// Checks a preset's claims against what the run measured. A claim compares a metric (or a ratio
-// of two metrics) with an expected value and a tolerance; the result carries the measured value.
-// A missing metric makes the claim not hold, with a note, never a silent pass.
+// Checks a preset's claims against what the run measured. A metric claim compares a metric (or a
+// ratio of two metrics) with an expected value and a tolerance; a step claim compares what an
+// ops-script step returned with what the kernel returns. Each result carries the measured value.
+// A missing metric or step makes the claim not hold, with a note, never a silent pass.
 // Must not: know any particular claim.
 
-import type { ClaimResult } from '../contract/runResult';
-import type { ClaimSpec } from '../scenario/claimSpec';
+import type { ClaimResult, OpResult } from '../contract/runResult';
+import type { ClaimSpec, MetricClaimSpec, StepClaimSpec } from '../scenario/claimSpec';
 
-export function evaluateClaims(specs: readonly ClaimSpec[], metrics: Readonly<Record<string, number>>): ClaimResult[] {
-  return specs.map((spec) => evaluateClaim(spec, metrics));
+export function evaluateClaims(
+  specs: readonly ClaimSpec[],
+  metrics: Readonly<Record<string, number>>,
+  ops: readonly OpResult[] = [],
+): ClaimResult[] {
+  return specs.map((spec) => ('step' in spec ? evaluateStepClaim(spec, ops) : evaluateMetricClaim(spec, metrics)));
 }
 
-function describeExpectation(spec: ClaimSpec): string {
+function describeExpectation(spec: MetricClaimSpec): string {
   const subject = spec.per === undefined ? spec.metric : `${spec.metric} / ${spec.per}`;
   const slack = spec.tolerance > 0 ? ` (tolerance ${spec.tolerance})` : '';
   return spec.op === 'between'
@@ -18,7 +23,7 @@ function describeExpectation(spec: ClaimSpec): string {
     : `${subject} ${spec.op} ${spec.value}${slack}`;
 }
 
-function evaluateClaim(spec: ClaimSpec, metrics: Readonly<Record<string, number>>): ClaimResult {
+function evaluateMetricClaim(spec: MetricClaimSpec, metrics: Readonly<Record<string, number>>): ClaimResult {
   const base = { id: spec.id, text: spec.text, source: spec.source, expectation: describeExpectation(spec) };
   const num = metrics[spec.metric];
   const den = spec.per === undefined ? 1 : metrics[spec.per];
@@ -31,7 +36,31 @@ function evaluateClaim(spec: ClaimSpec, metrics: Readonly<Record<string, number>
   return { ...base, holds: compare(measured, spec), measured };
 }
 
-function compare(x: number, spec: ClaimSpec): boolean {
+function evaluateStepClaim(spec: StepClaimSpec, ops: readonly OpResult[]): ClaimResult {
+  const wantRet = spec.ret === undefined ? '' : ` returning ${JSON.stringify(spec.ret)}`;
+  const base = {
+    id: spec.id,
+    text: spec.text,
+    source: spec.source,
+    expectation: `step ${spec.step} -> ${spec.errno ?? 'success'}${wantRet}`,
+  };
+  const got = ops[spec.step];
+  if (got === undefined) return { ...base, holds: false, measured: null, note: `the run has no step ${spec.step}` };
+  const measured = typeof got.ret === 'number' ? got.ret : null;
+  const errnoOk = got.errno === spec.errno;
+  const retOk = spec.ret === undefined || JSON.stringify(got.ret) === JSON.stringify(spec.ret);
+  const holds = errnoOk && retOk;
+  return holds
+    ? { ...base, holds, measured }
+    : {
+        ...base,
+        holds,
+        measured,
+        note: `step ${spec.step} (${got.op}) returned ${got.errno ?? 'success'} with ${JSON.stringify(got.ret)}`,
+      };
+}
+
+function compare(x: number, spec: MetricClaimSpec): boolean {
   const tol = spec.tolerance;
   switch (spec.op) {
     case '>':

@@ -116,7 +116,8 @@ export class ScenarioRun {
     return {
       metrics,
       ops: this.workload.opResults(),
-      claims: evaluateClaims(this.scenario.claims, metrics),
+      claims: evaluateClaims(this.scenario.claims, metrics, this.workload.opResults()),
+
       counters: this.sim.counters.result(),
       timelineHash: this.sim.timeline.hash(),
       simulatedNs: this.sim.now,

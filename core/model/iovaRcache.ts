@@ -1,0 +1,167 @@
+// The IOVA range caches of drivers/iommu/iova.c ("magazines", Bonwick & Adams): per size class
+// (1, 2, 4, ... 32 pages) each CPU has a loaded and a previous magazine of IOVA_MAG_SIZE (127)
+// pfns; full magazines go to a per-class depot, which a delayed work trims back to one magazine
+// per online CPU every IOVA_DEPOT_DELAY (100 ms), freeing one magazine's ranges per run. Cached
+// ranges stay allocated in the IovaDomain: caching hides them from the rbtree search.
+// Must not: allocate from the tree itself (alloc_iova_fast in iommuDmaIova.ts combines both).
+
+import type { IovaDomain } from './iovaDomain';
+
+/** IOVA_RANGE_CACHE_MAX_SIZE: size classes 0..5, i.e. 1..32 pages. */
+export const RCACHE_CLASSES = 6;
+/** IOVA_MAG_SIZE (127 since v6.4; 128 before). */
+export const IOVA_MAG_SIZE = 127;
+/** IOVA_DEPOT_DELAY */
+export const IOVA_DEPOT_DELAY_NS = 100_000_000;
+
+/** order_base_2(size): the size class of `size` pages, or -1 when too large to cache. */
+export function rcacheClass(size: number): number {
+  let order = 0;
+  while (2 ** order < size) order++;
+  return order < RCACHE_CLASSES ? order : -1;
+}
+
+class Magazine {
+  readonly pfns = new Float64Array(IOVA_MAG_SIZE);
+  size = 0;
+
+  get full(): boolean {
+    return this.size === IOVA_MAG_SIZE;
+  }
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  /** iova_magazine_pop: the topmost pfn that fits below limitPfn (swapped out), or 0. */
+  pop(limitPfn: number): number {
+    let i = this.size - 1;
+    while (this.pfns[i]! > limitPfn) {
+      if (i === 0) return 0;
+      i--;
+    }
+    const pfn = this.pfns[i]!;
+    this.pfns[i] = this.pfns[--this.size]!;
+    return pfn;
+  }
+
+  push(pfn: number): void {
+    this.pfns[this.size++] = pfn;
+  }
+}
+
+interface CpuCache {
+  loaded: Magazine;
+  prev: Magazine;
+}
+
+class SizeClassCache {
+  readonly cpus: CpuCache[];
+  readonly depot: Magazine[] = [];
+  trimAt = -1;
+
+  constructor(cpuCount: number) {
+    this.cpus = Array.from({ length: cpuCount }, () => ({ loaded: new Magazine(), prev: new Magazine() }));
+  }
+}
+
+export class IovaRcache {
+  private readonly classes: SizeClassCache[];
+  hits = 0;
+  misses = 0;
+  inserts = 0;
+  /** Ranges given back to the tree (magazine full with depot trim, or cache flush). */
+  returnedToTree = 0;
+
+  constructor(
+    private readonly domain: IovaDomain,
+    private readonly cpuCount: number,
+  ) {
+    this.classes = Array.from({ length: RCACHE_CLASSES }, () => new SizeClassCache(cpuCount));
+  }
+
+  /** iova_rcache_get: a cached pfn of `size` pages ending below limitPfn (exclusive), or 0. */
+  get(cpu: number, size: number, limitPfnExclusive: number, nowNs: number): number {
+    const cls = rcacheClass(size);
+    if (cls < 0) return 0;
+    const cache = this.classes[cls]!;
+    this.trim(cache, nowNs);
+    const c = cache.cpus[cpu]!;
+    let has = false;
+    if (!c.loaded.empty) has = true;
+    else if (!c.prev.empty) {
+      [c.loaded, c.prev] = [c.prev, c.loaded];
+      has = true;
+    } else if (cache.depot.length > 0) {
+      c.loaded = cache.depot.pop()!;
+      has = true;
+    }
+    const pfn = has ? c.loaded.pop(limitPfnExclusive - size) : 0;
+    if (pfn !== 0) this.hits++;
+    else this.misses++;
+    return pfn;
+  }
+
+  /** iova_rcache_insert: caches a freed range; false when it is too large to cache. */
+  insert(cpu: number, pfn: number, size: number, nowNs: number): boolean {
+    const cls = rcacheClass(size);
+    if (cls < 0) return false;
+    const cache = this.classes[cls]!;
+    this.trim(cache, nowNs);
+    const c = cache.cpus[cpu]!;
+    if (c.loaded.full) {
+      if (!c.prev.full) [c.loaded, c.prev] = [c.prev, c.loaded];
+      else {
+        cache.depot.push(c.loaded);
+        c.loaded = new Magazine();
+        if (cache.trimAt < 0) cache.trimAt = nowNs + IOVA_DEPOT_DELAY_NS;
+      }
+    }
+    c.loaded.push(pfn);
+    this.inserts++;
+    return true;
+  }
+
+  /** free_cpu_cached_iovas for every CPU + free_global_cached_iovas: everything back to the tree. */
+  flushAll(): void {
+    for (const cache of this.classes) {
+      for (const c of cache.cpus) {
+        this.freeMagazine(c.loaded);
+        this.freeMagazine(c.prev);
+      }
+      for (const m of cache.depot) this.freeMagazine(m);
+      cache.depot.length = 0;
+      cache.trimAt = -1;
+    }
+  }
+
+  /** Pages held in caches (still allocated in the tree but reusable only through the cache). */
+  cachedPages(): number {
+    let n = 0;
+    this.classes.forEach((cache, cls) => {
+      let ranges = cache.depot.reduce((a, m) => a + m.size, 0);
+      for (const c of cache.cpus) ranges += c.loaded.size + c.prev.size;
+      n += ranges * 2 ** cls;
+    });
+    return n;
+  }
+
+  /** iova_depot_work_func, run for every IOVA_DEPOT_DELAY that elapsed: one magazine per run back to the tree. */
+  private trim(cache: SizeClassCache, nowNs: number): void {
+    while (cache.trimAt >= 0 && nowNs >= cache.trimAt) {
+      if (cache.depot.length > this.cpuCount) {
+        // iova_depot_pop takes the list head: the magazine pushed last.
+        this.freeMagazine(cache.depot.pop()!);
+
+        cache.trimAt += IOVA_DEPOT_DELAY_NS;
+      } else cache.trimAt = -1;
+    }
+  }
+
+  private freeMagazine(m: Magazine): void {
+    for (let i = 0; i < m.size; i++) {
+      if (this.domain.free(m.pfns[i]!)) this.returnedToTree++;
+    }
+    m.size = 0;
+  }
+}

@@ -1,24 +1,45 @@
 // dma-direct: the guest has no vIOMMU (viommu model "none"), so QEMU mapped all guest RAM into the
 // host container once at boot and a DMA map is only the guest's software path: the bus address is
-// the guest-physical address and nothing below the guest changes (L kernel/dma/direct.c).
+// the guest-physical address and nothing below the guest changes (kernel/dma/direct.c). A device
+// whose mask cannot reach the buffer would need bounce buffers (swiotlb); buffers here are below
+// every mask the schema allows, so that path is not modelled.
 // Must not: allocate IOVAs or touch host state per IO.
 
 import type { CostTable } from '../sim/costTable';
+import { addMetric, type MetricMap } from '../run/metricSink';
+import type { DmaCall } from './dmaCall';
+import type { GuestDmaOps } from './guestDmaOps';
+import type { DmaDevice } from './iommuDma';
 
-export class DmaDirect {
+export class DmaDirect implements GuestDmaOps {
+  readonly label = 'dma-direct';
   maps = 0;
   unmaps = 0;
 
   constructor(private readonly costs: CostTable) {}
 
-  /** CPU time the guest spends in dma_map_*; the returned address is the buffer's GPA. */
-  mapCostNs(): number {
+  map(call: DmaCall, _dev: DmaDevice, gpa: number): void {
+    call.t += this.costs.guestDmaMapNs;
+    call.dmaAddr = gpa;
     this.maps++;
-    return this.costs.guestDmaMapNs;
   }
 
-  unmapCostNs(): number {
+  allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number): void {
+    this.map(call, dev, gpa);
+  }
+
+  unmap(call: DmaCall): void {
+    call.t += this.costs.guestDmaMapNs;
     this.unmaps++;
-    return this.costs.guestDmaMapNs;
+  }
+
+  fqDepth(): number {
+    return 0;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    addMetric(into, 'dma.maps', this.maps);
+    addMetric(into, 'dma.unmaps', this.unmaps);
+    addMetric(into, 'dma.mapFailures', 0);
   }
 }

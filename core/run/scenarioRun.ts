@@ -11,6 +11,9 @@ import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
 import type { TimelineColumns } from '../sim/timelineRecorder';
 import { NvmeDevice } from '../model/nvmeDevice';
 import { DmaDirect } from '../model/dmaDirect';
+import { DmaDevice } from '../model/iommuDma';
+import { VcpuSet } from '../model/vcpuSet';
+
 import { FioWorkloadRunner } from '../workload/fioWorkload';
 import { OpsWorkloadRunner } from '../workload/opsWorkload';
 import { evaluateClaims } from './claims';
@@ -43,7 +46,14 @@ class FioWithDirectDma implements RunnableWorkload {
     const deviceConfig = vm.devices.find((d) => target === undefined || d.name === target) ?? vm.devices[0]!;
     const device = new NvmeDevice(deviceConfig.name, sim.costs, sim.rng.fork());
     this.dma = new DmaDirect(sim.costs);
-    this.fio = new FioWorkloadRunner(sim, workload, { device, dma: this.dma, vcpus: vm.vcpus }, endNs);
+    const dev = new DmaDevice(
+      deviceConfig.name,
+      deviceConfig.dmaMaskBits,
+      deviceConfig.coherentDmaMaskBits ?? deviceConfig.dmaMaskBits,
+      true,
+    );
+    const vcpus = new VcpuSet(vm.name, vm.vcpus);
+    this.fio = new FioWorkloadRunner(sim, workload, { device, dma: this.dma, dev, vcpus, bufferGpa: 0x1_0000_0000 }, endNs);
   }
 
   start(): void {
@@ -52,9 +62,7 @@ class FioWithDirectDma implements RunnableWorkload {
 
   collectMetrics(into: MetricMap): void {
     this.fio.collectMetrics(into, durationNs(this.endNs));
-    into['dma.maps'] = this.dma.maps;
-    into['dma.unmaps'] = this.dma.unmaps;
-    into['dma.mapFailures'] = 0;
+    this.dma.collectMetrics(into);
   }
 
   opResults(): readonly OpResult[] {

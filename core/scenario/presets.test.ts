@@ -7,7 +7,7 @@ import { ScenarioRun } from '../run/scenarioRun';
 import { METRIC_CATALOG } from '../run/metricCatalog';
 
 const GOLDEN_HASHES: Record<string, string> = {
-  'quickstart-nvme-fio@1': 'a45a13c9d8061237',
+  'quickstart-nvme-fio@1': '966261a5629a54c5',
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

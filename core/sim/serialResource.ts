@@ -37,6 +37,22 @@ export class SerialResource {
     return end as SimTimeNs;
   }
 
+  /**
+   * Marks the (single) server busy from `from` to `to` for work whose length was not known when it
+   * started (a vCPU blocked in a trap). Waiting is counted from `arrive`.
+   */
+  occupy(arrive: number, from: number, to: number): void {
+    const f = this.freeAt;
+    let best = 0;
+    for (let i = 1; i < f.length; i++) if (f[i]! < f[best]!) best = i;
+    if (to > f[best]!) f[best] = to;
+    const wait = Math.max(0, from - arrive);
+    this.waitNs += wait;
+    if (wait > this.maxWaitNs) this.maxWaitNs = wait;
+    this.busyNs += to - from;
+    this.served++;
+  }
+
   /** Earliest time any server is free. */
   nextFreeAt(): number {
     let m = this.freeAt[0]!;

@@ -1,36 +1,47 @@
-// fio: numjobs jobs, each on its own vCPU (job % vcpus), each keeping iodepth IOs in flight
-// against one device. An IO maps its buffer on the vCPU, the device serves it, the completion
-// unmaps on the vCPU and the job submits the next IO. vCPUs are serialized resources, so the
-// mapping cost competes with submission and completion work as on a real guest CPU.
-// Must not: decide how a map is done (the DMA path does) or how long the device takes (the device does).
+// fio: numjobs jobs, job j on vCPU j % vcpus, each keeping iodepth IOs in flight against one
+// device. An IO maps its buffer through the guest DMA API on its vCPU, the device serves it, the
+// completion unmaps on the vCPU and the job submits the next IO. A map that fails
+// (DMA_MAPPING_ERROR) makes the NVMe driver return BLK_STS_RESOURCE and blk-mq retries the request
+// after BLK_MQ_RESOURCE_DELAY (3 ms); such retries are counted, they are not IO errors.
+// Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
 import * as hdr from 'hdr-histogram-js';
 import type { Simulation, SimComponent } from '../sim/simulation';
-import { SerialResource } from '../sim/serialResource';
-import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
+import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
 import type { NvmeDevice } from '../model/nvmeDevice';
-import type { DmaDirect } from '../model/dmaDirect';
+import type { GuestDmaOps } from '../model/guestDmaOps';
+import type { DmaDevice } from '../model/iommuDma';
+import { DmaCall } from '../model/dmaCall';
+import type { VcpuSet } from '../model/vcpuSet';
+import type { MetricMap } from '../run/metricSink';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
+/** BLK_MQ_RESOURCE_DELAY */
+const RESOURCE_RETRY_NS = msToNs(3);
 
 export interface FioTarget {
   readonly device: NvmeDevice;
-  readonly dma: DmaDirect;
-  readonly vcpus: number;
+  readonly dma: GuestDmaOps;
+  readonly dev: DmaDevice;
+  readonly vcpus: VcpuSet;
+  /** Guest-physical address of the first IO buffer; each IO slot has its own buffer after it. */
+  readonly bufferGpa: number;
 }
 
 export class FioWorkloadRunner implements SimComponent {
   private readonly handler: number;
-  private readonly cpus: SerialResource[];
+  private readonly calls: DmaCall[];
   private readonly cpuLanes: number[];
   private readonly deviceLane: number;
   private readonly kindMap: number;
+  private readonly kindMapFailed: number;
   private readonly kindUnmap: number;
   private readonly kindIo: number;
   private readonly submittedAt: Float64Array;
+  private readonly dmaAddr: Float64Array;
   private readonly ioEvent: Int32Array;
   private readonly latency = hdr.build({
     lowestDiscernibleValue: 1,
@@ -40,6 +51,7 @@ export class FioWorkloadRunner implements SimComponent {
   private completed = 0;
   private completedBytes = 0;
   private inFlight = 0;
+  private retries = 0;
   private lastSampleCompleted = 0;
 
   constructor(
@@ -50,19 +62,23 @@ export class FioWorkloadRunner implements SimComponent {
   ) {
     this.handler = sim.register(this);
     const tl = sim.timeline;
-    this.cpus = [];
-    this.cpuLanes = [];
-    for (let c = 0; c < target.vcpus; c++) {
-      this.cpus.push(new SerialResource(`vcpu${c}`));
-      this.cpuLanes.push(tl.defineLane(`guest.cpu${c}`, 'guest'));
-    }
+    const cpus = target.vcpus.count;
+    this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
+    this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
     const bytesArg = { name: 'bytes', format: 'bytes' } as const;
-    this.kindMap = tl.defineKind({ name: 'dma.map', args: [bytesArg, { name: 'job', format: 'int' }] });
-    this.kindUnmap = tl.defineKind({ name: 'dma.unmap', args: [bytesArg, { name: 'job', format: 'int' }] });
-    this.kindIo = tl.defineKind({ name: 'io', args: [bytesArg, { name: 'job', format: 'int' }] });
+    const addrArg = { name: 'dmaAddr', format: 'hex' } as const;
+    this.kindMap = tl.defineKind({ name: 'dma.map', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
+    this.kindMapFailed = tl.defineKind({
+      name: 'dma.map failed',
+      args: [bytesArg, { name: 'errno', format: 'int' }, { name: 'job', format: 'int' }],
+      failure: true,
+    });
+    this.kindUnmap = tl.defineKind({ name: 'dma.unmap', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
+    this.kindIo = tl.defineKind({ name: 'io', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
     const slots = config.numjobs * config.iodepth;
-    this.submittedAt = new Float64Array(slots);
+    this.submittedAt = new Float64Array(slots).fill(-1);
+    this.dmaAddr = new Float64Array(slots);
     this.ioEvent = new Int32Array(slots).fill(NO_CAUSE);
     sim.counters.define('io.inflight', 'IOs', () => this.inFlight);
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
@@ -70,6 +86,7 @@ export class FioWorkloadRunner implements SimComponent {
       this.lastSampleCompleted = this.completed;
       return delta;
     });
+    sim.counters.define('dma.fqDepth', 'IOVAs', () => target.dma.fqDepth());
   }
 
   /** Schedules the first IO of every slot, jobs staggered by 1 us so they do not start in lockstep. */
@@ -93,15 +110,52 @@ export class FioWorkloadRunner implements SimComponent {
     const now = this.sim.now;
     if (now >= this.endNs) return;
     const job = this.jobOf(slot);
-    const cpu = job % this.cpus.length;
+    const cpu = job % this.calls.length;
     const bytes = this.config.blockSizeBytes;
-    const mapCost = this.target.dma.mapCostNs();
-    const mapped = this.cpus[cpu]!.acquire(now, mapCost);
+    const vcpus = this.target.vcpus;
+    const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
+    const start = call.t;
+    if (this.submittedAt[slot]! < 0) this.submittedAt[slot] = now;
+    this.target.dma.map(call, this.target.dev, this.target.bufferGpa + slot * bytes, bytes, this.config.rw.endsWith('read'));
+    vcpus.occupy(cpu, start, call.t);
     const tl = this.sim.timeline;
-    const mapEv = tl.record(now, (mapped - now) as DurationNs, this.cpuLanes[cpu]!, this.kindMap, bytes, job);
-    const done = this.target.device.submitIo(mapped, bytes);
-    this.ioEvent[slot] = tl.record(mapped, (done - mapped) as DurationNs, this.deviceLane, this.kindIo, bytes, job, 0, mapEv);
-    this.submittedAt[slot] = now;
+    if (call.errno !== 0) {
+      tl.record(
+        start as SimTimeNs,
+        (call.t - start) as DurationNs,
+        this.cpuLanes[cpu]!,
+        this.kindMapFailed,
+        bytes,
+        call.errno,
+        job,
+        call.cause,
+      );
+      this.retries++;
+      this.sim.scheduleAt((call.t + RESOURCE_RETRY_NS) as SimTimeNs, this.handler, SUBMIT, slot);
+      return;
+    }
+    const mapEv = tl.record(
+      start as SimTimeNs,
+      (call.t - start) as DurationNs,
+      this.cpuLanes[cpu]!,
+      this.kindMap,
+      bytes,
+      call.dmaAddr,
+      job,
+      call.cause,
+    );
+    this.dmaAddr[slot] = call.dmaAddr;
+    const done = this.target.device.submitIo(call.t as SimTimeNs, bytes);
+    this.ioEvent[slot] = tl.record(
+      call.t as SimTimeNs,
+      (done - call.t) as DurationNs,
+      this.deviceLane,
+      this.kindIo,
+      bytes,
+      call.dmaAddr,
+      job,
+      mapEv,
+    );
     this.inFlight++;
     this.sim.scheduleAt(done, this.handler, COMPLETE, slot);
   }
@@ -109,21 +163,37 @@ export class FioWorkloadRunner implements SimComponent {
   private complete(slot: number): void {
     const now = this.sim.now;
     const job = this.jobOf(slot);
-    const cpu = job % this.cpus.length;
+    const cpu = job % this.calls.length;
     const bytes = this.config.blockSizeBytes;
-    const unmapped = this.cpus[cpu]!.acquire(now, this.target.dma.unmapCostNs());
-    this.sim.timeline.record(now, (unmapped - now) as DurationNs, this.cpuLanes[cpu]!, this.kindUnmap, bytes, job, 0, this.ioEvent[slot]!);
+    const vcpus = this.target.vcpus;
+    const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
+    const start = call.t;
+    call.cause = this.ioEvent[slot]!;
+    this.target.dma.unmap(call, this.dmaAddr[slot]!, bytes);
+    vcpus.occupy(cpu, start, call.t);
+    this.sim.timeline.record(
+      start as SimTimeNs,
+      (call.t - start) as DurationNs,
+      this.cpuLanes[cpu]!,
+      this.kindUnmap,
+      bytes,
+      this.dmaAddr[slot]!,
+      job,
+      call.cause,
+    );
     this.inFlight--;
     this.completed++;
     this.completedBytes += bytes;
-    this.latency.recordValue(Math.max(1, unmapped - this.submittedAt[slot]!));
-    this.sim.scheduleAt(unmapped, this.handler, SUBMIT, slot);
+    this.latency.recordValue(Math.max(1, call.t - this.submittedAt[slot]!));
+    this.submittedAt[slot] = -1;
+    this.sim.scheduleAt(call.t as SimTimeNs, this.handler, SUBMIT, slot);
   }
 
-  collectMetrics(into: Record<string, number>, durationNs: DurationNs): void {
+  collectMetrics(into: MetricMap, durationNs: DurationNs): void {
     const seconds = durationNs / 1e9;
     into['io.completed'] = this.completed;
     into['io.errors'] = 0;
+    into['io.mapRetries'] = this.retries;
     into['io.iops'] = seconds > 0 ? this.completed / seconds : 0;
     into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;
     into['io.latencyP50Us'] = this.completed > 0 ? this.latency.getValueAtPercentile(50) / 1000 : 0;

@@ -11,6 +11,8 @@ import { ClaimSpecSchema } from './claimSpec';
 import { IommufdHostSchema } from './iommufdSchema';
 import { SpaprHostSchema } from './spaprSchema';
 import { QemuHostSchema } from './qemuSchema';
+import { S390ViommuSchema } from './s390ViommuSchema';
+import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
 
 const identifier = z
   .string()
@@ -125,8 +127,12 @@ export const VmSchema = z.strictObject({
         .enum(['none', 'intel-iommu', 'virtio-iommu', 's390-zpci', 'spapr-tce'])
         .default('none')
         .meta(doc('The vIOMMU the guest sees; none = guest RAM mapped once at boot.', '-device intel-iommu,...')),
+      s390: S390ViommuSchema.prefault({}),
+      intel: IntelIommuSchema.prefault({}),
+      virtio: VirtioIommuSchema.prefault({}),
     })
     .prefault({}),
+
   guest: GuestSchema.prefault({}),
   devices: z
     .array(DeviceSchema)

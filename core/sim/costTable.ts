@@ -60,6 +60,26 @@ export const COST_DEFAULTS = {
     label: 'NVMe transfer time per KiB (3.5 GB/s)',
     source: 'assumption (3.5 GB/s => 1024 B / 3.5e9 B/s = 293 ns)',
   },
+  s390RpcitHwNs: {
+    valueNs: 1000,
+    label: 'RPCIT executed by the machine without shadowing (s390 LPAR)',
+    source: 'assumption',
+  },
+  virtioIommuRequestNs: {
+    valueNs: 500,
+    label: 'QEMU parsing and completing one virtio-iommu request',
+    source: 'assumption',
+  },
+  intelQiDescriptorNs: {
+    valueNs: 100,
+    label: 'guest writing one intel-iommu invalidation-queue descriptor and waiting for it (without the exit)',
+    source: 'assumption',
+  },
+  qemuIovaTreeStepNs: {
+    valueNs: 10,
+    label: 'QEMU IOVA tree: one comparison or node visited (GTree search step or g_tree_foreach callback)',
+    source: 'assumption',
+  },
 } as const satisfies Record<string, CostDef>;
 
 export type CostKey = keyof typeof COST_DEFAULTS;

@@ -113,6 +113,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX timeline_events_lane_t ON timeline_events(run_id, lane, t);
     `,
   },
+  {
+    version: 2,
+    description: 'run plans: the variants a run compares and its plan-level claims',
+    sql: `
+      ALTER TABLE runs ADD COLUMN variants_json TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE runs ADD COLUMN plan_claims_json TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -12,6 +12,10 @@ export interface NewRun {
   readonly seed: number;
   readonly scenario: unknown;
   readonly durationNs: number;
+  /** Variants the run compares (name, description, overrides); empty for a plain scenario. */
+  readonly variants?: readonly unknown[];
+  /** Claims of the plan beyond the scenario's own. */
+  readonly planClaims?: readonly unknown[];
 }
 
 export interface RunListFilter {
@@ -30,6 +34,7 @@ interface RunRow {
   status: RunStatus;
   seed: number;
   scenario_json: string;
+  variants_json: string;
   created_at: string;
   finished_at: string | null;
   duration_ns: number;
@@ -80,10 +85,21 @@ export class RunStore {
   create(run: NewRun, nowMs: number): number {
     const info = this.db
       .prepare(
-        `INSERT INTO runs (name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns, variants_json, plan_claims_json)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(run.name, run.preset, run.seed, JSON.stringify(run.scenario), new Date(nowMs).toISOString(), nowMs, run.durationNs);
+      .run(
+        run.name,
+        run.preset,
+        run.seed,
+        JSON.stringify(run.scenario),
+        new Date(nowMs).toISOString(),
+        nowMs,
+        run.durationNs,
+        JSON.stringify(run.variants ?? []),
+        JSON.stringify(run.planClaims ?? []),
+      );
+
     return Number(info.lastInsertRowid);
   }
 
@@ -155,7 +171,8 @@ export class RunStore {
   }
 
   get(id: number): RunDetail | undefined {
-    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, r.scenario_json FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, r.scenario_json, r.variants_json FROM runs r WHERE r.id = ?`).get(id) as
+      RunRow | undefined;
     if (row === undefined) return undefined;
     const metrics: Record<string, number> = {};
     for (const m of this.db.prepare('SELECT name, value FROM run_metrics WHERE run_id = ? ORDER BY name').all(id) as {
@@ -167,6 +184,8 @@ export class RunStore {
     return {
       ...toSummary(row),
       scenario: JSON.parse(row.scenario_json) as unknown,
+      variants: JSON.parse(row.variants_json) as RunDetail['variants'],
+
       metrics,
       claims: this.claims(id),
       ops: this.ops(id),

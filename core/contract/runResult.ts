@@ -60,8 +60,11 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
-  /** The validated scenario, with every default filled in. */
+  /** The validated (base) scenario, with every default filled in. */
   readonly scenario: unknown;
+  /** The variants the run compared (each the base with overrides); empty for a plain scenario. */
+  readonly variants: readonly { readonly name: string; readonly description: string; readonly set: readonly string[] }[];
+
   readonly metrics: Readonly<Record<string, number>>;
   readonly ops: readonly OpResult[];
   readonly claims: readonly ClaimResult[];

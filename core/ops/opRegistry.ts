@@ -3,8 +3,9 @@
 // Must not: define ops (each layer's *Ops.ts does).
 
 import type { OpDefinition } from './opTypes';
+import { VFIO_OPS } from './vfioOps';
 
-const BUILT: readonly (readonly OpDefinition[])[] = [];
+const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS];
 
 export const OPS: ReadonlyMap<string, OpDefinition> = new Map(BUILT.flat().map((op) => [op.name, op]));
 

@@ -3,6 +3,7 @@
 // Must not: compute metrics.
 
 import type { MetricInfo } from '../contract/catalog';
+import { VFIO_METRICS } from '../ops/vfioOps';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };
@@ -25,10 +26,17 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('sim.timelineDropped', 'events', 'timeline events not stored because the recorder cap was reached'),
   m('sim.simulatedMs', 'ms', 'simulated time covered by the run'),
   m('sim.wallMs', 'ms', 'wall-clock time the simulation took (host-measured, not deterministic)'),
+  m('ops.steps', 'calls', 'ops-script steps run'),
+  m('ops.failed', 'calls', 'ops-script steps that returned an error'),
+  ...VFIO_METRICS,
 ];
 
 const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));
 
+/** The catalog entry of a metric; a variant prefix ("lazy:vfio.entriesPeak") is looked through. */
 export function metricInfo(name: string): MetricInfo | undefined {
-  return BY_NAME.get(name);
+  const direct = BY_NAME.get(name);
+  if (direct !== undefined) return direct;
+  const colon = name.indexOf(':');
+  return colon >= 0 ? BY_NAME.get(name.slice(colon + 1)) : undefined;
 }

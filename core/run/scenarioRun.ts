@@ -8,7 +8,8 @@ import type { Scenario } from '../scenario/schema';
 import { resolveCostTable, type CostKey } from '../sim/costTable';
 import { Simulation } from '../sim/simulation';
 import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
-import type { TimelineColumns } from '../sim/timelineRecorder';
+import type { TimelineColumns, TimelineRecorder } from '../sim/timelineRecorder';
+
 import { NvmeDevice } from '../model/nvmeDevice';
 import { DmaDirect } from '../model/dmaDirect';
 import { DmaDevice } from '../model/iommuDma';
@@ -76,9 +77,17 @@ export class ScenarioRun {
   private readonly workload: RunnableWorkload;
   private done = false;
 
-  constructor(readonly scenario: Scenario) {
+  constructor(
+    readonly scenario: Scenario,
+    options: { readonly timeline?: TimelineRecorder; readonly variant?: string } = {},
+  ) {
     this.durationNs = msToNs(scenario.durationMs) as number as SimTimeNs;
-    this.sim = new Simulation({ seed: scenario.seed, costs: resolveCostTable(scenario.costs as Partial<Record<CostKey, number>>) });
+    this.sim = new Simulation({
+      seed: scenario.seed,
+      costs: resolveCostTable(scenario.costs as Partial<Record<CostKey, number>>),
+      ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
+      ...(options.variant === undefined || options.variant === '' ? {} : { counterPrefix: `${options.variant}:` }),
+    });
     this.workload =
       scenario.workload.kind === 'ops'
         ? new OpsWorkloadRunner(this.sim, scenario.workload, scenario)

@@ -48,9 +48,20 @@ describe('loading a scenario', () => {
     expect(bad.ok ? [] : bad.problems).toEqual([expect.stringMatching(/^host\.vfio\.memlockBytes: expected a hex string/)]);
   });
 
+  it('refuses hex values that a number cannot hold exactly, but accepts the all-ones length', () => {
+    const bad = loadScenario({ value: { name: 'x', host: { vfio: { memlockBytes: '0x20000000000001' } } } });
+    expect(bad.ok ? [] : bad.problems).toEqual([expect.stringMatching(/^host\.vfio\.memlockBytes: not exactly representable/)]);
+    expect(loadScenario({ value: { name: 'x', host: { vfio: { memlockBytes: '0xffffffffffffffff' } } } }).ok).toBe(true);
+    expect(loadScenario({ value: { name: 'x', host: { iommu: { pageSizes: [4096, 3000] } } } }).ok).toBe(false);
+  });
+
   it('reads YAML as well as JSON', () => {
     const r = loadScenario({ text: 'name: yaml-run\nseed: 3\nworkload:\n  kind: fio\n  iodepth: 8\n' });
-    expect(r.ok && [r.scenario.name, r.scenario.seed, r.scenario.workload.iodepth]).toEqual(['yaml-run', 3, 8]);
+    expect(r.ok && r.scenario.workload.kind === 'fio' && [r.scenario.name, r.scenario.seed, r.scenario.workload.iodepth]).toEqual([
+      'yaml-run',
+      3,
+      8,
+    ]);
     expect(parseScenarioText('{"name": ').ok).toBe(false);
   });
 
@@ -76,6 +87,16 @@ describe('loading a scenario', () => {
       '--set name.inner: "name" is not an object or list',
       '--set __proto__.x: empty or forbidden path segment',
     ]);
+  });
+
+  it('is idempotent: a validated scenario (defaults filled in) validates again to itself', () => {
+    for (const value of [{ name: 'x' }, { name: 'y', host: { arch: 's390x' }, workload: { kind: 'ops', steps: [] } }]) {
+      const first = loadScenario({ value });
+      if (!first.ok) continue;
+      const again = loadScenario({ value: JSON.parse(JSON.stringify(first.scenario)) as unknown });
+      expect(again.ok ? [] : again.problems).toEqual([]);
+      expect(again.ok && again.scenario).toEqual(first.scenario);
+    }
   });
 
   it('does not change the input object', () => {

@@ -6,10 +6,24 @@
 import { z } from 'zod';
 
 const HEX = /^0x[0-9a-fA-F]{1,16}$/;
+const ALL_ONES = 2n ** 64n - 1n;
 
-/** An unsigned 64-bit quantity written as a number or a hex string. */
+/** Whether a hex value survives the conversion to a JS number (or is all ones, the "everything" length). */
+function exactAsNumber(hex: string): boolean {
+  const big = BigInt(hex);
+  return big === ALL_ONES || BigInt(Number(big)) === big;
+}
+
+/**
+ * An unsigned 64-bit quantity written as a number or a hex string. Above 2^53 a value must be exactly
+ * representable (every 4 KiB-aligned address is), so a misaligned address can never round to an
+ * aligned one; 0xffffffffffffffff is accepted as the all-ones length (it becomes 2^64).
+ */
 export const u64 = z
   .union([z.number().int().nonnegative(), z.string().regex(HEX, 'expected a hex string like "0x10000"')])
+  .refine((v) => typeof v === 'number' || !HEX.test(v) || exactAsNumber(v), {
+    message: 'not exactly representable: above 2^53 use values aligned to their magnitude (any 4 KiB-aligned address is fine)',
+  })
   .transform((v) => (typeof v === 'number' ? v : Number(BigInt(v))))
   .refine((v) => v <= 2 ** 64, 'must be below 2^64');
 

@@ -63,7 +63,14 @@ const ReservedRegionSchema = z.strictObject({
 export const HostIommuSchema = z.strictObject({
   apertureLast: u64.optional().meta(doc('Last IOVA of the host IOMMU aperture; default per arch (x86 2^48-1, s390 2^42-1).')),
   pageSizes: z
-    .array(z.number().int().positive())
+    .array(
+      z
+        .number()
+        .int()
+        .positive()
+        .refine((n) => (n & (n - 1)) === 0 || Number.isInteger(Math.log2(n)), 'a page size is a power of two'),
+    )
+
     .min(1)
     .optional()
     .meta(doc('Supported IOMMU page sizes in bytes (pgsize_bitmap); default per arch.')),

@@ -23,11 +23,14 @@ export class CounterSampler implements SimComponent {
   private intervalNs = 0;
   private handlerId = -1;
 
-  constructor(private readonly sim: Scheduler) {}
+  constructor(
+    private readonly sim: Scheduler,
+    private readonly namePrefix = '',
+  ) {}
 
   /** Adds a series; call before start(). */
   define(name: string, unit: string, read: () => number): void {
-    this.series.push({ name, unit, read, values: new Float64Array(this.times.length) });
+    this.series.push({ name: this.namePrefix + name, unit, read, values: new Float64Array(this.times.length) });
   }
 
   /** Starts sampling every `intervalNs` from time 0. */

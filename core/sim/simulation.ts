@@ -18,6 +18,10 @@ export interface SimulationOptions {
   readonly seed: number;
   readonly costs: CostTable;
   readonly maxTimelineEvents?: number;
+  /** Record into this timeline (shared by the variants of one run plan) instead of a new one. */
+  readonly timeline?: TimelineRecorder;
+  /** Prefix of counter series names (the variant's name). */
+  readonly counterPrefix?: string;
 }
 
 export class Simulation implements Scheduler {
@@ -34,8 +38,8 @@ export class Simulation implements Scheduler {
   constructor(options: SimulationOptions) {
     this.rng = Prng.fromSeed(options.seed);
     this.costs = options.costs;
-    this.timeline = new TimelineRecorder(options.maxTimelineEvents);
-    this.counters = new CounterSampler(this);
+    this.timeline = options.timeline ?? new TimelineRecorder(options.maxTimelineEvents);
+    this.counters = new CounterSampler(this, options.counterPrefix);
   }
 
   get eventsProcessed(): number {

@@ -62,8 +62,13 @@ export class TimelineRecorder {
     return this.droppedCount;
   }
 
-  defineLane(name: string, group: string): number {
+  /** Prepended to lane names defined from now on (one run plan simulates its variants one after the other). */
+  lanePrefix = '';
+
+  defineLane(localName: string, group: string): number {
+    const name = this.lanePrefix + localName;
     const known = this.laneIndex.get(name);
+
     if (known !== undefined) return known;
     const id = this.lanes.length;
     if (id > 0xffff) throw new RangeError('too many timeline lanes');

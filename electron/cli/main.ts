@@ -8,11 +8,12 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { PRESETS } from '../../core/scenario/presets';
+import { presetClaims, PRESETS } from '../../core/scenario/presets';
+
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
-import { msToNs } from '../../core/sim/simTime';
 import { defaultDatabasePath } from '../service/dataDir';
-import { prepareRun } from '../service/runRequest';
+import { prepareRun, storedPlanOf } from '../service/runRequest';
+import { planDurationNs } from '../../core/run/runPlan';
 import { executeRun } from '../service/runExecution';
 import { formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
 import type { StartRunRequest } from '../../core/contract/labApi';
@@ -71,24 +72,34 @@ function commandRun(args: string[], io: CliIo): number {
     for (const p of prepared.problems) io.err(p);
     return EXIT_INVALID;
   }
-  const { scenario, preset } = prepared;
+  const { plan, preset } = prepared;
+  const stored = storedPlanOf(plan);
+  const totalNs = planDurationNs(plan);
   const db = openLabDatabase(dbPathOf(values.db, io));
   try {
     const runs = new RunStore(db);
     const runId = runs.create(
-      { name: scenario.name, preset, seed: scenario.seed, scenario, durationNs: msToNs(scenario.durationMs) },
+      {
+        name: plan.base.name,
+        preset,
+        seed: plan.base.seed,
+        scenario: plan.base,
+        durationNs: totalNs,
+        variants: stored.variants,
+        planClaims: stored.claims,
+      },
       Date.now(),
     );
     const showProgress = io.isTty && values.json !== true;
     let lastShown = 0;
-    const outcome = executeRun(db, runId, scenario, {
+    const outcome = executeRun(db, runId, plan, {
       nowMs: () => Date.now(),
       isCancelled: () => false,
       onProgress: (p) => {
         const now = Date.now();
         if (!showProgress || now - lastShown < 200) return;
         lastShown = now;
-        const pct = ((100 * p.simulatedNs) / msToNs(scenario.durationMs)).toFixed(0);
+        const pct = ((100 * p.simulatedNs) / totalNs).toFixed(0);
         io.err(
           p.phase === 'simulating'
             ? `run ${runId}: simulating ${pct}% (${p.events} events)`
@@ -129,7 +140,7 @@ function commandPresets(args: string[], io: CliIo): number {
     title: p.title,
     summary: p.summary,
     thread: p.thread,
-    claims: (p.scenario.claims ?? []).map((c) => ({ id: c.id, text: c.text })),
+    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
   }));
   io.out(values.json === true ? JSON.stringify(list) : formatPresetsText(list));
   return EXIT_OK;

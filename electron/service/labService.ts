@@ -10,14 +10,15 @@ import type { TimelineWindow, TimelineWindowQuery } from '../../core/contract/ti
 import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
 import { PARAMETER_DEFAULTS } from '../../core/scenario/parameterDefaults';
 import { METRIC_CATALOG } from '../../core/run/metricCatalog';
-import { findPreset, PRESETS, type Preset } from '../../core/scenario/presets';
+import { findPreset, presetClaims, PRESETS, type Preset } from '../../core/scenario/presets';
+import { planDurationNs } from '../../core/run/runPlan';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
-import { msToNs } from '../../core/sim/simTime';
 import { openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
 import { TimelineStore } from '../../db/timelineStore';
 import { LabError } from './labError';
-import { prepareRun } from './runRequest';
+import { prepareRun, storedPlanOf } from './runRequest';
+
 import { RunQueue, type RunWorkerSpawner } from './runQueue';
 
 export interface LabServiceOptions {
@@ -35,7 +36,7 @@ function presetSummary(p: Preset): PresetSummary {
     title: p.title,
     summary: p.summary,
     thread: p.thread,
-    claims: (p.scenario.claims ?? []).map((c) => ({ id: c.id, text: c.text })),
+    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
   };
 }
 
@@ -92,7 +93,7 @@ export class LabService implements LabApi {
   validateScenario(request: StartRunRequest): Promise<ValidationResult> {
     const prepared = prepareRun(request);
     return Promise.resolve(
-      prepared.ok ? { ok: true, problems: [], scenario: prepared.scenario } : { ok: false, problems: prepared.problems, scenario: null },
+      prepared.ok ? { ok: true, problems: [], scenario: prepared.plan.base } : { ok: false, problems: prepared.problems, scenario: null },
     );
   }
 
@@ -102,10 +103,22 @@ export class LabService implements LabApi {
       const code = prepared.notFound === true ? 'not-found' : 'invalid-scenario';
       return Promise.reject(new LabError(code, prepared.problems.join('\n'), prepared.problems));
     }
-    const { scenario, preset } = prepared;
-    const durationNs = msToNs(scenario.durationMs);
-    const runId = this.runs.create({ name: scenario.name, preset, seed: scenario.seed, scenario, durationNs }, this.nowMs());
-    this.queue.enqueue({ runId, name: scenario.name, scenario, durationNs });
+    const { plan, preset } = prepared;
+    const stored = storedPlanOf(plan);
+    const durationNs = planDurationNs(plan);
+    const runId = this.runs.create(
+      {
+        name: plan.base.name,
+        preset,
+        seed: plan.base.seed,
+        scenario: plan.base,
+        durationNs,
+        variants: stored.variants,
+        planClaims: stored.claims,
+      },
+      this.nowMs(),
+    );
+    this.queue.enqueue({ runId, name: plan.base.name, plan: stored, durationNs });
     return Promise.resolve({ runId });
   }
 

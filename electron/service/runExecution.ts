@@ -6,8 +6,8 @@
 import type { LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
 import { TimelineStore } from '../../db/timelineStore';
-import { ScenarioRun } from '../../core/run/scenarioRun';
-import type { Scenario } from '../../core/scenario/schema';
+import { PlanRun } from '../../core/run/planRun';
+import type { RunPlan } from '../../core/run/runPlan';
 import type { RunResult } from '../../core/contract/runResult';
 
 export const STEP_EVENTS = 50_000;
@@ -26,14 +26,14 @@ export type RunOutcome =
   | { readonly status: 'cancelled' }
   | { readonly status: 'failed'; readonly error: string };
 
-export function executeRun(db: LabDatabase, runId: number, scenario: Scenario, hooks: RunHooks): RunOutcome {
+export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks: RunHooks): RunOutcome {
   const runs = new RunStore(db);
   const timeline = new TimelineStore(db);
   const started = hooks.nowMs();
   let lastBeat = started;
   runs.markRunning(runId, started);
   try {
-    const run = new ScenarioRun(scenario);
+    const run = new PlanRun(plan);
     for (;;) {
       const done = run.step(STEP_EVENTS);
       const now = hooks.nowMs();
@@ -50,7 +50,8 @@ export function executeRun(db: LabDatabase, runId: number, scenario: Scenario, h
     }
     const base = run.result();
     const result: RunResult = { ...base, metrics: { ...base.metrics, 'sim.wallMs': hooks.nowMs() - started } };
-    const cols = run.timeline();
+    const cols = run.timelineColumns();
+
     timeline.insert(runId, cols, (stored) => {
       const now = hooks.nowMs();
       hooks.onProgress?.({ phase: 'storing', simulatedNs: run.simulatedNs, events: run.eventsProcessed, stored });

@@ -7,13 +7,14 @@ import type { Worker } from 'node:worker_threads';
 import type { RunProgress, RunStatus } from '../../core/contract/runResult';
 import type { RunStore } from '../../db/runStore';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
+import type { StoredPlan } from './runRequest';
 
 export type RunWorkerSpawner = (data: RunWorkerData) => Worker;
 
 export interface QueuedRun {
   readonly runId: number;
   readonly name: string;
-  readonly scenario: unknown;
+  readonly plan: StoredPlan;
   readonly durationNs: number;
 }
 
@@ -147,7 +148,7 @@ export class RunQueue {
     const data: RunWorkerData = {
       dbPath: this.dbPath,
       runId: t.job.runId,
-      scenario: t.job.scenario,
+      plan: t.job.plan,
       cancelFlag: flagBuffer,
       ...(this.nativeBinding === undefined ? {} : { nativeBinding: this.nativeBinding }),
     };

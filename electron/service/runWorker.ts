@@ -5,8 +5,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLabDatabase } from '../../db/database';
-import { ScenarioSchema } from '../../core/scenario/schema';
 import { executeRun } from './runExecution';
+import { planFromStored } from './runRequest';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
 
 const PROGRESS_EVERY_MS = 100;
@@ -18,12 +18,12 @@ function post(message: RunWorkerMessage): void {
 function main(): void {
   const data = workerData as RunWorkerData;
   const cancel = new Int32Array(data.cancelFlag);
-  // The scenario was validated by the service; parse again to get the typed value back across the thread boundary.
-  const scenario = ScenarioSchema.parse(data.scenario);
+  // The plan was validated by the service; rebuild it to get the typed value back across the thread boundary.
+  const plan = planFromStored(data.plan);
   const db = openLabDatabase(data.dbPath, data.nativeBinding === undefined ? {} : { nativeBinding: data.nativeBinding });
   let lastPost = 0;
   try {
-    const outcome = executeRun(db, data.runId, scenario, {
+    const outcome = executeRun(db, data.runId, plan, {
       nowMs: () => Date.now(),
       isCancelled: () => Atomics.load(cancel, 0) === 1,
       onProgress: (p) => {

@@ -2,11 +2,13 @@
 // Must not: import runtime code; both sides import these types.
 
 import type { RunPhase } from './runExecution';
+import type { StoredPlan } from './runRequest';
 
 export interface RunWorkerData {
   readonly dbPath: string;
   readonly runId: number;
-  readonly scenario: unknown;
+  /** The run plan in its stored form (see runRequest.ts StoredPlan). */
+  readonly plan: StoredPlan;
   /** Int32Array(1) over this buffer: 1 = cancel requested. */
   readonly cancelFlag: SharedArrayBuffer;
   readonly nativeBinding?: string;

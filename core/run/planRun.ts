@@ -1,0 +1,89 @@
+// Runs a plan: its variants one after the other (or the base scenario alone), each in its own
+// Simulation but all recording into one timeline (lanes prefixed "<variant>/"), then merges their
+// metrics ("<variant>:<name>"), ops ("<variant>:<op>") and counters, and checks the plan's claims.
+// Same plan and seeds, same result and same timeline hash.
+// Must not: measure wall time or store anything (hosts do).
+
+import type { OpResult, RunResult } from '../contract/runResult';
+import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
+import { evaluateClaims } from './claims';
+import type { MetricMap } from './metricSink';
+import type { RunPlan } from './runPlan';
+import { ScenarioRun } from './scenarioRun';
+
+export class PlanRun {
+  private readonly timeline = new TimelineRecorder();
+  private readonly parts: { readonly prefix: string; readonly scenario: RunPlan['base'] }[];
+  private current: ScenarioRun | null = null;
+  private index = 0;
+  private readonly results: { prefix: string; result: RunResult }[] = [];
+  private finishedNs = 0;
+  private finishedEvents = 0;
+
+  constructor(readonly plan: RunPlan) {
+    this.parts =
+      plan.variants.length > 0
+        ? plan.variants.map((v) => ({ prefix: v.name, scenario: v.scenario }))
+        : [{ prefix: '', scenario: plan.base }];
+  }
+
+  get isDone(): boolean {
+    return this.index >= this.parts.length;
+  }
+
+  /** Simulated time covered so far over all variants, ns. */
+  get simulatedNs(): number {
+    return this.finishedNs + (this.current?.simulatedNs ?? 0);
+  }
+
+  get eventsProcessed(): number {
+    return this.finishedEvents + (this.current?.eventsProcessed ?? 0);
+  }
+
+  /** Runs at most `maxEvents` events; returns true once every variant is over. */
+  step(maxEvents: number): boolean {
+    if (this.isDone) return true;
+    if (this.current === null) {
+      const part = this.parts[this.index]!;
+      this.timeline.lanePrefix = part.prefix === '' ? '' : `${part.prefix}/`;
+      this.current = new ScenarioRun(part.scenario, { timeline: this.timeline, variant: part.prefix });
+    }
+    if (this.current.step(maxEvents)) {
+      const part = this.parts[this.index]!;
+      this.results.push({ prefix: part.prefix, result: this.current.result() });
+      this.finishedNs += this.current.durationNs;
+      this.finishedEvents += this.current.eventsProcessed;
+      this.current = null;
+      this.index++;
+    }
+    return this.isDone;
+  }
+
+  runToEnd(): RunResult {
+    while (!this.step(1_000_000));
+    return this.result();
+  }
+
+  result(): RunResult {
+    if (!this.isDone) throw new Error('PlanRun.result() before the plan is over');
+    const metrics: MetricMap = {};
+    const ops: OpResult[] = [];
+    for (const { prefix, result } of this.results) {
+      const p = prefix === '' ? '' : `${prefix}:`;
+      for (const [k, v] of Object.entries(result.metrics)) metrics[p + k] = v;
+      for (const o of result.ops) ops.push(p === '' ? o : { ...o, op: p + o.op });
+    }
+    return {
+      metrics,
+      ops,
+      claims: evaluateClaims(this.plan.claims, metrics, ops),
+      counters: this.results.flatMap((r) => r.result.counters),
+      timelineHash: this.timeline.hash(),
+      simulatedNs: this.finishedNs,
+    };
+  }
+
+  timelineColumns(): TimelineColumns {
+    return this.timeline.columns();
+  }
+}

@@ -4,7 +4,11 @@
 // QEMU's IOVA GTree.
 // Must not: allow overlaps (insert asserts); callers check for overlap first and fail as their API does.
 
-import BTree from 'sorted-btree';
+import SortedBTree from 'sorted-btree';
+
+// sorted-btree is CommonJS with `exports.default = BTree`: bundlers and vitest unwrap it, but Node's
+// own ESM loader (the CLI under tsx) hands the whole exports object as the default import.
+const BTree: typeof SortedBTree = (SortedBTree as unknown as { default?: typeof SortedBTree }).default ?? SortedBTree;
 
 export interface Interval {
   readonly start: number;
@@ -13,7 +17,7 @@ export interface Interval {
 }
 
 export class IntervalMap<V extends Interval> {
-  private readonly tree = new BTree<number, V>();
+  private readonly tree: SortedBTree<number, V> = new BTree<number, V>();
 
   get size(): number {
     return this.tree.size;

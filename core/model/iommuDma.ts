@@ -15,6 +15,8 @@ import { FlushQueue } from './flushQueue';
 import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
 import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
+import type { GuestDmaOps } from './guestDmaOps';
+import { addMetric, maxMetric, type MetricMap } from '../run/metricSink';
 
 export const IOVA_SHIFT = 12;
 const GRANULE = 1 << IOVA_SHIFT;
@@ -75,7 +77,7 @@ function cacheRound(pages: number): number {
   return p;
 }
 
-export class IommuDmaDomain {
+export class IommuDmaDomain implements GuestDmaOps {
   readonly iovad: IovaDomain;
   readonly rcache: IovaRcache;
   readonly fq: FlushQueue | null;
@@ -219,6 +221,24 @@ export class IommuDmaDomain {
   /** The mode's flush-queue depth now (0 in strict mode). */
   fqDepth(): number {
     return this.fq?.depth() ?? 0;
+  }
+
+  get label(): string {
+    return `iommu-dma (${this.mode})`;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    addMetric(into, 'dma.maps', this.maps);
+    addMetric(into, 'dma.unmaps', this.unmaps);
+    addMetric(into, 'dma.mapFailures', this.mapFailures);
+    addMetric(into, 'iova.exhaustions', this.iovaExhaustions);
+    addMetric(into, 'iotlb.flushes.global', this.fq?.flushes ?? 0);
+    addMetric(into, 'fq.fullFlushes', this.fq?.fullFlushes ?? 0);
+    addMetric(into, 'fq.timerFlushes', this.fq?.timerFlushes ?? 0);
+    maxMetric(into, 'fq.peakDepth', this.fq?.peakDepth ?? 0);
+    addMetric(into, 'iotlb.flushes.range', this.strictSyncs);
+    maxMetric(into, 'iova.allocatedPagesPeak', this.iovad.allocatedPagesPeak);
+    if (this.staleWindowNs.totalCount > 0) maxMetric(into, 'staleIotlbWindowUsP99', this.staleWindowNs.getValueAtPercentile(99) / 1000);
   }
 
   get now(): number {

@@ -12,6 +12,8 @@ export interface IovaRange {
   readonly start: number;
   /** pfn_hi (inclusive) */
   readonly last: number;
+  /** A reserve_iova range (never handed out, not counted as allocated). */
+  readonly reserved?: boolean;
 }
 
 /**
@@ -46,6 +48,9 @@ export class IovaDomain {
   readonly dma32bitPfn: number;
   allocations = 0;
   failures = 0;
+  private pages = 0;
+  /** Most pages allocated at once (including rcache- and flush-queue-held ranges). */
+  allocatedPagesPeak = 0;
   /** Nodes visited by the searches (a cost measure). */
   searchSteps = 0;
 
@@ -68,9 +73,7 @@ export class IovaDomain {
 
   /** Pages currently allocated (including ranges held by rcaches and flush queues, which stay in the tree). */
   allocatedPages(): number {
-    let n = 0;
-    for (const r of this.tree.values()) n += r.last - r.start + 1;
-    return n;
+    return this.pages;
   }
 
   find(pfn: number): IovaRange | undefined {
@@ -132,6 +135,8 @@ export class IovaDomain {
       }
       const node: IovaRange = { start: newPfn, last: newPfn + size - 1 };
       this.tree.insert(node);
+      this.pages += size;
+      if (this.pages > this.allocatedPagesPeak) this.allocatedPagesPeak = this.pages;
       // __cached_rbnode_insert_update
       if (node.last < this.dma32bitPfn) this.cached32Node = node;
       else this.cachedNode = node;
@@ -149,7 +154,7 @@ export class IovaDomain {
       l = Math.max(l, r.last);
       this.removeNode(r);
     }
-    this.tree.insert({ start: s, last: l });
+    this.tree.insert({ start: s, last: l, reserved: true });
   }
 
   /** free_iova: frees the range containing `pfn`; returns false when there is none. */
@@ -168,6 +173,7 @@ export class IovaDomain {
     if (node.start < this.dma32bitPfn) this.max32AllocSize = this.dma32bitPfn;
     if (node.start >= lo(this.cachedNode)) this.cachedNode = next;
     this.tree.delete(node);
+    if (node.reserved !== true) this.pages -= node.last - node.start + 1;
   }
 
   /** Broken invariants (no overlap, nothing below startPfn). */

@@ -43,7 +43,7 @@ export const VFIO_METRICS: MetricInfo[] = [
 ];
 
 /** The container behind `name`, built from env.scenario.host.vfio. */
-export function createVfioContainer(env: OpsEnvironment, name: string): VfioContainerApi {
+export function createVfioContainer(env: OpsEnvironment, name: string, initialDevice?: string): VfioContainerApi {
   const host = env.scenario.host;
   const backend = host.vfio.backend;
   let version: 1 | 2;
@@ -72,7 +72,7 @@ export function createVfioContainer(env: OpsEnvironment, name: string): VfioCont
     geometry: env.geometry,
     irqRemapping: host.iommu.irqRemapping,
     allowUnsafeInterrupts: host.vfio.allowUnsafeInterrupts,
-    initialDevice: env.scenario.vms[0]?.devices[0]?.name,
+    initialDevice: initialDevice ?? env.scenario.vms[0]?.devices[0]?.name,
   });
 }
 

@@ -10,10 +10,8 @@ import { Simulation } from '../sim/simulation';
 import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
 import type { TimelineColumns, TimelineRecorder } from '../sim/timelineRecorder';
 
-import { NvmeDevice } from '../model/nvmeDevice';
-import { DmaDirect } from '../model/dmaDirect';
-import { DmaDevice } from '../model/iommuDma';
-import { VcpuSet } from '../model/vcpuSet';
+import { buildStack, type Stack } from './stackBuilder';
+import { VIOMMU_FACTORIES } from './viommuRegistry';
 
 import { FioWorkloadRunner } from '../workload/fioWorkload';
 import { OpsWorkloadRunner } from '../workload/opsWorkload';
@@ -30,31 +28,27 @@ interface RunnableWorkload {
   opResults(): readonly OpResult[];
 }
 
-/** fio on a guest without vIOMMU: the DMA path is dma-direct. */
-class FioWithDirectDma implements RunnableWorkload {
+/** fio against one device of the stack. */
+class FioOnStack implements RunnableWorkload {
   private readonly fio: FioWorkloadRunner;
-  private readonly dma: DmaDirect;
 
   constructor(
     sim: Simulation,
     scenario: Scenario,
+    private readonly stack: Stack,
     private readonly endNs: SimTimeNs,
   ) {
     const workload = scenario.workload;
-    if (workload.kind !== 'fio') throw new Error('FioWithDirectDma needs a fio workload');
-    const target = workload.device;
-    const vm = scenario.vms.find((v) => target === undefined || v.devices.some((d) => d.name === target)) ?? scenario.vms[0]!;
-    const deviceConfig = vm.devices.find((d) => target === undefined || d.name === target) ?? vm.devices[0]!;
-    const device = new NvmeDevice(deviceConfig.name, sim.costs, sim.rng.fork());
-    this.dma = new DmaDirect(sim.costs);
-    const dev = new DmaDevice(
-      deviceConfig.name,
-      deviceConfig.dmaMaskBits,
-      deviceConfig.coherentDmaMaskBits ?? deviceConfig.dmaMaskBits,
-      true,
+    if (workload.kind !== 'fio') throw new Error('FioOnStack needs a fio workload');
+    const found = workload.device === undefined ? undefined : stack.device(workload.device);
+    const vm = found?.vm ?? stack.vms[0]!;
+    const device = found?.device ?? vm.devices[0]!;
+    this.fio = new FioWorkloadRunner(
+      sim,
+      workload,
+      { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, bufferGpa: FIO_BUFFER_GPA },
+      endNs,
     );
-    const vcpus = new VcpuSet(vm.name, vm.vcpus);
-    this.fio = new FioWorkloadRunner(sim, workload, { device, dma: this.dma, dev, vcpus, bufferGpa: 0x1_0000_0000 }, endNs);
   }
 
   start(): void {
@@ -63,13 +57,16 @@ class FioWithDirectDma implements RunnableWorkload {
 
   collectMetrics(into: MetricMap): void {
     this.fio.collectMetrics(into, durationNs(this.endNs));
-    this.dma.collectMetrics(into);
+    this.stack.collectMetrics(into, this.endNs);
   }
 
   opResults(): readonly OpResult[] {
     return [];
   }
 }
+
+/** fio buffers start at 4 GiB of guest-physical memory (inside RAM for the default 8 GiB guest). */
+const FIO_BUFFER_GPA = 0x1_0000_0000;
 
 export class ScenarioRun {
   readonly durationNs: SimTimeNs;
@@ -91,7 +88,7 @@ export class ScenarioRun {
     this.workload =
       scenario.workload.kind === 'ops'
         ? new OpsWorkloadRunner(this.sim, scenario.workload, scenario)
-        : new FioWithDirectDma(this.sim, scenario, this.durationNs);
+        : new FioOnStack(this.sim, scenario, buildStack(this.sim, scenario, VIOMMU_FACTORIES), this.durationNs);
     const interval = Math.max(1, Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)));
     this.sim.counters.start(durationNs(interval));
     this.workload.start();

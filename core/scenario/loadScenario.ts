@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { OPS, opProblem } from '../ops/opRegistry';
+import { viommuProblem } from '../run/viommuRegistry';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
 
@@ -95,7 +96,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function validateScenario(input: unknown): LoadResult {
   const parsed = ScenarioSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
-  const problems = opsProblems(parsed.data);
+  const problems = [...platformProblems(parsed.data), ...opsProblems(parsed.data)];
+
   return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
 }
 
@@ -132,4 +134,24 @@ export function loadScenario(
   const overridden = applyOverrides(value, all);
   if (!overridden.ok) return overridden;
   return validateScenario(overridden.value);
+}
+
+const HYPERVISORS_BY_ARCH: Record<Scenario['host']['arch'], readonly string[]> = {
+  x86_64: ['kvm'],
+  s390x: ['kvm', 'zvm', 'lpar'],
+  ppc64le: ['kvm', 'powernv', 'powervm-nested'],
+};
+
+/** Combinations that cannot exist (z/VM on x86...) and vIOMMU models not built yet. */
+function platformProblems(scenario: Scenario): string[] {
+  const problems: string[] = [];
+  const { arch, hypervisor } = scenario.host;
+  if (!HYPERVISORS_BY_ARCH[arch].includes(hypervisor)) {
+    problems.push(`host.hypervisor: "${hypervisor}" does not run on ${arch} (${arch}: ${HYPERVISORS_BY_ARCH[arch].join(', ')})`);
+  }
+  scenario.vms.forEach((vm, i) => {
+    const problem = viommuProblem(vm.viommu.model);
+    if (problem !== null) problems.push(`vms.${i}.viommu.model: ${problem}`);
+  });
+  return problems;
 }

@@ -8,7 +8,7 @@ import { PlanRun } from '../run/planRun';
 import { METRIC_CATALOG, metricInfo } from '../run/metricCatalog';
 
 const GOLDEN_HASHES: Record<string, string> = {
-  'quickstart-nvme-fio@1': '966261a5629a54c5',
+  'quickstart-nvme-fio@1': 'd939cfae7bf3666c',
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

@@ -103,13 +103,63 @@ export const DeviceSchema = z.strictObject({
     .max(64)
     .optional()
     .meta(doc('Coherent DMA mask width; defaults to dmaMaskBits.', 'dma_set_coherent_mask()')),
+  setsMaskBeforeCoherentAlloc: z
+    .boolean()
+    .default(true)
+    .meta(doc('The driver raises its DMA masks before its first coherent allocation (mlx5_core did not: reference 003).')),
+  latencyUs: z.number().positive().max(1e6).optional().meta(doc('Request latency at QD1 for 4 KiB, us; default per kind.')),
+  bandwidthMBps: z.number().positive().max(1e6).optional().meta(doc('Bandwidth limit, MB/s (10^6 B/s); default per kind.')),
+  maxIops: z.number().positive().max(1e9).optional().meta(doc('Request-rate limit, requests/s; default per kind.')),
+});
+
+function powerOfTwo(n: number): boolean {
+  return Number.isInteger(Math.log2(n));
+}
+
+export const FlushQueueSchema = z.strictObject({
+  perCpuSize: z
+    .number()
+    .int()
+    .min(2)
+    .max(2 ** 20)
+    .refine(powerOfTwo, 'must be a power of two')
+    .default(P['vms[].guest.flushQueue.perCpuSize'].value)
+    .meta(doc('Entries of each per-CPU flush queue (full at size - 1).', 'IOVA_DEFAULT_FQ_SIZE')),
+  perCpuTimeoutMs: z
+    .number()
+    .positive()
+    .max(60_000)
+    .default(P['vms[].guest.flushQueue.perCpuTimeoutMs'].value)
+    .meta(doc('Flush timer of the per-CPU queues, ms.', 'IOVA_DEFAULT_FQ_TIMEOUT')),
+  singleSize: z
+    .number()
+    .int()
+    .min(2)
+    .max(2 ** 24)
+    .refine(powerOfTwo, 'must be a power of two')
+    .default(P['vms[].guest.flushQueue.singleSize'].value)
+    .meta(doc('Entries of the single flush queue (shadow_on_flush).', 'IOVA_SINGLE_FQ_SIZE')),
+  singleTimeoutMs: z
+    .number()
+    .positive()
+    .max(60_000)
+    .default(P['vms[].guest.flushQueue.singleTimeoutMs'].value)
+    .meta(doc('Flush timer of the single queue, ms.', 'IOVA_SINGLE_FQ_TIMEOUT')),
 });
 
 export const GuestSchema = z.strictObject({
   dmaMode: z
     .enum(['strict', 'lazy', 'lazy-single', 's390-legacy'])
     .optional()
-    .meta(doc('Guest DMA API mode; default lazy on x86_64 and s390x, strict elsewhere.', 'iommu.strict')),
+    .meta(
+      doc(
+        'Guest DMA API mode. Default as Linux: lazy on x86_64 and s390x (the single queue when the IOMMU shadows on flush), strict elsewhere; ' +
+          '"lazy" set explicitly means per-CPU queues; "s390-legacy" is the pre-6.7 s390 DMA code.',
+        'iommu.strict',
+      ),
+    ),
+  flushQueue: FlushQueueSchema.prefault({}),
+
   kernelParams: z
     .strictObject({
       'iommu.strict': z

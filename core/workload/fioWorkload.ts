@@ -10,7 +10,7 @@ import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
-import type { NvmeDevice } from '../model/nvmeDevice';
+import type { DeviceModel } from '../model/deviceModel';
 import type { GuestDmaOps } from '../model/guestDmaOps';
 import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
@@ -23,7 +23,7 @@ const COMPLETE = 1;
 const RESOURCE_RETRY_NS = msToNs(3);
 
 export interface FioTarget {
-  readonly device: NvmeDevice;
+  readonly device: DeviceModel;
   readonly dma: GuestDmaOps;
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;

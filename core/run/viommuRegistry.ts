@@ -1,0 +1,20 @@
+// The vIOMMU front-ends the lab can build, by scenario model name. A model missing here is refused
+// when the scenario is validated, with the layer that will bring it.
+// Must not: contain front-end logic.
+
+import type { ViommuRegistry } from './stackBuilder';
+
+export const VIOMMU_FACTORIES: ViommuRegistry = {};
+
+const PLANNED: Record<string, string> = {
+  'intel-iommu': 'the intel-iommu front-end (issue 4)',
+  'virtio-iommu': 'the virtio-iommu front-end (issue 4)',
+  's390-zpci': 'the s390 zPCI front-end (issue 4)',
+  'spapr-tce': 'the sPAPR TCE guest (issue 5)',
+};
+
+/** Why a VM's vIOMMU model cannot run, or null. */
+export function viommuProblem(model: string): string | null {
+  if (model === 'none' || VIOMMU_FACTORIES[model as keyof ViommuRegistry] !== undefined) return null;
+  return `vIOMMU "${model}" needs ${PLANNED[model] ?? 'a front-end'}, which is not built yet`;
+}

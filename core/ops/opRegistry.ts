@@ -4,8 +4,10 @@
 
 import type { OpDefinition } from './opTypes';
 import { VFIO_OPS } from './vfioOps';
+import { SPAPR_OPS } from './spaprOps';
+import { IOVA_TREE_OPS } from './iovaTreeOps';
 
-const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS];
+const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, SPAPR_OPS, IOVA_TREE_OPS];
 
 export const OPS: ReadonlyMap<string, OpDefinition> = new Map(BUILT.flat().map((op) => [op.name, op]));
 

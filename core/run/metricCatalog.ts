@@ -4,6 +4,8 @@
 
 import type { MetricInfo } from '../contract/catalog';
 import { VFIO_METRICS } from '../ops/vfioOps';
+import { SPAPR_METRICS } from '../ops/spaprOps';
+import { IOVA_TREE_METRICS } from '../ops/iovaTreeOps';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };
@@ -43,6 +45,8 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
 
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
   ...VFIO_METRICS,
+  ...SPAPR_METRICS,
+  ...IOVA_TREE_METRICS,
 ];
 
 const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));

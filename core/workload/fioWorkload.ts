@@ -16,6 +16,7 @@ import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import type { VcpuSet } from '../model/vcpuSet';
 import type { MetricMap } from '../run/metricSink';
+import { targetDevice, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
@@ -200,3 +201,23 @@ export class FioWorkloadRunner implements SimComponent {
     into['io.latencyP99Us'] = this.completed > 0 ? this.latency.getValueAtPercentile(99) / 1000 : 0;
   }
 }
+
+/** fio buffers start at 4 GiB of guest-physical memory (inside RAM for the default 8 GiB guest). */
+const FIO_BUFFER_GPA = 0x1_0000_0000;
+
+export const createFioWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
+  const workload = scenario.workload;
+  if (workload.kind !== 'fio') throw new Error('createFioWorkload needs a fio workload');
+  const { vm, device } = targetDevice(stack, workload.device);
+  const fio = new FioWorkloadRunner(
+    sim,
+    workload,
+    { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, bufferGpa: FIO_BUFFER_GPA },
+    endNs,
+  );
+  return {
+    start: () => fio.start(),
+    collectMetrics: (into) => fio.collectMetrics(into, endNs as number as DurationNs),
+    opResults: () => [],
+  };
+};

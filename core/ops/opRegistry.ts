@@ -6,8 +6,9 @@ import type { OpDefinition } from './opTypes';
 import { VFIO_OPS } from './vfioOps';
 import { SPAPR_OPS } from './spaprOps';
 import { IOVA_TREE_OPS } from './iovaTreeOps';
+import { IOMMUFD_OPS } from './iommufdOps';
 
-const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, SPAPR_OPS, IOVA_TREE_OPS];
+const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, IOMMUFD_OPS, SPAPR_OPS, IOVA_TREE_OPS];
 
 export const OPS: ReadonlyMap<string, OpDefinition> = new Map(BUILT.flat().map((op) => [op.name, op]));
 

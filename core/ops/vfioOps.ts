@@ -8,6 +8,9 @@ import type { MetricInfo } from '../contract/catalog';
 import { EINVAL, ENOENT, linuxErrnoName } from '../model/errno';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL, type VfioContainerApi } from '../model/vfioContainerApi';
 import { VfioType1Container } from '../model/vfioType1';
+import { IommufdVfioCompat } from '../model/iommufdVfioCompat';
+import { hugePageBytes } from '../model/iommufdContext';
+
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
@@ -55,9 +58,18 @@ export function createVfioContainer(env: OpsEnvironment, name: string, initialDe
       version = 2;
       break;
     case 'iommufd':
+      // QEMU opens /dev/vfio/vfio served by iommufd's compat layer and asks for type1 v2.
+      return new IommufdVfioCompat(name, {
+        process: env.process,
+        costs: env.costs,
+        faults: env.faults,
+        geometry: env.geometry,
+        version: 'type1v2',
+        maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
+      });
     case 'spapr-tce-v1':
     case 'spapr-tce-v2':
-      throw new Error(`backend ${backend}: wired by the lead`);
+      throw new Error(`backend ${backend}: a SPAPR TCE container does not serve type1 calls (use the spapr.* ops)`);
     default: {
       const never: never = backend;
       throw new Error(`unknown VFIO backend ${String(never)}`);

@@ -7,12 +7,21 @@
 import type { ClaimResult, OpResult } from '../contract/runResult';
 import type { ClaimSpec, MetricClaimSpec, StepClaimSpec } from '../scenario/claimSpec';
 
+/**
+ * @param ops the ops results of a plain run
+ * @param opsByVariant the ops results of each variant, for step claims that name a variant
+ */
 export function evaluateClaims(
   specs: readonly ClaimSpec[],
   metrics: Readonly<Record<string, number>>,
   ops: readonly OpResult[] = [],
+  opsByVariant: Readonly<Record<string, readonly OpResult[]>> = {},
 ): ClaimResult[] {
-  return specs.map((spec) => ('step' in spec ? evaluateStepClaim(spec, ops) : evaluateMetricClaim(spec, metrics)));
+  return specs.map((spec) =>
+    'step' in spec
+      ? evaluateStepClaim(spec, spec.variant === undefined ? ops : (opsByVariant[spec.variant] ?? []))
+      : evaluateMetricClaim(spec, metrics),
+  );
 }
 
 function describeExpectation(spec: MetricClaimSpec): string {
@@ -38,12 +47,8 @@ function evaluateMetricClaim(spec: MetricClaimSpec, metrics: Readonly<Record<str
 
 function evaluateStepClaim(spec: StepClaimSpec, ops: readonly OpResult[]): ClaimResult {
   const wantRet = spec.ret === undefined ? '' : ` returning ${JSON.stringify(spec.ret)}`;
-  const base = {
-    id: spec.id,
-    text: spec.text,
-    source: spec.source,
-    expectation: `step ${spec.step} -> ${spec.errno ?? 'success'}${wantRet}`,
-  };
+  const where = spec.variant === undefined ? `step ${spec.step}` : `${spec.variant} step ${spec.step}`;
+  const base = { id: spec.id, text: spec.text, source: spec.source, expectation: `${where} -> ${spec.errno ?? 'success'}${wantRet}` };
   const got = ops[spec.step];
   if (got === undefined) return { ...base, holds: false, measured: null, note: `the run has no step ${spec.step}` };
   const measured = typeof got.ret === 'number' ? got.ret : null;

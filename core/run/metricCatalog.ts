@@ -6,6 +6,7 @@ import type { MetricInfo } from '../contract/catalog';
 import { VFIO_METRICS } from '../ops/vfioOps';
 import { SPAPR_METRICS } from '../ops/spaprOps';
 import { IOVA_TREE_METRICS } from '../ops/iovaTreeOps';
+import { IOMMUFD_METRICS } from '../ops/iommufdOps';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };
@@ -45,7 +46,9 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
 
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
   ...VFIO_METRICS,
+  ...IOMMUFD_METRICS,
   ...SPAPR_METRICS,
+
   ...IOVA_TREE_METRICS,
 ];
 

@@ -68,15 +68,18 @@ export class PlanRun {
     if (!this.isDone) throw new Error('PlanRun.result() before the plan is over');
     const metrics: MetricMap = {};
     const ops: OpResult[] = [];
+    const opsByVariant: Record<string, readonly OpResult[]> = {};
     for (const { prefix, result } of this.results) {
       const p = prefix === '' ? '' : `${prefix}:`;
       for (const [k, v] of Object.entries(result.metrics)) metrics[p + k] = v;
       for (const o of result.ops) ops.push(p === '' ? o : { ...o, op: p + o.op });
+      if (prefix !== '') opsByVariant[prefix] = result.ops;
     }
     return {
       metrics,
       ops,
-      claims: evaluateClaims(this.plan.claims, metrics, ops),
+      claims: evaluateClaims(this.plan.claims, metrics, ops, opsByVariant),
+
       counters: this.results.flatMap((r) => r.result.counters),
       timelineHash: this.timeline.hash(),
       simulatedNs: this.finishedNs,

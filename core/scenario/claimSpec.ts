@@ -25,6 +25,8 @@ export const MetricClaimSchema = z.strictObject({
 export const StepClaimSchema = z.strictObject({
   ...common,
   step: z.number().int().nonnegative().meta({ description: 'Index of the ops-script step the claim is about.' }),
+  variant: z.string().min(1).optional().meta({ description: 'The variant whose script the step belongs to (run plans with variants).' }),
+
   errno: z.string().nullable().meta({ description: 'Expected symbolic error of the step, or null for success.' }),
   ret: z.unknown().optional().meta({ description: 'Expected output of the step (compared as JSON), when given.' }),
 });

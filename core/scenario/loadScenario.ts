@@ -112,8 +112,23 @@ function opsProblems(scenario: Scenario): string[] {
       problems.push(`${where}.op: ${problem}`);
       return;
     }
+    if (step.op.startsWith('vfio.') && scenario.host.vfio.backend.startsWith('spapr')) {
+      problems.push(
+        `${where}.op: ${step.op} needs a type1 or iommufd backend; host.vfio.backend is ${scenario.host.vfio.backend} (use the spapr.* ops)`,
+      );
+      return;
+    }
+
     const parsed = OPS.get(step.op)!.args.safeParse(step.args);
-    if (!parsed.success) problems.push(...formatIssues(parsed.error.issues).map((p) => `${where}.args.${p.replace(/^\(root\): /, '')}`));
+    if (!parsed.success) {
+      problems.push(...formatIssues(parsed.error.issues).map((p) => `${where}.args.${p.replace(/^\(root\): /, '')}`));
+      return;
+    }
+    for (const key of Object.keys(step.repeat?.add ?? {})) {
+      if (typeof (parsed.data as Record<string, unknown>)[key] !== 'number') {
+        problems.push(`${where}.repeat.add.${key}: "${key}" is not a numeric argument of ${step.op}`);
+      }
+    }
   });
   return problems;
 }

@@ -216,6 +216,16 @@ export const FioWorkloadSchema = z.strictObject({
 export const OpsStepSchema = z.strictObject({
   op: z.string().min(1).max(100).meta(doc('Op name, e.g. "vfio.map" (SPEC 8).')),
   args: z.record(z.string(), z.unknown()).default({}).meta(doc('Arguments of the op; numbers or hex strings for addresses and sizes.')),
+  repeat: z
+    .strictObject({
+      count: z.number().int().min(1).max(10_000_000).meta(doc('How many times the call runs.')),
+      add: z
+        .record(z.string(), z.number())
+        .default({})
+        .meta(doc('Added to these numeric arguments after each call (e.g. {"iova": 4096, "vaddr": 4096}).')),
+    })
+    .optional()
+    .meta(doc('Run the call `count` times; the step reports {count, failed, firstErrno, firstFailedAt, lastRet}.')),
 });
 
 export const OpsWorkloadSchema = z.strictObject({

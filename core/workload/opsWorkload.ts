@@ -4,7 +4,8 @@
 // Must not: interpret any op; OPS definitions do the work and report their cost.
 
 import type { Simulation, SimComponent } from '../sim/simulation';
-import type { DurationNs } from '../sim/simTime';
+import type { DurationNs, SimTimeNs } from '../sim/simTime';
+
 import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
 import { OPS } from '../ops/opRegistry';
@@ -13,6 +14,8 @@ import type { OpOutcome, OpsEnvironment } from '../ops/opTypes';
 import { type MetricMap } from '../run/metricSink';
 
 const STEP = 0;
+/** Failures of one repeated step drawn individually on the timeline, at most. */
+const REPEAT_FAILURES_RECORDED = 100;
 
 /** Runs one step against `env` (also used directly by tests and fail-nth sweeps). */
 export function runOpStep(env: OpsEnvironment, op: string, rawArgs: unknown): OpOutcome {
@@ -45,9 +48,9 @@ export class OpsWorkloadRunner implements SimComponent {
 
   handleEvent(): void {
     const step = this.workload.steps[this.next]!;
-    const outcome = runOpStep(this.env, step.op, step.args);
+    const outcome = step.repeat === undefined ? runOpStep(this.env, step.op, step.args) : this.runRepeated(step.op, step.args, step.repeat);
     this.results.push({ op: step.op, ok: outcome.ok, errno: outcome.errno, ret: outcome.ret });
-    this.record(step.op, outcome);
+    if (step.repeat === undefined) this.record(step.op, outcome);
     this.next++;
     if (!outcome.ok) this.failed++;
     const over = this.next >= this.workload.steps.length || (!outcome.ok && this.workload.stopOnError);
@@ -58,7 +61,53 @@ export class OpsWorkloadRunner implements SimComponent {
     this.sim.schedule(outcome.costNs as DurationNs, this.handler, STEP);
   }
 
+  /**
+   * A repeated step: `count` calls back to back, numeric arguments advanced by `add` after each.
+   * Reports {count, failed, firstErrno, firstFailedAt, lastRet}; ok when no call failed. Each failure
+   * is recorded on the timeline (up to REPEAT_FAILURES_RECORDED), successes once as a summary.
+   */
+  private runRepeated(op: string, rawArgs: unknown, repeat: { count: number; add: Record<string, number> }): OpOutcome {
+    const def = OPS.get(op)!;
+    const base = def.args.parse(rawArgs) as Record<string, unknown>;
+    const args: Record<string, unknown> = { ...base };
+    let costNs = 0;
+    let failed = 0;
+    let firstErrno: string | null = null;
+    let firstFailedAt: number | null = null;
+    let lastRet: unknown = null;
+    let lane = '';
+    const startNs = this.sim.now;
+    for (let i = 0; i < repeat.count; i++) {
+      for (const [k, d] of Object.entries(repeat.add)) args[k] = (base[k] as number) + i * d;
+      const o = def.run(this.env, args);
+      lane = o.lane;
+      if (!o.ok) {
+        failed++;
+        if (firstErrno === null) {
+          firstErrno = o.errno;
+          firstFailedAt = i;
+        }
+        if (failed <= REPEAT_FAILURES_RECORDED) this.recordAt(op, o, startNs + costNs);
+      }
+      lastRet = o.ret;
+      costNs += o.costNs;
+    }
+    const outcome: OpOutcome = {
+      ok: failed === 0,
+      errno: firstErrno,
+      ret: { count: repeat.count, failed, firstErrno, firstFailedAt, lastRet },
+      costNs,
+      lane,
+    };
+    if (failed === 0) this.recordAt(op, outcome, startNs);
+    return outcome;
+  }
+
   private record(op: string, outcome: OpOutcome): void {
+    this.recordAt(op, outcome, this.sim.now);
+  }
+
+  private recordAt(op: string, outcome: OpOutcome, atNs: number): void {
     const tl = this.sim.timeline;
     const lane = tl.defineLane(outcome.lane, outcome.lane.split('.')[0] ?? outcome.lane);
     const kinds = outcome.ok ? this.okKinds : this.failKinds;
@@ -77,7 +126,7 @@ export class OpsWorkloadRunner implements SimComponent {
     }
     const errno = outcome.errno === null ? 0 : tl.internString(outcome.errno);
     tl.record(
-      this.sim.now,
+      atNs as SimTimeNs,
       outcome.costNs as DurationNs,
       lane,
       kind,

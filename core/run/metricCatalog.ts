@@ -42,6 +42,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('fq.timerFlushes', 'flushes', 'flushes by the flush-queue timer'),
   m('fq.peakDepth', 'IOVAs', 'most IOVAs waiting in flush queues at once'),
   m('staleIotlbWindowUsP99', 'us', '99th percentile time a device could still reach a buffer after its unmap (until the IOTLB flush)'),
+  m('vfio.lockedBytesEnd', 'bytes', 'locked memory (RLIMIT_MEMLOCK account) of the QEMU process at the end of the run'),
   m('ops.steps', 'calls', 'ops-script steps run'),
 
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
@@ -54,10 +55,18 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
 
 const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));
 
-/** The catalog entry of a metric; a variant prefix ("lazy:vfio.entriesPeak") is looked through. */
+const OPS_OUTPUT = /^ops\.(\d+)\.(.+)$/;
+
+/**
+ * The catalog entry of a metric; a variant prefix ("lazy:vfio.entriesPeak") is looked through, and
+ * `ops.<step>.<field>` (an ops step's numeric output) is described from its name.
+ */
 export function metricInfo(name: string): MetricInfo | undefined {
-  const direct = BY_NAME.get(name);
-  if (direct !== undefined) return direct;
   const colon = name.indexOf(':');
-  return colon >= 0 ? BY_NAME.get(name.slice(colon + 1)) : undefined;
+  const local = colon >= 0 ? name.slice(colon + 1) : name;
+  const known = BY_NAME.get(local);
+  if (known !== undefined) return known;
+  const out = OPS_OUTPUT.exec(local);
+  if (out === null) return undefined;
+  return { name: local, unit: 'value', description: `output "${out[2]}" of ops step ${out[1]} (bytes, addresses, counts: see the op)` };
 }

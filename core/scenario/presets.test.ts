@@ -9,6 +9,12 @@ import { METRIC_CATALOG, metricInfo } from '../run/metricCatalog';
 
 const GOLDEN_HASHES: Record<string, string> = {
   'quickstart-nvme-fio@1': 'd939cfae7bf3666c',
+  'type1-unmap-semantics@1': 'e00f39eb5421da10',
+  'type1-entry-limit@1': '3e742e5c9f29946e',
+  'memlock-double-charge@1': 'bb3ece1ee1eb7748',
+  'iommufd-unmap-no-split@1': '1b3574eae0fb283a',
+  'spapr-tce-windows@1': 'fe7667e02fd61120',
+  'qemu-iova-tree-alias@1': 'd1ff93867cfd2269',
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { ClaimSpecSchema } from './claimSpec';
 import type { ScenarioInput } from './schema';
 import type { VariantSpec } from './variantSpec';
+import { HOST_PRESETS } from './presetsHost';
 
 export interface Preset {
   readonly id: string;
@@ -61,7 +62,7 @@ const quickstart: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [quickstart];
+export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS];
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -12,6 +12,7 @@ import { OPS } from '../ops/opRegistry';
 import { createOpsEnvironment } from '../ops/opsEnvironment';
 import type { OpOutcome, OpsEnvironment } from '../ops/opTypes';
 import { type MetricMap } from '../run/metricSink';
+import { PAGE_SIZE } from '../model/hostProcess';
 
 const STEP = 0;
 /** Failures of one repeated step drawn individually on the timeline, at most. */
@@ -144,7 +145,22 @@ export class OpsWorkloadRunner implements SimComponent {
     for (const inst of this.env.instances()) inst.collectMetrics(into);
     into['ops.steps'] = this.results.length;
     into['ops.failed'] = this.failed;
+    this.results.forEach((r, i) => collectRetMetrics(into, `ops.${i}`, r.ret, 0));
+
     into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
+    into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * PAGE_SIZE;
     into['vfio.memlockFailures'] = this.env.process.memlockFailures;
+  }
+}
+
+/**
+ * Exposes an ops step's numeric outputs as metrics, so claims can check them: a number ret becomes
+ * `ops.<step>.ret`, numeric fields become `ops.<step>.<field>` (nested: `ops.<step>.a.b`), booleans 1/0.
+ */
+function collectRetMetrics(into: MetricMap, prefix: string, ret: unknown, depth: number): void {
+  if (typeof ret === 'number') into[depth === 0 ? `${prefix}.ret` : prefix] = ret;
+  else if (typeof ret === 'boolean') into[depth === 0 ? `${prefix}.ret` : prefix] = ret ? 1 : 0;
+  else if (ret !== null && typeof ret === 'object' && !Array.isArray(ret) && depth < 2) {
+    for (const [k, v] of Object.entries(ret)) collectRetMetrics(into, `${prefix}.${k}`, v, depth + 1);
   }
 }

@@ -17,7 +17,8 @@ export interface Interval {
 }
 
 export class IntervalMap<V extends Interval> {
-  private readonly tree: SortedBTree<number, V> = new BTree<number, V>();
+  // Keys are plain numbers: a subtraction beats the library's default comparator (which handles mixed types).
+  private readonly tree: SortedBTree<number, V> = new BTree<number, V>(undefined, numericCompare);
 
   get size(): number {
     return this.tree.size;
@@ -92,4 +93,8 @@ export class IntervalMap<V extends Interval> {
   values(): IterableIterator<V> {
     return this.tree.values();
   }
+}
+
+function numericCompare(a: number, b: number): number {
+  return a - b;
 }

@@ -7,12 +7,18 @@
 
 import type { Scenario, VmConfig } from '../scenario/schema';
 import type { FlushMode } from '../model/iommuDma';
+import { intelIommuForcesStrict } from '../model/intelIommuGuest';
 
 export type GuestDmaMode = FlushMode | 's390-legacy';
 
 export function chooseDmaMode(scenario: Scenario, vm: VmConfig, shadowOnFlush: boolean): GuestDmaMode {
   const explicit = vm.guest.dmaMode;
+  // An explicit mode also stands for writing DMA-FQ to the group's sysfs type, the only way to get
+  // lazy mode on intel-iommu in caching mode.
   if (explicit !== undefined) return explicit;
+  // intel_iommu_init: caching mode with second-stage tables calls iommu_set_dma_strict()
+  // ("IOMMU batching disallowed due to virtualization"), which iommu.strict=0 does not undo.
+  if (intelIommuForcesStrict(vm)) return 'strict';
   const strictParam = vm.guest.kernelParams['iommu.strict'];
   const lazyDefault = scenario.host.arch === 'x86_64' || scenario.host.arch === 's390x';
   const strict = strictParam === undefined ? !lazyDefault : strictParam === 1;

@@ -7,6 +7,9 @@ import { VFIO_METRICS } from '../ops/vfioOps';
 import { SPAPR_METRICS } from '../ops/spaprOps';
 import { IOVA_TREE_METRICS } from '../ops/iovaTreeOps';
 import { IOMMUFD_METRICS } from '../ops/iommufdOps';
+import { X86_VIOMMU_METRICS } from '../model/x86ViommuMetrics';
+import { DMA_METRICS } from '../ops/dmaOps';
+import { WORKLOAD_METRICS } from '../workload/workloadMetrics';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };
@@ -48,9 +51,13 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
   ...VFIO_METRICS,
   ...IOMMUFD_METRICS,
+  ...X86_VIOMMU_METRICS,
+
   ...SPAPR_METRICS,
 
   ...IOVA_TREE_METRICS,
+  ...DMA_METRICS,
+  ...WORKLOAD_METRICS,
 ];
 
 const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));

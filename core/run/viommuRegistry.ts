@@ -3,12 +3,14 @@
 // Must not: contain front-end logic.
 
 import type { ViommuRegistry } from './stackBuilder';
+import { createIntelIommuViommu, createVirtioIommuViommu } from '../model/x86Viommu';
 
-export const VIOMMU_FACTORIES: ViommuRegistry = {};
+export const VIOMMU_FACTORIES: ViommuRegistry = {
+  'intel-iommu': createIntelIommuViommu,
+  'virtio-iommu': createVirtioIommuViommu,
+};
 
 const PLANNED: Record<string, string> = {
-  'intel-iommu': 'the intel-iommu front-end (issue 4)',
-  'virtio-iommu': 'the virtio-iommu front-end (issue 4)',
   's390-zpci': 'the s390 zPCI front-end (issue 4)',
   'spapr-tce': 'the sPAPR TCE guest (issue 5)',
 };

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { OPS, opProblem } from '../ops/opRegistry';
 import { viommuProblem } from '../run/viommuRegistry';
+import { intelIommuAssignmentProblem } from '../model/intelIommuGuest';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
 
@@ -167,6 +168,8 @@ function platformProblems(scenario: Scenario): string[] {
   scenario.vms.forEach((vm, i) => {
     const problem = viommuProblem(vm.viommu.model);
     if (problem !== null) problems.push(`vms.${i}.viommu.model: ${problem}`);
+    const assignment = intelIommuAssignmentProblem(vm, vm.devices);
+    if (assignment !== null) problems.push(`vms.${i}.viommu.intel.cachingMode: QEMU refuses to start: "${assignment}"`);
   });
   return problems;
 }

@@ -70,6 +70,11 @@ export const COST_DEFAULTS = {
     label: 'QEMU parsing and completing one virtio-iommu request',
     source: 'assumption',
   },
+  virtioIommuGuestRequestNs: {
+    valueNs: 100,
+    label: 'guest building one virtio-iommu request and adding it to the request queue',
+    source: 'assumption',
+  },
   intelQiDescriptorNs: {
     valueNs: 100,
     label: 'guest writing one intel-iommu invalidation-queue descriptor and waiting for it (without the exit)',

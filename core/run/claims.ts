@@ -17,11 +17,14 @@ export function evaluateClaims(
   ops: readonly OpResult[] = [],
   opsByVariant: Readonly<Record<string, readonly OpResult[]>> = {},
 ): ClaimResult[] {
-  return specs.map((spec) =>
-    'step' in spec
-      ? evaluateStepClaim(spec, spec.variant === undefined ? ops : (opsByVariant[spec.variant] ?? []))
-      : evaluateMetricClaim(spec, metrics),
-  );
+  return specs.map((spec) => {
+    const result =
+      'step' in spec
+        ? evaluateStepClaim(spec, spec.variant === undefined ? ops : (opsByVariant[spec.variant] ?? []))
+        : evaluateMetricClaim(spec, metrics);
+    if (result.holds || spec.whyNot === undefined) return result;
+    return { ...result, note: result.note === undefined ? spec.whyNot : `${result.note}. ${spec.whyNot}` };
+  });
 }
 
 function describeExpectation(spec: MetricClaimSpec): string {

@@ -7,6 +7,7 @@ import type { ClaimSpecSchema } from './claimSpec';
 import type { ScenarioInput } from './schema';
 import type { VariantSpec } from './variantSpec';
 import { HOST_PRESETS } from './presetsHost';
+import { X86_PRESETS } from './presetsX86';
 
 export interface Preset {
   readonly id: string;
@@ -62,7 +63,7 @@ const quickstart: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS];
+export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS, ...X86_PRESETS];
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

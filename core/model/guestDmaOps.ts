@@ -5,7 +5,7 @@
 
 import type { MetricMap } from '../run/metricSink';
 import type { DmaCall } from './dmaCall';
-import type { DmaDevice } from './iommuDma';
+import type { DmaDevice } from './dmaDevice';
 
 export interface GuestDmaOps {
   /** Which implementation this is: "direct", "iommu-dma (strict)", "s390-legacy"... */

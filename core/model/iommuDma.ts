@@ -16,6 +16,9 @@ import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
 import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
 import type { GuestDmaOps } from './guestDmaOps';
+import type { DmaDevice } from './dmaDevice';
+
+export { DmaDevice } from './dmaDevice';
 import { addMetric, maxMetric, type MetricMap } from '../run/metricSink';
 
 export const IOVA_SHIFT = 12;
@@ -32,25 +35,6 @@ export interface IommuDmaOptions {
   readonly singleTimeoutNs: number;
   /** iommu.forcedac: skip the first try below 4 GiB. */
   readonly forcedac: boolean;
-}
-
-/** A device's DMA state as dma-iommu sees it. */
-export class DmaDevice {
-  /** dev->iommu->pci_32bit_workaround: try below 4 GiB first; cleared for good on the first failure. */
-  pci32bitWorkaround: boolean;
-  /** Kernel log lines this device produced ("Using 42-bit DMA addresses"). */
-  readonly log: string[] = [];
-  /** Widest address the device's limit allowed when it gave up the 32-bit window (bits_per(dma_limit)). */
-  dacBits = 0;
-
-  constructor(
-    readonly name: string,
-    public dmaMaskBits: number,
-    public coherentMaskBits: number,
-    forcedac: boolean,
-  ) {
-    this.pci32bitWorkaround = !forcedac;
-  }
 }
 
 export interface VcpuTime {
@@ -173,20 +157,23 @@ export class IommuDmaDomain implements GuestDmaOps {
 
   private mapWith(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number, write: boolean, maskBits: number): void {
     call.t += this.costs.guestDmaMapNs;
-    const iova = this.allocIova(call, dev, bytes, maskBits);
+    // iommu_dma_map_page maps whole IOVA granules: iova_align(size + offset in page).
+    const offset = gpa % GRANULE;
+    const span = Math.ceil((bytes + offset) / GRANULE) * GRANULE;
+    const iova = this.allocIova(call, dev, span, maskBits);
     if (iova === 0) {
       call.errno = ENOMEM;
       this.mapFailures++;
       return;
     }
-    this.driver.map(call, iova, gpa, bytes, write);
+    this.driver.map(call, iova, gpa - offset, span, write);
     if (call.errno !== 0) {
       // __iommu_dma_map: the IOVA goes straight back (no gather, so never queued).
-      this.freeIovaFast(call.cpu, iova / GRANULE, Math.ceil(bytes / GRANULE), call.t);
+      this.freeIovaFast(call.cpu, iova / GRANULE, span / GRANULE, call.t);
       this.mapFailures++;
       return;
     }
-    call.dmaAddr = iova;
+    call.dmaAddr = iova + offset;
     this.maps++;
   }
 
@@ -201,10 +188,14 @@ export class IommuDmaDomain implements GuestDmaOps {
   }
 
   /** dma_unmap_page (__iommu_dma_unmap). */
-  unmap(call: DmaCall, dmaAddr: number, bytes: number): void {
+  unmap(call: DmaCall, dmaAddrWithOffset: number, bytes: number): void {
     call.t += this.costs.guestDmaMapNs;
-    const pages = Math.ceil(bytes / GRANULE);
+    const offset = dmaAddrWithOffset % GRANULE;
+    const dmaAddr = dmaAddrWithOffset - offset;
+    const pages = Math.ceil((bytes + offset) / GRANULE);
+    bytes = pages * GRANULE;
     this.driver.unmap(call, dmaAddr, bytes);
+
     this.unmaps++;
     if (this.fq === null) {
       const clearedAt = call.t;

@@ -7,8 +7,9 @@ import { VFIO_OPS } from './vfioOps';
 import { SPAPR_OPS } from './spaprOps';
 import { IOVA_TREE_OPS } from './iovaTreeOps';
 import { IOMMUFD_OPS } from './iommufdOps';
+import { DMA_OPS } from './dmaOps';
 
-const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, IOMMUFD_OPS, SPAPR_OPS, IOVA_TREE_OPS];
+const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, IOMMUFD_OPS, SPAPR_OPS, IOVA_TREE_OPS, DMA_OPS];
 
 export const OPS: ReadonlyMap<string, OpDefinition> = new Map(BUILT.flat().map((op) => [op.name, op]));
 

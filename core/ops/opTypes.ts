@@ -2,15 +2,20 @@
 // with zod-validated arguments, that returns {ok, errno, ret} and how long it took. Layers are
 // created on first use inside one OpsEnvironment per run and share the host process (one
 // locked-memory budget).
-// Must not: import any layer model (each layer's ops file does).
+// Guest-side ops (dma.*) reach the guest through `guest()`, typed structurally below so this file
+// does not import the stack builder (which imports this file: a cycle).
+// Must not: import any layer model (each layer's ops file does); the guest types are type-only.
 
 import type { z } from 'zod';
-import type { Scenario } from '../scenario/schema';
+import type { Scenario, VmConfig } from '../scenario/schema';
 import type { CostTable } from '../sim/costTable';
 import type { FaultInjector } from '../sim/faultInjector';
 import type { HostProcess } from '../model/hostProcess';
 import type { IommuGeometry } from '../model/hostIommu';
 import type { MetricMap } from '../run/metricSink';
+import type { GuestDmaOps } from '../model/guestDmaOps';
+import type { DmaDevice } from '../model/iommuDma';
+import type { VcpuSet } from '../model/vcpuSet';
 
 /** A layer instance an op works on (a VFIO container, an IOAS, a TCE container, an IOVA tree). */
 export interface OpsLayerInstance {
@@ -23,6 +28,20 @@ export interface OpsLayerInstance {
   checkInvariants(): string[];
 }
 
+/** One scenario device as the guest sees it: its VM's vCPUs and the DMA API in front of it. */
+export interface OpsGuestDevice {
+  readonly vm: { readonly config: VmConfig; readonly vcpus: VcpuSet };
+  readonly device: { readonly dev: DmaDevice; readonly dma: GuestDmaOps };
+}
+
+/** The guest side of a run (the stack builder's Stack satisfies `device`), at the current step. */
+export interface OpsGuest {
+  /** Simulated time the current step starts at, ns. */
+  readonly nowNs: number;
+  /** The device called `name`, or undefined when the scenario has none. */
+  device(name: string): OpsGuestDevice | undefined;
+}
+
 export interface OpsEnvironment {
   readonly scenario: Scenario;
   readonly costs: CostTable;
@@ -33,6 +52,8 @@ export interface OpsEnvironment {
   /** The instance registered under `key`, created with `create` on first use. */
   instance<T extends OpsLayerInstance>(key: string, create: () => T): T;
   instances(): readonly OpsLayerInstance[];
+  /** The guest (SPEC 8 dma.* ops), built on first call; absent where only host layers exist (unit tests). */
+  readonly guest?: () => OpsGuest;
 }
 
 export interface OpOutcome {

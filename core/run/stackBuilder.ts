@@ -73,13 +73,14 @@ export class Stack {
     return undefined;
   }
 
-  collectMetrics(into: MetricMap, durationNs: number): void {
+  /** @param containers false when the caller reports the environment's instances (containers) itself */
+  collectMetrics(into: MetricMap, durationNs: number, containers = true): void {
     const seen = new Set<VfioContainerApi>();
     for (const vm of this.vms) {
       for (const d of vm.devices) {
         d.dma.collectMetrics(into);
         d.frontEnd?.collectMetrics(into);
-        if (d.container !== null && !seen.has(d.container)) {
+        if (containers && d.container !== null && !seen.has(d.container)) {
           seen.add(d.container);
           d.container.collectMetrics(into);
         }
@@ -108,8 +109,16 @@ function hasQemu(scenario: Scenario): boolean {
   return scenario.host.hypervisor !== 'lpar' && scenario.host.hypervisor !== 'zvm';
 }
 
-export function buildStack(sim: Simulation, scenario: Scenario, viommus: ViommuRegistry): Stack {
-  const env = createOpsEnvironment(scenario, sim.costs);
+/**
+ * @param env the host environment to build on (an ops script's, so ops and the guest share one QEMU
+ *   process, one locked-memory account and one fault injector); a new one when omitted
+ */
+export function buildStack(
+  sim: Simulation,
+  scenario: Scenario,
+  viommus: ViommuRegistry,
+  env: OpsEnvironment = createOpsEnvironment(scenario, sim.costs),
+): Stack {
   const stack = new Stack(env);
   for (const vm of scenario.vms) {
     const vcpus = new VcpuSet(vm.name, vm.vcpus);

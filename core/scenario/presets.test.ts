@@ -8,14 +8,14 @@ import { PlanRun } from '../run/planRun';
 import { METRIC_CATALOG, metricInfo } from '../run/metricCatalog';
 
 const GOLDEN_HASHES: Record<string, string> = {
-  'quickstart-nvme-fio@1': 'd939cfae7bf3666c',
+  'quickstart-nvme-fio@1': 'd9e9f667549b1f9e',
   'type1-unmap-semantics@1': 'e00f39eb5421da10',
   'type1-entry-limit@1': '3e742e5c9f29946e',
   'memlock-double-charge@1': 'bb3ece1ee1eb7748',
   'iommufd-unmap-no-split@1': '1b3574eae0fb283a',
   'spapr-tce-windows@1': 'fe7667e02fd61120',
   'qemu-iova-tree-alias@1': 'd1ff93867cfd2269',
-  'x86-viommu-nvme@1': '1f1efec3fe67a569',
+  'x86-viommu-nvme@1': '01ff916ee0c2a127',
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

@@ -2,24 +2,11 @@
 // run checks. Presets double as golden tests (their claims must hold, their hash is stable).
 // Must not: contain results; every claim is measured by the run.
 
-import type { z } from 'zod';
-import type { ClaimSpecSchema } from './claimSpec';
-import type { ScenarioInput } from './schema';
-import type { VariantSpec } from './variantSpec';
+import type { Preset } from './presetTypes';
 import { HOST_PRESETS } from './presetsHost';
 import { X86_PRESETS } from './presetsX86';
 
-export interface Preset {
-  readonly id: string;
-  readonly title: string;
-  readonly summary: string;
-  readonly thread: string;
-  readonly scenario: ScenarioInput;
-  /** Configurations compared in one run; claims then name metrics "<variant>:<metric>". */
-  readonly variants?: readonly VariantSpec[];
-  /** Claims over the variants' metrics (claims about the base alone can live in scenario.claims). */
-  readonly claims?: readonly z.input<typeof ClaimSpecSchema>[];
-}
+export type { Preset } from './presetTypes';
 
 /** Every claim a preset states (scenario-level and variant-level), for listings. */
 export function presetClaims(p: Preset): readonly { readonly id: string; readonly text: string }[] {

@@ -4,7 +4,7 @@
 // Every expected errno and value is a claim the run checks; none is written in as a result.
 // Must not: hold guest-side presets (presetsGuest.ts).
 
-import type { Preset } from './presets';
+import type { Preset } from './presetTypes';
 
 const SPEC41 = 'SPEC 4.1; L vfio_iommu_type1.c vfio_dma_do_unmap';
 const REF002 = 'reference 002 (Alex Williamson, 2021-05-07)';

@@ -3,7 +3,7 @@
 // vIOMMU (the "host" bandwidth the published figures are relative to).
 // Must not: hold presets of other architectures.
 
-import type { Preset } from './presets';
+import type { Preset } from './presetTypes';
 
 const PUBLISHED = 'SPEC 11 item 8 (published: ~81 % of host bandwidth strict, ~100 % lazy with batched maps)';
 

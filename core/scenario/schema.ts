@@ -13,6 +13,14 @@ import { SpaprHostSchema } from './spaprSchema';
 import { QemuHostSchema } from './qemuSchema';
 import { S390ViommuSchema } from './s390ViommuSchema';
 import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
+import {
+  DpdkWorkloadSchema,
+  GpuWorkloadSchema,
+  NetWorkloadSchema,
+  ProbeWorkloadSchema,
+  VirtioMemWorkloadSchema,
+  workloadReferenceProblems,
+} from './workloadSchemas';
 
 const identifier = z
   .string()
@@ -234,14 +242,23 @@ export const OpsWorkloadSchema = z.strictObject({
   stopOnError: z.boolean().default(false).meta(doc('Stop at the first step that fails.')),
 });
 
-const WORKLOAD_KINDS_BUILT = ['fio', 'ops'] as const;
+const WORKLOAD_KINDS_BUILT = ['fio', 'net', 'dpdk', 'gpu', 'virtio-mem', 'probe', 'ops'] as const;
 
-export const WorkloadSchema = z.discriminatedUnion('kind', [FioWorkloadSchema, OpsWorkloadSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? `workload.kind must be one of: ${WORKLOAD_KINDS_BUILT.join(', ')} (the other kinds of SPEC 8 are not built yet)`
-      : undefined,
-});
+export const WorkloadSchema = z.discriminatedUnion(
+  'kind',
+  [
+    FioWorkloadSchema,
+    NetWorkloadSchema,
+    DpdkWorkloadSchema,
+    GpuWorkloadSchema,
+    VirtioMemWorkloadSchema,
+    ProbeWorkloadSchema,
+    OpsWorkloadSchema,
+  ],
+  {
+    error: (issue) => (issue.code === 'invalid_union' ? `workload.kind must be one of: ${WORKLOAD_KINDS_BUILT.join(', ')}` : undefined),
+  },
+);
 
 export const CostsSchema = z
   .partialRecord(z.enum(COST_KEYS as [string, ...string[]]), z.number().nonnegative())
@@ -279,6 +296,7 @@ function checkReferences(s: z.output<typeof ScenarioObject>, ctx: z.RefinementCt
   if (s.workload.kind === 'fio' && s.workload.device !== undefined && !deviceNames.has(s.workload.device)) {
     ctx.addIssue({ code: 'custom', path: ['workload', 'device'], message: `no device named "${s.workload.device}"` });
   }
+  for (const p of workloadReferenceProblems(s)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

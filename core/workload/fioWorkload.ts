@@ -20,6 +20,8 @@ import { targetDevice, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
+/** The map is done: the request reaches the device (an event, so the device sees arrivals in time order). */
+const TO_DEVICE = 2;
 /** BLK_MQ_RESOURCE_DELAY */
 const RESOURCE_RETRY_NS = msToNs(3);
 
@@ -100,6 +102,7 @@ export class FioWorkloadRunner implements SimComponent {
 
   handleEvent(kind: number, slot: number): void {
     if (kind === SUBMIT) this.submit(slot);
+    else if (kind === TO_DEVICE) this.toDevice(slot);
     else this.complete(slot);
   }
 
@@ -135,7 +138,7 @@ export class FioWorkloadRunner implements SimComponent {
       this.sim.scheduleAt((call.t + RESOURCE_RETRY_NS) as SimTimeNs, this.handler, SUBMIT, slot);
       return;
     }
-    const mapEv = tl.record(
+    this.ioEvent[slot] = tl.record(
       start as SimTimeNs,
       (call.t - start) as DurationNs,
       this.cpuLanes[cpu]!,
@@ -146,18 +149,26 @@ export class FioWorkloadRunner implements SimComponent {
       call.cause,
     );
     this.dmaAddr[slot] = call.dmaAddr;
-    const done = this.target.device.submitIo(call.t as SimTimeNs, bytes);
+    this.inFlight++;
+    this.sim.scheduleAt(call.t as SimTimeNs, this.handler, TO_DEVICE, slot);
+  }
+
+  private toDevice(slot: number): void {
+    const now = this.sim.now;
+    const bytes = this.config.blockSizeBytes;
+    const done = this.target.device.submitIo(now, bytes);
+    const mapEv = this.ioEvent[slot]!;
+    const tl = this.sim.timeline;
     this.ioEvent[slot] = tl.record(
-      call.t as SimTimeNs,
-      (done - call.t) as DurationNs,
+      now,
+      (done - now) as DurationNs,
       this.deviceLane,
       this.kindIo,
       bytes,
-      call.dmaAddr,
-      job,
+      this.dmaAddr[slot]!,
+      this.jobOf(slot),
       mapEv,
     );
-    this.inFlight++;
     this.sim.scheduleAt(done, this.handler, COMPLETE, slot);
   }
 

@@ -1,6 +1,11 @@
 // The ops workload (SPEC 8): runs an ops script's steps one after the other, each at the simulated
 // time the previous one finished, records each call on its layer instance's lane (failures as
 // failure events carrying the errno), and ends the run after the last step.
+// Guest-side ops (dma.*) get the guest through env.guest(): the whole stack is built on the first
+// such step (for vIOMMU-less VMs that maps guest RAM, as booting the guest would) on this same
+// environment, so the guest's containers and the host-side ops share one QEMU process, one
+// locked-memory account and one fault injector.
+
 // Must not: interpret any op; OPS definitions do the work and report their cost.
 
 import type { Simulation, SimComponent } from '../sim/simulation';
@@ -10,8 +15,10 @@ import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
 import { OPS } from '../ops/opRegistry';
 import { createOpsEnvironment } from '../ops/opsEnvironment';
-import type { OpOutcome, OpsEnvironment } from '../ops/opTypes';
+import type { OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
 import { type MetricMap } from '../run/metricSink';
+import { buildStack, type Stack } from '../run/stackBuilder';
+import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
 import { PAGE_SIZE } from '../model/hostProcess';
 
 const STEP = 0;
@@ -33,14 +40,21 @@ export class OpsWorkloadRunner implements SimComponent {
   private readonly failKinds = new Map<string, number>();
   private next = 0;
   private failed = 0;
+  private stack: Stack | null = null;
 
   constructor(
     private readonly sim: Simulation,
     private readonly workload: OpsWorkload,
-    scenario: Scenario,
+    private readonly scenario: Scenario,
   ) {
-    this.env = createOpsEnvironment(scenario, sim.costs);
+    this.env = { ...createOpsEnvironment(scenario, sim.costs), guest: () => this.guest() };
     this.handler = sim.register(this);
+  }
+
+  /** The guest stack, built on the first guest-side step. */
+  private guest(): OpsGuest {
+    const stack = (this.stack ??= buildStack(this.sim, this.scenario, VIOMMU_FACTORIES, this.env));
+    return { nowNs: this.sim.now, device: (name) => stack.device(name) };
   }
 
   start(): void {
@@ -142,11 +156,12 @@ export class OpsWorkloadRunner implements SimComponent {
   }
 
   collectMetrics(into: MetricMap): void {
+    // The guest stack shares this environment: its containers are among env.instances().
+    this.stack?.collectMetrics(into, this.sim.now, false);
     for (const inst of this.env.instances()) inst.collectMetrics(into);
     into['ops.steps'] = this.results.length;
     into['ops.failed'] = this.failed;
     this.results.forEach((r, i) => collectRetMetrics(into, `ops.${i}`, r.ret, 0));
-
     into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
     into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * PAGE_SIZE;
     into['vfio.memlockFailures'] = this.env.process.memlockFailures;

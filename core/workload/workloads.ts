@@ -9,6 +9,11 @@ import type { SimTimeNs } from '../sim/simTime';
 import { buildStack } from '../run/stackBuilder';
 import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
 import { createFioWorkload } from './fioWorkload';
+import { createNetWorkload } from './netWorkload';
+import { createDpdkWorkload } from './dpdkWorkload';
+import { createGpuWorkload } from './gpuWorkload';
+import { createVirtioMemWorkload } from './virtioMemWorkload';
+import { createProbeWorkload } from './probeWorkload';
 import { OpsWorkloadRunner } from './opsWorkload';
 import type { RunnableWorkload, WorkloadFactory } from './runnableWorkload';
 
@@ -16,6 +21,11 @@ type StackKind = Exclude<Scenario['workload']['kind'], 'ops'>;
 
 export const WORKLOADS: Record<StackKind, WorkloadFactory> = {
   fio: createFioWorkload,
+  net: createNetWorkload,
+  dpdk: createDpdkWorkload,
+  gpu: createGpuWorkload,
+  'virtio-mem': createVirtioMemWorkload,
+  probe: createProbeWorkload,
 };
 
 export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTimeNs): RunnableWorkload {

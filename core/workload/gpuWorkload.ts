@@ -1,0 +1,173 @@
+// gpu: a few very large pinned buffers (SPEC 3.5). At start the application registers its buffers
+// for DMA on vCPU 0, one map each (gpu.setupMs: with a vIOMMU, QEMU pins every page of them into
+// VFIO, which dominates; without one, guest RAM was pinned at boot and a map is only dma-direct's
+// software path). Then the device loops: a kernel computes for kernelUs (no DMA), then one DMA
+// transfer of transferBytes from the next buffer in turn, without mapping, through the device's
+// DMA engine (its bandwidth limit). A failed map aborts the setup: no kernel runs.
+// Must not: decide how a map is done (the DMA layer does) or how long a transfer takes (the device does).
+
+import type { Simulation, SimComponent } from '../sim/simulation';
+import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
+import type { GpuWorkload } from '../scenario/workloadSchemas';
+import type { DeviceModel } from '../model/deviceModel';
+import type { GuestDmaOps } from '../model/guestDmaOps';
+import type { DmaDevice } from '../model/iommuDma';
+import { DmaCall } from '../model/dmaCall';
+import { linuxErrnoName } from '../model/errno';
+import type { VcpuSet } from '../model/vcpuSet';
+import type { MetricMap } from '../run/metricSink';
+import { guestRamRegions } from '../run/stackBuilder';
+import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+
+const KERNEL_DONE = 0;
+const TRANSFER_DONE = 1;
+
+export interface GpuTarget {
+  readonly device: DeviceModel;
+  readonly dma: GuestDmaOps;
+  readonly dev: DmaDevice;
+  readonly vcpus: VcpuSet;
+  /** Guest-physical address of the first buffer; the others follow it. */
+  readonly bufferGpa: number;
+}
+
+export class GpuWorkloadRunner implements SimComponent {
+  private readonly handler: number;
+  private readonly call = new DmaCall(0);
+  private readonly cpuLane: number;
+  private readonly deviceLane: number;
+  private readonly kindMap: number;
+  private readonly kindMapFailed: number;
+  private readonly kindKernel: number;
+  private readonly kindTransfer: number;
+  private readonly kernelNs: number;
+  private readonly dmaAddrs: Float64Array;
+  mappings = 0;
+  mapFailures = 0;
+  setupNs = 0;
+  kernels = 0;
+  transfers = 0;
+  private kernelEvent = -1;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly config: GpuWorkload,
+    private readonly target: GpuTarget,
+    private readonly endNs: SimTimeNs,
+  ) {
+    this.handler = sim.register(this);
+    const tl = sim.timeline;
+    this.cpuLane = tl.defineLane(`${target.vcpus.vmName}.cpu0`, 'guest');
+    this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
+    const bytes = { name: 'bytes', format: 'bytes' } as const;
+    const buffer = { name: 'buffer', format: 'int' } as const;
+    this.kindMap = tl.defineKind({ name: 'gpu.buffer map', args: [bytes, { name: 'dmaAddr', format: 'hex' }, buffer] });
+    this.kindMapFailed = tl.defineKind({
+      name: 'gpu.buffer map failed',
+      args: [bytes, { name: 'errno', format: 'errno' }, buffer],
+      failure: true,
+    });
+    this.kindKernel = tl.defineKind({ name: 'gpu.kernel', args: [{ name: 'kernel', format: 'int' }] });
+    this.kindTransfer = tl.defineKind({ name: 'gpu.transfer', args: [bytes, { name: 'dmaAddr', format: 'hex' }, buffer] });
+    this.kernelNs = usToNs(config.kernelUs);
+    this.dmaAddrs = new Float64Array(config.buffers);
+  }
+
+  /** Maps every buffer on vCPU 0 (stops at the first failure), then launches the first kernel. */
+  start(): void {
+    const { dma, dev, vcpus } = this.target;
+    const tl = this.sim.timeline;
+    const { buffers, bufferBytes } = this.config;
+    let t = 0;
+    for (let b = 0; b < buffers; b++) {
+      const call = this.call.begin(vcpus.startAt(0, t));
+      const start = call.t;
+      dma.map(call, dev, this.target.bufferGpa + b * bufferBytes, bufferBytes, true);
+      vcpus.occupy(0, start, call.t);
+      t = call.t;
+      if (call.errno !== 0) {
+        const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
+        tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMapFailed, bufferBytes, errno, b, call.cause);
+        this.mapFailures++;
+        this.setupNs = Math.ceil(t);
+        return;
+      }
+      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMap, bufferBytes, call.dmaAddr, b, call.cause);
+      this.dmaAddrs[b] = call.dmaAddr;
+      this.mappings++;
+    }
+    this.setupNs = Math.ceil(t);
+    this.launchKernel(this.setupNs as SimTimeNs);
+  }
+
+  private launchKernel(at: SimTimeNs): void {
+    if (at >= this.endNs) return;
+    this.kernelEvent = this.sim.timeline.record(at, this.kernelNs as DurationNs, this.deviceLane, this.kindKernel, this.kernels);
+    this.sim.scheduleAt((at + this.kernelNs) as SimTimeNs, this.handler, KERNEL_DONE);
+  }
+
+  handleEvent(kind: number): void {
+    const now = this.sim.now;
+    if (kind === KERNEL_DONE) {
+      this.kernels++;
+      const b = this.transfers % this.config.buffers;
+      const bytes = this.config.transferBytes;
+      const done = this.target.device.submitIo(now, bytes);
+      this.sim.timeline.record(
+        now,
+        (done - now) as DurationNs,
+        this.deviceLane,
+        this.kindTransfer,
+        bytes,
+        this.dmaAddrs[b]!,
+        b,
+        this.kernelEvent,
+      );
+      this.sim.scheduleAt(done, this.handler, TRANSFER_DONE);
+    } else {
+      this.transfers++;
+      this.launchKernel(now);
+    }
+  }
+
+  collectMetrics(into: MetricMap, durationNs: number): void {
+    const seconds = durationNs / 1e9;
+    const bytes = this.transfers * this.config.transferBytes;
+    into['gpu.setupMs'] = this.setupNs / 1e6;
+    into['gpu.mappings'] = this.mappings;
+    into['gpu.mapFailures'] = this.mapFailures;
+    into['gpu.kernels'] = this.kernels;
+    into['gpu.transfers'] = this.transfers;
+    into['io.completed'] = this.transfers;
+    into['io.bandwidthMBps'] = seconds > 0 ? bytes / 1e6 / seconds : 0;
+  }
+}
+
+/** Buffers start at the highest guest RAM region (above the first 16 MiB when that region starts at 0). */
+function bufferGpaOf(regions: readonly { gpa: number }[]): number {
+  const top = regions[regions.length - 1]!.gpa;
+  return top === 0 ? 16 * 1024 * 1024 : top;
+}
+
+export const createGpuWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
+  const workload = scenario.workload;
+  if (workload.kind !== 'gpu') throw new Error('createGpuWorkload needs a gpu workload');
+  const { vm, device } = targetDevice(stack, workload.device);
+  const gpu = new GpuWorkloadRunner(
+    sim,
+    workload,
+    {
+      device: device.model,
+      dma: device.dma,
+      dev: device.dev,
+      vcpus: vm.vcpus,
+      bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
+    },
+    endNs,
+  );
+  return {
+    start: () => gpu.start(),
+    collectMetrics: (into) => gpu.collectMetrics(into, endNs),
+    opResults: () => [],
+  };
+};

@@ -1,0 +1,365 @@
+// net: a NIC in the guest. At start the driver fills its RX ring: page_pool (PP_FLAG_DMA_MAP) maps
+// each 4 KiB page once, holding 4096 / rxBufferBytes buffers, on vCPU 0; those buffers are recycled
+// without further maps. Packets then arrive at packetRate (evenly spaced, or Poisson from the run's
+// seeded PRNG); packet i is handled on vCPU i % vcpus and is a TX packet for a txShare of them,
+// spread evenly. TX: the stack dma_map_single's the packet on its vCPU, the device sends it, the
+// completion unmaps it (io.latency* is map start to unmap end). RX: the device writes into a free
+// ring buffer; nothing is mapped. Drops, kept simple: a packet whose vCPU is busy for more than
+// 1 ms when it arrives (as if the ring overflowed while NAPI could not run), a TX packet with no
+// free TX descriptor or whose map fails (the driver frees the skb), an RX packet with no free buffer.
+// The guest's own packet processing costs no vCPU time here; only the DMA path does.
+// Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
+
+import * as hdr from 'hdr-histogram-js';
+import type { Simulation, SimComponent } from '../sim/simulation';
+import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
+import type { Prng } from '../sim/prng';
+import { NO_CAUSE } from '../sim/timelineRecorder';
+import type { NetWorkload } from '../scenario/workloadSchemas';
+import type { DeviceModel } from '../model/deviceModel';
+import type { GuestDmaOps } from '../model/guestDmaOps';
+import type { DmaDevice } from '../model/iommuDma';
+import { DmaCall } from '../model/dmaCall';
+import { linuxErrnoName } from '../model/errno';
+import type { VcpuSet } from '../model/vcpuSet';
+import type { MetricMap } from '../run/metricSink';
+import { guestRamRegions } from '../run/stackBuilder';
+import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+
+const ARRIVE = 0;
+const TX_SEND = 1;
+const TX_DONE = 2;
+const RX_DONE = 3;
+const PAGE_BYTES = 4096;
+/** TX descriptors: mlx5e's default send queue (MLX5E_PARAMS_DEFAULT_LOG_SQ_SIZE = 10). */
+export const NET_TX_RING_ENTRIES = 1024;
+/** A packet finding its vCPU busy for longer than this is dropped. */
+const BUSY_DROP_NS = msToNs(1);
+
+export interface NetTarget {
+  readonly device: DeviceModel;
+  readonly dma: GuestDmaOps;
+  readonly dev: DmaDevice;
+  readonly vcpus: VcpuSet;
+  /** Guest-physical address of the first RX page; the TX buffers follow the RX pages. */
+  readonly bufferGpa: number;
+  /** Stream for Poisson arrivals. */
+  readonly rng: Prng;
+}
+
+function roundUpPage(bytes: number): number {
+  return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+}
+
+export class NetWorkloadRunner implements SimComponent {
+  private readonly handler: number;
+  private readonly calls: DmaCall[];
+  private readonly cpuLanes: number[];
+  private readonly deviceLane: number;
+  private readonly kinds: { rxMap: number; mapFailed: number; txMap: number; tx: number; txUnmap: number; rx: number; drop: number };
+  private readonly dropReasons: { busy: number; txRing: number; txMap: number; rxRing: number };
+  private readonly intervalNs: number;
+  private readonly txMapBytes: number;
+  private readonly txBaseGpa: number;
+  private readonly freeTx = new Int32Array(NET_TX_RING_ENTRIES);
+  private freeTxCount = NET_TX_RING_ENTRIES;
+  private readonly txCpu = new Int32Array(NET_TX_RING_ENTRIES);
+  private readonly txStart = new Float64Array(NET_TX_RING_ENTRIES);
+  private readonly txAddr = new Float64Array(NET_TX_RING_ENTRIES);
+  private readonly txEvent = new Int32Array(NET_TX_RING_ENTRIES).fill(NO_CAUSE);
+  private readonly latency = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  private trafficStartNs = 0;
+  private arrived = 0;
+  private rxFree = 0;
+  rxPagesMapped = 0;
+  rxBuffersMapped = 0;
+  rxPageMapFailures = 0;
+  txPackets = 0;
+  rxPackets = 0;
+  dropped = 0;
+  txMapFailures = 0;
+  private completedBytes = 0;
+  private lastSampleCompleted = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly config: NetWorkload,
+    private readonly target: NetTarget,
+    private readonly endNs: SimTimeNs,
+  ) {
+    this.handler = sim.register(this);
+    const tl = sim.timeline;
+    const cpus = target.vcpus.count;
+    this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
+    this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
+    this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
+    const bytes = { name: 'bytes', format: 'bytes' } as const;
+    const addr = { name: 'dmaAddr', format: 'hex' } as const;
+    const cpu = { name: 'cpu', format: 'int' } as const;
+    this.kinds = {
+      rxMap: tl.defineKind({ name: 'net.rx page map', args: [bytes, addr] }),
+      mapFailed: tl.defineKind({ name: 'net.map failed', args: [bytes, { name: 'errno', format: 'errno' }, cpu], failure: true }),
+      txMap: tl.defineKind({ name: 'net.tx map', args: [bytes, addr, cpu] }),
+      tx: tl.defineKind({ name: 'net.tx', args: [bytes, addr] }),
+      txUnmap: tl.defineKind({ name: 'net.tx unmap', args: [bytes, addr, cpu] }),
+      rx: tl.defineKind({ name: 'net.rx', args: [bytes] }),
+      drop: tl.defineKind({ name: 'net.drop', args: [{ name: 'reason', format: 'str' }, cpu], failure: true }),
+    };
+    this.dropReasons = {
+      busy: tl.internString('vCPU busy > 1 ms'),
+      txRing: tl.internString('TX ring full'),
+      txMap: tl.internString('TX map failed'),
+      rxRing: tl.internString('no free RX buffer'),
+    };
+    this.intervalNs = 1e9 / config.packetRate;
+    this.txMapBytes = roundUpPage(config.packetBytes);
+    this.txBaseGpa = target.bufferGpa + this.rxPageCount() * this.rxMapBytes();
+    for (let s = 0; s < NET_TX_RING_ENTRIES; s++) this.freeTx[s] = NET_TX_RING_ENTRIES - 1 - s;
+    sim.counters.define('net.txInflight', 'packets', () => NET_TX_RING_ENTRIES - this.freeTxCount);
+    sim.counters.define('io.completedPerInterval', 'packets', () => {
+      const done = this.txPackets + this.rxPackets;
+      const delta = done - this.lastSampleCompleted;
+      this.lastSampleCompleted = done;
+      return delta;
+    });
+    sim.counters.define('dma.fqDepth', 'IOVAs', () => target.dma.fqDepth());
+  }
+
+  /** Buffers per mapping: several per page when they fit, else one (a higher-order page) each. */
+  private buffersPerMap(): number {
+    return this.config.rxBufferBytes <= PAGE_BYTES ? Math.floor(PAGE_BYTES / this.config.rxBufferBytes) : 1;
+  }
+
+  private rxMapBytes(): number {
+    return this.config.rxBufferBytes <= PAGE_BYTES ? PAGE_BYTES : roundUpPage(this.config.rxBufferBytes);
+  }
+
+  /** RX mappings the ring needs: ceil(entries / buffers per page). */
+  rxPageCount(): number {
+    return Math.ceil(this.config.rxRingEntries / this.buffersPerMap());
+  }
+
+  /** Fills the RX ring on vCPU 0 (ndo_open), then starts the traffic when the ring is ready. */
+  start(): void {
+    const { dma, dev, vcpus } = this.target;
+    const mapBytes = this.rxMapBytes();
+    const perMap = this.buffersPerMap();
+    const tl = this.sim.timeline;
+    let t = 0;
+    for (let p = 0; p < this.rxPageCount(); p++) {
+      const call = this.calls[0]!.begin(vcpus.startAt(0, t));
+      const start = call.t;
+      dma.map(call, dev, this.target.bufferGpa + p * mapBytes, mapBytes, true);
+      vcpus.occupy(0, start, call.t);
+      if (call.errno === 0) {
+        tl.record(
+          start as SimTimeNs,
+          (call.t - start) as DurationNs,
+          this.cpuLanes[0]!,
+          this.kinds.rxMap,
+          mapBytes,
+          call.dmaAddr,
+          0,
+          call.cause,
+        );
+        this.rxPagesMapped++;
+        this.rxBuffersMapped += Math.min(perMap, this.config.rxRingEntries - p * perMap);
+      } else {
+        const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
+        tl.record(
+          start as SimTimeNs,
+          (call.t - start) as DurationNs,
+          this.cpuLanes[0]!,
+          this.kinds.mapFailed,
+          mapBytes,
+          errno,
+          0,
+          call.cause,
+        );
+        this.rxPageMapFailures++;
+      }
+      t = call.t;
+    }
+    this.rxFree = this.rxBuffersMapped;
+    this.trafficStartNs = Math.ceil(t);
+    this.sim.scheduleAt(this.trafficStartNs as SimTimeNs, this.handler, ARRIVE);
+  }
+
+  handleEvent(kind: number, slot: number): void {
+    if (kind === ARRIVE) this.arrive();
+    else if (kind === TX_SEND) this.txSend(slot);
+    else if (kind === TX_DONE) this.txDone(slot);
+    else this.rxDone();
+  }
+
+  /** Packet i is TX when floor((i+1) * txShare) > floor(i * txShare): an even spread. */
+  private isTx(i: number): boolean {
+    const share = this.config.txShare;
+    return Math.floor((i + 1) * share) > Math.floor(i * share);
+  }
+
+  private nextArrivalNs(i: number, now: number): number {
+    if (this.config.arrival === 'fixed') return this.trafficStartNs + Math.round((i + 1) * this.intervalNs);
+    return now + Math.round(this.target.rng.exponential(this.intervalNs));
+  }
+
+  private drop(now: number, reason: number, cpu: number): void {
+    this.dropped++;
+    this.sim.timeline.record(now as SimTimeNs, 0, this.cpuLanes[cpu]!, this.kinds.drop, reason, cpu);
+  }
+
+  private arrive(): void {
+    const now = this.sim.now;
+    if (now >= this.endNs) return;
+    const i = this.arrived++;
+    const next = this.nextArrivalNs(i, now);
+    if (next < this.endNs) this.sim.scheduleAt(next as SimTimeNs, this.handler, ARRIVE);
+    const cpu = i % this.calls.length;
+    if (this.target.vcpus.startAt(cpu, now) - now > BUSY_DROP_NS) return this.drop(now, this.dropReasons.busy, cpu);
+    if (this.isTx(i)) this.transmit(now, cpu);
+    else this.receive(now, cpu);
+  }
+
+  private transmit(now: number, cpu: number): void {
+    if (this.freeTxCount === 0) return this.drop(now, this.dropReasons.txRing, cpu);
+    const slot = this.freeTx[--this.freeTxCount]!;
+    const { dma, dev, vcpus } = this.target;
+    const tl = this.sim.timeline;
+    const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
+    const start = call.t;
+    // DMA_TO_DEVICE: the device only reads the packet.
+    dma.map(call, dev, this.txBaseGpa + slot * this.txMapBytes, this.txMapBytes, false);
+    vcpus.occupy(cpu, start, call.t);
+    const lane = this.cpuLanes[cpu]!;
+    if (call.errno !== 0) {
+      const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
+      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, lane, this.kinds.mapFailed, this.txMapBytes, errno, cpu, call.cause);
+      this.freeTx[this.freeTxCount++] = slot;
+      this.txMapFailures++;
+      return this.drop(call.t, this.dropReasons.txMap, cpu);
+    }
+    this.txEvent[slot] = tl.record(
+      start as SimTimeNs,
+      (call.t - start) as DurationNs,
+      lane,
+      this.kinds.txMap,
+      this.txMapBytes,
+      call.dmaAddr,
+      cpu,
+      call.cause,
+    );
+    this.txCpu[slot] = cpu;
+    this.txStart[slot] = start;
+    this.txAddr[slot] = call.dmaAddr;
+    // The doorbell rings when the map is done: the device sees requests in time order (RX and TX share it).
+    this.sim.scheduleAt(Math.ceil(call.t) as SimTimeNs, this.handler, TX_SEND, slot);
+  }
+
+  private txSend(slot: number): void {
+    const now = this.sim.now;
+    const done = this.target.device.submitIo(now, this.config.packetBytes);
+    const mapEv = this.txEvent[slot]!;
+    this.txEvent[slot] = this.sim.timeline.record(
+      now,
+      (done - now) as DurationNs,
+      this.deviceLane,
+      this.kinds.tx,
+      this.config.packetBytes,
+      this.txAddr[slot]!,
+      0,
+      mapEv,
+    );
+    this.sim.scheduleAt(done, this.handler, TX_DONE, slot);
+  }
+
+  private txDone(slot: number): void {
+    const cpu = this.txCpu[slot]!;
+    const { dma, vcpus } = this.target;
+    const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, this.sim.now));
+    const start = call.t;
+    call.cause = this.txEvent[slot]!;
+    dma.unmap(call, this.txAddr[slot]!, this.txMapBytes);
+    vcpus.occupy(cpu, start, call.t);
+    this.sim.timeline.record(
+      start as SimTimeNs,
+      (call.t - start) as DurationNs,
+      this.cpuLanes[cpu]!,
+      this.kinds.txUnmap,
+      this.txMapBytes,
+      this.txAddr[slot]!,
+      cpu,
+      call.cause,
+    );
+    this.latency.recordValue(Math.max(1, Math.round(call.t - this.txStart[slot]!)));
+    this.txPackets++;
+    this.completedBytes += this.config.packetBytes;
+    this.freeTx[this.freeTxCount++] = slot;
+  }
+
+  private receive(now: number, cpu: number): void {
+    if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu);
+    this.rxFree--;
+    const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);
+    this.sim.timeline.record(now as SimTimeNs, (done - now) as DurationNs, this.deviceLane, this.kinds.rx, this.config.packetBytes);
+    this.sim.scheduleAt(done, this.handler, RX_DONE);
+  }
+
+  /** The buffer goes back to the ring (page_pool recycling: no unmap, no map). */
+  private rxDone(): void {
+    this.rxFree++;
+    this.rxPackets++;
+    this.completedBytes += this.config.packetBytes;
+  }
+
+  collectMetrics(into: MetricMap, durationNs: number): void {
+    const seconds = durationNs / 1e9;
+    const completed = this.txPackets + this.rxPackets;
+    into['io.completed'] = completed;
+    into['io.iops'] = seconds > 0 ? completed / seconds : 0;
+    into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;
+    into['io.latencyP50Us'] = this.txPackets > 0 ? this.latency.getValueAtPercentile(50) / 1000 : 0;
+    into['io.latencyP99Us'] = this.txPackets > 0 ? this.latency.getValueAtPercentile(99) / 1000 : 0;
+    into['net.arrivals'] = this.arrived;
+    into['net.txPackets'] = this.txPackets;
+    into['net.rxPackets'] = this.rxPackets;
+    into['net.rxBuffersMapped'] = this.rxBuffersMapped;
+    into['net.rxPagesMapped'] = this.rxPagesMapped;
+    into['net.dropped'] = this.dropped;
+    into['net.txMapFailures'] = this.txMapFailures;
+    into['net.rxMapFailures'] = this.rxPageMapFailures;
+  }
+}
+
+/** Buffers start at the highest guest RAM region (above the first 16 MiB when that region starts at 0). */
+function bufferGpaOf(regions: readonly { gpa: number }[]): number {
+  const top = regions[regions.length - 1]!.gpa;
+  return top === 0 ? 16 * 1024 * 1024 : top;
+}
+
+export const createNetWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
+  const workload = scenario.workload;
+  if (workload.kind !== 'net') throw new Error('createNetWorkload needs a net workload');
+  const { vm, device } = targetDevice(stack, workload.device);
+  const net = new NetWorkloadRunner(
+    sim,
+    workload,
+    {
+      device: device.model,
+      dma: device.dma,
+      dev: device.dev,
+      vcpus: vm.vcpus,
+      bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
+      rng: sim.rng.fork(),
+    },
+    endNs,
+  );
+  return {
+    start: () => net.start(),
+    collectMetrics: (into) => net.collectMetrics(into, endNs),
+    opResults: () => [],
+  };
+};

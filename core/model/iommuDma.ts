@@ -10,7 +10,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { CostTable } from '../sim/costTable';
 import type { Scheduler } from '../sim/scheduler';
 import { ENOMEM } from './errno';
-import { DmaCall } from './dmaCall';
+import { type DmaCall } from './dmaCall';
 import { FlushQueue } from './flushQueue';
 import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';

@@ -28,9 +28,10 @@ export class VcpuSet implements VcpuTime {
     this.cpus[cpu]!.occupy(fromNs, fromNs, toNs);
   }
 
-  /** Busy fraction of all vCPUs over `durationNs`. */
+  /** Busy fraction of all vCPUs over [0, durationNs] (work still running at the end counts up to the end). */
   utilization(durationNs: number): number {
     if (durationNs <= 0) return 0;
-    return this.cpus.reduce((a, c) => a + c.stats.busyNs, 0) / (durationNs * this.cpus.length);
+    const busy = this.cpus.reduce((a, c) => a + c.stats.busyNs - Math.max(0, c.nextFreeAt() - durationNs), 0);
+    return Math.min(1, busy / (durationNs * this.cpus.length));
   }
 }

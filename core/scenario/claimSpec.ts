@@ -10,13 +10,9 @@ const common = {
   id: z.string().min(1).max(64),
   text: z.string().min(1).max(500),
   source: z.string().min(1).max(200).meta({ description: 'Reference thread the claim comes from.' }),
-  whyNot: z
-    .string()
-    .max(1000)
-    .optional()
-    .meta({
-      description: 'When the faithful model does not reproduce the claim: the mechanism that explains the difference (shown only then).',
-    }),
+  whyNot: z.string().max(1000).optional().meta({
+    description: 'When the faithful model does not reproduce the claim: the mechanism that explains the difference (shown only then).',
+  }),
 };
 
 export const MetricClaimSchema = z.strictObject({

@@ -5,6 +5,7 @@
 import type { Preset } from './presetTypes';
 import { HOST_PRESETS } from './presetsHost';
 import { X86_PRESETS } from './presetsX86';
+import { REF002_PRESET } from './presetsRef002';
 
 export type { Preset } from './presetTypes';
 
@@ -50,7 +51,7 @@ const quickstart: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS, ...X86_PRESETS];
+export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS, REF002_PRESET, ...X86_PRESETS];
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -10,6 +10,14 @@ const SPEC41 = 'SPEC 4.1; L vfio_iommu_type1.c vfio_dma_do_unmap';
 const REF002 = 'reference 002 (Alex Williamson, 2021-05-07)';
 const MiB = 1024 * 1024;
 
+export const TYPE1_UNMAP_STEPS = [
+  { op: 'vfio.map', args: { iova: '0x100000', vaddr: '0x10000000', size: '0x10000' } },
+  { op: 'vfio.map', args: { iova: '0x108000', vaddr: '0x20000000', size: '0x1000' } },
+  { op: 'vfio.unmap', args: { iova: '0x108000', size: '0x8000' } },
+  { op: 'vfio.unmap', args: { iova: '0x100000', size: '0x8000' } },
+  { op: 'vfio.unmap', args: { all: true } },
+];
+
 const type1Unmap: Preset = {
   id: 'type1-unmap-semantics',
   title: 'VFIO type1: v1 vs v2 unmap semantics',
@@ -21,13 +29,7 @@ const type1Unmap: Preset = {
     name: 'type1-unmap-semantics',
     workload: {
       kind: 'ops',
-      steps: [
-        { op: 'vfio.map', args: { iova: '0x100000', vaddr: '0x10000000', size: '0x10000' } },
-        { op: 'vfio.map', args: { iova: '0x108000', vaddr: '0x20000000', size: '0x1000' } },
-        { op: 'vfio.unmap', args: { iova: '0x108000', size: '0x8000' } },
-        { op: 'vfio.unmap', args: { iova: '0x100000', size: '0x8000' } },
-        { op: 'vfio.unmap', args: { all: true } },
-      ],
+      steps: TYPE1_UNMAP_STEPS,
     },
   },
   variants: [
@@ -137,6 +139,15 @@ const type1Limit: Preset = {
   },
 };
 
+export const MEMLOCK_STEPS = [
+  { op: 'vfio.map', args: { container: 'container0', iova: '0x100000', vaddr: '0x10000000', size: 16 * MiB } },
+  { op: 'vfio.map', args: { container: 'container1', iova: '0x100000', vaddr: '0x10000000', size: 16 * MiB } },
+  { op: 'vfio.getInfo', args: { container: 'container1' } },
+  { op: 'vfio.unmap', args: { container: 'container0', all: true } },
+  { op: 'iommufd.map', args: { ioas: 'ioas0', iova: '0x100000', uptr: '0x10000000', length: 16 * MiB } },
+  { op: 'iommufd.copy', args: { srcIoas: 'ioas0', dstIoas: 'ioas1', srcIova: '0x100000', dstIova: '0x100000', length: 16 * MiB } },
+];
+
 const memlock: Preset = {
   id: 'memlock-double-charge',
   title: 'Locked memory: two type1 containers charge twice, an iommufd copy once',
@@ -149,14 +160,7 @@ const memlock: Preset = {
     host: { vfio: { memlockBytes: 24 * MiB } },
     workload: {
       kind: 'ops',
-      steps: [
-        { op: 'vfio.map', args: { container: 'container0', iova: '0x100000', vaddr: '0x10000000', size: 16 * MiB } },
-        { op: 'vfio.map', args: { container: 'container1', iova: '0x100000', vaddr: '0x10000000', size: 16 * MiB } },
-        { op: 'vfio.getInfo', args: { container: 'container1' } },
-        { op: 'vfio.unmap', args: { container: 'container0', all: true } },
-        { op: 'iommufd.map', args: { ioas: 'ioas0', iova: '0x100000', uptr: '0x10000000', length: 16 * MiB } },
-        { op: 'iommufd.copy', args: { srcIoas: 'ioas0', dstIoas: 'ioas1', srcIova: '0x100000', dstIova: '0x100000', length: 16 * MiB } },
-      ],
+      steps: MEMLOCK_STEPS,
     },
     claims: [
       {

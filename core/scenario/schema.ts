@@ -13,6 +13,7 @@ import { SpaprHostSchema } from './spaprSchema';
 import { QemuHostSchema } from './qemuSchema';
 import { S390ViommuSchema } from './s390ViommuSchema';
 import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
+import { EehSchema, SpaprViommuSchema } from './ppcSchema';
 import {
   DpdkWorkloadSchema,
   GpuWorkloadSchema,
@@ -118,6 +119,26 @@ export const DeviceSchema = z.strictObject({
   latencyUs: z.number().positive().max(1e6).optional().meta(doc('Request latency at QD1 for 4 KiB, us; default per kind.')),
   bandwidthMBps: z.number().positive().max(1e6).optional().meta(doc('Bandwidth limit, MB/s (10^6 B/s); default per kind.')),
   maxIops: z.number().positive().max(1e9).optional().meta(doc('Request-rate limit, requests/s; default per kind.')),
+  iommuGroup: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta(
+      doc('Host IOMMU group; devices sharing a group are assigned together (default: one group per device).', '/sys/kernel/iommu_groups'),
+    ),
+  hostPe: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta(doc('PowerPC: host partitionable endpoint the device sits in (default: one PE per device).')),
+  guestPe: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta(doc('PowerPC: guest PE (guest-visible PHB/PE) the device appears in; several host PEs may form one guest PE (reference 001).')),
 });
 
 function powerOfTwo(n: number): boolean {
@@ -195,10 +216,13 @@ export const VmSchema = z.strictObject({
       s390: S390ViommuSchema.prefault({}),
       intel: IntelIommuSchema.prefault({}),
       virtio: VirtioIommuSchema.prefault({}),
+      spapr: SpaprViommuSchema.prefault({}),
     })
     .prefault({}),
 
   guest: GuestSchema.prefault({}),
+  eeh: EehSchema.prefault({}).meta(doc("PowerPC EEH: error handling of the VM's PEs.")),
+
   devices: z
     .array(DeviceSchema)
     .min(1)

@@ -11,6 +11,7 @@ import type { DeviceConfig, Scenario, VmConfig } from '../scenario/schema';
 import type { QemuVm } from './qemuVm';
 import type { VfioContainerApi } from './vfioContainerApi';
 import type { VcpuSet } from './vcpuSet';
+import type { OpsEnvironment } from '../ops/opTypes';
 
 export interface ViommuContext {
   readonly sim: Scheduler;
@@ -22,6 +23,14 @@ export interface ViommuContext {
   readonly vcpus: VcpuSet;
   /** The VM's QEMU; null on s390 LPAR and z/VM. */
   readonly qemu: QemuVm | null;
-  /** The host container this device's DMA address space is shadowed into; null when qemu is null. */
+  /**
+   * The type1/iommufd container this device's DMA address space is shadowed into; null when qemu is
+   * null, and for the SPAPR TCE backends (the sPAPR front-end creates its containers through env).
+   */
   readonly container: VfioContainerApi | null;
+  /**
+   * The run's host environment: the QEMU process, its locked memory, the fault injector, layer
+   * instances. The stack always sets it; front-ends that create host containers themselves (sPAPR) need it.
+   */
+  readonly env?: OpsEnvironment;
 }

@@ -8,6 +8,7 @@ import { SPAPR_METRICS } from '../ops/spaprOps';
 import { IOVA_TREE_METRICS } from '../ops/iovaTreeOps';
 import { IOMMUFD_METRICS } from '../ops/iommufdOps';
 import { X86_VIOMMU_METRICS } from '../model/x86ViommuMetrics';
+import { S390_METRICS } from '../model/s390Metrics';
 import { DMA_METRICS } from '../ops/dmaOps';
 import { WORKLOAD_METRICS } from '../workload/workloadMetrics';
 
@@ -39,8 +40,13 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('vfio.bootMs', 'ms', 'VFIO work to map guest RAM at boot (vIOMMU-less guests; not part of the run time)'),
   m('iova.exhaustions', 'calls', 'IOVA allocations that failed even after flushing the rcaches'),
   m('iova.allocatedPagesPeak', 'pages', 'most guest IOVA pages allocated at once (including cached and queued ones)'),
-  m('iotlb.flushes.global', 'flushes', 'flush_iotlb_all calls of the flush queues'),
-  m('iotlb.flushes.range', 'flushes', 'range IOTLB syncs (strict unmaps)'),
+  m(
+    'iotlb.flushes.global',
+    'flushes',
+    "global IOTLB flushes: flush_iotlb_all of the flush queues, or the s390 legacy code's global RPCITs",
+  ),
+  m('iotlb.flushes.range', 'flushes', 'range IOTLB syncs of strict unmaps (dma-iommu, or the s390 legacy code in strict mode)'),
+
   m('fq.fullFlushes', 'flushes', 'flushes forced by a full flush queue'),
   m('fq.timerFlushes', 'flushes', 'flushes by the flush-queue timer'),
   m('fq.peakDepth', 'IOVAs', 'most IOVAs waiting in flush queues at once'),
@@ -52,6 +58,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   ...VFIO_METRICS,
   ...IOMMUFD_METRICS,
   ...X86_VIOMMU_METRICS,
+  ...S390_METRICS,
 
   ...SPAPR_METRICS,
 

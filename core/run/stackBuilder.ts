@@ -142,11 +142,25 @@ export function buildStack(
       }
       const factory = viommus[model];
       if (factory === undefined) throw new Error(`vIOMMU model ${model} is not built yet (the scenario should have been rejected)`);
+      // SPAPR TCE containers do not serve type1 calls; the sPAPR front-end creates its own through env.
+      const spapr = scenario.host.vfio.backend.startsWith('spapr');
       const container =
-        qemu === null
+        qemu === null || spapr
           ? null
           : env.instance(`vfio:${vm.name}.${config.name}`, () => createVfioContainer(env, `${vm.name}.${config.name}`, config.name));
-      const frontEnd = factory({ sim, costs: sim.costs, timeline: sim.timeline, scenario, vm, device: config, vcpus, qemu, container });
+      const frontEnd = factory({
+        sim,
+        costs: sim.costs,
+        timeline: sim.timeline,
+        scenario,
+        vm,
+        device: config,
+        vcpus,
+        qemu,
+        container,
+        env,
+      });
+
       let dma: GuestDmaOps;
       if (frontEnd.dmaOps !== null) dma = frontEnd.dmaOps;
       else if (frontEnd.driver !== null) {

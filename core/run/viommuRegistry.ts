@@ -4,10 +4,12 @@
 
 import type { ViommuRegistry } from './stackBuilder';
 import { createIntelIommuViommu, createVirtioIommuViommu } from '../model/x86Viommu';
+import { createS390Viommu } from '../model/s390Viommu';
 
 export const VIOMMU_FACTORIES: ViommuRegistry = {
   'intel-iommu': createIntelIommuViommu,
   'virtio-iommu': createVirtioIommuViommu,
+  's390-zpci': (ctx) => createS390Viommu(ctx),
 };
 
 const PLANNED: Record<string, string> = {

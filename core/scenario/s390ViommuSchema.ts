@@ -5,22 +5,39 @@
 import { z } from 'zod';
 import { u64 } from './numbers';
 
+/** ZPCI_TABLE_SIZE_RT: the span a zPCI region table translates (drivers/iommu/s390-iommu.c). */
+const ZPCI_TABLE_SPAN = 2 ** 42;
+
 export const S390ViommuSchema = z.strictObject({
   startDma: u64
+    .refine(
+      (v) => v <= ZPCI_TABLE_SPAN - 4096,
+      'must be below 2^42 - 4 KiB: s390_iommu_probe_device refuses a function whose window starts past the table span',
+    )
     .default(0x1_0000_0000)
-    .meta({ description: 'Start of the guest DMA window QEMU reports (sdma).', mirrors: 'QEMU ZPCI_SDMA_ADDR (hw/s390x/s390-pci-bus.h)' }),
+    .meta({
+      description:
+        "Start of the guest DMA window (sdma) QEMU reports in CLP Query PCI Function: the host function's start_dma from the VFIO zPCI base capability, else QEMU's default 4 GiB. Linux page-aligns it.",
+      mirrors: 'QEMU ZPCI_SDMA_ADDR (include/hw/s390x/s390-pci-bus.h), s390_pci_read_base',
+    }),
   apertureRestriction: z.boolean().default(true).meta({
-    description: "QEMU bounds the guest DMA window by the host's DMA limit: edma = sdma + dma_avail * 4 KiB - 1 (QEMU >= 7.2).",
+    description:
+      "QEMU bounds the guest DMA window by the container's DMA limit: edma = sdma + dma_avail * 4 KiB - 1 (QEMU >= 7.2). Newer QEMU skips it for functions that may use relaxed translation (property relaxed-translation); ISM functions always get it.",
     mirrors: 'QEMU s390_pci_read_base ("shrink DMA aperture to be bound by vfio DMA limit")',
   }),
-  apertureFactor: z
-    .number()
-    .int()
-    .min(0)
-    .default(1)
-    .meta({ description: 'Guest IOVA space as a multiple of guest RAM; 0 = unlimited.', mirrors: 's390_iommu_aperture=' }),
+  apertureFactor: z.number().int().min(0).default(1).meta({
+    description:
+      'Guest IOVA space as a multiple of guest RAM (aperture = min(RAM * factor, 2^42 - start, end - start + 1)); 0 = unlimited.',
+    mirrors: 's390_iommu_aperture= (drivers/iommu/s390-iommu.c zpci_init_iommu; arch/s390/pci/pci_dma.c before 6.7)',
+  }),
   globalFlushRetry: z.boolean().default(true).meta({
-    description: 'On RPCIT insufficient resources, the guest issues one global RPCIT and retries (Linux >= 6.7); off shows the failure.',
+    description:
+      'When RPCIT after a map reports insufficient resources (-ENOMEM), the guest issues one global RPCIT over its window, which also establishes the new mapping (Linux >= 6.7); off shows the failure.',
     mirrors: 'drivers/iommu/s390-iommu.c s390_iommu_iotlb_sync_map',
+  }),
+  legacyStrict: z.boolean().default(false).meta({
+    description:
+      'Strict mode of the pre-6.7 s390 DMA code (dmaMode s390-legacy): every unmap issues RPCIT and frees its addresses at once; off = lazy unmap, one global RPCIT per allocator wrap.',
+    mirrors: 's390_iommu=strict (arch/s390/pci/pci_dma.c s390_iommu_strict, before 6.7)',
   }),
 });

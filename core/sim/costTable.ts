@@ -80,6 +80,11 @@ export const COST_DEFAULTS = {
     label: 'guest writing one intel-iommu invalidation-queue descriptor and waiting for it (without the exit)',
     source: 'assumption',
   },
+  qemuS390IotlbLookupNs: {
+    valueNs: 15,
+    label: 'QEMU s390 RPCIT: one lookup in its IOTLB cache per 4 KiB of the refreshed range (empty frames included)',
+    source: 'assumption (a g_hash_table lookup)',
+  },
   qemuIovaTreeStepNs: {
     valueNs: 10,
     label: 'QEMU IOVA tree: one comparison or node visited (GTree search step or g_tree_foreach callback)',

@@ -60,7 +60,15 @@ export class AppDriver {
     return Number(/^(\d+)/.exec(text)?.[1] ?? 0);
   }
 
-  /** Clicks the timeline where an event is drawn: the first lane row, at the given fraction of the track. */
+  /** Row of the lane named `name` in the timeline, top to bottom. */
+  async laneIndex(name: string): Promise<number> {
+    const names = await this.page.getByTestId('timeline-lanes').locator('li').allTextContents();
+    const index = names.indexOf(name);
+    if (index < 0) throw new Error(`no timeline lane "${name}" (lanes: ${names.join(', ')})`);
+    return index;
+  }
+
+  /** Clicks the timeline where an event is drawn: the given lane row, at the given fraction of the track. */
   async clickTimeline(fraction: number, laneIndex = 0): Promise<void> {
     const canvas = this.page.getByTestId('timeline-canvas');
     const box = (await canvas.boundingBox())!;

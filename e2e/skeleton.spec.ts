@@ -29,7 +29,8 @@ test('start a run from the form, follow it, open its timeline, and see CLI runs 
   await expect.poll(() => app.timelineEventCount()).toBeGreaterThan(0);
   await page.getByTestId('zoom-in').click();
   await page.getByTestId('zoom-in').click();
-  await app.clickTimeline(0.5, 0);
+  await app.clickTimeline(0.5, await app.laneIndex('vm0.cpu0'));
+
   await expect(app.eventDetail()).toContainText('dma.');
   await app.screenshot('run', testInfo.outputPath('03-run.png'));
 

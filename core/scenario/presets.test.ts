@@ -17,7 +17,6 @@ const GOLDEN_HASHES: Record<string, string> = {
   'qemu-iova-tree-alias@1': 'd1ff93867cfd2269',
   'x86-viommu-nvme@1': '01ff916ee0c2a127',
   'vfio-map-unmap-limits@1': 'f76cbbf9bac7ac95',
-
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

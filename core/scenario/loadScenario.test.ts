@@ -79,6 +79,11 @@ describe('loading a scenario', () => {
     ]);
   });
 
+  it('takes "\\." as a literal dot in an override path (kernel parameter names)', () => {
+    const r = loadScenario({ value: { name: 'x' } }, ['vms.0.guest.kernelParams.iommu\\.strict=1']);
+    expect(r.ok && r.scenario.vms[0]!.guest.kernelParams['iommu.strict']).toBe(1);
+  });
+
   it('reports bad overrides by their path', () => {
     const r = applyOverrides({ name: 'x', vms: [] }, ['vms.3.vcpus=2', 'novalue', 'name.inner=1', '__proto__.x=1']);
     expect(r.ok ? [] : r.problems).toEqual([

@@ -49,7 +49,12 @@ export function applyOverrides(
       problems.push(`--set ${entry}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
       continue;
     }
-    const path = entry.slice(0, eq).split('.');
+    // Segments split on dots; "\." is a literal dot (kernel parameters: guest.kernelParams.iommu\.strict=1).
+    const path = entry
+      .slice(0, eq)
+      .split(/(?<!\\)\./)
+      .map((p) => p.replace(/\\\./g, '.'));
+
     const problem = setPath(root, path, parseOverrideValue(entry.slice(eq + 1)));
     if (problem !== null) problems.push(`--set ${entry.slice(0, eq)}: ${problem}`);
   }

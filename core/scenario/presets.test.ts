@@ -17,6 +17,9 @@ const GOLDEN_HASHES: Record<string, string> = {
   'qemu-iova-tree-alias@1': 'd1ff93867cfd2269',
   'x86-viommu-nvme@1': '01ff916ee0c2a127',
   'vfio-map-unmap-limits@1': 'f76cbbf9bac7ac95',
+  's390-rpcit-exhaustion@1': 'c3daf414fa4160f7',
+  's390-flush-queue-throughput@1': '5feea66af041e7ed',
+  's390-mlx5-probe@1': '5ff5e83b7fd1539f',
 };
 
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {

@@ -6,6 +6,7 @@ import type { Preset } from './presetTypes';
 import { HOST_PRESETS } from './presetsHost';
 import { X86_PRESETS } from './presetsX86';
 import { REF002_PRESET } from './presetsRef002';
+import { S390_PRESETS } from './presetsS390';
 
 export type { Preset } from './presetTypes';
 
@@ -51,7 +52,7 @@ const quickstart: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [quickstart, ...HOST_PRESETS, REF002_PRESET, ...X86_PRESETS];
+export const PRESETS: readonly Preset[] = [quickstart, ...S390_PRESETS, ...HOST_PRESETS, REF002_PRESET, ...X86_PRESETS];
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -52,6 +52,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('fq.peakDepth', 'IOVAs', 'most IOVAs waiting in flush queues at once'),
   m('staleIotlbWindowUsP99', 'us', '99th percentile time a device could still reach a buffer after its unmap (until the IOTLB flush)'),
   m('vfio.lockedBytesEnd', 'bytes', 'locked memory (RLIMIT_MEMLOCK account) of the QEMU process at the end of the run'),
+  m('faults.injected', 'faults', 'scenario faults that fired'),
   m('ops.steps', 'calls', 'ops-script steps run'),
 
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),

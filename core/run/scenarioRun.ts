@@ -12,6 +12,8 @@ import type { TimelineColumns, TimelineRecorder } from '../sim/timelineRecorder'
 import { evaluateClaims } from './claims';
 import type { MetricMap } from './metricSink';
 import { createWorkload } from '../workload/workloads';
+import { FaultScheduler } from './faultScheduler';
+
 import type { RunnableWorkload } from '../workload/runnableWorkload';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
@@ -21,6 +23,7 @@ export class ScenarioRun {
   readonly durationNs: SimTimeNs;
   private readonly sim: Simulation;
   private readonly workload: RunnableWorkload;
+  private faults: FaultScheduler | null = null;
   private done = false;
 
   constructor(
@@ -34,7 +37,12 @@ export class ScenarioRun {
       ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
       ...(options.variant === undefined || options.variant === '' ? {} : { counterPrefix: `${options.variant}:` }),
     });
-    this.workload = createWorkload(this.sim, scenario, this.durationNs);
+    const workload = createWorkload(this.sim, scenario, this.durationNs);
+    this.workload = workload;
+    if (scenario.faults.length > 0) {
+      this.faults = new FaultScheduler(this.sim, scenario.faults, { sim: this.sim, scenario, stack: () => workload.stack() });
+      this.faults.start();
+    }
     const interval = Math.max(1, Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)));
     this.sim.counters.start(durationNs(interval));
     this.workload.start();
@@ -69,6 +77,7 @@ export class ScenarioRun {
     this.sim.counters.sampleNow();
     const metrics: MetricMap = {};
     this.workload.collectMetrics(metrics);
+    if (this.faults !== null) metrics['faults.injected'] = this.faults.fired;
     metrics['sim.events'] = this.sim.eventsProcessed;
     metrics['sim.timelineEvents'] = this.sim.timeline.size;
     metrics['sim.timelineDropped'] = this.sim.timeline.dropped;

@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { OPS, opProblem } from '../ops/opRegistry';
 import { viommuProblem } from '../run/viommuRegistry';
+import { faultProblem } from '../run/faultRegistry';
+
 import { intelIommuAssignmentProblem } from '../model/intelIommuGuest';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
@@ -170,6 +172,10 @@ function platformProblems(scenario: Scenario): string[] {
   if (!HYPERVISORS_BY_ARCH[arch].includes(hypervisor)) {
     problems.push(`host.hypervisor: "${hypervisor}" does not run on ${arch} (${arch}: ${HYPERVISORS_BY_ARCH[arch].join(', ')})`);
   }
+  scenario.faults.forEach((f, i) => {
+    const problem = faultProblem(f.kind);
+    if (problem !== null) problems.push(`faults.${i}.kind: ${problem}`);
+  });
   scenario.vms.forEach((vm, i) => {
     const problem = viommuProblem(vm.viommu.model);
     if (problem !== null) problems.push(`vms.${i}.viommu.model: ${problem}`);

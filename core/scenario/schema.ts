@@ -14,6 +14,8 @@ import { QemuHostSchema } from './qemuSchema';
 import { S390ViommuSchema } from './s390ViommuSchema';
 import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
 import { EehSchema, SpaprViommuSchema } from './ppcSchema';
+import { FaultSchema } from './faultSchema';
+
 import {
   DpdkWorkloadSchema,
   GpuWorkloadSchema,
@@ -295,7 +297,7 @@ const ScenarioObject = z.strictObject({
   host: HostSchema.prefault({}),
   vms: z.array(VmSchema).min(1).max(16).prefault([{}]),
   workload: WorkloadSchema.prefault({ kind: 'fio' }),
-  faults: z.array(z.unknown()).max(0, 'no fault kinds are built yet; SPEC 7 faults arrive with their layers').default([]),
+  faults: z.array(FaultSchema).max(10_000).default([]).meta(doc('Faults at simulated times (SPEC 7).')),
   costs: CostsSchema.default({}),
   claims: z.array(ClaimSpecSchema).max(64).default([]),
 });

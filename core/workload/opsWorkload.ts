@@ -53,8 +53,13 @@ export class OpsWorkloadRunner implements SimComponent {
 
   /** The guest stack, built on the first guest-side step. */
   private guest(): OpsGuest {
-    const stack = (this.stack ??= buildStack(this.sim, this.scenario, VIOMMU_FACTORIES, this.env));
+    const stack = this.guestStack();
     return { nowNs: this.sim.now, device: (name) => stack.device(name) };
+  }
+
+  /** The guest stack on this script's host environment, built on first use. */
+  guestStack(): Stack {
+    return (this.stack ??= buildStack(this.sim, this.scenario, VIOMMU_FACTORIES, this.env));
   }
 
   start(): void {

@@ -6,7 +6,8 @@
 import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { SimTimeNs } from '../sim/simTime';
-import { buildStack } from '../run/stackBuilder';
+import { buildStack, type Stack } from '../run/stackBuilder';
+
 import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
 import { createFioWorkload } from './fioWorkload';
 import { createNetWorkload } from './netWorkload';
@@ -28,9 +29,22 @@ export const WORKLOADS: Record<StackKind, WorkloadFactory> = {
   probe: createProbeWorkload,
 };
 
-export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTimeNs): RunnableWorkload {
+/** A workload with access to the stack it runs on (faults act on it; ops scripts build it on demand). */
+export interface WorkloadOnStack extends RunnableWorkload {
+  stack(): Stack;
+}
+
+export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTimeNs): WorkloadOnStack {
   const kind = scenario.workload.kind;
-  if (kind === 'ops') return new OpsWorkloadRunner(sim, scenario.workload, scenario);
+  if (kind === 'ops') {
+    const ops = new OpsWorkloadRunner(sim, scenario.workload, scenario);
+    return {
+      start: () => ops.start(),
+      collectMetrics: (into) => ops.collectMetrics(into),
+      opResults: () => ops.opResults(),
+      stack: () => ops.guestStack(),
+    };
+  }
   const stack = buildStack(sim, scenario, VIOMMU_FACTORIES);
   const workload = WORKLOADS[kind](sim, scenario, stack, endNs);
   return {
@@ -40,5 +54,6 @@ export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTi
       stack.collectMetrics(into, endNs);
     },
     opResults: () => workload.opResults(),
+    stack: () => stack,
   };
 }

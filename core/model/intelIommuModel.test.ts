@@ -6,9 +6,10 @@ import { TimelineRecorder } from '../sim/timelineRecorder';
 import { DmaCall } from './dmaCall';
 import { defaultIommuGeometry } from './hostIommu';
 import { HostProcess } from './hostProcess';
-import { IntelIommuGuestDriver, VtdPageTable } from './intelIommuGuest';
+import { IntelIommuGuestDriver } from './intelIommuGuest';
 import { GUEST_RAM_HVA_BASE, QemuVm } from './qemuVm';
 import { VfioType1Container } from './vfioType1';
+import { VtdPageTable } from './vtdPageTable';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -13,14 +13,14 @@
 //   any was skipped and dma_avail > 0 at the end the pass is repeated (a repeat frees nothing, so
 //   there are at most two passes); the answer is cc 0 while dma_avail > 0, else cc 1 status 16
 //   (ZPCI_RPCIT_ST_INSUFF_RES), even when everything was mapped with the last free slot.
-// dma_avail is one counter per VFIO container (s390_pci_start_dma_count), read from GET_INFO at
-// plug. A failed VFIO ioctl is only logged by QEMU (QemuVm): the cache keeps the entry ("unbacked").
+// dma_avail is one counter per VFIO container (s390_pci_start_dma_count, s390PciDmaCount.ts), read
+// from GET_INFO at plug. A failed VFIO ioctl is only logged by QEMU (QemuVm): the cache keeps the
+// entry ("unbacked").
 // Walk cost, per pass: qemuPteWalkNs per guest table entry read (ZpciDmaTable.walkVisits: every
 // PTE of a populated segment, one entry per empty segment or region), plus one IOTLB hash lookup
 // (s390_pci_update_iotlb) per 4 KiB of the range, empty frames included: QEMU's inner loop steps
 // through an invalid 1 MiB or 2 GiB entry page by page. The lookup is charged at
 // qemuS390IotlbLookupNs. Both are computed from
-
 // counts; only populated segments are visited in JS. Not modelled: a walk starting inside an empty
 // frame overshoots into the next one (table_translate returns the whole frame length), which
 // Linux's aligned windows and never-freed page tables do not trigger.
@@ -32,6 +32,7 @@ import type { DmaCall } from './dmaCall';
 import { lowestSetBit } from './hostProcess';
 import type { QemuVm } from './qemuVm';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
+import type { S390PciDmaCount } from './s390PciDmaCount';
 import {
   PTES_PER_SEGMENT,
   ZPCI_PCI_LS_ERR,
@@ -45,50 +46,6 @@ import {
 import type { VfioContainerApi } from './vfioContainerApi';
 
 const WORDS = PTES_PER_SEGMENT / 32;
-
-/** S390PCIDMACount: QEMU's per-container copy of the VFIO DMA limit. */
-export class S390PciDmaCount {
-  avail: number;
-  /** QEMU cache entries of all functions using this container. */
-  entries = 0;
-  /** Slots lost to remaps (dma_avail-- without ++ in s390_pci_update_iotlb). */
-  leaked = 0;
-  users = 1;
-  minAvail: number;
-
-  constructor(
-    /** DMA_AVAIL when the counter was created; null = the container reports none (no limit). */
-    readonly initial: number | null,
-  ) {
-    this.avail = initial ?? 0;
-    this.minAvail = this.avail;
-  }
-
-  get limited(): boolean {
-    return this.initial !== null;
-  }
-}
-
-/** The run's counters by container: s390_pci_start_dma_count / zpci_dma_limit list. */
-export class S390PciDmaCounts {
-  private readonly byContainer = new Map<VfioContainerApi, S390PciDmaCount>();
-
-  /**
-   * Joins (or creates) the container's counter. QEMU sets the function's max_dma_limit only when
-   * it creates the counter, so a second function on the same container gets 0 (no aperture shrink).
-   */
-  start(container: VfioContainerApi): { count: S390PciDmaCount; maxDmaLimit: number } {
-    const known = this.byContainer.get(container);
-    if (known !== undefined) {
-      known.users++;
-      return { count: known, maxDmaLimit: 0 };
-    }
-    const avail = container.getInfo().dmaAvail;
-    const count = new S390PciDmaCount(Number.isFinite(avail) && avail >= 0 ? avail : null);
-    this.byContainer.set(container, count);
-    return { count, maxDmaLimit: count.initial ?? 0 };
-  }
-}
 
 /** QEMU's cache for one segment: which pages it holds and what it mapped them to. */
 class ShadowPageTable {

@@ -12,7 +12,7 @@ import { DmaDevice, IommuDmaDomain, type FlushMode } from './iommuDma';
 import type { GuestDmaOps } from './guestDmaOps';
 import { QemuVm } from './qemuVm';
 import { VcpuSet } from './vcpuSet';
-import { S390PciDmaCounts } from './qemuS390PciShadow';
+import { S390PciDmaCounts } from './s390PciDmaCount';
 import { S390_METRICS } from './s390Metrics';
 import { createS390Viommu } from './s390Viommu';
 

@@ -8,7 +8,8 @@
 // Must not: run workloads, or pick dma-iommu's mode (the stack does, from shadowOnFlush).
 
 import type { MetricMap } from '../run/metricSink';
-import { QemuS390PciShadow, S390PciDmaCounts } from './qemuS390PciShadow';
+import { QemuS390PciShadow } from './qemuS390PciShadow';
+import { S390PciDmaCounts } from './s390PciDmaCount';
 import { S390DmaWindow } from './s390DmaWindow';
 import { S390IommuDriver } from './s390IommuDriver';
 import { S390LegacyDma } from './s390LegacyDma';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OK } from './errno';
 import { HostProcess } from './hostProcess';
-import { MmIommuMemList, SpaprTceContainer, type SpaprPlatform } from './spaprTceContainer';
+import { MmIommuMemList } from './mmIommuMemList';
+import { SpaprTceContainer } from './spaprTceContainer';
+import type { SpaprPlatform } from './spaprTceWindows';
 import { FaultInjector } from '../sim/faultInjector';
 import { resolveCostTable } from '../sim/costTable';
 

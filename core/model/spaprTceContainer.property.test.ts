@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EBUSY, EINVAL, ENOENT, ENOSPC, ENXIO, EPERM, OK } from './errno';
 import { HostProcess } from './hostProcess';
-import { MmIommuMemList, SpaprTceContainer, spaprTableBytes, type SpaprPlatform } from './spaprTceContainer';
+import { MmIommuMemList } from './mmIommuMemList';
+import { SpaprTceContainer } from './spaprTceContainer';
+import { spaprTableBytes, type SpaprPlatform } from './spaprTceWindows';
 import { FaultInjector } from '../sim/faultInjector';
 import { resolveCostTable } from '../sim/costTable';
 

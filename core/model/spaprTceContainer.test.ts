@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM, OK } from './errno';
 import { HostProcess, type MemoryBacking } from './hostProcess';
-import { MmIommuMemList, SPAPR_INFO_DDW, SpaprTceContainer, spaprTableBytes, type SpaprPlatform } from './spaprTceContainer';
+import { MmIommuMemList } from './mmIommuMemList';
+import { SpaprTceContainer } from './spaprTceContainer';
+import { SPAPR_INFO_DDW, spaprTableBytes, type SpaprPlatform } from './spaprTceWindows';
 import { FaultInjector } from '../sim/faultInjector';
 import { resolveCostTable } from '../sim/costTable';
 

@@ -8,7 +8,9 @@
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
 import { linuxErrnoName } from '../model/errno';
-import { MmIommuMemList, SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer, type SpaprPlatform } from '../model/spaprTceContainer';
+import { MmIommuMemList } from '../model/mmIommuMemList';
+import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/spaprTceContainer';
+import type { SpaprPlatform } from '../model/spaprTceWindows';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import type { Scenario } from '../scenario/schema';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';

@@ -8,7 +8,7 @@
 import type { CostTable } from '../sim/costTable';
 import { addMetric, type MetricMap } from '../run/metricSink';
 import type { DmaCall } from './dmaCall';
-import type { GuestDmaOps } from './guestDmaOps';
+import type { GuestDmaOps, LastUnmapProbe } from './guestDmaOps';
 import type { DmaDevice } from './iommuDma';
 
 export class DmaDirect implements GuestDmaOps {
@@ -28,9 +28,24 @@ export class DmaDirect implements GuestDmaOps {
     this.map(call, dev, gpa);
   }
 
-  unmap(call: DmaCall): void {
+  private lastAddr = 0;
+  private lastBytes = 0;
+  private lastAtNs = 0;
+  private lastCause = -1;
+
+  unmap(call: DmaCall, dmaAddr: number, bytes: number): void {
     call.t += this.costs.guestDmaMapNs;
     this.unmaps++;
+    this.lastAddr = dmaAddr;
+    this.lastBytes = bytes;
+    this.lastAtNs = call.t;
+    this.lastCause = call.cause;
+  }
+
+  /** Without a vIOMMU the bus address is the guest-physical one: a device reaches it forever. */
+  probeLastUnmap(): LastUnmapProbe | null {
+    if (this.unmaps === 0) return null;
+    return { dmaAddr: this.lastAddr, bytes: this.lastBytes, unmappedAtNs: this.lastAtNs, cause: this.lastCause, outcome: 'unprotected' };
   }
 
   fqDepth(): number {

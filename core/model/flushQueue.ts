@@ -58,6 +58,7 @@ export class FlushQueue implements SimComponent {
   private finishCnt = 0;
   private timerOn = false;
   private timerCpu = 0;
+  private retired = false;
   flushes = 0;
   fullFlushes = 0;
   timerFlushes = 0;
@@ -88,8 +89,11 @@ export class FlushQueue implements SimComponent {
     return d;
   }
 
-  /** queue_iova: `call` is the unmapping CPU's call (a forced flush runs on its clock). */
-  queue(call: DmaCall, pfn: number, pages: number): void {
+  /**
+   * queue_iova: `call` is the unmapping CPU's call (a forced flush runs on its clock). Returns the
+   * entry's flush ticket: the entry is unreachable once covered(ticket) holds.
+   */
+  queue(call: DmaCall, pfn: number, pages: number): number {
     const ring = this.rings[this.single ? 0 : call.cpu]!;
     this.freeFinished(ring, call.cpu, call.t);
     if (ring.full) {
@@ -110,11 +114,26 @@ export class FlushQueue implements SimComponent {
       this.timerCpu = call.cpu;
       this.sim.scheduleAt(Math.max(this.sim.now, call.t + this.timeoutNs) as never, this.handler, TIMER, 0, 0, PRIORITY_EARLY);
     }
+    return ring.counter[idx]!;
+  }
+
+  /** An entry queued with `ticket` has been flushed from every IOTLB (a flush that started after it finished). */
+  covered(ticket: number): boolean {
+    return this.finishCnt > ticket;
+  }
+
+  /**
+   * The domain is gone (guest reset, device removed): the pending timer does nothing, and what is
+   * still queued is never flushed by this queue (the hypervisor dropped every mapping anyway).
+   */
+  retire(): void {
+    this.retired = true;
   }
 
   /** fq_flush_timeout: flush, then free every ring. */
   handleEvent(): void {
     this.timerOn = false;
+    if (this.retired) return;
     this.timerFlushes++;
     const call = this.timerCall;
     (call as { cpu: number }).cpu = this.timerCpu;

@@ -32,10 +32,25 @@ export class HostProcess {
   private locked = 0;
   private lockedPeak = 0;
   private failures = 0;
+  private memlockBytes: number | null;
   readonly chunkBytes: number;
 
   constructor(readonly config: HostProcessConfig) {
     this.chunkBytes = BACKING_CHUNK_BYTES[config.backing];
+    this.memlockBytes = config.memlockBytes;
+  }
+
+  /** RLIMIT_MEMLOCK now, bytes (null: unlimited). */
+  get memlockLimitBytes(): number | null {
+    return this.memlockBytes;
+  }
+
+  /**
+   * prlimit(RLIMIT_MEMLOCK) on the running process: only later charges are checked against the new
+   * limit; what is already locked stays locked (the kernel never unpins to meet a lower limit).
+   */
+  setMemlockLimit(bytes: number | null): void {
+    this.memlockBytes = bytes;
   }
 
   get lockedPages(): number {
@@ -52,8 +67,8 @@ export class HostProcess {
 
   /** Pages that may still be locked before RLIMIT_MEMLOCK is hit (Infinity without a limit or with CAP_IPC_LOCK). */
   lockablePages(): number {
-    if (this.config.capIpcLock || this.config.memlockBytes === null) return Infinity;
-    return Math.max(0, Math.floor(this.config.memlockBytes / PAGE_SIZE) - this.locked);
+    if (this.config.capIpcLock || this.memlockBytes === null) return Infinity;
+    return Math.max(0, Math.floor(this.memlockBytes / PAGE_SIZE) - this.locked);
   }
 
   /**

@@ -66,6 +66,16 @@ export class IntervalMap<V extends Interval> {
     return k === undefined ? undefined : this.tree.get(k);
   }
 
+  /**
+   * Intervals in descending order of start, beginning with the last one that starts below `start`
+   * (with the highest, when `start` is undefined): a backwards walk at O(1) per step.
+   */
+  *descendingBelow(start?: number): Generator<V, void, undefined> {
+    const pair: (number | V)[] = [];
+    const it = start === undefined ? this.tree.entriesReversed(undefined, pair) : this.tree.entriesReversed(start, pair, true);
+    for (let r = it.next(); r.done !== true; r = it.next()) yield r.value[1];
+  }
+
   /** The first interval whose start is >= `addr`. */
   firstStartingAtOrAfter(addr: number): V | undefined {
     return this.tree.getPairOrNextHigher(addr)?.[1];

@@ -15,7 +15,7 @@ import { FlushQueue } from './flushQueue';
 import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
 import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
-import type { GuestDmaOps } from './guestDmaOps';
+import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
 import type { DmaDevice } from './dmaDevice';
 
 export { DmaDevice } from './dmaDevice';
@@ -72,6 +72,12 @@ export class IommuDmaDomain implements GuestDmaOps {
   /** IOVA allocations that failed even after flushing the rcaches. */
   iovaExhaustions = 0;
   strictSyncs = 0;
+  private lastUnmapIova = 0;
+  private lastUnmapBytes = 0;
+  private lastUnmapAtNs = 0;
+  private lastUnmapCause = -1;
+  private lastUnmapTicket = -1;
+  private lastUnmapReused = false;
   /** Stale-IOTLB windows, ns (one sample per unmapped IOVA). */
   readonly staleWindowNs = hdr.build({
     lowestDiscernibleValue: 1,
@@ -175,6 +181,8 @@ export class IommuDmaDomain implements GuestDmaOps {
     }
     call.dmaAddr = iova + offset;
     this.maps++;
+    // The last unmapped IOVA handed out again (only possible once its flush freed it).
+    if (iova < this.lastUnmapIova + this.lastUnmapBytes && this.lastUnmapIova < iova + span) this.lastUnmapReused = true;
   }
 
   /** dma_map_page / dma_map_single for a physically contiguous buffer of `bytes` (page multiple). */
@@ -197,16 +205,41 @@ export class IommuDmaDomain implements GuestDmaOps {
     this.driver.unmap(call, dmaAddr, bytes);
 
     this.unmaps++;
+    this.lastUnmapIova = dmaAddr;
+    this.lastUnmapBytes = bytes;
+    this.lastUnmapCause = call.cause;
+    this.lastUnmapReused = false;
     if (this.fq === null) {
       const clearedAt = call.t;
       this.driver.iotlbSync(call, dmaAddr, bytes);
       this.strictSyncs++;
       this.staleWindowNs.recordValue(Math.max(1, call.t - clearedAt));
-
+      this.lastUnmapTicket = -1;
       this.freeIovaFast(call.cpu, dmaAddr / GRANULE, pages, call.t);
     } else {
-      this.fq.queue(call, dmaAddr / GRANULE, pages);
+      this.lastUnmapTicket = this.fq.queue(call, dmaAddr / GRANULE, pages);
     }
+    this.lastUnmapAtNs = call.t;
+  }
+
+  /** Strict: the IOTLB sync ran inside the unmap, so only a reuse can make the address reachable again. */
+  probeLastUnmap(): LastUnmapProbe | null {
+    if (this.unmaps === 0) return null;
+    let outcome: StaleDmaOutcome;
+    if (this.lastUnmapReused) outcome = 'remapped';
+    else if (this.fq !== null && this.lastUnmapTicket >= 0 && !this.fq.covered(this.lastUnmapTicket)) outcome = 'stale';
+    else outcome = 'fault';
+    return {
+      dmaAddr: this.lastUnmapIova,
+      bytes: this.lastUnmapBytes,
+      unmappedAtNs: this.lastUnmapAtNs,
+      cause: this.lastUnmapCause,
+      outcome,
+    };
+  }
+
+  retire(): void {
+    this.fq?.retire();
   }
 
   /** The mode's flush-queue depth now (0 in strict mode). */

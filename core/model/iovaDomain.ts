@@ -16,12 +16,8 @@ export interface IovaRange {
   readonly reserved?: boolean;
 }
 
-/**
- * A position of the backwards walk: a node, the anchor that sits above the whole address space
- * (IOVA_ANCHOR), or past the lowest node (rb_prev returned NULL).
- */
+/** A position of the backwards walk: a node, or the anchor that sits above the whole address space (IOVA_ANCHOR). */
 type Node = IovaRange | 'anchor';
-type Cursor = Node | 'bottom';
 const ANCHOR = 'anchor';
 
 function lo(n: Node): number {
@@ -88,11 +84,6 @@ export class IovaDomain {
     return limitPfnExclusive <= this.dma32bitPfn ? this.cached32Node : this.cachedNode;
   }
 
-  private predecessor(n: Node): Cursor {
-    const p = n === ANCHOR ? this.tree.last() : this.tree.prev(n);
-    return p ?? 'bottom';
-  }
-
   /**
    * alloc_iova(size, limit_pfn, size_aligned=true): returns the new range's pfn_lo, or 0 when the
    * space below `limitPfn` (inclusive) has no room (__alloc_and_insert_iova_range returns -ENOMEM).
@@ -112,14 +103,15 @@ export class IovaDomain {
     for (;;) {
       let newPfn: number;
       let at: Node = start;
-      let curr: Cursor;
+      // rb_prev from `at` downwards, as one backwards walk of the tree.
+      const below = this.tree.descendingBelow(at === ANCHOR ? undefined : at.start);
       do {
         high = Math.min(high, lo(at));
         newPfn = Math.floor((high - size) / align) * align;
-        curr = this.predecessor(at);
+        const prev = below.next();
         this.searchSteps++;
-        if (curr === 'bottom') break;
-        at = curr;
+        if (prev.done === true) break;
+        at = prev.value;
       } while (newPfn <= hi(at) && newPfn >= low);
       if (high < size || newPfn < low) {
         // One retry from the top of the limit, above the point where this search started.

@@ -12,7 +12,7 @@ import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import { linuxErrnoName } from './errno';
 import type { DmaCall } from './dmaCall';
 import type { VfioContainerApi } from './vfioContainerApi';
-import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE } from './vfioContainerApi';
+import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL } from './vfioContainerApi';
 
 /** Host virtual address of guest RAM in QEMU (1 GiB aligned, so hugepages line up with GPAs). */
 export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
@@ -130,6 +130,18 @@ export class QemuVm {
   vfioUnmap(container: VfioContainerApi, iova: number, size: number): number {
     this.vfioUnmapCalls++;
     container.unmapDma(iova, size, 0);
+    return container.lastCostNs;
+  }
+
+  /**
+   * Everything in the container goes (an address space dropped at reset or device removal): the
+   * listener's region_del of a whole address space asks the container backend's dma_unmap with
+   * unmap_all, one VFIO_IOMMU_UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_ALL (VFIO_UNMAP_ALL extension).
+   * Returns the ioctl's cost.
+   */
+  vfioUnmapAll(container: VfioContainerApi): number {
+    this.vfioUnmapCalls++;
+    container.unmapDma(0, 0, VFIO_DMA_UNMAP_FLAG_ALL);
     return container.lastCostNs;
   }
 }

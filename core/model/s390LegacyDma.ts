@@ -26,7 +26,7 @@ import type { TimelineRecorder } from '../sim/timelineRecorder';
 import { addMetric, maxMetric, type MetricMap } from '../run/metricSink';
 import type { DmaCall } from './dmaCall';
 import { EINVAL, ENOMEM, linuxErrnoName } from './errno';
-import type { GuestDmaOps } from './guestDmaOps';
+import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
 import type { DmaDevice } from './iommuDma';
 import { IntervalMap } from './intervalMap';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
@@ -71,6 +71,12 @@ export class S390LegacyDma implements GuestDmaOps {
   });
   private readonly allocated = new IntervalMap<LegacyExtent>();
   private lazy: LegacyExtent[] = [];
+  private lastUnmap: LegacyExtent | null = null;
+  private lastUnmapAddr = 0;
+  private lastUnmapBytes = 0;
+  private lastUnmapCause = -1;
+  private lastUnmapAtNs = 0;
+  private lastUnmapReused = false;
   /** iommu_pages - 1: iommu_area_alloc never hands out the last page. */
   private readonly usablePages: number;
   /** iommu_area_alloc's shift: start_dma in pages, for the boundary check. */
@@ -155,6 +161,29 @@ export class S390LegacyDma implements GuestDmaOps {
     }
     if (this.options.strict) this.staleWindowNs.recordValue(Math.max(1, call.t - clearedAt));
     this.freeAddress(ext, clearedAt);
+    this.lastUnmap = ext;
+    this.lastUnmapAddr = dmaAddr;
+    this.lastUnmapBytes = bytes;
+    this.lastUnmapCause = call.cause;
+    this.lastUnmapAtNs = clearedAt;
+    this.lastUnmapReused = false;
+  }
+
+  /** Lazy: the address stays reachable until the global RPCIT that merges the lazy bitmap. */
+  probeLastUnmap(): LastUnmapProbe | null {
+    const ext = this.lastUnmap;
+    if (ext === null) return null;
+    let outcome: StaleDmaOutcome;
+    if (this.lastUnmapReused) outcome = 'remapped';
+    else if (ext.lazy && this.lazy.includes(ext)) outcome = 'stale';
+    else outcome = 'fault';
+    return {
+      dmaAddr: this.lastUnmapAddr,
+      bytes: this.lastUnmapBytes,
+      unmappedAtNs: this.lastUnmapAtNs,
+      cause: this.lastUnmapCause,
+      outcome,
+    };
   }
 
   fqDepth(): number {
@@ -179,6 +208,8 @@ export class S390LegacyDma implements GuestDmaOps {
     }
     this.nextBit = offset + pages;
     this.allocated.insert({ start: offset, last: offset + pages - 1, lazy: false, unmappedAtNs: 0 });
+    const last = this.lastUnmap;
+    if (last !== null && offset <= last.last && last.start <= offset + pages - 1) this.lastUnmapReused = true;
     return offset;
   }
 

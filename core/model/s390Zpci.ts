@@ -246,6 +246,8 @@ export class ZpciFunction {
   globalRpcits = 0;
   /** z/VM intercepts of RPCIT (KVM exits are counted by QemuVm). */
   zvmExits = 0;
+  /** RPCITs still to answer cc 1 status 16 whatever the resources (fault rpcit-out-of-resource). */
+  forcedOutOfResource = 0;
   private readonly costs: CostTable;
   private readonly timeline: TimelineRecorder;
   private readonly qemu: QemuVm | null;
@@ -314,6 +316,13 @@ export class ZpciFunction {
         const never: never = this.hypervisor;
         throw new Error(`unknown hypervisor ${String(never)}`);
       }
+    }
+    if (this.forcedOutOfResource > 0) {
+      // Fault injection: the hypervisor (or the firmware on LPAR) answers insufficient resources
+      // after doing the refresh, as QEMU does when dma_avail runs out mid-walk.
+      this.forcedOutOfResource--;
+      cc = ZPCI_PCI_LS_ERR;
+      status = ZPCI_RPCIT_ST_INSUFF_RES;
     }
     this.lastCc = cc;
     this.lastStatus = status;

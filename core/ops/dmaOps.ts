@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
 import { DmaCall } from '../model/dmaCall';
 import { DmaDirect } from '../model/dmaDirect';
+import { GuestDmaSlot } from '../model/guestDmaSlot';
 import { EINVAL, EIO, ENODEV, linuxErrnoName } from '../model/errno';
 import type { GuestDmaOps } from '../model/guestDmaOps';
 import type { DmaDevice } from '../model/iommuDma';
@@ -53,13 +54,18 @@ function maskOf(bits: number): number {
 /** ZONE_DMA width per guest arch: zone_dma_bits (x86 24 in kernel/dma/direct.c; s390 and ppc64 31). */
 const ZONE_DMA_BITS: Record<Scenario['host']['arch'], number> = { x86_64: 24, s390x: 31, ppc64le: 31 };
 
+/** The device's DMA goes through dma-direct (no vIOMMU), also behind the stack's replaceable slot. */
+function isDmaDirect(dma: GuestDmaOps): boolean {
+  return (dma instanceof GuestDmaSlot ? dma.layer : dma) instanceof DmaDirect;
+}
+
 /**
  * dma_supported: dma-iommu has no ->dma_supported, so every mask is accepted (kernel/dma/mapping.c);
  * dma-direct (dma_direct_supported) accepts 32 bits or more, else a mask that reaches the smaller of
  * ZONE_DMA and the last RAM page.
  */
 export function dmaMaskSupported(dma: GuestDmaOps, bits: number, scenario: Scenario, vm: VmConfig): boolean {
-  if (!(dma instanceof DmaDirect) || bits >= 32) return true;
+  if (!isDmaDirect(dma) || bits >= 32) return true;
   const regions = guestRamRegions(scenario, vm);
   const last = regions[regions.length - 1]!;
   const lastRamPage = last.gpa + last.bytes - PAGE_BYTES;
@@ -183,7 +189,7 @@ function guestOf(env: OpsEnvironment): OpsGuest {
 
 function ledgerOf(env: OpsEnvironment, name: string, found: OpsGuestDevice): DmaMappingLedger {
   const ram = guestRamRegions(env.scenario, found.vm.config)[0]!;
-  return env.instance(`dma:${name}`, () => new DmaMappingLedger(name, found.device.dma instanceof DmaDirect, ram));
+  return env.instance(`dma:${name}`, () => new DmaMappingLedger(name, isDmaDirect(found.device.dma), ram));
 }
 
 function refused(name: string, errno: number): OpOutcome {

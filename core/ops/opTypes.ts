@@ -16,6 +16,7 @@ import type { MetricMap } from '../run/metricSink';
 import type { GuestDmaOps } from '../model/guestDmaOps';
 import type { DmaDevice } from '../model/iommuDma';
 import type { VcpuSet } from '../model/vcpuSet';
+import type { Simulation } from '../sim/simulation';
 
 /** A layer instance an op works on (a VFIO container, an IOAS, a TCE container, an IOVA tree). */
 export interface OpsLayerInstance {
@@ -54,6 +55,8 @@ export interface OpsEnvironment {
   instances(): readonly OpsLayerInstance[];
   /** The guest (SPEC 8 dma.* ops), built on first call; absent where only host layers exist (unit tests). */
   readonly guest?: () => OpsGuest;
+  /** The run's simulation, so layers with timed behaviour (EEH recovery) share the run's clock and timeline. */
+  readonly sim?: Simulation;
 }
 
 export interface OpOutcome {

@@ -30,8 +30,8 @@ export class FaultScheduler implements SimComponent {
 
   handleEvent(_kind: number, index: number): void {
     const fault = this.faults[index]!;
-    this.sim.timeline.record(this.sim.now, 0, this.lane, this.kind, this.sim.timeline.internString(JSON.stringify(fault)));
-    runFault(this.ctx, fault);
+    const cause = this.sim.timeline.record(this.sim.now, 0, this.lane, this.kind, this.sim.timeline.internString(JSON.stringify(fault)));
+    runFault(this.ctx, fault, cause);
     this.fired++;
   }
 }

@@ -15,6 +15,7 @@ import { createWorkload } from '../workload/workloads';
 import { FaultScheduler } from './faultScheduler';
 
 import type { RunnableWorkload } from '../workload/runnableWorkload';
+import type { Stack } from './stackBuilder';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;
@@ -28,7 +29,12 @@ export class ScenarioRun {
 
   constructor(
     readonly scenario: Scenario,
-    options: { readonly timeline?: TimelineRecorder; readonly variant?: string } = {},
+    options: {
+      readonly timeline?: TimelineRecorder;
+      readonly variant?: string;
+      /** Called with the stack before anything runs (benches pre-populate host state through it). */
+      readonly prepare?: (stack: Stack) => void;
+    } = {},
   ) {
     this.durationNs = msToNs(scenario.durationMs) as number as SimTimeNs;
     this.sim = new Simulation({
@@ -39,6 +45,7 @@ export class ScenarioRun {
     });
     const workload = createWorkload(this.sim, scenario, this.durationNs);
     this.workload = workload;
+    options.prepare?.(workload.stack());
     if (scenario.faults.length > 0) {
       this.faults = new FaultScheduler(this.sim, scenario.faults, { sim: this.sim, scenario, stack: () => workload.stack() });
       this.faults.start();

@@ -36,8 +36,14 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     .strictObject({
       kind: z.literal('rpcit-out-of-resource'),
       atMs,
-      device: device.optional(),
-      count: z.number().int().min(1).max(1_000_000).default(1).meta({ description: 'How many RPCITs answer status 16.' }),
+      device: device.optional().meta({ description: 'The zPCI function; default every function of the scenario.' }),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(1)
+        .meta({ description: "How many of each function's next RPCITs answer status 16." }),
     })
     .meta({ description: 's390: the next RPCITs answer cc 1 status 16 (insufficient resources) whatever dma_avail is.' }),
   z

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DeviceLifecycle } from '../model/deviceLifecycle';
 import { ScenarioRun } from '../run/scenarioRun';
 import { metricInfo } from '../run/metricCatalog';
 import { loadScenario } from '../scenario/loadScenario';
@@ -42,7 +43,7 @@ function onFakeIommu(config: DpdkWorkload, failMaps: number) {
   const runner = new DpdkWorkloadRunner(
     sim,
     config,
-    { device, dma, dev: new DmaDevice('nic0', 64, 64, false), vcpus, mempoolGpa: 2 ** 32 },
+    { device, dma, dev: new DmaDevice('nic0', 64, 64, false), vcpus, lifecycle: new DeviceLifecycle(sim, 'nic0'), mempoolGpa: 2 ** 32 },
     2_000_000 as SimTimeNs,
   );
   runner.start();

@@ -2,7 +2,9 @@
 // DMA chunk by chunk on vCPU 0, one mapping per hugepage-backed memory segment: the map/unmap-rarely
 // pattern of reference 002. Then numjobs polling cores keep iodepth IOs in flight each; IOs use the
 // mapped buffers and never map (io.* are measured over the whole run, setup included). A failed map
-// aborts EAL initialisation: no IO runs.
+// aborts EAL initialisation: no IO runs. While the device is away (unplugged, its guest rebooting)
+// the cores wait; when it comes back with a new guest-side DMA path the application starts again and
+// maps its mempool again; IOs of a guest that was reset are lost.
 // Approximation: in a vIOMMU guest the application maps through the guest's own VFIO
 // (VFIO_IOMMU_MAP_DMA against the vIOMMU); the lab sends each chunk through the device's guest DMA
 // API instead, which reaches the same guest IOMMU driver and QEMU shadowing but adds dma-iommu's
@@ -20,6 +22,7 @@ import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { VcpuSet } from '../model/vcpuSet';
+import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
 import { guestRamRegions } from '../run/stackBuilder';
 import { targetDevice, type WorkloadFactory } from './runnableWorkload';
@@ -33,6 +36,7 @@ export interface DpdkTarget {
   readonly dma: GuestDmaOps;
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;
+  readonly lifecycle: DeviceLifecycle;
   /** Guest-physical address of the mempool. */
   readonly mempoolGpa: number;
 }
@@ -46,6 +50,11 @@ export class DpdkWorkloadRunner implements SimComponent {
   private readonly kindMapFailed: number;
   private readonly kindIo: number;
   private readonly submittedAt: Float64Array;
+  private readonly slotEpoch: Int32Array;
+  /** lifecycle.generation the mempool was mapped for; -1 before the first setup. */
+  private setupGeneration = -1;
+  private setupDoneNs = 0;
+  private setupFailed = false;
   private readonly latency = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
@@ -80,6 +89,7 @@ export class DpdkWorkloadRunner implements SimComponent {
     });
     this.kindIo = tl.defineKind({ name: 'dpdk.io', args: [bytes, { name: 'slot', format: 'int' }] });
     this.submittedAt = new Float64Array(config.numjobs * config.iodepth);
+    this.slotEpoch = new Int32Array(config.numjobs * config.iodepth);
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
       const delta = this.completed - this.lastSampleCompleted;
       this.lastSampleCompleted = this.completed;
@@ -89,7 +99,7 @@ export class DpdkWorkloadRunner implements SimComponent {
 
   /** Maps the mempool (rte_eal_init), then starts every polling core's IOs; jobs staggered by 1 us. */
   start(): void {
-    const ok = this.mapMempool();
+    const ok = this.mapMempool(0);
     if (!ok) return;
     const { numjobs, iodepth } = this.config;
     for (let job = 0; job < numjobs; job++) {
@@ -99,12 +109,13 @@ export class DpdkWorkloadRunner implements SimComponent {
   }
 
   /** One map per chunk on vCPU 0; the last chunk may be shorter (page-rounded). Stops at the first failure. */
-  private mapMempool(): boolean {
+  private mapMempool(fromNs: number): boolean {
     const { dma, dev, vcpus } = this.target;
     const tl = this.sim.timeline;
     const { mempoolBytes, chunkBytes } = this.config;
     const chunks = Math.ceil(mempoolBytes / chunkBytes);
-    let t = 0;
+    this.setupGeneration = this.target.lifecycle.generation;
+    let t = fromNs;
     for (let k = 0; k < chunks; k++) {
       const bytes = Math.min(chunkBytes, Math.ceil((mempoolBytes - k * chunkBytes) / PAGE_BYTES) * PAGE_BYTES);
       const call = this.call.begin(vcpus.startAt(0, t));
@@ -116,26 +127,42 @@ export class DpdkWorkloadRunner implements SimComponent {
         const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
         tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMapFailed, bytes, errno, k, call.cause);
         this.mapFailures++;
-        this.setupNs = Math.ceil(t);
+        this.setupNs += Math.ceil(t) - fromNs;
+        this.setupDoneNs = Math.ceil(t);
+        this.setupFailed = true;
         return false;
       }
       tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMap, bytes, call.dmaAddr, k, call.cause);
       this.mappings++;
     }
-    this.setupNs = Math.ceil(t);
+    this.setupNs += Math.ceil(t) - fromNs;
+    this.setupDoneNs = Math.ceil(t);
     return true;
   }
 
   handleEvent(kind: number, slot: number): void {
-    if (kind === COMPLETE) this.complete(slot);
+    if (kind === COMPLETE && this.slotEpoch[slot] === this.target.lifecycle.epoch) this.complete(slot);
     this.submit(slot);
   }
 
   /** Posts one IO from an already mapped buffer: no DMA API call. */
   private submit(slot: number): void {
     const now = this.sim.now;
-    if (now >= this.endNs) return;
+    if (now >= this.endNs || this.setupFailed) return;
+    const life = this.target.lifecycle;
+    if (!life.accepting) {
+      life.park(this.handler, SUBMIT, slot);
+      return;
+    }
+    // The application restarted on a new guest-side DMA path: its mempool is mapped again first.
+    if (this.setupGeneration !== life.generation && !this.mapMempool(now)) return;
+    if (now < this.setupDoneNs) {
+      this.sim.scheduleAt(this.setupDoneNs as SimTimeNs, this.handler, SUBMIT, slot);
+      return;
+    }
     const bytes = this.config.blockSizeBytes;
+    this.slotEpoch[slot] = life.epoch;
+    life.ioStarted();
     this.submittedAt[slot] = now;
     const done = this.target.device.submitIo(now, bytes);
     this.sim.timeline.record(now, (done - now) as DurationNs, this.deviceLane, this.kindIo, bytes, slot);
@@ -143,6 +170,7 @@ export class DpdkWorkloadRunner implements SimComponent {
   }
 
   private complete(slot: number): void {
+    this.target.lifecycle.ioEnded(this.slotEpoch[slot]!);
     this.completed++;
     this.completedBytes += this.config.blockSizeBytes;
     this.latency.recordValue(Math.max(1, this.sim.now - this.submittedAt[slot]!));
@@ -179,6 +207,7 @@ export const createDpdkWorkload: WorkloadFactory = (sim, scenario, stack, endNs)
       dma: device.dma,
       dev: device.dev,
       vcpus: vm.vcpus,
+      lifecycle: device.lifecycle,
       mempoolGpa: mempoolGpaOf(guestRamRegions(scenario, vm.config)),
     },
     endNs,

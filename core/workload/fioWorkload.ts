@@ -3,6 +3,10 @@
 // completion unmaps on the vCPU and the job submits the next IO. A map that fails
 // (DMA_MAPPING_ERROR) makes the NVMe driver return BLK_STS_RESOURCE and blk-mq retries the request
 // after BLK_MQ_RESOURCE_DELAY (3 ms); such retries are counted, they are not IO errors.
+// While the device is not online (hot-unplugged, its guest rebooting, its PE frozen) a job's next IO
+// waits for it; an IO whose guest was reset meanwhile is dropped at its completion (nothing left to
+// unmap); an IO caught on the device by an EEH freeze is issued again once the PE recovers, and fails
+// (EIO, counted in io.errors) when the device fails for good.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
 import * as hdr from 'hdr-histogram-js';
@@ -15,6 +19,7 @@ import type { GuestDmaOps } from '../model/guestDmaOps';
 import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import type { VcpuSet } from '../model/vcpuSet';
+import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
 import { targetDevice, type WorkloadFactory } from './runnableWorkload';
 
@@ -30,6 +35,7 @@ export interface FioTarget {
   readonly dma: GuestDmaOps;
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;
+  readonly lifecycle: DeviceLifecycle;
   /** Guest-physical address of the first IO buffer; each IO slot has its own buffer after it. */
   readonly bufferGpa: number;
 }
@@ -46,6 +52,11 @@ export class FioWorkloadRunner implements SimComponent {
   private readonly submittedAt: Float64Array;
   private readonly dmaAddr: Float64Array;
   private readonly ioEvent: Int32Array;
+  /** The device's epoch when the slot's IO was mapped. */
+  private readonly slotEpoch: Int32Array;
+  /** The device's pauseEpoch when the slot's IO reached it. */
+  private readonly slotPause: Int32Array;
+  private errors = 0;
   private readonly latency = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
@@ -83,6 +94,8 @@ export class FioWorkloadRunner implements SimComponent {
     this.submittedAt = new Float64Array(slots).fill(-1);
     this.dmaAddr = new Float64Array(slots);
     this.ioEvent = new Int32Array(slots).fill(NO_CAUSE);
+    this.slotEpoch = new Int32Array(slots);
+    this.slotPause = new Int32Array(slots);
     sim.counters.define('io.inflight', 'IOs', () => this.inFlight);
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
       const delta = this.completed - this.lastSampleCompleted;
@@ -90,6 +103,15 @@ export class FioWorkloadRunner implements SimComponent {
       return delta;
     });
     sim.counters.define('dma.fqDepth', 'IOVAs', () => target.dma.fqDepth());
+    let lastNs = 0;
+    let lastCompleted = 0;
+    sim.counters.define('io.iops', 'IO/s', () => {
+      const dt = sim.now - lastNs;
+      const rate = dt > 0 ? ((this.completed - lastCompleted) * 1e9) / dt : 0;
+      lastNs = sim.now;
+      lastCompleted = this.completed;
+      return rate;
+    });
   }
 
   /** Schedules the first IO of every slot, jobs staggered by 1 us so they do not start in lockstep. */
@@ -113,6 +135,11 @@ export class FioWorkloadRunner implements SimComponent {
   private submit(slot: number): void {
     const now = this.sim.now;
     if (now >= this.endNs) return;
+    const life = this.target.lifecycle;
+    if (!life.accepting) {
+      life.park(this.handler, SUBMIT, slot);
+      return;
+    }
     const job = this.jobOf(slot);
     const cpu = job % this.calls.length;
     const bytes = this.config.blockSizeBytes;
@@ -150,10 +177,29 @@ export class FioWorkloadRunner implements SimComponent {
     );
     this.dmaAddr[slot] = call.dmaAddr;
     this.inFlight++;
+    this.slotEpoch[slot] = life.epoch;
+    life.ioStarted();
     this.sim.scheduleAt(call.t as SimTimeNs, this.handler, TO_DEVICE, slot);
   }
 
+  /** The slot's IO belonged to a guest that was reset: forget it and start over with the next guest. */
+  private dropIfAborted(slot: number): boolean {
+    if (this.slotEpoch[slot] === this.target.lifecycle.epoch) return false;
+    this.inFlight--;
+    this.submittedAt[slot] = -1;
+    this.sim.scheduleAt(this.sim.now, this.handler, SUBMIT, slot);
+    return true;
+  }
+
   private toDevice(slot: number): void {
+    if (this.dropIfAborted(slot)) return;
+    const life = this.target.lifecycle;
+    if (life.state === 'offline') {
+      if (life.removed) this.finish(slot, false);
+      else life.park(this.handler, TO_DEVICE, slot);
+      return;
+    }
+    this.slotPause[slot] = life.pauseEpoch;
     const now = this.sim.now;
     const bytes = this.config.blockSizeBytes;
     const done = this.target.device.submitIo(now, bytes);
@@ -173,6 +219,20 @@ export class FioWorkloadRunner implements SimComponent {
   }
 
   private complete(slot: number): void {
+    if (this.dropIfAborted(slot)) return;
+    const life = this.target.lifecycle;
+    if (this.slotPause[slot] !== life.pauseEpoch) {
+      // The device stopped doing DMA while it held this IO.
+      if (life.removed) this.finish(slot, false);
+      else if (life.accepting) this.sim.scheduleAt(this.sim.now, this.handler, TO_DEVICE, slot);
+      else life.park(this.handler, TO_DEVICE, slot);
+      return;
+    }
+    this.finish(slot, true);
+  }
+
+  /** The driver ends the request: unmaps its buffer; counts it done, or failed (EIO). */
+  private finish(slot: number, ok: boolean): void {
     const now = this.sim.now;
     const job = this.jobOf(slot);
     const cpu = job % this.calls.length;
@@ -194,9 +254,12 @@ export class FioWorkloadRunner implements SimComponent {
       call.cause,
     );
     this.inFlight--;
-    this.completed++;
-    this.completedBytes += bytes;
-    this.latency.recordValue(Math.max(1, call.t - this.submittedAt[slot]!));
+    this.target.lifecycle.ioEnded(this.slotEpoch[slot]!);
+    if (ok) {
+      this.completed++;
+      this.completedBytes += bytes;
+      this.latency.recordValue(Math.max(1, call.t - this.submittedAt[slot]!));
+    } else this.errors++;
     this.submittedAt[slot] = -1;
     this.sim.scheduleAt(call.t as SimTimeNs, this.handler, SUBMIT, slot);
   }
@@ -204,7 +267,7 @@ export class FioWorkloadRunner implements SimComponent {
   collectMetrics(into: MetricMap, durationNs: DurationNs): void {
     const seconds = durationNs / 1e9;
     into['io.completed'] = this.completed;
-    into['io.errors'] = 0;
+    into['io.errors'] = this.errors;
     into['io.mapRetries'] = this.retries;
     into['io.iops'] = seconds > 0 ? this.completed / seconds : 0;
     into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;
@@ -223,7 +286,7 @@ export const createFioWorkload: WorkloadFactory = (sim, scenario, stack, endNs) 
   const fio = new FioWorkloadRunner(
     sim,
     workload,
-    { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, bufferGpa: FIO_BUFFER_GPA },
+    { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle, bufferGpa: FIO_BUFFER_GPA },
     endNs,
   );
   return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DeviceLifecycle } from '../model/deviceLifecycle';
 import { ScenarioRun } from '../run/scenarioRun';
 import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
 import { metricInfo } from '../run/metricCatalog';
@@ -93,7 +94,7 @@ function onShadowingViommu(c: Partial<GpuWorkload>, host: Record<string, unknown
   const runner = new GpuWorkloadRunner(
     sim,
     config,
-    { device, dma, dev: new DmaDevice('gpu0', 64, 64, false), vcpus, bufferGpa: 2 ** 32 },
+    { device, dma, dev: new DmaDevice('gpu0', 64, 64, false), vcpus, lifecycle: new DeviceLifecycle(sim, 'gpu0'), bufferGpa: 2 ** 32 },
     1e12 as SimTimeNs,
   );
   runner.start();

@@ -3,7 +3,9 @@
 // VFIO, which dominates; without one, guest RAM was pinned at boot and a map is only dma-direct's
 // software path). Then the device loops: a kernel computes for kernelUs (no DMA), then one DMA
 // transfer of transferBytes from the next buffer in turn, without mapping, through the device's
-// DMA engine (its bandwidth limit). A failed map aborts the setup: no kernel runs.
+// DMA engine (its bandwidth limit). A failed map aborts the setup: no kernel runs. A kernel and its
+// transfer are one piece of work in flight: an unplug waits for it; a guest reset loses it; when the
+// device comes back with a new guest-side DMA path the application maps its buffers again.
 // Must not: decide how a map is done (the DMA layer does) or how long a transfer takes (the device does).
 
 import type { Simulation, SimComponent } from '../sim/simulation';
@@ -15,18 +17,22 @@ import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { VcpuSet } from '../model/vcpuSet';
+import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
 import { guestRamRegions } from '../run/stackBuilder';
 import { targetDevice, type WorkloadFactory } from './runnableWorkload';
 
 const KERNEL_DONE = 0;
 const TRANSFER_DONE = 1;
+/** The device is back: set up again if needed, then the next kernel. */
+const RESUME = 2;
 
 export interface GpuTarget {
   readonly device: DeviceModel;
   readonly dma: GuestDmaOps;
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;
+  readonly lifecycle: DeviceLifecycle;
   /** Guest-physical address of the first buffer; the others follow it. */
   readonly bufferGpa: number;
 }
@@ -48,6 +54,9 @@ export class GpuWorkloadRunner implements SimComponent {
   kernels = 0;
   transfers = 0;
   private kernelEvent = -1;
+  /** Epoch of the kernel + transfer in flight. */
+  private cycleEpoch = 0;
+  private setupGeneration = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -75,10 +84,17 @@ export class GpuWorkloadRunner implements SimComponent {
 
   /** Maps every buffer on vCPU 0 (stops at the first failure), then launches the first kernel. */
   start(): void {
+    const end = this.setUp(0);
+    if (end >= 0) this.launchKernel(end as SimTimeNs);
+  }
+
+  /** Maps the buffers from `fromNs`; returns when done, or -1 after a failed map. */
+  private setUp(fromNs: number): number {
     const { dma, dev, vcpus } = this.target;
     const tl = this.sim.timeline;
     const { buffers, bufferBytes } = this.config;
-    let t = 0;
+    this.setupGeneration = this.target.lifecycle.generation;
+    let t = fromNs;
     for (let b = 0; b < buffers; b++) {
       const call = this.call.begin(vcpus.startAt(0, t));
       const start = call.t;
@@ -89,25 +105,52 @@ export class GpuWorkloadRunner implements SimComponent {
         const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
         tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMapFailed, bufferBytes, errno, b, call.cause);
         this.mapFailures++;
-        this.setupNs = Math.ceil(t);
-        return;
+        this.setupNs += Math.ceil(t) - fromNs;
+        return -1;
       }
       tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMap, bufferBytes, call.dmaAddr, b, call.cause);
       this.dmaAddrs[b] = call.dmaAddr;
       this.mappings++;
     }
-    this.setupNs = Math.ceil(t);
-    this.launchKernel(this.setupNs as SimTimeNs);
+    this.setupNs += Math.ceil(t) - fromNs;
+    return Math.ceil(t);
   }
 
   private launchKernel(at: SimTimeNs): void {
     if (at >= this.endNs) return;
+    const life = this.target.lifecycle;
+    this.cycleEpoch = life.epoch;
+    life.ioStarted();
     this.kernelEvent = this.sim.timeline.record(at, this.kernelNs as DurationNs, this.deviceLane, this.kindKernel, this.kernels);
     this.sim.scheduleAt((at + this.kernelNs) as SimTimeNs, this.handler, KERNEL_DONE);
   }
 
+  /** The next kernel, once the device is there and its buffers are mapped on the current DMA path. */
+  private next(now: SimTimeNs): void {
+    const life = this.target.lifecycle;
+    if (!life.accepting) {
+      life.park(this.handler, RESUME, 0);
+      return;
+    }
+    if (this.setupGeneration === life.generation) {
+      this.launchKernel(now);
+      return;
+    }
+    const end = this.setUp(now);
+    if (end >= 0) this.sim.scheduleAt(end as SimTimeNs, this.handler, RESUME);
+  }
+
   handleEvent(kind: number): void {
     const now = this.sim.now;
+    if (kind === RESUME) {
+      this.next(now);
+      return;
+    }
+    if (this.cycleEpoch !== this.target.lifecycle.epoch) {
+      // The guest was reset while the kernel or its transfer ran: that work is lost.
+      this.next(now);
+      return;
+    }
     if (kind === KERNEL_DONE) {
       this.kernels++;
       const b = this.transfers % this.config.buffers;
@@ -126,7 +169,8 @@ export class GpuWorkloadRunner implements SimComponent {
       this.sim.scheduleAt(done, this.handler, TRANSFER_DONE);
     } else {
       this.transfers++;
-      this.launchKernel(now);
+      this.target.lifecycle.ioEnded(this.cycleEpoch);
+      this.next(now);
     }
   }
 
@@ -161,6 +205,7 @@ export const createGpuWorkload: WorkloadFactory = (sim, scenario, stack, endNs) 
       dma: device.dma,
       dev: device.dev,
       vcpus: vm.vcpus,
+      lifecycle: device.lifecycle,
       bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
     },
     endNs,

@@ -7,7 +7,10 @@
 // ring buffer; nothing is mapped. Drops, kept simple: a packet whose vCPU is busy for more than
 // 1 ms when it arrives (as if the ring overflowed while NAPI could not run), a TX packet with no
 // free TX descriptor or whose map fails (the driver frees the skb), an RX packet with no free buffer.
-// The guest's own packet processing costs no vCPU time here; only the DMA path does.
+// The guest's own packet processing costs no vCPU time here; only the DMA path does. While the
+// device is away (unplugged, its guest rebooting) arriving packets are dropped; packets in flight
+// when the guest was reset are lost; when the device comes back with a new guest-side DMA path the
+// driver fills its RX ring again (new maps) at the first arrival.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
 import * as hdr from 'hdr-histogram-js';
@@ -22,6 +25,7 @@ import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { VcpuSet } from '../model/vcpuSet';
+import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
 import { guestRamRegions } from '../run/stackBuilder';
 import { targetDevice, type WorkloadFactory } from './runnableWorkload';
@@ -41,6 +45,7 @@ export interface NetTarget {
   readonly dma: GuestDmaOps;
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;
+  readonly lifecycle: DeviceLifecycle;
   /** Guest-physical address of the first RX page; the TX buffers follow the RX pages. */
   readonly bufferGpa: number;
   /** Stream for Poisson arrivals. */
@@ -57,7 +62,7 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly cpuLanes: number[];
   private readonly deviceLane: number;
   private readonly kinds: { rxMap: number; mapFailed: number; txMap: number; tx: number; txUnmap: number; rx: number; drop: number };
-  private readonly dropReasons: { busy: number; txRing: number; txMap: number; rxRing: number };
+  private readonly dropReasons: { busy: number; txRing: number; txMap: number; rxRing: number; offline: number };
   private readonly intervalNs: number;
   private readonly txMapBytes: number;
   private readonly txBaseGpa: number;
@@ -67,6 +72,9 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly txStart = new Float64Array(NET_TX_RING_ENTRIES);
   private readonly txAddr = new Float64Array(NET_TX_RING_ENTRIES);
   private readonly txEvent = new Int32Array(NET_TX_RING_ENTRIES).fill(NO_CAUSE);
+  private readonly txEpoch = new Int32Array(NET_TX_RING_ENTRIES);
+  /** lifecycle.generation the RX ring was filled for. */
+  private ringGeneration = 0;
   private readonly latency = hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
@@ -114,6 +122,7 @@ export class NetWorkloadRunner implements SimComponent {
       txRing: tl.internString('TX ring full'),
       txMap: tl.internString('TX map failed'),
       rxRing: tl.internString('no free RX buffer'),
+      offline: tl.internString('device not present'),
     };
     this.intervalNs = 1e9 / config.packetRate;
     this.txMapBytes = roundUpPage(config.packetBytes);
@@ -145,11 +154,19 @@ export class NetWorkloadRunner implements SimComponent {
 
   /** Fills the RX ring on vCPU 0 (ndo_open), then starts the traffic when the ring is ready. */
   start(): void {
+    this.trafficStartNs = Math.ceil(this.fillRxRing(0));
+    this.sim.scheduleAt(this.trafficStartNs as SimTimeNs, this.handler, ARRIVE);
+  }
+
+  /** Maps the RX ring's pages on vCPU 0 from `fromNs`; returns when done. */
+  private fillRxRing(fromNs: number): number {
     const { dma, dev, vcpus } = this.target;
     const mapBytes = this.rxMapBytes();
     const perMap = this.buffersPerMap();
     const tl = this.sim.timeline;
-    let t = 0;
+    this.ringGeneration = this.target.lifecycle.generation;
+    this.rxFree = 0;
+    let t = fromNs;
     for (let p = 0; p < this.rxPageCount(); p++) {
       const call = this.calls[0]!.begin(vcpus.startAt(0, t));
       const start = call.t;
@@ -166,8 +183,10 @@ export class NetWorkloadRunner implements SimComponent {
           0,
           call.cause,
         );
+        const buffers = Math.min(perMap, this.config.rxRingEntries - p * perMap);
         this.rxPagesMapped++;
-        this.rxBuffersMapped += Math.min(perMap, this.config.rxRingEntries - p * perMap);
+        this.rxBuffersMapped += buffers;
+        this.rxFree += buffers;
       } else {
         const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
         tl.record(
@@ -184,16 +203,14 @@ export class NetWorkloadRunner implements SimComponent {
       }
       t = call.t;
     }
-    this.rxFree = this.rxBuffersMapped;
-    this.trafficStartNs = Math.ceil(t);
-    this.sim.scheduleAt(this.trafficStartNs as SimTimeNs, this.handler, ARRIVE);
+    return t;
   }
 
   handleEvent(kind: number, slot: number): void {
     if (kind === ARRIVE) this.arrive();
     else if (kind === TX_SEND) this.txSend(slot);
     else if (kind === TX_DONE) this.txDone(slot);
-    else this.rxDone();
+    else this.rxDone(slot);
   }
 
   /** Packet i is TX when floor((i+1) * txShare) > floor(i * txShare): an even spread. */
@@ -219,6 +236,10 @@ export class NetWorkloadRunner implements SimComponent {
     const next = this.nextArrivalNs(i, now);
     if (next < this.endNs) this.sim.scheduleAt(next as SimTimeNs, this.handler, ARRIVE);
     const cpu = i % this.calls.length;
+    const life = this.target.lifecycle;
+    if (!life.accepting) return this.drop(now, this.dropReasons.offline, cpu);
+    // Back on a new DMA path: the driver's open fills the RX ring again before handling traffic.
+    if (this.ringGeneration !== life.generation) this.fillRxRing(now);
     if (this.target.vcpus.startAt(cpu, now) - now > BUSY_DROP_NS) return this.drop(now, this.dropReasons.busy, cpu);
     if (this.isTx(i)) this.transmit(now, cpu);
     else this.receive(now, cpu);
@@ -253,13 +274,23 @@ export class NetWorkloadRunner implements SimComponent {
       call.cause,
     );
     this.txCpu[slot] = cpu;
+    this.txEpoch[slot] = this.target.lifecycle.epoch;
+    this.target.lifecycle.ioStarted();
     this.txStart[slot] = start;
     this.txAddr[slot] = call.dmaAddr;
     // The doorbell rings when the map is done: the device sees requests in time order (RX and TX share it).
     this.sim.scheduleAt(Math.ceil(call.t) as SimTimeNs, this.handler, TX_SEND, slot);
   }
 
+  /** A TX packet of a guest that was reset: its descriptor is free again, nothing is unmapped. */
+  private txLost(slot: number): boolean {
+    if (this.txEpoch[slot] === this.target.lifecycle.epoch) return false;
+    this.freeTx[this.freeTxCount++] = slot;
+    return true;
+  }
+
   private txSend(slot: number): void {
+    if (this.txLost(slot)) return;
     const now = this.sim.now;
     const done = this.target.device.submitIo(now, this.config.packetBytes);
     const mapEv = this.txEvent[slot]!;
@@ -277,6 +308,7 @@ export class NetWorkloadRunner implements SimComponent {
   }
 
   private txDone(slot: number): void {
+    if (this.txLost(slot)) return;
     const cpu = this.txCpu[slot]!;
     const { dma, vcpus } = this.target;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, this.sim.now));
@@ -298,18 +330,24 @@ export class NetWorkloadRunner implements SimComponent {
     this.txPackets++;
     this.completedBytes += this.config.packetBytes;
     this.freeTx[this.freeTxCount++] = slot;
+    this.target.lifecycle.ioEnded(this.txEpoch[slot]!);
   }
 
   private receive(now: number, cpu: number): void {
     if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu);
     this.rxFree--;
+    const life = this.target.lifecycle;
+    life.ioStarted();
     const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);
     this.sim.timeline.record(now as SimTimeNs, (done - now) as DurationNs, this.deviceLane, this.kinds.rx, this.config.packetBytes);
-    this.sim.scheduleAt(done, this.handler, RX_DONE);
+    this.sim.scheduleAt(done, this.handler, RX_DONE, life.epoch);
   }
 
   /** The buffer goes back to the ring (page_pool recycling: no unmap, no map). */
-  private rxDone(): void {
+  private rxDone(epoch: number): void {
+    // A packet received for a guest that was reset is lost with its ring.
+    if (epoch !== this.target.lifecycle.epoch) return;
+    this.target.lifecycle.ioEnded(epoch);
     this.rxFree++;
     this.rxPackets++;
     this.completedBytes += this.config.packetBytes;
@@ -352,6 +390,7 @@ export const createNetWorkload: WorkloadFactory = (sim, scenario, stack, endNs) 
       dma: device.dma,
       dev: device.dev,
       vcpus: vm.vcpus,
+      lifecycle: device.lifecycle,
       bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
       rng: sim.rng.fork(),
     },

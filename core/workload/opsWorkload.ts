@@ -9,7 +9,7 @@
 // Must not: interpret any op; OPS definitions do the work and report their cost.
 
 import type { Simulation, SimComponent } from '../sim/simulation';
-import type { DurationNs, SimTimeNs } from '../sim/simTime';
+import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 
 import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
@@ -47,7 +47,7 @@ export class OpsWorkloadRunner implements SimComponent {
     private readonly workload: OpsWorkload,
     private readonly scenario: Scenario,
   ) {
-    this.env = { ...createOpsEnvironment(scenario, sim.costs), guest: () => this.guest() };
+    this.env = { ...createOpsEnvironment(scenario, sim.costs), guest: () => this.guest(), sim };
     this.handler = sim.register(this);
   }
 
@@ -68,6 +68,10 @@ export class OpsWorkloadRunner implements SimComponent {
 
   handleEvent(): void {
     const step = this.workload.steps[this.next]!;
+    if (step.atMs !== undefined && this.sim.now < msToNs(step.atMs)) {
+      this.sim.scheduleAt(msToNs(step.atMs) as number as SimTimeNs, this.handler, STEP);
+      return;
+    }
     const outcome = step.repeat === undefined ? runOpStep(this.env, step.op, step.args) : this.runRepeated(step.op, step.args, step.repeat);
     this.results.push({ op: step.op, ok: outcome.ok, errno: outcome.errno, ret: outcome.ret });
     if (step.repeat === undefined) this.record(step.op, outcome);
@@ -75,7 +79,8 @@ export class OpsWorkloadRunner implements SimComponent {
     if (!outcome.ok) this.failed++;
     const over = this.next >= this.workload.steps.length || (!outcome.ok && this.workload.stopOnError);
     if (over) {
-      this.sim.stop();
+      // Faults act after the script: the run then lasts its duration, so they fire and play out.
+      if (this.scenario.faults.length === 0) this.sim.stop();
       return;
     }
     this.sim.schedule(outcome.costNs as DurationNs, this.handler, STEP);

@@ -9,6 +9,7 @@ import type { SimTimeNs } from '../sim/simTime';
 import { buildStack, type Stack } from '../run/stackBuilder';
 
 import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
+import { defineStackCounters } from '../run/stackCounters';
 import { createFioWorkload } from './fioWorkload';
 import { createNetWorkload } from './netWorkload';
 import { createDpdkWorkload } from './dpdkWorkload';
@@ -46,6 +47,7 @@ export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTi
     };
   }
   const stack = buildStack(sim, scenario, VIOMMU_FACTORIES);
+  defineStackCounters(sim, stack, scenario.host.vfio.dmaEntryLimit);
   const workload = WORKLOADS[kind](sim, scenario, stack, endNs);
   return {
     start: () => workload.start(),

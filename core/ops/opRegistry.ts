@@ -8,8 +8,20 @@ import { SPAPR_OPS } from './spaprOps';
 import { IOVA_TREE_OPS } from './iovaTreeOps';
 import { IOMMUFD_OPS } from './iommufdOps';
 import { DMA_OPS } from './dmaOps';
+import { EEH_OPS } from './eehOps';
+import { HCALL_OPS } from './hcallOps';
+import { RTAS_DDW_OPS } from './rtasDdwOps';
 
-const BUILT: readonly (readonly OpDefinition[])[] = [VFIO_OPS, IOMMUFD_OPS, SPAPR_OPS, IOVA_TREE_OPS, DMA_OPS];
+const BUILT: readonly (readonly OpDefinition[])[] = [
+  VFIO_OPS,
+  IOMMUFD_OPS,
+  SPAPR_OPS,
+  IOVA_TREE_OPS,
+  DMA_OPS,
+  EEH_OPS,
+  HCALL_OPS,
+  RTAS_DDW_OPS,
+];
 
 export const OPS: ReadonlyMap<string, OpDefinition> = new Map(BUILT.flat().map((op) => [op.name, op]));
 

@@ -11,6 +11,8 @@ import { X86_VIOMMU_METRICS } from '../model/x86ViommuMetrics';
 import { S390_METRICS } from '../model/s390Metrics';
 import { DMA_METRICS } from '../ops/dmaOps';
 import { WORKLOAD_METRICS } from '../workload/workloadMetrics';
+import { EEH_METRICS } from '../model/eeh/eehMetrics';
+import { SPAPR_GUEST_METRICS } from '../model/ppc/ppcMetrics';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };
@@ -53,6 +55,22 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('staleIotlbWindowUsP99', 'us', '99th percentile time a device could still reach a buffer after its unmap (until the IOTLB flush)'),
   m('vfio.lockedBytesEnd', 'bytes', 'locked memory (RLIMIT_MEMLOCK account) of the QEMU process at the end of the run'),
   m('faults.injected', 'faults', 'scenario faults that fired'),
+  m(
+    'dma.staleAccesses',
+    'accesses',
+    'injected DMAs to a just-unmapped address that reached the freed buffer (its unmap waited for a flush)',
+  ),
+  m('dma.remappedAccesses', 'accesses', 'injected DMAs to a just-unmapped address that reached another buffer (the IOVA was reused)'),
+  m('dma.unprotectedAccesses', 'accesses', 'injected DMAs that reached guest memory because no vIOMMU translates (dma-direct)'),
+  m('dma.toUnmappedWithoutTarget', 'faults', 'dma-to-unmapped faults that found nothing unmapped yet'),
+  m('iommu.faults', 'faults', 'DMAs the IOMMU blocked (translation gone): DMAR faults, zPCI translation errors, EEH freezes on PowerPC'),
+  m('device.unplugs', 'devices', 'devices hot-unplugged (removed once their IOs in flight finished)'),
+  m('device.hotplugs', 'devices', 'devices hot-plugged back'),
+  m('device.hotplugMs', 'ms', "simulated time of the hot-plugs: QEMU's VFIO work (re-mapping guest RAM) plus the guest's probe"),
+  m('device.offlineMs', 'ms', 'simulated time devices were not available to their guest (draining, removed, rebooting)'),
+  m('guest.resets', 'resets', 'guest reboots'),
+  m('io.aborted', 'IOs', 'IOs in flight when their guest was reset (lost, never completed)'),
+  m('vfio.entriesEnd', 'entries', 'vfio_dma entries left in the containers at the end of the run'),
   m('ops.steps', 'calls', 'ops-script steps run'),
 
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
@@ -62,10 +80,12 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   ...S390_METRICS,
 
   ...SPAPR_METRICS,
+  ...SPAPR_GUEST_METRICS,
 
   ...IOVA_TREE_METRICS,
   ...DMA_METRICS,
   ...WORKLOAD_METRICS,
+  ...EEH_METRICS,
 ];
 
 const BY_NAME = new Map(METRIC_CATALOG.map((x) => [x.name, x]));

@@ -12,29 +12,61 @@ import type { DeviceConfig, Scenario, VmConfig } from '../scenario/schema';
 import { createOpsEnvironment } from '../ops/opsEnvironment';
 import type { OpsEnvironment } from '../ops/opTypes';
 import { createVfioContainer } from '../ops/vfioOps';
-import { DmaDirect } from '../model/dmaDirect';
-import { DmaDevice, IommuDmaDomain } from '../model/iommuDma';
-import type { GuestDmaOps } from '../model/guestDmaOps';
+import { DmaDevice } from '../model/iommuDma';
+import { GuestDmaSlot } from '../model/guestDmaSlot';
+import { DeviceLifecycle } from '../model/deviceLifecycle';
 import { QemuVm } from '../model/qemuVm';
 import { VcpuSet } from '../model/vcpuSet';
 import type { VfioContainerApi } from '../model/vfioContainerApi';
-import type { ViommuContext } from '../model/viommuContext';
 import type { ViommuFrontEnd } from '../model/viommuFrontEnd';
 import { DeviceModel } from '../model/deviceModel';
 import { devicePerformance } from '../model/deviceDefaults';
-import { msToNs } from '../sim/simTime';
 import { addMetric, type MetricMap } from './metricSink';
-import { chooseDmaMode, forcedac } from './dmaModeChoice';
+import { forcedac } from './dmaModeChoice';
+import { buildDeviceLayers, type DeviceLayerContext, type DeviceLayers, type ViommuRegistry } from './deviceLayers';
+import { eehSystemFor, type EehSystem } from '../model/eeh/eehSystem';
+import { wireEeh } from './eehWiring';
+
+export type { ViommuFactory, ViommuRegistry } from './deviceLayers';
 
 const GiB = 2 ** 30;
 
-export interface DeviceStack {
-  readonly config: DeviceConfig;
-  readonly dev: DmaDevice;
-  readonly dma: GuestDmaOps;
-  readonly model: DeviceModel;
-  readonly container: VfioContainerApi | null;
-  readonly frontEnd: ViommuFrontEnd | null;
+/** One passed-through device: its driver's view (dev, dma), the device itself, and what lies below. */
+export class DeviceStack {
+  /** The guest DMA API the driver calls; its layers are replaced when the guest resets or re-plugs the device. */
+  readonly dma: GuestDmaSlot;
+  private current: ViommuFrontEnd | null;
+  private readonly retiredFrontEnds: ViommuFrontEnd[] = [];
+
+  constructor(
+    readonly config: DeviceConfig,
+    readonly dev: DmaDevice,
+    readonly model: DeviceModel,
+    /** The host container the device's DMA goes through (for vIOMMU-less guests the VM's RAM container); null without QEMU. */
+    readonly container: VfioContainerApi | null,
+    readonly lifecycle: DeviceLifecycle,
+    layers: DeviceLayers,
+  ) {
+    this.dma = new GuestDmaSlot(layers.dma);
+    this.current = layers.frontEnd;
+  }
+
+  get frontEnd(): ViommuFrontEnd | null {
+    return this.current;
+  }
+
+  /** A fresh guest-side state: the old layers stop (timers, queued flushes) and keep their metrics. */
+  replaceLayers(layers: DeviceLayers): void {
+    if (this.current !== null) this.retiredFrontEnds.push(this.current);
+    this.current = layers.frontEnd;
+    this.dma.replace(layers.dma);
+  }
+
+  collectMetrics(into: MetricMap): void {
+    this.dma.collectMetrics(into);
+    for (const old of this.retiredFrontEnds) old.collectMetrics(into);
+    this.current?.collectMetrics(into);
+  }
 }
 
 export interface VmStack {
@@ -42,12 +74,11 @@ export interface VmStack {
   readonly vcpus: VcpuSet;
   readonly qemu: QemuVm | null;
   readonly devices: readonly DeviceStack[];
+  /** Without a vIOMMU: the container holding guest RAM, shared by the VM's devices (null otherwise). */
+  readonly ramContainer: VfioContainerApi | null;
+  /** What rebuilding a device's layers needs. */
+  readonly layerContext: DeviceLayerContext;
 }
-
-export type ViommuFactory = (ctx: ViommuContext) => ViommuFrontEnd;
-
-/** vIOMMU models whose front-end is built, by scenario name. */
-export type ViommuRegistry = Partial<Record<VmConfig['viommu']['model'], ViommuFactory>>;
 
 /** Guest-physical RAM regions as QEMU lays them out (x86: up to 3 GiB below 4 GiB, the rest above). */
 export function guestRamRegions(scenario: Scenario, vm: VmConfig): { gpa: number; bytes: number }[] {
@@ -62,6 +93,12 @@ export class Stack {
   readonly vms: VmStack[] = [];
   /** VFIO map/unmap work done at boot (mapping RAM for vIOMMU-less guests), ns; not in the workload's time. */
   bootVfioNs = 0;
+  /** Counts of what faults caused (stale DMA, IOMMU faults, resets...), reported as metrics. */
+  readonly incidents = new Map<string, number>();
+  /** Told when an IOMMU blocks a device's DMA (PowerPC: the device's PE freezes). */
+  dmaFaultListener: ((device: DeviceStack, cause: number) => void) | null = null;
+  /** PowerPC: each VM's EEH layer, by VM name. */
+  private readonly eehByVm = new Map<string, EehSystem>();
 
   constructor(readonly env: OpsEnvironment) {}
 
@@ -73,17 +110,38 @@ export class Stack {
     return undefined;
   }
 
+  /** The VM's EEH layer (PowerPC guests only). */
+  eeh(vmName: string): EehSystem | undefined {
+    return this.eehByVm.get(vmName);
+  }
+
+  addEeh(vmName: string, eeh: EehSystem): void {
+    this.eehByVm.set(vmName, eeh);
+  }
+
+  countIncident(name: string, by = 1): void {
+    this.incidents.set(name, (this.incidents.get(name) ?? 0) + by);
+  }
+
+  /** A fresh guest-side DMA path for the device (after a reset or a re-plug) over its host container. */
+  rebuildDevice(vm: VmStack, device: DeviceStack): void {
+    device.replaceLayers(buildDeviceLayers(vm.layerContext, device.config, vm.config.viommu.model === 'none' ? null : device.container));
+    device.lifecycle.generation++;
+  }
+
   /** @param containers false when the caller reports the environment's instances (containers) itself */
   collectMetrics(into: MetricMap, durationNs: number, containers = true): void {
     const seen = new Set<VfioContainerApi>();
     for (const vm of this.vms) {
       for (const d of vm.devices) {
-        d.dma.collectMetrics(into);
-        d.frontEnd?.collectMetrics(into);
+        d.collectMetrics(into);
         if (containers && d.container !== null && !seen.has(d.container)) {
           seen.add(d.container);
           d.container.collectMetrics(into);
         }
+        const offline = d.lifecycle.offlineTotalNs(durationNs);
+        if (offline > 0) addMetric(into, 'device.offlineMs', offline / 1e6);
+        if (d.lifecycle.aborted > 0) addMetric(into, 'io.aborted', d.lifecycle.aborted);
       }
       if (vm.qemu !== null) {
         addMetric(into, 'vmexits', vm.qemu.exits);
@@ -92,6 +150,15 @@ export class Stack {
       }
       into[`guest.vcpuUtilization`] = Math.max(into['guest.vcpuUtilization'] ?? 0, vm.vcpus.utilization(durationNs));
     }
+    // The EEH layers are environment instances: reported here unless the caller reports those itself.
+    if (containers) for (const eeh of this.eehByVm.values()) eeh.collectMetrics(into);
+    for (const [name, n] of this.incidents) addMetric(into, name, n);
+    if (seen.size > 0) {
+      let entries = 0;
+      for (const c of seen) entries += c.entries;
+      into['vfio.entriesEnd'] = entries;
+    }
+    into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * 4096;
     into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
     into['vfio.memlockFailures'] = this.env.process.memlockFailures;
     into['vfio.bootMs'] = this.bootVfioNs / 1e6;
@@ -117,7 +184,7 @@ export function buildStack(
   sim: Simulation,
   scenario: Scenario,
   viommus: ViommuRegistry,
-  env: OpsEnvironment = createOpsEnvironment(scenario, sim.costs),
+  env: OpsEnvironment = { ...createOpsEnvironment(scenario, sim.costs), sim },
 ): Stack {
   const stack = new Stack(env);
   for (const vm of scenario.vms) {
@@ -125,6 +192,7 @@ export function buildStack(
     const qemu = hasQemu(scenario)
       ? new QemuVm(sim.costs, sim.timeline, { name: vm.name, nested: scenario.host.hypervisor === 'powervm-nested' })
       : null;
+    const layerContext: DeviceLayerContext = { sim, scenario, vm, vcpus, qemu, env, viommus };
     const devices: DeviceStack[] = [];
     const model = vm.viommu.model;
     let ramContainer: VfioContainerApi | null = null;
@@ -132,62 +200,29 @@ export function buildStack(
       ramContainer = env.instance(`vfio:${vm.name}`, () => createVfioContainer(env, vm.name, vm.devices[0]!.name));
       for (const r of guestRamRegions(scenario, vm)) stack.bootVfioNs += qemu.vfioMap(ramContainer, r.gpa, r.gpa, r.bytes, false, 0, -1);
     }
+    // SPAPR TCE containers do not serve type1 calls; the sPAPR front-end creates its own through env.
+    const spapr = scenario.host.vfio.backend.startsWith('spapr');
     for (const config of vm.devices) {
       const dev = new DmaDevice(config.name, config.dmaMaskBits, config.coherentDmaMaskBits ?? config.dmaMaskBits, forcedac(scenario, vm));
-      const perf = devicePerformance(config, sim.costs);
-      const deviceModel = new DeviceModel(config.name, perf, sim.rng.fork());
-      if (model === 'none') {
-        devices.push({ config, dev, dma: new DmaDirect(sim.costs), model: deviceModel, container: ramContainer, frontEnd: null });
-        continue;
+      const deviceModel = new DeviceModel(config.name, devicePerformance(config, sim.costs), sim.rng.fork());
+      let container: VfioContainerApi | null = ramContainer;
+      if (model !== 'none') {
+        container =
+          qemu === null || spapr
+            ? null
+            : env.instance(`vfio:${vm.name}.${config.name}`, () => createVfioContainer(env, `${vm.name}.${config.name}`, config.name));
       }
-      const factory = viommus[model];
-      if (factory === undefined) throw new Error(`vIOMMU model ${model} is not built yet (the scenario should have been rejected)`);
-      // SPAPR TCE containers do not serve type1 calls; the sPAPR front-end creates its own through env.
-      const spapr = scenario.host.vfio.backend.startsWith('spapr');
-      const container =
-        qemu === null || spapr
-          ? null
-          : env.instance(`vfio:${vm.name}.${config.name}`, () => createVfioContainer(env, `${vm.name}.${config.name}`, config.name));
-      const frontEnd = factory({
-        sim,
-        costs: sim.costs,
-        timeline: sim.timeline,
-        scenario,
-        vm,
-        device: config,
-        vcpus,
-        qemu,
-        container,
-        env,
-      });
-
-      let dma: GuestDmaOps;
-      if (frontEnd.dmaOps !== null) dma = frontEnd.dmaOps;
-      else if (frontEnd.driver !== null) {
-        const fq = vm.guest.flushQueue;
-        dma = new IommuDmaDomain(
-          sim,
-          frontEnd.driver,
-          {
-            mode: (() => {
-              const m = chooseDmaMode(scenario, vm, frontEnd.driver.shadowOnFlush);
-              if (m === 's390-legacy') throw new Error('s390-legacy is served by the s390 front-end, not dma-iommu');
-              return m;
-            })(),
-            cpus: vm.vcpus,
-            perCpuSize: fq.perCpuSize,
-            perCpuTimeoutNs: msToNs(fq.perCpuTimeoutMs),
-            singleSize: fq.singleSize,
-            singleTimeoutNs: msToNs(fq.singleTimeoutMs),
-            forcedac: forcedac(scenario, vm),
-          },
-          sim.costs,
-          vcpus,
-        );
-      } else throw new Error(`vIOMMU ${model} gave neither a driver nor a DMA layer`);
-      devices.push({ config, dev, dma, model: deviceModel, container, frontEnd });
+      const layers = buildDeviceLayers(layerContext, config, model === 'none' ? null : container);
+      devices.push(new DeviceStack(config, dev, deviceModel, container, new DeviceLifecycle(sim, config.name), layers));
     }
-    stack.vms.push({ config: vm, vcpus, qemu, devices });
+    const vmStack: VmStack = { config: vm, vcpus, qemu, devices, ramContainer, layerContext };
+    stack.vms.push(vmStack);
+    if (scenario.host.arch === 'ppc64le') {
+      // The EEH layer lives in the environment (ops scripts reach it too); the stack follows its PEs.
+      const eeh = eehSystemFor(env, vm, sim, qemu);
+      stack.addEeh(vm.name, eeh);
+      wireEeh(sim, stack, vmStack, eeh);
+    }
   }
   return stack;
 }

@@ -2,14 +2,16 @@
 // when the scenario is validated, with the layer that will bring it.
 // Must not: contain front-end logic.
 
-import type { ViommuRegistry } from './stackBuilder';
+import type { ViommuRegistry } from './deviceLayers';
 import { createIntelIommuViommu, createVirtioIommuViommu } from '../model/x86Viommu';
 import { createS390Viommu } from '../model/s390Viommu';
+import { createSpaprViommu } from '../model/ppc/spaprViommu';
 
 export const VIOMMU_FACTORIES: ViommuRegistry = {
   'intel-iommu': createIntelIommuViommu,
   'virtio-iommu': createVirtioIommuViommu,
   's390-zpci': (ctx) => createS390Viommu(ctx),
+  'spapr-tce': createSpaprViommu,
 };
 
 const PLANNED: Record<string, string> = {

@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { OPS, opProblem } from '../ops/opRegistry';
 import { viommuProblem } from '../run/viommuRegistry';
-import { faultProblem } from '../run/faultRegistry';
+import { faultProblem, faultScenarioProblem } from '../run/faultRegistry';
+import { eehPlacementProblems } from '../model/eeh/eehPlacement';
 
 import { intelIommuAssignmentProblem } from '../model/intelIommuGuest';
 
@@ -101,8 +102,37 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
 }
 
+type JsonObject = Record<string, unknown>;
+
+function isObject(x: unknown): x is JsonObject {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Defaults that depend on the architecture, filled in before the schema's own: a pseries guest
+ * (ppc64le) always translates DMA through sPAPR TCE windows, so its vIOMMU is "spapr-tce", and QEMU
+ * runs the sPAPR TCE v2 VFIO backend on POWER8 and later. Fields the user set are left alone.
+ * The input is not modified.
+ */
+function withArchDefaults(input: unknown): unknown {
+  if (!isObject(input) || !isObject(input['host']) || input['host']['arch'] !== 'ppc64le') return input;
+  const host = input['host'];
+  const vfio = isObject(host['vfio']) ? host['vfio'] : {};
+  const out: JsonObject = { ...input, host: { ...host, vfio: { backend: 'spapr-tce-v2', ...vfio } } };
+  if (Array.isArray(input['vms'])) {
+    out['vms'] = input['vms'].map((vm: unknown) => {
+      if (!isObject(vm)) return vm;
+      const viommu = isObject(vm['viommu']) ? vm['viommu'] : {};
+      return { ...vm, viommu: { model: 'spapr-tce', ...viommu } };
+    });
+  } else if (input['vms'] === undefined) {
+    out['vms'] = [{ viommu: { model: 'spapr-tce' } }];
+  }
+  return out;
+}
+
 export function validateScenario(input: unknown): LoadResult {
-  const parsed = ScenarioSchema.safeParse(input);
+  const parsed = ScenarioSchema.safeParse(withArchDefaults(input));
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
   const problems = [...platformProblems(parsed.data), ...opsProblems(parsed.data)];
 
@@ -172,9 +202,28 @@ function platformProblems(scenario: Scenario): string[] {
   if (!HYPERVISORS_BY_ARCH[arch].includes(hypervisor)) {
     problems.push(`host.hypervisor: "${hypervisor}" does not run on ${arch} (${arch}: ${HYPERVISORS_BY_ARCH[arch].join(', ')})`);
   }
+  const spaprBackend = scenario.host.vfio.backend.startsWith('spapr');
+  if (arch === 'ppc64le' && !spaprBackend) {
+    problems.push(
+      `host.vfio.backend: a pseries guest's DMA windows need the SPAPR TCE backend (spapr-tce-v2 or spapr-tce-v1), not ${scenario.host.vfio.backend}`,
+    );
+  }
+  if (arch !== 'ppc64le' && spaprBackend) problems.push(`host.vfio.backend: ${scenario.host.vfio.backend} exists only on ppc64le hosts`);
+  scenario.vms.forEach((vm, i) => {
+    const spaprModel = vm.viommu.model === 'spapr-tce';
+    if (arch === 'ppc64le' && !spaprModel) {
+      problems.push(
+        `vms.${i}.viommu.model: a pseries guest always translates DMA through sPAPR TCE windows: use "spapr-tce", not "${vm.viommu.model}"`,
+      );
+    }
+    if (arch !== 'ppc64le' && spaprModel) problems.push(`vms.${i}.viommu.model: "spapr-tce" is the pseries (ppc64le) IOMMU`);
+  });
+  if (arch === 'ppc64le') for (const p of eehPlacementProblems(scenario)) problems.push(`${p.path}: ${p.message}`);
   scenario.faults.forEach((f, i) => {
     const problem = faultProblem(f.kind);
     if (problem !== null) problems.push(`faults.${i}.kind: ${problem}`);
+    const misfit = problem === null ? faultScenarioProblem(scenario, f) : null;
+    if (misfit !== null) problems.push(`faults.${i}.${misfit.field}: ${misfit.message}`);
   });
   scenario.vms.forEach((vm, i) => {
     const problem = viommuProblem(vm.viommu.model);

@@ -7,6 +7,8 @@ import { HOST_PRESETS } from './presetsHost';
 import { X86_PRESETS } from './presetsX86';
 import { REF002_PRESET } from './presetsRef002';
 import { S390_PRESETS } from './presetsS390';
+import { PPC_PRESETS } from './presetsPpc';
+import { EEH_PRESETS } from './presetsEeh';
 
 export type { Preset } from './presetTypes';
 
@@ -52,7 +54,15 @@ const quickstart: Preset = {
   },
 };
 
-export const PRESETS: readonly Preset[] = [quickstart, ...S390_PRESETS, ...HOST_PRESETS, REF002_PRESET, ...X86_PRESETS];
+export const PRESETS: readonly Preset[] = [
+  quickstart,
+  ...S390_PRESETS,
+  ...HOST_PRESETS,
+  REF002_PRESET,
+  ...X86_PRESETS,
+  ...PPC_PRESETS,
+  ...EEH_PRESETS,
+];
 
 export function findPreset(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);

@@ -13,7 +13,8 @@ import { SpaprHostSchema } from './spaprSchema';
 import { QemuHostSchema } from './qemuSchema';
 import { S390ViommuSchema } from './s390ViommuSchema';
 import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
-import { EehSchema, SpaprViommuSchema } from './ppcSchema';
+import { SpaprViommuSchema } from './ppcSchema';
+import { EehSchema } from './eehSchema';
 import { FaultSchema } from './faultSchema';
 
 import {
@@ -140,7 +141,13 @@ export const DeviceSchema = z.strictObject({
     .int()
     .nonnegative()
     .optional()
-    .meta(doc('PowerPC: guest PE (guest-visible PHB/PE) the device appears in; several host PEs may form one guest PE (reference 001).')),
+    .meta(
+      doc(
+        'PowerPC: guest PE (guest-visible PHB) the device appears in; default 0, the default PHB QEMU puts every device on, so ' +
+          'several host PEs form one guest PE unless spapr-pci-host-bridge devices separate them (reference 001).',
+        '-device spapr-pci-host-bridge,index=N',
+      ),
+    ),
 });
 
 function powerOfTwo(n: number): boolean {
@@ -260,11 +267,25 @@ export const OpsStepSchema = z.strictObject({
     })
     .optional()
     .meta(doc('Run the call `count` times; the step reports {count, failed, firstErrno, firstFailedAt, lastRet}.')),
+  atMs: z
+    .number()
+    .nonnegative()
+    .max(3_600_000)
+    .optional()
+    .meta(doc('Wait until this simulated time (ms) before the call, e.g. to call after a scheduled fault.')),
 });
 
 export const OpsWorkloadSchema = z.strictObject({
   kind: z.literal('ops'),
-  steps: z.array(OpsStepSchema).min(1).max(1_000_000).meta(doc('Calls run in order; each takes its modelled time.')),
+  steps: z
+    .array(OpsStepSchema)
+    .min(1)
+    .max(1_000_000)
+    .meta(
+      doc(
+        'Calls run in order; each takes its modelled time. The run ends after the last call, or at durationMs when the scenario has faults.',
+      ),
+    ),
   stopOnError: z.boolean().default(false).meta(doc('Stop at the first step that fails.')),
 });
 

@@ -90,6 +90,36 @@ export const COST_DEFAULTS = {
     label: 'QEMU IOVA tree: one comparison or node visited (GTree search step or g_tree_foreach callback)',
     source: 'assumption',
   },
+  guestRebootNs: {
+    valueNs: 5_000_000_000,
+    label: 'guest reboot: firmware and kernel boot until the workload runs again after a guest reset',
+    source: 'assumption',
+  },
+  guestHotplugProbeNs: {
+    valueNs: 100_000_000,
+    label: "guest side of a PCI hot-plug: the notification, enumeration and the driver's probe",
+    source: 'assumption',
+  },
+  eehHostPeOpNs: {
+    valueNs: 5000,
+    label: 'host kernel work of one VFIO_EEH_PE_OP (eeh_pe_* plus the OPAL or RTAS call), without reset hold/settle sleeps',
+    source: 'assumption',
+  },
+  eehDriverHandlerNs: {
+    valueNs: 100_000,
+    label: 'one guest driver EEH callback (error_detected, mmio_enabled, slot_reset or resume)',
+    source: 'assumption',
+  },
+  eehNotifyNs: {
+    valueNs: 20_000,
+    label: 'a host EEH error notification reaching QEMU (fan-out strategy: eventfd and main-loop dispatch)',
+    source: 'assumption (the notification is the reference 001 proposal; nothing like it exists today)',
+  },
+  mmioAccessNs: {
+    valueNs: 1000,
+    label: 'one guest MMIO read or write of a passed-through BAR (no exit: the BAR is mapped into the guest)',
+    source: 'assumption (a PCIe read round trip is about 1 us)',
+  },
 } as const satisfies Record<string, CostDef>;
 
 export type CostKey = keyof typeof COST_DEFAULTS;

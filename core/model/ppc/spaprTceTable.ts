@@ -1,0 +1,179 @@
+// One guest-visible TCE table as QEMU keeps it (hw/ppc/spapr_iommu.c SpaprTceTable): a LIOBN that
+// always exists while its PHB does, and, when the window is enabled, its bus offset, TCE page shift
+// and nb_table entries. Each entry holds the raw 64-bit TCE the guest wrote: the real (guest-physical)
+// page address plus two permission bits (0 fault, 1 read-only, 2 write-only, 3 read-write; Linux
+// TCE_PCI_READ = 1, TCE_PCI_WRITE = 2). Windows up to 2^21 entries (16 MiB of TCEs) keep a dense
+// array like QEMU's; larger ones (a window may have 2^31 entries) keep only non-zero entries. Live
+// entries (permission != 0) are counted, as are those whose page lies in guest RAM ("backed": the
+// only ones the host can mirror).
+// Must not: check hypercall arguments (spaprHcalls.ts does) or talk to the host.
+
+/** TCE permission bits (enum SpaprTceAccess; Linux TCE_PCI_READ / TCE_PCI_WRITE). */
+export const TCE_FAULT = 0;
+export const TCE_READ = 1;
+export const TCE_WRITE = 2;
+export const TCE_RW = 3;
+
+/** Largest window kept as a dense array (entries). */
+const DENSE_MAX = 2 ** 21;
+
+/** Permission bits of a TCE. Values are exact doubles (u64 input refuses inexact ones), so % is exact. */
+export function tcePerm(tce: number): number {
+  return tce % 4;
+}
+
+export class SpaprTceTable {
+  busOffset = 0;
+  pageShift = 0;
+  /** Entries of the window; 0 = disabled (spapr_tce_table_disable). */
+  nbTable = 0;
+  /** 2^pageShift, kept rather than computed on every TCE. */
+  pageSize = 1;
+  /** Dense storage of a window of at most DENSE_MAX entries, else null. */
+  private dense: Float64Array | null = null;
+  /** Sparse storage of a larger window: index -> TCE, non-zero values only. */
+  private readonly sparse = new Map<number, number>();
+  /** Entries with permission bits set. */
+  live = 0;
+  /** Live entries whose page lies in guest RAM. */
+  liveBacked = 0;
+  livePeak = 0;
+
+  /** @param ramBytes guest RAM size: a TCE is backed when its page lies in [0, ramBytes) */
+  constructor(
+    readonly liobn: number,
+    readonly windowNum: number,
+    private readonly ramBytes: number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.nbTable > 0;
+  }
+
+  /** First bus address past the window. */
+  get windowEnd(): number {
+    return this.busOffset + this.nbTable * this.pageSize;
+  }
+
+  get windowBytes(): number {
+    return this.nbTable * this.pageSize;
+  }
+
+  /** spapr_tce_table_enable: an empty window (the caller checked it was disabled). */
+  enable(pageShift: number, busOffset: number, nbTable: number): void {
+    if (this.enabled) throw new Error(`LIOBN 0x${this.liobn.toString(16)} is already enabled`);
+    this.pageShift = pageShift;
+    this.pageSize = 2 ** pageShift;
+    this.busOffset = busOffset;
+    this.nbTable = nbTable;
+    this.dense = nbTable <= DENSE_MAX ? new Float64Array(nbTable) : null;
+  }
+
+  /** spapr_tce_table_disable: the table and every TCE in it go. */
+  disable(): void {
+    this.clearAll();
+    this.busOffset = 0;
+    this.pageShift = 0;
+    this.pageSize = 1;
+    this.nbTable = 0;
+    this.dense = null;
+  }
+
+  /** spapr_tce_reset: all entries zeroed, the window stays. */
+  clearAll(): void {
+    this.dense?.fill(0);
+    this.sparse.clear();
+    this.live = 0;
+    this.liveBacked = 0;
+  }
+
+  /**
+   * put_tce_emu's index: (ioba - bus_offset) >> page_shift after masking ioba to the page, or -1 when
+   * the unsigned subtraction would wrap (ioba below the window: an index >= nb_table in QEMU).
+   */
+  indexOf(ioba: number): number {
+    if (ioba < this.busOffset || this.nbTable === 0) return -1;
+    return Math.floor((ioba - this.busOffset) / this.pageSize);
+  }
+
+  /** Bus address of entry `index`. */
+  iobaOf(index: number): number {
+    return this.busOffset + index * this.pageSize;
+  }
+
+  inRange(index: number): boolean {
+    return index >= 0 && index < this.nbTable;
+  }
+
+  get(index: number): number {
+    return this.dense !== null ? this.dense[index]! : (this.sparse.get(index) ?? 0);
+  }
+
+  /** Guest-physical page a TCE points at (tce & page_mask). */
+  gpaOf(tce: number): number {
+    return tce - (tce % this.pageSize);
+  }
+
+  /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */
+  isBacked(tce: number): boolean {
+    return this.gpaOf(tce) + this.pageSize <= this.ramBytes;
+  }
+
+  /** tcet->table[index] = tce; returns the previous value. */
+  put(index: number, tce: number): number {
+    const old = this.get(index);
+    this.account(old, -1);
+    if (this.dense !== null) this.dense[index] = tce;
+    else if (tce === 0) this.sparse.delete(index);
+    else this.sparse.set(index, tce);
+    this.account(tce, 1);
+    if (this.live > this.livePeak) this.livePeak = this.live;
+    return old;
+  }
+
+  private account(tce: number, sign: number): void {
+    if (tcePerm(tce) === TCE_FAULT) return;
+    this.live += sign;
+    if (this.isBacked(tce)) this.liveBacked += sign;
+  }
+
+  /** Non-zero entries as [index, tce] (whole-table walks: snapshots, checks, window copies). */
+  private nonZero(): [number, number][] {
+    const out: [number, number][] = [];
+    const d = this.dense;
+    if (d !== null) {
+      for (let i = 0; i < d.length; i++) if (d[i] !== 0) out.push([i, d[i]!]);
+    } else for (const e of this.sparse) out.push(e);
+    return out;
+  }
+
+  snapshot(): unknown {
+    return {
+      liobn: this.liobn,
+      busOffset: this.busOffset,
+      pageShift: this.pageShift,
+      nbTable: this.nbTable,
+      entries: this.nonZero().sort((a, b) => a[0] - b[0]),
+    };
+  }
+
+  checkInvariants(): string[] {
+    const problems: string[] = [];
+    const name = `LIOBN 0x${this.liobn.toString(16)}`;
+    let live = 0;
+    let backed = 0;
+    const entries = this.nonZero();
+    for (const [i, tce] of entries) {
+      if (!this.inRange(i)) problems.push(`${name}: entry ${i} lies outside its ${this.nbTable}-entry window`);
+      if (tcePerm(tce) !== TCE_FAULT) {
+        live++;
+        if (this.isBacked(tce)) backed++;
+      }
+    }
+    if (live !== this.live) problems.push(`${name}: ${live} live entries but ${this.live} counted`);
+    if (backed !== this.liveBacked) problems.push(`${name}: ${backed} backed entries but ${this.liveBacked} counted`);
+    if (!this.enabled && entries.length > 0) problems.push(`${name}: a disabled window holds TCEs`);
+    if (this.dense !== null && this.sparse.size > 0) problems.push(`${name}: dense and sparse storage both hold TCEs`);
+    return problems;
+  }
+}

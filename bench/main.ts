@@ -1,13 +1,17 @@
 // `npm run bench`: measures the lab's speed figures side by side and prints them as tables;
 // `npm run bench -- --write-docs` also rewrites docs/benchmarks.md from the same run (with the
 // command and the machine), so the document always holds one run's numbers.
+// `--only <section>` (kernel, host, runs, store; repeatable) measures just those sections and
+// prints them (it never writes the document: that always holds every section).
 
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { fmt, formatTable, measure, type Measured } from './harness';
 import { dispatchMeasure, eventQueueMeasures } from './eventQueueBench';
 import { benchPreset } from './presetBench';
+import { perIoCostByLiveMappings, preset1Throughput } from './stackBench';
 import { iovaTreeMeasures, vfioMeasures } from './hostBench';
+import { benchInsert, benchWindows } from './storeBench';
 
 interface Section {
   readonly title: string;
@@ -53,11 +57,47 @@ async function hostSection(): Promise<Section> {
 }
 
 function wholeRunSection(): Section {
-  const rows = benchPreset('quickstart-nvme-fio', ['durationMs=200']);
+  const quick = benchPreset('quickstart-nvme-fio', ['durationMs=200']);
+  const preset1 = preset1Throughput(200);
+  const live = perIoCostByLiveMappings(200);
+  const events = preset1.filter((r) => r.unit === 'events');
+  const ioctlsPerEvent = preset1[2]!.perSecond / preset1[0]!.perSecond;
+  const growth = live[2]!.nsPerItem / live[0]!.nsPerItem;
   return {
     title: 'Whole runs (no storage)',
-    rows,
-    findings: [`quickstart-nvme-fio: ${fmt(rows[0]!.perSecond / 1e6, 2)} M simulated events/s on one core`],
+    rows: [...quick, ...preset1, ...live],
+    findings: [
+      `quickstart-nvme-fio: ${fmt(quick[0]!.perSecond / 1e6, 2)} M simulated events/s on one core`,
+      `preset 1: ${events.map((r) => fmt(r.perSecond / 1e3, 1)).join(' / ')} k simulated events/s (percpu / strict); target >= 1,000 k: ` +
+        `NOT met. An event of this preset is heavy: one 256 KiB IO is 64 guest PTEs, an RPCIT walk and 64 VFIO map plus 64 unmap ` +
+        `ioctls, each a vfio_dma tree update (${fmt(ioctlsPerEvent, 1)} ioctls per event in the percpu variant)`,
+      `preset 1 per-IO wall cost, 1M vs 1k live mappings in the container: ${fmt(growth, 2)}x (target <= 1.5x: ${growth <= 1.5 ? 'met' : 'NOT met'}; 64k vs 1k: ${fmt(live[1]!.nsPerItem / live[0]!.nsPerItem, 2)}x)`,
+    ],
+  };
+}
+
+function storeSection(): Section {
+  const insert = benchInsert();
+  const q = benchWindows();
+  const windowRows: Measured[] = q.windows.map((w) => ({
+    name: `zoom window, ${w.label} (1600 px, all lanes)`,
+    unit: 'queries',
+    perSecond: 1000 / w.medianMs,
+    nsPerItem: w.medianMs * 1e6,
+    rmePct: NaN,
+    samples: 40,
+  }));
+  return {
+    title: 'Store',
+    rows: [...insert.rows, ...windowRows],
+    findings: [
+      `store path / bare insert throughput: ${fmt(insert.ratio, 2)} (target >= 0.7)`,
+      `${fmt(q.events / 1e6, 0)} M-event run (20 lanes): stored in ${fmt(q.buildMs / 1000, 1)} s, ${fmt(q.dbBytes / 2 ** 20)} MiB on disk, summary in ${fmt(q.summaryMs, 1)} ms`,
+      ...q.windows.map(
+        (w) =>
+          `zoom window, ${w.label}: median ${fmt(w.medianMs, 2)} ms, p95 ${fmt(w.p95Ms, 2)} ms, ${fmt(w.entries)} entries (target < 16 ms)`,
+      ),
+    ],
   };
 }
 
@@ -72,12 +112,29 @@ function render(sections: readonly Section[]): string {
     .join('\n');
 }
 
+const SECTIONS: Readonly<Record<string, () => Section | Promise<Section>>> = {
+  kernel: eventKernelSection,
+  host: hostSection,
+  runs: wholeRunSection,
+  store: storeSection,
+};
+
+function onlySections(argv: readonly string[]): string[] {
+  const only = argv.flatMap((a, i) => (a === '--only' && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+  for (const name of only)
+    if (SECTIONS[name] === undefined) throw new Error(`--only ${name}: sections are ${Object.keys(SECTIONS).join(', ')}`);
+  return only;
+}
+
 async function main(): Promise<void> {
-  const sections = [await eventKernelSection(), await hostSection(), wholeRunSection()];
+  const only = onlySections(process.argv);
+  const names = only.length > 0 ? only : Object.keys(SECTIONS);
+  const sections: Section[] = [];
+  for (const name of names) sections.push(await SECTIONS[name]!());
 
   const body = render(sections);
   console.log(body);
-  if (process.argv.includes('--write-docs')) {
+  if (process.argv.includes('--write-docs') && only.length === 0) {
     const doc = [
       '# Benchmarks',
       '',

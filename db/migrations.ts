@@ -3,10 +3,15 @@
 // migration that has shipped.
 // Must not: hold queries used at run time (each store module owns its own).
 
+import type BetterSqlite3 from 'better-sqlite3';
+import { convertSharedTimelines } from './migrationV3';
+
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sql: string;
+  /** Data conversion run after `sql`, in the same transaction (for what SQL alone cannot do). */
+  readonly apply?: (db: BetterSqlite3.Database) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -120,6 +125,119 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN variants_json TEXT NOT NULL DEFAULT '[]';
       ALTER TABLE runs ADD COLUMN plan_claims_json TEXT NOT NULL DEFAULT '[]';
     `,
+  },
+  {
+    version: 3,
+    description: 'timelines per run with levels of detail, seq and effect blocks; experiments; saved comparisons',
+    sql: `
+      -- Run ids are never reused: a saved comparison or an experiment naming a deleted run must
+      -- not find a newer run under the same id (INTEGER PRIMARY KEY reuses the largest id).
+      CREATE TABLE id_floors (
+        name    TEXT    PRIMARY KEY,
+        next_id INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO id_floors (name, next_id) SELECT 'runs', IFNULL(MAX(id), 0) + 1 FROM runs;
+
+      -- One row per stored timeline; complete = 0 while its rows are being written (a run killed
+      -- then is shown with a partial timeline that queries read without the derived tables).
+      CREATE TABLE timeline_runs (
+        run_id        INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        event_count   INTEGER NOT NULL,
+        start_ns      INTEGER NOT NULL,
+        end_ns        INTEGER NOT NULL,
+        failure_count INTEGER NOT NULL,
+        lod_base_ns   INTEGER NOT NULL,
+        complete      INTEGER NOT NULL DEFAULT 0
+      );
+
+      ALTER TABLE timeline_lanes ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE timeline_lanes ADD COLUMN span_cut INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE timeline_lanes ADD COLUMN lod_min_level INTEGER NOT NULL DEFAULT -1;
+      ALTER TABLE timeline_lanes ADD COLUMN lod_max_level INTEGER NOT NULL DEFAULT -1;
+
+      -- Levels of detail: per (run, lane, level) runs of up to 256 non-empty buckets, packed.
+      CREATE TABLE timeline_lod (
+        run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        lane         INTEGER NOT NULL,
+        level        INTEGER NOT NULL,
+        first_bucket INTEGER NOT NULL,
+        n            INTEGER NOT NULL,
+        data         BLOB    NOT NULL,
+        PRIMARY KEY (run_id, lane, level, first_bucket)
+      ) WITHOUT ROWID;
+
+      -- seq -> (lane, t) for blocks of 4096 seqs: finds an event in its run's clustered table.
+      CREATE TABLE timeline_seq_blocks (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        block  INTEGER NOT NULL,
+        lanes  BLOB    NOT NULL,
+        times  BLOB    NOT NULL,
+        PRIMARY KEY (run_id, block)
+      ) WITHOUT ROWID;
+
+      -- cause -> effects for blocks of 4096 causes (CSR: offsets, then the effect seqs).
+      CREATE TABLE timeline_effect_blocks (
+        run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        block   INTEGER NOT NULL,
+        offsets BLOB    NOT NULL,
+        seqs    BLOB    NOT NULL,
+        PRIMARY KEY (run_id, block)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE timeline_failures (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        t      INTEGER NOT NULL,
+        seq    INTEGER NOT NULL,
+        lane   INTEGER NOT NULL,
+        PRIMARY KEY (run_id, t, seq)
+      ) WITHOUT ROWID;
+
+      -- Spans too long for a lane's window scan (see timelineOrder.ts): at most a few hundred per lane.
+      CREATE TABLE timeline_long_spans (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        lane   INTEGER NOT NULL,
+        t      INTEGER NOT NULL,
+        seq    INTEGER NOT NULL,
+        end_t  INTEGER NOT NULL,
+        PRIMARY KEY (run_id, lane, t, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE experiments (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT    NOT NULL,
+        created_at    TEXT    NOT NULL,
+        base_json     TEXT    NOT NULL,
+        variants_json TEXT    NOT NULL
+      );
+
+      CREATE TABLE experiment_executions (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        created_at    TEXT    NOT NULL
+      );
+      CREATE INDEX experiment_executions_experiment ON experiment_executions(experiment_id, id);
+
+      -- A deleted run leaves its variant without a run (run_id NULL); deleting an experiment keeps its runs.
+      CREATE TABLE experiment_runs (
+        execution_id INTEGER NOT NULL REFERENCES experiment_executions(id) ON DELETE CASCADE,
+        idx          INTEGER NOT NULL,
+        run_id       INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        PRIMARY KEY (execution_id, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX experiment_runs_run ON experiment_runs(run_id);
+
+      -- Run ids without a foreign key: a comparison outlives its runs and reports the missing ones.
+      CREATE TABLE comparisons (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT    NOT NULL,
+        created_at    TEXT    NOT NULL,
+        run_ids_json  TEXT    NOT NULL,
+        metrics_json  TEXT    NOT NULL,
+        counters_json TEXT    NOT NULL
+      );
+    `,
+    // The v1 shared timeline_events table is converted run by run into the v3 layout, then dropped.
+    apply: convertSharedTimelines,
   },
 ];
 

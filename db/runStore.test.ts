@@ -4,7 +4,9 @@ import { TimelineStore } from './timelineStore';
 import { tempDb, type TempDb } from './testDb';
 import type { RunResult } from '../core/contract/runResult';
 import { TimelineRecorder } from '../core/sim/timelineRecorder';
-import type { SimTimeNs } from '../core/sim/simTime';
+import type { DurationNs, SimTimeNs } from '../core/sim/simTime';
+import { TIMELINE_TABLES } from './timelineWriter';
+import { eventsTableOf } from './timelineTables';
 
 let t: TempDb;
 let runs: RunStore;
@@ -82,31 +84,38 @@ describe('RunStore', () => {
     const gone = newRun('gone');
     const rec = new TimelineRecorder();
     const lane = rec.defineLane('l', 'g');
-    const kind = rec.defineKind({ name: 'k' });
+    const kind = rec.defineKind({ name: 'k', failure: true });
     rec.internString('s');
-    for (let i = 0; i < 10; i++) rec.record(i as SimTimeNs, 0, lane, kind);
+    // Long spans, failures, causes and enough events for levels of detail: a row in every table.
+    for (let i = 0; i < 5000; i++) rec.record((i * 100) as SimTimeNs, (i < 3 ? 2 ** 30 : 10) as DurationNs, lane, kind, 0, 0, 0, i - 1);
     for (const id of [keep, gone]) {
       new TimelineStore(t.db).insert(id, rec.columns());
-      runs.complete(id, result, 10, 3);
+      runs.complete(id, result, 5000, 3);
     }
+    const tables = ['run_metrics', 'run_claims', 'run_ops', 'run_counters', ...TIMELINE_TABLES];
+    const runsIn = (table: string) =>
+      (t.db.prepare(`SELECT run_id FROM ${table} GROUP BY run_id ORDER BY run_id`).all() as { run_id: number }[]).map((r) => r.run_id);
+    for (const table of tables) expect(runsIn(table), table).toEqual([keep, gone]);
+    const eventTables = () =>
+      (t.db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'timeline_events_%' ORDER BY name`).all() as { name: string }[]).map(
+        (r) => r.name,
+      );
+    expect(eventTables()).toEqual([eventsTableOf(keep), eventsTableOf(gone)]);
+
     expect(runs.delete(gone)).toBe(true);
-    const tables = [
-      'run_metrics',
-      'run_claims',
-      'run_ops',
-      'run_counters',
-      'timeline_lanes',
-      'timeline_kinds',
-      'timeline_strings',
-      'timeline_events',
-    ];
-    for (const table of tables) {
-      const rows = t.db.prepare(`SELECT run_id, COUNT(*) AS n FROM ${table} GROUP BY run_id`).all() as { run_id: number; n: number }[];
-      expect(
-        rows.map((r) => r.run_id),
-        table,
-      ).toEqual([keep]);
-    }
+    for (const table of tables) expect(runsIn(table), table).toEqual([keep]);
+    expect(eventTables()).toEqual([eventsTableOf(keep)]);
+    expect(new TimelineStore(t.db).count(keep)).toBe(5000);
     expect(runs.delete(gone)).toBe(false);
+  });
+
+  it('never reuses the id of a deleted run', () => {
+    const a = newRun('a');
+    const b = newRun('b');
+    runs.delete(b);
+    const c = newRun('c');
+    expect(c).toBeGreaterThan(b);
+    expect(runs.get(b)).toBeUndefined();
+    expect(a).toBeLessThan(b);
   });
 });

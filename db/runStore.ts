@@ -1,9 +1,11 @@
 // Runs and their results in the store: create, progress heartbeat, complete/fail/cancel, list,
 // read back, delete. A run that stops sending heartbeats (its process was killed) is shown as
-// interrupted; its rows stay until the user deletes the run.
+// interrupted; its rows stay until the user deletes the run. Run ids are never reused (id_floors):
+// saved comparisons and experiments keep naming runs that may have been deleted.
 // Must not: run simulations or read timelines (timelineStore.ts does).
 
 import type { LabDatabase } from './database';
+import { dropEventsTableSql } from './timelineTables';
 import type { ClaimResult, CounterSeries, OpResult, RunDetail, RunResult, RunStatus, RunSummary } from '../core/contract/runResult';
 
 export interface NewRun {
@@ -83,24 +85,39 @@ export class RunStore {
   constructor(private readonly db: LabDatabase) {}
 
   create(run: NewRun, nowMs: number): number {
-    const info = this.db
-      .prepare(
-        `INSERT INTO runs (name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns, variants_json, plan_claims_json)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        run.name,
-        run.preset,
-        run.seed,
-        JSON.stringify(run.scenario),
-        new Date(nowMs).toISOString(),
-        nowMs,
-        run.durationNs,
-        JSON.stringify(run.variants ?? []),
-        JSON.stringify(run.planClaims ?? []),
-      );
+    const insert = this.db.transaction(() => {
+      const id = (
+        this.db
+          .prepare(
+            `SELECT MAX((SELECT IFNULL(MAX(id), 0) + 1 FROM runs), IFNULL((SELECT next_id FROM id_floors WHERE name = 'runs'), 1)) AS id`,
+          )
+          .get() as { id: number }
+      ).id;
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns, variants_json, plan_claims_json)
+           VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          run.name,
+          run.preset,
+          run.seed,
+          JSON.stringify(run.scenario),
+          new Date(nowMs).toISOString(),
+          nowMs,
+          run.durationNs,
+          JSON.stringify(run.variants ?? []),
+          JSON.stringify(run.planClaims ?? []),
+        );
+      this.db.prepare(`INSERT OR REPLACE INTO id_floors (name, next_id) VALUES ('runs', ?)`).run(id + 1);
+      return id;
+    });
+    return insert.immediate();
+  }
 
-    return Number(info.lastInsertRowid);
+  exists(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined;
   }
 
   markRunning(id: number, nowMs: number): void {
@@ -142,13 +159,15 @@ export class RunStore {
       .run(status, error, new Date(nowMs).toISOString(), id);
   }
 
-  /** Marks queued/running runs with a stale heartbeat as interrupted; returns how many. */
+  /**
+   * Marks queued/running runs with a stale heartbeat as interrupted; returns how many. Looks first
+   * (a read never waits in WAL mode) and takes the write lock only when there is one to mark.
+   */
   markInterrupted(nowMs: number, staleMs = HEARTBEAT_STALE_MS): number {
+    const stale = `status IN ('queued','running') AND (heartbeat_ms IS NULL OR heartbeat_ms < ?)`;
+    if (this.db.prepare(`SELECT 1 FROM runs WHERE ${stale} LIMIT 1`).get(nowMs - staleMs) === undefined) return 0;
     return this.db
-      .prepare(
-        `UPDATE runs SET status = 'interrupted', error = 'the process running it stopped before it finished'
-         WHERE status IN ('queued','running') AND (heartbeat_ms IS NULL OR heartbeat_ms < ?)`,
-      )
+      .prepare(`UPDATE runs SET status = 'interrupted', error = 'the process running it stopped before it finished' WHERE ${stale}`)
       .run(nowMs - staleMs).changes;
   }
 
@@ -201,9 +220,14 @@ export class RunStore {
     return row && { status: row.status, simulatedNs: row.simulated_ns, durationNs: row.duration_ns, events: row.event_count };
   }
 
-  /** Deletes the run and (by cascade) every row that belongs to it. */
+  /** Deletes the run, its timeline's own table and (by cascade) every other row that belongs to it. */
   delete(id: number): boolean {
-    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    const remove = this.db.transaction(() => {
+      if (!this.exists(id)) return false;
+      this.db.exec(dropEventsTableSql(id));
+      return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    });
+    return remove.immediate();
   }
 
   private claims(id: number): ClaimResult[] {

@@ -37,6 +37,40 @@ const TimelineWindowQuerySchema = z
   })
   .refine((q) => q.endNs >= q.startNs, { message: 'endNs must be >= startNs', path: ['endNs'] });
 
+const entityId = runId;
+const name = z.string().trim().min(1, 'must not be empty').max(200);
+const setPath = z.string().min(1).max(2000);
+
+const ExperimentRequestSchema = z
+  .strictObject({
+    name,
+    base: StartRunRequestSchema,
+    variants: z
+      .array(z.strictObject({ name, set: z.array(setPath).max(500) }))
+      .max(256)
+      .optional(),
+    grid: z
+      .array(
+        z.strictObject({
+          path: z.string().min(1).max(500),
+          values: z.array(z.unknown()).min(1).max(64),
+        }),
+      )
+      .max(8)
+      .optional(),
+  })
+  .refine((r) => (r.variants?.length ?? 0) + (r.grid?.length ?? 0) > 0, {
+    message: 'give variants or a grid (at least one)',
+    path: ['variants'],
+  });
+
+const SavedComparisonRequestSchema = z.strictObject({
+  name,
+  runIds: z.array(runId).min(2).max(16),
+  metrics: z.array(z.string().min(1).max(300)).max(2000).optional(),
+  counters: z.array(z.string().min(1).max(300)).max(2000).optional(),
+});
+
 type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };
 
 export const LAB_API_ARGS = {
@@ -52,4 +86,18 @@ export const LAB_API_ARGS = {
   getRun: z.tuple([runId]),
   deleteRun: z.tuple([runId]),
   getTimelineWindow: z.tuple([TimelineWindowQuerySchema]),
+  getTimelineSummary: z.tuple([runId]),
+  getTimelineEvent: z.tuple([runId, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]),
+  listFailures: z.tuple([runId, z.number().int().min(1).max(100_000)]),
+  createExperiment: z.tuple([ExperimentRequestSchema]),
+  listExperiments: z.tuple([]),
+  getExperiment: z.tuple([entityId]),
+  runExperiment: z.tuple([entityId]),
+  deleteExperiment: z.tuple([entityId]),
+  compareRuns: z.tuple([z.array(runId).min(2).max(16)]),
+  saveComparison: z.tuple([SavedComparisonRequestSchema]),
+  listComparisons: z.tuple([]),
+  getComparison: z.tuple([entityId]),
+  deleteComparison: z.tuple([entityId]),
+  exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json'])]),
 } as const satisfies ArgSchemas;

@@ -4,19 +4,25 @@
 // Must not: import runtime code; the renderer imports this file for types only.
 
 import type { RunDetail, RunProgress, RunSummary } from './runResult';
-import type { TimelineWindow, TimelineWindowQuery } from './timeline';
-import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from './catalog';
+import type { TimelineEvent, TimelineWindow, TimelineWindowQuery } from './timeline';
 
-export interface StartRunRequest {
-  /** A scenario object (already parsed from JSON or YAML) or a scenario file's text. */
-  readonly scenario?: unknown;
-  readonly scenarioText?: string;
-  /** Or the name of a shipped preset. */
-  readonly preset?: string;
-  /** `a.b.c=value` overrides applied before validation, as `pcilab run --set`. */
-  readonly overrides?: readonly string[];
-  readonly seed?: number;
-}
+import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from './catalog';
+import type {
+  ExperimentDetail,
+  ExperimentRequest,
+  ExperimentSummary,
+  ExportFormat,
+  ExportResult,
+  RunComparison,
+  SavedComparison,
+  SavedComparisonRequest,
+  SavedComparisonSummary,
+  TimelineEventDetail,
+  TimelineSummary,
+} from './experiments';
+import type { StartRunRequest } from './runRequest';
+
+export type { StartRunRequest } from './runRequest';
 
 export interface RunFilter {
   readonly text?: string;
@@ -37,6 +43,22 @@ export interface LabApi {
   getRun(runId: number): Promise<RunDetail>;
   deleteRun(runId: number): Promise<void>;
   getTimelineWindow(query: TimelineWindowQuery): Promise<TimelineWindow>;
+  getTimelineSummary(runId: number): Promise<TimelineSummary>;
+  getTimelineEvent(runId: number, seq: number): Promise<TimelineEventDetail>;
+  /** Failure-kind events in time order (the inspector's "jump to failures"). */
+  listFailures(runId: number, limit: number): Promise<TimelineEvent[]>;
+  createExperiment(request: ExperimentRequest): Promise<{ experimentId: number }>;
+  listExperiments(): Promise<ExperimentSummary[]>;
+  getExperiment(experimentId: number): Promise<ExperimentDetail>;
+  /** Starts one run per variant (a new execution); progress through getActiveRuns. */
+  runExperiment(experimentId: number): Promise<{ runIds: number[] }>;
+  deleteExperiment(experimentId: number): Promise<void>;
+  compareRuns(runIds: number[]): Promise<RunComparison>;
+  saveComparison(request: SavedComparisonRequest): Promise<{ comparisonId: number }>;
+  listComparisons(): Promise<SavedComparisonSummary[]>;
+  getComparison(comparisonId: number): Promise<SavedComparison>;
+  deleteComparison(comparisonId: number): Promise<void>;
+  exportRun(runId: number, format: ExportFormat): Promise<ExportResult>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -55,6 +77,20 @@ export const LAB_API_METHODS = [
   'getRun',
   'deleteRun',
   'getTimelineWindow',
+  'getTimelineSummary',
+  'getTimelineEvent',
+  'listFailures',
+  'createExperiment',
+  'listExperiments',
+  'getExperiment',
+  'runExperiment',
+  'deleteExperiment',
+  'compareRuns',
+  'saveComparison',
+  'listComparisons',
+  'getComparison',
+  'deleteComparison',
+  'exportRun',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

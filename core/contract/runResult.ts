@@ -72,16 +72,25 @@ export interface RunDetail extends RunSummary {
   readonly simulatedNs: number;
 }
 
+/** What a run is doing: waiting, simulating, storing its timeline, or over (see status). */
+export type RunPhase = 'queued' | 'simulating' | 'storing' | 'finished';
+
 /** Live progress of a run, as the renderer polls it. */
 export interface RunProgress {
   readonly runId: number;
   readonly name: string;
   readonly status: RunStatus;
+  readonly phase: RunPhase;
   readonly simulatedNs: number;
   readonly durationNs: number;
+  /** Simulation events processed so far. */
   readonly events: number;
+  /** Simulation events per wall second while simulating; timeline rows per second while storing. */
   readonly eventsPerSecond: number;
-  /** Estimated wall time left, ms; null until it can be estimated. */
+  /** Timeline events to store (known once storing starts, else 0) and stored so far. */
+  readonly timelineEvents: number;
+  readonly storedEvents: number;
+  /** Estimated wall time left in the current phase, ms; null until it can be estimated. */
   readonly etaMs: number | null;
   readonly error: string | null;
 }

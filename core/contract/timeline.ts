@@ -35,8 +35,13 @@ export interface TimelineEvent {
   readonly failure: boolean;
   readonly args: Readonly<Record<string, number | string>>;
   readonly cause: number | null;
-  /** Set when this event stands for several events drawn in one pixel column: how many, and where the last ends. */
-  readonly aggregate?: { readonly count: number; readonly endNs: number };
+  /**
+   * Set on every event of a lane that came back aggregated (the window held more events on that lane
+   * than its limit): this entry stands for `count` events (possibly 1) starting in one pixel column,
+   * the last ending at `endNs`, `failures` of them of failure kinds. seq, kind and tNs are those of
+   * the first; args are not loaded (getTimelineEvent(seq) has them).
+   */
+  readonly aggregate?: { readonly count: number; readonly endNs: number; readonly failures: number };
 }
 
 /** A request for the events of a time window, at the resolution of the pixels showing it. */
@@ -47,6 +52,7 @@ export interface TimelineWindowQuery {
   /** Width of the view in pixels; events closer than one pixel may be aggregated. */
   readonly widthPx: number;
   readonly lanes?: readonly number[];
+  /** A lane holding more events than this in the window comes back aggregated; default widthPx. */
   readonly limit?: number;
 }
 
@@ -55,7 +61,8 @@ export interface TimelineWindow {
   readonly startNs: number;
   readonly endNs: number;
   readonly lanes: readonly TimelineLaneInfo[];
+  /** Grouped by lane, in time order within a lane (long spans of a lane after its other events). */
   readonly events: readonly TimelineEvent[];
-  /** True when the window held more events than were returned. */
+  /** True when the window held more events than were returned (some lane aggregated or cut). */
   readonly truncated: boolean;
 }

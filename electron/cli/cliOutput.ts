@@ -3,6 +3,7 @@
 
 import type { ClaimResult, OpResult, RunSummary } from '../../core/contract/runResult';
 import type { PresetSummary } from '../../core/contract/catalog';
+import type { RunComparison } from '../../core/contract/experiments';
 import { metricInfo } from '../../core/run/metricCatalog';
 
 export interface RunJson {
@@ -72,4 +73,21 @@ export function formatRunsText(runs: readonly RunSummary[]): string {
 
 export function formatPresetsText(presets: readonly PresetSummary[]): string {
   return presets.map((p) => `${p.id}\n  ${p.title}\n  thread: ${p.thread}\n  claims: ${p.claims.length}`).join('\n\n');
+}
+
+/** `pcilab compare`: metrics side by side ("*" marks a row that differs), then the configuration diff. */
+export function formatComparisonText(c: RunComparison): string {
+  const heads = c.runs.map((r) => `run ${r.id}`);
+  const cells = c.metrics.map((m) => m.values.map((v) => (v === null ? '-' : formatNumber(v))));
+  const nameWidth = Math.max(6, ...c.metrics.map((m) => m.name.length));
+  const unitWidth = Math.max(4, ...c.metrics.map((m) => m.unit.length));
+  const colWidth = heads.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (name: string, unit: string, values: readonly string[], mark: string) =>
+    `${mark} ${name.padEnd(nameWidth)}  ${unit.padEnd(unitWidth)}  ${values.map((v, i) => v.padStart(colWidth[i]!)).join('  ')}`.trimEnd();
+  const lines = c.runs.map((r) => `run ${r.id}: ${r.name} (${r.status})`);
+  lines.push('', line('metric', 'unit', heads, ' '));
+  c.metrics.forEach((m, i) => lines.push(line(m.name, m.unit, cells[i]!, m.differs ? '*' : ' ')));
+  lines.push('', c.config.length === 0 ? 'configuration: identical' : 'configuration differences:');
+  for (const d of c.config) lines.push(`  ${d.path}: ${d.values.map((v) => v ?? '(absent)').join(' | ')}`);
+  return lines.join('\n');
 }

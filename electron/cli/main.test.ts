@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
 
 let dir: string;
 let out: string[];
@@ -49,6 +49,64 @@ describe('pcilab run', () => {
     expect(main(['runs', '--json'], io)).toBe(EXIT_OK);
     const runs = JSON.parse(out.join('')) as { name: string; status: string }[];
     expect(runs).toEqual([expect.objectContaining({ name: 'quickstart-nvme-fio', status: 'completed' })]);
+  });
+});
+
+function runOnce(overrides: string[]): number {
+  out = [];
+  expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', ...overrides.flatMap((o) => ['--set', o]), '--json'], io)).toBe(
+    EXIT_OK,
+  );
+  return (JSON.parse(out.join('')) as { run: { id: number } }).run.id;
+}
+
+describe('pcilab export', () => {
+  it('writes a stored run in each format and exits 0', () => {
+    const id = runOnce([]);
+    for (const format of ['perfetto', 'csv', 'json']) {
+      const file = join(dir, `out.${format}`);
+      err = [];
+      expect(main(['export', String(id), '--format', format, '--out', file], io)).toBe(EXIT_OK);
+      const text = readFileSync(file, 'utf8');
+      if (format === 'csv') expect(text.split('\n')[0]).toBe('seq,t_ns,dur_ns,lane,kind,failure,cause,args');
+      else expect(() => JSON.parse(text) as unknown).not.toThrow();
+      expect(err.join('')).toContain(`wrote run ${id}`);
+    }
+  });
+
+  it('exits 1 for an unknown run and 2 for a bad format or missing --out', () => {
+    const id = runOnce([]);
+    const file = join(dir, 'x.csv');
+    err = [];
+    expect(main(['export', '9999', '--format', 'csv', '--out', file], io)).toBe(EXIT_INTERNAL);
+    expect(err.join('')).toContain('no run 9999');
+    expect(main(['export', String(id), '--format', 'xml', '--out', file], io)).toBe(EXIT_INVALID);
+    expect(main(['export', String(id), '--format', 'csv'], io)).toBe(EXIT_INVALID);
+    expect(main(['export', 'abc', '--format', 'csv', '--out', file], io)).toBe(EXIT_INVALID);
+  });
+});
+
+describe('pcilab compare', () => {
+  it('prints the comparison as a table or as JSON, and exits 0', () => {
+    const a = runOnce([]);
+    const b = runOnce(['seed=7']);
+    out = [];
+    expect(main(['compare', String(a), String(b), '--json'], io)).toBe(EXIT_OK);
+    const c = JSON.parse(out.join('')) as { runs: { id: number }[]; metrics: { name: string }[]; config: { path: string }[] };
+    expect(c.runs.map((r) => r.id)).toEqual([a, b]);
+    expect(c.config.map((d) => d.path)).toEqual(['seed']);
+    expect(c.metrics.map((m) => m.name)).toContain('io.iops');
+    out = [];
+    expect(main(['compare', String(a), String(b)], io)).toBe(EXIT_OK);
+    expect(out.join('')).toMatch(/io\.iops\s+IO\/s/);
+    expect(out.join('')).toContain('seed: 1 | 7');
+  });
+
+  it('exits 1 for an unknown run and 2 for fewer than two runs or a bad id', () => {
+    const a = runOnce([]);
+    expect(main(['compare', String(a), '9999'], io)).toBe(EXIT_INTERNAL);
+    expect(main(['compare', String(a)], io)).toBe(EXIT_INVALID);
+    expect(main(['compare', String(a), 'x'], io)).toBe(EXIT_INVALID);
   });
 });
 

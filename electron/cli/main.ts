@@ -3,7 +3,7 @@
 // or usage, listed on stderr), 1 an internal error.
 // Must not: print anything on stdout but the command's output (progress goes to stderr).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLabDatabase } from '../../db/database';
@@ -15,8 +15,11 @@ import { defaultDatabasePath } from '../service/dataDir';
 import { prepareRun, storedPlanOf } from '../service/runRequest';
 import { planDurationNs } from '../../core/run/runPlan';
 import { executeRun } from '../service/runExecution';
-import { formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
+import { formatComparisonText, formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
 import type { StartRunRequest } from '../../core/contract/labApi';
+import type { RunDetail } from '../../core/contract/runResult';
+import { compareRunDetails } from '../service/runComparison';
+import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -35,6 +38,11 @@ commands:
   run <file | preset> [--db PATH] [--seed N] [--set a.b.c=value ...] [--json]
                       run a scenario file (JSON or YAML) or a preset and store the run
   runs [--db PATH] [--json]        list stored runs
+  compare <run> <run>... [--db PATH] [--json]
+                                   metrics side by side (* = differs by more than 1 %) and the
+                                   configuration differences of stored runs
+  export <run> --format perfetto|csv|json --out FILE [--db PATH]
+                                   write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON
   presets [--json]                 list the shipped presets
   schema                           print the scenario JSON Schema
 
@@ -133,6 +141,68 @@ function commandRuns(args: string[], io: CliIo): number {
   }
 }
 
+/** A missing run is exit 1 (the command could not do its job), unlike bad usage (exit 2). */
+class MissingRunError extends Error {}
+
+function parseRunId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new UsageError(`"${raw}" is not a run id (pcilab runs lists them)`);
+  return id;
+}
+
+function commandCompare(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length < 2) throw new UsageError('compare takes at least two run ids');
+  const ids = positionals.map(parseRunId);
+  const db = openLabDatabase(dbPathOf(values.db, io));
+  try {
+    const runs = new RunStore(db);
+    const details = ids.map((id): RunDetail => {
+      const run = runs.get(id);
+      if (run === undefined) throw new MissingRunError(`no run ${id} in ${db.name}`);
+      return run;
+    });
+    const comparison = compareRunDetails(details);
+    io.out(values.json === true ? JSON.stringify(comparison) : formatComparisonText(comparison));
+    return EXIT_OK;
+  } finally {
+    db.close();
+  }
+}
+
+function commandExport(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('export takes exactly one run id');
+  const runId = parseRunId(positionals[0]!);
+  const format = values.format ?? '';
+  if (!isExportFormat(format)) throw new UsageError(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
+  if (values.out === undefined || values.out === '') throw new UsageError('--out FILE is required');
+  const db = openLabDatabase(dbPathOf(values.db, io));
+  try {
+    const chunks = exportChunks(db, runId, format);
+    if (chunks === undefined) throw new MissingRunError(`no run ${runId} in ${db.name}`);
+    const fd = openSync(values.out, 'w');
+    let bytes = 0;
+    try {
+      for (const chunk of chunks) bytes += writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
+    }
+    io.err(`wrote run ${runId} as ${format} to ${values.out} (${bytes.toLocaleString('en-US')} bytes)`);
+    return EXIT_OK;
+  } finally {
+    db.close();
+  }
+}
+
 function commandPresets(args: string[], io: CliIo): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   const list = PRESETS.map((p) => ({
@@ -160,6 +230,10 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandRun(rest, io);
       case 'runs':
         return commandRuns(rest, io);
+      case 'compare':
+        return commandCompare(rest, io);
+      case 'export':
+        return commandExport(rest, io);
       case 'presets':
         return commandPresets(rest, io);
       case 'schema':
@@ -174,6 +248,10 @@ export function main(argv: readonly string[], io: CliIo): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof MissingRunError) {
+      io.err(`pcilab: ${err.message}`);
+      return EXIT_INTERNAL;
+    }
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
       io.err(`pcilab: ${err.message}`);
       io.err(USAGE);

@@ -2,7 +2,7 @@
 // Simulations run in worker threads (the service's run queue), never on this thread.
 // Must not: open the database with the Node ABI build when an Electron build is present.
 
-import { app, BrowserWindow, ipcMain, Menu } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, session } from 'electron';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { isTrustedFrameUrl } from './senderCheck';
 import { createLabWindow } from './window';
 import { buildAppMenu } from './menu';
 import { electronNativeBindingPath } from './nativeBinding';
+import { askWhereToSaveDownloads, saveDialogExportHandler } from './exportDialog';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
 const pageUrl = rendererDevUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
@@ -41,8 +42,10 @@ async function start(): Promise<void> {
     dbPath: defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() }),
     spawnWorker: (workerData) => createRunWorker({ workerData }),
     version: app.getVersion(),
+    exportHandler: saveDialogExportHandler(),
     ...(existsSync(binding) ? { nativeBinding: binding } : {}),
   });
+  askWhereToSaveDownloads(session.defaultSession);
   registerLabIpc(ipcMain as unknown as Parameters<typeof registerLabIpc>[0], service, isTrustedSender);
   Menu.setApplicationMenu(buildAppMenu(() => BrowserWindow.getFocusedWindow(), openWindow));
   openWindow();

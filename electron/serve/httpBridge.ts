@@ -1,13 +1,17 @@
-// The browser host's HTTP side: serves the built renderer and bridges LabApi calls as
-// POST /api/<method> with a JSON array of arguments. Loopback only: it listens on 127.0.0.1 and
+// The browser host's HTTP side: serves the built renderer, bridges LabApi calls as
+// POST /api/<method> with a JSON array of arguments, and streams exports as GET /download/<token>
+// (tokens from exportRun, see downloadTokens.ts). Loopback only: it listens on 127.0.0.1 and
 // refuses requests whose Host (DNS rebinding) or Origin (cross-site pages) is not this server.
 // Must not: implement any lab behaviour (apiDispatch + the service do).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { LabApi, LabApiResponse } from '../../core/contract/labApi';
+import type { ExportFormat } from '../../core/contract/experiments';
 import { dispatchLabCall } from '../service/apiDispatch';
 import { CONTENT_SECURITY_POLICY, CSP_HEADER_EXTRA } from '../service/contentSecurityPolicy';
+import { EXPORT_CONTENT_TYPES, streamSink, type ExportSink } from '../service/runExport';
+import { DOWNLOAD_PREFIX, type DownloadTokens } from './downloadTokens';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -16,6 +20,11 @@ export interface HttpBridgeOptions {
   readonly service: LabApi;
   /** Directory of the built renderer (index.html and assets). */
   readonly staticDir: string;
+  /** Export downloads: the tokens exportRun handed out and what writes an export. */
+  readonly downloads?: {
+    readonly tokens: DownloadTokens;
+    readonly writer: { writeExport(runId: number, format: ExportFormat, sink: ExportSink): Promise<number> };
+  };
 }
 
 function securityHeaders(res: ServerResponse): void {
@@ -71,6 +80,32 @@ async function handleApi(service: LabApi, method: string, req: IncomingMessage, 
   sendJson(res, 200, await dispatchLabCall(service, method, args));
 }
 
+/** Content-Disposition for a download: an ASCII fallback name and the exact name (RFC 6266 / 5987). */
+export function attachmentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+function handleDownload(
+  downloads: NonNullable<HttpBridgeOptions['downloads']>,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  if (req.method !== 'GET') return refuse(res, 405, 'downloads are GET only');
+  const pending = downloads.tokens.take(token);
+  if (pending === undefined) return refuse(res, 404, 'no such download (links work once, for a few minutes)');
+  res.writeHead(200, {
+    'Content-Type': EXPORT_CONTENT_TYPES[pending.format],
+    'Content-Disposition': attachmentDisposition(pending.fileName),
+    'Cache-Control': 'no-store',
+  });
+  downloads.writer.writeExport(pending.runId, pending.format, streamSink(res)).then(
+    () => res.end(),
+    (err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+}
+
 export function createLabHttpServer(options: HttpBridgeOptions): Server {
   const serveStatic = sirv(options.staticDir, { single: true, etag: true, dev: false, gzip: false, brotli: false });
   const server = createServer((req, res) => {
@@ -85,6 +120,10 @@ export function createLabHttpServer(options: HttpBridgeOptions): Server {
         if (!res.headersSent) refuse(res, 500, err instanceof Error ? err.message : String(err));
       });
       return;
+    }
+    if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
+      if (options.downloads === undefined) return refuse(res, 404, 'this server offers no downloads');
+      return handleDownload(options.downloads, decodeURIComponent(url.pathname.slice(DOWNLOAD_PREFIX.length)), req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET for pages');
     serveStatic(req, res, () => refuse(res, 404, 'not found'));

@@ -9,6 +9,7 @@ import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
 import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
+import { DownloadTokens } from './downloadTokens';
 
 export const DEFAULT_PORT = 5199;
 
@@ -31,8 +32,9 @@ function main(): void {
   const version = (JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')) as { version: string }).version;
   const port = parsePort(process.env['PCILAB_PORT']);
   const dbPath = defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() });
-  const service = new LabService({ dbPath, spawnWorker: spawnTsxRunWorker, version });
-  const server = createLabHttpServer({ service, staticDir });
+  const tokens = new DownloadTokens();
+  const service = new LabService({ dbPath, spawnWorker: spawnTsxRunWorker, version, exportHandler: tokens.handler });
+  const server = createLabHttpServer({ service, staticDir, downloads: { tokens, writer: service } });
   server.listen(port, LOOPBACK_HOST, () => {
     const address = server.address();
     const actual = typeof address === 'object' && address !== null ? address.port : port;

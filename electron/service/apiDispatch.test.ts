@@ -55,3 +55,37 @@ describe('dispatching a call from outside the process', () => {
     expect(await dispatchLabCall(service, 'listRuns', [{}])).toEqual({ ok: false, error: { code: 'internal', message: 'disk on fire' } });
   });
 });
+
+describe('validation of the issue-6 methods (one bad call each, refused before the service runs)', () => {
+  const refused = async (method: string, args: unknown[], problem: RegExp) => {
+    calls.length = 0;
+    const r = await dispatchLabCall(service, method, args);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('invalid-argument');
+    expect(r.error.problems?.join('\n')).toMatch(problem);
+    expect(calls).toEqual([]);
+  };
+
+  it('getTimelineSummary: a run id is a positive integer', () => refused('getTimelineSummary', [0], /0: /));
+  it('getTimelineEvent: the seq is a non-negative integer', () => refused('getTimelineEvent', [1, -1], /1: /));
+  it('listFailures: the limit is 1..100000', () => refused('listFailures', [1, 100_001], /1: /));
+  it('createExperiment: variants or a grid are required, names are not empty', async () => {
+    await refused('createExperiment', [{ name: 'e', base: { preset: 'p' } }], /variants: give variants or a grid/);
+    await refused('createExperiment', [{ name: ' ', base: { preset: 'p' }, variants: [{ name: 'a', set: [] }] }], /0\.name: /);
+    await refused('createExperiment', [{ name: 'e', base: { preset: 'p' }, grid: [{ path: 'x', values: [] }] }], /grid\.0\.values/);
+  });
+  it('listExperiments: takes no arguments', () => refused('listExperiments', [1], /./));
+  it('getExperiment: an experiment id is a positive integer', () => refused('getExperiment', ['1'], /0: /));
+  it('runExperiment: an experiment id is a positive integer', () => refused('runExperiment', [1.5], /0: /));
+  it('deleteExperiment: an experiment id is a positive integer', () => refused('deleteExperiment', [], /./));
+  it('compareRuns: two to sixteen run ids', () => refused('compareRuns', [[1]], /0: /));
+  it('saveComparison: a name and at least two runs, no unknown keys', async () => {
+    await refused('saveComparison', [{ name: 'c', runIds: [1] }], /0\.runIds/);
+    await refused('saveComparison', [{ name: 'c', runIds: [1, 2], extra: true }], /Unrecognized key/);
+  });
+  it('listComparisons: takes no arguments', () => refused('listComparisons', [{}], /./));
+  it('getComparison: a comparison id is a positive integer', () => refused('getComparison', [-3], /0: /));
+  it('deleteComparison: a comparison id is a positive integer', () => refused('deleteComparison', [null], /0: /));
+  it('exportRun: the format is perfetto, csv or json', () => refused('exportRun', [1, 'xml'], /1: /));
+});

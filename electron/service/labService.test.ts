@@ -7,6 +7,9 @@ import { spawnTsxRunWorker } from './tsxWorkerSpawner';
 import { LabError } from './labError';
 import { RunStore } from '../../db/runStore';
 import { openLabDatabase } from '../../db/database';
+import type { Worker } from 'node:worker_threads';
+import type { RunWorkerSpawner } from './runQueue';
+import type { ExportHandler } from './runExport';
 
 let dir: string;
 let service: LabService;
@@ -82,5 +85,101 @@ describe('LabService', () => {
       mirrors: 'vfio_iommu_type1.dma_entry_limit',
     });
     for (const m of c.metrics) expect(m.unit).not.toBe('');
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('LabService: the timeline inspector', () => {
+  it('summarizes a stored timeline, explains an event by its causes and effects, and lists failures', async () => {
+    const { runId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=2'] });
+    await service.idle();
+    const run = await service.getRun(runId);
+    const summary = await service.getTimelineSummary(runId);
+    expect(summary).toMatchObject({ runId, eventCount: run.eventCount, failureCount: 0, complete: true, startNs: 0 });
+    expect(summary.lanes.map((l) => l.name)).toContain('device.nvme0');
+    const w = await service.getTimelineWindow({ runId, startNs: 0, endNs: summary.endNs, widthPx: 200 });
+    expect(w.truncated).toBe(true);
+    expect(w.events.some((e) => e.aggregate !== undefined)).toBe(true);
+    expect(Object.keys(w)).toEqual(['runId', 'startNs', 'endNs', 'lanes', 'events', 'truncated']);
+    // An event with a cause: its chain leads back, and its cause lists it among its effects.
+    const narrow = await service.getTimelineWindow({ runId, startNs: 1_000_000, endNs: 1_001_000, widthPx: 1000 });
+    const caused = narrow.events.find((e) => e.cause !== null)!;
+    const detail = await service.getTimelineEvent(runId, caused.seq);
+    expect(detail.event).toEqual(caused);
+    expect(detail.causeChain[0]!.seq).toBe(caused.cause);
+    const cause = await service.getTimelineEvent(runId, caused.cause!);
+    expect(cause.effects.map((e) => e.seq)).toContain(caused.seq);
+    expect(await service.listFailures(runId, 10)).toEqual([]);
+    await expect(service.getTimelineEvent(runId, run.eventCount)).rejects.toMatchObject({ code: 'not-found' });
+    await expect(service.getTimelineSummary(9999)).rejects.toMatchObject({ code: 'not-found' });
+  });
+});
+
+describe('LabService: exports', () => {
+  it('refuses exportRun on a host without a way to save, and streams through a host handler', async () => {
+    const { runId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'] });
+    await service.idle();
+    await expect(service.exportRun(runId, 'csv')).rejects.toMatchObject({ code: 'conflict' });
+    service.close();
+    let text = '';
+    const handler: ExportHandler = async (request, write) => {
+      const bytes = await write({ write: (c) => void (text += c) });
+      return { kind: 'saved', path: `/tmp/${request.fileName}`, bytes };
+    };
+    service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test', exportHandler: handler });
+    const result = await service.exportRun(runId, 'csv');
+    expect(result).toEqual({ kind: 'saved', path: `/tmp/run-${runId}-quickstart-nvme-fio.csv`, bytes: Buffer.byteLength(text) });
+    expect(text.split('\n').length - 2).toBe((await service.getRun(runId)).eventCount);
+    await expect(service.exportRun(9999, 'csv')).rejects.toMatchObject({ code: 'not-found' });
+  });
+});
+
+describe('LabService: progress and a worker killed midway', () => {
+  it('reports the phase, events per second and an ETA while simulating', async () => {
+    const { runId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=60000'] });
+    const p = await until(async () => (await service.getActiveRuns()).find((x) => x.runId === runId && x.etaMs !== null && x.events > 0));
+    expect(p).toMatchObject({ status: 'running', phase: 'simulating', timelineEvents: 0, storedEvents: 0 });
+    expect(p.eventsPerSecond).toBeGreaterThan(0);
+    expect(p.etaMs).toBeGreaterThan(0);
+    await service.cancelRun(runId);
+    await service.idle();
+    expect((await service.getActiveRuns()).find((x) => x.runId === runId)).toMatchObject({ status: 'cancelled', phase: 'finished' });
+  });
+
+  it('keeps other runs intact when a run worker is killed while storing, and reads what it stored', async () => {
+    service.close();
+    const workers: Worker[] = [];
+    const spawn: RunWorkerSpawner = (data) => {
+      const w = spawnTsxRunWorker(data);
+      workers.push(w);
+      return w;
+    };
+    service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawn, version: 'test' });
+    const { runId: kept } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=2'] });
+    await service.idle();
+    const keptRun = await service.getRun(kept);
+    const { runId: killed } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=400'] });
+    const storing = await until(async () => (await service.getActiveRuns()).find((x) => x.runId === killed && x.phase === 'storing'));
+    expect(storing.timelineEvents).toBeGreaterThan(500_000);
+    await workers[workers.length - 1]!.terminate();
+    await service.idle();
+    expect((await service.getRun(killed)).status).toBe('failed');
+    const summary = await service.getTimelineSummary(killed);
+    expect(summary.complete).toBe(false);
+    const w = await service.getTimelineWindow({ runId: killed, startNs: 0, endNs: 1_000_000, widthPx: 500 });
+    expect(w.events.length).toBeLessThanOrEqual(500 * summary.lanes.length);
+    expect(await service.getRun(kept)).toEqual(keptRun);
+    expect((await service.getTimelineSummary(kept)).complete).toBe(true);
+    await service.deleteRun(killed);
+    await expect(service.getTimelineSummary(killed)).rejects.toMatchObject({ code: 'not-found' });
   });
 });

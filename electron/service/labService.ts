@@ -6,20 +6,37 @@
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from '../../core/contract/catalog';
 import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
-import type { TimelineWindow, TimelineWindowQuery } from '../../core/contract/timeline';
+import type { TimelineEvent, TimelineWindow, TimelineWindowQuery } from '../../core/contract/timeline';
+import type {
+  ExperimentDetail,
+  ExperimentRequest,
+  ExperimentSummary,
+  ExportFormat,
+  ExportResult,
+  RunComparison,
+  SavedComparison,
+  SavedComparisonRequest,
+  SavedComparisonSummary,
+  TimelineEventDetail,
+  TimelineSummary,
+} from '../../core/contract/experiments';
 import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
 import { PARAMETER_DEFAULTS } from '../../core/scenario/parameterDefaults';
 import { METRIC_CATALOG } from '../../core/run/metricCatalog';
 import { findPreset, presetClaims, PRESETS, type Preset } from '../../core/scenario/presets';
-import { planDurationNs } from '../../core/run/runPlan';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
 import { TimelineStore } from '../../db/timelineStore';
+import { ExperimentStore } from '../../db/experimentStore';
+import { ComparisonStore } from '../../db/comparisonStore';
 import { LabError } from './labError';
-import { prepareRun, storedPlanOf } from './runRequest';
-
+import { prepareRun } from './runRequest';
 import { RunQueue, type RunWorkerSpawner } from './runQueue';
+import { RunLauncher } from './runLauncher';
+import { ExperimentService } from './experimentService';
+import { ComparisonService } from './comparisonService';
+import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
 
 export interface LabServiceOptions {
   readonly dbPath: string;
@@ -28,6 +45,8 @@ export interface LabServiceOptions {
   readonly nowMs?: () => number;
   readonly concurrency?: number;
   readonly nativeBinding?: string;
+  /** How this host delivers exportRun (save dialog, download URL); without one exportRun is refused. */
+  readonly exportHandler?: ExportHandler;
 }
 
 function presetSummary(p: Preset): PresetSummary {
@@ -45,6 +64,9 @@ export class LabService implements LabApi {
   private readonly runs: RunStore;
   private readonly timeline: TimelineStore;
   private readonly queue: RunQueue;
+  private readonly launcher: RunLauncher;
+  private readonly experiments: ExperimentService;
+  private readonly comparisons: ComparisonService;
   private readonly nowMs: () => number;
 
   constructor(private readonly options: LabServiceOptions) {
@@ -54,6 +76,9 @@ export class LabService implements LabApi {
     this.timeline = new TimelineStore(this.db);
     this.runs.markInterrupted(this.nowMs());
     this.queue = new RunQueue(options.spawnWorker, options.dbPath, this.runs, this.nowMs, options.concurrency ?? 1, options.nativeBinding);
+    this.launcher = new RunLauncher(this.runs, this.queue, this.nowMs);
+    this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs);
+    this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
   }
 
   getCatalog(): Promise<LabCatalog> {
@@ -103,23 +128,7 @@ export class LabService implements LabApi {
       const code = prepared.notFound === true ? 'not-found' : 'invalid-scenario';
       return Promise.reject(new LabError(code, prepared.problems.join('\n'), prepared.problems));
     }
-    const { plan, preset } = prepared;
-    const stored = storedPlanOf(plan);
-    const durationNs = planDurationNs(plan);
-    const runId = this.runs.create(
-      {
-        name: plan.base.name,
-        preset,
-        seed: plan.base.seed,
-        scenario: plan.base,
-        durationNs,
-        variants: stored.variants,
-        planClaims: stored.claims,
-      },
-      this.nowMs(),
-    );
-    this.queue.enqueue({ runId, name: plan.base.name, plan: stored, durationNs });
-    return Promise.resolve({ runId });
+    return Promise.resolve({ runId: this.launcher.launch(prepared) });
   }
 
   cancelRun(runId: number): Promise<void> {
@@ -153,8 +162,104 @@ export class LabService implements LabApi {
   }
 
   getTimelineWindow(query: TimelineWindowQuery): Promise<TimelineWindow> {
-    if (this.runs.progress(query.runId) === undefined) return Promise.reject(new LabError('not-found', `no run ${query.runId}`));
-    return Promise.resolve(this.timeline.window(query));
+    return this.call(() => {
+      const w = this.timeline.window(query) ?? emptyWindow(query);
+      return { runId: w.runId, startNs: w.startNs, endNs: w.endNs, lanes: w.lanes, events: w.events, truncated: w.truncated };
+    }, query.runId);
+  }
+
+  getTimelineSummary(runId: number): Promise<TimelineSummary> {
+    return this.call(
+      () =>
+        this.timeline.summary(runId) ?? {
+          runId,
+          lanes: [],
+          kinds: [],
+          startNs: 0,
+          endNs: 0,
+          eventCount: 0,
+          failureCount: 0,
+          complete: false,
+        },
+      runId,
+    );
+  }
+
+  getTimelineEvent(runId: number, seq: number): Promise<TimelineEventDetail> {
+    return this.call(() => {
+      const detail = this.timeline.detail(runId, seq);
+      if (detail === undefined) throw new LabError('not-found', `run ${runId} has no stored event ${seq}`);
+      return detail;
+    }, runId);
+  }
+
+  listFailures(runId: number, limit: number): Promise<TimelineEvent[]> {
+    return this.call(() => this.timeline.failures(runId, limit), runId);
+  }
+
+  createExperiment(request: ExperimentRequest): Promise<{ experimentId: number }> {
+    return this.call(() => this.experiments.create(request));
+  }
+
+  listExperiments(): Promise<ExperimentSummary[]> {
+    return this.call(() => this.experiments.list());
+  }
+
+  getExperiment(experimentId: number): Promise<ExperimentDetail> {
+    return this.call(() => this.experiments.get(experimentId));
+  }
+
+  runExperiment(experimentId: number): Promise<{ runIds: number[] }> {
+    return this.call(() => this.experiments.run(experimentId));
+  }
+
+  deleteExperiment(experimentId: number): Promise<void> {
+    return this.call(() => this.experiments.delete(experimentId));
+  }
+
+  compareRuns(runIds: number[]): Promise<RunComparison> {
+    return this.call(() => this.comparisons.compare(runIds));
+  }
+
+  saveComparison(request: SavedComparisonRequest): Promise<{ comparisonId: number }> {
+    return this.call(() => this.comparisons.save(request));
+  }
+
+  listComparisons(): Promise<SavedComparisonSummary[]> {
+    return this.call(() => this.comparisons.list());
+  }
+
+  getComparison(comparisonId: number): Promise<SavedComparison> {
+    return this.call(() => this.comparisons.get(comparisonId));
+  }
+
+  deleteComparison(comparisonId: number): Promise<void> {
+    return this.call(() => this.comparisons.delete(comparisonId));
+  }
+
+  async exportRun(runId: number, format: ExportFormat): Promise<ExportResult> {
+    const run = this.runs.get(runId);
+    if (run === undefined) throw new LabError('not-found', `no run ${runId}`);
+    const handler = this.options.exportHandler;
+    if (handler === undefined) throw new LabError('conflict', 'this host cannot save files; use `pcilab export`');
+    return handler({ runId, format, fileName: exportFileName(run, format) }, (sink) => this.writeExport(runId, format, sink));
+  }
+
+  /** Streams an export of the run into `sink` (host-neutral); resolves to the bytes written. */
+  async writeExport(runId: number, format: ExportFormat, sink: ExportSink): Promise<number> {
+    const chunks = exportChunks(this.db, runId, format);
+    if (chunks === undefined) throw new LabError('not-found', `no run ${runId}`);
+    return writeChunks(chunks, sink);
+  }
+
+  /** Runs a synchronous service call as a promise; with `runId`, the run must exist. */
+  private call<T>(fn: () => T, runId?: number): Promise<T> {
+    try {
+      if (runId !== undefined && !this.runs.exists(runId)) throw new LabError('not-found', `no run ${runId}`);
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Waits for every queued and running run to finish (tests, shutdown). */
@@ -166,4 +271,8 @@ export class LabService implements LabApi {
     this.queue.dispose();
     this.db.close();
   }
+}
+
+function emptyWindow(query: TimelineWindowQuery): TimelineWindow {
+  return { runId: query.runId, startNs: query.startNs, endNs: query.endNs, lanes: [], events: [], truncated: false };
 }

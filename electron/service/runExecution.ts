@@ -1,6 +1,7 @@
 // Runs one stored run to its end and stores the result: simulate in steps (progress, heartbeat,
-// cancel between steps), then store the timeline in batches, then the results in one
-// transaction. Shared by the worker thread (app, browser host) and the CLI (in-process).
+// cancel between steps), then store the timeline in batches (progress, heartbeat, cancel between
+// batches: a cancelled run keeps no partial timeline), then the results in one transaction.
+// Shared by the worker thread (app, browser host) and the CLI (in-process).
 // Must not: hold state between runs.
 
 import type { LabDatabase } from '../../db/database';
@@ -8,17 +9,26 @@ import { RunStore } from '../../db/runStore';
 import { TimelineStore } from '../../db/timelineStore';
 import { PlanRun } from '../../core/run/planRun';
 import type { RunPlan } from '../../core/run/runPlan';
-import type { RunResult } from '../../core/contract/runResult';
+import type { RunPhase, RunResult } from '../../core/contract/runResult';
 
 export const STEP_EVENTS = 50_000;
 const HEARTBEAT_EVERY_MS = 1000;
 
-export type RunPhase = 'simulating' | 'storing';
+export type ExecutionPhase = Extract<RunPhase, 'simulating' | 'storing'>;
+
+export interface ExecutionProgress {
+  readonly phase: ExecutionPhase;
+  readonly simulatedNs: number;
+  readonly events: number;
+  /** Timeline events to store (0 while simulating) and stored so far. */
+  readonly timelineEvents: number;
+  readonly stored: number;
+}
 
 export interface RunHooks {
   readonly nowMs: () => number;
   readonly isCancelled: () => boolean;
-  readonly onProgress?: (p: { phase: RunPhase; simulatedNs: number; events: number; stored: number }) => void;
+  readonly onProgress?: (p: ExecutionProgress) => void;
 }
 
 export type RunOutcome =
@@ -37,7 +47,7 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
     for (;;) {
       const done = run.step(STEP_EVENTS);
       const now = hooks.nowMs();
-      hooks.onProgress?.({ phase: 'simulating', simulatedNs: run.simulatedNs, events: run.eventsProcessed, stored: 0 });
+      hooks.onProgress?.({ phase: 'simulating', simulatedNs: run.simulatedNs, events: run.eventsProcessed, timelineEvents: 0, stored: 0 });
       if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
         runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
         lastBeat = now;
@@ -52,14 +62,26 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
     const result: RunResult = { ...base, metrics: { ...base.metrics, 'sim.wallMs': hooks.nowMs() - started } };
     const cols = run.timelineColumns();
 
-    timeline.insert(runId, cols, (stored) => {
+    const progress = (stored: number): void => {
       const now = hooks.nowMs();
-      hooks.onProgress?.({ phase: 'storing', simulatedNs: run.simulatedNs, events: run.eventsProcessed, stored });
+      hooks.onProgress?.({
+        phase: 'storing',
+        simulatedNs: run.simulatedNs,
+        events: run.eventsProcessed,
+        timelineEvents: cols.count,
+        stored,
+      });
       if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
         runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
         lastBeat = now;
       }
-    });
+    };
+    progress(0);
+    const stored = timeline.insert(runId, cols, { onBatch: progress, shouldStop: hooks.isCancelled });
+    if (stored === 'stopped') {
+      runs.finish(runId, 'cancelled', null, hooks.nowMs());
+      return { status: 'cancelled' };
+    }
     runs.complete(runId, result, cols.count, hooks.nowMs());
     return { status: 'completed', result };
   } catch (err) {

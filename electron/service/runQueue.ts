@@ -4,7 +4,7 @@
 // Must not: validate scenarios (the service does) or block the main thread.
 
 import type { Worker } from 'node:worker_threads';
-import type { RunProgress, RunStatus } from '../../core/contract/runResult';
+import type { RunPhase, RunProgress, RunStatus } from '../../core/contract/runResult';
 import type { RunStore } from '../../db/runStore';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
 import type { StoredPlan } from './runRequest';
@@ -21,9 +21,14 @@ export interface QueuedRun {
 interface Tracked {
   readonly job: QueuedRun;
   status: RunStatus;
+  phase: RunPhase;
   simulatedNs: number;
   events: number;
+  timelineEvents: number;
+  stored: number;
   startedMs: number | null;
+  /** When storing began (its rate and ETA are measured from there). */
+  storingMs: number | null;
   finishedMs: number | null;
   error: string | null;
   cancelFlag: Int32Array | null;
@@ -59,9 +64,13 @@ export class RunQueue {
     this.tracked.set(job.runId, {
       job,
       status: 'queued',
+      phase: 'queued',
       simulatedNs: 0,
       events: 0,
+      timelineEvents: 0,
+      stored: 0,
       startedMs: null,
+      storingMs: null,
       finishedMs: null,
       error: null,
       cancelFlag: null,
@@ -98,17 +107,17 @@ export class RunQueue {
         this.tracked.delete(id);
         continue;
       }
-      const elapsedMs = t.startedMs === null ? 0 : (t.finishedMs ?? now) - t.startedMs;
-      const rateNsPerMs = elapsedMs > 0 ? t.simulatedNs / elapsedMs : 0;
       out.push({
         runId: id,
         name: t.job.name,
         status: t.status,
+        phase: t.phase,
         simulatedNs: t.simulatedNs,
         durationNs: t.job.durationNs,
         events: t.events,
-        eventsPerSecond: elapsedMs > 0 ? (t.events / elapsedMs) * 1000 : 0,
-        etaMs: t.status === 'running' && rateNsPerMs > 0 ? Math.max(0, (t.job.durationNs - t.simulatedNs) / rateNsPerMs) : null,
+        timelineEvents: t.timelineEvents,
+        storedEvents: t.stored,
+        ...rates(t, now),
         error: t.error,
       });
     }
@@ -142,6 +151,7 @@ export class RunQueue {
     const flagBuffer = new SharedArrayBuffer(4);
     t.cancelFlag = new Int32Array(flagBuffer);
     t.status = 'running';
+    t.phase = 'simulating';
     t.startedMs = this.nowMs();
     this.running++;
     let settled = false;
@@ -163,8 +173,12 @@ export class RunQueue {
     }
     worker.on('message', (m: RunWorkerMessage) => {
       if (m.type === 'progress') {
+        if (m.phase === 'storing' && t.storingMs === null) t.storingMs = this.nowMs();
+        t.phase = m.phase;
         t.simulatedNs = m.simulatedNs;
         t.events = m.events;
+        t.timelineEvents = m.timelineEvents;
+        t.stored = m.stored;
       } else {
         settled = true;
         this.settle(t, m.status, m.error);
@@ -193,8 +207,28 @@ export class RunQueue {
 
   private settle(t: Tracked, status: RunStatus, error: string | null): void {
     t.status = status;
+    t.phase = 'finished';
     t.error = error;
     t.finishedMs = this.nowMs();
     if (status === 'completed') t.simulatedNs = t.job.durationNs;
   }
+}
+
+/**
+ * Rates of the current phase: simulation events per wall second and the time left to simulate the
+ * rest at that pace; while storing, timeline rows per second and the time left to store the rest.
+ */
+function rates(t: Tracked, nowMs: number): { eventsPerSecond: number; etaMs: number | null } {
+  const end = t.finishedMs ?? nowMs;
+  if (t.phase === 'storing' && t.storingMs !== null) {
+    const ms = end - t.storingMs;
+    const perMs = ms > 0 ? t.stored / ms : 0;
+    return { eventsPerSecond: perMs * 1000, etaMs: perMs > 0 ? Math.max(0, (t.timelineEvents - t.stored) / perMs) : null };
+  }
+  const ms = t.startedMs === null ? 0 : (t.storingMs ?? end) - t.startedMs;
+  const simNsPerMs = ms > 0 ? t.simulatedNs / ms : 0;
+  return {
+    eventsPerSecond: ms > 0 ? (t.events / ms) * 1000 : 0,
+    etaMs: t.phase === 'simulating' && simNsPerMs > 0 ? Math.max(0, (t.job.durationNs - t.simulatedNs) / simNsPerMs) : null,
+  };
 }

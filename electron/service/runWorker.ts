@@ -22,14 +22,17 @@ function main(): void {
   const plan = planFromStored(data.plan);
   const db = openLabDatabase(data.dbPath, data.nativeBinding === undefined ? {} : { nativeBinding: data.nativeBinding });
   let lastPost = 0;
+  let lastPhase = '';
   try {
     const outcome = executeRun(db, data.runId, plan, {
       nowMs: () => Date.now(),
       isCancelled: () => Atomics.load(cancel, 0) === 1,
       onProgress: (p) => {
         const now = Date.now();
-        if (now - lastPost < PROGRESS_EVERY_MS) return;
+        // A phase change is always posted, so the queue sees storing begin.
+        if (now - lastPost < PROGRESS_EVERY_MS && p.phase === lastPhase) return;
         lastPost = now;
+        lastPhase = p.phase;
         post({ type: 'progress', ...p });
       },
     });

@@ -1,7 +1,7 @@
 // Messages between the run queue (main thread) and a run worker thread.
 // Must not: import runtime code; both sides import these types.
 
-import type { RunPhase } from './runExecution';
+import type { ExecutionProgress } from './runExecution';
 import type { StoredPlan } from './runRequest';
 
 export interface RunWorkerData {
@@ -15,5 +15,5 @@ export interface RunWorkerData {
 }
 
 export type RunWorkerMessage =
-  | { readonly type: 'progress'; readonly phase: RunPhase; readonly simulatedNs: number; readonly events: number; readonly stored: number }
+  | ({ readonly type: 'progress' } & ExecutionProgress)
   | { readonly type: 'done'; readonly status: 'completed' | 'cancelled' | 'failed'; readonly error: string | null };

@@ -6,6 +6,7 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import App from './App.vue';
 import RunsView from './views/RunsView.vue';
 import NewRunView from './views/NewRunView.vue';
+import PresetsView from './views/PresetsView.vue';
 import RunView from './views/RunView.vue';
 import './styles.css';
 
@@ -14,8 +15,10 @@ const router = createRouter({
   routes: [
     { path: '/', component: RunsView },
     { path: '/new', component: NewRunView },
+    { path: '/presets', component: PresetsView },
     { path: '/runs/:id', component: RunView, props: true },
   ],
+  scrollBehavior: (to) => (to.hash !== '' ? { el: to.hash, top: 8 } : { top: 0 }),
 });
 
 createApp(App).use(createPinia()).use(router).mount('#app');

@@ -1,26 +1,38 @@
-// Runs as the renderer knows them: the stored list and the live progress of active runs, polled
-// from the service while anything is queued or running.
+// Runs as the renderer knows them: the stored list (with the history's filter applied by the lab),
+// and the live progress of active runs, polled from the service while anything is queued or
+// running. Each poll keeps the previous sample per run so rates can be derived when the host does
+// not report them.
 // Must not: compute results; it only mirrors the service.
 
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { StartRunRequest } from '../../../core/contract/labApi';
+import type { RunFilter, StartRunRequest } from '../../../core/contract/labApi';
 import type { RunProgress, RunSummary } from '../../../core/contract/runResult';
 import { lab } from '../api/labClient';
+import { estimateProgress, isActive, sampleOf, type ProgressEstimate, type ProgressSample } from '../run/progressEstimate';
 
 const POLL_MS = 250;
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunSummary[]>([]);
+  const loaded = ref(false);
   const active = ref<RunProgress[]>([]);
   const error = ref<string | null>(null);
+  const filter = ref<{ text: string; status: string }>({ text: '', status: '' });
+  const samples = new Map<number, { previous?: ProgressSample; latest: ProgressSample }>();
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let refreshSeq = 0;
 
-  const anyActive = computed(() => active.value.some((p) => p.status === 'queued' || p.status === 'running'));
+  const anyActive = computed(() => active.value.some((p) => isActive(p.status)));
 
   async function refresh(): Promise<void> {
+    const seq = ++refreshSeq;
+    const f: RunFilter = { text: filter.value.text.trim(), status: filter.value.status };
     try {
-      runs.value = await lab.listRuns({});
+      const list = await lab.listRuns(f);
+      if (seq !== refreshSeq) return;
+      runs.value = list;
+      loaded.value = true;
       error.value = null;
     } catch (err) {
       error.value = err instanceof Error ? err.message : String(err);
@@ -31,12 +43,34 @@ export const useRunsStore = defineStore('runs', () => {
     return active.value.find((p) => p.runId === runId);
   }
 
+  function estimateOf(runId: number): ProgressEstimate | undefined {
+    const p = progressOf(runId);
+    return p === undefined ? undefined : estimateProgress(p, samples.get(runId)?.previous, samples.get(runId)?.latest.atMs ?? 0);
+  }
+
+  function record(list: readonly RunProgress[]): void {
+    const now = performance.now();
+    for (const p of list) {
+      const latest = samples.get(p.runId)?.latest;
+      samples.set(p.runId, { previous: latest, latest: sampleOf(p, now) });
+    }
+  }
+
   async function poll(): Promise<void> {
     timer = null;
-    const wasActive = new Set(active.value.filter((p) => p.status === 'queued' || p.status === 'running').map((p) => p.runId));
-    active.value = await lab.getActiveRuns();
-    const finished = active.value.some((p) => wasActive.has(p.runId) && p.status !== 'queued' && p.status !== 'running');
-    if (finished) await refresh();
+    const wasActive = new Set(active.value.filter((p) => isActive(p.status)).map((p) => p.runId));
+    try {
+      const list = await lab.getActiveRuns();
+      record(list);
+      active.value = list;
+    } catch (err) {
+      error.value = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    const changed = active.value.some(
+      (p) => (wasActive.has(p.runId) && !isActive(p.status)) || (!wasActive.has(p.runId) && isActive(p.status)),
+    );
+    if (changed) await refresh();
     if (anyActive.value) timer = setTimeout(() => void poll(), POLL_MS);
   }
 
@@ -61,5 +95,34 @@ export const useRunsStore = defineStore('runs', () => {
     await refresh();
   }
 
-  return { runs, active, error, anyActive, refresh, progressOf, ensurePolling, start, cancel, remove };
+  /** Deletes each run; returns the ids the lab refused, with its reasons (the rest are gone). */
+  async function removeMany(runIds: readonly number[]): Promise<{ runId: number; error: unknown }[]> {
+    const failures: { runId: number; error: unknown }[] = [];
+    for (const runId of runIds) {
+      try {
+        await lab.deleteRun(runId);
+      } catch (err) {
+        failures.push({ runId, error: err });
+      }
+    }
+    await refresh();
+    return failures;
+  }
+
+  return {
+    runs,
+    loaded,
+    active,
+    error,
+    filter,
+    anyActive,
+    refresh,
+    progressOf,
+    estimateOf,
+    ensurePolling,
+    start,
+    cancel,
+    remove,
+    removeMany,
+  };
 });

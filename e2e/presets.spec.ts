@@ -1,0 +1,67 @@
+// The preset gallery: every reference reproduction with its thread and claims; run one straight
+// from its card, read its claims with measured values and units, see the result back on the card,
+// compare variants on the run page, and open a preset or a run in the configurator.
+import { test, expect } from '@playwright/test';
+import { AppDriver } from './appDriver';
+
+test.afterEach(async ({ page }) => {
+  await new AppDriver(page).deleteAllRuns();
+});
+
+test('run a preset from the gallery and see its claims with measured values', async ({ page }) => {
+  const app = new AppDriver(page);
+  await app.openRuns();
+  await app.openPresets();
+  expect(await app.presetCards().count()).toBeGreaterThanOrEqual(8);
+  const quickstart = app.presetCard('quickstart-nvme-fio');
+  await expect(quickstart).toContainText('Thread:');
+  await expect(quickstart.getByTestId('preset-claim')).toHaveCount(2);
+  await expect(quickstart.getByTestId('preset-last-run')).toHaveText('Not run yet in this lab.');
+  await expect(app.presetCard('s390-rpcit-exhaustion')).toContainText('reference 000');
+
+  const runId = await app.runPreset('quickstart-nvme-fio');
+  await app.waitForRunStatus('completed');
+  await expect(page.getByTestId('run-meta')).toContainText('quickstart-nvme-fio');
+  await expect(app.claim('saturates-bandwidth')).toHaveAttribute('data-holds', 'true');
+  await expect(app.claim('saturates-bandwidth').getByTestId('claim-measured')).toContainText('MB/s');
+  await expect(app.claim('latency-littles-law').getByTestId('claim-measured')).toContainText(/ us$/);
+  await expect(app.metric('io.bandwidthMBps')).toContainText('MB/s');
+  await expect(app.metric('io.latencyP50Us')).toHaveText(/\d (us|ms)$/);
+  await expect(page.getByTestId('ops')).toHaveCount(0);
+  await expect(page.getByText('This run had no ops script.')).toBeVisible();
+  await app.screenshot('run-page');
+
+  await app.openPresets();
+  await expect(quickstart.getByTestId('preset-last-run')).toContainText(`run ${runId}`);
+  await expect(quickstart.getByTestId('preset-claim').first()).toContainText('holds');
+  await app.screenshot('presets-gallery');
+});
+
+test('a preset with variants: metrics side by side, ops results, open in the configurator', async ({ page }) => {
+  const app = new AppDriver(page);
+  await app.openRuns();
+  await app.openPresets();
+  const runId = await app.runPreset('type1-unmap-semantics');
+  await app.waitForRunStatus('completed');
+  await expect(app.metricColumns()).toContainText(['metric', 'v2', 'v1', 'whole run', 'meaning']);
+  await expect(app.metric('v1:vfio.entriesPeak')).toHaveText('1 entries');
+  await expect(app.opsRows().first()).toContainText('vfio.map');
+  await expect(app.opsRows().filter({ hasText: 'EINVAL' }).first()).toBeVisible();
+  await expect(app.claims().first()).toContainText('holds');
+  await app.screenshot('run-page-variants');
+
+  await app.openRunInConfigurator();
+  await expect(app.draftOrigin()).toHaveText(`from run ${runId} (its base scenario; the variants v2, v1 are not edited here)`);
+
+  await app.openPresets();
+  await app.openPresetInConfigurator('spapr-tce-windows');
+  await expect(app.draftOrigin()).toHaveText('from preset VFIO SPAPR TCE v2: windows');
+  await app.openTab('host');
+  await expect(app.field('host.arch')).toHaveValue('ppc64le');
+  await app.openTab('workload');
+  await expect(app.field('workload.kind')).toHaveValue('ops');
+  await expect(app.field('workload.steps.0.op')).toHaveValue('spapr.registerMemory');
+  await app.openTab('claims');
+  await expect(page.locator('#panel-claims')).toContainText('outside-enxio');
+  await app.screenshot('configurator-from-preset');
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { isTyping, matches, ShortcutRegistry, type KeyLike } from './shortcuts';
+
+function key(k: string, mods: Partial<KeyLike> = {}): KeyLike {
+  return { key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, target: null, ...mods };
+}
+
+describe('keyboard shortcuts', () => {
+  it('match keys with their modifiers', () => {
+    expect(matches('n', key('n'))).toBe(true);
+    expect(matches('n', key('N', { shiftKey: true }))).toBe(true);
+    expect(matches('n', key('n', { ctrlKey: true }))).toBe(false);
+    expect(matches('?', key('?', { shiftKey: true }))).toBe(true);
+    expect(matches('Ctrl+Enter', key('Enter', { ctrlKey: true }))).toBe(true);
+    expect(matches('Ctrl+Enter', key('Enter', { metaKey: true }))).toBe(true);
+    expect(matches('Ctrl+Enter', key('Enter'))).toBe(false);
+    expect(matches('Escape', key('Escape'))).toBe(true);
+  });
+
+  it('single keys stay out of the way while typing; Ctrl combos and Escape do not', () => {
+    const input = { tagName: 'INPUT', type: 'text' };
+    expect(isTyping(input)).toBe(true);
+    expect(isTyping({ tagName: 'INPUT', type: 'checkbox' })).toBe(false);
+    const r = new ShortcutRegistry();
+    const log: string[] = [];
+    r.push({
+      name: 'shell',
+      shortcuts: [
+        { keys: 'n', description: 'new', run: () => void log.push('n') },
+        { keys: 'Ctrl+Enter', description: 'start', run: () => void log.push('start') },
+      ],
+    });
+    expect(r.dispatch(key('n', { target: input }))).toBe(false);
+    expect(r.dispatch(key('Enter', { ctrlKey: true, target: input }))).toBe(true);
+    expect(r.dispatch(key('n'))).toBe(true);
+    expect(log).toEqual(['start', 'n']);
+  });
+
+  it('the newest scope wins; a declining handler passes the key on; removed scopes are gone', () => {
+    const log: string[] = [];
+    const r = new ShortcutRegistry();
+    r.push({ name: 'shell', shortcuts: [{ keys: 'Escape', description: 'close help', run: () => void log.push('shell') }] });
+    const removeView = r.push({
+      name: 'view',
+      shortcuts: [{ keys: 'Escape', description: 'cancel confirm', run: () => (log.push('view-declined'), false) }],
+    });
+    r.dispatch(key('Escape'));
+    removeView();
+    r.dispatch(key('Escape'));
+    expect(log).toEqual(['view-declined', 'shell', 'shell']);
+    expect(r.list().map((s) => s.name)).toEqual(['shell']);
+  });
+});

@@ -3,10 +3,12 @@
 // VFIO listener shadowing guest mappings into a host container (hw/vfio/listener.c:
 // vfio_iommu_map_notify: one VFIO map/unmap ioctl per notified range; a failure is only logged,
 // the guest never sees it). Under nested virtualization every exit costs nestedExitFactor exits.
+// The big QEMU lock goes to whichever trap comes first in simulated time (a mutex is not FIFO).
 // Must not: know any vIOMMU's table format (the front-ends walk their own tables).
 
 import type { CostTable } from '../sim/costTable';
 import { SerialResource } from '../sim/serialResource';
+import { GapFillingLock } from '../sim/gapFillingLock';
 import type { TimelineRecorder } from '../sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import { linuxErrnoName } from './errno';
@@ -26,10 +28,15 @@ export interface QemuVmOptions {
   readonly name: string;
   /** Exits cost nestedExitFactor x vmExitNs (L2 -> L0 -> L1). */
   readonly nested: boolean;
+  /**
+   * The run's clock. With it the big lock goes to whichever trap comes first in simulated time
+   * (GapFillingLock); without it (unit tests of one layer) traps queue in call order.
+   */
+  readonly clock?: { readonly now: number };
 }
 
 export class QemuVm {
-  readonly bql: SerialResource;
+  private readonly bql: SerialResource | GapFillingLock;
   private readonly lane: number;
   private readonly trapKind: number;
   private readonly vfioFailKind: number;
@@ -49,7 +56,7 @@ export class QemuVm {
     private readonly timeline: TimelineRecorder,
     options: QemuVmOptions,
   ) {
-    this.bql = new SerialResource(`${options.name}.bql`);
+    this.bql = options.clock === undefined ? new SerialResource(`${options.name}.bql`) : new GapFillingLock(options.clock);
     this.exitNs = options.nested ? costs.vmExitNs * costs.nestedExitFactor : costs.vmExitNs;
     this.lane = timeline.defineLane(`qemu.${options.name}`, 'qemu');
     this.trapKind = timeline.defineKind({
@@ -81,7 +88,7 @@ export class QemuVm {
     const unmapsBefore = this.vfioUnmapCalls;
     const arrive = call.t + this.exitNs / 2;
     const workNs = this.costs.qemuInvalidationNs + handler.serve(a, b);
-    const done = this.bql.acquire(arrive as SimTimeNs, workNs);
+    const done = this.bql.acquire(arrive as SimTimeNs, workNs) as number;
     this.exits++;
     this.trapBusyNs += workNs;
     const start = done - workNs;

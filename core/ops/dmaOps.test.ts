@@ -312,3 +312,30 @@ describe('dma.* ops against a reference model (fast-check)', () => {
     );
   });
 });
+
+describe('a repeated dma.* step', () => {
+  it('takes the sum of its calls, not a pile-up of each call waiting for the earlier ones again', () => {
+    const run = (count: number) => {
+      const loaded = loadScenario({
+        value: {
+          name: 'repeat',
+          vms: [{ viommu: { model: 'intel-iommu' }, guest: { dmaMode: 'strict' } }],
+          // The second step starts when the repeated one is over: its start time is the repeat's cost.
+          workload: {
+            kind: 'ops',
+            steps: [
+              { op: 'dma.map', args: { device: 'nvme0', size: 4096 }, repeat: { count } },
+              { op: 'dma.setMask', args: { device: 'nvme0', bits: 64 } },
+            ],
+          },
+        },
+      });
+      if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+      return new ScenarioRun(loaded.scenario).runToEnd().metrics['sim.simulatedMs']!;
+    };
+    const one = run(1);
+    const hundred = run(100);
+    expect(hundred).toBeGreaterThan(50 * one);
+    expect(hundred).toBeLessThan(150 * one);
+  });
+});

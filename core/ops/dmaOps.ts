@@ -196,14 +196,18 @@ function refused(name: string, errno: number): OpOutcome {
   return { ok: false, errno: linuxErrnoName(errno), ret: null, costNs: 0, lane: `dma.${name}` };
 }
 
-/** Runs one DMA API call on vCPU 0 of the device's VM starting at the step's time; returns its cost. */
+/**
+ * Runs one DMA API call on vCPU 0 of the device's VM, once the vCPU is free at or after the step's
+ * time; returns the call's own duration (not the wait for the vCPU: a repeated step's calls queue on
+ * the vCPU, and counting each one's wait again would pile up quadratically).
+ */
 function onVcpu0(guest: OpsGuest, found: OpsGuestDevice, body: (call: DmaCall) => void): { call: DmaCall; costNs: number } {
   const vcpus = found.vm.vcpus;
   const call = new DmaCall(0).begin(vcpus.startAt(0, guest.nowNs));
   const start = call.t;
   body(call);
   vcpus.occupy(0, start, call.t);
-  return { call, costNs: call.t - guest.nowNs };
+  return { call, costNs: call.t - start };
 }
 
 function mapLike(

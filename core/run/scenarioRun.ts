@@ -19,6 +19,7 @@ import type { Stack } from './stackBuilder';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;
+const MAX_COUNTER_SAMPLES = 100_000;
 
 export class ScenarioRun {
   readonly durationNs: SimTimeNs;
@@ -50,7 +51,12 @@ export class ScenarioRun {
       this.faults = new FaultScheduler(this.sim, scenario.faults, { sim: this.sim, scenario, stack: () => workload.stack() });
       this.faults.start();
     }
-    const interval = Math.max(1, Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)));
+    // At least every simulated millisecond, but never more than MAX_COUNTER_SAMPLES over a long run.
+    const interval = Math.max(
+      1,
+      Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)),
+      Math.ceil(this.durationNs / MAX_COUNTER_SAMPLES),
+    );
     this.sim.counters.start(durationNs(interval));
     this.workload.start();
   }

@@ -190,7 +190,7 @@ export function buildStack(
   for (const vm of scenario.vms) {
     const vcpus = new VcpuSet(vm.name, vm.vcpus);
     const qemu = hasQemu(scenario)
-      ? new QemuVm(sim.costs, sim.timeline, { name: vm.name, nested: scenario.host.hypervisor === 'powervm-nested' })
+      ? new QemuVm(sim.costs, sim.timeline, { name: vm.name, nested: scenario.host.hypervisor === 'powervm-nested', clock: sim })
       : null;
     const layerContext: DeviceLayerContext = { sim, scenario, vm, vcpus, qemu, env, viommus };
     const devices: DeviceStack[] = [];

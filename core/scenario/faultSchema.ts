@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { u64 } from './numbers';
 
-const atMs = z.number().nonnegative().max(3_600_000).meta({ description: 'When the fault happens, ms of simulated time.' });
+const atMs = z.number().nonnegative().max(86_400_000).meta({ description: 'When the fault happens, ms of simulated time.' });
 const pe = z.number().int().nonnegative().meta({ description: 'Host PE (PowerPC), as vms[].devices[].hostPe numbers them.' });
 const device = z.string().min(1).max(64).meta({ description: 'Device name.' });
 

@@ -20,7 +20,7 @@ const GOLDEN_HASHES: Record<string, string> = {
   's390-rpcit-exhaustion@1': 'c3daf414fa4160f7',
   's390-flush-queue-throughput@1': '5feea66af041e7ed',
   's390-mlx5-probe@1': '5ff5e83b7fd1539f',
-  'ppc-eeh-guest-pe@1': 'c1c06f57801b02e4',
+  'ppc-eeh-guest-pe@1': 'd0cd27b6e34f31d3',
   'ppc-papr-ddw-nested@1': '74498e0e3e15bb32',
   'ppc-window-change-nested@1': '0d284211590ef558',
 };

@@ -270,7 +270,7 @@ export const OpsStepSchema = z.strictObject({
   atMs: z
     .number()
     .nonnegative()
-    .max(3_600_000)
+    .max(86_400_000)
     .optional()
     .meta(doc('Wait until this simulated time (ms) before the call, e.g. to call after a scheduled fault.')),
 });
@@ -314,7 +314,12 @@ export const CostsSchema = z
 const ScenarioObject = z.strictObject({
   name: z.string().min(1).max(200).meta(doc('Scenario name, shown in the run list.')),
   seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).meta(doc('PRNG seed.')),
-  durationMs: z.number().positive().max(3_600_000).default(1000).meta(doc('Simulated duration in ms.')),
+  durationMs: z
+    .number()
+    .positive()
+    .max(86_400_000)
+    .default(1000)
+    .meta(doc('Simulated duration in ms (at most a day: EEH scenarios span hours, eeh_max_freezes counts over 3600 s).')),
   host: HostSchema.prefault({}),
   vms: z.array(VmSchema).min(1).max(16).prefault([{}]),
   workload: WorkloadSchema.prefault({ kind: 'fio' }),

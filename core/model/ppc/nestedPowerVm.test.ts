@@ -6,7 +6,7 @@ import { createOpsEnvironment } from '../../ops/opsEnvironment';
 import { DmaCall } from '../dmaCall';
 import { QemuVm } from '../qemuVm';
 import { VcpuSet } from '../vcpuSet';
-import { TableLock } from './nestedPowerVm';
+import { GapFillingLock } from '../../sim/gapFillingLock';
 import { createSpaprViommu } from './spaprViommu';
 
 // KVM in a PowerVM LPAR (nested API v2, Documentation/arch/powerpc/kvm-nested.rst) and the L1 kernel's
@@ -127,7 +127,7 @@ describe("a host PE table's lock (tce_exchange_pseries holds tbl->large_pool.loc
 
   it('gives a request the first free gap at or after its arrival, not the end of the queue (a spinlock is not FIFO)', () => {
     const clock = { now: 0 };
-    const lock = new TableLock(clock);
+    const lock = new GapFillingLock(clock);
     expect(lock.acquire(1000, 100)).toBe(1100);
     expect(lock.acquire(0, 100)).toBe(100);
     expect(lock.acquire(50, 100)).toBe(200);

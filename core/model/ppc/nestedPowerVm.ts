@@ -9,71 +9,13 @@
 
 import type { CostTable } from '../../sim/costTable';
 import { addMetric, maxMetric, type MetricMap } from '../../run/metricSink';
+import { GapFillingLock } from '../../sim/gapFillingLock';
 
 /** H_GUEST_RUN_VCPU exit reason (R4) for an L2 hypercall. */
 export const NESTED_EXIT_HCALL = 0xc00;
 
-/**
- * A host PE table's large_pool lock as the TCE exchanges of several L1 CPUs take it. A spinlock is
- * not FIFO: whoever comes first in time gets it. Callers reach it in event order but at their own
- * clocks (a vCPU with a backlog asks for times ahead of the others), so a FIFO queue would make a call
- * from the present wait behind reservations made for the future; this keeps the busy intervals still
- * ahead of `now` and gives each request the first free gap at or after its arrival.
- */
-export class TableLock {
-  /** Busy intervals [start, end), sorted and disjoint (adjacent ones merged). */
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  /** First interval not yet over. */
-  private head = 0;
-  waitNs = 0;
-
-  constructor(private readonly clock: { readonly now: number }) {}
-
-  /** Holds the lock for `holdNs` from the first moment at or after `t` it is free; returns the release time. */
-  acquire(t: number, holdNs: number): number {
-    const s = this.starts;
-    const e = this.ends;
-    // Intervals over before `now` can never matter again: skip them, compacting now and then.
-    while (this.head < e.length && e[this.head]! <= this.clock.now) this.head++;
-    if (this.head > 64 && this.head * 2 > e.length) {
-      s.splice(0, this.head);
-      e.splice(0, this.head);
-      this.head = 0;
-    }
-    let at = t;
-    let i = this.head;
-    while (i < s.length && e[i]! <= at) i++;
-    while (i < s.length && s[i]! < at + holdNs) {
-      at = Math.max(at, e[i]!);
-      i++;
-    }
-    const end = at + holdNs;
-    this.waitNs += at - t;
-    // Insert [at, end) before index i, merging with touching neighbours.
-    if (i > this.head && e[i - 1]! === at) {
-      e[i - 1] = end;
-      if (i < s.length && s[i]! === end) {
-        e[i - 1] = e[i]!;
-        s.splice(i, 1);
-        e.splice(i, 1);
-      }
-    } else if (i < s.length && s[i]! === end) s[i] = at;
-    else {
-      s.splice(i, 0, at);
-      e.splice(i, 0, end);
-    }
-    return end;
-  }
-
-  /** Busy intervals kept (for tests). */
-  get intervals(): number {
-    return this.starts.length - this.head;
-  }
-}
-
 export class PowerVmL0 {
-  private readonly tableLocks = new Map<number, TableLock>();
+  private readonly tableLocks = new Map<number, GapFillingLock>();
   guestGetCapabilities = 0;
   guestSetCapabilities = 0;
   guestCreate = 0;
@@ -156,10 +98,11 @@ export class PowerVmL0 {
     return ns;
   }
 
-  private lockOf(pe: number): TableLock {
+  private lockOf(pe: number): GapFillingLock {
     let lock = this.tableLocks.get(pe);
     if (lock === undefined) {
-      lock = new TableLock(this.clock);
+      // A host PE table's large_pool lock: a spinlock, so whoever comes first in time gets it.
+      lock = new GapFillingLock(this.clock);
       this.tableLocks.set(pe, lock);
     }
     return lock;

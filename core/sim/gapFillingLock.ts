@@ -1,0 +1,59 @@
+// A lock (or any one-at-a-time resource) that goes to whoever asks first in simulated time. Callers
+// reach it in event order but at their own clocks: a vCPU with a backlog asks for a time ahead of
+// the others, so a FIFO queue (SerialResource) would make a request from the present wait behind a
+// reservation made for the future. This keeps the busy intervals still ahead of the clock's `now`
+// and gives each request the first free gap at or after its arrival. Spinlocks and mutexes are not
+// FIFO, so this is also the more faithful model of QEMU's big lock and of a TCE table's pool lock.
+// Must not: schedule events; callers use the returned release time.
+
+export class GapFillingLock {
+  /** Busy intervals [start, end), sorted and disjoint (adjacent ones merged). */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** First interval not yet over. */
+  private head = 0;
+  waitNs = 0;
+
+  constructor(private readonly clock: { readonly now: number }) {}
+
+  /** Holds the lock for `holdNs` from the first moment at or after `t` it is free; returns the release time. */
+  acquire(t: number, holdNs: number): number {
+    const s = this.starts;
+    const e = this.ends;
+    // Intervals over before `now` can never matter again: skip them, compacting now and then.
+    while (this.head < e.length && e[this.head]! <= this.clock.now) this.head++;
+    if (this.head > 64 && this.head * 2 > e.length) {
+      s.splice(0, this.head);
+      e.splice(0, this.head);
+      this.head = 0;
+    }
+    let at = t;
+    let i = this.head;
+    while (i < s.length && e[i]! <= at) i++;
+    while (i < s.length && s[i]! < at + holdNs) {
+      at = Math.max(at, e[i]!);
+      i++;
+    }
+    const end = at + holdNs;
+    this.waitNs += at - t;
+    // Insert [at, end) before index i, merging with touching neighbours.
+    if (i > this.head && e[i - 1]! === at) {
+      e[i - 1] = end;
+      if (i < s.length && s[i]! === end) {
+        e[i - 1] = e[i]!;
+        s.splice(i, 1);
+        e.splice(i, 1);
+      }
+    } else if (i < s.length && s[i]! === end) s[i] = at;
+    else {
+      s.splice(i, 0, at);
+      e.splice(i, 0, end);
+    }
+    return end;
+  }
+
+  /** Busy intervals kept (for tests). */
+  get intervals(): number {
+    return this.starts.length - this.head;
+  }
+}

@@ -29,6 +29,7 @@ import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
 import { guestRamRegions } from '../run/stackBuilder';
 import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+import { defineNetTimeline, type NetTimeline } from './netTimeline';
 
 const ARRIVE = 0;
 const TX_SEND = 1;
@@ -61,8 +62,8 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly calls: DmaCall[];
   private readonly cpuLanes: number[];
   private readonly deviceLane: number;
-  private readonly kinds: { rxMap: number; mapFailed: number; txMap: number; tx: number; txUnmap: number; rx: number; drop: number };
-  private readonly dropReasons: { busy: number; txRing: number; txMap: number; rxRing: number; offline: number };
+  private readonly kinds: NetTimeline['kinds'];
+  private readonly dropReasons: NetTimeline['dropReasons'];
   private readonly intervalNs: number;
   private readonly txMapBytes: number;
   private readonly txBaseGpa: number;
@@ -105,25 +106,7 @@ export class NetWorkloadRunner implements SimComponent {
     this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
     this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
-    const bytes = { name: 'bytes', format: 'bytes' } as const;
-    const addr = { name: 'dmaAddr', format: 'hex' } as const;
-    const cpu = { name: 'cpu', format: 'int' } as const;
-    this.kinds = {
-      rxMap: tl.defineKind({ name: 'net.rx page map', args: [bytes, addr] }),
-      mapFailed: tl.defineKind({ name: 'net.map failed', args: [bytes, { name: 'errno', format: 'errno' }, cpu], failure: true }),
-      txMap: tl.defineKind({ name: 'net.tx map', args: [bytes, addr, cpu] }),
-      tx: tl.defineKind({ name: 'net.tx', args: [bytes, addr] }),
-      txUnmap: tl.defineKind({ name: 'net.tx unmap', args: [bytes, addr, cpu] }),
-      rx: tl.defineKind({ name: 'net.rx', args: [bytes] }),
-      drop: tl.defineKind({ name: 'net.drop', args: [{ name: 'reason', format: 'str' }, cpu], failure: true }),
-    };
-    this.dropReasons = {
-      busy: tl.internString('vCPU busy > 1 ms'),
-      txRing: tl.internString('TX ring full'),
-      txMap: tl.internString('TX map failed'),
-      rxRing: tl.internString('no free RX buffer'),
-      offline: tl.internString('device not present'),
-    };
+    ({ kinds: this.kinds, dropReasons: this.dropReasons } = defineNetTimeline(tl));
     this.intervalNs = 1e9 / config.packetRate;
     this.txMapBytes = roundUpPage(config.packetBytes);
     this.txBaseGpa = target.bufferGpa + this.rxPageCount() * this.rxMapBytes();

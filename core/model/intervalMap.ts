@@ -19,6 +19,8 @@ export interface Interval {
 export class IntervalMap<V extends Interval> {
   // Keys are plain numbers: a subtraction beats the library's default comparator (which handles mixed types).
   private readonly tree: SortedBTree<number, V> = new BTree<number, V>(undefined, numericCompare);
+  /** Reused result pair of the tree's lookups (no allocation per lookup on the hot paths). */
+  private readonly pair: [number, V] = [0, undefined as unknown as V];
 
   get size(): number {
     return this.tree.size;
@@ -26,15 +28,15 @@ export class IntervalMap<V extends Interval> {
 
   /** The lowest interval that overlaps [start, last], if any. */
   firstOverlap(start: number, last: number): V | undefined {
-    const below = this.tree.getPairOrNextLower(start);
+    const below = this.tree.getPairOrNextLower(start, this.pair);
     if (below !== undefined && below[1].last >= start) return below[1];
-    const above = this.tree.nextHigherPair(start);
+    const above = this.tree.nextHigherPair(start, this.pair);
     return above !== undefined && above[0] <= last ? above[1] : undefined;
   }
 
   /** The interval containing `addr`, if any. */
   containing(addr: number): V | undefined {
-    const below = this.tree.getPairOrNextLower(addr);
+    const below = this.tree.getPairOrNextLower(addr, this.pair);
     return below !== undefined && below[1].last >= addr ? below[1] : undefined;
   }
 
@@ -44,7 +46,7 @@ export class IntervalMap<V extends Interval> {
     let cur = this.firstOverlap(start, last);
     while (cur !== undefined && cur.start <= last) {
       out.push(cur);
-      const next = this.tree.nextHigherPair(cur.start);
+      const next = this.tree.nextHigherPair(cur.start, this.pair);
       cur = next?.[1];
     }
     return out;
@@ -52,12 +54,12 @@ export class IntervalMap<V extends Interval> {
 
   /** The interval following `v` in address order. */
   next(v: V): V | undefined {
-    return this.tree.nextHigherPair(v.start)?.[1];
+    return this.tree.nextHigherPair(v.start, this.pair)?.[1];
   }
 
   /** The interval preceding `v` in address order (rb_prev). */
   prev(v: V): V | undefined {
-    return this.tree.nextLowerPair(v.start)?.[1];
+    return this.tree.nextLowerPair(v.start, this.pair)?.[1];
   }
 
   /** The interval with the highest start. */
@@ -78,7 +80,7 @@ export class IntervalMap<V extends Interval> {
 
   /** The first interval whose start is >= `addr`. */
   firstStartingAtOrAfter(addr: number): V | undefined {
-    return this.tree.getPairOrNextHigher(addr)?.[1];
+    return this.tree.getPairOrNextHigher(addr, this.pair)?.[1];
   }
 
   first(): V | undefined {
@@ -89,6 +91,14 @@ export class IntervalMap<V extends Interval> {
   insert(v: V): void {
     if (v.last < v.start) throw new RangeError(`interval [${v.start}, ${v.last}] is empty`);
     if (this.firstOverlap(v.start, v.last) !== undefined) throw new Error(`interval [${v.start}, ${v.last}] overlaps an existing one`);
+    this.tree.set(v.start, v);
+  }
+
+  /**
+   * insert() for a caller that has just checked [start, last] against the map (the models' own
+   * EEXIST checks): skips the second overlap search on the hot paths.
+   */
+  insertChecked(v: V): void {
     this.tree.set(v.start, v);
   }
 

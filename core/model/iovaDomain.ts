@@ -126,7 +126,8 @@ export class IovaDomain {
         return 0;
       }
       const node: IovaRange = { start: newPfn, last: newPfn + size - 1 };
-      this.tree.insert(node);
+      // The walk found [newPfn, newPfn + size) free.
+      this.tree.insertChecked(node);
       this.pages += size;
       if (this.pages > this.allocatedPagesPeak) this.allocatedPagesPeak = this.pages;
       // __cached_rbnode_insert_update

@@ -25,9 +25,9 @@ export class VfioDmaTree {
     return this.map.size;
   }
 
-  /** vfio_link_dma of a fully pinned and mapped vfio_dma; takes one entry. */
+  /** vfio_link_dma of a fully pinned and mapped vfio_dma (its range checked free by the caller); takes one entry. */
   insert(dma: VfioDma): void {
-    this.map.insert(dma);
+    this.map.insertChecked(dma);
     this.dmaAvail--;
     this.lockedPages += dma.pages;
   }

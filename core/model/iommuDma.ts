@@ -129,6 +129,7 @@ export class IommuDmaDomain implements GuestDmaOps {
       call.t += this.costs.guestIovaRcacheNs;
       return cached;
     }
+    const steps = this.iovad.searchSteps;
     call.t += this.costs.guestIovaAllocNs;
     let pfn = this.iovad.alloc(pages, limitPfn);
     if (pfn === 0 && flushRcache) {
@@ -136,6 +137,8 @@ export class IommuDmaDomain implements GuestDmaOps {
       call.t += this.costs.guestIovaAllocNs;
       pfn = this.iovad.alloc(pages, limitPfn);
     }
+    // Nodes the search visited beyond the first: the walk holds iova_rbtree_lock on this CPU.
+    call.t += Math.max(0, this.iovad.searchSteps - steps - 1) * this.costs.guestIovaSearchStepNs;
     return pfn;
   }
 

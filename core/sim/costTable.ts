@@ -120,6 +120,12 @@ export const COST_DEFAULTS = {
     label: 'one guest MMIO read or write of a passed-through BAR (no exit: the BAR is mapped into the guest)',
     source: 'assumption (a PCIe read round trip is about 1 us)',
   },
+  guestIovaSearchStepNs: {
+    valueNs: 5,
+    label:
+      'guest IOVA allocator: one rbtree node visited by the backwards search (__alloc_and_insert_iova_range); an exhausted space visits them all',
+    source: 'assumption (a cache-hot rb_prev)',
+  },
 } as const satisfies Record<string, CostDef>;
 
 export type CostKey = keyof typeof COST_DEFAULTS;

@@ -59,17 +59,12 @@ describe('a zoom window read from the levels of detail', () => {
               .filter((e) => e.lane === mode.lane && e.t <= endNs && e.t + e.dur >= startNs);
             if (mode.mode === 'raw') {
               expect(got.map((e) => e.seq).sort((a, b) => a - b)).toEqual(overlapping.map((e) => e.seq));
-              expect(got.every((e) => e.aggregate === undefined)).toBe(true);
+              expect(w.aggregates.some((a) => a.lane === mode.lane)).toBe(false);
               continue;
             }
             const bucketNs = mode.bucketNs!;
             const longOnes = overlapping.filter((e) => e.dur >= lane.spanCutNs).map((e) => e.seq);
-            expect(
-              got
-                .filter((e) => e.aggregate === undefined)
-                .map((e) => e.seq)
-                .sort((a, b) => a - b),
-            ).toEqual(longOnes);
+            expect(got.map((e) => e.seq).sort((a, b) => a - b)).toEqual(longOnes);
             // Reference buckets of the short events: a bucket is in when it starts by the window's end and reaches its start.
             const buckets = new Map<number, { count: number; maxEnd: number }>();
             for (const e of events) {
@@ -80,10 +75,20 @@ describe('a zoom window read from the levels of detail', () => {
             }
             let want = 0;
             for (const [b, v] of buckets) if (b <= Math.floor(endNs / bucketNs) && v.maxEnd >= startNs) want += v.count;
-            const aggregates = got.filter((e) => e.aggregate !== undefined);
-            expect(aggregates.reduce((n, e) => n + e.aggregate!.count, 0)).toBe(want);
+            const columns = w.aggregates.filter((a) => a.lane === mode.lane);
+            expect(columns).toHaveLength(1);
+            const agg = columns[0]!;
+            expect(agg.bucketNs).toBe(bucketNs);
+            expect(agg.count.reduce((n, c) => n + c, 0)).toBe(want);
             expect(want).toBeGreaterThanOrEqual(overlapping.length - longOnes.length);
-            expect(aggregates.length).toBeLessThanOrEqual(q.widthPx);
+            expect(agg.tNs.length).toBeLessThanOrEqual(q.widthPx);
+            for (const col of [agg.endNs, agg.count, agg.failures, agg.seq, agg.kind]) expect(col).toHaveLength(agg.tNs.length);
+            // One entry per pixel column, in time order, each ending no earlier than it starts.
+            const px = agg.tNs.map((t) =>
+              Math.min(q.widthPx - 1, Math.max(0, Math.floor((t - startNs) / Math.max(1, (endNs - startNs) / q.widthPx)))),
+            );
+            expect(new Set(px).size).toBe(px.length);
+            agg.tNs.forEach((t, i) => expect(agg.endNs[i]!).toBeGreaterThanOrEqual(t));
             expect(w.truncated).toBe(true);
           }
         }

@@ -1,8 +1,9 @@
 // A zoom window at pixel resolution, the way Perfetto's UI asks for one: per lane, the levels of
 // detail give how many events the window holds (one indexed range of packed buckets at the level
 // whose buckets are just under a pixel wide); a lane holding no more than the raw limit comes back
-// as its real events (one primary-key range of the run's clustered table), a busier one as one
-// aggregate per pixel column merged from those buckets. Long spans (timeline_long_spans) always come
+// as its real events (one primary-key range of the run's clustered table), a busier one as
+// aggregate columns (see TimelineAggregateColumns) with one entry per pixel column merged from
+// those buckets. Long spans (timeline_long_spans) always come
 // back as real events. An incomplete timeline (its run died while storing) has no levels: each lane
 // comes back raw, cut at the limit.
 // Aggregates are snapped to their level's grid: an edge bucket counts all of its events, so a
@@ -10,7 +11,7 @@
 // Must not: change anything; build objects for events it does not return.
 
 import type BetterSqlite3 from 'better-sqlite3';
-import type { TimelineEvent, TimelineWindow, TimelineWindowQuery } from '../core/contract/timeline';
+import type { TimelineAggregateColumns, TimelineEvent, TimelineWindow, TimelineWindowQuery } from '../core/contract/timeline';
 import { bucketWidthNs, decodeChunk, levelForResolution } from './timelineLod';
 import { decodeEventValues, laneInfos, type EventValues, type StoredLane, type TimelineMeta } from './timelineMeta';
 import { EVENT_COLUMNS, eventsTableOf } from './timelineTables';
@@ -71,41 +72,14 @@ class CellColumns {
   }
 }
 
-const NO_ARGS: Readonly<Record<string, number | string>> = Object.freeze({});
-
-/**
- * An aggregate entry. A class rather than an object literal: one hidden class for every entry,
- * the cheapest allocation V8 has (a full-span window over 20 busy lanes makes ~30 000 of them).
- * It is plain data: structured clone and JSON see an ordinary object.
- */
-class AggregateEvent implements TimelineEvent {
-  readonly args = NO_ARGS;
-  readonly cause = null;
-  readonly aggregate: { readonly count: number; readonly endNs: number; readonly failures: number };
-
-  constructor(
-    readonly seq: number,
-    readonly tNs: number,
-    readonly durNs: number,
-    readonly lane: number,
-    readonly kind: string,
-    readonly failure: boolean,
-    count: number,
-    endNs: number,
-    failures: number,
-  ) {
-    this.aggregate = { count, endNs, failures };
-  }
-}
-
 class WindowReader {
   private readonly nsPerPx: number;
   private readonly rawLimit: number;
   private readonly raw: BetterSqlite3.Statement;
   private readonly lod: BetterSqlite3.Statement;
   private readonly cells: CellColumns;
-  private readonly kindNames: readonly string[];
   private readonly events: TimelineEvent[] = [];
+  private readonly aggregates: TimelineAggregateColumns[] = [];
   private readonly modes: LaneWindowMode[] = [];
   private truncated = false;
 
@@ -121,7 +95,6 @@ class WindowReader {
     this.raw = db.prepare(rawWindowSql(meta.runId)).raw(true);
     this.lod = db.prepare(LOD_RANGE_SQL);
     this.cells = new CellColumns(q.widthPx);
-    this.kindNames = meta.kinds.map((k) => k.name);
   }
 
   read(): DetailedWindow {
@@ -138,6 +111,7 @@ class WindowReader {
       endNs: q.endNs,
       lanes: laneInfos(meta),
       events: this.events,
+      aggregates: this.aggregates,
       truncated: this.truncated,
       laneModes: this.modes,
     };
@@ -161,7 +135,7 @@ class WindowReader {
     }
     this.truncated = true;
     this.modes.push({ lane: lane.id, mode: 'aggregated', bucketNs: w });
-    this.pushCells(lane.id);
+    this.pushCells(lane.id, w);
   }
 
   private readRaw(lane: StoredLane, spanCutNs: number): void {
@@ -218,28 +192,20 @@ class WindowReader {
     }
   }
 
-  /** One aggregate per filled pixel column. */
-  private pushCells(laneId: number): void {
-    const { cells, kindNames } = this;
-    for (let i = 0; i < cells.n; i++) {
-      const k = cells.kind[i]!;
-      const minT = cells.minT[i]!;
-      const end = cells.end[i]!;
-      const failures = cells.failures[i]!;
-      this.events.push(
-        new AggregateEvent(
-          cells.seq[i]!,
-          minT,
-          end - minT,
-          laneId,
-          kindNames[k] ?? `kind#${k}`,
-          failures > 0,
-          cells.count[i]!,
-          end,
-          failures,
-        ),
-      );
-    }
+  /** The filled pixel columns as the lane's aggregate columns (plain arrays: they cross IPC and JSON). */
+  private pushCells(laneId: number, bucketNs: number): void {
+    const { cells } = this;
+    const n = cells.n;
+    this.aggregates.push({
+      lane: laneId,
+      bucketNs,
+      tNs: Array.from(cells.minT.subarray(0, n)),
+      endNs: Array.from(cells.end.subarray(0, n)),
+      count: Array.from(cells.count.subarray(0, n)),
+      failures: Array.from(cells.failures.subarray(0, n)),
+      seq: Array.from(cells.seq.subarray(0, n)),
+      kind: Array.from(cells.kind.subarray(0, n)),
+    });
   }
 
   private longSpansByLane(): Map<number, TimelineEvent[]> {

@@ -164,7 +164,15 @@ export class LabService implements LabApi {
   getTimelineWindow(query: TimelineWindowQuery): Promise<TimelineWindow> {
     return this.call(() => {
       const w = this.timeline.window(query) ?? emptyWindow(query);
-      return { runId: w.runId, startNs: w.startNs, endNs: w.endNs, lanes: w.lanes, events: w.events, truncated: w.truncated };
+      return {
+        runId: w.runId,
+        startNs: w.startNs,
+        endNs: w.endNs,
+        lanes: w.lanes,
+        events: w.events,
+        aggregates: w.aggregates,
+        truncated: w.truncated,
+      };
     }, query.runId);
   }
 
@@ -274,5 +282,5 @@ export class LabService implements LabApi {
 }
 
 function emptyWindow(query: TimelineWindowQuery): TimelineWindow {
-  return { runId: query.runId, startNs: query.startNs, endNs: query.endNs, lanes: [], events: [], truncated: false };
+  return { runId: query.runId, startNs: query.startNs, endNs: query.endNs, lanes: [], events: [], aggregates: [], truncated: false };
 }

@@ -59,7 +59,7 @@ export function hitTest(
   for (const e of events) {
     if (laneOrder.get(e.lane) !== laneIndex) continue;
     const x0 = timeToX(e.tNs, w, trackWidth);
-    const x1 = Math.max(x0 + 2, timeToX(e.aggregate?.endNs ?? e.tNs + e.durNs, w, trackWidth));
+    const x1 = Math.max(x0 + 2, timeToX(e.tNs + e.durNs, w, trackWidth));
     if (x >= x0 - 1 && x <= x1 + 1 && (best === null || e.durNs < best.durNs)) best = e;
   }
   return best;

@@ -16,27 +16,16 @@ import * as hdr from 'hdr-histogram-js';
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
 import type { DpdkWorkload } from '../scenario/workloadSchemas';
-import type { DeviceModel } from '../model/deviceModel';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
-import { guestRamRegions } from '../run/stackBuilder';
-import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
 const PAGE_BYTES = 4096;
 
-export interface DpdkTarget {
-  readonly device: DeviceModel;
-  readonly dma: GuestDmaOps;
-  readonly dev: DmaDevice;
-  readonly vcpus: VcpuSet;
-  readonly lifecycle: DeviceLifecycle;
+export interface DpdkTarget extends DeviceTarget {
   /** Guest-physical address of the mempool. */
   readonly mempoolGpa: number;
 }
@@ -189,29 +178,11 @@ export class DpdkWorkloadRunner implements SimComponent {
   }
 }
 
-/** The mempool sits at the start of the highest guest RAM region (above the first 16 MiB when that is 0). */
-function mempoolGpaOf(regions: readonly { gpa: number }[]): number {
-  const top = regions[regions.length - 1]!.gpa;
-  return top === 0 ? 16 * 1024 * 1024 : top;
-}
-
 export const createDpdkWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
   const workload = scenario.workload;
   if (workload.kind !== 'dpdk') throw new Error('createDpdkWorkload needs a dpdk workload');
-  const { vm, device } = targetDevice(stack, workload.device);
-  const dpdk = new DpdkWorkloadRunner(
-    sim,
-    workload,
-    {
-      device: device.model,
-      dma: device.dma,
-      dev: device.dev,
-      vcpus: vm.vcpus,
-      lifecycle: device.lifecycle,
-      mempoolGpa: mempoolGpaOf(guestRamRegions(scenario, vm.config)),
-    },
-    endNs,
-  );
+  const { vm, target } = deviceTarget(stack, workload.device);
+  const dpdk = new DpdkWorkloadRunner(sim, workload, { ...target, mempoolGpa: highRamBufferGpa(scenario, vm) }, endNs);
   return {
     start: () => dpdk.start(),
     collectMetrics: (into) => dpdk.collectMetrics(into, endNs),

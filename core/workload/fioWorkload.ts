@@ -14,14 +14,9 @@ import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
-import type { DeviceModel } from '../model/deviceModel';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
-import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
@@ -30,12 +25,7 @@ const TO_DEVICE = 2;
 /** BLK_MQ_RESOURCE_DELAY */
 const RESOURCE_RETRY_NS = msToNs(3);
 
-export interface FioTarget {
-  readonly device: DeviceModel;
-  readonly dma: GuestDmaOps;
-  readonly dev: DmaDevice;
-  readonly vcpus: VcpuSet;
-  readonly lifecycle: DeviceLifecycle;
+export interface FioTarget extends DeviceTarget {
   /** Guest-physical address of the first IO buffer; each IO slot has its own buffer after it. */
   readonly bufferGpa: number;
 }
@@ -282,13 +272,8 @@ const FIO_BUFFER_GPA = 0x1_0000_0000;
 export const createFioWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
   const workload = scenario.workload;
   if (workload.kind !== 'fio') throw new Error('createFioWorkload needs a fio workload');
-  const { vm, device } = targetDevice(stack, workload.device);
-  const fio = new FioWorkloadRunner(
-    sim,
-    workload,
-    { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle, bufferGpa: FIO_BUFFER_GPA },
-    endNs,
-  );
+  const { target } = deviceTarget(stack, workload.device);
+  const fio = new FioWorkloadRunner(sim, workload, { ...target, bufferGpa: FIO_BUFFER_GPA }, endNs);
   return {
     start: () => fio.start(),
     collectMetrics: (into) => fio.collectMetrics(into, endNs as number as DurationNs),

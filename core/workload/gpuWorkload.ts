@@ -11,28 +11,17 @@
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
 import type { GpuWorkload } from '../scenario/workloadSchemas';
-import type { DeviceModel } from '../model/deviceModel';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
-import { guestRamRegions } from '../run/stackBuilder';
-import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const KERNEL_DONE = 0;
 const TRANSFER_DONE = 1;
 /** The device is back: set up again if needed, then the next kernel. */
 const RESUME = 2;
 
-export interface GpuTarget {
-  readonly device: DeviceModel;
-  readonly dma: GuestDmaOps;
-  readonly dev: DmaDevice;
-  readonly vcpus: VcpuSet;
-  readonly lifecycle: DeviceLifecycle;
+export interface GpuTarget extends DeviceTarget {
   /** Guest-physical address of the first buffer; the others follow it. */
   readonly bufferGpa: number;
 }
@@ -187,29 +176,11 @@ export class GpuWorkloadRunner implements SimComponent {
   }
 }
 
-/** Buffers start at the highest guest RAM region (above the first 16 MiB when that region starts at 0). */
-function bufferGpaOf(regions: readonly { gpa: number }[]): number {
-  const top = regions[regions.length - 1]!.gpa;
-  return top === 0 ? 16 * 1024 * 1024 : top;
-}
-
 export const createGpuWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
   const workload = scenario.workload;
   if (workload.kind !== 'gpu') throw new Error('createGpuWorkload needs a gpu workload');
-  const { vm, device } = targetDevice(stack, workload.device);
-  const gpu = new GpuWorkloadRunner(
-    sim,
-    workload,
-    {
-      device: device.model,
-      dma: device.dma,
-      dev: device.dev,
-      vcpus: vm.vcpus,
-      lifecycle: device.lifecycle,
-      bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
-    },
-    endNs,
-  );
+  const { vm, target } = deviceTarget(stack, workload.device);
+  const gpu = new GpuWorkloadRunner(sim, workload, { ...target, bufferGpa: highRamBufferGpa(scenario, vm) }, endNs);
   return {
     start: () => gpu.start(),
     collectMetrics: (into) => gpu.collectMetrics(into, endNs),

@@ -19,16 +19,10 @@ import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { Prng } from '../sim/prng';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { NetWorkload } from '../scenario/workloadSchemas';
-import type { DeviceModel } from '../model/deviceModel';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { DeviceLifecycle } from '../model/deviceLifecycle';
 import type { MetricMap } from '../run/metricSink';
-import { guestRamRegions } from '../run/stackBuilder';
-import { targetDevice, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 import { defineNetTimeline, type NetTimeline } from './netTimeline';
 
 const ARRIVE = 0;
@@ -41,12 +35,7 @@ export const NET_TX_RING_ENTRIES = 1024;
 /** A packet finding its vCPU busy for longer than this is dropped. */
 const BUSY_DROP_NS = msToNs(1);
 
-export interface NetTarget {
-  readonly device: DeviceModel;
-  readonly dma: GuestDmaOps;
-  readonly dev: DmaDevice;
-  readonly vcpus: VcpuSet;
-  readonly lifecycle: DeviceLifecycle;
+export interface NetTarget extends DeviceTarget {
   /** Guest-physical address of the first RX page; the TX buffers follow the RX pages. */
   readonly bufferGpa: number;
   /** Stream for Poisson arrivals. */
@@ -355,30 +344,11 @@ export class NetWorkloadRunner implements SimComponent {
   }
 }
 
-/** Buffers start at the highest guest RAM region (above the first 16 MiB when that region starts at 0). */
-function bufferGpaOf(regions: readonly { gpa: number }[]): number {
-  const top = regions[regions.length - 1]!.gpa;
-  return top === 0 ? 16 * 1024 * 1024 : top;
-}
-
 export const createNetWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
   const workload = scenario.workload;
   if (workload.kind !== 'net') throw new Error('createNetWorkload needs a net workload');
-  const { vm, device } = targetDevice(stack, workload.device);
-  const net = new NetWorkloadRunner(
-    sim,
-    workload,
-    {
-      device: device.model,
-      dma: device.dma,
-      dev: device.dev,
-      vcpus: vm.vcpus,
-      lifecycle: device.lifecycle,
-      bufferGpa: bufferGpaOf(guestRamRegions(scenario, vm.config)),
-      rng: sim.rng.fork(),
-    },
-    endNs,
-  );
+  const { vm, target } = deviceTarget(stack, workload.device);
+  const net = new NetWorkloadRunner(sim, workload, { ...target, bufferGpa: highRamBufferGpa(scenario, vm), rng: sim.rng.fork() }, endNs);
   return {
     start: () => net.start(),
     collectMetrics: (into) => net.collectMetrics(into, endNs),

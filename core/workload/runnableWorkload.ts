@@ -7,7 +7,12 @@ import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { SimTimeNs } from '../sim/simTime';
 import type { MetricMap } from '../run/metricSink';
-import type { Stack } from '../run/stackBuilder';
+import { guestRamRegions, type Stack } from '../run/stackBuilder';
+import type { DeviceModel } from '../model/deviceModel';
+import type { GuestDmaOps } from '../model/guestDmaOps';
+import type { DmaDevice } from '../model/iommuDma';
+import type { VcpuSet } from '../model/vcpuSet';
+import type { DeviceLifecycle } from '../model/deviceLifecycle';
 
 export interface RunnableWorkload {
   start(): void;
@@ -18,6 +23,28 @@ export interface RunnableWorkload {
 }
 
 export type WorkloadFactory = (sim: Simulation, scenario: Scenario, stack: Stack, endNs: SimTimeNs) => RunnableWorkload;
+
+/** What every device workload drives: the device, its guest DMA API, the VM's vCPUs, its lifecycle. */
+export interface DeviceTarget {
+  readonly device: DeviceModel;
+  readonly dma: GuestDmaOps;
+  readonly dev: DmaDevice;
+  readonly vcpus: VcpuSet;
+  readonly lifecycle: DeviceLifecycle;
+}
+
+/** The named device (else the first of the first VM) as a workload drives it, and its VM. */
+export function deviceTarget(stack: Stack, name: string | undefined): { vm: Stack['vms'][number]; target: DeviceTarget } {
+  const { vm, device } = targetDevice(stack, name);
+  return { vm, target: { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle } };
+}
+
+/** Where a workload's buffers start: the highest guest RAM region (above the first 16 MiB when that region starts at 0). */
+export function highRamBufferGpa(scenario: Scenario, vm: Stack['vms'][number]): number {
+  const regions = guestRamRegions(scenario, vm.config);
+  const top = regions[regions.length - 1]!.gpa;
+  return top === 0 ? 16 * 1024 * 1024 : top;
+}
 
 /** The device a workload targets: the named one, else the first device of the first VM. */
 export function targetDevice(

@@ -236,7 +236,7 @@ export function benchWindows(events = 10_000_000, samples = 40): QueryBench {
         const ms = performance.now() - q0;
         if (i >= 0) {
           times.push(ms);
-          entries += w.events.length;
+          entries += w.events.length + w.aggregates.reduce((n, a) => n + a.tNs.length, 0);
         }
       }
       return { label, medianMs: median(times), p95Ms: quantile(times, 0.95), entries: Math.round(entries / samples) };

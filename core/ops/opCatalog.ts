@@ -9,10 +9,8 @@ import { OPS } from './opRegistry';
 
 export function opCatalog(): OpInfo[] {
   return [...OPS.values()].map((op) => {
-    const { $schema: _dialect, ...argsSchema } = z.toJSONSchema(op.args, { io: 'input', unrepresentable: 'any' }) as Record<
-      string,
-      unknown
-    >;
+    const argsSchema = z.toJSONSchema(op.args, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete argsSchema['$schema'];
     return { name: op.name, layer: op.layer, summary: op.summary, argsSchema };
   });
 }

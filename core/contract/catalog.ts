@@ -71,6 +71,8 @@ export interface PresetSummary {
   /** The reference thread it comes from (file name under reference/ and a short citation). */
   readonly thread: string;
   readonly claims: readonly PresetClaimInfo[];
+  /** The configurations the preset compares in one run; empty when it runs its scenario alone. */
+  readonly variants: readonly PresetVariantInfo[];
 }
 
 /** A configuration a preset compares in one run: its base scenario with `--set` overrides. */
@@ -82,9 +84,8 @@ export interface PresetVariantInfo {
 }
 
 export interface PresetDetail extends PresetSummary {
+  /** The base scenario (the variants override it). */
   readonly scenario: unknown;
-  /** Empty for a preset that runs its scenario alone. */
-  readonly variants: readonly PresetVariantInfo[];
 }
 
 export interface ValidationResult {

@@ -23,7 +23,8 @@ export interface ClaimResult {
   readonly per?: string;
   /**
    * Unit of `measured` for a metric claim, from the metric catalog ("us", "IO/s"; "" when the
-   * catalog gives none); for a ratio "<metric unit> per <per unit>". Absent for step claims.
+   * catalog gives none); for a ratio "<metric unit> per <per unit>"; "value" for a step claim (the
+   * step's output, as the catalog names op outputs). Absent in runs stored before the database kept it (schema v4).
    */
   readonly unit?: string;
   /** How the measured value was judged, e.g. ">= 0.9 (tolerance 0.1)". */

@@ -2,7 +2,8 @@
 // ratio of two metrics) with an expected value and a tolerance; a step claim compares what an
 // ops-script step returned with what the kernel returns. Each result carries the measured value.
 // A missing metric or step makes the claim not hold, with a note, never a silent pass. A metric
-// claim names its metric and the unit of its measured value (from the metric catalog).
+// claim names its metric and the unit of its measured value (from the metric catalog); a step
+// claim's measured value is the step's output, unit "value" as the catalog names op outputs.
 // Must not: know any particular claim.
 
 import type { ClaimResult, OpResult } from '../contract/runResult';
@@ -61,7 +62,13 @@ function evaluateMetricClaim(spec: MetricClaimSpec, metrics: Readonly<Record<str
 function evaluateStepClaim(spec: StepClaimSpec, ops: readonly OpResult[]): ClaimResult {
   const wantRet = spec.ret === undefined ? '' : ` returning ${JSON.stringify(spec.ret)}`;
   const where = spec.variant === undefined ? `step ${spec.step}` : `${spec.variant} step ${spec.step}`;
-  const base = { id: spec.id, text: spec.text, source: spec.source, expectation: `${where} -> ${spec.errno ?? 'success'}${wantRet}` };
+  const base = {
+    id: spec.id,
+    text: spec.text,
+    source: spec.source,
+    expectation: `${where} -> ${spec.errno ?? 'success'}${wantRet}`,
+    unit: 'value',
+  };
   const got = ops[spec.step];
   if (got === undefined) return { ...base, holds: false, measured: null, note: `the run has no step ${spec.step}` };
   const measured = typeof got.ret === 'number' ? got.ret : null;

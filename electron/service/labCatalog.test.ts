@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labCatalog, platformCatalog, presetDetail } from './labCatalog';
+import { labCatalog, platformCatalog, presetDetail, presetSummary } from './labCatalog';
 import { OPS } from '../../core/ops/opRegistry';
 import { PRESETS } from '../../core/scenario/presets';
 import { validateScenario } from '../../core/scenario/loadScenario';
@@ -59,12 +59,13 @@ describe('the catalog states which hypervisors each architecture runs, as the va
   });
 });
 
-describe('preset details', () => {
-  it('carry the variants a preset compares, with their overrides', () => {
+describe('presets', () => {
+  it('carry the variants they compare, with their overrides, in the summary and the detail', () => {
     const withVariants = PRESETS.find((p) => (p.variants ?? []).length > 0)!;
     const detail = presetDetail(withVariants);
     expect(detail.variants).toEqual(withVariants.variants!.map((v) => ({ name: v.name, description: v.description, set: [...v.set] })));
     expect(detail.variants.length).toBeGreaterThan(0);
+    expect(presetSummary(withVariants).variants).toEqual(detail.variants);
     const plain = PRESETS.find((p) => p.variants === undefined)!;
     expect(presetDetail(plain).variants).toEqual([]);
   });

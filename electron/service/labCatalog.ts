@@ -44,10 +44,10 @@ export function presetSummary(p: Preset): PresetSummary {
     summary: p.summary,
     thread: p.thread,
     claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
+    variants: (p.variants ?? []).map((v) => ({ name: v.name, description: v.description, set: [...v.set] })),
   };
 }
 
 export function presetDetail(p: Preset): PresetDetail {
-  const variants = (p.variants ?? []).map((v) => ({ name: v.name, description: v.description, set: [...v.set] }));
-  return { ...presetSummary(p), scenario: p.scenario, variants };
+  return { ...presetSummary(p), scenario: p.scenario };
 }

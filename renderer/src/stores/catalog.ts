@@ -4,7 +4,7 @@
 // Must not: hard-code any of it; it comes from the service.
 
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { ref } from 'vue';
 import type { LabCatalog, PresetSummary } from '../../../core/contract/catalog';
 import { lab } from '../api/labClient';
 import type { JsonSchema } from '../schema/jsonSchema';
@@ -14,9 +14,6 @@ export const useCatalogStore = defineStore('catalog', () => {
   const catalog = ref<LabCatalog | null>(null);
   const presets = ref<PresetSummary[]>([]);
   const schema = ref<JsonSchema | null>(null);
-  const hypervisorsByArch = computed<Record<string, readonly string[]>>(() =>
-    Object.fromEntries((catalog.value?.platforms ?? []).map((p) => [p.arch, p.hypervisors])),
-  );
   const error = ref<string | null>(null);
   let loading: Promise<void> | null = null;
 
@@ -47,5 +44,5 @@ export const useCatalogStore = defineStore('catalog', () => {
     return metricInfoOf(splitVariant(metric).local, catalog.value?.metrics ?? [])?.description ?? '';
   }
 
-  return { catalog, presets, schema, hypervisorsByArch, error, load, unitOf, describe };
+  return { catalog, presets, schema, error, load, unitOf, describe };
 });

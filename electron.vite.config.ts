@@ -1,5 +1,6 @@
 // Build of the desktop app: main and preload from electron/, the renderer from renderer/.
-// The preload is CommonJS because sandboxed preloads cannot be ES modules.
+// The preload is CommonJS because sandboxed preloads cannot be ES modules, and bundles zod (it
+// validates menu commands) because a sandboxed preload can require only Electron's own modules.
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { rendererConfig } from './vite.renderer.config';
@@ -15,7 +16,7 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      externalizeDeps: true,
+      externalizeDeps: { exclude: ['zod'] },
       rollupOptions: {
         input: { index: resolve('electron/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },

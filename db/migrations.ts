@@ -239,6 +239,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // The v1 shared timeline_events table is converted run by run into the v3 layout, then dropped.
     apply: convertSharedTimelines,
   },
+  {
+    version: 4,
+    description: 'claims name the metric they measure and the unit of the measured value',
+    // Runs stored before keep NULL: the app shows their measured value without a unit.
+    sql: `
+      ALTER TABLE run_claims ADD COLUMN metric TEXT;
+      ALTER TABLE run_claims ADD COLUMN per TEXT;
+      ALTER TABLE run_claims ADD COLUMN unit TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

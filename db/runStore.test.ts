@@ -19,7 +19,20 @@ afterEach(() => t.dispose());
 const result: RunResult = {
   metrics: { 'io.iops': 1234.5, 'vfio.enospc': 3 },
   ops: [{ op: 'vfio.map', ok: false, errno: 'ENOSPC', ret: null }],
-  claims: [{ id: 'c1', text: 'limit hit', holds: true, measured: 65535, expectation: '>= 65535', source: 'ref 000' }],
+  claims: [
+    { id: 'c1', text: 'limit hit', holds: true, measured: 65535, expectation: '>= 65535', source: 'ref 000' },
+    {
+      id: 'c2',
+      text: 'ratio',
+      holds: false,
+      measured: 2,
+      expectation: 'vmexits / io.completed <= 1',
+      source: 'ref 001',
+      metric: 'vmexits',
+      per: 'io.completed',
+      unit: 'exits per IOs',
+    },
+  ],
   counters: [{ name: 'vfio.entries', unit: 'mappings', tNs: [0, 1000], values: [0, 65535] }],
   timelineHash: 'abc',
   simulatedNs: 5000,
@@ -41,7 +54,7 @@ describe('RunStore', () => {
       eventCount: 42,
       timelineHash: 'abc',
       claimsHeld: 1,
-      claimsTotal: 1,
+      claimsTotal: 2,
       simulatedNs: 5000,
     });
     expect(got.metrics).toEqual(result.metrics);

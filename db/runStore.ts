@@ -136,9 +136,25 @@ export class RunStore {
       const metric = this.db.prepare('INSERT INTO run_metrics (run_id, name, value) VALUES (?, ?, ?)');
       for (const [name, value] of Object.entries(result.metrics)) metric.run(id, name, value);
       const claim = this.db.prepare(
-        `INSERT INTO run_claims (run_id, idx, claim_id, text, holds, measured, expectation, source, note) VALUES (?,?,?,?,?,?,?,?,?)`,
+        `INSERT INTO run_claims (run_id, idx, claim_id, text, holds, measured, expectation, source, note, metric, per, unit)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
       );
-      result.claims.forEach((c, i) => claim.run(id, i, c.id, c.text, c.holds ? 1 : 0, c.measured, c.expectation, c.source, c.note ?? null));
+      result.claims.forEach((c, i) =>
+        claim.run(
+          id,
+          i,
+          c.id,
+          c.text,
+          c.holds ? 1 : 0,
+          c.measured,
+          c.expectation,
+          c.source,
+          c.note ?? null,
+          c.metric ?? null,
+          c.per ?? null,
+          c.unit ?? null,
+        ),
+      );
       const op = this.db.prepare('INSERT INTO run_ops (run_id, idx, op, ok, errno, ret_json) VALUES (?,?,?,?,?,?)');
       result.ops.forEach((o, i) => op.run(id, i, o.op, o.ok ? 1 : 0, o.errno, JSON.stringify(o.ret ?? null)));
       const counter = this.db.prepare('INSERT INTO run_counters (run_id, idx, name, unit, t_ns, vals) VALUES (?,?,?,?,?,?)');
@@ -232,7 +248,9 @@ export class RunStore {
 
   private claims(id: number): ClaimResult[] {
     const rows = this.db
-      .prepare('SELECT claim_id, text, holds, measured, expectation, source, note FROM run_claims WHERE run_id = ? ORDER BY idx')
+      .prepare(
+        'SELECT claim_id, text, holds, measured, expectation, source, note, metric, per, unit FROM run_claims WHERE run_id = ? ORDER BY idx',
+      )
       .all(id) as {
       claim_id: string;
       text: string;
@@ -241,6 +259,9 @@ export class RunStore {
       expectation: string;
       source: string;
       note: string | null;
+      metric: string | null;
+      per: string | null;
+      unit: string | null;
     }[];
     return rows.map((r) => ({
       id: r.claim_id,
@@ -250,6 +271,9 @@ export class RunStore {
       expectation: r.expectation,
       source: r.source,
       ...(r.note === null ? {} : { note: r.note }),
+      ...(r.metric === null ? {} : { metric: r.metric }),
+      ...(r.per === null ? {} : { per: r.per }),
+      ...(r.unit === null ? {} : { unit: r.unit }),
     }));
   }
 

@@ -147,6 +147,26 @@ export class AppDriver {
     return this.page.getByTestId('draft-origin');
   }
 
+  /** The op names the step editor offers for step `step` (datalist options, layer by layer). */
+  opChoices(step: number): Locator {
+    return this.page.locator(`#ops-${step} option`);
+  }
+
+  /** The layer and summary of step `step`'s op (or the list of layers while the name is unknown). */
+  opSummary(step: number): Locator {
+    return this.page.getByTestId(`step-${step}`).getByTestId('op-summary');
+  }
+
+  /** The host section's platform note: hypervisors of the chosen arch and its defaults with their source. */
+  platformHint(): Locator {
+    return this.page.getByTestId('platform-hint');
+  }
+
+  /** The variants of the preset the draft was opened from, as the configurator lists them. */
+  draftVariants(): Locator {
+    return this.page.getByTestId('draft-variants').getByTestId('preset-variant');
+  }
+
   async importScenario(fileName: string, text: string): Promise<void> {
     await this.page.getByTestId('import-file').setInputFiles({ name: fileName, mimeType: 'text/plain', buffer: Buffer.from(text) });
     await expect(this.draftOrigin()).toHaveText(`from file ${fileName}`);
@@ -171,6 +191,11 @@ export class AppDriver {
 
   presetCard(id: string): Locator {
     return this.page.locator(`[data-testid="preset-card"][data-preset="${id}"]`);
+  }
+
+  /** The variants a preset's card lists (name, description, --set lines). */
+  presetVariants(id: string): Locator {
+    return this.presetCard(id).getByTestId('preset-variant');
   }
 
   async runPreset(id: string): Promise<number> {

@@ -36,7 +36,15 @@ test('host, VMs and devices: defaults with sources, the schema message on the fi
   const hypervisors = await app.field('host.hypervisor').locator('option').allTextContents();
   expect(hypervisors).toEqual(expect.arrayContaining(['kvm', 'zvm', 'lpar']));
   expect(hypervisors).not.toContain('powernv');
+  await expect(app.platformHint()).toContainText('On s390x the lab runs: kvm, zvm, lpar.');
+  await expect(app.platformHint()).toContainText('default VFIO backend on s390x: type1v2');
   await app.setField('host.hypervisor', 'lpar');
+  await app.setField('host.arch', 'ppc64le');
+  await expect(app.field('host.hypervisor')).toHaveValue('kvm');
+  await expect(app.platformHint()).toContainText('On ppc64le the lab runs: kvm, powernv, powervm-nested.');
+  await expect(app.platformHint()).toContainText('default VFIO backend on ppc64le: spapr-tce-v2');
+  await expect(app.platformHint()).toContainText('POWER8');
+  await expect(app.platformHint()).toContainText('default vIOMMU on ppc64le: spapr-tce');
   await app.setField('host.arch', 'x86_64');
   await expect(app.field('host.hypervisor')).toHaveValue('kvm');
   await app.screenshot('configurator-host');
@@ -69,13 +77,29 @@ test('workload kinds, an ops script, faults and cost overrides; start with Ctrl+
   await app.setField('workload.kind', 'ops');
   await expect(app.fieldError('workload.steps')).toHaveText('Too small: expected array to have >=1 items');
   await page.getByTestId('add-step').click();
+  // The lab's ops, layer by layer, each with its summary.
+  expect(await app.opChoices(0).count()).toBeGreaterThanOrEqual(40);
+  await expect(app.opChoices(0).first()).toHaveAttribute('value', 'vfio.map');
+  await expect(app.opChoices(0).first()).toHaveAttribute('label', /^vfio · VFIO_IOMMU_MAP_DMA/);
+  expect(await page.locator('#ops-0 option[value="hcall.H_PUT_TCE"]').getAttribute('label')).toMatch(/^hcall · H_PUT_TCE/);
   await app.setField('workload.steps.0.op', 'vfio.nosuch');
   await expect(app.fieldError('workload.steps.0.op')).toContainText('unknown op "vfio.nosuch"');
-  await app.setField('workload.steps.0.op', 'vfio.map');
+  await expect(app.opSummary(0)).toContainText('layers: vfio, iommufd');
+  // An unknown op keeps its arguments as JSON; a known one gets a field per argument from its schema.
   await app.setField('workload.steps.0.args', '{"iova": "0x100000", ');
   await expect(app.fieldError('workload.steps.0.args')).toContainText('not valid JSON');
+  await app.setField('workload.steps.0.args', '{"iova": "0x100000", "colour": 1}');
+  await app.setField('workload.steps.0.op', 'vfio.map');
+  await expect(app.opSummary(0)).toContainText('VFIO_IOMMU_MAP_DMA');
+  await expect(app.field('workload.steps.0.args')).toHaveCount(0);
+  await expect(app.field('workload.steps.0.args.iova')).toHaveValue('0x100000');
+  await expect(app.fieldError('workload.steps.0.args.vaddr')).toHaveText('Invalid input');
+  await expect(app.fieldDefault('workload.steps.0.args.container')).toContainText('container0');
   await expect(app.startButton()).toBeDisabled();
-  await app.setField('workload.steps.0.args', '{"iova": "0x100000", "vaddr": "0x7f0000000000", "size": "0x4000"}');
+  await app.setField('workload.steps.0.args.size', 'lots');
+  await expect(app.fieldError('workload.steps.0.args.size')).toContainText('hex');
+  await app.setField('workload.steps.0.args.vaddr', '0x7f0000000000');
+  await app.setField('workload.steps.0.args.size', '0x4000');
   await app.waitValid();
   await app.screenshot('configurator-workload-ops');
 

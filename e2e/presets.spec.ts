@@ -41,6 +41,15 @@ test('a preset with variants: metrics side by side, ops results, open in the con
   const app = new AppDriver(page);
   await app.openRuns();
   await app.openPresets();
+  await expect(app.presetVariants('type1-unmap-semantics')).toHaveCount(2);
+  await expect(app.presetVariants('type1-unmap-semantics').first()).toHaveAttribute('data-variant', 'v2');
+  await expect(app.presetVariants('type1-unmap-semantics').nth(1)).toContainText('--set host.vfio.backend=type1v1');
+  await expect(app.presetVariants('quickstart-nvme-fio')).toHaveCount(0);
+  await app.openPresetInConfigurator('type1-unmap-semantics');
+  await expect(app.draftVariants()).toHaveCount(2);
+  await expect(page.getByTestId('draft-variants')).toContainText('runs the base alone');
+  await app.screenshot('configurator-preset-variants');
+  await app.openPresets();
   const runId = await app.runPreset('type1-unmap-semantics');
   await app.waitForRunStatus('completed');
   await expect(app.metricColumns()).toContainText(['metric', 'v2', 'v1', 'whole run', 'meaning']);

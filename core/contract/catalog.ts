@@ -25,10 +25,37 @@ export interface MetricInfo {
   readonly description: string;
 }
 
+/** One op an ops script may call (SPEC 8). */
+export interface OpInfo {
+  /** "vfio.map", "hcall.H_PUT_TCE"... */
+  readonly name: string;
+  /** The layer it works on (vfio, iommufd, spapr, iovaTree, dma, eeh, hcall, rtas). */
+  readonly layer: string;
+  readonly summary: string;
+  /** JSON Schema of its arguments (the input form: numbers or hex strings for addresses). */
+  readonly argsSchema: unknown;
+}
+
+/** A default that depends on the architecture, and why it is the default. */
+export interface ArchDefaultInfo {
+  readonly value: string;
+  readonly source: string;
+}
+
+/** What one architecture accepts: its hypervisors and the defaults that differ per architecture. */
+export interface PlatformInfo {
+  readonly arch: string;
+  readonly hypervisors: readonly string[];
+  readonly defaults: { readonly backend: ArchDefaultInfo; readonly viommu: ArchDefaultInfo };
+}
+
 export interface LabCatalog {
   readonly costs: readonly CostInfo[];
   readonly parameters: readonly ParameterInfo[];
   readonly metrics: readonly MetricInfo[];
+  /** Every op of ops scripts, in registry order (grouped by layer). */
+  readonly ops: readonly OpInfo[];
+  readonly platforms: readonly PlatformInfo[];
   readonly version: string;
 }
 
@@ -44,9 +71,20 @@ export interface PresetSummary {
   /** The reference thread it comes from (file name under reference/ and a short citation). */
   readonly thread: string;
   readonly claims: readonly PresetClaimInfo[];
+  /** The configurations the preset compares in one run; empty when it runs its scenario alone. */
+  readonly variants: readonly PresetVariantInfo[];
+}
+
+/** A configuration a preset compares in one run: its base scenario with `--set` overrides. */
+export interface PresetVariantInfo {
+  readonly name: string;
+  readonly description: string;
+  /** Overrides of the base scenario, as `pcilab run --set` takes them. */
+  readonly set: readonly string[];
 }
 
 export interface PresetDetail extends PresetSummary {
+  /** The base scenario (the variants override it). */
   readonly scenario: unknown;
 }
 

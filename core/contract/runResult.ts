@@ -17,6 +17,16 @@ export interface ClaimResult {
   readonly holds: boolean;
   /** What the model measured, as a number (a ratio, a count...). */
   readonly measured: number | null;
+  /** The metric a metric claim measures ("io.iops", "lazy:vfio.entriesPeak"); absent for step claims. */
+  readonly metric?: string;
+  /** The denominator metric when the claim is about the ratio metric / per. */
+  readonly per?: string;
+  /**
+   * Unit of `measured` for a metric claim, from the metric catalog ("us", "IO/s"; "" when the
+   * catalog gives none); for a ratio "<metric unit> per <per unit>"; "value" for a step claim (the
+   * step's output, as the catalog names op outputs). Absent in runs stored before the database kept it (schema v4).
+   */
+  readonly unit?: string;
   /** How the measured value was judged, e.g. ">= 0.9 (tolerance 0.1)". */
   readonly expectation: string;
   /** Where the claim comes from (reference thread). */

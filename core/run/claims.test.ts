@@ -50,4 +50,27 @@ describe('claims are checked against measured metrics', () => {
     const [r] = evaluateClaims([claim({ metric: 'missing' })], {});
     expect(r).toMatchObject({ holds: false, measured: null, note: 'metric missing was not produced by this run' });
   });
+
+  it('names the metric a claim measures and the unit of the measured value, from the metric catalog', () => {
+    const [plain, variant, ratio, step] = evaluateClaims(
+      [
+        claim({ metric: 'io.latencyP99Us' }),
+        claim({ metric: 'lazy:vfio.entriesPeak' }),
+        claim({ metric: 'vmexits', per: 'io.completed' }),
+        stepClaim({ step: 0 }),
+      ],
+      { 'io.latencyP99Us': 12, 'lazy:vfio.entriesPeak': 3, vmexits: 10, 'io.completed': 5 },
+      [{ op: 'vfio.getInfo', ok: true, errno: null, ret: 1 }],
+    );
+    expect(plain).toMatchObject({ metric: 'io.latencyP99Us', unit: 'us' });
+    expect(variant).toMatchObject({ metric: 'lazy:vfio.entriesPeak', unit: 'entries' });
+    expect(ratio).toMatchObject({ metric: 'vmexits', per: 'io.completed', unit: 'exits per IOs', measured: 2 });
+    expect(step).not.toHaveProperty('metric');
+    expect(step).toMatchObject({ unit: 'value', measured: 1 });
+  });
+
+  it('gives a metric the catalog does not know an empty unit, and keeps naming it when it is missing', () => {
+    const [r] = evaluateClaims([claim({ metric: 'missing' })], {});
+    expect(r).toMatchObject({ metric: 'missing', unit: '', measured: null });
+  });
 });

@@ -1,11 +1,14 @@
 // Checks a preset's claims against what the run measured. A metric claim compares a metric (or a
 // ratio of two metrics) with an expected value and a tolerance; a step claim compares what an
 // ops-script step returned with what the kernel returns. Each result carries the measured value.
-// A missing metric or step makes the claim not hold, with a note, never a silent pass.
+// A missing metric or step makes the claim not hold, with a note, never a silent pass. A metric
+// claim names its metric and the unit of its measured value (from the metric catalog); a step
+// claim's measured value is the step's output, unit "value" as the catalog names op outputs.
 // Must not: know any particular claim.
 
 import type { ClaimResult, OpResult } from '../contract/runResult';
 import type { ClaimSpec, MetricClaimSpec, StepClaimSpec } from '../scenario/claimSpec';
+import { metricInfo } from './metricCatalog';
 
 /**
  * @param ops the ops results of a plain run
@@ -35,8 +38,16 @@ function describeExpectation(spec: MetricClaimSpec): string {
     : `${subject} ${spec.op} ${spec.value}${slack}`;
 }
 
+/** The metric a claim measures, its denominator and the unit of the measured value. */
+function measuredSubject(spec: MetricClaimSpec): Pick<ClaimResult, 'metric' | 'per' | 'unit'> {
+  const unit = metricInfo(spec.metric)?.unit ?? '';
+  if (spec.per === undefined) return { metric: spec.metric, unit };
+  const perUnit = metricInfo(spec.per)?.unit ?? '';
+  return { metric: spec.metric, per: spec.per, unit: `${unit || 'no unit'} per ${perUnit || 'no unit'}` };
+}
+
 function evaluateMetricClaim(spec: MetricClaimSpec, metrics: Readonly<Record<string, number>>): ClaimResult {
-  const base = { id: spec.id, text: spec.text, source: spec.source, expectation: describeExpectation(spec) };
+  const base = { id: spec.id, text: spec.text, source: spec.source, expectation: describeExpectation(spec), ...measuredSubject(spec) };
   const num = metrics[spec.metric];
   const den = spec.per === undefined ? 1 : metrics[spec.per];
   if (num === undefined || den === undefined) {
@@ -51,7 +62,13 @@ function evaluateMetricClaim(spec: MetricClaimSpec, metrics: Readonly<Record<str
 function evaluateStepClaim(spec: StepClaimSpec, ops: readonly OpResult[]): ClaimResult {
   const wantRet = spec.ret === undefined ? '' : ` returning ${JSON.stringify(spec.ret)}`;
   const where = spec.variant === undefined ? `step ${spec.step}` : `${spec.variant} step ${spec.step}`;
-  const base = { id: spec.id, text: spec.text, source: spec.source, expectation: `${where} -> ${spec.errno ?? 'success'}${wantRet}` };
+  const base = {
+    id: spec.id,
+    text: spec.text,
+    source: spec.source,
+    expectation: `${where} -> ${spec.errno ?? 'success'}${wantRet}`,
+    unit: 'value',
+  };
   const got = ops[spec.step];
   if (got === undefined) return { ...base, holds: false, measured: null, note: `the run has no step ${spec.step}` };
   const measured = typeof got.ret === 'number' ? got.ret : null;

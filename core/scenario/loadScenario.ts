@@ -11,6 +11,7 @@ import { faultProblem, faultScenarioProblem } from '../run/faultRegistry';
 import { eehPlacementProblems } from '../model/eeh/eehPlacement';
 
 import { intelIommuAssignmentProblem } from '../model/intelIommuGuest';
+import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
 
@@ -109,24 +110,24 @@ function isObject(x: unknown): x is JsonObject {
 }
 
 /**
- * Defaults that depend on the architecture, filled in before the schema's own: a pseries guest
- * (ppc64le) always translates DMA through sPAPR TCE windows, so its vIOMMU is "spapr-tce", and QEMU
- * runs the sPAPR TCE v2 VFIO backend on POWER8 and later. Fields the user set are left alone.
+ * Defaults that depend on the architecture (platforms.ts: ARCH_DEFAULTS), filled in before the
+ * schema's own; only ppc64le differs from the schema today. Fields the user set are left alone.
  * The input is not modified.
  */
 function withArchDefaults(input: unknown): unknown {
   if (!isObject(input) || !isObject(input['host']) || input['host']['arch'] !== 'ppc64le') return input;
+  const defaults = ARCH_DEFAULTS.ppc64le;
   const host = input['host'];
   const vfio = isObject(host['vfio']) ? host['vfio'] : {};
-  const out: JsonObject = { ...input, host: { ...host, vfio: { backend: 'spapr-tce-v2', ...vfio } } };
+  const out: JsonObject = { ...input, host: { ...host, vfio: { backend: defaults.backend.value, ...vfio } } };
   if (Array.isArray(input['vms'])) {
     out['vms'] = input['vms'].map((vm: unknown) => {
       if (!isObject(vm)) return vm;
       const viommu = isObject(vm['viommu']) ? vm['viommu'] : {};
-      return { ...vm, viommu: { model: 'spapr-tce', ...viommu } };
+      return { ...vm, viommu: { model: defaults.viommu.value, ...viommu } };
     });
   } else if (input['vms'] === undefined) {
-    out['vms'] = [{ viommu: { model: 'spapr-tce' } }];
+    out['vms'] = [{ viommu: { model: defaults.viommu.value } }];
   }
   return out;
 }
@@ -188,12 +189,6 @@ export function loadScenario(
   if (!overridden.ok) return overridden;
   return validateScenario(overridden.value);
 }
-
-const HYPERVISORS_BY_ARCH: Record<Scenario['host']['arch'], readonly string[]> = {
-  x86_64: ['kvm'],
-  s390x: ['kvm', 'zvm', 'lpar'],
-  ppc64le: ['kvm', 'powernv', 'powervm-nested'],
-};
 
 /** Combinations that cannot exist (z/VM on x86...) and vIOMMU models not built yet. */
 function platformProblems(scenario: Scenario): string[] {

@@ -71,7 +71,7 @@ export function formatRunsText(runs: readonly RunSummary[]): string {
   ].join('\n');
 }
 
-export function formatPresetsText(presets: readonly PresetSummary[]): string {
+export function formatPresetsText(presets: readonly Pick<PresetSummary, 'id' | 'title' | 'thread' | 'claims'>[]): string {
   return presets.map((p) => `${p.id}\n  ${p.title}\n  thread: ${p.thread}\n  claims: ${p.claims.length}`).join('\n\n');
 }
 

@@ -1,7 +1,7 @@
 // File dialogs of the desktop app. exportRun: a save dialog (parented to the focused lab window)
-// picks the file, then the service streams the export into it. Scenario files need no API of their
-// own: the renderer opens them with <input type=file> (Electron shows the native open dialog) and
-// saves them as a download, for which the save dialog below is shown.
+// picks the file, then the service streams the export into it. Scenario files from the menu go
+// through scenarioFiles.ts; the configurator's own Import/Export buttons use <input type=file> (a
+// native open dialog) and a download, for which the save dialog below is shown.
 // Must not: write anything but the file the user picked.
 
 import { BrowserWindow, dialog, type Session } from 'electron';

@@ -1,8 +1,9 @@
-// Desktop entry: one lab service for the app, windows that show the renderer, IPC registered once.
-// Simulations run in worker threads (the service's run queue), never on this thread.
+// Desktop entry: one lab per process and one window per lab (singleInstance.ts), one lab service,
+// IPC registered once, the application menu. Simulations run in worker threads (the service's run
+// queue), never on this thread.
 // Must not: open the database with the Node ABI build when an Electron build is present.
 
-import { app, BrowserWindow, ipcMain, Menu, session } from 'electron';
+import { app, type BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,36 +11,53 @@ import { pathToFileURL } from 'node:url';
 import createRunWorker from '../service/runWorker?nodeWorker';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { registerLabIpc, type InvokeEventLike } from './ipc';
+import { registerDesktopIpc, registerLabIpc, type InvokeEventLike } from './ipc';
 import { isTrustedFrameUrl } from './senderCheck';
 import { createLabWindow } from './window';
-import { buildAppMenu } from './menu';
+import { installAppMenu } from './menu';
 import { electronNativeBindingPath } from './nativeBinding';
 import { askWhereToSaveDownloads, saveDialogExportHandler } from './exportDialog';
+import { labUserDataDir, revealWindow } from './singleInstance';
+import { nodeScenarioFileSystem, saveScenarioFile, SCENARIO_FILTERS } from './scenarioFiles';
 
 const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
 const pageUrl = rendererDevUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
-const windows = new Set<BrowserWindow>();
+const dataDirEnv = { env: process.env, platform: process.platform, home: homedir() };
+const dbPath = defaultDatabasePath(dataDirEnv);
+let labWindow: BrowserWindow | null = null;
+let onRouteChange: (url: string) => void = () => undefined;
 
 function isTrustedSender(event: InvokeEventLike): boolean {
   const frame = event.senderFrame;
   if (frame === null || frame.parent !== null) return false;
-  const ownWindow = [...windows].some((w) => w.webContents.id === event.sender.id);
+  const ownWindow = labWindow !== null && !labWindow.isDestroyed() && labWindow.webContents.id === event.sender.id;
   return ownWindow && isTrustedFrameUrl(frame.url, { pageUrl });
 }
 
 function openWindow(): void {
+  if (revealWindow(labWindow)) return;
   const win = createLabWindow({ preloadPath, pageUrl });
-  windows.add(win);
-  win.on('closed', () => windows.delete(win));
+  labWindow = win;
+  win.webContents.on('did-navigate-in-page', (_e, url) => onRouteChange(url));
+  win.webContents.on('did-navigate', (_e, url) => onRouteChange(url));
+  win.on('closed', () => {
+    if (labWindow === win) labWindow = null;
+    onRouteChange('');
+  });
+}
+
+async function pickSavePath(defaultName: string): Promise<string | null> {
+  const options: Electron.SaveDialogOptions = { title: 'Export scenario', defaultPath: defaultName, filters: SCENARIO_FILTERS };
+  const picked = labWindow === null ? await dialog.showSaveDialog(options) : await dialog.showSaveDialog(labWindow, options);
+  return picked.canceled || picked.filePath === undefined || picked.filePath === '' ? null : picked.filePath;
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
   const binding = electronNativeBindingPath(join(import.meta.dirname, '../..'), process.versions.electron ?? '');
   const service = new LabService({
-    dbPath: defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() }),
+    dbPath,
     spawnWorker: (workerData) => createRunWorker({ workerData }),
     version: app.getVersion(),
     exportHandler: saveDialogExportHandler(),
@@ -47,11 +65,20 @@ async function start(): Promise<void> {
   });
   askWhereToSaveDownloads(session.defaultSession);
   registerLabIpc(ipcMain as unknown as Parameters<typeof registerLabIpc>[0], service, isTrustedSender);
-  Menu.setApplicationMenu(buildAppMenu(() => BrowserWindow.getFocusedWindow(), openWindow));
-  openWindow();
-  app.on('activate', () => {
-    if (windows.size === 0) openWindow();
+  registerDesktopIpc(
+    ipcMain as unknown as Parameters<typeof registerDesktopIpc>[0],
+    (_event, request) => saveScenarioFile(request, pickSavePath, nodeScenarioFileSystem),
+    isTrustedSender,
+  );
+  app.setAboutPanelOptions({
+    applicationName: 'PCI Passthrough Lab',
+    applicationVersion: app.getVersion(),
+    credits: `Lab database: ${dbPath}`,
   });
+  onRouteChange = installAppMenu({ isDev: rendererDevUrl !== undefined, labWindow: () => labWindow });
+  openWindow();
+  app.on('second-instance', openWindow);
+  app.on('activate', openWindow);
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
@@ -62,4 +89,12 @@ app.on('web-contents-created', (_e, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-void start();
+// The lock is per userData directory: give another lab (PCILAB_DB) its own, then take the lock
+// before anything else; a second launch on the same lab hands over to the running one and quits.
+const defaultUserData = app.getPath('userData');
+app.setPath(
+  'userData',
+  labUserDataDir(defaultUserData, dbPath, defaultDatabasePath({ ...dataDirEnv, env: { ...process.env, PCILAB_DB: '' } })),
+);
+if (app.requestSingleInstanceLock({ dbPath })) void start();
+else app.quit();

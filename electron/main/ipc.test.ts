@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registerLabIpc, type InvokeEventLike, type IpcMainLike } from './ipc';
+import { registerDesktopIpc, registerLabIpc, type InvokeEventLike, type IpcMainLike } from './ipc';
 import { LAB_API_METHODS, type LabApi } from '../../core/contract/labApi';
 import { isTrustedFrameUrl } from './senderCheck';
 
@@ -40,6 +40,29 @@ describe('IPC registration', () => {
       ok: false,
       error: { message: expect.stringContaining('unknown sender') },
     });
+  });
+});
+
+describe('desktop IPC (saving a scenario file)', () => {
+  it('registers one channel, checks the sender, then passes the request on', async () => {
+    const { ipc, handlers } = fakeIpc();
+    const seen: unknown[] = [];
+    const dispose = registerDesktopIpc(
+      ipc,
+      (_e, request) => (seen.push(request), Promise.resolve({ kind: 'cancelled' as const })),
+      trusted,
+    );
+    expect([...handlers.keys()]).toEqual(['pcilab-desktop:save-scenario-file']);
+    const save = handlers.get('pcilab-desktop:save-scenario-file')!;
+    expect(await save(event('https://evil.example/'), { fileName: 'x.yaml' })).toEqual({
+      kind: 'failed',
+      message: 'save refused: unknown sender',
+    });
+    expect(seen).toEqual([]);
+    expect(await save(event('file:///app/out/renderer/index.html#/new'), { fileName: 'x.yaml' })).toEqual({ kind: 'cancelled' });
+    expect(seen).toEqual([{ fileName: 'x.yaml' }]);
+    dispose();
+    expect(handlers.size).toBe(0);
   });
 });
 

@@ -1,8 +1,9 @@
-// Registers one IPC handler per LabApi method. Each call checks its sender (a top-level frame of
+// Registers one IPC handler per LabApi method, and the desktop shell's save-scenario call. Each call checks its sender (a top-level frame of
 // one of our windows showing our page) before its arguments are validated and dispatched.
 // Must not: expose a generic "call any method" channel.
 
 import { LAB_API_METHODS, ipcChannelOf, type LabApi, type LabApiResponse } from '../../core/contract/labApi';
+import { SAVE_SCENARIO_CHANNEL, type SaveScenarioResult } from '../../core/contract/desktopShell';
 import { dispatchLabCall } from '../service/apiDispatch';
 
 /** The slice of Electron's IpcMainInvokeEvent the check reads. */
@@ -30,4 +31,17 @@ export function registerLabIpc(ipc: IpcMainLike, service: LabApi, isTrustedSende
   return () => {
     for (const method of LAB_API_METHODS) ipc.removeHandler(ipcChannelOf(method));
   };
+}
+
+/** The desktop shell's one renderer -> main call (saving a scenario file), sender checked like the API. */
+export function registerDesktopIpc(
+  ipc: IpcMainLike,
+  saveScenarioFile: (event: InvokeEventLike, request: unknown) => Promise<SaveScenarioResult>,
+  isTrustedSender: SenderCheck,
+): () => void {
+  ipc.handle(SAVE_SCENARIO_CHANNEL, async (event, request): Promise<SaveScenarioResult> => {
+    if (!isTrustedSender(event)) return { kind: 'failed', message: 'save refused: unknown sender' };
+    return saveScenarioFile(event, request);
+  });
+  return () => ipc.removeHandler(SAVE_SCENARIO_CHANNEL);
 }

@@ -1,28 +1,46 @@
-// The application menu: the standard roles plus the lab's own entries, which drive the renderer
-// through its routes (the renderer listens for nothing else).
-// Must not: run lab operations directly; the renderer asks the service.
+// The application menu in Electron: builds menuTemplate.ts's data and rebuilds it when the lab
+// window's route changes (Export run exists only while a run is open). Commands go to the lab
+// window through the one validated channel; Import scenario opens the native open dialog here.
+// Must not: run lab operations; the renderer asks the service.
 
-import { Menu, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import { type BrowserWindow, Menu, dialog } from 'electron';
+import { appMenuTemplate, openRunIdOf, type MenuState } from './menuTemplate';
+import { sendMenuCommand } from './menuChannel';
+import { nodeScenarioFileSystem, readScenarioFile, SCENARIO_FILTERS } from './scenarioFiles';
 
-export function buildAppMenu(getWindow: () => BrowserWindow | null, newWindow: () => void): Menu {
-  const go = (hash: string) => () => {
-    const win = getWindow();
-    if (win) void win.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+export interface AppMenuOptions {
+  readonly isDev: boolean;
+  /** The lab window (one per lab), or null while none is open. */
+  readonly labWindow: () => BrowserWindow | null;
+}
+
+async function importScenario(win: BrowserWindow | null): Promise<void> {
+  if (win === null) return;
+  const options: Electron.OpenDialogOptions = { title: 'Import scenario', properties: ['openFile'], filters: SCENARIO_FILTERS };
+  const picked = await dialog.showOpenDialog(win, options);
+  const path = picked.filePaths[0];
+  if (picked.canceled || path === undefined) return;
+  const outcome = await readScenarioFile(path, nodeScenarioFileSystem);
+  if (outcome.ok) sendMenuCommand(win.webContents, outcome.command);
+  else await dialog.showMessageBox(win, { type: 'error', title: 'Import scenario', message: outcome.message });
+}
+
+/** Installs the menu; returns the function to call when the window's URL changes. */
+export function installAppMenu(options: AppMenuOptions): (url: string) => void {
+  let openRunId: number | null = null;
+  const build = (): void => {
+    const state: MenuState = { platform: process.platform, isDev: options.isDev, openRunId };
+    const template = appMenuTemplate(state, {
+      send: (command) => void sendMenuCommand(options.labWindow()?.webContents ?? null, command),
+      importScenario: () => void importScenario(options.labWindow()),
+    });
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   };
-  const template: MenuItemConstructorOptions[] = [
-    {
-      label: 'Lab',
-      submenu: [
-        { label: 'New run', accelerator: 'CmdOrCtrl+N', click: go('#/new') },
-        { label: 'Runs', accelerator: 'CmdOrCtrl+R', click: go('#/') },
-        { label: 'New window', accelerator: 'CmdOrCtrl+Shift+N', click: newWindow },
-        { type: 'separator' },
-        { role: 'quit' },
-      ],
-    },
-    { role: 'editMenu' },
-    { role: 'viewMenu' },
-    { role: 'windowMenu' },
-  ];
-  return Menu.buildFromTemplate(template);
+  build();
+  return (url) => {
+    const next = openRunIdOf(url);
+    if (next === openRunId) return;
+    openRunId = next;
+    build();
+  };
 }

@@ -20,10 +20,7 @@ import type {
   TimelineEventDetail,
   TimelineSummary,
 } from '../../core/contract/experiments';
-import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
-import { PARAMETER_DEFAULTS } from '../../core/scenario/parameterDefaults';
-import { METRIC_CATALOG } from '../../core/run/metricCatalog';
-import { findPreset, presetClaims, PRESETS, type Preset } from '../../core/scenario/presets';
+import { findPreset, PRESETS } from '../../core/scenario/presets';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
@@ -36,6 +33,7 @@ import { RunQueue, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
+import { labCatalog, presetDetail, presetSummary } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
 
 export interface LabServiceOptions {
@@ -47,16 +45,6 @@ export interface LabServiceOptions {
   readonly nativeBinding?: string;
   /** How this host delivers exportRun (save dialog, download URL); without one exportRun is refused. */
   readonly exportHandler?: ExportHandler;
-}
-
-function presetSummary(p: Preset): PresetSummary {
-  return {
-    id: p.id,
-    title: p.title,
-    summary: p.summary,
-    thread: p.thread,
-    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
-  };
 }
 
 export class LabService implements LabApi {
@@ -82,23 +70,7 @@ export class LabService implements LabApi {
   }
 
   getCatalog(): Promise<LabCatalog> {
-    return Promise.resolve({
-      version: this.options.version,
-      costs: COST_KEYS.map((key) => ({
-        key,
-        defaultNs: COST_DEFAULTS[key].valueNs,
-        label: COST_DEFAULTS[key].label,
-        source: COST_DEFAULTS[key].source,
-      })),
-      parameters: Object.entries(PARAMETER_DEFAULTS).map(([path, d]) => ({
-        path,
-        defaultValue: d.value,
-        unit: d.unit,
-        mirrors: d.mirrors,
-        source: d.source,
-      })),
-      metrics: METRIC_CATALOG,
-    });
+    return Promise.resolve(labCatalog(this.options.version));
   }
 
   listPresets(): Promise<PresetSummary[]> {
@@ -108,7 +80,7 @@ export class LabService implements LabApi {
   getPreset(id: string): Promise<PresetDetail> {
     const p = findPreset(id);
     if (p === undefined) return Promise.reject(new LabError('not-found', `no preset named "${id}"`));
-    return Promise.resolve({ ...presetSummary(p), scenario: p.scenario });
+    return Promise.resolve(presetDetail(p));
   }
 
   getScenarioSchema(): Promise<unknown> {

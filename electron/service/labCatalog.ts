@@ -1,0 +1,53 @@
+// The reference data the lab serves (LabApi.getCatalog) and the preset views (listPresets,
+// getPreset), assembled from the simulator's own tables: cost defaults, parameter defaults, the
+// metric catalog, the op registry with its argument schemas, the platform table.
+// Must not: hold data of its own; every entry comes from core.
+
+import type { LabCatalog, PlatformInfo, PresetDetail, PresetSummary } from '../../core/contract/catalog';
+import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
+import { PARAMETER_DEFAULTS } from '../../core/scenario/parameterDefaults';
+import { METRIC_CATALOG } from '../../core/run/metricCatalog';
+import { opCatalog } from '../../core/ops/opCatalog';
+import { ARCH_DEFAULTS, ARCHES, HYPERVISORS_BY_ARCH } from '../../core/scenario/platforms';
+import { presetClaims, type Preset } from '../../core/scenario/presets';
+
+export function platformCatalog(): PlatformInfo[] {
+  return ARCHES.map((arch) => ({ arch, hypervisors: HYPERVISORS_BY_ARCH[arch], defaults: ARCH_DEFAULTS[arch] }));
+}
+
+export function labCatalog(version: string): LabCatalog {
+  return {
+    version,
+    costs: COST_KEYS.map((key) => ({
+      key,
+      defaultNs: COST_DEFAULTS[key].valueNs,
+      label: COST_DEFAULTS[key].label,
+      source: COST_DEFAULTS[key].source,
+    })),
+    parameters: Object.entries(PARAMETER_DEFAULTS).map(([path, d]) => ({
+      path,
+      defaultValue: d.value,
+      unit: d.unit,
+      mirrors: d.mirrors,
+      source: d.source,
+    })),
+    metrics: METRIC_CATALOG,
+    ops: opCatalog(),
+    platforms: platformCatalog(),
+  };
+}
+
+export function presetSummary(p: Preset): PresetSummary {
+  return {
+    id: p.id,
+    title: p.title,
+    summary: p.summary,
+    thread: p.thread,
+    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
+    variants: (p.variants ?? []).map((v) => ({ name: v.name, description: v.description, set: [...v.set] })),
+  };
+}
+
+export function presetDetail(p: Preset): PresetDetail {
+  return { ...presetSummary(p), scenario: p.scenario };
+}

@@ -239,6 +239,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // The v1 shared timeline_events table is converted run by run into the v3 layout, then dropped.
     apply: convertSharedTimelines,
   },
+  {
+    version: 4,
+    description: "saved comparisons keep the view's toggles (only differences)",
+    sql: `
+      ALTER TABLE comparisons ADD COLUMN view_json TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,6 +3,8 @@ import type { ComparedRun, MetricRow } from '../../../core/contract/experiments'
 import type { ClaimResult } from '../../../core/contract/runResult';
 import {
   alignCounter,
+  canCompare,
+  comparableSelection,
   changeAgainstFirst,
   claimRows,
   comparePath,
@@ -95,7 +97,10 @@ describe('counters', () => {
 
 describe('claims side by side', () => {
   it('are one row per claim id, differing when the verdicts disagree or a run lacks it', () => {
-    const r = claimRows([run(1, [], [claim('a', true), claim('b', true)]), run(2, [], [claim('a', true), claim('b', false), claim('c', true)])]);
+    const r = claimRows([
+      run(1, [], [claim('a', true), claim('b', true)]),
+      run(2, [], [claim('a', true), claim('b', false), claim('c', true)]),
+    ]);
     expect(r.map((x) => [x.id, x.differs])).toEqual([
       ['a', false],
       ['b', true],
@@ -107,7 +112,12 @@ describe('claims side by side', () => {
 
 describe('configuration diff', () => {
   it('shows strings bare, JSON as written and absent values spelled out', () => {
-    expect([configValueText('"lazy"'), configValueText('4'), configValueText('[1,2]'), configValueText(null)]).toEqual(['lazy', '4', '[1,2]', '(absent)']);
+    expect([configValueText('"lazy"'), configValueText('4'), configValueText('[1,2]'), configValueText(null)]).toEqual([
+      'lazy',
+      '4',
+      '[1,2]',
+      '(absent)',
+    ]);
     expect(configCellsDiffer({ path: 'a', values: ['1', '1', '2', null] })).toEqual([false, false, true, true]);
   });
 });
@@ -128,5 +138,20 @@ describe('routes and saved state', () => {
     expect(request).toEqual({ name: 'mine', runIds: [1, 2], metrics: ['io.iops'], counters: [], view: { onlyDifferences: true } });
     expect(stateOfSaved({ metrics: request.metrics!, counters: request.counters!, view: request.view! })).toEqual(state);
     expect(stateOfSaved({ metrics: [], counters: [], view: {} }).onlyDifferences).toBe(false);
+  });
+});
+
+describe('comparing from the history', () => {
+  it('takes the selected runs that have ended, 2 to 16 of them', () => {
+    const rows = [
+      { id: 5, status: 'completed' as const },
+      { id: 4, status: 'running' as const },
+      { id: 3, status: 'failed' as const },
+      { id: 2, status: 'completed' as const },
+    ];
+    expect(comparableSelection(rows, new Set([2, 3, 4, 9]))).toEqual([3, 2]);
+    expect(canCompare([3, 2])).toBe(true);
+    expect(canCompare([3])).toBe(false);
+    expect(canCompare(Array.from({ length: 17 }, (_, i) => i))).toBe(false);
   });
 });

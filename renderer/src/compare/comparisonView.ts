@@ -11,7 +11,7 @@ import type {
   MetricRow,
   SavedComparisonRequest,
 } from '../../../core/contract/experiments';
-import type { ClaimResult } from '../../../core/contract/runResult';
+import type { ClaimResult, RunSummary } from '../../../core/contract/runResult';
 import { compareMetricNames } from '../run/metricTable';
 
 export const MIN_COMPARED_RUNS = 2;
@@ -145,6 +145,19 @@ export function savedRequest(name: string, runIds: readonly number[], state: Com
   return { name: name.trim(), runIds: [...runIds], metrics: [...state.metrics], counters: [...state.counters], view };
 }
 
-export function stateOfSaved(saved: { metrics: readonly string[]; counters: readonly string[]; view: ComparisonViewState }): ComparisonState {
+export function stateOfSaved(saved: {
+  metrics: readonly string[];
+  counters: readonly string[];
+  view: ComparisonViewState;
+}): ComparisonState {
   return { metrics: [...saved.metrics], counters: [...saved.counters], onlyDifferences: saved.view.onlyDifferences === true };
+}
+
+/** The selected runs that have ended (a queued or running run has nothing to compare yet), in table order. */
+export function comparableSelection(runs: readonly Pick<RunSummary, 'id' | 'status'>[], selected: ReadonlySet<number>): number[] {
+  return runs.filter((r) => selected.has(r.id) && r.status !== 'queued' && r.status !== 'running').map((r) => r.id);
+}
+
+export function canCompare(runIds: readonly number[]): boolean {
+  return runIds.length >= MIN_COMPARED_RUNS && runIds.length <= MAX_COMPARED_RUNS;
 }

@@ -7,6 +7,7 @@ import {
   readGrid,
   readVariants,
   sortProblems,
+  unplacedProblems,
   splitValues,
 } from './variantDraft';
 
@@ -18,7 +19,13 @@ describe('grid values', () => {
   });
 
   it('are read as --set reads them: JSON when it parses, else text', () => {
-    expect([parseValue('4'), parseValue('true'), parseValue('lazy'), parseValue('"4"'), parseValue('[1]')]).toEqual([4, true, 'lazy', '4', [1]]);
+    expect([parseValue('4'), parseValue('true'), parseValue('lazy'), parseValue('"4"'), parseValue('[1]')]).toEqual([
+      4,
+      true,
+      'lazy',
+      '4',
+      [1],
+    ]);
   });
 });
 
@@ -51,7 +58,7 @@ describe('readGrid', () => {
     expect(problems.get(4)).toMatch(/already an axis/);
   });
 
-  it("names variants as the lab does, the last axis varying fastest", () => {
+  it('names variants as the lab does, the last axis varying fastest', () => {
     const axes = [
       { path: 'a', values: [1, 2] },
       { path: 'b', values: ['x', true] },
@@ -93,12 +100,23 @@ describe('the lab problems', () => {
     const sorted = sortProblems(problems);
     expect(sorted.base).toEqual(['name: Required']);
     expect(sorted.other).toEqual(['something else']);
-    expect(sorted.byVariant.get('durationMs=2,host.vfio.backend=nope')).toEqual(['host.vfio.backend: Invalid option', 'durationMs: too small']);
+    expect(sorted.byVariant.get('durationMs=2,host.vfio.backend=nope')).toEqual([
+      'host.vfio.backend: Invalid option',
+      'durationMs: too small',
+    ]);
   });
 
-  it("land on the grid row whose path they name", () => {
+  it('land on the grid row whose path they name', () => {
     const { byVariant } = sortProblems(problems);
     expect(problemsOfAxis('host.vfio.backend', byVariant)).toHaveLength(2);
     expect(problemsOfAxis('durationMs', byVariant)).toEqual(['durationMs=2,host.vfio.backend=nope: durationMs: too small']);
+  });
+
+  it('that no row or variant shows are listed apart', () => {
+    const { byVariant } = sortProblems(problems);
+    expect(unplacedProblems(byVariant, 'grid', ['host.vfio.backend'])).toEqual([
+      'variant "durationMs=2,host.vfio.backend=nope": durationMs: too small',
+    ]);
+    expect(unplacedProblems(byVariant, 'variants', ['durationMs=1,host.vfio.backend=nope'])).toHaveLength(2);
   });
 });

@@ -162,3 +162,15 @@ export function problemsOfAxis(path: string, byVariant: ReadonlyMap<string, stri
   }
   return [...found];
 }
+
+/** The lab's variant problems no grid row or variant on the form shows (listed above the button instead). */
+export function unplacedProblems(byVariant: ReadonlyMap<string, string[]>, mode: 'grid' | 'variants', shown: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const [name, list] of byVariant) {
+    for (const p of list) {
+      const placed = mode === 'grid' ? shown.some((path) => path !== '' && p.includes(path)) : shown.includes(name);
+      if (!placed) out.push(`variant "${name}": ${p}`);
+    }
+  }
+  return out;
+}

@@ -80,4 +80,18 @@ test('two runs compared from the history', async ({ page }) => {
   expect((await exp.comparedRunIds()).sort()).toEqual([a, b].sort());
   await expect(exp.configDiffRow('vms.0.vcpus')).toBeVisible();
   await expect(exp.configDiffRow('durationMs')).toBeVisible();
+
+  // A stored run's scenario as the base of explicit variants; deleting the experiment keeps the runs.
+  await exp.createExplicitExperiment('from run a', { runId: a }, [
+    { name: 'small limit', set: ['host.vfio.dmaEntryLimit=1024'] },
+    { name: 'two vcpus', set: ['vms.0.vcpus=2', 'durationMs=1'] },
+  ]);
+  await expect(page.getByTestId('experiment-base-text')).toContainText('compare a');
+  await expect(exp.variantRows().nth(1)).toContainText('vms.0.vcpus=2');
+  await exp.app.blur();
+  await exp.app.press('x');
+  await expect(exp.experimentRow('from run a')).toContainText('not run yet');
+  await exp.deleteExperiment('from run a');
+  await exp.app.press('c');
+  await expect(page.getByTestId('comparisons-page')).toBeVisible();
 });

@@ -15,6 +15,15 @@ export interface GridAxisInput {
   readonly values: string;
 }
 
+/** An experiment's base as the form offers it: a preset, a stored run's scenario, or the configurator's draft. */
+export type ExperimentBaseInput = { readonly preset: string } | { readonly runId: number } | 'draft';
+
+/** One explicit variant: a name and `path=value` overrides. */
+export interface VariantInput {
+  readonly name: string;
+  readonly set: readonly string[];
+}
+
 export class ExperimentsDriver {
   readonly app: AppDriver;
 
@@ -61,6 +70,43 @@ export class ExperimentsDriver {
   /** Replaces the values of grid row `index`. */
   async setGridValues(index: number, values: string): Promise<void> {
     await this.page.getByTestId('grid-row').nth(index).getByTestId('grid-values').fill(values);
+  }
+
+  /** Creates an experiment of explicit variants on `base`; returns its id. */
+  async createExplicitExperiment(name: string, base: ExperimentBaseInput, variants: readonly VariantInput[]): Promise<number> {
+    await this.openExperiments();
+    await this.page.getByTestId('new-experiment').click();
+    const form = this.page.getByTestId('experiment-form');
+    await form.getByTestId('experiment-name').fill(name);
+    if (base === 'draft') await form.getByTestId('base-kind-draft').check();
+    else if ('preset' in base) {
+      await form.getByTestId('base-kind-preset').check();
+      await form.getByTestId('base-preset').selectOption(base.preset);
+    } else {
+      await form.getByTestId('base-kind-run').check();
+      await form.getByTestId('base-run').selectOption(String(base.runId));
+    }
+    await form.getByTestId('mode-variants').check();
+    for (let i = 0; i < variants.length; i++) {
+      if (i > 0) await form.getByTestId('variant-add').click();
+      const draft = form.getByTestId('variant-draft').nth(i);
+      await draft.getByTestId('variant-name').fill(variants[i]!.name);
+      await draft.getByTestId('variant-lines').fill(variants[i]!.set.join('\n'));
+    }
+    await expect(this.variantCount()).toHaveText(`${variants.length} variant${variants.length === 1 ? '' : 's'}`);
+    return this.createFilledExperiment();
+  }
+
+  experimentRow(name: string): Locator {
+    return this.page.getByTestId('experiment-row').filter({ has: this.page.getByRole('link', { name, exact: true }) });
+  }
+
+  /** Deletes the experiment named `name` from the list, confirming (its runs stay in the history). */
+  async deleteExperiment(name: string): Promise<void> {
+    await this.openExperiments();
+    await this.experimentRow(name).getByTestId('delete-experiment').click();
+    await this.experimentRow(name).getByTestId('confirm-delete-experiment').click();
+    await expect(this.experimentRow(name)).toHaveCount(0);
   }
 
   variantCount(): Locator {

@@ -51,6 +51,8 @@ test('a grid experiment runs, compares, saves and reopens as it was; a run expor
   await exp.saveComparison('sweep, differences only');
 
   await page.reload();
+  await exp.openSavedComparisons();
+  await exp.screenshot('comparisons');
   await exp.reopenComparison('sweep, differences only');
   expect(await exp.comparedRunIds()).toEqual(runIds);
   await expect(exp.onlyDifferences()).toBeChecked();
@@ -91,6 +93,7 @@ test('two runs compared from the history', async ({ page }) => {
   await exp.app.blur();
   await exp.app.press('x');
   await expect(exp.experimentRow('from run a')).toContainText('not run yet');
+  await expect(exp.experimentRow('from run a')).toContainText('scenario "compare a"');
   await exp.deleteExperiment('from run a');
   await exp.app.press('c');
   await expect(page.getByTestId('comparisons-page')).toBeVisible();

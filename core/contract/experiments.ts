@@ -32,6 +32,8 @@ export interface ExperimentSummary {
   readonly name: string;
   readonly createdAt: string;
   readonly variantCount: number;
+  /** The base scenario request (a preset name, or the scenario object or file text, with its overrides). */
+  readonly base: StartRunRequest;
   /** Runs of the latest execution by status. */
   readonly runs: Readonly<Partial<Record<RunStatus, number>>>;
 }
@@ -45,7 +47,6 @@ export interface ExperimentVariantDetail {
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
-  readonly base: StartRunRequest;
   readonly variants: readonly ExperimentVariantDetail[];
 }
 

@@ -33,6 +33,10 @@ describe('experiments and comparisons through the service', () => {
       { name: 'durationMs=1', set: ['durationMs=1'], runId: null, status: null },
       { name: 'durationMs=2', set: ['durationMs=2'], runId: null, status: null },
     ]);
+    expect((await service.listExperiments()).find((x) => x.id === experimentId)?.base).toEqual({
+      preset: 'quickstart-nvme-fio',
+      overrides: ['durationMs=1'],
+    });
   });
 
   it('rejects a bad override, naming the variant and the field, and stores nothing', async () => {

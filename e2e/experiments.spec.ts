@@ -8,7 +8,9 @@ import { ExperimentsDriver } from './experimentsDriver';
 import { runFromCli } from './labCli';
 
 test.afterEach(async ({ page }) => {
-  await new ExperimentsDriver(page).app.deleteAllRuns();
+  const exp = new ExperimentsDriver(page);
+  await exp.deleteAllExperimentsAndComparisons();
+  await exp.app.deleteAllRuns();
 });
 
 test('a grid experiment runs, compares, saves and reopens as it was; a run exports to Perfetto', async ({ page }) => {

@@ -109,6 +109,25 @@ export class ExperimentsDriver {
     await expect(this.experimentRow(name)).toHaveCount(0);
   }
 
+  /** Cleans up after a spec: deletes every experiment and saved comparison through their pages (runs stay). */
+  async deleteAllExperimentsAndComparisons(): Promise<void> {
+    await this.app.openRuns();
+    await this.openExperiments();
+    await expect(this.page.getByTestId('experiment-list').or(this.page.getByTestId('no-experiments'))).toBeVisible();
+    for (let left = await this.page.getByTestId('experiment-row').count(); left > 0; left--) {
+      await this.page.getByTestId('delete-experiment').first().click();
+      await this.page.getByTestId('confirm-delete-experiment').click();
+      await expect(this.page.getByTestId('experiment-row')).toHaveCount(left - 1);
+    }
+    await this.openSavedComparisons();
+    await expect(this.page.getByTestId('comparison-list').or(this.page.getByTestId('no-comparisons'))).toBeVisible();
+    for (let left = await this.page.getByTestId('comparison-row').count(); left > 0; left--) {
+      await this.page.getByTestId('delete-comparison').first().click();
+      await this.page.getByTestId('confirm-delete-comparison').click();
+      await expect(this.page.getByTestId('comparison-row')).toHaveCount(left - 1);
+    }
+  }
+
   variantCount(): Locator {
     return this.page.getByTestId('variant-count');
   }

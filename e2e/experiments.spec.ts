@@ -44,6 +44,9 @@ test('a grid experiment runs, compares, saves and reopens as it was; a run expor
   await expect(exp.configDiffRow('durationMs')).toContainText('6');
   await expect(exp.counterCharts().first().locator('canvas')).toBeVisible();
   await exp.screenshot('comparison');
+  await exp.app.toggleTheme();
+  await exp.screenshot('comparison-dark');
+  await exp.app.toggleTheme();
 
   await exp.setOnlyDifferences(true);
   await expect(exp.metricRow('dma.mapFailures')).toHaveCount(0);

@@ -21,10 +21,16 @@ describe('ComparisonStore', () => {
       runIds: [3, 1],
       metrics: ['io.iops'],
       counters: [],
+      view: {},
     });
     expect(comparisons.list().map((c) => c.id)).toEqual([b, a]);
     expect(comparisons.delete(a)).toBe(true);
     expect(comparisons.get(a)).toBeUndefined();
     expect(comparisons.delete(a)).toBe(false);
+  });
+
+  it("keeps the view's toggles", () => {
+    const id = comparisons.create({ name: 'diffs only', runIds: [1, 2], view: { onlyDifferences: true } }, 0);
+    expect(comparisons.get(id)?.view).toEqual({ onlyDifferences: true });
   });
 });

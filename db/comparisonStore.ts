@@ -1,10 +1,10 @@
 // Saved comparisons in the store: a name, the compared run ids and what the view showed (metrics
-// and counters; empty = all). The comparison itself is recomputed from the runs when reopened, so
+// and counters, empty = all; its toggles). The comparison itself is recomputed from the runs when reopened, so
 // it shows what the runs hold; run ids carry no foreign key, so a deleted run is reported missing.
 // Must not: compute comparisons (the service does).
 
 import type { LabDatabase } from './database';
-import type { SavedComparisonRequest } from '../core/contract/experiments';
+import type { ComparisonViewState, SavedComparisonRequest } from '../core/contract/experiments';
 
 export interface StoredComparison {
   readonly id: number;
@@ -13,6 +13,7 @@ export interface StoredComparison {
   readonly runIds: readonly number[];
   readonly metrics: readonly string[];
   readonly counters: readonly string[];
+  readonly view: ComparisonViewState;
 }
 
 interface ComparisonRow {
@@ -22,6 +23,7 @@ interface ComparisonRow {
   run_ids_json: string;
   metrics_json: string;
   counters_json: string;
+  view_json: string;
 }
 
 function toComparison(row: ComparisonRow): StoredComparison {
@@ -32,6 +34,7 @@ function toComparison(row: ComparisonRow): StoredComparison {
     runIds: JSON.parse(row.run_ids_json) as number[],
     metrics: JSON.parse(row.metrics_json) as string[],
     counters: JSON.parse(row.counters_json) as string[],
+    view: JSON.parse(row.view_json) as ComparisonViewState,
   };
 }
 
@@ -40,13 +43,14 @@ export class ComparisonStore {
 
   create(request: SavedComparisonRequest, nowMs: number): number {
     const info = this.db
-      .prepare('INSERT INTO comparisons (name, created_at, run_ids_json, metrics_json, counters_json) VALUES (?, ?, ?, ?, ?)')
+      .prepare('INSERT INTO comparisons (name, created_at, run_ids_json, metrics_json, counters_json, view_json) VALUES (?, ?, ?, ?, ?, ?)')
       .run(
         request.name,
         new Date(nowMs).toISOString(),
         JSON.stringify(request.runIds),
         JSON.stringify(request.metrics ?? []),
         JSON.stringify(request.counters ?? []),
+        JSON.stringify(request.view ?? {}),
       );
     return Number(info.lastInsertRowid);
   }

@@ -249,6 +249,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE run_claims ADD COLUMN unit TEXT;
     `,
   },
+  {
+    version: 5,
+    description: "saved comparisons keep the view's toggles (only differences)",
+    sql: `
+      ALTER TABLE comparisons ADD COLUMN view_json TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -69,6 +69,7 @@ const SavedComparisonRequestSchema = z.strictObject({
   runIds: z.array(runId).min(2).max(16),
   metrics: z.array(z.string().min(1).max(300)).max(2000).optional(),
   counters: z.array(z.string().min(1).max(300)).max(2000).optional(),
+  view: z.strictObject({ onlyDifferences: z.boolean().optional() }).optional(),
 });
 
 type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };

@@ -3,7 +3,7 @@
 // Must not: import anything but other contract types.
 
 import type { StartRunRequest } from './runRequest';
-import type { CounterSeries, RunStatus } from './runResult';
+import type { ClaimResult, CounterSeries, RunStatus } from './runResult';
 import type { TimelineEvent, TimelineKindInfo, TimelineLaneInfo } from './timeline';
 
 /** One variant of an experiment: the base scenario with `--set` overrides. */
@@ -32,6 +32,8 @@ export interface ExperimentSummary {
   readonly name: string;
   readonly createdAt: string;
   readonly variantCount: number;
+  /** The base scenario request (a preset name, or the scenario object or file text, with its overrides). */
+  readonly base: StartRunRequest;
   /** Runs of the latest execution by status. */
   readonly runs: Readonly<Partial<Record<RunStatus, number>>>;
 }
@@ -45,7 +47,6 @@ export interface ExperimentVariantDetail {
 }
 
 export interface ExperimentDetail extends ExperimentSummary {
-  readonly base: StartRunRequest;
   readonly variants: readonly ExperimentVariantDetail[];
 }
 
@@ -55,6 +56,7 @@ export interface ComparedRun {
   readonly status: RunStatus;
   readonly metrics: Readonly<Record<string, number>>;
   readonly counters: readonly CounterSeries[];
+  readonly claims: readonly ClaimResult[];
 }
 
 export interface MetricRow {
@@ -85,6 +87,13 @@ export interface SavedComparisonRequest {
   /** Metrics and counters the view showed; empty = all. */
   readonly metrics?: readonly string[];
   readonly counters?: readonly string[];
+  /** The view's toggles, restored on reopen. */
+  readonly view?: ComparisonViewState;
+}
+
+/** The comparison view's toggles when it was saved (absent = off). */
+export interface ComparisonViewState {
+  readonly onlyDifferences?: boolean;
 }
 
 export interface SavedComparisonSummary {
@@ -97,6 +106,7 @@ export interface SavedComparisonSummary {
 export interface SavedComparison extends SavedComparisonSummary {
   readonly metrics: readonly string[];
   readonly counters: readonly string[];
+  readonly view: ComparisonViewState;
   /** Recomputed from the store on every open, over the runs that still exist. */
   readonly comparison: RunComparison;
   /** Runs of the comparison that were deleted since it was saved (left out of `comparison`). */

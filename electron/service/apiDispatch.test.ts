@@ -83,6 +83,7 @@ describe('validation of the issue-6 methods (one bad call each, refused before t
   it('saveComparison: a name and at least two runs, no unknown keys', async () => {
     await refused('saveComparison', [{ name: 'c', runIds: [1] }], /0\.runIds/);
     await refused('saveComparison', [{ name: 'c', runIds: [1, 2], extra: true }], /Unrecognized key/);
+    await refused('saveComparison', [{ name: 'c', runIds: [1, 2], view: { collapsed: true } }], /Unrecognized key/);
   });
   it('listComparisons: takes no arguments', () => refused('listComparisons', [{}], /./));
   it('getComparison: a comparison id is a positive integer', () => refused('getComparison', [-3], /0: /));

@@ -40,7 +40,14 @@ export class ComparisonService {
       if (run === undefined) missingRunIds.push(id);
       else present.push(run);
     }
-    return { ...summaryOf(saved), metrics: saved.metrics, counters: saved.counters, comparison: compareRunDetails(present), missingRunIds };
+    return {
+      ...summaryOf(saved),
+      metrics: saved.metrics,
+      counters: saved.counters,
+      view: saved.view,
+      comparison: compareRunDetails(present),
+      missingRunIds,
+    };
   }
 
   delete(comparisonId: number): void {

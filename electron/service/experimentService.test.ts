@@ -33,6 +33,10 @@ describe('experiments and comparisons through the service', () => {
       { name: 'durationMs=1', set: ['durationMs=1'], runId: null, status: null },
       { name: 'durationMs=2', set: ['durationMs=2'], runId: null, status: null },
     ]);
+    expect((await service.listExperiments()).find((x) => x.id === experimentId)?.base).toEqual({
+      preset: 'quickstart-nvme-fio',
+      overrides: ['durationMs=1'],
+    });
   });
 
   it('rejects a bad override, naming the variant and the field, and stores nothing', async () => {
@@ -67,13 +71,15 @@ describe('experiments and comparisons through the service', () => {
     const completed = c.metrics.find((m) => m.name === 'io.completed')!;
     expect(completed).toMatchObject({ unit: 'IOs', differs: true });
     expect(c.runs[0]!.counters.length).toBeGreaterThan(0);
+    expect(c.runs[0]!.claims).toEqual((await service.getRun(runIds[0]!)).claims);
     await expect(service.compareRuns([runIds[0]!, 9999])).rejects.toMatchObject({ code: 'not-found' });
   });
 
   it('saves a comparison that reopens as it was, and reports a run deleted since as missing', async () => {
-    const { comparisonId } = await service.saveComparison({ name: '1 vs 2 ms', runIds, metrics: ['io.completed'] });
+    const view = { onlyDifferences: true };
+    const { comparisonId } = await service.saveComparison({ name: '1 vs 2 ms', runIds, metrics: ['io.completed'], view });
     const saved = await service.getComparison(comparisonId);
-    expect(saved).toMatchObject({ name: '1 vs 2 ms', runIds, metrics: ['io.completed'], counters: [], missingRunIds: [] });
+    expect(saved).toMatchObject({ name: '1 vs 2 ms', runIds, metrics: ['io.completed'], counters: [], view, missingRunIds: [] });
     expect(saved.comparison).toEqual(await service.compareRuns(runIds));
     expect((await service.listComparisons()).map((c) => c.id)).toContain(comparisonId);
 

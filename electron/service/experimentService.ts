@@ -33,7 +33,6 @@ export class ExperimentService {
     const latest = this.experiments.latestRuns(e.id);
     return {
       ...summaryOf(e, latest),
-      base: e.base,
       variants: e.variants.map((v, i) => ({
         name: v.name,
         set: v.set,
@@ -70,5 +69,5 @@ export class ExperimentService {
 function summaryOf(e: StoredExperiment, latest: readonly VariantRun[]): ExperimentSummary {
   const runs: Partial<Record<RunStatus, number>> = {};
   for (const v of latest) if (v.status !== null) runs[v.status] = (runs[v.status] ?? 0) + 1;
-  return { id: e.id, name: e.name, createdAt: e.createdAt, variantCount: e.variants.length, runs };
+  return { id: e.id, name: e.name, createdAt: e.createdAt, variantCount: e.variants.length, base: e.base, runs };
 }

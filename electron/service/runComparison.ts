@@ -11,7 +11,14 @@ import { metricInfo } from '../../core/run/metricCatalog';
 export const DIFFERS_FRACTION = 0.01;
 
 export function compareRunDetails(runs: readonly RunDetail[]): RunComparison {
-  const compared: ComparedRun[] = runs.map((r) => ({ id: r.id, name: r.name, status: r.status, metrics: r.metrics, counters: r.counters }));
+  const compared: ComparedRun[] = runs.map((r) => ({
+    id: r.id,
+    name: r.name,
+    status: r.status,
+    metrics: r.metrics,
+    counters: r.counters,
+    claims: r.claims,
+  }));
   return { runs: compared, metrics: metricRows(runs), config: configDifferences(runs.map((r) => r.scenario)) };
 }
 

@@ -8,6 +8,10 @@ import RunsView from './views/RunsView.vue';
 import NewRunView from './views/NewRunView.vue';
 import PresetsView from './views/PresetsView.vue';
 import RunView from './views/RunView.vue';
+import ExperimentsView from './views/ExperimentsView.vue';
+import ExperimentView from './views/ExperimentView.vue';
+import ComparisonsView from './views/ComparisonsView.vue';
+import CompareView from './views/CompareView.vue';
 import './styles.css';
 
 const router = createRouter({
@@ -17,6 +21,11 @@ const router = createRouter({
     { path: '/new', component: NewRunView },
     { path: '/presets', component: PresetsView },
     { path: '/runs/:id', component: RunView, props: true },
+    { path: '/experiments', component: ExperimentsView },
+    { path: '/experiments/:id', component: ExperimentView, props: true },
+    { path: '/compare', component: ComparisonsView },
+    { path: '/compare/runs/:ids', component: CompareView, props: true },
+    { path: '/compare/saved/:savedId', component: CompareView, props: true },
   ],
   scrollBehavior: (to) => (to.hash !== '' ? { el: to.hash, top: 8 } : { top: 0 }),
 });

@@ -7,12 +7,24 @@ const s = (name: string, unit: string, tNs: number[], values: number[]): Counter
 describe('counters on a shared time axis', () => {
   it('series sampled at the same times share x as they are', () => {
     const a = alignCounters([s('a', 'entries', [0, 10], [1, 2]), s('b', 'bytes', [0, 10], [5, 6])]);
-    expect(a).toEqual({ xs: [0, 10], ys: [[1, 2], [5, 6]] });
+    expect(a).toEqual({
+      xs: [0, 10],
+      ys: [
+        [1, 2],
+        [5, 6],
+      ],
+    });
   });
 
   it('series sampled at other times get gaps on the union of the times', () => {
     const a = alignCounters([s('a', 'entries', [0, 10], [1, 2]), s('b', 'entries', [5, 10], [7, 8])]);
-    expect(a).toEqual({ xs: [0, 5, 10], ys: [[1, null, 2], [null, 7, 8]] });
+    expect(a).toEqual({
+      xs: [0, 5, 10],
+      ys: [
+        [1, null, 2],
+        [null, 7, 8],
+      ],
+    });
   });
 
   it('picks varying series first, at most three', () => {

@@ -66,6 +66,7 @@ describe('time scale', () => {
 
   it('focusing keeps a closer view, but widens one narrower than the event', () => {
     expect(spanOf(focusWindow({ tNs: 1_000_000, durNs: 10 }, { startNs: 0, endNs: 5000 }, TOTAL))).toBe(5000);
+    expect(spanOf(focusWindow({ tNs: 1_000_000, durNs: 1_000_000 }, wholeRun(TOTAL), TOTAL))).toBe(4_000_000);
     expect(spanOf(focusWindow({ tNs: 1_000_000, durNs: 4000 }, { startNs: 0, endNs: 100 }, TOTAL))).toBe(6000);
   });
 });

@@ -71,12 +71,12 @@ export const FOCUS_MIN_SPAN_NS = 20_000;
 
 /**
  * The window that shows an event: centred on it, keeping the current span when the event fits in
- * it and the view is already close (at most 20 times the event, or FOCUS_MIN_SPAN_NS); otherwise
+ * it and the view is already close (at most 4 times the event, or FOCUS_MIN_SPAN_NS); otherwise
  * zoomed to that. Jumping to a failure from the whole run thus lands zoomed in on it.
  */
 export function focusWindow(event: { readonly tNs: number; readonly durNs: number }, w: TimeWindow, totalNs: number): TimeWindow {
   const dur = Math.max(0, event.durNs);
-  const widest = Math.max(FOCUS_MIN_SPAN_NS, dur * 20);
+  const widest = Math.max(FOCUS_MIN_SPAN_NS, dur * 4);
   const narrowest = Math.max(MIN_SPAN_NS, dur * 1.5);
   const span = Math.min(widest, Math.max(narrowest, spanOf(w)));
   return centerWindow(event.tNs + dur / 2, span, totalNs);

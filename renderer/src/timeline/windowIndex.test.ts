@@ -18,7 +18,16 @@ function win(events: TimelineEvent[], columns: { tNs: number[]; endNs: number[];
     aggregates:
       columns === null
         ? []
-        : [{ lane: 2, bucketNs: 10, ...columns, failures: columns.count.map(() => 0), seq: columns.tNs.map((_, i) => 100 + i), kind: columns.tNs.map(() => 0) }],
+        : [
+            {
+              lane: 2,
+              bucketNs: 10,
+              ...columns,
+              failures: columns.count.map(() => 0),
+              seq: columns.tNs.map((_, i) => 100 + i),
+              kind: columns.tNs.map(() => 0),
+            },
+          ],
   };
 }
 

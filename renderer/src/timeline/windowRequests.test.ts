@@ -14,13 +14,25 @@ describe('stale window answers', () => {
 
   it('whatever order answers arrive in, the shown ids only increase and the newest is shown last', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }).chain((n) => fc.shuffledSubarray([...Array(n).keys()].map((i) => i + 1), { minLength: n })), (order) => {
-        const r = new LatestRequests();
-        for (let i = 0; i < order.length; i++) r.issue();
-        let last = 0;
-        for (const id of order) if (r.accept(id)) (expect(id).toBeGreaterThan(last), (last = id));
-        expect(last).toBe(order.length);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }).chain((n) =>
+          fc.shuffledSubarray(
+            [...Array(n).keys()].map((i) => i + 1),
+            { minLength: n },
+          ),
+        ),
+        (order) => {
+          const r = new LatestRequests();
+          for (let i = 0; i < order.length; i++) r.issue();
+          let last = 0;
+          for (const id of order) {
+            if (!r.accept(id)) continue;
+            expect(id).toBeGreaterThan(last);
+            last = id;
+          }
+          expect(last).toBe(order.length);
+        },
+      ),
     );
   });
 });
@@ -28,7 +40,11 @@ describe('stale window answers', () => {
 describe('debounced fetching while the view moves', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
-  const timers = { now: () => Date.now(), setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as number) };
+  const timers = {
+    now: () => Date.now(),
+    setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clearTimeout: (h: unknown) => clearTimeout(h as number),
+  };
 
   it('fetches once, waitMs after the last move', () => {
     const fn = vi.fn();

@@ -3,7 +3,9 @@
 // until the store's answer for the new view is drawn, so a spec reads like a user's session.
 // Selectors live here; the geometry it needs (label column, axis, row height) mirrors laneLayout.ts.
 import { expect, type Locator, type Page } from '@playwright/test';
-import { AppDriver } from './appDriver';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppDriver, SCREENSHOT_DIR } from './appDriver';
 
 const LABEL_WIDTH_PX = 150;
 const AXIS_HEIGHT_PX = 20;
@@ -201,7 +203,10 @@ export class TimelineDriver {
     return (await this.counterPlot().locator('.u-legend .u-series .u-label').allTextContents()).map((t) => t.trim());
   }
 
+  /** Saves the timeline section (not the whole page) as test-results/screenshots/<name>.png. */
   async screenshot(name: string): Promise<void> {
-    await this.app.screenshot(name);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    // The shell's sticky top bar would cover the section's top once it is scrolled into view.
+    await this.root().screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), style: '.topbar { visibility: hidden; }' });
   }
 }

@@ -60,6 +60,14 @@ test('jump to a failure and follow its cause chain', async ({ page }) => {
   expect(around.startNs).toBeLessThanOrEqual(causeEvent.tNs);
   expect(around.endNs).toBeGreaterThanOrEqual(causeEvent.tNs);
 
+  await tl.filterLanes('cpu0');
+  await expect.poll(() => tl.rows()).toContain('vm0.cpu0');
+  expect((await tl.rows()).filter((r) => !r.endsWith('(group)')).every((r) => r.includes('cpu0'))).toBe(true);
+  await tl.filterLanes('');
+  const rows = (await tl.rows()).length;
+  await tl.toggleGroup('percpu · guest');
+  await expect.poll(async () => (await tl.rows()).length).toBe(rows - 4);
+
   await tl.press(']');
   await expect.poll(async () => (await tl.selectedEvent())?.failure).toBe(true);
   await expect(tl.failureItems().first()).toBeVisible();

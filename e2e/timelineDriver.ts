@@ -177,7 +177,7 @@ export class TimelineDriver {
 
   /** Clicks a lane (by name, as listed top to bottom) at a fraction of the track's width. */
   async clickLane(laneName: string, fraction: number): Promise<void> {
-    const names = (await this.page.getByTestId('timeline-lanes').locator('li').allTextContents()).map((t) => t.trim());
+    const names = await this.rows();
     const row = names.indexOf(laneName);
     if (row < 0) throw new Error(`no timeline lane "${laneName}" (rows: ${names.join(', ')})`);
     const box = (await this.canvas().boundingBox())!;
@@ -187,6 +187,22 @@ export class TimelineDriver {
         y: AXIS_HEIGHT_PX + row * ROW_HEIGHT_PX + ROW_HEIGHT_PX / 2,
       },
     });
+  }
+
+  /** The timeline's rows top to bottom: group headers as "<group> (group)", then lane names. */
+  async rows(): Promise<string[]> {
+    return (await this.page.getByTestId('timeline-lanes').locator('li').allTextContents()).map((t) => t.trim());
+  }
+
+  async filterLanes(text: string): Promise<void> {
+    await this.page.getByTestId('lane-filter').fill(text);
+  }
+
+  /** Collapses or expands a component group with its toggle ("guest", "percpu · guest"). */
+  async toggleGroup(key: string): Promise<void> {
+    const toggles = this.page.getByTestId('group-toggles');
+    await toggles.evaluate((el) => ((el as HTMLDetailsElement).open = true));
+    await toggles.getByTestId(`group-toggle-${key}`).click();
   }
 
   failureItems(): Locator {

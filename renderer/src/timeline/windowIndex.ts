@@ -70,7 +70,9 @@ function nearestColumn(a: TimelineAggregateColumns, tNs: number, slackNs: number
     if (a.tNs[mid]! <= tNs + slackNs) lo = mid + 1;
     else hi = mid;
   }
-  // lo - 1 is the last column starting at or before tNs + slack; an earlier one may be longer.
+  // lo - 1 is the last column starting at or before tNs + slack; an earlier one may reach further.
+  // Columns hold only events below the lane's span cut (long spans come as real events), so a column
+  // reaches at most a few columns past its start: looking four back is enough.
   for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
     const end = Math.max(a.endNs[i]!, a.tNs[i]! + slackNs);
     if (tNs <= end + slackNs) return i;

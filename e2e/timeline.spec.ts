@@ -60,6 +60,11 @@ test('jump to a failure and follow its cause chain', async ({ page }) => {
   expect(around.startNs).toBeLessThanOrEqual(causeEvent.tNs);
   expect(around.endNs).toBeGreaterThanOrEqual(causeEvent.tNs);
 
+  const before = await tl.view();
+  const chartZoom = await tl.selectCounterRange(0.25, 0.5);
+  expect(chartZoom.endNs - chartZoom.startNs).toBeLessThan((before.endNs - before.startNs) / 2);
+  expect(chartZoom.startNs).toBeGreaterThan(before.startNs);
+
   await tl.filterLanes('cpu0');
   await expect.poll(() => tl.rows()).toContain('vm0.cpu0');
   expect((await tl.rows()).filter((r) => !r.endsWith('(group)')).every((r) => r.includes('cpu0'))).toBe(true);

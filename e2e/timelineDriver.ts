@@ -219,6 +219,21 @@ export class TimelineDriver {
     return (await this.counterPlot().locator('.u-legend .u-series .u-label').allTextContents()).map((t) => t.trim());
   }
 
+  /** Drags across the counters chart between two fractions of its width: the timeline zooms to that range. */
+  async selectCounterRange(from: number, to: number): Promise<TimelineView> {
+    const over = this.counterPlot().locator('.u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    const y = box.y + box.height / 2;
+    return this.changeView(async () => {
+      await this.page.mouse.move(box.x + from * box.width, y);
+      await this.page.mouse.down();
+      await this.page.mouse.move(box.x + ((from + to) / 2) * box.width, y, { steps: 3 });
+      await this.page.mouse.move(box.x + to * box.width, y, { steps: 3 });
+      await this.page.mouse.up();
+    });
+  }
+
   /** Saves the timeline section (not the whole page) as test-results/screenshots/<name>.png. */
   async screenshot(name: string): Promise<void> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });

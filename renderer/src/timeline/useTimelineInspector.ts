@@ -8,7 +8,7 @@ import type { TimelineSummary } from '../../../core/contract/experiments';
 import type { TimelineEvent } from '../../../core/contract/timeline';
 import { lab } from '../api/labClient';
 import { stepFailure } from './eventFormat';
-import { layoutRows, shownLaneIds, type GroupRow } from './laneLayout';
+import { groupOf, layoutRows, shownLaneIds, type GroupRow } from './laneLayout';
 import { centerWindow, clampWindow, focusWindow, MIN_SPAN_NS, panByFraction, wholeRun, zoomAtCenter, type TimeWindow } from './timeScale';
 import { useEventSelection } from './useEventSelection';
 import { useTimelineWindow } from './useTimelineWindow';
@@ -57,8 +57,9 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   const pan = (fraction: number): void => setView(panByFraction(win.view.value, fraction, totalNs.value));
   const whole = (): void => setView(wholeRun(totalNs.value));
 
-  /** Centres the view on an event (zooming in when far out) and selects it. */
+  /** Centres the view on an event (zooming in when far out) and selects it, showing its lane if hidden. */
   async function focus(e: TimelineEvent): Promise<void> {
+    revealLane(e.lane);
     setView(focusWindow(e, win.view.value, totalNs.value));
     await selection.select(e.seq);
   }
@@ -78,6 +79,14 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
     const span = Math.max(MIN_SPAN_NS, (hit.endNs - hit.startNs) * 4);
     setView(centerWindow((hit.startNs + hit.endNs) / 2, span, totalNs.value));
     void selection.select(hit.seq);
+  }
+
+  function revealLane(id: number): void {
+    const lane = summary.value?.lanes.find((l) => l.id === id);
+    if (lane === undefined) return;
+    const key = groupOf(lane).key;
+    if (collapsed.value.has(key)) toggleGroup(key);
+    if (!lanes.value.includes(id)) filter.value = '';
   }
 
   function toggleGroup(key: string): void {

@@ -234,10 +234,15 @@ export class TimelineDriver {
     });
   }
 
-  /** Saves the timeline section (not the whole page) as test-results/screenshots/<name>.png. */
+  /** Saves the timeline section (not the whole page), drawn, as test-results/screenshots/<name>.png. */
   async screenshot(name: string): Promise<void> {
+    await this.waitForWindow();
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    // The shell's sticky top bar would cover the section's top once it is scrolled into view.
-    await this.root().screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), style: '.topbar { visibility: hidden; }' });
+    // The shell's sticky top bar would cover the section's top once it is scrolled into view (the
+    // CSP refuses an injected stylesheet, so hide it through the element's style for the shot).
+    const topbar = this.page.locator('nav.topbar');
+    await topbar.evaluate((el) => ((el as HTMLElement).style.visibility = 'hidden'));
+    await this.root().screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+    await topbar.evaluate((el) => ((el as HTMLElement).style.visibility = ''));
   }
 }

@@ -4,6 +4,7 @@
 // (request to parsed, as the status line shows it); the figures are printed. The spec takes about
 // a minute (half of it storing the run through the CLI); PCILAB_E2E_LARGE=0 leaves it out.
 import { test, expect, type Page } from '@playwright/test';
+import { AppDriver } from './appDriver';
 import { runFromCli } from './labCli';
 import { TimelineDriver } from './timelineDriver';
 
@@ -56,6 +57,11 @@ async function worstSince(page: Page, sinceMs: number): Promise<{ longTasks: num
   const gaps = perf.frameGaps.filter(([t, gap]) => t - gap >= sinceMs).map(([, gap]) => gap);
   return { longTasks: tasks.length, longestTaskMs: Math.round(Math.max(0, ...tasks)), maxFrameGapMs: Math.round(Math.max(0, ...gaps)) };
 }
+
+// Later specs (the preset gallery's "not run yet") expect an empty lab.
+test.afterEach(async ({ page }) => {
+  await new AppDriver(page).deleteAllRuns();
+});
 
 test('a 10-million-event run opens, zooms over decades and pans without stalling', async ({ page }) => {
   test.skip(process.env['PCILAB_E2E_LARGE'] === '0', 'PCILAB_E2E_LARGE=0: the ~10M-event run (about a minute) is left out');

@@ -3,6 +3,7 @@
 // fails. They open its timeline, zoom and pan around, jump to the first failure, read what caused
 // it, follow the chain, and look at the counters on the same time range.
 import { test, expect } from '@playwright/test';
+import { AppDriver } from './appDriver';
 import { runFromCli } from './labCli';
 import { TimelineDriver } from './timelineDriver';
 
@@ -11,6 +12,11 @@ interface ApiEvent {
   tNs: number;
   cause: number | null;
 }
+
+// Later specs (the preset gallery's "not run yet") expect an empty lab.
+test.afterEach(async ({ page }) => {
+  await new AppDriver(page).deleteAllRuns();
+});
 
 test('jump to a failure and follow its cause chain', async ({ page }) => {
   test.setTimeout(90_000);

@@ -17,6 +17,13 @@ describe('keyboard shortcuts', () => {
     expect(matches('Escape', key('Escape'))).toBe(true);
   });
 
+  it('"+" names the plus key, alone or with a modifier', () => {
+    expect(matches('+', key('+', { shiftKey: true }))).toBe(true);
+    expect(matches('+', key('='))).toBe(false);
+    expect(matches('Ctrl++', key('+', { ctrlKey: true }))).toBe(true);
+    expect(matches('Ctrl++', key('+'))).toBe(false);
+  });
+
   it('single keys stay out of the way while typing; Ctrl combos and Escape do not', () => {
     const input = { tagName: 'INPUT', type: 'text' };
     expect(isTyping(input)).toBe(true);

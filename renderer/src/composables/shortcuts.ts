@@ -28,8 +28,9 @@ export interface ShortcutScope {
 
 export function matches(keys: string, e: KeyLike): boolean {
   const parts = keys.split('+');
-  const key = parts[parts.length - 1]!;
-  const mods = new Set(parts.slice(0, -1));
+  // "+" alone (or "Ctrl++") names the plus key itself.
+  const key = keys.endsWith('+') ? '+' : parts[parts.length - 1]!;
+  const mods = new Set(parts.slice(0, -1).filter((p) => p !== ''));
   const ctrl = e.ctrlKey || e.metaKey;
   if (mods.has('Ctrl') !== ctrl || mods.has('Alt') !== e.altKey) return false;
   // A printable key's shift state is in the key itself ("?" is Shift+/ on most layouts).

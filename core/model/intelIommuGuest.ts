@@ -85,6 +85,7 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
   private readonly faults: FaultInjector;
   private readonly lane: number;
   private readonly dsiKind: number;
+  private readonly psiKind: number;
   private readonly mapFailKind: number;
   private readonly enomemName: number;
   private readonly psiWhat: number;
@@ -105,6 +106,14 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
       args: [
         { name: 'staleLeaves', format: 'int' },
         { name: 'leaves', format: 'int' },
+      ],
+    });
+    // Recorded before the trap, so what QEMU does while serving it (a VFIO map that fails) names it as its cause.
+    this.psiKind = tl.defineKind({
+      name: 'vtd.iotlb invalidation',
+      args: [
+        { name: 'addr', format: 'hex' },
+        { name: 'bytes', format: 'bytes' },
       ],
     });
     this.mapFailKind = tl.defineKind({
@@ -156,7 +165,12 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
       return;
     }
     this.psiInvalidations++;
-    this.trap(call, this.psiWhat, addr, addr + PAGE * 2 ** mask);
+    const bytes = PAGE * 2 ** mask;
+    const startNs = call.t;
+    const event = this.deps.timeline.record(startNs as SimTimeNs, 0, this.lane, this.psiKind, addr, bytes, 0, call.cause);
+    call.cause = event;
+    this.trap(call, this.psiWhat, addr, addr + bytes);
+    this.deps.timeline.setDuration(event, (call.t - startNs) as DurationNs);
   }
 
   private invalidateDomain(call: DmaCall): void {

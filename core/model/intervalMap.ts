@@ -34,6 +34,20 @@ export class IntervalMap<V extends Interval> {
     return above !== undefined && above[0] <= last ? above[1] : undefined;
   }
 
+  /**
+   * Whether the intervals leave no gap in [start, last]; `granule` is the unit of the keys (an
+   * interval ending at `last` is followed by one starting at `last + granule`).
+   */
+  covers(start: number, last: number, granule = 1): boolean {
+    let addr = start;
+    while (addr <= last) {
+      const hit = this.containing(addr);
+      if (hit === undefined) return false;
+      addr = hit.last + granule;
+    }
+    return true;
+  }
+
   /** The interval containing `addr`, if any. */
   containing(addr: number): V | undefined {
     const below = this.tree.getPairOrNextLower(addr, this.pair);

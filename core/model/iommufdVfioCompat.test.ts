@@ -192,3 +192,17 @@ describe('VFIO compat GET_INFO (iommufd_vfio_iommu_get_info, item 33)', () => {
     ]);
   });
 });
+
+describe('what a device DMA reaches through the compat container (translates)', () => {
+  it('covers exactly the mapped areas, across adjacent ones, not a byte beyond', () => {
+    const { c } = compat('type1v2');
+    expect(c.mapDma(START, BUF, 4 * P, RW)).toBe(OK);
+    expect(c.mapDma(START + 4 * P, BUF + 4 * P, 2 * P, RW)).toBe(OK);
+    expect(c.translates(START, 6 * P)).toBe(true);
+    expect(c.translates(START + 3 * P, 2 * P)).toBe(true);
+    expect(c.translates(START, 6 * P + 1)).toBe(false);
+    expect(c.translates(START - 1, 1)).toBe(false);
+    expect(c.unmapDma(START + 4 * P, 2 * P, 0)).toBe(OK);
+    expect(c.translates(START, 5 * P)).toBe(false);
+  });
+});

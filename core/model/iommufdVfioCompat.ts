@@ -101,6 +101,10 @@ export class IommufdVfioCompat implements VfioContainerApi {
     return this.ioas.areaCount;
   }
 
+  translates(iova: number, size: number): boolean {
+    return size > 0 && this.ioas.space.areas.covers(iova, iova + size - 1);
+  }
+
   /** VFIO_IOMMU_MAP_DMA (iommufd_vfio_map_dma): iopt_map_user_pages at the fixed `iova`. */
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.ioas.begin(this.options.costs.vfioMapIoctlNs);

@@ -35,6 +35,9 @@ class RecordingContainer implements VfioContainerApi {
   get entries(): number {
     return this.inner.entries;
   }
+  translates(iova: number, size: number): boolean {
+    return this.inner.translates(iova, size);
+  }
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     const rc = this.inner.mapDma(iova, vaddr, size, flags);
     this.costSumNs += this.inner.lastCostNs;

@@ -45,4 +45,6 @@ export interface VfioContainerApi extends OpsLayerInstance {
   readonly lastCostNs: number;
   /** Mappings in the container now (vfio_dma entries or compat areas). */
   readonly entries: number;
+  /** Whether a device DMA to every page of [iova, iova + size) would translate (the host IOMMU's view). */
+  translates(iova: number, size: number): boolean;
 }

@@ -99,6 +99,12 @@ export class VfioType1Container implements VfioContainerApi {
     return this.dmas.size;
   }
 
+  translates(iova: number, size: number): boolean {
+    const first = Math.floor(iova / PAGE_SIZE) * PAGE_SIZE;
+    const lastPage = Math.floor((iova + size - 1) / PAGE_SIZE) * PAGE_SIZE;
+    return size > 0 && this.dmas.map.covers(first, lastPage, PAGE_SIZE);
+  }
+
   /** Whether a device's group is attached to this container (a group joins one container only). */
   hasDevice(device: string): boolean {
     return this.domains.some((d) => d.devices.includes(device));

@@ -43,7 +43,15 @@ function onFakeIommu(config: DpdkWorkload, failMaps: number) {
   const runner = new DpdkWorkloadRunner(
     sim,
     config,
-    { device, dma, dev: new DmaDevice('nic0', 64, 64, false), vcpus, lifecycle: new DeviceLifecycle(sim, 'nic0'), mempoolGpa: 2 ** 32 },
+    {
+      device,
+      dma,
+      dev: new DmaDevice('nic0', 64, 64, false),
+      vcpus,
+      lifecycle: new DeviceLifecycle(sim, 'nic0'),
+      host: null,
+      mempoolGpa: 2 ** 32,
+    },
     2_000_000 as SimTimeNs,
   );
   runner.start();

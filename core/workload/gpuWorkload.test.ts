@@ -94,7 +94,15 @@ function onShadowingViommu(c: Partial<GpuWorkload>, host: Record<string, unknown
   const runner = new GpuWorkloadRunner(
     sim,
     config,
-    { device, dma, dev: new DmaDevice('gpu0', 64, 64, false), vcpus, lifecycle: new DeviceLifecycle(sim, 'gpu0'), bufferGpa: 2 ** 32 },
+    {
+      device,
+      dma,
+      dev: new DmaDevice('gpu0', 64, 64, false),
+      vcpus,
+      lifecycle: new DeviceLifecycle(sim, 'gpu0'),
+      host: null,
+      bufferGpa: 2 ** 32,
+    },
     1e12 as SimTimeNs,
   );
   runner.start();

@@ -13,6 +13,8 @@ import type { GuestDmaOps } from '../model/guestDmaOps';
 import type { DmaDevice } from '../model/iommuDma';
 import type { VcpuSet } from '../model/vcpuSet';
 import type { DeviceLifecycle } from '../model/deviceLifecycle';
+import type { QemuVm } from '../model/qemuVm';
+import type { VfioContainerApi } from '../model/vfioContainerApi';
 
 export interface RunnableWorkload {
   start(): void;
@@ -31,12 +33,33 @@ export interface DeviceTarget {
   readonly dev: DmaDevice;
   readonly vcpus: VcpuSet;
   readonly lifecycle: DeviceLifecycle;
+  /** Whether the host IOMMU translates the device's DMA; null when no QEMU container sits below (nothing to check). */
+  readonly host: HostDmaReach | null;
+}
+
+/**
+ * The host IOMMU's view of a device's DMA. QEMU does not tell the guest when a VFIO map it makes
+ * for a vIOMMU notifier fails (vtd_page_walk_one / virtio-iommu notifiers only log it), so the
+ * guest's map succeeds while the host has no translation: the device's DMA to that IOVA then
+ * faults in the host IOMMU (a DMAR fault on x86) and the request fails. Until QEMU has failed a
+ * map every shadowed mapping exists, so the container is only searched after a failure.
+ */
+export class HostDmaReach {
+  constructor(
+    private readonly qemu: QemuVm,
+    private readonly container: VfioContainerApi,
+  ) {}
+
+  reaches(iova: number, bytes: number): boolean {
+    return this.qemu.vfioMapFailures === 0 || this.container.translates(iova, bytes);
+  }
 }
 
 /** The named device (else the first of the first VM) as a workload drives it, and its VM. */
 export function deviceTarget(stack: Stack, name: string | undefined): { vm: Stack['vms'][number]; target: DeviceTarget } {
   const { vm, device } = targetDevice(stack, name);
-  return { vm, target: { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle } };
+  const host = vm.qemu !== null && device.container !== null ? new HostDmaReach(vm.qemu, device.container) : null;
+  return { vm, target: { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle, host } };
 }
 
 /** Where a workload's buffers start: the highest guest RAM region (above the first 16 MiB when that region starts at 0). */

@@ -1,0 +1,56 @@
+// A VFIO map QEMU makes for a vIOMMU notifier can fail (dma_entry_limit, memlock) without the guest
+// knowing: the guest's map succeeded, so the device's DMA to that IOVA faults in the host IOMMU and
+// the request fails. The run shows it as IO errors, host IOMMU faults, and a fault event per IO.
+import { describe, expect, it } from 'vitest';
+import { ScenarioRun } from './scenarioRun';
+import { loadScenario } from '../scenario/loadScenario';
+import { TimelineRecorder } from '../sim/timelineRecorder';
+
+function run(viommu: string, dmaEntryLimit: number) {
+  const r = loadScenario({
+    value: {
+      name: 'host-dma-reach',
+      durationMs: 20,
+      host: { vfio: { dmaEntryLimit } },
+      vms: [{ viommu: { model: viommu } }],
+      workload: { kind: 'fio', blockSizeBytes: 65536 },
+    },
+  });
+  if (!r.ok) throw new Error(r.problems.join('\n'));
+  const timeline = new TimelineRecorder();
+  const m = new ScenarioRun(r.scenario, { timeline }).runToEnd().metrics;
+  return { m, tl: timeline.columns() };
+}
+
+describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
+  // intel-iommu shadows page by page (64 KiB = 16 entries), virtio-iommu one entry per MAP request.
+  for (const [viommu, tightLimit] of [
+    ['intel-iommu', 1024],
+    ['virtio-iommu', 64],
+  ] as const) {
+    it(`${viommu}: with room for every mapping, no IO faults`, () => {
+      const { m } = run(viommu, 65535);
+      expect(m['vfio.mapFailures']).toBe(0);
+      expect(m['io.errors']).toBe(0);
+      expect(m['iommu.faults'] ?? 0).toBe(0);
+    });
+
+    it(`${viommu}: once the host runs out of mappings, IOs whose buffers were not shadowed fail with a host IOMMU fault`, () => {
+      const { m, tl } = run(viommu, tightLimit);
+      expect(m['vfio.enospc']).toBeGreaterThan(0);
+      expect(m['io.errors']).toBeGreaterThan(0);
+      // Faulted IOs still in flight at the end (at most iodepth x numjobs = 128) have not failed yet.
+      expect(m['iommu.faults']).toBeGreaterThanOrEqual(m['io.errors']!);
+      expect(m['iommu.faults']).toBeLessThanOrEqual(m['io.errors']! + 128);
+      const faultKind = tl.kinds.findIndex((k) => k.name.startsWith('host IOMMU fault'));
+      let faults = 0;
+      for (let i = 0; i < tl.count; i++) {
+        if (tl.kind[i] !== faultKind) continue;
+        faults++;
+        // Its cause is the guest's map of the IO's buffer, which the guest saw succeed.
+        expect(tl.kinds[tl.kind[tl.cause[i]!]!]!.name).toBe('dma.map');
+      }
+      expect(faults).toBe(m['iommu.faults']);
+    });
+  }
+});

@@ -175,7 +175,7 @@ export interface InsertBench {
 }
 
 /** (a) Store path vs bare insert of the same rows, alternating, median of `reps` each. */
-export function benchInsert(rows = 1_000_000, reps = 3): InsertBench {
+export function benchInsert(rows = 1_000_000, reps = 7): InsertBench {
   const cols = syntheticTimeline(rows, 2);
   const store: number[] = [];
   const bare: number[] = [];

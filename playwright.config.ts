@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath, CHROMIUM_ARGS } from './e2e/chromium';
+import { LAB_TARGET } from './e2e/labTest';
 
 process.env['PCILAB_E2E_DB'] ??= join(mkdtempSync(join(tmpdir(), 'pcilab-e2e-')), 'lab.db');
 const port = Number(process.env['PCILAB_E2E_PORT'] ?? 5231);
@@ -23,11 +24,16 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
   },
-  webServer: {
-    command: 'npx tsx electron/serve/main.ts',
-    url: `http://127.0.0.1:${port}/`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: { PCILAB_PORT: String(port), PCILAB_DB: process.env['PCILAB_E2E_DB'] },
-  },
+  // The desktop target (PCILAB_E2E_TARGET=electron, see e2e/labTest.ts) launches the built app itself.
+  ...(LAB_TARGET === 'browser'
+    ? {
+        webServer: {
+          command: 'npx tsx electron/serve/main.ts',
+          url: `http://127.0.0.1:${port}/`,
+          reuseExistingServer: false,
+          timeout: 60_000,
+          env: { PCILAB_PORT: String(port), PCILAB_DB: process.env['PCILAB_E2E_DB'] },
+        },
+      }
+    : {}),
 });

@@ -2,7 +2,9 @@
 // live in one place and specs read like a user's journey. Configurator fields are addressed by
 // their scenario path ("vms.0.vcpus"); the short names the walking skeleton used still work.
 import { expect, type Download, type Locator, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { exportDialogTo, navigate } from './labTest';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Where every spec's screenshots of the screens go (test artifacts, under Playwright's outputDir). */
@@ -28,7 +30,7 @@ export class AppDriver {
   // Shell
 
   async openRuns(): Promise<void> {
-    await this.page.goto('/#/');
+    await navigate(this.page, '/');
     await expect(this.page.getByRole('heading', { name: 'Runs' })).toBeVisible();
   }
 
@@ -174,6 +176,13 @@ export class AppDriver {
 
   /** Exports the scenario and returns the downloaded file's name and text. */
   async exportScenario(format: 'json' | 'yaml'): Promise<{ fileName: string; text: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'pcilab-export-'));
+    if (await exportDialogTo(this.page, dir)) {
+      await this.page.getByTestId(`export-${format}`).click();
+      await expect.poll(() => readdirSync(dir).filter((f) => !f.endsWith('.crdownload')).length).toBe(1);
+      const fileName = readdirSync(dir)[0]!;
+      return { fileName, text: readFileSync(join(dir, fileName), 'utf8') };
+    }
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(`export-${format}`).click()]);
     return { fileName: download.suggestedFilename(), text: await readDownload(download) };
   }
@@ -211,7 +220,7 @@ export class AppDriver {
   // Run page
 
   async openRun(runId: number): Promise<void> {
-    await this.page.goto(`/#/runs/${runId}`);
+    await navigate(this.page, `/runs/${runId}`);
   }
 
   async waitForRunStatus(status: string, timeoutMs = 30_000): Promise<void> {

@@ -1,7 +1,7 @@
 // The configurator: a user edits every part of a scenario, sees the lab's own message on the field
 // that is wrong as they type (and problems without a field at the top), imports and exports
 // scenario files, and starts the run from the keyboard.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { parse } from 'yaml';
 import { AppDriver } from './appDriver';
 

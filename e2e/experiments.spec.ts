@@ -2,7 +2,7 @@
 // all with progress, its comparison (differences highlighted, the varied path in the config diff)
 // saved and reopened as it was after a reload; a run exported to Perfetto; two runs compared from
 // the history.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { readFileSync } from 'node:fs';
 import { ExperimentsDriver } from './experimentsDriver';
 import { runFromCli } from './labCli';

@@ -3,8 +3,9 @@
 // exporting a run. Specs read as a user's journey; selectors live here.
 import { expect, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AppDriver } from './appDriver';
+import { exportDialogTo } from './labTest';
 
 /** Where exports downloaded by the specs are kept (test artifacts). */
 export const DOWNLOAD_DIR = join('test-results', 'downloads');
@@ -262,8 +263,16 @@ export class ExperimentsDriver {
 
   /** Exports the run on screen (browser mode: a download); returns the saved file's path. */
   async exportRun(format: 'perfetto' | 'csv' | 'json'): Promise<string> {
-    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(`export-run-${format}`).click()]);
     mkdirSync(DOWNLOAD_DIR, { recursive: true });
+    const button = this.page.getByTestId(`export-run-${format}`);
+    // The desktop app asks where to save (answered here) and shows the saved path; the browser downloads.
+    if (await exportDialogTo(this.page, resolve(DOWNLOAD_DIR))) {
+      await button.click();
+      const saved = this.page.getByTestId('export-saved');
+      await expect(saved).toContainText(resolve(DOWNLOAD_DIR));
+      return /^Saved (.+) \(/.exec((await saved.textContent()) ?? '')![1]!;
+    }
+    const [download] = await Promise.all([this.page.waitForEvent('download'), button.click()]);
     const path = join(DOWNLOAD_DIR, download.suggestedFilename());
     await download.saveAs(path);
     return path;

@@ -1,7 +1,7 @@
 // The history: all runs (also those made from the command line), filtered by text and status,
 // sorted by date, a selection deleted after a confirm step; a long run followed with its progress
 // (simulated time, events per second, ETA) and cancelled.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { AppDriver } from './appDriver';
 import { runFromCli } from './labCli';
 

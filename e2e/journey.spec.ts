@@ -4,7 +4,7 @@
 // a failed VFIO map to read why it failed, runs an experiment of three limits and compares them,
 // exports the run to Perfetto, then reloads and finds everything still there. Screenshots of each
 // screen go to test-results/screenshots/journey-*.png.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { readFileSync } from 'node:fs';
 import { AppDriver } from './appDriver';
 import { ExperimentsDriver } from './experimentsDriver';

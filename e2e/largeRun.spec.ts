@@ -3,7 +3,8 @@
 // (PerformanceObserver 'longtask'), gaps between animation frames, and each window's answer time
 // (request to parsed, as the status line shows it); the figures are printed. The spec takes about
 // a minute (half of it storing the run through the CLI); PCILAB_E2E_LARGE=0 leaves it out.
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { callLab, test, expect } from './labTest';
 import { AppDriver } from './appDriver';
 import { runFromCli } from './labCli';
 import { TimelineDriver } from './timelineDriver';
@@ -69,10 +70,8 @@ test('a 10-million-event run opens, zooms over decades and pans without stalling
   const created = Date.now();
   const runId = runFromCli('quickstart-nvme-fio', [`durationMs=${DURATION_MS}`, 'name="10M events"']);
   const storeMs = Date.now() - created;
-  const summary = (await (await page.request.post('/api/getTimelineSummary', { data: [runId] })).json()) as {
-    value: { eventCount: number };
-  };
-  expect(summary.value.eventCount).toBeGreaterThan(TARGET_EVENTS * 0.97);
+  const summary = await callLab<{ eventCount: number }>(page, 'getTimelineSummary', runId);
+  expect(summary.eventCount).toBeGreaterThan(TARGET_EVENTS * 0.97);
 
   await recordPerf(page);
   const tl = new TimelineDriver(page);
@@ -106,7 +105,7 @@ test('a 10-million-event run opens, zooms over decades and pans without stalling
   const browsing = await worstSince(page, since);
   const sorted = [...answers].sort((a, b) => a - b);
   const figures = {
-    events: summary.value.eventCount,
+    events: summary.eventCount,
     storeRunS: +(storeMs / 1000).toFixed(1),
     openTimelineMs: openMs,
     windows: answers.length,

@@ -1,7 +1,7 @@
 // The preset gallery: every reference reproduction with its thread and claims; run one straight
 // from its card, read its claims with measured values and units, see the result back on the card,
 // compare variants on the run page, and open a preset or a run in the configurator.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { AppDriver } from './appDriver';
 
 test.afterEach(async ({ page }) => {

@@ -1,6 +1,6 @@
 // The shell: light and dark theme (the system's by default, the user's choice remembered), the
 // keyboard shortcuts and their list, and readable error and empty states.
-import { test, expect } from '@playwright/test';
+import { navigate, test, expect } from './labTest';
 import { AppDriver } from './appDriver';
 
 test('the theme follows the system until the user picks one, and is remembered', async ({ page }) => {
@@ -43,7 +43,7 @@ test('keyboard shortcuts move between screens and list themselves', async ({ pag
 
 test('errors from the lab are shown readably, with their code', async ({ page }) => {
   const app = new AppDriver(page);
-  await page.goto('/#/new?preset=no-such-preset');
+  await navigate(page, '/new?preset=no-such-preset');
   await expect(app.errorBanner()).toContainText('Opening the scenario failed');
   await expect(app.errorBanner()).toContainText('not-found');
   await expect(app.errorBanner()).toContainText('no preset named "no-such-preset"');
@@ -52,7 +52,7 @@ test('errors from the lab are shown readably, with their code', async ({ page })
   await app.press('Escape');
   await expect(app.errorBanner()).toHaveCount(0);
 
-  await page.goto('/#/runs/999999');
+  await navigate(page, '/runs/999999');
   await expect(page.getByTestId('run-missing')).toContainText('Run 999999 is not in the lab');
   await app.screenshot('run-missing');
 });

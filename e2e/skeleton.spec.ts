@@ -1,6 +1,6 @@
 // The walking skeleton's journey: start a run from the form (after correcting an invalid field),
 // watch it run, open its results and timeline, and find a run made from the CLI in the same list.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './labTest';
 import { spawnSync } from 'node:child_process';
 import { AppDriver } from './appDriver';
 

@@ -2,7 +2,7 @@
 // IOVAs fill the host's 65535 mappings, so RPCIT answers "insufficient resources" and a DMA map
 // fails. They open its timeline, zoom and pan around, jump to the first failure, read what caused
 // it, follow the chain, and look at the counters on the same time range.
-import { test, expect } from '@playwright/test';
+import { callLab, test, expect } from './labTest';
 import { AppDriver } from './appDriver';
 import { runFromCli } from './labCli';
 import { TimelineDriver } from './timelineDriver';
@@ -21,8 +21,7 @@ test.afterEach(async ({ page }) => {
 test('jump to a failure and follow its cause chain', async ({ page }) => {
   test.setTimeout(90_000);
   const runId = runFromCli('s390-rpcit-exhaustion', []);
-  const failures = await page.request.post('/api/listFailures', { data: [runId, 10] });
-  const first = ((await failures.json()) as { value: ApiEvent[] }).value[0]!;
+  const first = (await callLab<ApiEvent[]>(page, 'listFailures', runId, 10))[0]!;
   expect(first.cause, 'the first failure has a recorded cause').not.toBeNull();
 
   const tl = new TimelineDriver(page);
@@ -59,9 +58,7 @@ test('jump to a failure and follow its cause chain', async ({ page }) => {
 
   const cause = await tl.clickCauseEntry(0);
   expect(cause.seq).toBe(first.cause);
-  const causeEvent = (
-    (await (await page.request.post('/api/getTimelineEvent', { data: [runId, first.cause] })).json()) as { value: { event: ApiEvent } }
-  ).value.event;
+  const causeEvent = (await callLab<{ event: ApiEvent }>(page, 'getTimelineEvent', runId, first.cause)).event;
   const around = await tl.view();
   expect(around.startNs).toBeLessThanOrEqual(causeEvent.tNs);
   expect(around.endNs).toBeGreaterThanOrEqual(causeEvent.tNs);

@@ -23,7 +23,7 @@ module.exports = {
       name: 'core-no-node',
       severity: 'error',
       comment: 'core/ runs anywhere: no Node built-ins (test files excepted).',
-      from: { path: '^core/', pathNot: '\\.test\\.ts$' },
+      from: { path: '^core/', pathNot: '\\.test(kit)?\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
     {

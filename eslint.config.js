@@ -83,7 +83,7 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    ignores: ['core/**/*.test.ts'],
+    ignores: ['core/**/*.test.ts', 'core/**/*.testkit.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,15 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveCostTable } from '../sim/costTable';
-import { FaultInjector } from '../sim/faultInjector';
-import { TimelineRecorder } from '../sim/timelineRecorder';
 import { DmaCall } from './dmaCall';
-import { defaultIommuGeometry } from './hostIommu';
-import { HostProcess } from './hostProcess';
 import { IntelIommuGuestDriver } from './intelIommuGuest';
-import { GUEST_RAM_HVA_BASE, QemuVm } from './qemuVm';
-import { VfioType1Container } from './vfioType1';
+import { GUEST_RAM_HVA_BASE } from './qemuVm';
+import { type VfioType1Container } from './vfioType1';
 import { VtdPageTable } from './vtdPageTable';
+import { hostSide } from './viommuFailNth.testkit';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -146,20 +142,7 @@ class FlushCmd implements fc.Command<Model, Real> {
 }
 
 function setup(): Real {
-  const costs = resolveCostTable();
-  const timeline = new TimelineRecorder();
-  const qemu = new QemuVm(costs, timeline, { name: 'vm0', nested: false });
-  const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: 'thp', userAddressEnd: 2 ** 47 });
-  const container = new VfioType1Container('c0', 2, {
-    process,
-    costs,
-    faults: new FaultInjector(),
-    dmaEntryLimit: 65535,
-    disableHugepages: false,
-    geometry: defaultIommuGeometry('x86_64'),
-    irqRemapping: true,
-    allowUnsafeInterrupts: false,
-  });
+  const { costs, timeline, qemu, container } = hostSide({ backing: 'thp' });
   const driver = new IntelIommuGuestDriver({
     qemu,
     container,

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCostTable } from '../sim/costTable';
 import { FaultInjector } from '../sim/faultInjector';
-import { TimelineRecorder } from '../sim/timelineRecorder';
 import type { MetricMap } from '../run/metricSink';
 import { loadScenario } from '../scenario/loadScenario';
 import type { IntelIommuOptions } from '../scenario/x86ViommuSchema';
 import { DmaCall } from './dmaCall';
 import { ENOMEM } from './errno';
-import { defaultIommuGeometry } from './hostIommu';
-import { HostProcess } from './hostProcess';
 import {
   IntelIommuGuestDriver,
   intelIommuAssignmentProblem,
@@ -16,28 +12,14 @@ import {
   psiAlignedRange,
   VTD_MSI_RANGE,
 } from './intelIommuGuest';
-import { QemuVm } from './qemuVm';
-import { VfioType1Container } from './vfioType1';
+import { hostSide } from './viommuFailNth.testkit';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 function rig(o: Partial<IntelIommuOptions> = {}, c: { limit?: number; faults?: FaultInjector } = {}) {
-  const costs = resolveCostTable();
-  const timeline = new TimelineRecorder();
-  const qemu = new QemuVm(costs, timeline, { name: 'vm0', nested: false });
-  const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: 'thp', userAddressEnd: 2 ** 47 });
-  const container = new VfioType1Container('c0', 2, {
-    process,
-    costs,
-    faults: new FaultInjector(),
-    dmaEntryLimit: c.limit ?? 65535,
-    disableHugepages: false,
-    geometry: defaultIommuGeometry('x86_64'),
-    irqRemapping: true,
-    allowUnsafeInterrupts: false,
-  });
+  const { costs, timeline, qemu, process, container } = hostSide({ backing: 'thp', limit: c.limit ?? 65535 });
   const driver = new IntelIommuGuestDriver({
     qemu,
     container,

@@ -1,14 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveCostTable } from '../sim/costTable';
-import { FaultInjector } from '../sim/faultInjector';
-import { TimelineRecorder } from '../sim/timelineRecorder';
 import { DmaCall } from './dmaCall';
-import { defaultIommuGeometry } from './hostIommu';
-import { HostProcess } from './hostProcess';
-import { GUEST_RAM_HVA_BASE, QemuVm } from './qemuVm';
-import { VfioType1Container } from './vfioType1';
+import { GUEST_RAM_HVA_BASE } from './qemuVm';
+import { type VfioType1Container } from './vfioType1';
 import { VirtioIommuGuestDriver } from './virtioIommuGuest';
+import { hostSide } from './viommuFailNth.testkit';
 
 const KiB = 1024;
 const SLOT = 256 * KiB;
@@ -127,20 +123,7 @@ class SyncCmd implements fc.Command<Model, Real> {
 }
 
 function setup(queueSize: number): Real {
-  const costs = resolveCostTable();
-  const timeline = new TimelineRecorder();
-  const qemu = new QemuVm(costs, timeline, { name: 'vm0', nested: false });
-  const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: '4k', userAddressEnd: 2 ** 47 });
-  const container = new VfioType1Container('c0', 2, {
-    process,
-    costs,
-    faults: new FaultInjector(),
-    dmaEntryLimit: 65535,
-    disableHugepages: false,
-    geometry: defaultIommuGeometry('x86_64'),
-    irqRemapping: true,
-    allowUnsafeInterrupts: false,
-  });
+  const { costs, timeline, qemu, container } = hostSide();
   const driver = new VirtioIommuGuestDriver({
     qemu,
     container,

@@ -2,13 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { MetricMap } from '../run/metricSink';
 import { loadScenario } from '../scenario/loadScenario';
 import type { VirtioIommuOptions } from '../scenario/x86ViommuSchema';
-import { resolveCostTable } from '../sim/costTable';
 import { FaultInjector } from '../sim/faultInjector';
-import { TimelineRecorder } from '../sim/timelineRecorder';
 import { DmaCall } from './dmaCall';
 import { ENOMEM } from './errno';
-import { defaultIommuGeometry } from './hostIommu';
-import { HostProcess } from './hostProcess';
 import {
   alignedPow2Chunk,
   VIRTIO_IOMMU_MAP_F_MMIO,
@@ -17,28 +13,14 @@ import {
   VIRTIO_IOMMU_T_MAP,
   VIRTIO_IOMMU_T_UNMAP,
 } from './qemuVirtioIommu';
-import { QemuVm } from './qemuVm';
-import { VfioType1Container } from './vfioType1';
 import { pgsizeRunBytes, VIRTIO_IOMMU_MSI_RANGE, VirtioIommuGuestDriver } from './virtioIommuGuest';
+import { hostSide } from './viommuFailNth.testkit';
 
 const KiB = 1024;
 const RW = VIRTIO_IOMMU_MAP_F_READ | VIRTIO_IOMMU_MAP_F_WRITE;
 
 function rig(o: Partial<VirtioIommuOptions> = {}, faults?: FaultInjector) {
-  const costs = resolveCostTable();
-  const timeline = new TimelineRecorder();
-  const qemu = new QemuVm(costs, timeline, { name: 'vm0', nested: false });
-  const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: 'thp', userAddressEnd: 2 ** 47 });
-  const container = new VfioType1Container('c0', 2, {
-    process,
-    costs,
-    faults: new FaultInjector(),
-    dmaEntryLimit: 65535,
-    disableHugepages: false,
-    geometry: defaultIommuGeometry('x86_64'),
-    irqRemapping: true,
-    allowUnsafeInterrupts: false,
-  });
+  const { costs, timeline, qemu, container } = hostSide({ backing: 'thp' });
   const driver = new VirtioIommuGuestDriver({
     qemu,
     container,

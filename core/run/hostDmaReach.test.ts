@@ -6,14 +6,15 @@ import { ScenarioRun } from './scenarioRun';
 import { loadScenario } from '../scenario/loadScenario';
 import { TimelineRecorder } from '../sim/timelineRecorder';
 
-function run(viommu: string, dmaEntryLimit: number) {
+function run(viommu: string, dmaEntryLimit: number, workload: object = { kind: 'fio', blockSizeBytes: 65536 }, extra: object = {}) {
   const r = loadScenario({
     value: {
       name: 'host-dma-reach',
       durationMs: 20,
       host: { vfio: { dmaEntryLimit } },
       vms: [{ viommu: { model: viommu } }],
-      workload: { kind: 'fio', blockSizeBytes: 65536 },
+      workload,
+      ...extra,
     },
   });
   if (!r.ok) throw new Error(r.problems.join('\n'));
@@ -51,6 +52,52 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
         expect(tl.kinds[tl.kind[tl.cause[i]!]!]!.name).toBe('dma.map');
       }
       expect(faults).toBe(m['iommu.faults']);
+    });
+  }
+
+  // Every device workload meets the same host: its DMA to a buffer QEMU failed to shadow faults.
+  const WORKLOADS = [
+    {
+      name: 'net (TX packets dropped)',
+      workload: { kind: 'net' },
+      device: 'mlx5-vf',
+      limit: 64,
+      durationMs: 20,
+      mapKind: 'net.tx map',
+      lost: 'net.dropped',
+    },
+    {
+      name: 'dpdk (IOs from unshadowed mbufs fail)',
+      workload: { kind: 'dpdk' },
+      device: 'nvme',
+      limit: 64,
+      durationMs: 40,
+      mapKind: 'dpdk.mempool map',
+      lost: 'io.errors',
+    },
+    {
+      name: 'gpu (copies from unshadowed buffers fail)',
+      workload: { kind: 'gpu' },
+      device: 'gpu',
+      limit: 2,
+      durationMs: 400,
+      mapKind: 'gpu.buffer map',
+      lost: 'io.errors',
+    },
+  ] as const;
+  for (const w of WORKLOADS) {
+    it(`intel-iommu, ${w.name}`, () => {
+      const extra = { durationMs: w.durationMs, vms: [{ viommu: { model: 'intel-iommu' }, devices: [{ name: 'dev0', kind: w.device }] }] };
+      const roomy = run('intel-iommu', 65535, w.workload, extra);
+      expect(roomy.m['qemu.vfioMapFailures']).toBe(0);
+      expect(roomy.m['iommu.faults'] ?? 0).toBe(0);
+      const tight = run('intel-iommu', w.limit, w.workload, extra);
+      expect(tight.m['qemu.vfioMapFailures']).toBeGreaterThan(0);
+      expect(tight.m['iommu.faults']).toBeGreaterThan(0);
+      expect(tight.m[w.lost]).toBeGreaterThan(roomy.m[w.lost] ?? 0);
+      const faultKind = tight.tl.kinds.findIndex((k) => k.name.startsWith('host IOMMU fault'));
+      for (let i = 0; i < tight.tl.count; i++)
+        if (tight.tl.kind[i] === faultKind) expect(tight.tl.kinds[tight.tl.kind[tight.tl.cause[i]!]!]!.name).toBe(w.mapKind);
     });
   }
 });

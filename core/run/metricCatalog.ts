@@ -24,7 +24,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('io.bandwidthMBps', 'MB/s', 'payload bytes per simulated second, 10^6 bytes'),
   m('io.latencyP50Us', 'us', 'median IO latency, submit to unmap done'),
   m('io.latencyP99Us', 'us', '99th percentile IO latency'),
-  m('io.errors', 'IOs', 'IOs that failed (EIO: frozen device, removed device)'),
+  m('io.errors', 'IOs', 'IOs that failed (EIO: frozen device, removed device, a DMA the host IOMMU faulted)'),
   m('io.mapRetries', 'IOs', 'IOs whose DMA map failed and that blk-mq retried after 3 ms (BLK_STS_RESOURCE)'),
 
   m('dma.maps', 'calls', 'guest DMA API map calls'),

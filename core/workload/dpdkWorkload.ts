@@ -19,7 +19,7 @@ import type { DpdkWorkload } from '../scenario/workloadSchemas';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { MetricMap } from '../run/metricSink';
-import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
@@ -40,6 +40,15 @@ export class DpdkWorkloadRunner implements SimComponent {
   private readonly kindIo: number;
   private readonly submittedAt: Float64Array;
   private readonly slotEpoch: Int32Array;
+  /** 1 when the slot's IO faulted in the host IOMMU: it completes in error. */
+  private readonly slotFaulted: Uint8Array;
+  private readonly hostFaults: HostFaultLog;
+  /** Each mapped chunk's IOVA and map event (where an IO's buffers are, and the cause of a fault there). */
+  private readonly chunkAddr: number[] = [];
+  private readonly chunkEvent: number[] = [];
+  private errors = 0;
+  /** IOs submitted so far (which chunk the next one's buffers come from). */
+  private ios = 0;
   /** lifecycle.generation the mempool was mapped for; -1 before the first setup. */
   private setupGeneration = -1;
   private setupDoneNs = 0;
@@ -79,6 +88,8 @@ export class DpdkWorkloadRunner implements SimComponent {
     this.kindIo = tl.defineKind({ name: 'dpdk.io', args: [bytes, { name: 'slot', format: 'int' }] });
     this.submittedAt = new Float64Array(config.numjobs * config.iodepth);
     this.slotEpoch = new Int32Array(config.numjobs * config.iodepth);
+    this.slotFaulted = new Uint8Array(config.numjobs * config.iodepth);
+    this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
       const delta = this.completed - this.lastSampleCompleted;
       this.lastSampleCompleted = this.completed;
@@ -121,7 +132,17 @@ export class DpdkWorkloadRunner implements SimComponent {
         this.setupFailed = true;
         return false;
       }
-      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMap, bytes, call.dmaAddr, k, call.cause);
+      this.chunkEvent[k] = tl.record(
+        start as SimTimeNs,
+        (call.t - start) as DurationNs,
+        this.cpuLane,
+        this.kindMap,
+        bytes,
+        call.dmaAddr,
+        k,
+        call.cause,
+      );
+      this.chunkAddr[k] = call.dmaAddr;
       this.mappings++;
     }
     this.setupNs += Math.ceil(t) - fromNs;
@@ -154,12 +175,19 @@ export class DpdkWorkloadRunner implements SimComponent {
     life.ioStarted();
     this.submittedAt[slot] = now;
     const done = this.target.device.submitIo(now, bytes);
+    // Assumption: the n-th IO's mbufs come from chunk n mod chunks (mbufs cycle through the whole mempool).
+    const k = this.ios++ % this.chunkAddr.length;
+    this.slotFaulted[slot] = this.hostFaults.faults(this.chunkAddr[k]!, bytes, slot, this.chunkEvent[k]!) ? 1 : 0;
     this.sim.timeline.record(now, (done - now) as DurationNs, this.deviceLane, this.kindIo, bytes, slot);
     this.sim.scheduleAt(done, this.handler, COMPLETE, slot);
   }
 
   private complete(slot: number): void {
     this.target.lifecycle.ioEnded(this.slotEpoch[slot]!);
+    if (this.slotFaulted[slot] === 1) {
+      this.errors++;
+      return;
+    }
     this.completed++;
     this.completedBytes += this.config.blockSizeBytes;
     this.latency.recordValue(Math.max(1, this.sim.now - this.submittedAt[slot]!));
@@ -171,6 +199,8 @@ export class DpdkWorkloadRunner implements SimComponent {
     into['dpdk.mappings'] = this.mappings;
     into['dpdk.mapFailures'] = this.mapFailures;
     into['io.completed'] = this.completed;
+    into['io.errors'] = this.errors;
+    this.hostFaults.collectMetrics(into);
     into['io.iops'] = seconds > 0 ? this.completed / seconds : 0;
     into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;
     into['io.latencyP50Us'] = this.completed > 0 ? this.latency.getValueAtPercentile(50) / 1000 : 0;

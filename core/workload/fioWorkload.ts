@@ -15,8 +15,8 @@ import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime'
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
 import { DmaCall } from '../model/dmaCall';
-import { addMetric, type MetricMap } from '../run/metricSink';
-import { deviceTarget, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
+import type { MetricMap } from '../run/metricSink';
+import { deviceTarget, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
@@ -39,10 +39,9 @@ export class FioWorkloadRunner implements SimComponent {
   private readonly kindMapFailed: number;
   private readonly kindUnmap: number;
   private readonly kindIo: number;
-  private readonly kindHostFault: number;
+  private readonly hostFaults: HostFaultLog;
   /** 1 when the slot's IO hit a host IOMMU fault: it completes with an error. */
   private readonly slotFaulted: Uint8Array;
-  private hostFaults = 0;
   private readonly submittedAt: Float64Array;
   private readonly dmaAddr: Float64Array;
   private readonly ioEvent: Int32Array;
@@ -84,11 +83,7 @@ export class FioWorkloadRunner implements SimComponent {
     });
     this.kindUnmap = tl.defineKind({ name: 'dma.unmap', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
     this.kindIo = tl.defineKind({ name: 'io', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
-    this.kindHostFault = tl.defineKind({
-      name: 'host IOMMU fault: DMA to an IOVA the host has not mapped (QEMU failed to shadow it)',
-      args: [addrArg, bytesArg, { name: 'job', format: 'int' }],
-      failure: true,
-    });
+    this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     const slots = config.numjobs * config.iodepth;
     this.submittedAt = new Float64Array(slots).fill(-1);
     this.dmaAddr = new Float64Array(slots);
@@ -205,14 +200,8 @@ export class FioWorkloadRunner implements SimComponent {
     const done = this.target.device.submitIo(now, bytes);
     const mapEv = this.ioEvent[slot]!;
     const tl = this.sim.timeline;
-    const host = this.target.host;
-    this.slotFaulted[slot] = 0;
-    if (host !== null && !host.reaches(this.dmaAddr[slot]!, bytes)) {
-      // The device's first DMA of the request faults; the controller completes it with a data transfer error.
-      this.hostFaults++;
-      this.slotFaulted[slot] = 1;
-      tl.record(now, 0 as DurationNs, this.deviceLane, this.kindHostFault, this.dmaAddr[slot]!, bytes, this.jobOf(slot), mapEv);
-    }
+    // The device's first DMA of a request the host cannot translate faults; the controller completes it with a data transfer error.
+    this.slotFaulted[slot] = this.hostFaults.faults(this.dmaAddr[slot]!, bytes, this.jobOf(slot), mapEv) ? 1 : 0;
     this.ioEvent[slot] = tl.record(
       now,
       (done - now) as DurationNs,
@@ -279,7 +268,7 @@ export class FioWorkloadRunner implements SimComponent {
     into['io.completed'] = this.completed;
     into['io.errors'] = this.errors;
     into['io.mapRetries'] = this.retries;
-    addMetric(into, 'iommu.faults', this.hostFaults);
+    this.hostFaults.collectMetrics(into);
     into['io.iops'] = seconds > 0 ? this.completed / seconds : 0;
     into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;
     into['io.latencyP50Us'] = this.completed > 0 ? this.latency.getValueAtPercentile(50) / 1000 : 0;

@@ -14,7 +14,7 @@ import type { GpuWorkload } from '../scenario/workloadSchemas';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { MetricMap } from '../run/metricSink';
-import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const KERNEL_DONE = 0;
 const TRANSFER_DONE = 1;
@@ -43,6 +43,12 @@ export class GpuWorkloadRunner implements SimComponent {
   kernels = 0;
   transfers = 0;
   private kernelEvent = -1;
+  /** The guest's map event of each buffer (the cause of a fault on it). */
+  private readonly mapEvents: number[] = [];
+  private readonly hostFaults: HostFaultLog;
+  /** The transfer in progress hit a host IOMMU fault. */
+  private transferFaulted = false;
+  private failedTransfers = 0;
   /** Epoch of the kernel + transfer in flight. */
   private cycleEpoch = 0;
   private setupGeneration = 0;
@@ -57,6 +63,7 @@ export class GpuWorkloadRunner implements SimComponent {
     const tl = sim.timeline;
     this.cpuLane = tl.defineLane(`${target.vcpus.vmName}.cpu0`, 'guest');
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
+    this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     const bytes = { name: 'bytes', format: 'bytes' } as const;
     const buffer = { name: 'buffer', format: 'int' } as const;
     this.kindMap = tl.defineKind({ name: 'gpu.buffer map', args: [bytes, { name: 'dmaAddr', format: 'hex' }, buffer] });
@@ -97,7 +104,16 @@ export class GpuWorkloadRunner implements SimComponent {
         this.setupNs += Math.ceil(t) - fromNs;
         return -1;
       }
-      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLane, this.kindMap, bufferBytes, call.dmaAddr, b, call.cause);
+      this.mapEvents[b] = tl.record(
+        start as SimTimeNs,
+        (call.t - start) as DurationNs,
+        this.cpuLane,
+        this.kindMap,
+        bufferBytes,
+        call.dmaAddr,
+        b,
+        call.cause,
+      );
       this.dmaAddrs[b] = call.dmaAddr;
       this.mappings++;
     }
@@ -142,9 +158,11 @@ export class GpuWorkloadRunner implements SimComponent {
     }
     if (kind === KERNEL_DONE) {
       this.kernels++;
-      const b = this.transfers % this.config.buffers;
+      const b = (this.transfers + this.failedTransfers) % this.config.buffers;
       const bytes = this.config.transferBytes;
       const done = this.target.device.submitIo(now, bytes);
+      // A copy from a buffer the host cannot translate faults (on real GPUs an MMU fault/Xid): the transfer is lost.
+      this.transferFaulted = this.hostFaults.faults(this.dmaAddrs[b]!, bytes, b, this.mapEvents[b] ?? this.kernelEvent);
       this.sim.timeline.record(
         now,
         (done - now) as DurationNs,
@@ -157,7 +175,8 @@ export class GpuWorkloadRunner implements SimComponent {
       );
       this.sim.scheduleAt(done, this.handler, TRANSFER_DONE);
     } else {
-      this.transfers++;
+      if (this.transferFaulted) this.failedTransfers++;
+      else this.transfers++;
       this.target.lifecycle.ioEnded(this.cycleEpoch);
       this.next(now);
     }
@@ -171,6 +190,8 @@ export class GpuWorkloadRunner implements SimComponent {
     into['gpu.mapFailures'] = this.mapFailures;
     into['gpu.kernels'] = this.kernels;
     into['gpu.transfers'] = this.transfers;
+    into['io.errors'] = this.failedTransfers;
+    this.hostFaults.collectMetrics(into);
     into['io.completed'] = this.transfers;
     into['io.bandwidthMBps'] = seconds > 0 ? bytes / 1e6 / seconds : 0;
   }

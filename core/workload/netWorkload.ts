@@ -22,7 +22,7 @@ import type { NetWorkload } from '../scenario/workloadSchemas';
 import { DmaCall } from '../model/dmaCall';
 import { linuxErrnoName } from '../model/errno';
 import type { MetricMap } from '../run/metricSink';
-import { deviceTarget, highRamBufferGpa, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
+import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 import { defineNetTimeline, type NetTimeline } from './netTimeline';
 
 const ARRIVE = 0;
@@ -61,6 +61,9 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly txCpu = new Int32Array(NET_TX_RING_ENTRIES);
   private readonly txStart = new Float64Array(NET_TX_RING_ENTRIES);
   private readonly txAddr = new Float64Array(NET_TX_RING_ENTRIES);
+  /** 1 when the slot's packet could not be read: the NIC's DMA faulted in the host IOMMU. */
+  private readonly txFaulted = new Uint8Array(NET_TX_RING_ENTRIES);
+  private readonly hostFaults: HostFaultLog;
   private readonly txEvent = new Int32Array(NET_TX_RING_ENTRIES).fill(NO_CAUSE);
   private readonly txEpoch = new Int32Array(NET_TX_RING_ENTRIES);
   /** lifecycle.generation the RX ring was filled for. */
@@ -96,6 +99,7 @@ export class NetWorkloadRunner implements SimComponent {
     this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
     ({ kinds: this.kinds, dropReasons: this.dropReasons } = defineNetTimeline(tl));
+    this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     this.intervalNs = 1e9 / config.packetRate;
     this.txMapBytes = roundUpPage(config.packetBytes);
     this.txBaseGpa = target.bufferGpa + this.rxPageCount() * this.rxMapBytes();
@@ -266,6 +270,8 @@ export class NetWorkloadRunner implements SimComponent {
     const now = this.sim.now;
     const done = this.target.device.submitIo(now, this.config.packetBytes);
     const mapEv = this.txEvent[slot]!;
+    // Reading a packet the host cannot translate faults: the send completes in error (the driver frees and unmaps it).
+    this.txFaulted[slot] = this.hostFaults.faults(this.txAddr[slot]!, this.config.packetBytes, slot, mapEv) ? 1 : 0;
     this.txEvent[slot] = this.sim.timeline.record(
       now,
       (done - now) as DurationNs,
@@ -298,9 +304,12 @@ export class NetWorkloadRunner implements SimComponent {
       cpu,
       call.cause,
     );
-    this.latency.recordValue(Math.max(1, Math.round(call.t - this.txStart[slot]!)));
-    this.txPackets++;
-    this.completedBytes += this.config.packetBytes;
+    if (this.txFaulted[slot] === 1) this.drop(call.t, this.sim.timeline.internString('TX DMA faulted in the host IOMMU'), cpu);
+    else {
+      this.latency.recordValue(Math.max(1, Math.round(call.t - this.txStart[slot]!)));
+      this.txPackets++;
+      this.completedBytes += this.config.packetBytes;
+    }
     this.freeTx[this.freeTxCount++] = slot;
     this.target.lifecycle.ioEnded(this.txEpoch[slot]!);
   }
@@ -328,6 +337,7 @@ export class NetWorkloadRunner implements SimComponent {
   collectMetrics(into: MetricMap, durationNs: number): void {
     const seconds = durationNs / 1e9;
     const completed = this.txPackets + this.rxPackets;
+    this.hostFaults.collectMetrics(into);
     into['io.completed'] = completed;
     into['io.iops'] = seconds > 0 ? completed / seconds : 0;
     into['io.bandwidthMBps'] = seconds > 0 ? this.completedBytes / 1e6 / seconds : 0;

@@ -5,8 +5,8 @@
 import type { OpResult } from '../contract/runResult';
 import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
-import type { SimTimeNs } from '../sim/simTime';
-import type { MetricMap } from '../run/metricSink';
+import type { DurationNs, SimTimeNs } from '../sim/simTime';
+import { addMetric, type MetricMap } from '../run/metricSink';
 import { guestRamRegions, type Stack } from '../run/stackBuilder';
 import type { DeviceModel } from '../model/deviceModel';
 import type { GuestDmaOps } from '../model/guestDmaOps';
@@ -52,6 +52,45 @@ export class HostDmaReach {
 
   reaches(iova: number, bytes: number): boolean {
     return this.qemu.vfioMapFailures === 0 || this.container.translates(iova, bytes);
+  }
+}
+
+/**
+ * A workload's log of the host IOMMU faults its device's DMA runs into (see HostDmaReach): each one
+ * an event on the device lane, caused by the guest call that mapped the buffer, and the run's
+ * iommu.faults. The event kind is defined at the first fault, so a run without one keeps its timeline.
+ */
+export class HostFaultLog {
+  private kind = -1;
+  count = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly host: HostDmaReach | null,
+    private readonly lane: number,
+  ) {}
+
+  /** Whether the device's DMA to [iova, iova + bytes) faults now; if so it is recorded (`tag`: the workload's slot, job or buffer). */
+  faults(iova: number, bytes: number, tag: number, cause: number): boolean {
+    if (this.host === null || this.host.reaches(iova, bytes)) return false;
+    const tl = this.sim.timeline;
+    if (this.kind < 0)
+      this.kind = tl.defineKind({
+        name: 'host IOMMU fault: DMA to an IOVA the host has not mapped (QEMU failed to shadow it)',
+        args: [
+          { name: 'dmaAddr', format: 'hex' },
+          { name: 'bytes', format: 'bytes' },
+          { name: 'tag', format: 'int' },
+        ],
+        failure: true,
+      });
+    this.count++;
+    tl.record(this.sim.now, 0 as DurationNs, this.lane, this.kind, iova, bytes, tag, cause);
+    return true;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    addMetric(into, 'iommu.faults', this.count);
   }
 }
 

@@ -50,6 +50,10 @@ test('configure, run, explain a failure, experiment, compare, export, reload', a
   // 3. The timeline: zoom in and out, then jump to the first failure and read its cause chain.
   await timeline.openTimeline(runId);
   const whole = await timeline.view();
+  // The pointer resting on a vCPU lane names what is drawn there: an event, or how many a crowded column stands for.
+  await expect
+    .poll(() => timeline.hoverLane('vm0.cpu0', 0.5))
+    .toMatch(/^(.+ at .+, .+ long \(#\d+\)|[\d,]+ events? from .+ to .+ \(click to zoom in\))$/);
   await timeline.zoomIn(3);
   await timeline.pan(-200);
   await timeline.wholeRun();

@@ -175,18 +175,25 @@ export class TimelineDriver {
     return (await this.selectedEvent())!;
   }
 
-  /** Clicks a lane (by name, as listed top to bottom) at a fraction of the track's width. */
-  async clickLane(laneName: string, fraction: number): Promise<void> {
+  /** Where a lane (by name, as listed top to bottom) is drawn at a fraction of the track's width, in canvas pixels. */
+  private async lanePoint(laneName: string, fraction: number): Promise<{ x: number; y: number }> {
     const names = await this.rows();
     const row = names.indexOf(laneName);
     if (row < 0) throw new Error(`no timeline lane "${laneName}" (rows: ${names.join(', ')})`);
     const box = (await this.canvas().boundingBox())!;
-    await this.canvas().click({
-      position: {
-        x: LABEL_WIDTH_PX + fraction * (box.width - LABEL_WIDTH_PX),
-        y: AXIS_HEIGHT_PX + row * ROW_HEIGHT_PX + ROW_HEIGHT_PX / 2,
-      },
-    });
+    return { x: LABEL_WIDTH_PX + fraction * (box.width - LABEL_WIDTH_PX), y: AXIS_HEIGHT_PX + row * ROW_HEIGHT_PX + ROW_HEIGHT_PX / 2 };
+  }
+
+  /** Clicks a lane (by name, as listed top to bottom) at a fraction of the track's width. */
+  async clickLane(laneName: string, fraction: number): Promise<void> {
+    await this.canvas().click({ position: await this.lanePoint(laneName, fraction) });
+  }
+
+  /** Rests the pointer on a lane at a fraction of the track's width; returns the tooltip's text (null when nothing is there). */
+  async hoverLane(laneName: string, fraction: number): Promise<string | null> {
+    await this.canvas().hover({ position: await this.lanePoint(laneName, fraction) });
+    const tip = this.page.getByTestId('timeline-tooltip');
+    return (await tip.count()) === 0 ? null : ((await tip.textContent()) ?? '').trim();
   }
 
   /** The timeline's rows top to bottom: group headers as "<group> (group)", then lane names. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent, TimelineKindInfo } from '../../../core/contract/timeline';
-import { eventLabel, formatArg, formatArgs, stepFailure } from './eventFormat';
+import { eventLabel, formatArg, formatArgs, hoverText, stepFailure } from './eventFormat';
 
 function ev(seq: number, tNs: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
   return { seq, tNs, durNs: 0, lane: 0, kind: 'dma.map failed', failure: true, args: {}, cause: null, ...extra };
@@ -51,5 +51,18 @@ describe('stepping through failures', () => {
     expect(stepFailure(failures, { tNs: 100, seq: 11 }, -1)?.seq).toBe(10);
     expect(stepFailure(failures, { tNs: 100, seq: 10 }, -1)).toBeNull();
     expect(stepFailure(failures, { tNs: 1000, seq: -1 }, -1)?.seq).toBe(20);
+  });
+});
+
+describe('hoverText: one line for what the pointer is over', () => {
+  it('names an event by kind, start and duration, failures first', () => {
+    const e = { seq: 7, tNs: 1500, durNs: 250, lane: 0, kind: 'vfio.map failed', failure: true, args: {}, cause: 6 };
+    expect(hoverText({ type: 'event', event: e })).toBe('failure: vfio.map failed at 1.5 us, 250 ns long (#7)');
+    expect(hoverText({ type: 'event', event: { ...e, failure: false, kind: 'dma.map' } })).toBe('dma.map at 1.5 us, 250 ns long (#7)');
+  });
+  it('counts a crowded column and says a click zooms into it', () => {
+    expect(hoverText({ type: 'aggregate', lane: 0, startNs: 0, endNs: 2_000_000, count: 1234, seq: 3 })).toBe(
+      '1,234 events from 0 ns to 2 ms (click to zoom in)',
+    );
   });
 });

@@ -5,6 +5,7 @@
 
 import type { TimelineArgFormat, TimelineEvent, TimelineKindInfo } from '../../../core/contract/timeline';
 import { formatBytes, formatCount, formatNs } from '../format/units';
+import type { TimelineHit } from './windowIndex';
 
 export function formatArg(value: number | string, format: TimelineArgFormat): string {
   if (typeof value === 'string') return value;
@@ -46,6 +47,16 @@ export function formatArgs(event: TimelineEvent, kinds: readonly TimelineKindInf
 /** "#6292 rpcit insufficient resources at 100.54 ms" */
 export function eventLabel(e: TimelineEvent): string {
   return `#${e.seq} ${e.kind} at ${formatNs(e.tNs)}`;
+}
+
+/** What the pointer is over, in one line: an event's kind, start and duration; a crowded column's count and span. */
+export function hoverText(hit: TimelineHit): string {
+  if (hit.type === 'aggregate') {
+    const n = hit.count === 1 ? '1 event' : `${formatCount(hit.count)} events`;
+    return `${n} from ${formatNs(hit.startNs)} to ${formatNs(hit.endNs)} (click to zoom in)`;
+  }
+  const e = hit.event;
+  return `${e.failure ? 'failure: ' : ''}${e.kind} at ${formatNs(e.tNs)}, ${formatNs(e.durNs)} long (#${e.seq})`;
 }
 
 /** A point of the run to step from: an event (its time and seq), or a bare time (seq -1 before it). */

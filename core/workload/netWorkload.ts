@@ -64,6 +64,11 @@ export class NetWorkloadRunner implements SimComponent {
   /** 1 when the slot's packet could not be read: the NIC's DMA faulted in the host IOMMU. */
   private readonly txFaulted = new Uint8Array(NET_TX_RING_ENTRIES);
   private readonly hostFaults: HostFaultLog;
+  /** The RX ring's mapped pages (IOVA, map event): the NIC fills their buffers in ring order. */
+  private rxPageAddr: number[] = [];
+  private rxPageEvent: number[] = [];
+  /** RX buffers filled so far (which buffer of the ring the next packet lands in). */
+  private rxFilled = 0;
   private readonly txEvent = new Int32Array(NET_TX_RING_ENTRIES).fill(NO_CAUSE);
   private readonly txEpoch = new Int32Array(NET_TX_RING_ENTRIES);
   /** lifecycle.generation the RX ring was filled for. */
@@ -123,6 +128,11 @@ export class NetWorkloadRunner implements SimComponent {
     return this.config.rxBufferBytes <= PAGE_BYTES ? PAGE_BYTES : roundUpPage(this.config.rxBufferBytes);
   }
 
+  /** RX buffers of the mapped pages (the ring the NIC cycles through). */
+  private rxBuffersInRing(): number {
+    return Math.max(1, this.rxPageAddr.length * this.buffersPerMap());
+  }
+
   /** RX mappings the ring needs: ceil(entries / buffers per page). */
   rxPageCount(): number {
     return Math.ceil(this.config.rxRingEntries / this.buffersPerMap());
@@ -142,6 +152,8 @@ export class NetWorkloadRunner implements SimComponent {
     const tl = this.sim.timeline;
     this.ringGeneration = this.target.lifecycle.generation;
     this.rxFree = 0;
+    this.rxPageAddr = [];
+    this.rxPageEvent = [];
     let t = fromNs;
     for (let p = 0; p < this.rxPageCount(); p++) {
       const call = this.calls[0]!.begin(vcpus.startAt(0, t));
@@ -149,7 +161,7 @@ export class NetWorkloadRunner implements SimComponent {
       dma.map(call, dev, this.target.bufferGpa + p * mapBytes, mapBytes, true);
       vcpus.occupy(0, start, call.t);
       if (call.errno === 0) {
-        tl.record(
+        const event = tl.record(
           start as SimTimeNs,
           (call.t - start) as DurationNs,
           this.cpuLanes[0]!,
@@ -159,6 +171,8 @@ export class NetWorkloadRunner implements SimComponent {
           0,
           call.cause,
         );
+        this.rxPageAddr.push(call.dmaAddr);
+        this.rxPageEvent.push(event);
         const buffers = Math.min(perMap, this.config.rxRingEntries - p * perMap);
         this.rxPagesMapped++;
         this.rxBuffersMapped += buffers;
@@ -321,6 +335,16 @@ export class NetWorkloadRunner implements SimComponent {
     life.ioStarted();
     const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);
     this.sim.timeline.record(now as SimTimeNs, (done - now) as DurationNs, this.deviceLane, this.kinds.rx, this.config.packetBytes);
+    // The NIC writes into the ring's next buffer; if the host cannot translate it the write faults and the packet is lost.
+    const perMap = this.buffersPerMap();
+    const buffer = this.rxFilled++ % this.rxBuffersInRing();
+    const page = Math.floor(buffer / perMap);
+    const offset = perMap > 1 ? (buffer % perMap) * this.config.rxBufferBytes : 0;
+    if (this.hostFaults.faults(this.rxPageAddr[page]! + offset, this.config.packetBytes, page, this.rxPageEvent[page]!)) {
+      life.ioEnded(life.epoch);
+      this.rxFree++;
+      return this.drop(now, this.sim.timeline.internString('RX DMA faulted in the host IOMMU'), cpu);
+    }
     this.sim.scheduleAt(done, this.handler, RX_DONE, life.epoch);
   }
 

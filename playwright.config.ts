@@ -22,7 +22,8 @@ export default defineConfig({
     headless: true,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+    // The desktop target launches Electron instead of a browser: no Chromium needed then.
+    ...(LAB_TARGET === 'browser' ? { launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS } } : {}),
   },
   // The desktop target (PCILAB_E2E_TARGET=electron, see e2e/labTest.ts) launches the built app itself.
   ...(LAB_TARGET === 'browser'

@@ -21,8 +21,10 @@ async function launchDesktopApp(): Promise<ElectronApplication> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   env['PCILAB_DB'] = process.env['PCILAB_E2E_DB'] ?? '';
+  // Chromium (and so Electron) refuses to run as root without --no-sandbox (CI machines run as root).
+  const args = process.getuid?.() === 0 ? ['--no-sandbox', main] : [main];
   try {
-    return await _electron.launch({ args: [main], env });
+    return await _electron.launch({ args, env });
   } catch (e) {
     throw new Error(
       `could not start Electron for PCILAB_E2E_TARGET=electron (is its binary installed? \`npm start\` fetches it): ${String(e)}`,
@@ -30,24 +32,36 @@ async function launchDesktopApp(): Promise<ElectronApplication> {
   }
 }
 
-export const test = base.extend<object, { desktopApp: ElectronApplication | null }>({
+/**
+ * The desktop target: one app per worker, its window handed to each test as `page`, with the
+ * page's state reset between tests (storage cleared, window reloaded) as a fresh browser page
+ * would be. The fixture does not ask for Playwright's own page, so no browser is launched.
+ */
+const desktopTest = base.extend<object, { desktopApp: ElectronApplication }>({
   desktopApp: [
     // eslint-disable-next-line no-empty-pattern -- Playwright's fixture signature
     async ({}, use) => {
-      if (LAB_TARGET === 'browser') return use(null);
       const app = await launchDesktopApp();
       await use(app);
       await app.close();
     },
     { scope: 'worker' },
   ],
-  page: async ({ page, desktopApp }, use) => {
-    if (desktopApp === null) return use(page);
+  page: async ({ desktopApp }, use) => {
     const win = await desktopApp.firstWindow();
     desktopApps.set(win, desktopApp);
+    await win.evaluate(() => {
+      localStorage.clear();
+      sessionStorage.clear();
+      window.location.hash = '#/';
+    });
+    await win.reload();
     await use(win);
   },
 });
+
+/** The suite's test: Playwright's own in the browser mode, the desktop fixtures for PCILAB_E2E_TARGET=electron. */
+export const test: typeof base = LAB_TARGET === 'electron' ? (desktopTest as unknown as typeof base) : base;
 
 export { expect } from '@playwright/test';
 
@@ -62,14 +76,14 @@ export async function navigate(page: Page, route: string): Promise<void> {
 
 /** Calls a LabApi method as the app does: over the HTTP bridge in the browser mode, through the preload in the desktop app. */
 export async function callLab<T>(page: Page, method: LabApiMethod, ...args: unknown[]): Promise<T> {
-  if (desktopApps.has(page)) {
-    return page.evaluate(
-      ([m, a]) => (window as unknown as { pcilab: Record<string, (...x: unknown[]) => Promise<unknown>> }).pcilab[m]!(...a),
-      [method, args] as const,
-    ) as Promise<T>;
-  }
-  const response = await page.request.post(`/api/${method}`, { data: args });
-  const body = (await response.json()) as { ok: boolean; value?: T; error?: { message: string } };
+  type Reply = { ok: boolean; value?: T; error?: { message: string } };
+  // Both hosts answer with the same LabApiResponse wrapper (the preload's invoke and the HTTP bridge).
+  const body: Reply = desktopApps.has(page)
+    ? ((await page.evaluate(
+        ([m, a]) => (window as unknown as { pcilab: Record<string, (...x: unknown[]) => Promise<unknown>> }).pcilab[m]!(...a),
+        [method, args] as const,
+      )) as Reply)
+    : ((await (await page.request.post(`/api/${method}`, { data: args })).json()) as Reply);
   if (!body.ok) throw new Error(`${method}: ${body.error?.message ?? 'failed'}`);
   return body.value as T;
 }

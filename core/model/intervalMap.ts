@@ -43,7 +43,11 @@ export class IntervalMap<V extends Interval> {
     while (addr <= last) {
       const hit = this.containing(addr);
       if (hit === undefined) return false;
-      addr = hit.last + granule;
+      if (hit.last >= last) return true;
+      // Past 2^53 adding a small granule may not move a float: step to the next representable address.
+      let step = granule;
+      while (hit.last + step <= hit.last) step *= 2;
+      addr = hit.last + step;
     }
     return true;
   }

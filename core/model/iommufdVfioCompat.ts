@@ -102,7 +102,7 @@ export class IommufdVfioCompat implements VfioContainerApi {
   }
 
   translates(iova: number, size: number): boolean {
-    return size > 0 && this.ioas.space.areas.covers(iova, iova + size - 1);
+    return size > 0 && this.ioas.space.areas.covers(iova, lastBefore(iova + size));
   }
 
   /** VFIO_IOMMU_MAP_DMA (iommufd_vfio_map_dma): iopt_map_user_pages at the fixed `iova`. */

@@ -68,10 +68,10 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
     },
     {
       name: 'dpdk (IOs from unshadowed mbufs fail)',
-      workload: { kind: 'dpdk' },
+      workload: { kind: 'dpdk', blockSizeBytes: 1024 * 1024 },
       device: 'nvme',
-      limit: 64,
-      durationMs: 40,
+      limit: 16,
+      durationMs: 80,
       mapKinds: ['dpdk.mempool map'],
       lost: 'io.errors',
     },

@@ -46,6 +46,7 @@ export class DpdkWorkloadRunner implements SimComponent {
   /** Each mapped chunk's IOVA and map event (where an IO's buffers are, and the cause of a fault there). */
   private readonly chunkAddr: number[] = [];
   private readonly chunkEvent: number[] = [];
+  private readonly chunkLen: number[] = [];
   private errors = 0;
   /** IOs submitted so far (which chunk the next one's buffers come from). */
   private ios = 0;
@@ -143,6 +144,7 @@ export class DpdkWorkloadRunner implements SimComponent {
         call.cause,
       );
       this.chunkAddr[k] = call.dmaAddr;
+      this.chunkLen[k] = bytes;
       this.mappings++;
     }
     this.setupNs += Math.ceil(t) - fromNs;
@@ -175,9 +177,14 @@ export class DpdkWorkloadRunner implements SimComponent {
     life.ioStarted();
     this.submittedAt[slot] = now;
     const done = this.target.device.submitIo(now, bytes);
-    // Assumption: the n-th IO's mbufs come from chunk n mod chunks (mbufs cycle through the whole mempool).
-    const k = this.ios++ % this.chunkAddr.length;
-    this.slotFaulted[slot] = this.hostFaults.faults(this.chunkAddr[k]!, bytes, slot, this.chunkEvent[k]!) ? 1 : 0;
+    // Assumption: IOs take their buffers from the mempool in order, chunk after chunk, wrapping around
+    // (mbufs cycle through the whole mempool); a buffer larger than its chunk is checked within the chunk.
+    const perChunk = Math.max(1, Math.floor(this.config.chunkBytes / bytes));
+    const n = this.ios++;
+    const k = Math.floor(n / perChunk) % this.chunkAddr.length;
+    const offset = Math.min((n % perChunk) * bytes, Math.max(0, this.chunkLen[k]! - bytes));
+    const span = Math.min(bytes, this.chunkLen[k]!);
+    this.slotFaulted[slot] = this.hostFaults.faults(this.chunkAddr[k]! + offset, span, slot, this.chunkEvent[k]!) ? 1 : 0;
     this.sim.timeline.record(now, (done - now) as DurationNs, this.deviceLane, this.kindIo, bytes, slot);
     this.sim.scheduleAt(done, this.handler, COMPLETE, slot);
   }

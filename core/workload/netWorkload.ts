@@ -154,6 +154,7 @@ export class NetWorkloadRunner implements SimComponent {
     this.rxFree = 0;
     this.rxPageAddr = [];
     this.rxPageEvent = [];
+    this.rxFilled = 0;
     let t = fromNs;
     for (let p = 0; p < this.rxPageCount(); p++) {
       const call = this.calls[0]!.begin(vcpus.startAt(0, t));
@@ -340,7 +341,9 @@ export class NetWorkloadRunner implements SimComponent {
     const buffer = this.rxFilled++ % this.rxBuffersInRing();
     const page = Math.floor(buffer / perMap);
     const offset = perMap > 1 ? (buffer % perMap) * this.config.rxBufferBytes : 0;
-    if (this.hostFaults.faults(this.rxPageAddr[page]! + offset, this.config.packetBytes, page, this.rxPageEvent[page]!)) {
+    // The packet lands in this buffer (a larger frame continues in the next ones: only its first buffer is checked).
+    const bytes = Math.min(this.config.packetBytes, this.config.rxBufferBytes);
+    if (this.hostFaults.faults(this.rxPageAddr[page]! + offset, bytes, page, this.rxPageEvent[page]!)) {
       life.ioEnded(life.epoch);
       this.rxFree++;
       return this.drop(now, this.sim.timeline.internString('RX DMA faulted in the host IOMMU'), cpu);

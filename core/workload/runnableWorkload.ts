@@ -97,7 +97,10 @@ export class HostFaultLog {
 /** The named device (else the first of the first VM) as a workload drives it, and its VM. */
 export function deviceTarget(stack: Stack, name: string | undefined): { vm: Stack['vms'][number]; target: DeviceTarget } {
   const { vm, device } = targetDevice(stack, name);
-  const host = vm.qemu !== null && device.container !== null ? new HostDmaReach(vm.qemu, device.container) : null;
+  // Only a vIOMMU's notifier maps can fail unseen: without one QEMU maps guest RAM at boot, and a
+  // failure there stops the VM from starting (vfio_connect_container), it does not fault IOs.
+  const behindViommu = vm.config.viommu.model !== 'none';
+  const host = behindViommu && vm.qemu !== null && device.container !== null ? new HostDmaReach(vm.qemu, device.container) : null;
   return { vm, target: { device: device.model, dma: device.dma, dev: device.dev, vcpus: vm.vcpus, lifecycle: device.lifecycle, host } };
 }
 

@@ -4,7 +4,7 @@
 // request and writes it where the save dialog says.
 // Must not: read or write any path the user did not pick; parse scenarios (the renderer does).
 
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   SCENARIO_FILE_MAX_BYTES,
@@ -18,16 +18,34 @@ export const SCENARIO_FILTERS = [
   { name: 'All files', extensions: ['*'] },
 ];
 
+/** What reading at most `maxBytes` of a picked path found. */
+export type BoundedRead = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too-big' } | { readonly kind: 'not-a-file' };
+
 /** The file system calls import and export make; tests pass in-memory ones. */
 export interface ScenarioFileSystem {
-  sizeOf(path: string): Promise<number>;
-  readText(path: string): Promise<string>;
+  /** Reads a regular file of at most `maxBytes` through one handle (a FIFO, a device or a growing file cannot run past it). */
+  readAtMost(path: string, maxBytes: number): Promise<BoundedRead>;
   writeText(path: string, text: string): Promise<void>;
 }
 
 export const nodeScenarioFileSystem: ScenarioFileSystem = {
-  sizeOf: async (path) => (await stat(path)).size,
-  readText: (path) => readFile(path, 'utf8'),
+  readAtMost: async (path, maxBytes) => {
+    const handle = await open(path, 'r');
+    try {
+      if (!(await handle.stat()).isFile()) return { kind: 'not-a-file' };
+      const buffer = Buffer.alloc(maxBytes + 1);
+      let got = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, got, buffer.length - got, null);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+        if (got > maxBytes) return { kind: 'too-big' };
+      }
+      return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
+    } finally {
+      await handle.close();
+    }
+  },
   writeText: (path, text) => writeFile(path, text, 'utf8'),
 };
 
@@ -37,12 +55,11 @@ export type ReadScenarioOutcome = { readonly ok: true; readonly command: MenuCom
 export async function readScenarioFile(path: string, fs: ScenarioFileSystem): Promise<ReadScenarioOutcome> {
   const name = basename(path);
   try {
-    const size = await fs.sizeOf(path);
-    if (size > SCENARIO_FILE_MAX_BYTES) {
-      return { ok: false, message: `${name} is ${size} bytes; scenario files are at most ${SCENARIO_FILE_MAX_BYTES} bytes` };
-    }
-    const text = await fs.readText(path);
-    return { ok: true, command: { kind: 'import-scenario', fileName: name.slice(0, 255), text } };
+    const read = await fs.readAtMost(path, SCENARIO_FILE_MAX_BYTES);
+    if (read.kind === 'not-a-file') return { ok: false, message: `${name} is not a regular file` };
+    if (read.kind === 'too-big')
+      return { ok: false, message: `${name} is larger than ${SCENARIO_FILE_MAX_BYTES} bytes; scenario files are at most that` };
+    return { ok: true, command: { kind: 'import-scenario', fileName: name.slice(0, 255), text: read.text } };
   } catch (err) {
     return { ok: false, message: `${name} could not be read: ${err instanceof Error ? err.message : String(err)}` };
   }

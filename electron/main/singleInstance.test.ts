@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { labUserDataDir, revealWindow, type RevealableWindow } from './singleInstance';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalDbPath, labUserDataDir, revealWindow, type RevealableWindow } from './singleInstance';
 import { sendMenuCommand, type CommandTarget } from './menuChannel';
 import type { MenuCommand } from '../../core/contract/desktopShell';
 
@@ -17,6 +20,15 @@ describe('one window per lab', () => {
     expect(labUserDataDir(userData, '/data/a.db', defaultDb)).toBe(a);
     expect(labUserDataDir(userData, '/data/./a.db', defaultDb)).toBe(a);
     expect(labUserDataDir(userData, '/data/b.db', defaultDb)).not.toBe(a);
+  });
+
+  it('is the same lab through a symbolic link, and regardless of case where file names ignore it', () => {
+    const real = mkdtempSync(join(tmpdir(), 'pcilab-lab-'));
+    const link = `${real}-link`;
+    symlinkSync(real, link);
+    expect(labUserDataDir(userData, join(link, 'x.db'), defaultDb)).toBe(labUserDataDir(userData, join(real, 'x.db'), defaultDb));
+    expect(canonicalDbPath('/Data/Lab.db', 'darwin')).toBe(canonicalDbPath('/data/lab.db', 'darwin'));
+    expect(canonicalDbPath('/Data/Lab.db', 'linux')).not.toBe(canonicalDbPath('/data/lab.db', 'linux'));
   });
 
   function fakeWindow(minimized: boolean, destroyed = false) {

@@ -7,12 +7,29 @@
 // Must not: open windows or databases (index.ts does).
 
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * The one name of a database file however it is reached: its directory's real path (symbolic
+ * links followed; the file itself may not exist yet), lower-cased where file names ignore case.
+ */
+export function canonicalDbPath(dbPath: string, platform: NodeJS.Platform = process.platform): string {
+  const abs = resolve(dbPath);
+  let dir = dirname(abs);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // A directory that does not exist yet has no links to follow.
+  }
+  const path = join(dir, basename(abs));
+  return platform === 'win32' || platform === 'darwin' ? path.toLowerCase() : path;
+}
 
 /** The userData directory of the lab whose database is `dbPath`. */
 export function labUserDataDir(defaultUserData: string, dbPath: string, defaultDbPath: string): string {
-  const db = resolve(dbPath);
-  if (db === resolve(defaultDbPath)) return defaultUserData;
+  const db = canonicalDbPath(dbPath);
+  if (db === canonicalDbPath(defaultDbPath)) return defaultUserData;
   return join(defaultUserData, 'labs', createHash('sha256').update(db).digest('hex').slice(0, 16));
 }
 

@@ -38,14 +38,21 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   const selection = useEventSelection(runId);
   const selected = computed(() => selection.detail.value?.event ?? null);
 
+  /** Each load's number: a summary answered for a run the inspector has since left is dropped. */
+  let loads = 0;
+
   async function load(): Promise<void> {
+    const mine = ++loads;
+    const id = runId();
     try {
-      const s = await lab.getTimelineSummary(runId());
+      const s = await lab.getTimelineSummary(id);
+      const f = s.failureCount > 0 ? await lab.listFailures(id, FAILURE_LIST_LIMIT) : [];
+      if (mine !== loads) return;
       summary.value = s;
-      failures.value = s.failureCount > 0 ? await lab.listFailures(runId(), FAILURE_LIST_LIMIT) : [];
+      failures.value = f;
       loadError.value = null;
     } catch (err) {
-      loadError.value = err instanceof Error ? err.message : String(err);
+      if (mine === loads) loadError.value = err instanceof Error ? err.message : String(err);
     }
   }
 

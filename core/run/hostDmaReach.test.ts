@@ -114,4 +114,23 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
     expect(rxFaults).toBe(m['iommu.faults']);
     expect(m['net.dropped']).toBeGreaterThanOrEqual(rxFaults);
   });
+
+  it('without a vIOMMU, guest RAM QEMU cannot map at boot stops QEMU: the VM never runs an IO', () => {
+    const r = loadScenario({
+      value: { name: 'boot-map-fails', durationMs: 5, host: { vfio: { memlockBytes: '0x80000000' } }, workload: { kind: 'fio' } },
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const timeline = new TimelineRecorder();
+    const m = new ScenarioRun(r.scenario, { timeline }).runToEnd().metrics;
+    expect(m['vfio.memlockFailures']).toBeGreaterThan(0);
+    expect(m['qemu.startFailures']).toBe(1);
+    expect(m['io.completed']).toBe(0);
+    expect(m['iommu.faults'] ?? 0).toBe(0);
+    const tl = timeline.columns();
+    const exit = tl.kinds.findIndex((k) => k.name.startsWith('QEMU exits'));
+    expect(exit).toBeGreaterThanOrEqual(0);
+    let cause = -1;
+    for (let i = 0; i < tl.count; i++) if (tl.kind[i] === exit) cause = tl.cause[i]!;
+    expect(tl.kinds[tl.kind[cause]!]!.name).toBe('vfio.map failed');
+  });
 });

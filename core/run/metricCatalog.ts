@@ -36,6 +36,7 @@ export const METRIC_CATALOG: readonly MetricInfo[] = [
   m('sim.simulatedMs', 'ms', 'simulated time covered by the run'),
   m('sim.wallMs', 'ms', 'wall-clock time the simulation took (host-measured, not deterministic)'),
   m('vmexits', 'exits', 'VM exits into QEMU caused by the DMA path (invalidations, RPCIT, virtio-iommu kicks)'),
+  m('qemu.startFailures', 'VMs', 'VMs whose QEMU could not start: guest RAM failed to map at boot (vfio_connect_container)'),
   m('qemu.busyMs', 'ms', 'time QEMU spent handling those exits under its big lock'),
   m('qemu.vfioMapFailures', 'calls', 'VFIO map ioctls of QEMU that failed (logged by QEMU, invisible to the guest)'),
   m('guest.vcpuUtilization', 'fraction', 'busiest VM: share of vCPU time spent in the DMA path and traps'),

@@ -8,6 +8,7 @@
 // Must not: run workloads (workload/*.ts do) or know a vIOMMU's internals (front-ends do).
 
 import type { Simulation } from '../sim/simulation';
+import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import type { DeviceConfig, Scenario, VmConfig } from '../scenario/schema';
 import { createOpsEnvironment } from '../ops/opsEnvironment';
 import type { OpsEnvironment } from '../ops/opTypes';
@@ -217,6 +218,7 @@ export function buildStack(
     }
     const vmStack: VmStack = { config: vm, vcpus, qemu, devices, ramContainer, layerContext };
     stack.vms.push(vmStack);
+    if (ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0) qemuDidNotStart(sim, stack, vmStack, qemu);
     if (scenario.host.arch === 'ppc64le') {
       // The EEH layer lives in the environment (ops scripts reach it too); the stack follows its PEs.
       const eeh = eehSystemFor(env, vm, sim, qemu);
@@ -225,4 +227,30 @@ export function buildStack(
     }
   }
   return stack;
+}
+
+/**
+ * Guest RAM QEMU could not map at boot (no vIOMMU: vfio_listener_region_add over all of RAM) makes
+ * vfio_connect_container fail ("memory listener initialization failed"): the device cannot be
+ * realized and QEMU exits, so the VM never runs. Its devices stay offline for the whole run.
+ */
+function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuVm): void {
+  const tl = sim.timeline;
+  const kind = tl.defineKind({
+    name: 'QEMU exits: vfio memory listener initialization failed (guest RAM could not be mapped)',
+    args: [{ name: 'failedMaps', format: 'int' }],
+    failure: true,
+  });
+  tl.record(
+    0 as SimTimeNs,
+    0 as DurationNs,
+    tl.defineLane(`qemu.${vm.config.name}`, 'qemu'),
+    kind,
+    qemu.vfioMapFailures,
+    0,
+    0,
+    qemu.lastVfioFailure,
+  );
+  for (const device of vm.devices) device.lifecycle.setOffline(true);
+  stack.countIncident('qemu.startFailures');
 }

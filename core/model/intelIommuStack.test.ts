@@ -2,18 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { MetricMap } from '../run/metricSink';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
-import { FaultInjector } from '../sim/faultInjector';
 import { Simulation } from '../sim/simulation';
 import type { SimTimeNs } from '../sim/simTime';
 import { DmaCall } from './dmaCall';
-import { defaultIommuGeometry } from './hostIommu';
-import { HostProcess } from './hostProcess';
 import type { IntelIommuGuestDriver } from './intelIommuGuest';
 import { DmaDevice, IommuDmaDomain, type FlushMode } from './iommuDma';
-import { QemuVm } from './qemuVm';
 import { VcpuSet } from './vcpuSet';
-import { VfioType1Container } from './vfioType1';
 import { createIntelIommuViommu } from './x86Viommu';
+import { hostSide } from './viommuFailNth.testkit';
 
 const KiB = 1024;
 const IO = 64 * KiB;
@@ -27,18 +23,7 @@ function stack(mode: FlushMode) {
   const base = scenario.vms[0]!;
   const vm = { ...base, viommu: { ...base.viommu, model: 'intel-iommu' as const } };
   const vcpus = new VcpuSet(vm.name, 2);
-  const qemu = new QemuVm(costs, sim.timeline, { name: vm.name, nested: false });
-  const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: 'thp', userAddressEnd: 2 ** 47 });
-  const container = new VfioType1Container('c0', 2, {
-    process,
-    costs,
-    faults: new FaultInjector(),
-    dmaEntryLimit: 65535,
-    disableHugepages: false,
-    geometry: defaultIommuGeometry('x86_64'),
-    irqRemapping: true,
-    allowUnsafeInterrupts: false,
-  });
+  const { qemu, container } = hostSide({ backing: 'thp', costs, timeline: sim.timeline });
   const fe = createIntelIommuViommu({ sim, costs, timeline: sim.timeline, scenario, vm, device: vm.devices[0]!, vcpus, qemu, container });
   const driver = fe.driver as IntelIommuGuestDriver;
   const dma = new IommuDmaDomain(

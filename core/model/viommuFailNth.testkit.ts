@@ -45,12 +45,15 @@ export interface HostSideOptions {
   /** vfio_iommu_type1.dma_entry_limit; 65535 by default. */
   readonly limit?: number;
   readonly backing?: MemoryBacking;
+  /** The run's own cost table and timeline, when the rig sits under a simulation. */
+  readonly costs?: CostTable;
+  readonly timeline?: TimelineRecorder;
 }
 
 /** QEMU and a type1 v2 container on an x86 host, for a vIOMMU front-end under test. */
 export function hostSide(o: HostSideOptions = {}): HostSide {
-  const costs = resolveCostTable();
-  const timeline = new TimelineRecorder();
+  const costs = o.costs ?? resolveCostTable();
+  const timeline = o.timeline ?? new TimelineRecorder();
   const qemu = new QemuVm(costs, timeline, { name: 'vm0', nested: false });
   const process = new HostProcess({ memlockBytes: null, capIpcLock: false, backing: o.backing ?? '4k', userAddressEnd: 2 ** 47 });
   const container = new VfioType1Container('c0', 2, {

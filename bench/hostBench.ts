@@ -2,11 +2,11 @@
 // of the vfio_dma tree), and QEMU's IOVA tree reverse lookup at 64k maps today vs with the reverse
 // index by host address.
 
-import { VfioType1Container } from '../core/model/vfioType1';
-import { HostProcess } from '../core/model/hostProcess';
-import { defaultIommuGeometry } from '../core/model/hostIommu';
-import { IovaTree, type IovaTreeFix } from '../core/model/iovaTree';
-import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE } from '../core/model/vfioContainerApi';
+import { VfioType1Container } from '../core/model/vfio/vfioType1';
+import { HostProcess } from '../core/model/host/hostProcess';
+import { defaultIommuGeometry } from '../core/model/host/hostIommu';
+import { IovaTree, type IovaTreeFix } from '../core/model/qemu/iovaTree';
+import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE } from '../core/model/vfio/vfioContainerApi';
 import { resolveCostTable } from '../core/sim/costTable';
 import { FaultInjector } from '../core/sim/faultInjector';
 import type { Measure } from './harness';

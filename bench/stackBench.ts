@@ -6,8 +6,8 @@
 import { loadScenario } from '../core/scenario/loadScenario';
 import { findPreset } from '../core/scenario/presets';
 import { ScenarioRun } from '../core/run/scenarioRun';
-import type { Stack } from '../core/run/stackBuilder';
-import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE } from '../core/model/vfioContainerApi';
+import type { Stack } from '../core/stack/stackBuilder';
+import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE } from '../core/model/vfio/vfioContainerApi';
 import type { Measured } from './harness';
 
 const PRESET = 's390-rpcit-exhaustion';

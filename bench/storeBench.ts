@@ -13,7 +13,7 @@ import type { TimelineColumns } from '../core/sim/timelineRecorder';
 import type { TimelineKindInfo, TimelineLaneInfo } from '../core/contract/timeline';
 import { openLabDatabase, type LabDatabase } from '../db/database';
 import { RunStore } from '../db/runStore';
-import { TimelineStore } from '../db/timelineStore';
+import { TimelineStore } from '../db/timeline/timelineStore';
 import type { Measured } from './harness';
 
 const LANES = 20;

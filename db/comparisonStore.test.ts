@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ComparisonStore } from './comparisonStore';
-import { tempDb, type TempDb } from './testDb';
+import { tempDb, type TempDb } from './testDb.testkit';
 
 let t: TempDb;
 let comparisons: ComparisonStore;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openLabDatabase, schemaVersion } from './database';
 import { LATEST_SCHEMA_VERSION } from './migrations';
-import { tempDb, type TempDb } from './testDb';
+import { tempDb, type TempDb } from './testDb.testkit';
 
 let t: TempDb;
 afterEach(() => t.dispose());

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExperimentStore } from './experimentStore';
 import { RunStore } from './runStore';
-import { tempDb, type TempDb } from './testDb';
+import { tempDb, type TempDb } from './testDb.testkit';
 
 let t: TempDb;
 let experiments: ExperimentStore;

@@ -9,7 +9,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { TimelineColumns } from '../core/sim/timelineRecorder';
 import type { TimelineKindInfo } from '../core/contract/timeline';
-import { TimelineWriter } from './timelineWriter';
+import { TimelineWriter } from './timeline/timelineWriter';
 
 type Db = BetterSqlite3.Database;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { migrate, openLabDatabase, schemaVersion } from './database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { RunStore } from './runStore';
-import { TimelineStore } from './timelineStore';
+import { TimelineStore } from './timeline/timelineStore';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

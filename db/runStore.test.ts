@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from './runStore';
-import { TimelineStore } from './timelineStore';
-import { tempDb, type TempDb } from './testDb';
+import { TimelineStore } from './timeline/timelineStore';
+import { tempDb, type TempDb } from './testDb.testkit';
 import type { RunResult } from '../core/contract/runResult';
 import { TimelineRecorder } from '../core/sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../core/sim/simTime';
-import { TIMELINE_TABLES } from './timelineWriter';
-import { eventsTableOf } from './timelineTables';
+import { TIMELINE_TABLES } from './timeline/timelineWriter';
+import { eventsTableOf } from './timeline/timelineTables';
 
 let t: TempDb;
 let runs: RunStore;

@@ -5,7 +5,7 @@
 // Must not: run simulations or read timelines (timelineStore.ts does).
 
 import type { LabDatabase } from './database';
-import { dropEventsTableSql } from './timelineTables';
+import { dropEventsTableSql } from './timeline/timelineTables';
 import type { ClaimResult, CounterSeries, OpResult, RunDetail, RunResult, RunStatus, RunSummary } from '../core/contract/runResult';
 
 export interface NewRun {

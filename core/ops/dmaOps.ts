@@ -10,14 +10,14 @@
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
-import { DmaCall } from '../model/dmaCall';
-import { DmaDirect } from '../model/dmaDirect';
-import { GuestDmaSlot } from '../model/guestDmaSlot';
-import { EINVAL, EIO, ENODEV, linuxErrnoName } from '../model/errno';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
-import { guestRamRegions } from '../run/stackBuilder';
-import { addMetric, maxMetric, type MetricMap } from '../run/metricSink';
+import { DmaCall } from '../model/base/dmaCall';
+import { DmaDirect } from '../model/guestDma/dmaDirect';
+import { GuestDmaSlot } from '../model/guestDma/guestDmaSlot';
+import { EINVAL, EIO, ENODEV, linuxErrnoName } from '../model/base/errno';
+import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
+import type { DmaDevice } from '../model/guestDma/iommuDma';
+import { guestRamRegions } from '../stack/stackBuilder';
+import { addMetric, maxMetric, type MetricMap } from '../sim/metricSink';
 import type { Scenario, VmConfig } from '../scenario/schema';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import {

@@ -3,7 +3,7 @@ import { loadScenario } from '../scenario/loadScenario';
 import type { ScenarioInput } from '../scenario/schema';
 import { resolveCostTable } from '../sim/costTable';
 import { ScenarioRun } from '../run/scenarioRun';
-import { createOpsEnvironment } from './opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import { OPS } from './opRegistry';
 import { runOpStep } from '../workload/opsWorkload';
 import type { OpsEnvironment } from './opTypes';

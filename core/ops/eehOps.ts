@@ -8,14 +8,14 @@
 // Must not: decide EEH semantics (core/model/eeh/*).
 
 import { z } from 'zod';
-import { linuxErrnoName, ENODEV } from '../model/errno';
+import { linuxErrnoName, ENODEV } from '../model/base/errno';
 import { rtasErrorName } from '../model/ppc/papr';
-import { eehSystemFor, type EehSystem } from '../model/eeh/eehSystem';
-import { eehPlacement, eehVmOfHostPe } from '../model/eeh/eehPlacement';
-import { eehPeStateCode } from '../model/eeh/eehPeState';
-import type { GuestPe } from '../model/eeh/eehGuestPe';
-import type { MmioWidth } from '../model/eeh/hostPe';
-import { VFIO_EEH_PE_GET_STATE, VFIO_EEH_PE_INJECT_ERR } from '../model/eeh/vfioEehPeOp';
+import { eehSystemFor, type EehSystem } from '../model/ppc/eeh/eehSystem';
+import { eehPlacement, eehVmOfHostPe } from '../model/ppc/eeh/eehPlacement';
+import { eehPeStateCode } from '../model/ppc/eeh/eehPeState';
+import type { GuestPe } from '../model/ppc/eeh/eehGuestPe';
+import type { MmioWidth } from '../model/ppc/eeh/hostPe';
+import { VFIO_EEH_PE_GET_STATE, VFIO_EEH_PE_INJECT_ERR } from '../model/ppc/eeh/vfioEehPeOp';
 import { EEH_RECOVERY_STEPS } from '../scenario/faultSchema';
 import { u64 } from '../scenario/numbers';
 import type { VmConfig } from '../scenario/schema';

@@ -10,11 +10,11 @@
 // Must not: decide hypercall semantics (core/model/ppc/spaprHcalls.ts does).
 
 import { z } from 'zod';
-import { DmaCall } from '../model/dmaCall';
+import { DmaCall } from '../model/base/dmaCall';
 import { H_FUNCTION, hcallErrorName } from '../model/ppc/papr';
 import { SpaprMachine } from '../model/ppc/spaprMachine';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
-import type { VcpuSet } from '../model/vcpuSet';
+import type { VcpuSet } from '../model/guestDma/vcpuSet';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const vmArg = z

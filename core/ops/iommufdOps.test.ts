@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
 import { FaultInjector } from '../sim/faultInjector';
-import type { MetricMap } from '../run/metricSink';
-import { createOpsEnvironment } from './opsEnvironment';
+import type { MetricMap } from '../sim/metricSink';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import type { OpsEnvironment } from './opTypes';
 import { IOMMUFD_METRICS, IOMMUFD_OPS } from './iommufdOps';
 

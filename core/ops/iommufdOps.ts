@@ -9,11 +9,11 @@
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
-import { EOPNOTSUPP, ENOENT, OK, linuxErrnoName } from '../model/errno';
-import { IommufdContext, hugePageBytes } from '../model/iommufdContext';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../model/iommufdIoasMapping';
-import type { IommufdIoas } from '../model/iommufdIoas';
-import { lastAddress } from '../model/iommufdIovaSpan';
+import { EOPNOTSUPP, ENOENT, OK, linuxErrnoName } from '../model/base/errno';
+import { IommufdContext, hugePageBytes } from '../model/iommufd/iommufdContext';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../model/iommufd/iommufdIoasMapping';
+import type { IommufdIoas } from '../model/iommufd/iommufdIoas';
+import { lastAddress } from '../model/iommufd/iommufdIovaSpan';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IOVA_TREE_METRICS, IOVA_TREE_OPS } from './iovaTreeOps';
-import { createOpsEnvironment } from './opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';

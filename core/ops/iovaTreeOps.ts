@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
 import { u64, toHexOrNumber } from '../scenario/numbers';
-import { IovaTree, iovaErrName, type DmaMap } from '../model/iovaTree';
+import { IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 export const IOVA_TREE_METRICS: readonly MetricInfo[] = [

@@ -10,12 +10,12 @@ import type { z } from 'zod';
 import type { Scenario, VmConfig } from '../scenario/schema';
 import type { CostTable } from '../sim/costTable';
 import type { FaultInjector } from '../sim/faultInjector';
-import type { HostProcess } from '../model/hostProcess';
-import type { IommuGeometry } from '../model/hostIommu';
-import type { MetricMap } from '../run/metricSink';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
-import type { VcpuSet } from '../model/vcpuSet';
+import type { HostProcess } from '../model/host/hostProcess';
+import type { IommuGeometry } from '../model/host/hostIommu';
+import type { MetricMap } from '../sim/metricSink';
+import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
+import type { DmaDevice } from '../model/guestDma/iommuDma';
+import type { VcpuSet } from '../model/guestDma/vcpuSet';
 import type { Simulation } from '../sim/simulation';
 
 /** A layer instance an op works on (a VFIO container, an IOAS, a TCE container, an IOVA tree). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SPAPR_METRICS, SPAPR_OPS } from './spaprOps';
-import { createOpsEnvironment } from './opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';

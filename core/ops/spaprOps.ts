@@ -7,10 +7,10 @@
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
-import { linuxErrnoName } from '../model/errno';
-import { MmIommuMemList } from '../model/mmIommuMemList';
-import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/spaprTceContainer';
-import type { SpaprPlatform } from '../model/spaprTceWindows';
+import { linuxErrnoName } from '../model/base/errno';
+import { MmIommuMemList } from '../model/ppc/host/mmIommuMemList';
+import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/ppc/host/spaprTceContainer';
+import type { SpaprPlatform } from '../model/ppc/host/spaprTceWindows';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import type { Scenario } from '../scenario/schema';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';

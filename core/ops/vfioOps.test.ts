@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createOpsEnvironment } from './opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { createVfioContainer, VFIO_METRICS, VFIO_OPS } from './vfioOps';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
-import type { MetricMap } from '../run/metricSink';
+import type { MetricMap } from '../sim/metricSink';
 
 const MiB = 1024 * 1024;
 

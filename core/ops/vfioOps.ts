@@ -5,11 +5,16 @@
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
-import { EINVAL, ENOENT, linuxErrnoName } from '../model/errno';
-import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL, type VfioContainerApi } from '../model/vfioContainerApi';
-import { VfioType1Container } from '../model/vfioType1';
-import { IommufdVfioCompat } from '../model/iommufdVfioCompat';
-import { hugePageBytes } from '../model/iommufdContext';
+import { EINVAL, ENOENT, linuxErrnoName } from '../model/base/errno';
+import {
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VFIO_DMA_UNMAP_FLAG_ALL,
+  type VfioContainerApi,
+} from '../model/vfio/vfioContainerApi';
+import { VfioType1Container } from '../model/vfio/vfioType1';
+import { IommufdVfioCompat } from '../model/iommufd/iommufdVfioCompat';
+import { hugePageBytes } from '../model/iommufd/iommufdContext';
 
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';

@@ -7,11 +7,11 @@ import { VFIO_METRICS } from '../ops/vfioOps';
 import { SPAPR_METRICS } from '../ops/spaprOps';
 import { IOVA_TREE_METRICS } from '../ops/iovaTreeOps';
 import { IOMMUFD_METRICS } from '../ops/iommufdOps';
-import { X86_VIOMMU_METRICS } from '../model/x86ViommuMetrics';
-import { S390_METRICS } from '../model/s390Metrics';
+import { X86_VIOMMU_METRICS } from '../model/x86/x86ViommuMetrics';
+import { S390_METRICS } from '../model/s390/s390Metrics';
 import { DMA_METRICS } from '../ops/dmaOps';
 import { WORKLOAD_METRICS } from '../workload/workloadMetrics';
-import { EEH_METRICS } from '../model/eeh/eehMetrics';
+import { EEH_METRICS } from '../model/ppc/eeh/eehMetrics';
 import { SPAPR_GUEST_METRICS } from '../model/ppc/ppcMetrics';
 
 function m(name: string, unit: string, description: string): MetricInfo {

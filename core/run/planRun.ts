@@ -7,7 +7,7 @@
 import type { OpResult, RunResult } from '../contract/runResult';
 import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
 import { evaluateClaims } from './claims';
-import type { MetricMap } from './metricSink';
+import type { MetricMap } from '../sim/metricSink';
 import type { RunPlan } from './runPlan';
 import { ScenarioRun } from './scenarioRun';
 

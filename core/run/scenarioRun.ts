@@ -10,12 +10,12 @@ import { Simulation } from '../sim/simulation';
 import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
 import type { TimelineColumns, TimelineRecorder } from '../sim/timelineRecorder';
 import { evaluateClaims } from './claims';
-import type { MetricMap } from './metricSink';
+import type { MetricMap } from '../sim/metricSink';
 import { createWorkload } from '../workload/workloads';
-import { FaultScheduler } from './faultScheduler';
+import { FaultScheduler } from '../faults/faultScheduler';
 
 import type { RunnableWorkload } from '../workload/runnableWorkload';
-import type { Stack } from './stackBuilder';
+import type { Stack } from '../stack/stackBuilder';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;

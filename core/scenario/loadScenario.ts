@@ -6,11 +6,11 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { OPS, opProblem } from '../ops/opRegistry';
-import { viommuProblem } from '../run/viommuRegistry';
-import { faultProblem, faultScenarioProblem } from '../run/faultRegistry';
-import { eehPlacementProblems } from '../model/eeh/eehPlacement';
+import { viommuProblem } from '../stack/viommuRegistry';
+import { faultProblem, faultScenarioProblem } from '../faults/faultRegistry';
+import { eehPlacementProblems } from '../model/ppc/eeh/eehPlacement';
 
-import { intelIommuAssignmentProblem } from '../model/intelIommuGuest';
+import { intelIommuAssignmentProblem } from '../model/x86/intelIommuGuest';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceLifecycle } from '../model/deviceLifecycle';
+import { DeviceLifecycle } from '../model/device/deviceLifecycle';
 import { ScenarioRun } from '../run/scenarioRun';
 import { metricInfo } from '../run/metricCatalog';
 import { loadScenario } from '../scenario/loadScenario';
@@ -7,10 +7,10 @@ import type { DpdkWorkload } from '../scenario/workloadSchemas';
 import { Simulation } from '../sim/simulation';
 import { resolveCostTable } from '../sim/costTable';
 import type { SimTimeNs } from '../sim/simTime';
-import { FakeGuestIommuDriver } from '../model/fakeGuestIommuDriver';
-import { DmaDevice, IommuDmaDomain } from '../model/iommuDma';
-import { VcpuSet } from '../model/vcpuSet';
-import { DeviceModel } from '../model/deviceModel';
+import { FakeGuestIommuDriver } from '../model/guestDma/fakeGuestIommuDriver.testkit';
+import { DmaDevice, IommuDmaDomain } from '../model/guestDma/iommuDma';
+import { VcpuSet } from '../model/guestDma/vcpuSet';
+import { DeviceModel } from '../model/device/deviceModel';
 import { DpdkWorkloadRunner } from './dpdkWorkload';
 
 const MiB = 2 ** 20;

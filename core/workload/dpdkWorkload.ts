@@ -16,9 +16,9 @@ import * as hdr from 'hdr-histogram-js';
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
 import type { DpdkWorkload } from '../scenario/workloadSchemas';
-import { DmaCall } from '../model/dmaCall';
-import { linuxErrnoName } from '../model/errno';
-import type { MetricMap } from '../run/metricSink';
+import { DmaCall } from '../model/base/dmaCall';
+import { linuxErrnoName } from '../model/base/errno';
+import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;

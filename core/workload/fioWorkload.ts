@@ -14,8 +14,8 @@ import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
-import { DmaCall } from '../model/dmaCall';
-import type { MetricMap } from '../run/metricSink';
+import { DmaCall } from '../model/base/dmaCall';
+import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
 const SUBMIT = 0;

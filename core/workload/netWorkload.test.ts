@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioRun } from '../run/scenarioRun';
-import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
+import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { metricInfo } from '../run/metricCatalog';
 import { loadScenario } from '../scenario/loadScenario';
 import { NET_TX_RING_ENTRIES } from './netWorkload';

@@ -19,9 +19,9 @@ import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { Prng } from '../sim/prng';
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { NetWorkload } from '../scenario/workloadSchemas';
-import { DmaCall } from '../model/dmaCall';
-import { linuxErrnoName } from '../model/errno';
-import type { MetricMap } from '../run/metricSink';
+import { DmaCall } from '../model/base/dmaCall';
+import { linuxErrnoName } from '../model/base/errno';
+import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 import { defineNetTimeline, type NetTimeline } from './netTimeline';
 

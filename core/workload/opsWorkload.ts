@@ -14,12 +14,12 @@ import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
 import { OPS } from '../ops/opRegistry';
-import { createOpsEnvironment } from '../ops/opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
-import { type MetricMap } from '../run/metricSink';
-import { buildStack, type Stack } from '../run/stackBuilder';
-import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
-import { PAGE_SIZE } from '../model/hostProcess';
+import { type MetricMap } from '../sim/metricSink';
+import { buildStack, type Stack } from '../stack/stackBuilder';
+import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
+import { PAGE_SIZE } from '../model/host/hostProcess';
 
 const STEP = 0;
 /** Failures of one repeated step drawn individually on the timeline, at most. */

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioRun } from '../run/scenarioRun';
 import { metricInfo } from '../run/metricCatalog';
-import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
+import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { loadScenario } from '../scenario/loadScenario';
 import type { DeviceConfig } from '../scenario/schema';
 import { Simulation } from '../sim/simulation';
 import { resolveCostTable } from '../sim/costTable';
-import { FakeGuestIommuDriver } from '../model/fakeGuestIommuDriver';
-import { DmaDevice, IommuDmaDomain } from '../model/iommuDma';
-import { VcpuSet } from '../model/vcpuSet';
-import type { MetricMap } from '../run/metricSink';
+import { FakeGuestIommuDriver } from '../model/guestDma/fakeGuestIommuDriver.testkit';
+import { DmaDevice, IommuDmaDomain } from '../model/guestDma/iommuDma';
+import { VcpuSet } from '../model/guestDma/vcpuSet';
+import type { MetricMap } from '../sim/metricSink';
 import { ProbeWorkloadRunner, type ProbeTarget } from './probeWorkload';
 
 const GiB = 2 ** 30;

@@ -6,15 +6,15 @@ import type { OpResult } from '../contract/runResult';
 import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { DurationNs, SimTimeNs } from '../sim/simTime';
-import { addMetric, type MetricMap } from '../run/metricSink';
-import { guestRamRegions, type Stack } from '../run/stackBuilder';
-import type { DeviceModel } from '../model/deviceModel';
-import type { GuestDmaOps } from '../model/guestDmaOps';
-import type { DmaDevice } from '../model/iommuDma';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { DeviceLifecycle } from '../model/deviceLifecycle';
-import type { QemuVm } from '../model/qemuVm';
-import type { VfioContainerApi } from '../model/vfioContainerApi';
+import { addMetric, type MetricMap } from '../sim/metricSink';
+import { guestRamRegions, type Stack } from '../stack/stackBuilder';
+import type { DeviceModel } from '../model/device/deviceModel';
+import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
+import type { DmaDevice } from '../model/guestDma/iommuDma';
+import type { VcpuSet } from '../model/guestDma/vcpuSet';
+import type { DeviceLifecycle } from '../model/device/deviceLifecycle';
+import type { QemuVm } from '../model/qemu/qemuVm';
+import type { VfioContainerApi } from '../model/vfio/vfioContainerApi';
 
 export interface RunnableWorkload {
   start(): void;

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioRun } from '../run/scenarioRun';
 import { metricInfo } from '../run/metricCatalog';
-import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
+import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { loadScenario } from '../scenario/loadScenario';
 import type { VirtioMemWorkload } from '../scenario/workloadSchemas';
 import { Simulation } from '../sim/simulation';
 import { resolveCostTable } from '../sim/costTable';
 import { FaultInjector } from '../sim/faultInjector';
 import type { SimTimeNs } from '../sim/simTime';
-import { createOpsEnvironment } from '../ops/opsEnvironment';
+import { createOpsEnvironment } from '../model/host/hostEnvironment';
 import { createVfioContainer } from '../ops/vfioOps';
-import { QemuVm } from '../model/qemuVm';
-import { VcpuSet } from '../model/vcpuSet';
+import { QemuVm } from '../model/qemu/qemuVm';
+import { VcpuSet } from '../model/guestDma/vcpuSet';
 import { LINUX_MEMORY_BLOCK_BYTES, VirtioMemWorkloadRunner } from './virtioMemWorkload';
 
 const MiB = 2 ** 20;

@@ -14,12 +14,12 @@
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { VirtioMemWorkload } from '../scenario/workloadSchemas';
-import { DmaCall } from '../model/dmaCall';
-import type { QemuVm, TrapHandler } from '../model/qemuVm';
-import type { VcpuSet } from '../model/vcpuSet';
-import type { VfioContainerApi } from '../model/vfioContainerApi';
-import type { MetricMap } from '../run/metricSink';
-import { guestRamRegions, type Stack } from '../run/stackBuilder';
+import { DmaCall } from '../model/base/dmaCall';
+import type { QemuVm, TrapHandler } from '../model/qemu/qemuVm';
+import type { VcpuSet } from '../model/guestDma/vcpuSet';
+import type { VfioContainerApi } from '../model/vfio/vfioContainerApi';
+import type { MetricMap } from '../sim/metricSink';
+import { guestRamRegions, type Stack } from '../stack/stackBuilder';
 import type { WorkloadFactory } from './runnableWorkload';
 
 const PLUG = 0;

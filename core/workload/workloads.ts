@@ -6,10 +6,10 @@
 import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { SimTimeNs } from '../sim/simTime';
-import { buildStack, type Stack } from '../run/stackBuilder';
+import { buildStack, type Stack } from '../stack/stackBuilder';
 
-import { VIOMMU_FACTORIES } from '../run/viommuRegistry';
-import { defineStackCounters } from '../run/stackCounters';
+import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
+import { defineStackCounters } from '../stack/stackCounters';
 import { createFioWorkload } from './fioWorkload';
 import { createNetWorkload } from './netWorkload';
 import { createDpdkWorkload } from './dpdkWorkload';

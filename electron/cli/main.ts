@@ -12,7 +12,7 @@ import { presetClaims, PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { defaultDatabasePath } from '../service/dataDir';
-import { prepareRun, storedPlanOf } from '../service/runRequest';
+import { prepareRun, storedPlanOf } from '../../core/run/runRequest';
 import { planDurationNs } from '../../core/run/runPlan';
 import { executeRun } from '../service/runExecution';
 import { formatComparisonText, formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';

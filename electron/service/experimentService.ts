@@ -9,7 +9,7 @@ import type { ExperimentStore, StoredExperiment, VariantRun } from '../../db/exp
 import { LabError } from './labError';
 import { expandExperiment, variantRequest } from './experimentVariants';
 import type { RunLauncher } from './runLauncher';
-import { prepareRun, type PreparedRun } from './runRequest';
+import { prepareRun, type PreparedRun } from '../../core/run/runRequest';
 
 export class ExperimentService {
   constructor(

@@ -7,7 +7,7 @@
 import type { ExperimentGridAxis, ExperimentRequest, ExperimentVariantSpec } from '../../core/contract/experiments';
 import type { StartRunRequest } from '../../core/contract/labApi';
 import { LabError } from './labError';
-import { prepareRun, type PreparedRun } from './runRequest';
+import { prepareRun, type PreparedRun } from '../../core/run/runRequest';
 
 export const MAX_EXPERIMENT_VARIANTS = 256;
 

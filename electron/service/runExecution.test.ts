@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDb, type TempDb } from '../../db/testDb';
+import { tempDb, type TempDb } from '../../db/testDb.testkit';
 import { RunStore } from '../../db/runStore';
-import { TimelineStore } from '../../db/timelineStore';
+import { TimelineStore } from '../../db/timeline/timelineStore';
 import { executeRun, type ExecutionProgress } from './runExecution';
-import { prepareRun } from './runRequest';
+import { prepareRun } from '../../core/run/runRequest';
 
 let t: TempDb;
 beforeEach(() => {

@@ -6,7 +6,7 @@
 
 import type { LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { TimelineStore } from '../../db/timelineStore';
+import { TimelineStore } from '../../db/timeline/timelineStore';
 import { PlanRun } from '../../core/run/planRun';
 import type { RunPlan } from '../../core/run/runPlan';
 import type { RunPhase, RunResult } from '../../core/contract/runResult';

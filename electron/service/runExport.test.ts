@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDb, type TempDb } from '../../db/testDb';
-import { newTestRun, recordTestTimeline, type TestEvent } from '../../db/testTimeline';
+import { tempDb, type TempDb } from '../../db/testDb.testkit';
+import { newTestRun, recordTestTimeline, type TestEvent } from '../../db/timeline/timelineFixture.testkit';
 import { RunStore } from '../../db/runStore';
-import { TimelineStore } from '../../db/timelineStore';
+import { TimelineStore } from '../../db/timeline/timelineStore';
 import { CSV_HEADER, csvField } from './runExportCsv';
 import { exportChunks, exportFileName, writeChunks } from './runExport';
 

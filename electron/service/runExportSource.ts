@@ -7,8 +7,8 @@ import type { LabDatabase } from '../../db/database';
 import type { RunDetail } from '../../core/contract/runResult';
 import type { TimelineEvent } from '../../core/contract/timeline';
 import { RunStore } from '../../db/runStore';
-import { decodeEvent, readTimelineMeta, type TimelineMeta } from '../../db/timelineMeta';
-import { scanTimeline } from '../../db/timelineScan';
+import { decodeEvent, readTimelineMeta, type TimelineMeta } from '../../db/timeline/timelineMeta';
+import { scanTimeline } from '../../db/timeline/timelineScan';
 
 export interface ExportSource {
   readonly run: RunDetail;

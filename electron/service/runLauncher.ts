@@ -6,7 +6,7 @@
 import { planDurationNs } from '../../core/run/runPlan';
 import type { RunStore } from '../../db/runStore';
 import type { RunQueue } from './runQueue';
-import { storedPlanOf, type PreparedRun } from './runRequest';
+import { storedPlanOf, type PreparedRun } from '../../core/run/runRequest';
 
 export class RunLauncher {
   constructor(

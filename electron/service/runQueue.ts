@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import type { RunPhase, RunProgress, RunStatus } from '../../core/contract/runResult';
 import type { RunStore } from '../../db/runStore';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
-import type { StoredPlan } from './runRequest';
+import type { StoredPlan } from '../../core/run/runRequest';
 
 export type RunWorkerSpawner = (data: RunWorkerData) => Worker;
 

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLabDatabase } from '../../db/database';
 import { executeRun } from './runExecution';
-import { planFromStored } from './runRequest';
+import { planFromStored } from '../../core/run/runRequest';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
 
 const PROGRESS_EVERY_MS = 100;

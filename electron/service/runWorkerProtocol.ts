@@ -2,7 +2,7 @@
 // Must not: import runtime code; both sides import these types.
 
 import type { ExecutionProgress } from './runExecution';
-import type { StoredPlan } from './runRequest';
+import type { StoredPlan } from '../../core/run/runRequest';
 
 export interface RunWorkerData {
   readonly dbPath: string;

@@ -4,14 +4,14 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import { createRouter, createWebHashHistory } from 'vue-router';
 import App from './App.vue';
-import RunsView from './views/RunsView.vue';
-import NewRunView from './views/NewRunView.vue';
-import PresetsView from './views/PresetsView.vue';
-import RunView from './views/RunView.vue';
-import ExperimentsView from './views/ExperimentsView.vue';
-import ExperimentView from './views/ExperimentView.vue';
-import ComparisonsView from './views/ComparisonsView.vue';
-import CompareView from './views/CompareView.vue';
+import RunsView from './features/history/RunsView.vue';
+import NewRunView from './features/configurator/NewRunView.vue';
+import PresetsView from './features/presets/PresetsView.vue';
+import RunView from './features/run/RunView.vue';
+import ExperimentsView from './features/experiments/ExperimentsView.vue';
+import ExperimentView from './features/experiments/ExperimentView.vue';
+import ComparisonsView from './features/compare/ComparisonsView.vue';
+import CompareView from './features/compare/CompareView.vue';
 import './styles.css';
 
 const router = createRouter({

@@ -3,8 +3,8 @@
 // Must not: compute metrics (the model objects do).
 
 import type { MetricInfo } from '../../contract/catalog';
-import { HCALL_NAMES } from './spaprHcalls';
-import { RTAS_DDW_NAMES } from './spaprRtasDdw';
+import { HCALL_NAMES } from './qemu/spaprHcalls';
+import { RTAS_DDW_NAMES } from './qemu/spaprRtasDdw';
 
 function m(name: string, unit: string, description: string): MetricInfo {
   return { name, unit, description };

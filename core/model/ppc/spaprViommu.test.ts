@@ -4,8 +4,8 @@ import { loadScenario } from '../../scenario/loadScenario';
 import { ScenarioRun } from '../../run/scenarioRun';
 import { Simulation } from '../../sim/simulation';
 import { resolveCostTable } from '../../sim/costTable';
-import { buildStack } from '../../run/stackBuilder';
-import { VIOMMU_FACTORIES } from '../../run/viommuRegistry';
+import { buildStack } from '../../stack/stackBuilder';
+import { VIOMMU_FACTORIES } from '../../stack/viommuRegistry';
 import { SpaprMachine } from './spaprMachine';
 import { SpaprViommu } from './spaprViommu';
 

@@ -6,12 +6,12 @@
 // re-plug) probe lazily on their first call; a reset of every device of a PHB resets the PHB.
 // Must not: run workloads or pick dma-iommu modes (the pseries layer is always strict).
 
-import type { MetricMap } from '../../run/metricSink';
+import type { MetricMap } from '../../sim/metricSink';
 import type { DurationNs, SimTimeNs } from '../../sim/simTime';
-import { DmaCall } from '../dmaCall';
-import type { ViommuContext } from '../viommuContext';
-import type { ViommuFrontEnd } from '../viommuFrontEnd';
-import { PseriesIommu } from './pseriesIommu';
+import { DmaCall } from '../base/dmaCall';
+import type { ViommuContext } from '../viommu/viommuContext';
+import type { ViommuFrontEnd } from '../viommu/viommuFrontEnd';
+import { PseriesIommu } from './guest/pseriesIommu';
 import { SpaprMachine, spaprPlacementOf } from './spaprMachine';
 
 export class SpaprViommu implements ViommuFrontEnd {

@@ -10,7 +10,7 @@ import { onBeforeUnmount, onMounted } from 'vue';
 import { useRouter } from 'vue-router';
 import type { DesktopShellApi, MenuCommand } from '../../../core/contract/desktopShell';
 import { lab } from '../api/labClient';
-import { parseScenarioFile, scenarioFileName, serializeScenario } from '../config/scenarioFile';
+import { parseScenarioFile, scenarioFileName, serializeScenario } from '../features/configurator/scenarioFile';
 import { cloneScenario } from '../schema/scenarioPath';
 import { useNoticesStore } from '../stores/notices';
 import { useScenarioDraftStore } from '../stores/scenarioDraft';

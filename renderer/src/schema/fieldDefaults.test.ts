@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParameterInfo } from '../../../core/contract/catalog';
 import { catalogPaths, defaultOf, describeValue, unitFromName } from './fieldDefaults';
 import { fieldAt } from './jsonSchema';
-import { FIXTURE } from './schemaFixture.test-data';
+import { FIXTURE } from './schemaFixture.testkit';
 
 const PARAMS: ParameterInfo[] = [
   {

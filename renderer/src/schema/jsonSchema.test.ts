@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeBounds, fieldAt, fieldsOf, nodeAt, taggedBranch, taggedKinds, type JsonSchema } from './jsonSchema';
-import { FIXTURE } from './schemaFixture.test-data';
+import { FIXTURE } from './schemaFixture.testkit';
 
 const props = FIXTURE.properties!;
 

@@ -8,7 +8,7 @@ import { ref } from 'vue';
 import type { LabCatalog, PresetSummary } from '../../../core/contract/catalog';
 import { lab } from '../api/labClient';
 import type { JsonSchema } from '../schema/jsonSchema';
-import { metricInfoOf, splitVariant } from '../run/metricTable';
+import { metricInfoOf, splitVariant } from '../features/run/metricTable';
 
 export const useCatalogStore = defineStore('catalog', () => {
   const catalog = ref<LabCatalog | null>(null);

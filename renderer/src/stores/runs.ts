@@ -9,7 +9,7 @@ import { computed, ref } from 'vue';
 import type { RunFilter, StartRunRequest } from '../../../core/contract/labApi';
 import type { RunProgress, RunSummary } from '../../../core/contract/runResult';
 import { lab } from '../api/labClient';
-import { estimateProgress, isActive, sampleOf, type ProgressEstimate, type ProgressSample } from '../run/progressEstimate';
+import { estimateProgress, isActive, sampleOf, type ProgressEstimate, type ProgressSample } from '../features/run/progressEstimate';
 
 const POLL_MS = 250;
 

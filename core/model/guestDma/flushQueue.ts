@@ -1,0 +1,176 @@
+// dma-iommu's flush queue (DMA-FQ, drivers/iommu/dma-iommu.c): unmapped IOVAs wait in a ring
+// (one per CPU, or one shared ring when the IOMMU shadows on flush) until an IOTLB flush covers
+// them. queue_iova first frees entries a finished flush already covers (fq_ring_free_locked); a
+// full ring (size - 1 entries, fq_full) forces flush_iotlb_all (fq_flush_iotlb: start_cnt++,
+// flush, finish_cnt++) and frees it; a timer armed by the first entry after a flush fires
+// `timeout` later, flushes, and frees every ring. Until its flush an IOVA stays mapped in every
+// layer below: the time from unmap to flush is the stale-IOTLB window, measured per entry.
+// Must not: pick IOVAs or talk to the hardware (the callbacks do).
+
+import type { Scheduler, SimComponent } from '../../sim/scheduler';
+import { PRIORITY_EARLY } from '../../sim/scheduler';
+import type { DurationNs } from '../../sim/simTime';
+import { DmaCall } from '../base/dmaCall';
+
+export interface FlushQueueHooks {
+  /** flush_iotlb_all through the IOMMU driver, on `call`'s CPU and clock. */
+  flushIotlbAll(call: DmaCall): void;
+  /** iommu_dma_free_iova's final step (free_iova_fast) for an entry whose flush is done. */
+  freeIova(cpu: number, pfn: number, pages: number, nowNs: number): void;
+  /** The timer flush ran on `cpu` from `fromNs` to `toNs` (the vCPU is busy meanwhile). */
+  occupyCpu(cpu: number, fromNs: number, toNs: number): void;
+  /** Stale window of one entry, ns: from its unmap to the end of the flush that covered it. */
+  staleWindow(ns: number): void;
+}
+
+class Ring {
+  readonly pfn: Float64Array;
+  readonly pages: Float64Array;
+  readonly counter: Float64Array;
+  readonly queuedAt: Float64Array;
+  head = 0;
+  tail = 0;
+
+  constructor(readonly size: number) {
+    this.pfn = new Float64Array(size);
+    this.pages = new Float64Array(size);
+    this.counter = new Float64Array(size);
+    this.queuedAt = new Float64Array(size);
+  }
+
+  get depth(): number {
+    return (this.tail - this.head + this.size) & (this.size - 1);
+  }
+
+  /** fq_full: one slot is always left empty. */
+  get full(): boolean {
+    return ((this.tail + 1) & (this.size - 1)) === this.head;
+  }
+}
+
+const TIMER = 0;
+
+export class FlushQueue implements SimComponent {
+  private readonly rings: Ring[];
+  private readonly handler: number;
+  private readonly timerCall: DmaCall;
+  private startCnt = 0;
+  private finishCnt = 0;
+  private timerOn = false;
+  private timerCpu = 0;
+  private retired = false;
+  flushes = 0;
+  fullFlushes = 0;
+  timerFlushes = 0;
+  peakDepth = 0;
+
+  /**
+   * @param single one shared ring (IOMMU_DMA_OPTS_SINGLE_QUEUE) instead of one per CPU
+   * @param size ring size, a power of two (256 per CPU / 32768 single by default)
+   */
+  constructor(
+    private readonly sim: Scheduler,
+    readonly single: boolean,
+    readonly size: number,
+    private readonly timeoutNs: number,
+    cpus: number,
+    private readonly hooks: FlushQueueHooks,
+  ) {
+    if (size < 2 || (size & (size - 1)) !== 0) throw new RangeError(`flush queue size must be a power of two >= 2, got ${size}`);
+    this.rings = Array.from({ length: single ? 1 : cpus }, () => new Ring(size));
+    this.handler = sim.register(this);
+    this.timerCall = new DmaCall(0);
+  }
+
+  /** Entries waiting in all rings. */
+  depth(): number {
+    let d = 0;
+    for (const r of this.rings) d += r.depth;
+    return d;
+  }
+
+  /**
+   * queue_iova: `call` is the unmapping CPU's call (a forced flush runs on its clock). Returns the
+   * entry's flush ticket: the entry is unreachable once covered(ticket) holds.
+   */
+  queue(call: DmaCall, pfn: number, pages: number): number {
+    const ring = this.rings[this.single ? 0 : call.cpu]!;
+    this.freeFinished(ring, call.cpu, call.t);
+    if (ring.full) {
+      this.fullFlushes++;
+      this.flush(call);
+      this.freeFinished(ring, call.cpu, call.t);
+    }
+    const idx = ring.tail;
+    ring.tail = (idx + 1) & (ring.size - 1);
+    ring.pfn[idx] = pfn;
+    ring.pages[idx] = pages;
+    ring.counter[idx] = this.startCnt;
+    ring.queuedAt[idx] = call.t;
+    const d = this.depth();
+    if (d > this.peakDepth) this.peakDepth = d;
+    if (!this.timerOn) {
+      this.timerOn = true;
+      this.timerCpu = call.cpu;
+      this.sim.scheduleAt(Math.max(this.sim.now, call.t + this.timeoutNs) as never, this.handler, TIMER, 0, 0, PRIORITY_EARLY);
+    }
+    return ring.counter[idx]!;
+  }
+
+  /** An entry queued with `ticket` has been flushed from every IOTLB (a flush that started after it finished). */
+  covered(ticket: number): boolean {
+    return this.finishCnt > ticket;
+  }
+
+  /**
+   * The domain is gone (guest reset, device removed): the pending timer does nothing, and what is
+   * still queued is never flushed by this queue (the hypervisor dropped every mapping anyway).
+   */
+  retire(): void {
+    this.retired = true;
+  }
+
+  /** fq_flush_timeout: flush, then free every ring. */
+  handleEvent(): void {
+    this.timerOn = false;
+    if (this.retired) return;
+    this.timerFlushes++;
+    const call = this.timerCall;
+    (call as { cpu: number }).cpu = this.timerCpu;
+    call.begin(this.sim.now);
+    this.flush(call);
+    this.hooks.occupyCpu(this.timerCpu, this.sim.now, call.t);
+    for (let i = 0; i < this.rings.length; i++) this.freeFinished(this.rings[i]!, this.single ? this.timerCpu : i, call.t);
+  }
+
+  /** End time of flush number k (1-based: the value of start_cnt while it ran). */
+  private readonly flushEndNs: number[] = [0];
+
+  /** fq_flush_iotlb */
+  private flush(call: DmaCall): void {
+    this.startCnt++;
+    this.hooks.flushIotlbAll(call);
+    this.finishCnt++;
+    this.flushes++;
+    this.flushEndNs.push(call.t);
+  }
+
+  /** fq_ring_free_locked: frees entries queued before a finished flush started. */
+  private freeFinished(ring: Ring, cpu: number, nowNs: number): void {
+    const mask = ring.size - 1;
+    while (ring.head !== ring.tail) {
+      const i = ring.head;
+      if (ring.counter[i]! >= this.finishCnt) break;
+      // An entry queued while start_cnt was c is covered by flush c + 1, the first to start after it.
+      this.hooks.staleWindow(Math.max(0, this.flushEndNs[ring.counter[i]! + 1]! - ring.queuedAt[i]!));
+
+      this.hooks.freeIova(cpu, ring.pfn[i]!, ring.pages[i]!, nowNs);
+      ring.head = (i + 1) & mask;
+    }
+  }
+
+  /** Timeout as a duration, for reports. */
+  get timeout(): DurationNs {
+    return this.timeoutNs as DurationNs;
+  }
+}

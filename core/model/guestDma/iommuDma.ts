@@ -1,0 +1,274 @@
+// dma-iommu for one IOMMU domain (drivers/iommu/dma-iommu.c): the guest DMA API's map/unmap on a
+// vIOMMU. Owns the domain's IOVA allocator (IovaDomain + IovaRcache) and, in a lazy mode, its
+// flush queue; per device it keeps the "SAC" workaround state. Map: allocate an IOVA
+// (iommu_dma_alloc_iova), iommu_map through the guest IOMMU driver, which may trap into QEMU; a
+// failed map frees the IOVA at once and returns DMA_MAPPING_ERROR. Unmap: clear the PTEs, then
+// strict: sync the IOTLB and free the IOVA; lazy: queue the IOVA until a flush covers it.
+// Must not: model the vIOMMU (the GuestIommuDriver does) or decide costs of traps.
+
+import * as hdr from 'hdr-histogram-js';
+import type { CostTable } from '../../sim/costTable';
+import type { Scheduler } from '../../sim/scheduler';
+import { ENOMEM } from '../base/errno';
+import { type DmaCall } from '../base/dmaCall';
+import { FlushQueue } from './flushQueue';
+import type { GuestIommuDriver } from './guestIommuDriver';
+import { IovaDomain } from './iovaDomain';
+import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
+import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
+import type { DmaDevice } from './dmaDevice';
+
+export { DmaDevice } from './dmaDevice';
+import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
+
+export const IOVA_SHIFT = 12;
+const GRANULE = 1 << IOVA_SHIFT;
+
+export type FlushMode = 'strict' | 'lazy' | 'lazy-single';
+
+export interface IommuDmaOptions {
+  readonly mode: FlushMode;
+  readonly cpus: number;
+  readonly perCpuSize: number;
+  readonly perCpuTimeoutNs: number;
+  readonly singleSize: number;
+  readonly singleTimeoutNs: number;
+  /** iommu.forcedac: skip the first try below 4 GiB. */
+  readonly forcedac: boolean;
+}
+
+export interface VcpuTime {
+  /** The vCPU is busy from `fromNs` to `toNs` on work the DMA layer did asynchronously (a timer flush). */
+  occupy(cpu: number, fromNs: number, toNs: number): void;
+}
+
+function maskLimit(bits: number): number {
+  return bits >= 64 ? 2 ** 64 - 1 : 2 ** bits - 1;
+}
+
+/** bits_per(x): bits needed to represent x. */
+function bitsPer(x: number): number {
+  let b = 0;
+  while (b < 64 && 2 ** b <= x) b++;
+  return b;
+}
+
+/** roundup_pow_of_two, applied by iommu_dma_alloc_iova to sizes below 32 pages (the rcache classes). */
+function cacheRound(pages: number): number {
+  if (pages >= 2 ** (RCACHE_CLASSES - 1)) return pages;
+  let p = 1;
+  while (p < pages) p *= 2;
+  return p;
+}
+
+export class IommuDmaDomain implements GuestDmaOps {
+  readonly iovad: IovaDomain;
+  readonly rcache: IovaRcache;
+  readonly fq: FlushQueue | null;
+  readonly mode: FlushMode;
+  maps = 0;
+  unmaps = 0;
+  mapFailures = 0;
+  /** IOVA allocations that failed even after flushing the rcaches. */
+  iovaExhaustions = 0;
+  strictSyncs = 0;
+  private lastUnmapIova = 0;
+  private lastUnmapBytes = 0;
+  private lastUnmapAtNs = 0;
+  private lastUnmapCause = -1;
+  private lastUnmapTicket = -1;
+  private lastUnmapReused = false;
+  /** Stale-IOTLB windows, ns (one sample per unmapped IOVA). */
+  readonly staleWindowNs = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+
+  constructor(
+    private readonly sim: Scheduler,
+    private readonly driver: GuestIommuDriver,
+    options: IommuDmaOptions,
+    private readonly costs: CostTable,
+    vcpus: VcpuTime,
+  ) {
+    // iommu_dma_init_domain: base_pfn = max(1, aperture_start >> shift), so IOVA 0 is never used.
+    this.iovad = new IovaDomain(GRANULE, Math.max(1, Math.floor(driver.apertureStart / GRANULE)));
+    // iova_reserve_iommu_regions
+    for (const r of driver.reservedRanges) {
+      const lo = Math.max(this.iovad.startPfn, Math.floor(r.start / GRANULE));
+      const hi = Math.floor(r.last / GRANULE);
+      if (hi >= lo) this.iovad.reserve(lo, hi);
+    }
+    this.rcache = new IovaRcache(this.iovad, options.cpus);
+    // iommu_dma_init_fq falls back to strict without IOMMU_CAP_DEFERRED_FLUSH.
+    this.mode = options.mode !== 'strict' && !driver.deferredFlush ? 'strict' : options.mode;
+    if (this.mode === 'strict') this.fq = null;
+    else {
+      const single = this.mode === 'lazy-single';
+      this.fq = new FlushQueue(
+        sim,
+        single,
+        single ? options.singleSize : options.perCpuSize,
+        single ? options.singleTimeoutNs : options.perCpuTimeoutNs,
+        options.cpus,
+        {
+          flushIotlbAll: (call) => driver.flushIotlbAll(call),
+          freeIova: (cpu, pfn, pages, now) => this.freeIovaFast(cpu, pfn, pages, now),
+          occupyCpu: (cpu, from, to) => vcpus.occupy(cpu, from, to),
+          staleWindow: (ns) => this.staleWindowNs.recordValue(Math.max(1, ns)),
+        },
+      );
+    }
+  }
+
+  /** alloc_iova_fast: rcache, else the tree, else (if allowed) flush every rcache and retry once. */
+  private allocIovaFast(cpu: number, pages: number, limitPfn: number, flushRcache: boolean, nowNs: number, call: DmaCall): number {
+    const cached = this.rcache.get(cpu, pages, limitPfn + 1, nowNs);
+    if (cached !== 0) {
+      call.t += this.costs.guestIovaRcacheNs;
+      return cached;
+    }
+    const steps = this.iovad.searchSteps;
+    call.t += this.costs.guestIovaAllocNs;
+    let pfn = this.iovad.alloc(pages, limitPfn);
+    if (pfn === 0 && flushRcache) {
+      this.rcache.flushAll();
+      call.t += this.costs.guestIovaAllocNs;
+      pfn = this.iovad.alloc(pages, limitPfn);
+    }
+    // Nodes the search visited beyond the first: the walk holds iova_rbtree_lock on this CPU.
+    call.t += Math.max(0, this.iovad.searchSteps - steps - 1) * this.costs.guestIovaSearchStepNs;
+    return pfn;
+  }
+
+  /** iommu_dma_alloc_iova: returns the IOVA (bytes) or 0. */
+  private allocIova(call: DmaCall, dev: DmaDevice, bytes: number, maskBits: number): number {
+    const pages = cacheRound(Math.ceil(bytes / GRANULE));
+    const dmaLimit = Math.min(maskLimit(maskBits), this.driver.apertureLast);
+    const dma32 = 2 ** 32 - 1;
+    if (dmaLimit > dma32 && dev.pci32bitWorkaround) {
+      const pfn = this.allocIovaFast(call.cpu, pages, Math.floor(dma32 / GRANULE), false, call.t, call);
+      if (pfn !== 0) return pfn * GRANULE;
+      dev.pci32bitWorkaround = false;
+      dev.dacBits = bitsPer(dmaLimit);
+      dev.log.push(`${dev.name}: Using ${dev.dacBits}-bit DMA addresses`);
+    }
+    const pfn = this.allocIovaFast(call.cpu, pages, Math.floor(dmaLimit / GRANULE), true, call.t, call);
+    if (pfn === 0) this.iovaExhaustions++;
+    return pfn * GRANULE;
+  }
+
+  /** free_iova_fast: to the rcache, else back to the tree. */
+  private freeIovaFast(cpu: number, pfn: number, pages: number, nowNs: number): void {
+    if (!this.rcache.insert(cpu, pfn, pages, nowNs)) this.iovad.free(pfn);
+  }
+
+  private mapWith(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number, write: boolean, maskBits: number): void {
+    call.t += this.costs.guestDmaMapNs;
+    // iommu_dma_map_page maps whole IOVA granules: iova_align(size + offset in page).
+    const offset = gpa % GRANULE;
+    const span = Math.ceil((bytes + offset) / GRANULE) * GRANULE;
+    const iova = this.allocIova(call, dev, span, maskBits);
+    if (iova === 0) {
+      call.errno = ENOMEM;
+      this.mapFailures++;
+      return;
+    }
+    this.driver.map(call, iova, gpa - offset, span, write);
+    if (call.errno !== 0) {
+      // __iommu_dma_map: the IOVA goes straight back (no gather, so never queued).
+      this.freeIovaFast(call.cpu, iova / GRANULE, span / GRANULE, call.t);
+      this.mapFailures++;
+      return;
+    }
+    call.dmaAddr = iova + offset;
+    this.maps++;
+    // The last unmapped IOVA handed out again (only possible once its flush freed it).
+    if (iova < this.lastUnmapIova + this.lastUnmapBytes && this.lastUnmapIova < iova + span) this.lastUnmapReused = true;
+  }
+
+  /** dma_map_page / dma_map_single for a physically contiguous buffer of `bytes` (page multiple). */
+  map(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number, write: boolean): void {
+    this.mapWith(call, dev, gpa, bytes, write, dev.dmaMaskBits);
+  }
+
+  /** dma_alloc_coherent: the same path with the coherent DMA mask. */
+  allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void {
+    this.mapWith(call, dev, gpa, bytes, true, dev.coherentMaskBits);
+  }
+
+  /** dma_unmap_page (__iommu_dma_unmap). */
+  unmap(call: DmaCall, dmaAddrWithOffset: number, bytes: number): void {
+    call.t += this.costs.guestDmaMapNs;
+    const offset = dmaAddrWithOffset % GRANULE;
+    const dmaAddr = dmaAddrWithOffset - offset;
+    const pages = Math.ceil((bytes + offset) / GRANULE);
+    bytes = pages * GRANULE;
+    this.driver.unmap(call, dmaAddr, bytes);
+
+    this.unmaps++;
+    this.lastUnmapIova = dmaAddr;
+    this.lastUnmapBytes = bytes;
+    this.lastUnmapCause = call.cause;
+    this.lastUnmapReused = false;
+    if (this.fq === null) {
+      const clearedAt = call.t;
+      this.driver.iotlbSync(call, dmaAddr, bytes);
+      this.strictSyncs++;
+      this.staleWindowNs.recordValue(Math.max(1, call.t - clearedAt));
+      this.lastUnmapTicket = -1;
+      this.freeIovaFast(call.cpu, dmaAddr / GRANULE, pages, call.t);
+    } else {
+      this.lastUnmapTicket = this.fq.queue(call, dmaAddr / GRANULE, pages);
+    }
+    this.lastUnmapAtNs = call.t;
+  }
+
+  /** Strict: the IOTLB sync ran inside the unmap, so only a reuse can make the address reachable again. */
+  probeLastUnmap(): LastUnmapProbe | null {
+    if (this.unmaps === 0) return null;
+    let outcome: StaleDmaOutcome;
+    if (this.lastUnmapReused) outcome = 'remapped';
+    else if (this.fq !== null && this.lastUnmapTicket >= 0 && !this.fq.covered(this.lastUnmapTicket)) outcome = 'stale';
+    else outcome = 'fault';
+    return {
+      dmaAddr: this.lastUnmapIova,
+      bytes: this.lastUnmapBytes,
+      unmappedAtNs: this.lastUnmapAtNs,
+      cause: this.lastUnmapCause,
+      outcome,
+    };
+  }
+
+  retire(): void {
+    this.fq?.retire();
+  }
+
+  /** The mode's flush-queue depth now (0 in strict mode). */
+  fqDepth(): number {
+    return this.fq?.depth() ?? 0;
+  }
+
+  get label(): string {
+    return `iommu-dma (${this.mode})`;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    addMetric(into, 'dma.maps', this.maps);
+    addMetric(into, 'dma.unmaps', this.unmaps);
+    addMetric(into, 'dma.mapFailures', this.mapFailures);
+    addMetric(into, 'iova.exhaustions', this.iovaExhaustions);
+    addMetric(into, 'iotlb.flushes.global', this.fq?.flushes ?? 0);
+    addMetric(into, 'fq.fullFlushes', this.fq?.fullFlushes ?? 0);
+    addMetric(into, 'fq.timerFlushes', this.fq?.timerFlushes ?? 0);
+    maxMetric(into, 'fq.peakDepth', this.fq?.peakDepth ?? 0);
+    addMetric(into, 'iotlb.flushes.range', this.strictSyncs);
+    maxMetric(into, 'iova.allocatedPagesPeak', this.iovad.allocatedPagesPeak);
+    if (this.staleWindowNs.totalCount > 0) maxMetric(into, 'staleIotlbWindowUsP99', this.staleWindowNs.getValueAtPercentile(99) / 1000);
+  }
+
+  get now(): number {
+    return this.sim.now;
+  }
+}

@@ -1,0 +1,397 @@
+// The mapping half of one iommufd IOAS (drivers/iommu/iommufd/ioas.c over io_pagetable.c): the
+// ioctls that change its mappings (IOAS_MAP, IOAS_COPY, IOAS_UNMAP), with the pinning,
+// locked-memory charge and domain writes they cause, and their simulated cost. Checks run in the
+// kernel's order so the first failing rule gives the kernel's errno. IommufdIoas (iommufdIoas.ts)
+// extends this with the setup ioctls (attach, ALLOW_IOVAS, IOVA_RANGES, options, windows).
+// All or nothing: every failure, including an injected allocation/pin/iommu_map fault, leaves
+// areas, pins, locked memory, PTEs and reservations as they were. One kernel exception is kept:
+// IOAS_UNMAP walks areas in IOVA order and fails with -ENOENT at the first area only partly inside
+// the range, after removing the fully covered areas before it (iopt_unmap_iova_range).
+// Must not: know op names or scenario fields (core/ops/iommufdOps.ts maps ops onto these calls).
+
+import type { CostTable } from '../../sim/costTable';
+import type { FaultInjector } from '../../sim/faultInjector';
+import { EINVAL, ENOENT, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW, EPERM, OK } from '../base/errno';
+import { PAGE_SIZE, lowestSetBit, type HostProcess } from '../host/hostProcess';
+import { IommufdDomains, NO_PTES } from './iommufdDomains';
+import { U64_END, isAligned, lastBefore, roundupPowOfTwo, wrapsU64 } from './iommufdIovaSpan';
+import { IommufdIovaSpace } from './iommufdIovaSpace';
+import { IommufdPages, type IommufdArea, type IommufdPinAccount } from './iommufdPages';
+import { IommufdWindows, NO_WINDOW_FITS } from './iommufdWindows';
+
+/** enum iommufd_ioas_map_flags (include/uapi/linux/iommufd.h). */
+export const IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0;
+export const IOMMU_IOAS_MAP_WRITEABLE = 1 << 1;
+export const IOMMU_IOAS_MAP_READABLE = 1 << 2;
+const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
+
+export interface IommufdIoasDeps {
+  readonly process: HostProcess;
+  readonly costs: CostTable;
+  readonly faults: FaultInjector;
+  /** The context's pin account (shared by every IOAS of one iommufd file). */
+  readonly account: IommufdPinAccount;
+  /** The DMA-window extension (reference 001) is on. */
+  readonly dmaWindows: boolean;
+  /** HPAGE_SIZE when CONFIG_TRANSPARENT_HUGEPAGE (x86 2 MiB, s390 1 MiB), else PAGE_SIZE: the cap on automatic IOVA alignment. */
+  readonly maxAutoAlignBytes: number;
+}
+
+/** One slice of a pages object to map (struct iopt_pages_list). */
+export interface PagesSlice {
+  readonly pages: IommufdPages;
+  readonly startByte: number;
+  readonly length: number;
+}
+
+export class IommufdIoasMapping {
+  readonly space = new IommufdIovaSpace();
+  readonly domains: IommufdDomains;
+  readonly windows: IommufdWindows | null;
+  /** iopt->iova_alignment: 1 until a domain (or disabling huge pages) raises it. */
+  iovaAlignment = 1;
+  /** iopt->disable_large_pages (IOMMU_OPTION_HUGE_PAGES = 0, or VFIO type1 v1 compat). */
+  largePagesDisabled = false;
+
+  mapIoctls = 0;
+  unmapIoctls = 0;
+  copyIoctls = 0;
+  mapFailures = 0;
+  areasPeak = 0;
+
+  /** IOVA chosen or used by the last successful map/copy. */
+  lastIova = 0;
+  /** Bytes removed by the last unmap (also set when it failed part way). */
+  lastUnmappedBytes = 0;
+  /** Simulated cost of the last call, ns (also on failure). */
+  lastCostNs = 0;
+  /** Cost accumulator of the call in progress. */
+  costNs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly laneName: string,
+    readonly deps: IommufdIoasDeps,
+  ) {
+    this.domains = new IommufdDomains(deps.process, deps.faults, deps.costs);
+    this.windows = deps.dmaWindows ? new IommufdWindows() : null;
+  }
+
+  get areaCount(): number {
+    return this.space.areas.size;
+  }
+
+  areas(): IterableIterator<IommufdArea> {
+    return this.space.areas.values();
+  }
+
+  /** IOMMU_IOAS_MAP with its flags (FIXED_IOVA, WRITEABLE, READABLE); the chosen IOVA goes to lastIova. */
+  map(flags: number, iova: number, uptr: number, length: number): number {
+    this.begin(this.deps.costs.vfioMapIoctlNs);
+    this.mapIoctls++;
+    let rc: number;
+    // iommufd_ioas_map
+    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
+    else if (iova >= U64_END || length >= U64_END) rc = EOVERFLOW;
+    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
+    else
+      rc = this.mapUserPages(
+        (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? iova : null,
+        uptr,
+        length,
+        (flags & IOMMU_IOAS_MAP_READABLE) !== 0,
+        (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0,
+      );
+    if (rc !== OK) this.mapFailures++;
+    return this.end(rc);
+  }
+
+  mapFixed(iova: number, uptr: number, length: number, read = true, write = true): number {
+    return this.map(IOMMU_IOAS_MAP_FIXED_IOVA | protFlags(read, write), iova, uptr, length);
+  }
+
+  mapAuto(uptr: number, length: number, read = true, write = true): number {
+    return this.map(protFlags(read, write), 0, uptr, length);
+  }
+
+  /**
+   * iopt_map_user_pages: a new pages object for [uptr, uptr + length) mapped at `iova` (null =
+   * automatic). No ioctl-level checks; used by IOAS_MAP and by the VFIO compat MAP_DMA.
+   */
+  mapUserPages(iova: number | null, uptr: number, length: number, read: boolean, write: boolean): number {
+    // iopt_alloc_user_pages / iopt_alloc_pages
+    if (uptr + length >= U64_END) return EOVERFLOW;
+    if (length === 0 || length >= U64_END - PAGE_SIZE) return EINVAL;
+    if (this.deps.faults.fail('alloc')) return ENOMEM;
+    const pageOffset = uptr % PAGE_SIZE;
+    const pages = new IommufdPages(uptr - pageOffset, Math.ceil((length + pageOffset) / PAGE_SIZE), write);
+    return this.mapPages([{ pages, startByte: pageOffset, length }], length, iova, read, write, null);
+  }
+
+  /**
+   * IOMMU_IOAS_COPY into this IOAS from `src` (which may be this IOAS): new areas over the
+   * source's pages objects, so nothing is pinned or charged again. The destination IOVA goes to
+   * lastIova.
+   */
+  copyFrom(src: IommufdIoasMapping, flags: number, srcIova: number, length: number, dstIova: number): number {
+    this.begin(this.deps.costs.vfioMapIoctlNs);
+    this.copyIoctls++;
+    let rc: number;
+    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
+    else if (length >= U64_END || srcIova >= U64_END || dstIova >= U64_END) rc = EOVERFLOW;
+    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
+    else {
+      const slices: PagesSlice[] = [];
+      rc = src.getPages(srcIova, length, slices);
+      if (rc === OK) {
+        const srcWindow = src.windows?.containing(srcIova, srcIova + length);
+        rc = this.mapPages(
+          slices,
+          length,
+          (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? dstIova : null,
+          (flags & IOMMU_IOAS_MAP_READABLE) !== 0,
+          (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0,
+          srcWindow?.pageSize ?? null,
+        );
+      }
+    }
+    if (rc !== OK) this.mapFailures++;
+    return this.end(rc);
+  }
+
+  /**
+   * IOMMU_IOAS_UNMAP: (0, U64_MAX) unmaps everything and succeeds even when empty; otherwise the
+   * range must cover whole areas and remove at least one (else -ENOENT). Bytes -> lastUnmappedBytes.
+   */
+  unmap(iova: number, length: number): number {
+    this.begin(this.deps.costs.vfioUnmapIoctlNs);
+    this.unmapIoctls++;
+    let rc: number;
+    if (iova === 0 && length === U64_END) {
+      this.unmapAllAreas();
+      rc = OK;
+    } else if (iova >= U64_END || length >= U64_END) {
+      this.lastUnmappedBytes = 0;
+      rc = EOVERFLOW;
+    } else {
+      rc = this.unmapIova(iova, length);
+      // iommufd_ioas_unmap: an empty range is -ENOENT here (the compat path takes it as success)
+      if (rc === OK && this.lastUnmappedBytes === 0) rc = ENOENT;
+    }
+    return this.end(rc);
+  }
+
+  unmapAll(): number {
+    return this.unmap(0, U64_END);
+  }
+
+  /**
+   * iopt_unmap_iova: removes the areas inside [iova, iova + length) in IOVA order; -ENOENT at the
+   * first area only partly inside (areas are never split), keeping the removals before it, as the
+   * kernel does. An empty range succeeds with 0 bytes. Bytes -> lastUnmappedBytes.
+   */
+  unmapIova(iova: number, length: number): number {
+    this.lastUnmappedBytes = 0;
+    if (length === 0) return EINVAL;
+    if (wrapsU64(iova, length)) return EOVERFLOW;
+    const end = iova + length;
+    if (this.windows !== null && this.windows.fitting(iova, end) === undefined) return EINVAL;
+    let bytes = 0;
+    for (let a = this.space.firstArea(iova, end); a !== undefined; a = this.space.firstArea(iova, end)) {
+      if (a.start < iova || a.end > end) {
+        this.lastUnmappedBytes = bytes;
+        return ENOENT;
+      }
+      bytes += a.end - a.start;
+      this.removeArea(a);
+    }
+    this.lastUnmappedBytes = bytes;
+    return OK;
+  }
+
+  /** iopt_unmap_all: removes every area; bytes -> lastUnmappedBytes. */
+  unmapAllAreas(): void {
+    let bytes = 0;
+    for (let a = this.space.areas.first(); a !== undefined; a = this.space.areas.first()) {
+      bytes += a.end - a.start;
+      this.removeArea(a);
+    }
+    this.lastUnmappedBytes = bytes;
+  }
+
+  /** Removes the areas inside [start, end) (they must be whole), returning their bytes. */
+  removeAreasIn(start: number, end: number): number {
+    let bytes = 0;
+    for (let a = this.space.firstArea(start, end); a !== undefined; a = this.space.firstArea(start, end)) {
+      bytes += a.end - a.start;
+      this.removeArea(a);
+    }
+    return bytes;
+  }
+
+  /**
+   * iopt_get_pages: the slices of the areas that exactly tile [iova, iova + length) from the area
+   * containing iova onwards (iopt_for_each_contig_area); -ENOENT on any gap.
+   */
+  getPages(iova: number, length: number, out: PagesSlice[]): number {
+    if (length === 0) return EINVAL;
+    if (wrapsU64(iova, length)) return EOVERFLOW;
+    const end = iova + length;
+    if (this.windows !== null && this.windows.containing(iova, end) === undefined) return EINVAL;
+    let cur = iova;
+    let area = this.space.areas.containing(iova);
+    while (area !== undefined && area.start <= cur) {
+      if (this.deps.faults.fail('alloc')) return ENOMEM;
+      const sliceEnd = Math.min(end, area.end);
+      out.push({ pages: area.pages, startByte: area.startByte + (cur - area.start), length: sliceEnd - cur });
+      if (sliceEnd >= end) return OK;
+      cur = sliceEnd;
+      area = this.space.areas.next(area);
+    }
+    return ENOENT;
+  }
+
+  /**
+   * iopt_map_pages: one new area per slice, placed contiguously at `iova` (null = automatic).
+   * `copyPageSize` (window extension) = the page size of the source window of a COPY.
+   */
+  private mapPages(
+    slices: readonly PagesSlice[],
+    length: number,
+    iova: number | null,
+    read: boolean,
+    write: boolean,
+    copyPageSize: number | null,
+  ): number {
+    for (let i = 0; i < slices.length; i++) if (this.deps.faults.fail('alloc')) return ENOMEM;
+    if (length === 0 || !isAligned(length, this.iovaAlignment)) return EINVAL;
+    let rc: number;
+    if (iova === null) {
+      const first = slices[0]!;
+      rc = this.allocIova(first.pages.uptrBase + first.startByte, length, copyPageSize);
+    } else {
+      rc = this.space.checkFixed(iova, length, this.iovaAlignment);
+      if (rc === OK && this.windows !== null) {
+        const w = this.windows.fitting(iova, iova + length);
+        if (w === undefined || (copyPageSize !== null && w.pageSize !== copyPageSize)) rc = EINVAL;
+      }
+      this.lastIova = iova;
+    }
+    if (rc !== OK) return rc;
+    const areas: IommufdArea[] = [];
+    let at = this.lastIova;
+    for (const s of slices) {
+      // iopt_insert_area
+      if (write && !s.pages.writable) return EPERM;
+      if (!isAligned(s.startByte % PAGE_SIZE, this.iovaAlignment)) return EINVAL;
+      const end = at + s.length;
+      areas.push({
+        start: at,
+        last: lastBefore(end),
+        end,
+        pages: s.pages,
+        startByte: s.startByte,
+        read,
+        write,
+        ptes: NO_PTES,
+        holdsPins: false,
+      });
+      at = end;
+    }
+    for (let i = 0; i < areas.length; i++) {
+      rc = this.fillArea(areas[i]!);
+      if (rc !== OK) {
+        for (let j = 0; j < i; j++) this.unfillArea(areas[j]!);
+        return rc;
+      }
+    }
+    for (const a of areas) {
+      this.space.insertArea(a);
+      this.deps.account.addUser(a);
+    }
+    if (this.space.areas.size > this.areasPeak) this.areasPeak = this.space.areas.size;
+    return OK;
+  }
+
+  /**
+   * iopt_alloc_iova: alignment min(roundup_pow_of_two(length), lowest set bit of the user
+   * address) capped at the huge page size; -EINVAL below the IOAS alignment; first fit -> lastIova.
+   */
+  private allocIova(uptr: number, length: number, copyPageSize: number | null): number {
+    if (length === 0 || length >= U64_END / 2) return EOVERFLOW;
+    let align = uptr === 0 ? roundupPowOfTwo(length) : Math.min(roundupPowOfTwo(length), lowestSetBit(uptr));
+    if (align >= this.deps.maxAutoAlignBytes) align = this.deps.maxAutoAlignBytes;
+    if (align < this.iovaAlignment) return EINVAL;
+    const pageOffset = uptr % PAGE_SIZE;
+    let iova: number;
+    if (this.windows === null) {
+      iova = this.space.findFit(this.space.autoSpans(), length, align, pageOffset);
+    } else {
+      iova = this.windows.findFit(this.space, length, align, pageOffset, copyPageSize);
+      if (iova === NO_WINDOW_FITS) return EINVAL;
+    }
+    if (iova < 0) return ENOSPC;
+    this.lastIova = iova;
+    return OK;
+  }
+
+  /** Pins (when the IOAS has a domain) and writes a new area into every domain; undone on failure. */
+  private fillArea(area: IommufdArea): number {
+    if (this.domains.count === 0) return OK;
+    const rc = this.holdPins(area);
+    if (rc !== OK) return rc;
+    const mapped = this.domains.fill(area, this.largePagesDisabled);
+    if (mapped !== OK) this.releasePins(area);
+    return mapped;
+  }
+
+  private unfillArea(area: IommufdArea): void {
+    if (this.domains.count === 0) return;
+    this.domains.unfill(area);
+    this.releasePins(area);
+  }
+
+  holdPins(area: IommufdArea): number {
+    const rc = this.deps.account.hold(area);
+    this.costNs += this.deps.account.lastPagesChanged * this.deps.costs.vfioPinPerPageNs;
+    return rc;
+  }
+
+  releasePins(area: IommufdArea): void {
+    this.deps.account.release(area);
+    this.costNs += this.deps.account.lastPagesChanged * this.deps.costs.vfioUnpinPerPageNs;
+  }
+
+  /** Takes a committed area out: domains, pins, pages reference, IOVA. */
+  private removeArea(area: IommufdArea): void {
+    this.unfillArea(area);
+    this.deps.account.removeUser(area);
+    this.space.removeArea(area);
+  }
+
+  /** Starts a call: resets the cost accumulators with the call's fixed cost. */
+  begin(fixedCostNs: number): void {
+    this.costNs = fixedCostNs;
+    this.domains.costNs = 0;
+  }
+
+  /** Ends a call: publishes its cost and returns `rc`. */
+  end(rc: number): number {
+    this.lastCostNs = this.costNs + this.domains.costNs;
+    return rc;
+  }
+
+  /** Whether every area conforms to `alignment` (iopt_check_iova_alignment). */
+  areasAlignedTo(alignment: number): boolean {
+    for (const a of this.space.areas.values()) {
+      if (!isAligned(a.start, alignment) || !isAligned(a.end - a.start, alignment) || !isAligned(a.startByte % PAGE_SIZE, alignment))
+        return false;
+    }
+    return true;
+  }
+}
+
+function protFlags(read: boolean, write: boolean): number {
+  return (read ? IOMMU_IOAS_MAP_READABLE : 0) | (write ? IOMMU_IOAS_MAP_WRITEABLE : 0);
+}

@@ -1,0 +1,398 @@
+// The VFIO SPAPR TCE IOMMU backend (drivers/vfio/vfio_iommu_spapr_tce.c), v1 and v2, over one PowerNV
+// PE: its DMA windows (TCE tables), the TCEs QEMU writes with MAP/UNMAP_DMA, and what the container
+// charges to locked memory. The pre-registered memory v2 containers share (MmIommuMemList) is in
+// mmIommuMemList.ts; the TCE tables behind the windows and the TCE runs in them in spaprTceWindows.ts.
+// Must not: throw on user input (calls return 0 or a Linux errno, outputs in last* fields), or leave a
+// partial change behind on error. Where the kernel does (noted below), the lab undoes the change; in
+// particular the default window a failing MAP/UNMAP/TCE_CREATE created first is removed again, and
+// the container is bound to the process's mm (tce_iommu_mm_set) only by a call that succeeds.
+//
+// Kernel version: the ioctl paths follow torvalds/linux v5.10 and later (unchanged in 6.x). v1 reuses
+// the platform's default table as kernels before 6.4 did (tce_iommu_take_ownership): it exists once a
+// group is attached and only ENABLE charges (the whole window). The host kernel's PAGE_SHIFT is a
+// platform parameter (ppc64 distributions run 64 KiB pages): it sets the REGISTER_MEMORY alignment,
+// the smallest backing page and table rounding; locked memory is still counted in the lab's 4 KiB units.
+
+import type { CostTable } from '../../../sim/costTable';
+import type { FaultInjector } from '../../../sim/faultInjector';
+import type { OpsLayerInstance } from '../../../ops/opTypes';
+import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
+import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM, OK } from '../../base/errno';
+import { type HostProcess, PAGE_SIZE } from '../../host/hostProcess';
+import type { MmIommuMemList, MmIommuRegion } from './mmIommuMemList';
+import {
+  spaprHostPagesAsLabPages,
+  type SpaprPlatform,
+  spaprPlatformCreateTable,
+  spaprTableBytes,
+  spaprTableGroupInfo,
+  type SpaprTceInfo,
+  type TceWindow,
+  tceWindowCheck,
+  tceWindowCheckPreregistered,
+  tceWindowClear,
+  tceWindowFind,
+  tceWindowInsert,
+  tceWindowNew,
+  tceWindowSnapshot,
+} from './spaprTceWindows';
+
+// Moved out when this file was split; re-exported so its existing importers (core/model/ppc/*) keep working.
+export { MmIommuMemList, type MmIommuRegion } from './mmIommuMemList';
+export { SPAPR_INFO_DDW, type SpaprPlatform, spaprTableBytes, type SpaprTceInfo } from './spaprTceWindows';
+
+/** VFIO_IOMMU_MAP_DMA flags (include/uapi/linux/vfio.h); TCE_PCI_READ/WRITE use the same bits. */
+export const SPAPR_MAP_READ = 1;
+export const SPAPR_MAP_WRITE = 2;
+
+const MAX_TABLES = 2;
+const TWO_64 = 2 ** 64;
+
+export class SpaprTceContainer implements OpsLayerInstance {
+  private readonly windows: (TceWindow | null)[] = [null, null];
+  private readonly prereg = new Set<MmIommuRegion>();
+  private enabled = false;
+  /** tce_iommu_mm_set has run (needed by v2 UNREGISTER). */
+  private mmSet = false;
+  private defaultWindowPending: boolean;
+  private enablePages = 0;
+  private pinnedPages = 0;
+  private tces = 0;
+
+  mapIoctls = 0;
+  unmapIoctls = 0;
+  mapFailures = 0;
+  windowsCreated = 0;
+  tcesPeak = 0;
+
+  lastCostNs = 0;
+  lastStartAddr = 0;
+  lastUnmappedBytes = 0;
+
+  constructor(
+    readonly laneName: string,
+    readonly version: 1 | 2,
+    private readonly platform: SpaprPlatform,
+    private readonly process: HostProcess,
+    private readonly mm: MmIommuMemList,
+    private readonly faults: FaultInjector,
+    private readonly costs: CostTable,
+  ) {
+    // v2: tce_iommu_attach_group marks the default window pending; v1 borrows the platform table.
+    this.defaultWindowPending = version === 2;
+    if (version === 1) this.windows[0] = tceWindowNew(platform, 0, platform.tce32PageShift, platform.tce32SizeBytes, 1, 0);
+  }
+
+  get liveTces(): number {
+    return this.tces;
+  }
+
+  /** VFIO_IOMMU_ENABLE (v1 only): charge the whole default window to locked memory (tce_iommu_enable). */
+  enable(): number {
+    this.lastCostNs = this.costs.vfioMapIoctlNs;
+    if (this.version === 2) return ENOTTY;
+    if (this.enabled) return EBUSY;
+    const pages = spaprHostPagesAsLabPages(this.platform, this.platform.tce32SizeBytes);
+    if (!this.process.tryLock(pages)) return ENOMEM;
+    this.mmSet = true;
+    this.enablePages = pages;
+    this.enabled = true;
+    return OK;
+  }
+
+  /** VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): tce_iommu_register_pages. */
+  registerMemory(vaddr: number, size: number, flags = 0): number {
+    this.lastCostNs = this.costs.vfioMapIoctlNs;
+    if (this.version === 1) return ENOTTY;
+    if (flags !== 0) return EINVAL;
+    const sys = 2 ** this.platform.hostPageShift;
+    if (vaddr % sys !== 0 || size % sys !== 0 || vaddr + size >= TWO_64) return EINVAL;
+    // A zero-size region gets no hpas array: vzalloc(0) fails, so mm_iommu_new answers -ENOMEM.
+    if (size === 0) return ENOMEM;
+    let region = this.mm.get(vaddr, size);
+    if (region !== null && this.prereg.has(region)) {
+      this.mm.put(region);
+      return EBUSY;
+    }
+    if (region === null) {
+      const chunk = this.process.chunkBytes;
+      const created = this.mm.create(vaddr, size, chunk, this.process.config.backing.startsWith('hugepages'));
+      if (typeof created === 'number') return created;
+      region = created;
+      this.lastCostNs += (size / PAGE_SIZE) * this.costs.vfioPinPerPageNs;
+    }
+    if (this.faults.fail('alloc')) {
+      this.mm.put(region);
+      return ENOMEM;
+    }
+    this.prereg.add(region);
+    this.enabled = true;
+    this.mmSet = true;
+    return OK;
+  }
+
+  /**
+   * VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY (v2): tce_iommu_unregister_pages. Since mm_iommu_get takes a
+   * reference ("powerpc/mm/iommu/vfio_spapr_tce: Change mm_iommu_get to reference a region", ~v5.1),
+   * the container's reference is dropped first and the -EBUSY of the final mm_iommu_put is ignored:
+   * unregistering a region TCEs still use answers 0 and leaves it pinned and charged with one orphaned
+   * reference (older kernels, with mm_iommu_find, answered -EBUSY).
+   */
+  unregisterMemory(vaddr: number, size: number, flags = 0): number {
+    this.lastCostNs = this.costs.vfioUnmapIoctlNs;
+    if (this.version === 1) return ENOTTY;
+    if (!this.mmSet) return EPERM;
+    const sys = 2 ** this.platform.hostPageShift;
+    if (flags !== 0 || vaddr % sys !== 0 || size % sys !== 0) return EINVAL;
+    const region = this.mm.get(vaddr, size);
+    if (region === null) return ENOENT;
+    let rc: number = ENOENT;
+    if (this.prereg.has(region)) {
+      rc = this.mm.put(region);
+      if (rc === OK) this.prereg.delete(region);
+    }
+    const lockedBefore = this.mm.lockedPages;
+    this.mm.put(region);
+    this.lastCostNs += (lockedBefore - this.mm.lockedPages) * this.costs.vfioUnpinPerPageNs;
+    return rc;
+  }
+
+  /** VFIO_IOMMU_SPAPR_TCE_CREATE (v2): the default window first if pending, then tce_iommu_create_window. */
+  createWindow(pageShift: number, windowSize: number, levels: number, flags = 0): number {
+    this.lastCostNs = this.costs.vfioMapIoctlNs;
+    if (this.version === 1) return ENOTTY;
+    if (flags !== 0) return EINVAL;
+    const pending = this.defaultWindowPending;
+    let rc = this.createDefaultWindow();
+    if (rc === OK) rc = this.addWindow(pageShift, windowSize, levels);
+    if (rc !== OK) this.undoDefaultWindow(pending);
+    else this.mmSet = true;
+    return rc;
+  }
+
+  /** VFIO_IOMMU_SPAPR_TCE_REMOVE (v2): the window holding startAddr goes, with all its TCEs. */
+  removeWindow(startAddr: number, flags = 0): number {
+    this.lastCostNs = this.costs.vfioUnmapIoctlNs;
+    if (this.version === 1) return ENOTTY;
+    if (flags !== 0) return EINVAL;
+    if (this.defaultWindowPending && startAddr === 0) {
+      this.defaultWindowPending = false;
+      this.mmSet = true;
+      return OK;
+    }
+    const win = tceWindowFind(this.windows, startAddr);
+    if (win === null) return EINVAL;
+    this.mmSet = true;
+    this.lastCostNs += this.clear(win, win.start, win.start + win.sizeBytes - win.pageSize) * this.costs.hostPteWriteNs;
+    this.lastCostNs += this.costs.hostIotlbInvalidationNs;
+    this.process.unlock(win.tablePages);
+    this.windows[win.slot] = null;
+    return OK;
+  }
+
+  /** VFIO_IOMMU_MAP_DMA: checks in tce_iommu_ioctl order, then tce_iommu_build (v1) / tce_iommu_build_v2. */
+  mapDma(iova: number, vaddr: number, size: number, flags: number): number {
+    this.mapIoctls++;
+    this.lastCostNs = this.costs.vfioMapIoctlNs;
+    const pending = this.defaultWindowPending;
+    const rc = this.mapChecked(iova, vaddr, size, flags);
+    if (rc !== OK) {
+      this.mapFailures++;
+      this.undoDefaultWindow(pending);
+    }
+    return rc;
+  }
+
+  /** VFIO_IOMMU_UNMAP_DMA: any TCE-aligned sub-range of one window; lastUnmappedBytes = bytes of live TCEs cleared. */
+  unmapDma(iova: number, size: number, flags: number): number {
+    this.unmapIoctls++;
+    this.lastCostNs = this.costs.vfioUnmapIoctlNs;
+    this.lastUnmappedBytes = 0;
+    const pending = this.defaultWindowPending;
+    const rc = this.unmapChecked(iova, size, flags);
+    if (rc !== OK) this.undoDefaultWindow(pending);
+    return rc;
+  }
+
+  private unmapChecked(iova: number, size: number, flags: number): number {
+    if (!this.enabled) return EPERM;
+    if (flags !== 0) return EINVAL;
+    const rc = this.createDefaultWindow();
+    if (rc !== OK) return rc;
+    const win = tceWindowFind(this.windows, iova);
+    if (win === null) return ENXIO;
+    if (size % win.pageSize !== 0 || iova % win.pageSize !== 0) return EINVAL;
+    if (iova + size > win.start + win.sizeBytes) return EINVAL;
+    if (size === 0) return OK;
+    const cleared = this.clear(win, iova, iova + size - win.pageSize);
+    this.lastUnmappedBytes = cleared * win.pageSize;
+    // tce_iommu_clear exchanges every entry of the range, live or not, then one iommu_tce_kill.
+    this.lastCostNs += (size / win.pageSize) * this.costs.hostPteWriteNs + this.costs.hostIotlbInvalidationNs;
+    if (this.version === 1) this.lastCostNs += cleared * this.costs.vfioUnpinPerPageNs;
+    return OK;
+  }
+
+  /** VFIO_IOMMU_SPAPR_TCE_GET_INFO: the platform's dma32 window, plus DDW capabilities for v2. */
+  getInfo(): SpaprTceInfo {
+    this.lastCostNs = this.costs.vfioMapIoctlNs;
+    return spaprTableGroupInfo(this.platform, this.version === 2 && this.platform.maxWindows > 0);
+  }
+
+  collectMetrics(into: MetricMap): void {
+    addMetric(into, 'spapr.mapIoctls', this.mapIoctls);
+    addMetric(into, 'spapr.unmapIoctls', this.unmapIoctls);
+    addMetric(into, 'spapr.mapFailures', this.mapFailures);
+    addMetric(into, 'spapr.windowsCreated', this.windowsCreated);
+    maxMetric(into, 'spapr.tcesPeak', this.tcesPeak);
+  }
+
+  /** Pages this container has charged to locked memory (ENABLE plus created tables; not pre-registration). */
+  get chargedPages(): number {
+    return this.enablePages + this.windows.reduce((n, w) => n + (w?.tablePages ?? 0), 0);
+  }
+
+  /** Pages pinned by v1 TCEs (one per TCE; v1 does not charge them, ENABLE already did). */
+  get pinnedV1Pages(): number {
+    return this.pinnedPages;
+  }
+
+  snapshot(): unknown {
+    return {
+      version: this.version,
+      enabled: this.enabled,
+      mmSet: this.mmSet,
+      defaultWindowPending: this.defaultWindowPending,
+      enablePages: this.enablePages,
+      pinnedPages: this.pinnedPages,
+      tces: this.tces,
+      prereg: [...this.prereg].map((r) => r.ua).sort((a, b) => a - b),
+      windows: this.windows.map((w) => (w === null ? null : tceWindowSnapshot(w))),
+    };
+  }
+
+  checkInvariants(): string[] {
+    const problems: string[] = [];
+    let tces = 0;
+    for (const w of this.windows) if (w !== null) tces += tceWindowCheck(w, this.version, this.platform.maxWindows, this.mm, problems);
+    if (tces !== this.tces) problems.push(`counted ${this.tces} live TCEs but the windows hold ${tces}`);
+    if (this.pinnedPages !== (this.version === 1 ? tces : 0))
+      problems.push(`pinned pages ${this.pinnedPages} do not match the live v1 TCEs`);
+    if (
+      this.enablePages !== (this.enabled && this.version === 1 ? spaprHostPagesAsLabPages(this.platform, this.platform.tce32SizeBytes) : 0)
+    ) {
+      problems.push('the ENABLE charge does not match the default window');
+    }
+    for (const r of this.prereg)
+      if (!this.mm.has(r) || r.used < 1) problems.push(`pre-registered region at ${r.ua} is gone from the mm list`);
+    if (this.defaultWindowPending && this.windows[0] !== null) problems.push('the default window is pending but slot 0 is taken');
+    return problems;
+  }
+
+  private mapChecked(iova: number, vaddr: number, size: number, flags: number): number {
+    if (!this.enabled) return EPERM;
+    if ((flags & ~(SPAPR_MAP_READ | SPAPR_MAP_WRITE)) !== 0) return EINVAL;
+    const rc = this.createDefaultWindow();
+    if (rc !== OK) return rc;
+    const win = tceWindowFind(this.windows, iova);
+    if (win === null) return ENXIO;
+    const pg = win.pageSize;
+    if (size % pg !== 0 || vaddr % pg !== 0) return EINVAL;
+    if ((flags & (SPAPR_MAP_READ | SPAPR_MAP_WRITE)) === 0) return EINVAL;
+    // iommu_tce_put_param_check: the kernel ORs two checks into a boolean, so a misaligned IOVA makes
+    // the ioctl return 1 rather than -EINVAL; the lab answers EINVAL as SPEC 4.3 says.
+    if (iova % pg !== 0) return EINVAL;
+    // iommu_tce_check_ioba checks only the first TCE; a range running past the window would write
+    // past the table. The lab refuses it.
+    if (iova + size > win.start + win.sizeBytes) return EINVAL;
+    const n = size / pg;
+    const built = this.version === 1 ? this.pinForBuild(vaddr, n, pg) : tceWindowCheckPreregistered(win, this.mm, this.faults, vaddr, n);
+    if (built !== OK) return built;
+    if (n === 0) return OK;
+    this.lastCostNs += this.clear(win, iova, iova + size - pg) * (this.version === 1 ? this.costs.vfioUnpinPerPageNs : 0);
+    this.insertRuns(win, iova, vaddr, n, flags);
+    this.lastCostNs += n * this.costs.hostPteWriteNs + this.costs.hostIotlbInvalidationNs;
+    return OK;
+  }
+
+  /**
+   * tce_iommu_build: pin one page per TCE (-EFAULT) and check the backing page is at least the IOMMU
+   * page (tce_page_is_contained, -EPERM; a THP counts as its compound page). The kernel keeps the
+   * page pinned when the check fails; the lab unpins it. Pins are taken here and kept on success.
+   */
+  private pinForBuild(vaddr: number, n: number, pg: number): number {
+    for (let i = 0; i < n; i++) {
+      this.lastCostNs += this.costs.vfioPinPerPageNs;
+      const va = vaddr + i * pg;
+      let rc: number = OK;
+      if (!this.process.isMapped(va, PAGE_SIZE) || this.faults.fail('pin')) rc = EFAULT;
+      else if (Math.max(this.process.chunkBytes, 2 ** this.platform.hostPageShift) < pg) rc = EPERM;
+      if (rc !== OK) {
+        this.pinnedPages -= i;
+        return rc;
+      }
+      this.pinnedPages++;
+    }
+    return OK;
+  }
+
+  private insertRuns(win: TceWindow, iova: number, vaddr: number, n: number, perm: number): void {
+    tceWindowInsert(win, this.version === 2 ? this.mm : null, iova, vaddr, n, perm);
+    this.tces += n;
+    if (this.tces > this.tcesPeak) this.tcesPeak = this.tces;
+  }
+
+  /**
+   * tce_iommu_clear of the TCEs at bus addresses first..last (both TCE starts): live TCEs go (v1
+   * unpins, v2 drops the region's mapped count); returns the TCEs cleared.
+   */
+  private clear(win: TceWindow, first: number, last: number): number {
+    const cleared = tceWindowClear(win, first, last);
+    this.tces -= cleared;
+    if (this.version === 1) this.pinnedPages -= cleared;
+    return cleared;
+  }
+
+  /** Removes the default window this call created before failing (the kernel keeps it; see the header). */
+  private undoDefaultWindow(wasPending: boolean): void {
+    const win = this.windows[0];
+    if (!wasPending || this.defaultWindowPending || win == null) return;
+    this.process.unlock(win.tablePages);
+    this.windows[0] = null;
+    this.windowsCreated--;
+    this.defaultWindowPending = true;
+  }
+
+  /** tce_iommu_create_default_window: a 4K window of tce32 size in slot 0, once, on the first use. */
+  private createDefaultWindow(): number {
+    if (!this.defaultWindowPending) return OK;
+    const rc = this.addWindow(12, this.platform.tce32SizeBytes, 1);
+    if (rc === OK) this.defaultWindowPending = false;
+    return rc;
+  }
+
+  /**
+   * tce_iommu_create_window: first free slot (-ENOSPC), page size supported (-EINVAL), table size
+   * (pnv_pci_ioda2_get_table_size; 0 = -EINVAL) charged to locked_vm (-ENOMEM), then the platform's
+   * create_table. The kernel keeps the charge when create_table fails; the lab gives it back.
+   */
+  private addWindow(pageShift: number, windowSize: number, levels: number): number {
+    const slot = this.windows.indexOf(null);
+    if (slot < 0 || slot >= MAX_TABLES) return ENOSPC;
+    if (!this.platform.pageShifts.includes(pageShift)) return EINVAL;
+    const tableBytes = spaprTableBytes(pageShift, windowSize, levels, this.platform.maxLevels, this.platform.hostPageShift);
+    if (tableBytes === 0) return EINVAL;
+    const pages = spaprHostPagesAsLabPages(this.platform, tableBytes);
+    if (!this.process.tryLock(pages)) return ENOMEM;
+    const rc = spaprPlatformCreateTable(this.platform, this.faults, slot, pageShift, windowSize, levels);
+    if (rc !== OK) {
+      this.process.unlock(pages);
+      return rc;
+    }
+    const win = tceWindowNew(this.platform, slot, pageShift, windowSize, levels, pages);
+    this.windows[slot] = win;
+    this.windowsCreated++;
+    this.lastStartAddr = win.start;
+    this.lastCostNs += this.costs.hostIotlbInvalidationNs;
+    return OK;
+  }
+}

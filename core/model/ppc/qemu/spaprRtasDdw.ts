@@ -1,0 +1,213 @@
+// The dynamic DMA window RTAS calls of a pseries guest (Q hw/ppc/spapr_rtas_ddw.c), served by QEMU
+// after a VM exit (RTAS is the H_RTAS hypercall; nested, it is reflected through L0 like any other):
+// - ibm,query-pe-dma-window: PHB unknown or DDW off -> PARAM_ERROR; else windows available
+//   (SPAPR_PCI_DMA_MAX_WINDOWS - active), the largest block QEMU can give (0x80000000 TCEs) and the
+//   page-size mask of pgsz;
+// - ibm,create-pe-dma-window(page_shift, window_shift): PHB unknown or DDW off -> PARAM_ERROR; a page
+//   size pgsz lacks or window_shift < page_shift -> PARAM_ERROR; no free table or both windows active ->
+//   HW_ERROR; the window goes at dma_win_addr when no window is active, else at dma64_win_addr, with
+//   nb_table = 2^(window_shift - page_shift) stored in 32 bits: 2^32 TCEs or more truncate to 0 and
+//   the call fails HW_ERROR. Returns the LIOBN and the base. If the host cannot mirror the window (QEMU
+//   would hw_error), the lab answers HW_ERROR with the window disabled again;
+// - ibm,remove-pe-dma-window(liobn): unknown LIOBN, DDW off or window not enabled -> PARAM_ERROR;
+// - ibm,reset-pe-dma-window: PHB unknown or DDW off -> PARAM_ERROR; else spapr_phb_dma_reset.
+// Must not: hold window state (SpaprPhb and its tables do).
+
+import type { CostTable } from '../../../sim/costTable';
+import type { SimTimeNs } from '../../../sim/simTime';
+import type { TimelineRecorder } from '../../../sim/timelineRecorder';
+import { addMetric, type MetricMap } from '../../../sim/metricSink';
+import type { DmaCall } from '../../base/dmaCall';
+import { OK } from '../../base/errno';
+import type { QemuVm, TrapHandler } from '../../qemu/qemuVm';
+import type { PowerVmL0 } from '../host/nestedPowerVm';
+import { RTAS_OUT_HW_ERROR, RTAS_OUT_PARAM_ERROR, RTAS_OUT_SUCCESS, rtasErrorName } from '../papr';
+import type { SpaprLiobnSlot } from './spaprHcalls';
+import { SPAPR_PCI_DMA_MAX_WINDOWS, type SpaprPhb } from './spaprPhb';
+
+export const RTAS_DDW_NAMES = [
+  'ibm,query-pe-dma-window',
+  'ibm,create-pe-dma-window',
+  'ibm,remove-pe-dma-window',
+  'ibm,reset-pe-dma-window',
+] as const;
+/** rtas_ibm_query_pe_dma_window: "The largest window we can possibly have" (in TCEs). */
+export const DDW_LARGEST_BLOCK_TCES = 0x8000_0000;
+const QUERY = 0;
+const CREATE = 1;
+const REMOVE = 2;
+const RESET = 3;
+
+export interface SpaprRtasDeps {
+  readonly costs: CostTable;
+  readonly timeline: TimelineRecorder;
+  readonly lane: number;
+  readonly qemu: QemuVm;
+  readonly l0: PowerVmL0 | null;
+  findPhb(guestPe: number): SpaprPhb | undefined;
+  find(liobn: number): SpaprLiobnSlot | undefined;
+}
+
+export class SpaprRtasDdw implements TrapHandler {
+  /** Boot-time work (the guest's probe): no BQL queueing, no trap events. */
+  bootMode = false;
+  readonly calls = new Float64Array(RTAS_DDW_NAMES.length);
+  failures = 0;
+  windowsCreated = 0;
+  lastAvail = 0;
+  lastLargestBlock = 0;
+  lastPageMask = 0;
+  lastLiobn = 0;
+  lastBase = 0;
+  private op = QUERY;
+  private pe = 0;
+  private pageShift = 0;
+  private windowShift = 0;
+  private liobn = 0;
+  private status = RTAS_OUT_SUCCESS;
+  private readonly trapWhat: number[];
+  private readonly kind: number;
+  private readonly failKind: number;
+
+  constructor(private readonly deps: SpaprRtasDeps) {
+    this.trapWhat = RTAS_DDW_NAMES.map((n) => deps.qemu.trapName(n));
+    const args = [
+      { name: 'call', format: 'str' },
+      { name: 'status', format: 'str' },
+      { name: 'liobn', format: 'hex' },
+    ] as const;
+    this.kind = deps.timeline.defineKind({ name: 'rtas', args });
+    this.failKind = deps.timeline.defineKind({ name: 'rtas failed', args, failure: true });
+  }
+
+  query(call: DmaCall, guestPe: number): number {
+    this.op = QUERY;
+    this.pe = guestPe;
+    return this.run(call);
+  }
+
+  /** Outputs in lastLiobn and lastBase. */
+  create(call: DmaCall, guestPe: number, pageShift: number, windowShift: number): number {
+    this.op = CREATE;
+    this.pe = guestPe;
+    this.pageShift = pageShift;
+    this.windowShift = windowShift;
+    return this.run(call);
+  }
+
+  remove(call: DmaCall, liobn: number): number {
+    this.op = REMOVE;
+    this.liobn = liobn;
+    return this.run(call);
+  }
+
+  reset(call: DmaCall, guestPe: number): number {
+    this.op = RESET;
+    this.pe = guestPe;
+    return this.run(call);
+  }
+
+  private run(call: DmaCall): number {
+    const d = this.deps;
+    this.calls[this.op]!++;
+    d.l0?.reflectHcall();
+    if (this.bootMode) {
+      const exitNs = d.costs.vmExitNs * (d.l0 !== null ? d.costs.nestedExitFactor : 1);
+      call.t += exitNs + d.costs.qemuInvalidationNs + this.serve();
+    } else d.qemu.trap(call, this.trapWhat[this.op]!, this, 0, 0);
+    const failed = this.status !== RTAS_OUT_SUCCESS;
+    if (failed) this.failures++;
+    const tl = d.timeline;
+    call.cause = tl.record(
+      call.t as SimTimeNs,
+      0,
+      d.lane,
+      failed ? this.failKind : this.kind,
+      tl.internString(RTAS_DDW_NAMES[this.op]!),
+      tl.internString(rtasErrorName(this.status) ?? 'RTAS_SUCCESS'),
+      this.op === CREATE || this.op === REMOVE ? (this.op === CREATE ? this.lastLiobn : this.liobn) : 0,
+      call.cause,
+    );
+    return this.status;
+  }
+
+  /** TrapHandler: QEMU runs the RTAS call; returns its work (the host side of window changes), ns. */
+  serve(): number {
+    switch (this.op) {
+      case QUERY:
+        return this.serveQuery();
+      case CREATE:
+        return this.serveCreate();
+      case REMOVE:
+        return this.serveRemove();
+      default:
+        return this.serveReset();
+    }
+  }
+
+  private ddwPhb(): SpaprPhb | undefined {
+    const phb = this.deps.findPhb(this.pe);
+    return phb !== undefined && phb.config.ddwEnabled ? phb : undefined;
+  }
+
+  private serveQuery(): number {
+    const phb = this.ddwPhb();
+    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    this.lastAvail = SPAPR_PCI_DMA_MAX_WINDOWS - phb.activeWindows();
+    this.lastLargestBlock = DDW_LARGEST_BLOCK_TCES;
+    this.lastPageMask = phb.queryPageMask();
+    return this.done(RTAS_OUT_SUCCESS);
+  }
+
+  private serveCreate(): number {
+    this.lastLiobn = 0;
+    this.lastBase = 0;
+    const phb = this.ddwPhb();
+    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    const table = phb.freeTable();
+    const windows = phb.activeWindows();
+    if (!phb.config.pageShifts.includes(this.pageShift) || this.windowShift < this.pageShift) return this.done(RTAS_OUT_PARAM_ERROR);
+    if (table === null || windows === SPAPR_PCI_DMA_MAX_WINDOWS) return this.done(RTAS_OUT_HW_ERROR);
+    const base = windows === 0 ? phb.config.dmaWinAddr : phb.config.dma64WinAddr;
+    // spapr_tce_table_enable takes nb_table as uint32_t: 1ULL << 32 and above truncate to 0.
+    const shift = this.windowShift - this.pageShift;
+    const nbTable = shift >= 32 ? 0 : 2 ** shift;
+    if (nbTable === 0) return this.done(RTAS_OUT_HW_ERROR);
+    if (phb.enableWindow(table, this.pageShift, base, nbTable) !== OK) {
+      this.status = RTAS_OUT_HW_ERROR;
+      return phb.lastCostNs;
+    }
+    this.windowsCreated++;
+    this.lastLiobn = table.liobn;
+    this.lastBase = table.busOffset;
+    this.status = RTAS_OUT_SUCCESS;
+    return phb.lastCostNs;
+  }
+
+  private serveRemove(): number {
+    const slot = this.liobn > 0xffff_ffff ? undefined : this.deps.find(this.liobn);
+    if (slot === undefined || !slot.phb.config.ddwEnabled || !slot.table.enabled) return this.done(RTAS_OUT_PARAM_ERROR);
+    slot.phb.disableWindow(slot.table);
+    this.status = RTAS_OUT_SUCCESS;
+    return slot.phb.lastCostNs;
+  }
+
+  private serveReset(): number {
+    const phb = this.ddwPhb();
+    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    phb.dmaReset();
+    this.status = RTAS_OUT_SUCCESS;
+    return phb.lastCostNs;
+  }
+
+  private done(status: number): number {
+    this.status = status;
+    return 0;
+  }
+
+  collectMetrics(into: MetricMap): void {
+    RTAS_DDW_NAMES.forEach((name, i) => addMetric(into, `rtas.${name}`, this.calls[i]!));
+    addMetric(into, 'ddw.rtasFailures', this.failures);
+    addMetric(into, 'ddw.created', this.windowsCreated);
+  }
+}

@@ -1,0 +1,154 @@
+// The QEMU process of one VM as the DMA path crosses it: a trap from a vCPU (VM exit, QEMU's
+// handling under the big QEMU lock, re-entry), guest RAM at a host virtual address, and QEMU's
+// VFIO listener shadowing guest mappings into a host container (hw/vfio/listener.c:
+// vfio_iommu_map_notify: one VFIO map/unmap ioctl per notified range; a failure is only logged,
+// the guest never sees it). Under nested virtualization every exit costs nestedExitFactor exits.
+// The big QEMU lock goes to whichever trap comes first in simulated time (a mutex is not FIFO).
+// Must not: know any vIOMMU's table format (the front-ends walk their own tables).
+
+import type { CostTable } from '../../sim/costTable';
+import { SerialResource } from '../../sim/serialResource';
+import { GapFillingLock } from '../../sim/gapFillingLock';
+import type { TimelineRecorder } from '../../sim/timelineRecorder';
+import type { DurationNs, SimTimeNs } from '../../sim/simTime';
+import { linuxErrnoName } from '../base/errno';
+import type { DmaCall } from '../base/dmaCall';
+import type { VfioContainerApi } from '../vfio/vfioContainerApi';
+import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL } from '../vfio/vfioContainerApi';
+
+/** Host virtual address of guest RAM in QEMU (1 GiB aligned, so hugepages line up with GPAs). */
+export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
+
+/** QEMU's handling of one trap: serve() does the work against QEMU's state and returns its cost. */
+export interface TrapHandler {
+  serve(a: number, b: number): number;
+}
+
+export interface QemuVmOptions {
+  readonly name: string;
+  /** Exits cost nestedExitFactor x vmExitNs (L2 -> L0 -> L1). */
+  readonly nested: boolean;
+  /**
+   * The run's clock. With it the big lock goes to whichever trap comes first in simulated time
+   * (GapFillingLock); without it (unit tests of one layer) traps queue in call order.
+   */
+  readonly clock?: { readonly now: number };
+}
+
+export class QemuVm {
+  private readonly bql: SerialResource | GapFillingLock;
+  private readonly lane: number;
+  private readonly trapKind: number;
+  private readonly vfioFailKind: number;
+  private readonly exitNs: number;
+  exits = 0;
+  trapBusyNs = 0;
+  vfioMapCalls = 0;
+  vfioUnmapCalls = 0;
+  vfioMapFailures = 0;
+  /** errno name -> failures, from the VFIO listener (logged, not reported to the guest). */
+  readonly vfioErrors = new Map<string, number>();
+  /** Timeline event of the last VFIO failure, for cause chains. */
+  lastVfioFailure = -1;
+
+  constructor(
+    private readonly costs: CostTable,
+    private readonly timeline: TimelineRecorder,
+    options: QemuVmOptions,
+  ) {
+    this.bql = options.clock === undefined ? new SerialResource(`${options.name}.bql`) : new GapFillingLock(options.clock);
+    this.exitNs = options.nested ? costs.vmExitNs * costs.nestedExitFactor : costs.vmExitNs;
+    this.lane = timeline.defineLane(`qemu.${options.name}`, 'qemu');
+    this.trapKind = timeline.defineKind({
+      name: 'qemu.trap',
+      args: [
+        { name: 'what', format: 'str' },
+        { name: 'vfioMaps', format: 'int' },
+        { name: 'vfioUnmaps', format: 'int' },
+      ],
+    });
+    this.vfioFailKind = timeline.defineKind({
+      name: 'vfio.map failed',
+      args: [
+        { name: 'errno', format: 'errno' },
+        { name: 'iova', format: 'hex' },
+        { name: 'entries', format: 'int' },
+      ],
+      failure: true,
+    });
+  }
+
+  /**
+   * A trap from the vCPU running `call`: exit, wait for and hold the big QEMU lock while
+   * `handler.serve(a, b)` runs, re-enter. Advances call.t and records the trap (its cause is the
+   * call's current cause; the call's cause becomes the trap).
+   */
+  trap(call: DmaCall, what: number, handler: TrapHandler, a: number, b: number): void {
+    const mapsBefore = this.vfioMapCalls;
+    const unmapsBefore = this.vfioUnmapCalls;
+    const arrive = call.t + this.exitNs / 2;
+    const workNs = this.costs.qemuInvalidationNs + handler.serve(a, b);
+    const done = this.bql.acquire(arrive as SimTimeNs, workNs) as number;
+    this.exits++;
+    this.trapBusyNs += workNs;
+    const start = done - workNs;
+    call.cause = this.timeline.record(
+      start as SimTimeNs,
+      workNs as DurationNs,
+      this.lane,
+      this.trapKind,
+      what,
+      this.vfioMapCalls - mapsBefore,
+      this.vfioUnmapCalls - unmapsBefore,
+      call.cause,
+    );
+    call.t = done + this.exitNs / 2;
+  }
+
+  /** Interns a trap description once (e.g. "rpcit", "iotlb-psi"); pass the number to trap(). */
+  trapName(name: string): number {
+    return this.timeline.internString(name);
+  }
+
+  /** vfio_container_dma_map for guest RAM at `gpa`; returns the ioctl's cost in ns (errors are logged). */
+  vfioMap(container: VfioContainerApi, iova: number, gpa: number, size: number, readonly: boolean, tNs: number, cause: number): number {
+    this.vfioMapCalls++;
+    const flags = VFIO_DMA_MAP_FLAG_READ | (readonly ? 0 : VFIO_DMA_MAP_FLAG_WRITE);
+    const err = container.mapDma(iova, GUEST_RAM_HVA_BASE + gpa, size, flags);
+    if (err !== 0) {
+      this.vfioMapFailures++;
+      const name = linuxErrnoName(err) ?? 'E?';
+      this.vfioErrors.set(name, (this.vfioErrors.get(name) ?? 0) + 1);
+      this.lastVfioFailure = this.timeline.record(
+        tNs as SimTimeNs,
+        0,
+        this.lane,
+        this.vfioFailKind,
+        this.timeline.internString(name),
+        iova,
+        container.entries,
+        cause,
+      );
+    }
+    return container.lastCostNs;
+  }
+
+  /** vfio_container_dma_unmap; returns the ioctl's cost in ns. */
+  vfioUnmap(container: VfioContainerApi, iova: number, size: number): number {
+    this.vfioUnmapCalls++;
+    container.unmapDma(iova, size, 0);
+    return container.lastCostNs;
+  }
+
+  /**
+   * Everything in the container goes (an address space dropped at reset or device removal): the
+   * listener's region_del of a whole address space asks the container backend's dma_unmap with
+   * unmap_all, one VFIO_IOMMU_UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_ALL (VFIO_UNMAP_ALL extension).
+   * Returns the ioctl's cost.
+   */
+  vfioUnmapAll(container: VfioContainerApi): number {
+    this.vfioUnmapCalls++;
+    container.unmapDma(0, 0, VFIO_DMA_UNMAP_FLAG_ALL);
+    return container.lastCostNs;
+  }
+}

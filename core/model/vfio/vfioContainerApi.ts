@@ -1,0 +1,50 @@
+// What QEMU (and the `vfio.*` ops) can do with a VFIO container, whichever kernel code serves it:
+// the type1 driver (vfioType1.ts, v1 or v2) or iommufd's VFIO compatibility layer over an IOAS
+// (iommufdVfioCompat.ts). Calls return 0 or a Linux errno (positive) and leave their outputs and
+// simulated cost in the `last*` fields, so the hot path allocates nothing.
+// Must not: carry backend-specific behaviour; the two implementations differ where the kernel does.
+
+import type { OpsLayerInstance } from '../../ops/opTypes';
+
+/** VFIO_IOMMU_MAP_DMA flag bits (include/uapi/linux/vfio.h). */
+export const VFIO_DMA_MAP_FLAG_READ = 1 << 0;
+export const VFIO_DMA_MAP_FLAG_WRITE = 1 << 1;
+export const VFIO_DMA_MAP_FLAG_VADDR = 1 << 2;
+/** VFIO_IOMMU_UNMAP_DMA flag bits. */
+export const VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP = 1 << 0;
+export const VFIO_DMA_UNMAP_FLAG_ALL = 1 << 1;
+export const VFIO_DMA_UNMAP_FLAG_VADDR = 1 << 2;
+
+export interface VfioIovaRange {
+  readonly start: number;
+  /** Inclusive. */
+  readonly end: number;
+}
+
+/** VFIO_IOMMU_GET_INFO as QEMU reads it. */
+export interface VfioIommuInfo {
+  readonly flags: number;
+  /** Bitmap of supported IOMMU page sizes (AND of the attached domains). */
+  readonly iovaPgsizes: number;
+  /** VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: mappings that may still be created. */
+  readonly dmaAvail: number;
+  /** VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE; omitted (empty) when the list is empty. */
+  readonly iovaRanges: readonly VfioIovaRange[];
+}
+
+export interface VfioContainerApi extends OpsLayerInstance {
+  /** VFIO_IOMMU_MAP_DMA. `flags` carries READ/WRITE/VADDR and any extra bits a caller sets. */
+  mapDma(iova: number, vaddr: number, size: number, flags: number): number;
+  /** VFIO_IOMMU_UNMAP_DMA; on success `lastUnmappedBytes` holds the bytes removed. */
+  unmapDma(iova: number, size: number, flags: number): number;
+  getInfo(): VfioIommuInfo;
+  /** VFIO_GROUP_SET_CONTAINER of one more device's group (its IOMMU geometry joins the container). */
+  attachDevice(name: string): number;
+  readonly lastUnmappedBytes: number;
+  /** Simulated cost of the last call, ns (also on failure: the work done before failing). */
+  readonly lastCostNs: number;
+  /** Mappings in the container now (vfio_dma entries or compat areas). */
+  readonly entries: number;
+  /** Whether a device DMA to every page of [iova, iova + size) would translate (the host IOMMU's view). */
+  translates(iova: number, size: number): boolean;
+}

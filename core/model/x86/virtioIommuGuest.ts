@@ -1,0 +1,283 @@
+// The guest's virtio-iommu driver (Linux drivers/iommu/virtio-iommu.c) as dma-iommu calls it, with
+// the iommu core's splitting of a range into map_pages/unmap_pages calls (drivers/iommu/iommu.c
+// __iommu_map, __iommu_unmap, iommu_pgsize). viommu_map_pages records the mapping in the driver's
+// own tree and queues a MAP request without kicking; iotlb_sync_map then syncs: kick (one exit into
+// QEMU, which serves every queued request) and wait. viommu_unmap_pages drops the mappings that
+// start inside the range (never splitting one: the whole mapping goes) and queues an UNMAP without
+// kicking, so QEMU and VFIO keep the mapping until the next kick by anyone: a later map, an
+// iotlb_sync (strict) or a flush_iotlb_all (lazy). Adding to a full virtqueue kicks first.
+// Must not: serve requests (qemuVirtioIommu.ts) or allocate IOVAs (dma-iommu).
+
+import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
+import type { VirtioIommuOptions } from '../../scenario/x86ViommuSchema';
+import type { CostTable } from '../../sim/costTable';
+import { FaultInjector } from '../../sim/faultInjector';
+import type { DurationNs, SimTimeNs } from '../../sim/simTime';
+import type { TimelineRecorder } from '../../sim/timelineRecorder';
+import type { DmaCall } from '../base/dmaCall';
+import { ENOMEM } from '../base/errno';
+import type { GuestIommuDriver } from '../guestDma/guestIommuDriver';
+import { lowestSetBit } from '../host/hostProcess';
+import { IntervalMap } from '../base/intervalMap';
+import {
+  floorPow2,
+  QemuVirtioIommu,
+  VIRTIO_IOMMU_MAP_F_READ,
+  VIRTIO_IOMMU_MAP_F_WRITE,
+  VIRTIO_IOMMU_T_MAP,
+  VIRTIO_IOMMU_T_UNMAP,
+  VirtioIommuRequestQueue,
+  type VirtioMapping,
+} from './qemuVirtioIommu';
+import type { QemuVm } from '../qemu/qemuVm';
+import type { VfioContainerApi } from '../vfio/vfioContainerApi';
+
+const PAGE = 4096;
+/** QEMU's page_size_mask on x86 (host page mask): every power of two from 4 KiB up. */
+const MAX_PGSIZE = 2 ** 63;
+/** The APIC range QEMU's pc machine declares as VIRTIO_IOMMU_RESV_MEM_T_MSI (pc_machine_device_pre_plug_cb). */
+export const VIRTIO_IOMMU_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } as const;
+
+/**
+ * iommu_pgsize for a bitmap of every power of two >= 4 KiB: the bytes (pgsize * count) of the next
+ * map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left.
+ */
+export function pgsizeRunBytes(iova: number, paddr: number, size: number): number {
+  let pgsize = floorPow2(size);
+  const align = Math.min(iova === 0 ? Infinity : lowestSetBit(iova), paddr === 0 ? Infinity : lowestSetBit(paddr));
+  if (align < pgsize) pgsize = align;
+  const next = pgsize * 2;
+  let bytes = size;
+  // A bigger page is only worth aiming for when iova and paddr sit at the same offset in it.
+  if (next <= MAX_PGSIZE && iova % next === paddr % next) {
+    const offset = next - (iova % next);
+    if (offset + next <= size) bytes = offset;
+  }
+  return Math.floor(bytes / pgsize) * pgsize;
+}
+
+export interface VirtioIommuDriverDeps {
+  readonly qemu: QemuVm;
+  readonly container: VfioContainerApi;
+  readonly costs: CostTable;
+  readonly timeline: TimelineRecorder;
+  readonly laneName: string;
+  readonly options: VirtioIommuOptions;
+  /** Mapping and request allocations (kzalloc) are 'alloc' fault sites (default: never fails). */
+  readonly faults?: FaultInjector;
+}
+
+export class VirtioIommuGuestDriver implements GuestIommuDriver {
+  readonly name = 'virtio-iommu';
+  readonly deferredFlush: boolean;
+  readonly shadowOnFlush: boolean;
+  readonly apertureStart = 0;
+  /** input_range.end; 2^64 - 1 for aw-bits 64 (a double rounds it to 2^64). */
+  readonly apertureLast: number;
+  readonly reservedRanges = [VIRTIO_IOMMU_MSI_RANGE];
+  readonly laneName: string;
+  readonly queue: VirtioIommuRequestQueue;
+  readonly device: QemuVirtioIommu;
+  /** viommu_domain.mappings */
+  private readonly mappings = new IntervalMap<VirtioMapping>();
+  kicks = 0;
+  queueFullKicks = 0;
+  syncs = 0;
+  flushes = 0;
+  mapFailures = 0;
+  /** Mappings the driver dropped without sending an UNMAP (viommu_unmap_pages returned 0). */
+  orphanedMappings = 0;
+  pendingUnmapsPeak = 0;
+  private readonly faults: FaultInjector;
+  private readonly lane: number;
+  private readonly flushKind: number;
+  private readonly mapFailKind: number;
+  private readonly enomemName: number;
+  private readonly kickWhat: number;
+
+  constructor(private readonly deps: VirtioIommuDriverDeps) {
+    const o = deps.options;
+    this.deferredFlush = o.deferredFlush;
+    this.shadowOnFlush = o.shadowOnFlush;
+    this.apertureLast = 2 ** o.awBits - 1;
+    this.laneName = deps.laneName;
+    this.faults = deps.faults ?? new FaultInjector();
+    this.queue = new VirtioIommuRequestQueue(o.requestQueueSize);
+    this.device = new QemuVirtioIommu(deps.qemu, deps.container, this.queue, deps.costs);
+    const tl = deps.timeline;
+    this.lane = tl.defineLane(deps.laneName, 'viommu');
+    this.flushKind = tl.defineKind({
+      name: 'virtio-iommu.flush',
+      args: [
+        { name: 'queued', format: 'int' },
+        { name: 'pendingUnmaps', format: 'int' },
+      ],
+    });
+    this.mapFailKind = tl.defineKind({
+      name: 'virtio-iommu.map failed',
+      args: [
+        { name: 'errno', format: 'errno' },
+        { name: 'iova', format: 'hex' },
+      ],
+      failure: true,
+    });
+    this.enomemName = tl.internString('ENOMEM');
+    this.kickWhat = deps.qemu.trapName('virtio-iommu-kick');
+  }
+
+  /** __iommu_map (one viommu_map_pages per iommu_pgsize run) + iotlb_sync_map. */
+  map(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): void {
+    if (size <= 0 || iova % PAGE !== 0 || gpa % PAGE !== 0 || size % PAGE !== 0 || iova + size - 1 > this.apertureLast) {
+      throw new RangeError(`virtio-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or outside the aperture`);
+    }
+    if (this.mappings.firstOverlap(iova, iova + size - 1) !== undefined) {
+      throw new RangeError(`virtio-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
+    }
+    let runs = 0;
+    for (let p = iova, g = gpa, rem = size; rem > 0; runs++) {
+      const bytes = pgsizeRunBytes(p, g, rem);
+      p += bytes;
+      g += bytes;
+      rem -= bytes;
+    }
+    // Each run allocates a mapping (viommu_add_mapping) and a request (__viommu_add_req). A failure
+    // fails the map before anything is queued (Linux may queue earlier runs and unroll them; the
+    // mappings end the same).
+    for (let i = 0; i < 2 * runs; i++) {
+      if (this.faults.fail('alloc')) {
+        this.mapFailures++;
+        call.errno = ENOMEM;
+        call.cause = this.deps.timeline.record(call.t as SimTimeNs, 0, this.lane, this.mapFailKind, this.enomemName, iova, 0, call.cause);
+        return;
+      }
+    }
+    const flags = VIRTIO_IOMMU_MAP_F_READ | (write ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
+    for (let p = iova, g = gpa, rem = size; rem > 0;) {
+      const bytes = pgsizeRunBytes(p, g, rem);
+      this.mappings.insert({ start: p, last: p + bytes - 1, gpa: g, flags });
+      this.enqueue(call, VIRTIO_IOMMU_T_MAP, p, p + bytes - 1, g, flags);
+      p += bytes;
+      g += bytes;
+      rem -= bytes;
+    }
+    // viommu_iotlb_sync_map
+    this.kick(call);
+  }
+
+  /** __iommu_unmap: viommu_unmap_pages per iommu_pgsize run, until one unmaps nothing. */
+  unmap(call: DmaCall, iova: number, size: number): void {
+    for (let done = 0; done < size;) {
+      const bytes = pgsizeRunBytes(iova, iova, size - done);
+      const unmapped = this.unmapPages(call, iova, bytes);
+      if (unmapped === 0) break;
+      iova += unmapped;
+      done += unmapped;
+    }
+  }
+
+  /** viommu_unmap_pages: drops whole mappings starting in range; queues one UNMAP if they cover it. */
+  private unmapPages(call: DmaCall, iova: number, bytes: number): number {
+    let unmapped = 0;
+    let dropped = 0;
+    for (const m of this.mappings.overlapping(iova, iova + bytes - 1)) {
+      // viommu_del_mappings: "Trying to split a mapping?"
+      if (m.start < iova) break;
+      unmapped += m.last - m.start + 1;
+      dropped++;
+      this.mappings.delete(m);
+    }
+    if (unmapped < bytes) {
+      this.orphanedMappings += dropped;
+      return 0;
+    }
+    this.enqueue(call, VIRTIO_IOMMU_T_UNMAP, iova, iova + unmapped - 1, 0, 0);
+    return unmapped;
+  }
+
+  /** viommu_iotlb_sync */
+  iotlbSync(call: DmaCall): void {
+    this.syncs++;
+    this.kick(call);
+  }
+
+  /** viommu_flush_iotlb_all */
+  flushIotlbAll(call: DmaCall): void {
+    this.flushes++;
+    const startNs = call.t;
+    const event = this.deps.timeline.record(
+      startNs as SimTimeNs,
+      0,
+      this.lane,
+      this.flushKind,
+      this.queue.length,
+      this.queue.pendingUnmaps,
+      0,
+      call.cause,
+    );
+    call.cause = event;
+    this.kick(call);
+    this.deps.timeline.setDuration(event, (call.t - startNs) as DurationNs);
+  }
+
+  /** __viommu_add_req: a full ring is synced first. */
+  private enqueue(call: DmaCall, type: number, start: number, end: number, phys: number, flags: number): void {
+    call.t += this.deps.costs.virtioIommuGuestRequestNs;
+
+    if (!this.queue.push(type, start, end, phys, flags)) {
+      this.queueFullKicks++;
+      this.kick(call);
+      this.queue.push(type, start, end, phys, flags);
+    }
+    if (this.queue.pendingUnmaps > this.pendingUnmapsPeak) this.pendingUnmapsPeak = this.queue.pendingUnmaps;
+  }
+
+  /** __viommu_sync_req: kick and wait for every queued request. With EVENT_IDX an empty ring does not notify. */
+  private kick(call: DmaCall): void {
+    if (this.queue.length === 0) return;
+    this.kicks++;
+    this.device.beginTrap(call.t, call.cause);
+    this.deps.qemu.trap(call, this.kickWhat, this.device, 0, 0);
+  }
+
+  /** The driver's mapping containing `addr` (tests). */
+  mappingAt(addr: number): VirtioMapping | undefined {
+    return this.mappings.containing(addr);
+  }
+
+  collectMetrics(into: MetricMap): void {
+    // vmexits: counted once per VM by QemuVm (the stack reports it).
+    addMetric(into, 'viommu.kicks', this.kicks);
+    addMetric(into, 'viommu.queueFullKicks', this.queueFullKicks);
+    addMetric(into, 'viommu.mapFailures', this.mapFailures);
+    addMetric(into, 'viommu.orphanedMappings', this.orphanedMappings);
+    maxMetric(into, 'viommu.staleMappingsPeak', this.pendingUnmapsPeak);
+    this.device.collectMetrics(into);
+  }
+
+  snapshot(): unknown {
+    const guest: number[][] = [];
+    for (const m of this.mappings.values()) guest.push([m.start, m.last, m.gpa, m.flags]);
+    return { guest, device: this.device.snapshot() };
+  }
+
+  checkInvariants(): string[] {
+    const problems: string[] = [];
+    for (const m of this.mappings.values()) {
+      if (m.start % PAGE !== 0 || (m.last + 1) % PAGE !== 0 || m.gpa % PAGE !== 0)
+        problems.push(`mapping [${m.start}, ${m.last}] is not page aligned`);
+    }
+    if (this.queue.length > this.queue.size) problems.push(`request queue holds ${this.queue.length} > ${this.queue.size}`);
+    // With nothing queued and nothing refused or orphaned, QEMU holds exactly the driver's mappings.
+    if (this.queue.length === 0 && this.device.requestErrors === 0 && this.orphanedMappings === 0) {
+      const mine = [...this.mappings.values()];
+      if (mine.length !== this.device.entries) problems.push(`driver holds ${mine.length} mappings, QEMU ${this.device.entries}`);
+      for (const m of mine) {
+        const d = this.device.mappingAt(m.start);
+        if (d === undefined || d.start !== m.start || d.last !== m.last || d.gpa !== m.gpa || d.flags !== m.flags) {
+          problems.push(`mapping [${m.start}, ${m.last}] is not in QEMU as the driver has it`);
+        }
+      }
+    }
+    return problems;
+  }
+}

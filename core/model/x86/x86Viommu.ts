@@ -1,0 +1,62 @@
+// The stack builder's entry points for the x86 vIOMMUs: one front-end per passed-through device,
+// built from its ViommuContext. Both put dma-iommu on top (driver set, dmaOps null), and both need
+// QEMU and a host container: the guest's mappings reach the device only through QEMU's shadowing.
+// Must not: decide the DMA mode (run/dmaModeChoice.ts) or validate the scenario (the caller uses
+// intelIommuAssignmentProblem).
+
+import { FaultInjector } from '../../sim/faultInjector';
+import { IntelIommuGuestDriver } from './intelIommuGuest';
+import type { QemuVm } from '../qemu/qemuVm';
+import type { VfioContainerApi } from '../vfio/vfioContainerApi';
+import type { ViommuContext } from '../viommu/viommuContext';
+import type { ViommuFrontEnd } from '../viommu/viommuFrontEnd';
+import { VirtioIommuGuestDriver } from './virtioIommuGuest';
+
+function requireQemu(ctx: ViommuContext, model: string): { qemu: QemuVm; container: VfioContainerApi } {
+  if (ctx.qemu === null || ctx.container === null) {
+    throw new Error(`${model} for ${ctx.vm.name}/${ctx.device.name} needs QEMU and a VFIO container`);
+  }
+  return { qemu: ctx.qemu, container: ctx.container };
+}
+
+function laneOf(ctx: ViommuContext): string {
+  return `viommu.${ctx.vm.name}.${ctx.device.name}`;
+}
+
+export function createIntelIommuViommu(ctx: ViommuContext, faults: FaultInjector = new FaultInjector()): ViommuFrontEnd {
+  const { qemu, container } = requireQemu(ctx, 'intel-iommu');
+  const driver = new IntelIommuGuestDriver({
+    qemu,
+    container,
+    costs: ctx.costs,
+    timeline: ctx.timeline,
+    laneName: laneOf(ctx),
+    options: ctx.vm.viommu.intel,
+    faults,
+  });
+  return {
+    driver,
+    dmaOps: null,
+    collectMetrics: (into) => driver.collectMetrics(into),
+    checkInvariants: () => driver.checkInvariants(),
+  };
+}
+
+export function createVirtioIommuViommu(ctx: ViommuContext, faults: FaultInjector = new FaultInjector()): ViommuFrontEnd {
+  const { qemu, container } = requireQemu(ctx, 'virtio-iommu');
+  const driver = new VirtioIommuGuestDriver({
+    qemu,
+    container,
+    costs: ctx.costs,
+    timeline: ctx.timeline,
+    laneName: laneOf(ctx),
+    options: ctx.vm.viommu.virtio,
+    faults,
+  });
+  return {
+    driver,
+    dmaOps: null,
+    collectMetrics: (into) => driver.collectMetrics(into),
+    checkInvariants: () => driver.checkInvariants(),
+  };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { TimelineLaneInfo } from '../../../../core/contract/timeline';
+import { AXIS_HEIGHT_PX, groupOf, layoutRows, ROW_HEIGHT_PX, rowAtY, rowTop, shownLaneIds, visibleRows } from './laneLayout';
+
+const lanes: TimelineLaneInfo[] = [
+  { id: 0, name: 'qemu.vm0', group: 'qemu' },
+  { id: 1, name: 'vm0.cpu0', group: 'guest' },
+  { id: 2, name: 'vm0.cpu1', group: 'guest' },
+  { id: 3, name: 'device.nvme0', group: 'device' },
+];
+
+describe('lane rows', () => {
+  it('puts a header before each group, groups in order of their first lane', () => {
+    const rows = layoutRows(lanes, new Set(), '');
+    expect(rows.map((r) => (r.type === 'group' ? `[${r.key}]` : r.label))).toEqual([
+      '[qemu]',
+      'qemu.vm0',
+      '[guest]',
+      'vm0.cpu0',
+      'vm0.cpu1',
+      '[device]',
+      'device.nvme0',
+    ]);
+  });
+
+  it('a collapsed group keeps its header and hides its lanes', () => {
+    const rows = layoutRows(lanes, new Set(['guest']), '');
+    expect(rows).toContainEqual({ type: 'group', key: 'guest', laneCount: 2, collapsed: true });
+    expect(shownLaneIds(rows)).toEqual([0, 3]);
+  });
+
+  it('the filter keeps lanes whose name or group matches, and drops empty groups', () => {
+    expect(shownLaneIds(layoutRows(lanes, new Set(), 'CPU1'))).toEqual([2]);
+    expect(shownLaneIds(layoutRows(lanes, new Set(), 'guest'))).toEqual([1, 2]);
+    expect(layoutRows(lanes, new Set(), 'nothing')).toEqual([]);
+  });
+
+  it("a variant's lanes group under the variant and the component", () => {
+    expect(groupOf({ id: 9, name: 'percpu/vm0.cpu0', group: 'guest' })).toEqual({ key: 'percpu · guest', label: 'vm0.cpu0' });
+  });
+
+  it('finds rows from y and back, scrolled or not', () => {
+    expect(rowAtY(AXIS_HEIGHT_PX - 1, 0)).toBe(-1);
+    expect(rowAtY(rowTop(3, 0) + 1, 0)).toBe(3);
+    expect(rowAtY(rowTop(7, 50) + ROW_HEIGHT_PX - 1, 50)).toBe(7);
+  });
+
+  it('only the rows in the viewport are visible', () => {
+    expect(visibleRows(100, 0, 5 * ROW_HEIGHT_PX)).toEqual({ first: 0, end: 5 });
+    expect(visibleRows(100, 10 * ROW_HEIGHT_PX + 3, 2 * ROW_HEIGHT_PX)).toEqual({ first: 10, end: 13 });
+    expect(visibleRows(3, 0, 1000)).toEqual({ first: 0, end: 3 });
+  });
+});

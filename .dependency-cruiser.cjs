@@ -1,9 +1,25 @@
-// The dependency graph checks that fail `npm test`: no import cycles anywhere, and the folder
+// The dependency graph checks that fail `npm test`: no import cycles anywhere, the folder
 // direction of STYLE.md (core <- db <- electron; renderer and e2e only through core/contract),
-// checked here on the resolved graph as a second line behind the ESLint zones.
+// checked here on the resolved graph as a second line behind the ESLint zones, and the direction
+// inside core/ from tooling/coreLayers.cjs (one rule per layer, its reason as the comment).
+const { CORE_LAYERS } = require('./tooling/coreLayers.cjs');
+
+const TEST_FILE = '\\.test(kit)?\\.ts$';
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One rule per core layer: a file of the layer may import core/ only from the layers it lists. */
+const coreLayerRules = CORE_LAYERS.map(({ layer, may, reason }) => ({
+  name: `core-${layer.replace(/\//g, '-')}`,
+  severity: 'error',
+  comment: `${layer} may import only ${may.length > 0 ? may.join(', ') : 'nothing else in core'}: ${reason}.`,
+  from: { path: `^core/${escapeRe(layer)}/`, pathNot: TEST_FILE },
+  to: { path: '^core/', pathNot: `^core/(${[layer, ...may].map(escapeRe).join('|')})/` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...coreLayerRules,
     {
       name: 'no-circular',
       severity: 'error',

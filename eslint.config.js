@@ -82,6 +82,11 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['core/**/*.ts'],
     ignores: ['core/**/*.test.ts', 'core/**/*.testkit.ts'],
     rules: {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadScenario } from '../core/scenario/loadScenario';
+import { loadRunnableScenario } from '../core/run/scenarioChecks';
 import { findPreset } from '../core/scenario/presets';
 import { ScenarioRun } from '../core/run/scenarioRun';
 import { fmt, formatTable } from './harness';
@@ -31,7 +31,7 @@ function runVariant(variant: string): LongRun {
   const preset = findPreset(PRESET);
   const v = preset?.variants?.find((x) => x.name === variant);
   if (preset === undefined || v === undefined) throw new Error(`--variant ${variant}: preset ${PRESET} has no such variant`);
-  const loaded = loadScenario({ value: preset.scenario }, [...v.set, `durationMs=${DURATION_MS}`]);
+  const loaded = loadRunnableScenario({ value: preset.scenario }, [...v.set, `durationMs=${DURATION_MS}`]);
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const t0 = performance.now();
   const m = new ScenarioRun(loaded.scenario).runToEnd().metrics;

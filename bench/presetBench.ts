@@ -1,7 +1,7 @@
 // Whole-run benches: a preset simulated end to end (no storage), reported as simulated events and
 // IOs per wall second.
 
-import { loadScenario } from '../core/scenario/loadScenario';
+import { loadRunnableScenario } from '../core/run/scenarioChecks';
 import { findPreset } from '../core/scenario/presets';
 import { ScenarioRun } from '../core/run/scenarioRun';
 import type { Measured } from './harness';
@@ -9,7 +9,7 @@ import type { Measured } from './harness';
 export function benchPreset(id: string, overrides: string[] = []): Measured[] {
   const preset = findPreset(id);
   if (preset === undefined) throw new Error(`no preset ${id}`);
-  const loaded = loadScenario({ value: preset.scenario }, overrides);
+  const loaded = loadRunnableScenario({ value: preset.scenario }, overrides);
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const runs: { ms: number; events: number; ios: number }[] = [];
   for (let i = 0; i < 3; i++) {

@@ -3,7 +3,7 @@
 // second, and the wall cost of one IO when the container already holds 1k, 64k or 1M other live
 // mappings (injected before the run, far from the guest's DMA window).
 
-import { loadScenario } from '../core/scenario/loadScenario';
+import { loadRunnableScenario } from '../core/run/scenarioChecks';
 import { findPreset } from '../core/scenario/presets';
 import { ScenarioRun } from '../core/run/scenarioRun';
 import type { Stack } from '../core/stack/stackBuilder';
@@ -12,11 +12,11 @@ import type { Measured } from './harness';
 
 const PRESET = 's390-rpcit-exhaustion';
 
-function preset1(variant: string, extra: string[]): ReturnType<typeof loadScenario> {
+function preset1(variant: string, extra: string[]): ReturnType<typeof loadRunnableScenario> {
   const preset = findPreset(PRESET);
   const v = preset?.variants?.find((x) => x.name === variant);
   if (preset === undefined || v === undefined) throw new Error(`no preset ${PRESET} variant ${variant}`);
-  return loadScenario({ value: preset.scenario }, [...v.set, ...extra]);
+  return loadRunnableScenario({ value: preset.scenario }, [...v.set, ...extra]);
 }
 
 interface Sample {

@@ -1,5 +1,5 @@
 // Experiments, comparisons, exports and the timeline's detail views, as the renderer and the CLI
-// see them (issue 6). Plain data shapes only.
+// see them. Plain data shapes only.
 // Must not: import anything but other contract types.
 
 import type { StartRunRequest } from './runRequest';

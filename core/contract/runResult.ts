@@ -1,5 +1,5 @@
 // What a run produces, as every host and the renderer see it.
-// Must not: import anything but other contract types.
+// Must not: import anything but other contract types and the simulator's plain data shapes (CounterSeries).
 
 /** One step of an ops script: the call, whether it succeeded, its symbolic error and its output. */
 export interface OpResult {
@@ -35,12 +35,8 @@ export interface ClaimResult {
   readonly note?: string;
 }
 
-export interface CounterSeries {
-  readonly name: string;
-  readonly unit: string;
-  readonly tNs: readonly number[];
-  readonly values: readonly number[];
-}
+export type { CounterSeries } from '../sim/counterSampler';
+import type { CounterSeries } from '../sim/counterSampler';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioRun } from '../run/scenarioRun';
-import { loadScenario } from '../scenario/loadScenario';
+import { loadRunnableScenario } from '../run/scenarioChecks';
 import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
 
 interface Run {
@@ -9,7 +9,7 @@ interface Run {
 }
 
 function run(value: Record<string, unknown>, overrides: string[] = []): Run {
-  const r = loadScenario({ value: { name: 'faults', durationMs: 100, ...value } }, overrides);
+  const r = loadRunnableScenario({ value: { name: 'faults', durationMs: 100, ...value } }, overrides);
   if (!r.ok) throw new Error(r.problems.join('\n'));
   const timeline = new TimelineRecorder();
   const result = new ScenarioRun(r.scenario, { timeline }).runToEnd();
@@ -180,13 +180,13 @@ describe('guest-reset: in-flight IOs are lost, vIOMMU mappings dropped, the gues
 
 describe('scenario checks of the device faults', () => {
   it('rejects a fault naming a device the scenario does not have, with the field path', () => {
-    const r = loadScenario({ value: { name: 'x', faults: [{ kind: 'device-unplug', atMs: 1, device: 'nope' }] } });
+    const r = loadRunnableScenario({ value: { name: 'x', faults: [{ kind: 'device-unplug', atMs: 1, device: 'nope' }] } });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems).toContain('faults.0.device: no device named "nope"');
   });
 
   it('rejects a guest reset of an unknown VM', () => {
-    const r = loadScenario({ value: { name: 'x', faults: [{ kind: 'guest-reset', atMs: 1, vm: 'vm9' }] } });
+    const r = loadRunnableScenario({ value: { name: 'x', faults: [{ kind: 'guest-reset', atMs: 1, vm: 'vm9' }] } });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems).toContain('faults.0.vm: no VM named "vm9"');
   });

@@ -135,7 +135,7 @@ function resetVm(ctx: FaultContext, stack: Stack, vm: VmStack, cause: number): v
   for (const d of vm.devices) if (!d.lifecycle.removed) d.lifecycle.bringOnlineAt(backNs as SimTimeNs);
 }
 
-export const DEVICE_FAULT_HANDLERS: FaultHandlers = {
+export const DEVICE_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'device-unplug' | 'device-hotplug' | 'guest-reset'> = {
   'device-unplug': (ctx, fault, cause) => unplug(ctx, fault.device, cause),
   'device-hotplug': (ctx, fault, cause) => hotplug(ctx, fault.device, cause),
   'guest-reset': (ctx, fault, cause) => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioRun } from '../run/scenarioRun';
-import { loadScenario } from '../scenario/loadScenario';
+import { loadRunnableScenario } from '../run/scenarioChecks';
 import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
 
 function run(value: Record<string, unknown>): { m: Record<string, number>; tl: TimelineColumns } {
-  const r = loadScenario({ value: { name: 'dma-fault', durationMs: 40, ...value } });
+  const r = loadRunnableScenario({ value: { name: 'dma-fault', durationMs: 40, ...value } });
   if (!r.ok) throw new Error(r.problems.join('\n'));
   const timeline = new TimelineRecorder();
   const result = new ScenarioRun(r.scenario, { timeline }).runToEnd();
@@ -133,7 +133,7 @@ describe('rpcit-out-of-resource: forced status 16 reaches the s390 guest driver'
   });
 
   it('is refused on a scenario without a zPCI function', () => {
-    const r = loadScenario({ value: { name: 'x', faults: [{ kind: 'rpcit-out-of-resource', atMs: 1 }] } });
+    const r = loadRunnableScenario({ value: { name: 'x', faults: [{ kind: 'rpcit-out-of-resource', atMs: 1 }] } });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems).toContain('faults.0.kind: fault "rpcit-out-of-resource" needs host.arch s390x, not x86_64');
   });

@@ -18,7 +18,7 @@ const OUTCOME: Record<StaleDmaOutcome, { readonly metric: string; readonly event
   unprotected: { metric: 'dma.unprotectedAccesses', event: 'DMA reached guest memory (no vIOMMU translates)' },
 };
 
-export const DMA_FAULT_HANDLERS: FaultHandlers = {
+export const DMA_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'dma-to-unmapped'> = {
   'dma-to-unmapped': (ctx, fault, cause) => {
     const { sim } = ctx;
     const stack = ctx.stack();

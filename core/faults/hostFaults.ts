@@ -10,7 +10,7 @@
 import { S390Viommu } from '../model/s390/s390Viommu';
 import type { FaultHandlers } from './faultTypes';
 
-export const HOST_FAULT_HANDLERS: FaultHandlers = {
+export const HOST_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'memlock-shrink' | 'rpcit-out-of-resource'> = {
   'memlock-shrink': (ctx, fault, cause) => {
     const stack = ctx.stack();
     stack.env.process.setMemlockLimit(fault.bytes);

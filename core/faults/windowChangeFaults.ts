@@ -4,14 +4,14 @@
 // uses, so this file needs nothing from run/ (run/faultRegistry.ts imports it).
 // Must not: change windows itself.
 
-import type { OpsEnvironment } from '../ops/opTypes';
+import type { HostEnvironment } from '../model/host/hostEnvironment';
 import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import type { TimelineRecorder } from '../sim/timelineRecorder';
 import { SpaprMachine } from '../model/ppc/spaprMachine';
 
 export interface WindowChangeFaultContext {
   readonly sim: { readonly now: SimTimeNs; readonly timeline: TimelineRecorder };
-  stack(): { readonly env: OpsEnvironment; countIncident(name: string, by?: number): void };
+  stack(): { readonly env: HostEnvironment; countIncident(name: string, by?: number): void };
 }
 
 export interface WindowChangeFault {

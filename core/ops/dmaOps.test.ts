@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { loadScenario } from '../scenario/loadScenario';
+import { loadRunnableScenario } from '../run/scenarioChecks';
 import type { Scenario } from '../scenario/schema';
 import { Simulation } from '../sim/simulation';
 import { resolveCostTable } from '../sim/costTable';
@@ -9,7 +9,7 @@ import { ScenarioRun } from '../run/scenarioRun';
 import { FakeGuestIommuDriver } from '../model/guestDma/fakeGuestIommuDriver.testkit';
 import { DmaDevice, IommuDmaDomain } from '../model/guestDma/iommuDma';
 import { VcpuSet } from '../model/guestDma/vcpuSet';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { runOpStep } from '../workload/opsWorkload';
 import { DmaMappingLedger } from './dmaOps';
@@ -17,7 +17,7 @@ import { DmaMappingLedger } from './dmaOps';
 const GiB = 2 ** 30;
 
 function scenarioOf(value: Record<string, unknown> = {}): Scenario {
-  const r = loadScenario({ value: { name: 'dma', ...value } });
+  const r = loadRunnableScenario({ value: { name: 'dma', ...value } });
   if (!r.ok) throw new Error(r.problems.join('\n'));
   return r.scenario;
 }
@@ -27,7 +27,7 @@ function stackEnv(value: Record<string, unknown> = {}): OpsEnvironment {
   const scenario = scenarioOf(value);
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
   const stack = buildStack(sim, scenario, {});
-  return { ...createOpsEnvironment(scenario, sim.costs), guest: () => ({ nowNs: sim.now, device: (n) => stack.device(n) }) };
+  return { ...createHostEnvironment(scenario, sim.costs), guest: () => ({ nowNs: sim.now, device: (n) => stack.device(n) }) };
 }
 
 /** An ops environment whose device nvme0 sits behind dma-iommu over a fake guest IOMMU driver. */
@@ -46,7 +46,7 @@ function iommuEnv(opts: { reserveLow4G?: boolean; masks?: number } = {}) {
   const dev = new DmaDevice('nvme0', opts.masks ?? 32, opts.masks ?? 32, false);
   const found = { vm: { config: scenario.vms[0]!, vcpus }, device: { dev, dma } };
   const env: OpsEnvironment = {
-    ...createOpsEnvironment(scenario, sim.costs),
+    ...createHostEnvironment(scenario, sim.costs),
     guest: () => ({ nowNs: sim.now, device: (n) => (n === 'nvme0' ? found : undefined) }),
   };
   return { env, dev, dma, driver };
@@ -170,7 +170,7 @@ describe('dma.setMask', () => {
 
 describe('dma.* ops in an ops script', () => {
   function script(steps: unknown[]) {
-    const r = loadScenario({ value: { name: 's', workload: { kind: 'ops', steps } } });
+    const r = loadRunnableScenario({ value: { name: 's', workload: { kind: 'ops', steps } } });
     if (!r.ok) throw new Error(r.problems.join('\n'));
     return new ScenarioRun(r.scenario).runToEnd();
   }
@@ -195,7 +195,7 @@ describe('dma.* ops in an ops script', () => {
   });
 
   it('rejects bad arguments before running, by path', () => {
-    const r = loadScenario({
+    const r = loadRunnableScenario({
       value: { name: 's', workload: { kind: 'ops', steps: [{ op: 'dma.map', args: { device: 'nvme0', size: 0, dir: 'sideways' } }] } },
     });
     expect(r.ok).toBe(false);
@@ -204,7 +204,9 @@ describe('dma.* ops in an ops script', () => {
   });
 
   it('needs the guest accessor: an environment without one is a programmer error', () => {
-    expect(() => call(createOpsEnvironment(scenarioOf(), resolveCostTable()), 'dma.map', { device: 'nvme0', size: 4096 })).toThrow(/guest/);
+    expect(() => call(createHostEnvironment(scenarioOf(), resolveCostTable()), 'dma.map', { device: 'nvme0', size: 4096 })).toThrow(
+      /guest/,
+    );
   });
 });
 
@@ -316,7 +318,7 @@ describe('dma.* ops against a reference model (fast-check)', () => {
 describe('a repeated dma.* step', () => {
   it('takes the sum of its calls, not a pile-up of each call waiting for the earlier ones again', () => {
     const run = (count: number) => {
-      const loaded = loadScenario({
+      const loaded = loadRunnableScenario({
         value: {
           name: 'repeat',
           vms: [{ viommu: { model: 'intel-iommu' }, guest: { dmaMode: 'strict' } }],

@@ -20,15 +20,8 @@ import { guestRamRegions } from '../stack/stackBuilder';
 import { addMetric, maxMetric, type MetricMap } from '../sim/metricSink';
 import type { Scenario, VmConfig } from '../scenario/schema';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
-import {
-  defineOp,
-  type OpDefinition,
-  type OpOutcome,
-  type OpsEnvironment,
-  type OpsGuest,
-  type OpsGuestDevice,
-  type OpsLayerInstance,
-} from './opTypes';
+import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment, type OpsGuest, type OpsGuestDevice } from './opTypes';
+import type { LayerInstance } from '../model/base/layerInstance';
 
 const PAGE_BYTES = 4096;
 /** Buffers the ops pick start above the first 16 MiB of guest RAM (kernel image, ZONE_DMA). */
@@ -92,7 +85,7 @@ interface LedgerEntry {
 }
 
 /** One device's live DMA mappings as the driver (the ops script) holds them. */
-export class DmaMappingLedger implements OpsLayerInstance {
+export class DmaMappingLedger implements LayerInstance {
   readonly laneName: string;
   private readonly entries = new Map<number, LedgerEntry[]>();
   private nextGpa: number;

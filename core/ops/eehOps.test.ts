@@ -3,7 +3,7 @@ import { loadScenario } from '../scenario/loadScenario';
 import type { ScenarioInput } from '../scenario/schema';
 import { resolveCostTable } from '../sim/costTable';
 import { ScenarioRun } from '../run/scenarioRun';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import { OPS } from './opRegistry';
 import { runOpStep } from '../workload/opsWorkload';
 import type { OpsEnvironment } from './opTypes';
@@ -30,7 +30,7 @@ function scenario(
 function env(eeh: Record<string, unknown> = {}, devices: unknown[] = TWO_IN_ONE): OpsEnvironment {
   const loaded = loadScenario({ value: scenario(eeh, devices) });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return createOpsEnvironment(loaded.scenario, resolveCostTable());
+  return createHostEnvironment(loaded.scenario, resolveCostTable());
 }
 
 const op = (e: OpsEnvironment, name: string, args: Record<string, unknown> = {}) => runOpStep(e, name, args);

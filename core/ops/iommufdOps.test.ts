@@ -3,7 +3,7 @@ import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
 import { FaultInjector } from '../sim/faultInjector';
 import type { MetricMap } from '../sim/metricSink';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpsEnvironment } from './opTypes';
 import { IOMMUFD_METRICS, IOMMUFD_OPS } from './iommufdOps';
 
@@ -15,7 +15,7 @@ const BUF = 0x7f00_0000_0000;
 function env(host: Record<string, unknown> = {}, faults = new FaultInjector()): OpsEnvironment {
   const loaded = loadScenario({ value: { name: 'iommufd ops', host } });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return createOpsEnvironment(loaded.scenario, resolveCostTable(), faults);
+  return createHostEnvironment(loaded.scenario, resolveCostTable(), faults);
 }
 
 function run(e: OpsEnvironment, op: string, args: Record<string, unknown> = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IOVA_TREE_METRICS, IOVA_TREE_OPS } from './iovaTreeOps';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
@@ -8,7 +8,7 @@ import { resolveCostTable } from '../sim/costTable';
 function envWith(fix: string): OpsEnvironment {
   const r = loadScenario({ value: { name: 'iova-tree', host: { qemu: { iovaTree: { fix } } } } });
   if (!r.ok) throw new Error(r.problems.join('\n'));
-  return createOpsEnvironment(r.scenario, resolveCostTable());
+  return createHostEnvironment(r.scenario, resolveCostTable());
 }
 
 function call(env: OpsEnvironment, op: string, args: Record<string, unknown>): OpOutcome {

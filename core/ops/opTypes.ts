@@ -7,27 +7,11 @@
 // Must not: import any layer model (each layer's ops file does); the guest types are type-only.
 
 import type { z } from 'zod';
-import type { Scenario, VmConfig } from '../scenario/schema';
-import type { CostTable } from '../sim/costTable';
-import type { FaultInjector } from '../sim/faultInjector';
-import type { HostProcess } from '../model/host/hostProcess';
-import type { IommuGeometry } from '../model/host/hostIommu';
-import type { MetricMap } from '../sim/metricSink';
+import type { VmConfig } from '../scenario/schema';
+import type { HostEnvironment } from '../model/host/hostEnvironment';
 import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
 import type { DmaDevice } from '../model/guestDma/iommuDma';
 import type { VcpuSet } from '../model/guestDma/vcpuSet';
-import type { Simulation } from '../sim/simulation';
-
-/** A layer instance an op works on (a VFIO container, an IOAS, a TCE container, an IOVA tree). */
-export interface OpsLayerInstance {
-  /** Timeline lane of the instance, e.g. "vfio.container0". */
-  readonly laneName: string;
-  collectMetrics(into: MetricMap): void;
-  /** Deterministic view of the whole state, to prove a failed call changed nothing. */
-  snapshot(): unknown;
-  /** Broken invariants, one sentence each; empty when the state is consistent. */
-  checkInvariants(): string[];
-}
 
 /** One scenario device as the guest sees it: its VM's vCPUs and the DMA API in front of it. */
 export interface OpsGuestDevice {
@@ -43,20 +27,10 @@ export interface OpsGuest {
   device(name: string): OpsGuestDevice | undefined;
 }
 
-export interface OpsEnvironment {
-  readonly scenario: Scenario;
-  readonly costs: CostTable;
-  readonly process: HostProcess;
-  readonly faults: FaultInjector;
-  /** The host IOMMU geometry devices attach with (arch default, scenario overrides applied). */
-  readonly geometry: IommuGeometry;
-  /** The instance registered under `key`, created with `create` on first use. */
-  instance<T extends OpsLayerInstance>(key: string, create: () => T): T;
-  instances(): readonly OpsLayerInstance[];
-  /** The guest (SPEC 8 dma.* ops), built on first call; absent where only host layers exist (unit tests). */
+/** The host environment an op works in, plus the guest for the dma.* ops. */
+export interface OpsEnvironment extends HostEnvironment {
+  /** The guest, built on first call; absent where only host layers exist (unit tests). */
   readonly guest?: () => OpsGuest;
-  /** The run's simulation, so layers with timed behaviour (EEH recovery) share the run's clock and timeline. */
-  readonly sim?: Simulation;
 }
 
 export interface OpOutcome {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
-import { createVfioContainer, VFIO_METRICS, VFIO_OPS } from './vfioOps';
+import { VFIO_METRICS, VFIO_OPS } from './vfioOps';
+import { createVfioContainer } from '../stack/hostContainers';
 import { loadScenario } from '../scenario/loadScenario';
 import { resolveCostTable } from '../sim/costTable';
 import type { MetricMap } from '../sim/metricSink';
@@ -13,7 +14,7 @@ function envFor(host: Record<string, unknown> = {}): OpsEnvironment {
     value: { name: 'vfio-ops', host, vms: [{ devices: [{ name: 'nvme0' }, { name: 'gpu0' }, { name: 'nic0' }] }] },
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  return createOpsEnvironment(loaded.scenario, resolveCostTable());
+  return createHostEnvironment(loaded.scenario, resolveCostTable());
 }
 
 function run(env: OpsEnvironment, op: string, args: Record<string, unknown> = {}): OpOutcome {

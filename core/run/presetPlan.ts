@@ -3,12 +3,12 @@
 // Must not: run anything.
 
 import { ClaimSpecSchema } from '../scenario/claimSpec';
-import { loadScenario } from '../scenario/loadScenario';
+import { loadRunnableScenario } from './scenarioChecks';
 import type { Preset } from '../scenario/presets';
 import { buildRunPlan, type PlanResult } from './runPlan';
 
 export function presetPlan(preset: Preset, overrides: readonly string[] = [], seed?: number): PlanResult {
-  const loaded = loadScenario({ value: preset.scenario }, overrides, seed);
+  const loaded = loadRunnableScenario({ value: preset.scenario }, overrides, seed);
   if (!loaded.ok) return loaded;
   const claims = (preset.claims ?? []).map((c) => ClaimSpecSchema.parse(c));
   return buildRunPlan(loaded.scenario, preset.variants ?? [], claims);

@@ -5,7 +5,8 @@
 // Must not: run anything (planRun.ts does).
 
 import type { ClaimSpec } from '../scenario/claimSpec';
-import { applyOverrides, validateScenario } from '../scenario/loadScenario';
+import { applyOverrides } from '../scenario/loadScenario';
+import { validateRunnableScenario } from './scenarioChecks';
 import type { Scenario } from '../scenario/schema';
 import type { VariantSpec } from '../scenario/variantSpec';
 
@@ -45,7 +46,7 @@ export function buildRunPlan(base: Scenario, variants: readonly VariantSpec[] = 
       problems.push(...overridden.problems.map((p) => `variants.${v.name}: ${p}`));
       continue;
     }
-    const loaded = validateScenario(overridden.value);
+    const loaded = validateRunnableScenario(overridden.value);
     if (!loaded.ok) problems.push(...loaded.problems.map((p) => `variants.${v.name}: ${p}`));
     else planned.push({ name: v.name, description: v.description, set: v.set, scenario: loaded.scenario });
   }

@@ -6,7 +6,7 @@
 
 import type { StartRunRequest } from '../contract/labApi';
 import { findPreset, PRESETS } from '../scenario/presets';
-import { loadScenario } from '../scenario/loadScenario';
+import { loadRunnableScenario } from './scenarioChecks';
 import { ClaimSpecSchema } from '../scenario/claimSpec';
 import { buildRunPlan, type RunPlan } from './runPlan';
 import { presetPlan } from './presetPlan';
@@ -31,8 +31,8 @@ export function prepareRun(request: StartRunRequest): PreparedRun {
   }
   const loaded =
     request.scenarioText !== undefined
-      ? loadScenario({ text: request.scenarioText }, overrides, request.seed)
-      : loadScenario({ value: request.scenario }, overrides, request.seed);
+      ? loadRunnableScenario({ text: request.scenarioText }, overrides, request.seed)
+      : loadRunnableScenario({ value: request.scenario }, overrides, request.seed);
   if (!loaded.ok) return loaded;
   const planned = buildRunPlan(loaded.scenario);
   return planned.ok ? { ok: true, plan: planned.plan, preset: null } : planned;
@@ -55,7 +55,7 @@ export function storedPlanOf(plan: RunPlan): StoredPlan {
 
 /** Rebuilds a plan from its stored form (the worker thread does this; the data was validated before). */
 export function planFromStored(stored: StoredPlan): RunPlan {
-  const loaded = loadScenario({ value: stored.scenario });
+  const loaded = loadRunnableScenario({ value: stored.scenario });
   if (!loaded.ok) throw new Error(`stored scenario no longer valid: ${loaded.problems.join('; ')}`);
   const planned = buildRunPlan(
     loaded.scenario,

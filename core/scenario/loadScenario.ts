@@ -1,17 +1,17 @@
 // From what a user wrote to a validated scenario: parse JSON or YAML text, apply `--set a.b=value`
-// overrides, validate with the schema, and list every problem as `path: message`.
-// Must not: touch the file system (hosts read files and pass the text).
+// overrides, validate with the schema and the platform table, and list every problem as
+// `path: message`. Checks that need the simulator's registries (built ops, fault handlers, vIOMMU
+// front-ends, EEH placement) are passed in by the caller (core/run/scenarioChecks.ts), so this
+// file stays below the simulator.
+// Must not: touch the file system (hosts read files and pass the text), or import the simulator.
 
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
-import { OPS, opProblem } from '../ops/opRegistry';
-import { viommuProblem } from '../stack/viommuRegistry';
-import { faultProblem, faultScenarioProblem } from '../faults/faultRegistry';
-import { eehPlacementProblems } from '../model/ppc/eeh/eehPlacement';
-
-import { intelIommuAssignmentProblem } from '../model/x86/intelIommuGuest';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
+
+/** Further checks of a schema-valid scenario, one `path: message` line per problem. */
+export type ScenarioCheck = (scenario: Scenario) => string[];
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: string[] };
 
@@ -132,44 +132,11 @@ function withArchDefaults(input: unknown): unknown {
   return out;
 }
 
-export function validateScenario(input: unknown): LoadResult {
+export function validateScenario(input: unknown, check?: ScenarioCheck): LoadResult {
   const parsed = ScenarioSchema.safeParse(withArchDefaults(input));
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
-  const problems = [...platformProblems(parsed.data), ...opsProblems(parsed.data)];
-
+  const problems = [...platformProblems(parsed.data), ...(check?.(parsed.data) ?? [])];
   return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
-}
-
-/** Each ops step names a built op and passes its arguments' schema (checked here, not in the JSON Schema). */
-function opsProblems(scenario: Scenario): string[] {
-  if (scenario.workload.kind !== 'ops') return [];
-  const problems: string[] = [];
-  scenario.workload.steps.forEach((step, i) => {
-    const where = `workload.steps.${i}`;
-    const problem = opProblem(step.op);
-    if (problem !== null) {
-      problems.push(`${where}.op: ${problem}`);
-      return;
-    }
-    if (step.op.startsWith('vfio.') && scenario.host.vfio.backend.startsWith('spapr')) {
-      problems.push(
-        `${where}.op: ${step.op} needs a type1 or iommufd backend; host.vfio.backend is ${scenario.host.vfio.backend} (use the spapr.* ops)`,
-      );
-      return;
-    }
-
-    const parsed = OPS.get(step.op)!.args.safeParse(step.args);
-    if (!parsed.success) {
-      problems.push(...formatIssues(parsed.error.issues).map((p) => `${where}.args.${p.replace(/^\(root\): /, '')}`));
-      return;
-    }
-    for (const key of Object.keys(step.repeat?.add ?? {})) {
-      if (typeof (parsed.data as Record<string, unknown>)[key] !== 'number') {
-        problems.push(`${where}.repeat.add.${key}: "${key}" is not a numeric argument of ${step.op}`);
-      }
-    }
-  });
-  return problems;
 }
 
 /** The whole path: optional text, overrides, an optional seed override, validation. */
@@ -177,6 +144,7 @@ export function loadScenario(
   source: { value?: unknown; text?: string; origin?: string },
   overrides: readonly string[] = [],
   seed?: number,
+  check?: ScenarioCheck,
 ): LoadResult {
   let value: unknown = source.value;
   if (source.text !== undefined) {
@@ -187,10 +155,10 @@ export function loadScenario(
   const all = seed === undefined ? overrides : [...overrides, `seed=${seed}`];
   const overridden = applyOverrides(value, all);
   if (!overridden.ok) return overridden;
-  return validateScenario(overridden.value);
+  return validateScenario(overridden.value, check);
 }
 
-/** Combinations that cannot exist (z/VM on x86...) and vIOMMU models not built yet. */
+/** Combinations that cannot exist: z/VM on x86, a SPAPR backend off ppc64le, a pseries guest without sPAPR TCE. */
 function platformProblems(scenario: Scenario): string[] {
   const problems: string[] = [];
   const { arch, hypervisor } = scenario.host;
@@ -212,19 +180,6 @@ function platformProblems(scenario: Scenario): string[] {
       );
     }
     if (arch !== 'ppc64le' && spaprModel) problems.push(`vms.${i}.viommu.model: "spapr-tce" is the pseries (ppc64le) IOMMU`);
-  });
-  if (arch === 'ppc64le') for (const p of eehPlacementProblems(scenario)) problems.push(`${p.path}: ${p.message}`);
-  scenario.faults.forEach((f, i) => {
-    const problem = faultProblem(f.kind);
-    if (problem !== null) problems.push(`faults.${i}.kind: ${problem}`);
-    const misfit = problem === null ? faultScenarioProblem(scenario, f) : null;
-    if (misfit !== null) problems.push(`faults.${i}.${misfit.field}: ${misfit.message}`);
-  });
-  scenario.vms.forEach((vm, i) => {
-    const problem = viommuProblem(vm.viommu.model);
-    if (problem !== null) problems.push(`vms.${i}.viommu.model: ${problem}`);
-    const assignment = intelIommuAssignmentProblem(vm, vm.devices);
-    if (assignment !== null) problems.push(`vms.${i}.viommu.intel.cachingMode: QEMU refuses to start: "${assignment}"`);
   });
   return problems;
 }

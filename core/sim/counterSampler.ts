@@ -5,7 +5,14 @@
 
 import { PRIORITY_LATE, type Scheduler, type SimComponent } from './scheduler';
 import type { DurationNs } from './simTime';
-import type { CounterSeries } from '../contract/runResult';
+
+/** One sampled counter: its name, unit, and values at the sample times (ns). */
+export interface CounterSeries {
+  readonly name: string;
+  readonly unit: string;
+  readonly tNs: readonly number[];
+  readonly values: readonly number[];
+}
 
 interface SeriesState {
   readonly name: string;

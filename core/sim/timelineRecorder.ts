@@ -6,7 +6,7 @@
 
 import type { DurationNs, SimTimeNs } from './simTime';
 import { TimelineHash } from './timelineHash';
-import type { TimelineArgFormat, TimelineKindInfo, TimelineLaneInfo } from '../contract/timeline';
+import type { TimelineArgFormat, TimelineKindInfo, TimelineLaneInfo } from './timelineTypes';
 
 export const NO_CAUSE = -1;
 const MAX_ARGS = 3;

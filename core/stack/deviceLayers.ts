@@ -6,7 +6,7 @@
 
 import type { Simulation } from '../sim/simulation';
 import type { DeviceConfig, Scenario, VmConfig } from '../scenario/schema';
-import type { OpsEnvironment } from '../ops/opTypes';
+import type { HostEnvironment } from '../model/host/hostEnvironment';
 import { DmaDirect } from '../model/guestDma/dmaDirect';
 import { IommuDmaDomain } from '../model/guestDma/iommuDma';
 import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
@@ -34,7 +34,7 @@ export interface DeviceLayerContext {
   readonly vm: VmConfig;
   readonly vcpus: VcpuSet;
   readonly qemu: QemuVm | null;
-  readonly env: OpsEnvironment;
+  readonly env: HostEnvironment;
   readonly viommus: ViommuRegistry;
 }
 
@@ -43,7 +43,7 @@ export function buildDeviceLayers(ctx: DeviceLayerContext, config: DeviceConfig,
   const model = vm.viommu.model;
   if (model === 'none') return { dma: new DmaDirect(sim.costs), frontEnd: null };
   const factory = ctx.viommus[model];
-  if (factory === undefined) throw new Error(`vIOMMU model ${model} is not built yet (the scenario should have been rejected)`);
+  if (factory === undefined) throw new Error(`vIOMMU model ${model} has no front-end in this registry`);
   const frontEnd = factory({
     sim,
     costs: sim.costs,

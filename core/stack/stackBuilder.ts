@@ -10,9 +10,9 @@
 import type { Simulation } from '../sim/simulation';
 import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import type { DeviceConfig, Scenario, VmConfig } from '../scenario/schema';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
-import type { OpsEnvironment } from '../ops/opTypes';
-import { createVfioContainer } from '../ops/vfioOps';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
+import type { HostEnvironment } from '../model/host/hostEnvironment';
+import { createVfioContainer } from '../stack/hostContainers';
 import { DmaDevice } from '../model/guestDma/iommuDma';
 import { GuestDmaSlot } from '../model/guestDma/guestDmaSlot';
 import { DeviceLifecycle } from '../model/device/deviceLifecycle';
@@ -101,7 +101,7 @@ export class Stack {
   /** PowerPC: each VM's EEH layer, by VM name. */
   private readonly eehByVm = new Map<string, EehSystem>();
 
-  constructor(readonly env: OpsEnvironment) {}
+  constructor(readonly env: HostEnvironment) {}
 
   device(name: string): { vm: VmStack; device: DeviceStack } | undefined {
     for (const vm of this.vms) {
@@ -185,7 +185,7 @@ export function buildStack(
   sim: Simulation,
   scenario: Scenario,
   viommus: ViommuRegistry,
-  env: OpsEnvironment = { ...createOpsEnvironment(scenario, sim.costs), sim },
+  env: HostEnvironment = { ...createHostEnvironment(scenario, sim.costs), sim },
 ): Stack {
   const stack = new Stack(env);
   for (const vm of scenario.vms) {

@@ -14,7 +14,7 @@ import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
 import { OPS } from '../ops/opRegistry';
-import { createOpsEnvironment } from '../model/host/hostEnvironment';
+import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
 import { type MetricMap } from '../sim/metricSink';
 import { buildStack, type Stack } from '../stack/stackBuilder';
@@ -47,7 +47,7 @@ export class OpsWorkloadRunner implements SimComponent {
     private readonly workload: OpsWorkload,
     private readonly scenario: Scenario,
   ) {
-    this.env = { ...createOpsEnvironment(scenario, sim.costs), guest: () => this.guest(), sim };
+    this.env = { ...createHostEnvironment(scenario, sim.costs), guest: () => this.guest(), sim };
     this.handler = sim.register(this);
   }
 

@@ -1,13 +1,30 @@
-// One run's OpsEnvironment: the host process built from the scenario, the host IOMMU geometry,
-// the fault injector, and the layer instances ops create on first use.
+// One run's host: the QEMU process built from the scenario (one locked-memory account), the host
+// IOMMU geometry devices attach with, the fault injector, and the layer instances (containers,
+// IOAS, TCE containers, EEH layers) created on first use. The stack builder, ops scripts and
+// the guest's front-ends all reach the host through it, so they share one process and one budget.
 // Must not: know any layer type; instances register themselves through `instance()`.
 
 import type { Scenario } from '../../scenario/schema';
 import type { CostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
+import type { Simulation } from '../../sim/simulation';
+import type { LayerInstance } from '../base/layerInstance';
 import { HostProcess } from './hostProcess';
 import { defaultIommuGeometry, type IommuGeometry } from './hostIommu';
-import type { OpsEnvironment, OpsLayerInstance } from '../../ops/opTypes';
+
+export interface HostEnvironment {
+  readonly scenario: Scenario;
+  readonly costs: CostTable;
+  readonly process: HostProcess;
+  readonly faults: FaultInjector;
+  /** The host IOMMU geometry devices attach with (arch default, scenario overrides applied). */
+  readonly geometry: IommuGeometry;
+  /** The instance registered under `key`, created with `create` on first use. */
+  instance<T extends LayerInstance>(key: string, create: () => T): T;
+  instances(): readonly LayerInstance[];
+  /** The run's simulation, so layers with timed behaviour (EEH recovery) share the run's clock and timeline. */
+  readonly sim?: Simulation;
+}
 
 /** The host IOMMU a device attaches with: the arch default with the scenario's overrides. */
 export function hostIommuGeometry(scenario: Scenario): IommuGeometry {
@@ -21,7 +38,7 @@ export function hostIommuGeometry(scenario: Scenario): IommuGeometry {
   };
 }
 
-export function createOpsEnvironment(scenario: Scenario, costs: CostTable, faults = new FaultInjector()): OpsEnvironment {
+export function createHostEnvironment(scenario: Scenario, costs: CostTable, faults = new FaultInjector()): HostEnvironment {
   const process = new HostProcess({
     memlockBytes: scenario.host.vfio.memlockBytes,
     capIpcLock: scenario.host.vfio.capIpcLock,
@@ -29,14 +46,14 @@ export function createOpsEnvironment(scenario: Scenario, costs: CostTable, fault
     userAddressEnd: 2 ** 47,
   });
   const geometry = hostIommuGeometry(scenario);
-  const registry = new Map<string, OpsLayerInstance>();
+  const registry = new Map<string, LayerInstance>();
   return {
     scenario,
     costs,
     process,
     faults,
     geometry,
-    instance<T extends OpsLayerInstance>(key: string, create: () => T): T {
+    instance<T extends LayerInstance>(key: string, create: () => T): T {
       let inst = registry.get(key);
       if (inst === undefined) {
         inst = create();

@@ -1,6 +1,6 @@
 // One open /dev/iommu (struct iommufd_ctx): its IOAS objects by id (and by the lab's names), the
 // devices attached through it, and the pin account every IOAS shares, so a page pinned through
-// two IOAS (IOAS_COPY) is charged to locked memory once. It is the OpsLayerInstance the iommufd
+// two IOAS (IOAS_COPY) is charged to locked memory once. It is the LayerInstance the iommufd
 // ops register; its snapshot, metrics and invariants cover all its IOAS.
 // Must not: implement IOAS rules (iommufdIoas*.ts do) or know op names.
 
@@ -8,7 +8,7 @@ import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import type { MetricMap } from '../../sim/metricSink';
 import { maxMetric } from '../../sim/metricSink';
-import type { OpsLayerInstance } from '../../ops/opTypes';
+import type { LayerInstance } from '../base/layerInstance';
 import { EBUSY, EEXIST, EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
@@ -31,7 +31,7 @@ export function hugePageBytes(arch: 'x86_64' | 's390x' | 'ppc64le'): number {
   return arch === 's390x' ? 1024 * 1024 : 2 * 1024 * 1024;
 }
 
-export class IommufdContext implements OpsLayerInstance {
+export class IommufdContext implements LayerInstance {
   readonly account: IommufdPinAccount;
   private readonly byId = new Map<number, IommufdIoas>();
   private readonly byName = new Map<string, IommufdIoas>();

@@ -7,7 +7,7 @@
 
 import type { MetricMap } from '../../sim/metricSink';
 import { addMetric, maxMetric } from '../../sim/metricSink';
-import type { OpsLayerInstance } from '../../ops/opTypes';
+import type { LayerInstance } from '../base/layerInstance';
 import { EADDRINUSE, EINVAL, EMSGSIZE, ENOMEM, EOPNOTSUPP, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import { PAGE_SIZE } from '../host/hostProcess';
@@ -22,7 +22,7 @@ export interface IommufdIovaRange {
   readonly last: number;
 }
 
-export class IommufdIoas extends IommufdIoasMapping implements OpsLayerInstance {
+export class IommufdIoas extends IommufdIoasMapping implements LayerInstance {
   /** IOAS_IOVA_RANGES output: the first `capacity` ranges (half-open) and the real count. */
   lastIovaRanges: readonly IovaSpan[] = [];
   lastIovaRangeCount = 0;

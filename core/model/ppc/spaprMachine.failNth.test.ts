@@ -3,8 +3,8 @@ import { ScenarioSchema } from '../../scenario/schema';
 import { Simulation } from '../../sim/simulation';
 import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
-import { createOpsEnvironment } from '../host/hostEnvironment';
-import type { OpsEnvironment } from '../../ops/opTypes';
+import { createHostEnvironment } from '../host/hostEnvironment';
+import type { HostEnvironment } from '../host/hostEnvironment';
 import { DmaCall } from '../base/dmaCall';
 import { QemuVm } from '../qemu/qemuVm';
 import type { MmIommuMemList } from './host/spaprTceContainer';
@@ -43,7 +43,7 @@ const STEPS: readonly Step[] = [
 
 interface World {
   faults: FaultInjector;
-  env: OpsEnvironment;
+  env: HostEnvironment;
   m: SpaprMachine;
   qemu: QemuVm;
 }
@@ -67,7 +67,7 @@ function world(hypervisor: 'powernv' | 'powervm-nested', failAt: number): World 
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
   const faults = new FaultInjector(failAt);
-  const env = createOpsEnvironment(scenario, sim.costs, faults);
+  const env = createHostEnvironment(scenario, sim.costs, faults);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: hypervisor === 'powervm-nested' });
   const vcpus = new VcpuSet('vm0', 1);

@@ -13,7 +13,8 @@
 import type { CostTable } from '../../sim/costTable';
 import type { SimTimeNs } from '../../sim/simTime';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
-import type { OpsEnvironment, OpsLayerInstance } from '../../ops/opTypes';
+import type { HostEnvironment } from '../host/hostEnvironment';
+import type { LayerInstance } from '../base/layerInstance';
 import { maxMetric, addMetric, type MetricMap } from '../../sim/metricSink';
 import type { DeviceConfig, Scenario, VmConfig } from '../../scenario/schema';
 import type { SpaprViommuOptions } from '../../scenario/ppcSchema';
@@ -35,7 +36,7 @@ export interface SpaprMachineDeps {
   readonly scenario: Scenario;
   readonly vm: VmConfig;
   readonly qemu: QemuVm;
-  readonly env: OpsEnvironment;
+  readonly env: HostEnvironment;
   /** The run's clock (the VM's stack is built at clock.now). */
   readonly clock: { readonly now: number };
 }
@@ -72,7 +73,7 @@ export function spaprPlacementOf(scenario: Scenario, device: DeviceConfig): { ho
   return { hostPe, guestPe: device.guestPe ?? DEFAULT_GUEST_PE };
 }
 
-export class SpaprMachine implements OpsLayerInstance {
+export class SpaprMachine implements LayerInstance {
   readonly laneName: string;
   readonly lane: number;
   readonly options: SpaprViommuOptions;
@@ -246,7 +247,7 @@ export class SpaprMachine implements OpsLayerInstance {
     this.resets++;
   }
 
-  /** OpsLayerInstance: nothing here; the reporting front-end calls reportMetrics (see the header). */
+  /** LayerInstance: nothing here; the reporting front-end calls reportMetrics (see the header). */
   collectMetrics(): void {}
 
   reportMetrics(into: MetricMap): void {

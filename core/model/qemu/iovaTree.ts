@@ -12,7 +12,7 @@
 // g_tree_remove_internal, g_tree_node_balance).
 
 import type { CostTable } from '../../sim/costTable';
-import type { OpsLayerInstance } from '../../ops/opTypes';
+import type { LayerInstance } from '../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import { GTreeShape } from './gTreeShape';
 
@@ -86,7 +86,7 @@ function compareHost(a: DmaMap, b: DmaMap): number {
 const hostLast = (m: DmaMap): number => m.translatedAddr + m.size;
 const hostStart = (m: DmaMap): number => m.translatedAddr;
 
-export class IovaTree implements OpsLayerInstance {
+export class IovaTree implements LayerInstance {
   private readonly tree = new GTreeShape<DmaMap>(compareIova);
   /** Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'. */
   private readonly reverse = new Map<number | null, GTreeShape<DmaMap>>();

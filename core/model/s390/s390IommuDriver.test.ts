@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { ScenarioSchema, type ScenarioInput } from '../../scenario/schema';
 import { Simulation } from '../../sim/simulation';
 import { resolveCostTable } from '../../sim/costTable';
-import { createOpsEnvironment } from '../host/hostEnvironment';
-import { createVfioContainer } from '../../ops/vfioOps';
+import { createHostEnvironment } from '../host/hostEnvironment';
+import { createVfioContainer } from '../../stack/hostContainers';
 import type { MetricMap } from '../../sim/metricSink';
 import { DmaCall } from '../base/dmaCall';
 import { EINVAL, ENOMEM } from '../base/errno';
@@ -34,7 +34,7 @@ function rig(o: RigOptions = {}) {
     ],
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const device = vm.devices[0]!;
   const qemu = hypervisor === 'kvm' ? new QemuVm(sim.costs, sim.timeline, { name: vm.name, nested: false }) : null;

@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { ScenarioSchema, type ScenarioInput } from '../../scenario/schema';
 import { Simulation } from '../../sim/simulation';
 import { resolveCostTable } from '../../sim/costTable';
-import { createOpsEnvironment } from '../host/hostEnvironment';
-import { createVfioContainer } from '../../ops/vfioOps';
+import { createHostEnvironment } from '../host/hostEnvironment';
+import { createVfioContainer } from '../../stack/hostContainers';
 import { METRIC_CATALOG } from '../../run/metricCatalog';
 import type { MetricMap } from '../../sim/metricSink';
 import { DmaCall } from '../base/dmaCall';
@@ -36,7 +36,7 @@ function rig(o: RigOptions = {}) {
     vms: [{ vcpus: 4, ...o.vm, viommu: { model: 's390-zpci', ...o.vm?.viommu }, devices: [{ name: 'f0', kind: o.kind ?? 'nvme' }] }],
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const device = vm.devices[0]!;
   const withQemu = o.withQemu ?? hypervisor === 'kvm';

@@ -4,7 +4,7 @@
 // simulated cost in the `last*` fields, so the hot path allocates nothing.
 // Must not: carry backend-specific behaviour; the two implementations differ where the kernel does.
 
-import type { OpsLayerInstance } from '../../ops/opTypes';
+import type { LayerInstance } from '../base/layerInstance';
 
 /** VFIO_IOMMU_MAP_DMA flag bits (include/uapi/linux/vfio.h). */
 export const VFIO_DMA_MAP_FLAG_READ = 1 << 0;
@@ -32,7 +32,7 @@ export interface VfioIommuInfo {
   readonly iovaRanges: readonly VfioIovaRange[];
 }
 
-export interface VfioContainerApi extends OpsLayerInstance {
+export interface VfioContainerApi extends LayerInstance {
   /** VFIO_IOMMU_MAP_DMA. `flags` carries READ/WRITE/VADDR and any extra bits a caller sets. */
   mapDma(iova: number, vaddr: number, size: number, flags: number): number;
   /** VFIO_IOMMU_UNMAP_DMA; on success `lastUnmappedBytes` holds the bytes removed. */

@@ -11,7 +11,7 @@ import type { DeviceConfig, Scenario, VmConfig } from '../../scenario/schema';
 import type { QemuVm } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import type { VcpuSet } from '../guestDma/vcpuSet';
-import type { OpsEnvironment } from '../../ops/opTypes';
+import type { HostEnvironment } from '../host/hostEnvironment';
 
 export interface ViommuContext {
   readonly sim: Scheduler;
@@ -32,5 +32,5 @@ export interface ViommuContext {
    * The run's host environment: the QEMU process, its locked memory, the fault injector, layer
    * instances. The stack always sets it; front-ends that create host containers themselves (sPAPR) need it.
    */
-  readonly env?: OpsEnvironment;
+  readonly env?: HostEnvironment;
 }

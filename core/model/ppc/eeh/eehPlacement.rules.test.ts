@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../../scenario/loadScenario';
+import { loadRunnableScenario } from '../../../run/scenarioChecks';
 import { eehHostPeNumbers, eehPlacement, eehPlacementProblems, eehVmOfHostPe } from './eehPlacement';
 
 function scenario(vms: unknown[]) {
-  const loaded = loadScenario({
+  const loaded = loadRunnableScenario({
     value: {
       name: 'placement',
       host: { arch: 'ppc64le', hypervisor: 'kvm', vfio: { backend: 'spapr-tce-v2' } },
@@ -62,7 +62,7 @@ describe('EEH placement from devices[].hostPe / guestPe', () => {
   });
 
   it('a host PE belongs to one VM: the scenario is refused', () => {
-    const loaded = loadScenario({
+    const loaded = loadRunnableScenario({
       value: {
         name: 'two-vms',
         host: { arch: 'ppc64le' },

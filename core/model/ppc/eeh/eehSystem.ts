@@ -6,7 +6,8 @@
 // Every entry point takes the time it happens at and first runs the EEH actions due by then.
 // Must not: decide EEH semantics (the files it assembles do).
 
-import type { OpsEnvironment, OpsLayerInstance } from '../../../ops/opTypes';
+import type { HostEnvironment } from '../../host/hostEnvironment';
+import type { LayerInstance } from '../../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
 import type { Scenario, VmConfig } from '../../../scenario/schema';
 import type { CostTable } from '../../../sim/costTable';
@@ -32,7 +33,7 @@ export interface EehSystemContext {
   readonly vm: VmConfig;
   /** The VM's QEMU (the stack's); null: the EEH system makes its own. */
   readonly qemu: QemuVm | null;
-  readonly env?: OpsEnvironment;
+  readonly env?: HostEnvironment;
 }
 
 const MS = 1_000_000;
@@ -46,7 +47,7 @@ export function createEehSystem(ctx: EehSystemContext): EehSystem {
  * `sim` when given, else the environment's `sim` if it carries one; without either (unit tests of host
  * layers) the layer keeps its own clock and a private timeline.
  */
-export function eehSystemFor(env: OpsEnvironment, vm: VmConfig, sim: Simulation | null = null, qemu: QemuVm | null = null): EehSystem {
+export function eehSystemFor(env: HostEnvironment, vm: VmConfig, sim: Simulation | null = null, qemu: QemuVm | null = null): EehSystem {
   const eeh = env.instance(`eeh:${vm.name}`, () => {
     const run = sim ?? env.sim ?? null;
     return createEehSystem({
@@ -63,7 +64,7 @@ export function eehSystemFor(env: OpsEnvironment, vm: VmConfig, sim: Simulation 
   return eeh;
 }
 
-export class EehSystem implements OpsLayerInstance {
+export class EehSystem implements LayerInstance {
   readonly laneName: string;
   readonly clock: EehClock;
   readonly vfio: VfioEehPeOp;

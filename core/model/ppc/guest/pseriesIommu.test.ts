@@ -3,7 +3,7 @@ import { ScenarioSchema, type ScenarioInput } from '../../../scenario/schema';
 import type { SpaprViommuOptions } from '../../../scenario/ppcSchema';
 import { Simulation } from '../../../sim/simulation';
 import { resolveCostTable } from '../../../sim/costTable';
-import { createOpsEnvironment } from '../../host/hostEnvironment';
+import { createHostEnvironment } from '../../host/hostEnvironment';
 import { DmaCall } from '../../base/dmaCall';
 import { DmaDevice } from '../../guestDma/dmaDevice';
 import { EINVAL, ENOMEM } from '../../base/errno';
@@ -34,7 +34,7 @@ function rig(o: { spapr?: Partial<SpaprViommuOptions>; devices?: DeviceInput[]; 
     ],
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: hypervisor === 'powervm-nested' });
   const vcpus = new VcpuSet('vm0', vm.vcpus);

@@ -8,7 +8,7 @@
 // containers hold which region, and UNREGISTER's rules, are spaprTceContainer.ts's).
 
 import type { FaultInjector } from '../../../sim/faultInjector';
-import type { OpsLayerInstance } from '../../../ops/opTypes';
+import type { LayerInstance } from '../../base/layerInstance';
 import { maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, OK } from '../../base/errno';
 import { IntervalMap } from '../../base/intervalMap';
@@ -30,7 +30,7 @@ export interface MmIommuRegion {
 export const regionLast = (r: MmIommuRegion): number => r.ua + r.sizeBytes - 1;
 
 /** mm->context.iommu_group_mem_list: pre-registered memory of the QEMU process, shared by its v2 containers. */
-export class MmIommuMemList implements OpsLayerInstance {
+export class MmIommuMemList implements LayerInstance {
   readonly laneName = 'spapr.mm';
   private readonly regions = new IntervalMap<{ start: number; last: number; region: MmIommuRegion }>();
   private bytesPeak = 0;

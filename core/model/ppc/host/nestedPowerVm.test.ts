@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScenarioSchema } from '../../../scenario/schema';
 import { Simulation } from '../../../sim/simulation';
 import { resolveCostTable } from '../../../sim/costTable';
-import { createOpsEnvironment } from '../../host/hostEnvironment';
+import { createHostEnvironment } from '../../host/hostEnvironment';
 import { DmaCall } from '../../base/dmaCall';
 import { QemuVm } from '../../qemu/qemuVm';
 import { VcpuSet } from '../../guestDma/vcpuSet';
@@ -34,7 +34,7 @@ function rig(o: { hypervisor?: 'powernv' | 'powervm-nested'; hostPes?: [number, 
     ],
   });
   const sim = new Simulation({ seed: 1, costs });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: hypervisor === 'powervm-nested' });
   const vcpus = new VcpuSet('vm0', vm.vcpus);

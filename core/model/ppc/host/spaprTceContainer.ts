@@ -15,7 +15,7 @@
 
 import type { CostTable } from '../../../sim/costTable';
 import type { FaultInjector } from '../../../sim/faultInjector';
-import type { OpsLayerInstance } from '../../../ops/opTypes';
+import type { LayerInstance } from '../../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM, OK } from '../../base/errno';
 import { type HostProcess, PAGE_SIZE } from '../../host/hostProcess';
@@ -48,7 +48,7 @@ export const SPAPR_MAP_WRITE = 2;
 const MAX_TABLES = 2;
 const TWO_64 = 2 ** 64;
 
-export class SpaprTceContainer implements OpsLayerInstance {
+export class SpaprTceContainer implements LayerInstance {
   private readonly windows: (TceWindow | null)[] = [null, null];
   private readonly prereg = new Set<MmIommuRegion>();
   private enabled = false;

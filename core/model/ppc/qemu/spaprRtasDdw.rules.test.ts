@@ -3,7 +3,7 @@ import { ScenarioSchema } from '../../../scenario/schema';
 import type { SpaprViommuOptions } from '../../../scenario/ppcSchema';
 import { Simulation } from '../../../sim/simulation';
 import { resolveCostTable } from '../../../sim/costTable';
-import { createOpsEnvironment } from '../../host/hostEnvironment';
+import { createHostEnvironment } from '../../host/hostEnvironment';
 import { DmaCall } from '../../base/dmaCall';
 import { QemuVm } from '../../qemu/qemuVm';
 import { VcpuSet } from '../../guestDma/vcpuSet';
@@ -27,7 +27,7 @@ function rig(
     vms: [{ name: 'vm0', vcpus: 1, viommu: { model: 'spapr-tce', spapr: { guestDisableDdw: true, ...spapr } }, devices: [{ name: 'd0' }] }],
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: hypervisor === 'powervm-nested' });
   const fe = createSpaprViommu({

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ScenarioSchema } from '../../../scenario/schema';
 import { Simulation } from '../../../sim/simulation';
 import { resolveCostTable } from '../../../sim/costTable';
-import { createOpsEnvironment } from '../../host/hostEnvironment';
+import { createHostEnvironment } from '../../host/hostEnvironment';
 import { DmaCall } from '../../base/dmaCall';
 import { QemuVm } from '../../qemu/qemuVm';
 import { VcpuSet } from '../../guestDma/vcpuSet';
@@ -148,7 +148,7 @@ function machine(kvm: boolean): SpaprMachine {
     ],
   });
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: false });
   return createSpaprViommu({

@@ -4,7 +4,7 @@ import type { SpaprViommuOptions } from '../../../scenario/ppcSchema';
 import { loadScenario } from '../../../scenario/loadScenario';
 import { Simulation } from '../../../sim/simulation';
 import { resolveCostTable } from '../../../sim/costTable';
-import { createOpsEnvironment } from '../../host/hostEnvironment';
+import { createHostEnvironment } from '../../host/hostEnvironment';
 import { ScenarioRun } from '../../../run/scenarioRun';
 import { DmaCall } from '../../base/dmaCall';
 import { DmaDevice } from '../../guestDma/dmaDevice';
@@ -38,7 +38,7 @@ function rig(o: { spapr?: Partial<SpaprViommuOptions>; hypervisor?: 'powernv' | 
     ],
   });
   const sim = new Simulation({ seed: 1, costs });
-  const env = createOpsEnvironment(scenario, sim.costs);
+  const env = createHostEnvironment(scenario, sim.costs);
   const vm = scenario.vms[0]!;
   const qemu = new QemuVm(sim.costs, sim.timeline, { name: 'vm0', nested: hypervisor === 'powervm-nested' });
   const vcpus = new VcpuSet('vm0', 2);

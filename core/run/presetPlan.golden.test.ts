@@ -1,11 +1,17 @@
-// Presets are golden tests: every claim must hold (or be reported as not reproduced with a note, see
-// KNOWN_GAPS), and the timeline hash per seed is pinned. A model change that moves a hash must update
-// GOLDEN_HASHES on purpose, with the reason in the commit.
+// Presets are golden tests: every claim must hold (or the preset documents why the faithful model
+// differs), and everything a preset's run measures is pinned per seed: the timeline hash, every
+// metric, each claim's value and the ops results (presetPlan.golden.json). A model change that moves
+// any of them must regenerate the file on purpose (`npm run golden -- --write`), with the reason in
+// the commit.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PRESETS } from './presets';
-import { presetPlan } from '../run/presetPlan';
-import { PlanRun } from '../run/planRun';
-import { METRIC_CATALOG, metricInfo } from '../run/metricCatalog';
+import { PRESETS } from '../scenario/presets';
+import { presetPlan } from './presetPlan';
+import { PlanRun } from './planRun';
+import { METRIC_CATALOG, metricInfo } from './metricCatalog';
+import { goldenOf, type PresetGolden } from './presetGolden.testkit';
+
+const GOLDEN = JSON.parse(readFileSync(new URL('./presetPlan.golden.json', import.meta.url), 'utf8')) as Record<string, PresetGolden>;
 
 const GOLDEN_HASHES: Record<string, string> = {
   'quickstart-nvme-fio@1': 'd9e9f667549b1f9e',
@@ -46,6 +52,10 @@ describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) 
 
   it('has a pinned timeline hash for its seed', () => {
     expect(result.timelineHash).toBe(GOLDEN_HASHES[`${id}@${planned.plan.base.seed}`]);
+  });
+
+  it('measures what the golden file pins (metrics, claims, ops)', () => {
+    expect(goldenOf(result)).toEqual(GOLDEN[id]);
   });
 
   it('produces only metrics the catalog documents (each has a unit)', () => {

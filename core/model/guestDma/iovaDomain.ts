@@ -2,10 +2,12 @@
 // ordered tree, searched top-down from a cached node ("next fit" downwards), size-aligned to
 // roundup_pow_of_two(size), with one retry from the top of the limit, the 32-bit high-water mark
 // (max32_alloc_size) and the cached-node updates on insert and delete. Units are page frames
-// (pfn) of the domain's granule.
+// (pfn) of the domain's granule. The walk's answer and the number of nodes it visits (searchSteps,
+// charged as guest CPU time) are computed from the annotated tree (iovaGapTree.ts) in O(log n);
+// iovaDomainReference.testkit.ts walks node by node and the tests hold the two to the same answers.
 // Must not: cache freed ranges (iovaRcache.ts does) or know about devices, masks or flush queues.
 
-import { IntervalMap } from '../base/intervalMap';
+import { IovaGapTree, IovaNode } from './iovaGapTree';
 
 export interface IovaRange {
   /** pfn_lo */
@@ -17,7 +19,7 @@ export interface IovaRange {
 }
 
 /** A position of the backwards walk: a node, or the anchor that sits above the whole address space (IOVA_ANCHOR). */
-type Node = IovaRange | 'anchor';
+type Node = IovaNode | 'anchor';
 const ANCHOR = 'anchor';
 
 function lo(n: Node): number {
@@ -36,7 +38,10 @@ export function sizeAlignment(size: number): number {
 }
 
 export class IovaDomain {
-  private readonly tree = new IntervalMap<IovaRange>();
+  private readonly tree = new IovaGapTree();
+  // Results of walk() besides the steps it returns.
+  private walkHigh = 0;
+  private walkPfn = 0;
   private cachedNode: Node = ANCHOR;
   private cached32Node: Node = ANCHOR;
   private max32AllocSize: number;
@@ -73,7 +78,7 @@ export class IovaDomain {
   }
 
   find(pfn: number): IovaRange | undefined {
-    return this.tree.containing(pfn);
+    return this.tree.containing(pfn) ?? undefined;
   }
 
   ranges(): IterableIterator<IovaRange> {
@@ -101,33 +106,24 @@ export class IovaDomain {
     let high = limit;
     let low = this.startPfn;
     for (;;) {
-      let newPfn: number;
-      let at: Node = start;
-      // rb_prev from `at` downwards, as one backwards walk of the tree.
-      const below = this.tree.descendingBelow(at === ANCHOR ? undefined : at.start);
-      do {
-        high = Math.min(high, lo(at));
-        newPfn = Math.floor((high - size) / align) * align;
-        const prev = below.next();
-        this.searchSteps++;
-        if (prev.done === true) break;
-        at = prev.value;
-      } while (newPfn <= hi(at) && newPfn >= low);
+      this.searchSteps += this.walk(start, high, low, size, align);
+      high = this.walkHigh;
+      const newPfn = this.walkPfn;
       if (high < size || newPfn < low) {
         // One retry from the top of the limit, above the point where this search started.
         if (low === this.startPfn && retryPfn < limit) {
           high = limit;
           low = retryPfn + 1;
-          start = this.tree.firstStartingAtOrAfter(limit) ?? ANCHOR;
+          start = this.tree.ceil(limit) ?? ANCHOR;
           continue;
         }
         this.max32AllocSize = size;
         this.failures++;
         return 0;
       }
-      const node: IovaRange = { start: newPfn, last: newPfn + size - 1 };
+      const node = new IovaNode(newPfn, newPfn + size - 1);
       // The walk found [newPfn, newPfn + size) free.
-      this.tree.insertChecked(node);
+      this.tree.insert(node);
       this.pages += size;
       if (this.pages > this.allocatedPagesPeak) this.allocatedPagesPeak = this.pages;
       // __cached_rbnode_insert_update
@@ -147,19 +143,20 @@ export class IovaDomain {
       l = Math.max(l, r.last);
       this.removeNode(r);
     }
-    this.tree.insert({ start: s, last: l, reserved: true });
+    if (this.tree.overlapping(s, l).length > 0) throw new Error('reserve: overlap left after merging');
+    this.tree.insert(new IovaNode(s, l, true));
   }
 
   /** free_iova: frees the range containing `pfn`; returns false when there is none. */
   free(pfn: number): boolean {
     const node = this.tree.containing(pfn);
-    if (node === undefined) return false;
+    if (node === null) return false;
     this.removeNode(node);
     return true;
   }
 
   /** private_free_iova with __cached_rbnode_delete_update. */
-  private removeNode(node: IovaRange): void {
+  private removeNode(node: IovaNode): void {
     const next: Node = this.tree.next(node) ?? ANCHOR;
     const c32 = this.cached32Node;
     if (node === c32 || (node.last < this.dma32bitPfn && node.start >= lo(c32))) this.cached32Node = next;
@@ -169,9 +166,58 @@ export class IovaDomain {
     if (node.reserved !== true) this.pages -= node.last - node.start + 1;
   }
 
-  /** Broken invariants (no overlap, nothing below startPfn). */
+  /**
+   * The walk of __alloc_and_insert_iova_range from `n0` down: at node n_i, high = min(high, pfn_lo),
+   * candidate = (high - size) rounded down to `align`; it stops at the lowest node, or when the
+   * candidate lies above the next node down (a fit), or below `low`. Returns the nodes visited
+   * and leaves the last high and candidate in walkHigh / walkPfn. Each of the three stops is found
+   * by a tree query; the walk stops at whichever comes first (the highest node).
+   */
+  private walk(n0: Node, high0: number, low: number, size: number, align: number): number {
+    const tree = this.tree;
+    const r0 = n0 === ANCHOR ? tree.size : tree.rankOf(n0.start);
+    // Without an earlier stop the walk ends at the lowest node (rb_prev returns NULL).
+    let stop: Node = tree.first() ?? ANCHOR;
+    let stopRank = 0;
+    const consider = (n: IovaNode | null): void => {
+      if (n === null) return;
+      const r = tree.rankOf(n.start);
+      if (r > stopRank) {
+        stop = n;
+        stopRank = r;
+      }
+    };
+    // Candidate below `low` exactly when high < alignUp(low) + size.
+    const lowBound = Math.ceil(low / align) * align + size;
+    if (Math.min(high0, lo(n0)) < lowBound) {
+      stop = n0;
+      stopRank = r0;
+    } else {
+      consider(tree.below(lowBound));
+      // Nodes at or above high0 (the cached node or the anchor may be) all see high = high0; only the
+      // last of them can stop, on the first node below high0.
+      let suffixTop: IovaNode | null = n0 === ANCHOR ? null : n0;
+      if (lo(n0) >= high0) {
+        suffixTop = tree.below(high0);
+        if (suffixTop !== null && suffixTop.last < Math.floor((high0 - size) / align) * align) {
+          const above = tree.next(suffixTop);
+          const r = tree.rankOf(suffixTop.start) + 1;
+          if (r > stopRank) {
+            stop = above ?? ANCHOR;
+            stopRank = r;
+          }
+        }
+      }
+      if (suffixTop !== null) consider(tree.highestFit(suffixTop.start, size, align));
+    }
+    this.walkHigh = Math.min(high0, lo(stop));
+    this.walkPfn = Math.floor((this.walkHigh - size) / align) * align;
+    return r0 - stopRank + 1;
+  }
+
+  /** Broken invariants (no overlap, nothing below startPfn, tree annotations up to date). */
   checkInvariants(): string[] {
-    const problems: string[] = [];
+    const problems: string[] = this.tree.checkAnnotations();
     let prev: IovaRange | undefined;
     for (const r of this.tree.values()) {
       if (r.start < this.startPfn) problems.push(`range at pfn ${r.start} is below startPfn ${this.startPfn}`);

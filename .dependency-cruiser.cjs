@@ -1,7 +1,8 @@
 // The dependency graph checks that fail `npm test`: no import cycles anywhere, the folder
-// direction of STYLE.md (core <- db <- electron; renderer and e2e only through core/contract),
-// checked here on the resolved graph as a second line behind the ESLint zones, and the direction
-// inside core/ from tooling/coreLayers.cjs (one rule per layer, its reason as the comment).
+// direction of README.md's folder map (core <- db <- electron; renderer and e2e only through
+// core/contract), checked here on the resolved graph as a second line behind the ESLint zones, and
+// the direction inside core/ from tooling/coreLayers.cjs (one rule per layer, its reason as the
+// comment).
 const { CORE_LAYERS } = require('./tooling/coreLayers.cjs');
 
 const TEST_FILE = '\\.test(kit)?\\.ts$';

@@ -1,6 +1,6 @@
-// Lint, including the dependency rules of STYLE.md: which folder may import which, with the reason
-// for each rule in its message. dependency-cruiser (.dependency-cruiser.cjs) checks the same
-// direction on the resolved graph and fails on any import cycle.
+// Lint, including the dependency rules (README.md, Folder map): which folder may import which,
+// with the reason for each rule in its message. dependency-cruiser (.dependency-cruiser.cjs)
+// checks the same direction on the resolved graph and fails on any import cycle.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
@@ -96,7 +96,7 @@ export default tseslint.config(
           patterns: [
             ...bannedPackages(
               ['electron', 'better-sqlite3', 'vue', 'pinia', 'uplot', 'sirv', ...NODE_BUILTINS],
-              'core/ is pure TypeScript: no Electron, SQLite, UI or Node APIs (STYLE.md).',
+              'core/ is pure TypeScript: no Electron, SQLite, UI or Node APIs (README.md, Folder map).',
             ),
           ],
         },

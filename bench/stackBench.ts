@@ -1,7 +1,7 @@
-// Whole-stack benches of SPEC 11 preset 1 (s390 KVM, fio 256 KiB reads through the zPCI vIOMMU,
-// QEMU shadowing every 4 KiB page into VFIO type1): simulated events, IOs and VFIO ioctls per wall
-// second, and the wall cost of one IO when the container already holds 1k, 64k or 1M other live
-// mappings (injected before the run, far from the guest's DMA window).
+// Whole-stack benches of the s390-rpcit-exhaustion preset (s390 KVM, fio 256 KiB reads through the
+// zPCI vIOMMU, QEMU shadowing every 4 KiB page into VFIO type1): simulated events, IOs and VFIO
+// ioctls per wall second, and the wall cost of one IO when the container already holds 1k, 64k or
+// 1M other live mappings (injected before the run, far from the guest's DMA window).
 
 import { loadRunnableScenario } from '../core/run/scenarioChecks';
 import { findPreset } from '../core/scenario/presets';

@@ -1,4 +1,4 @@
-// The whole job of issue 6 in one sitting, on one database: an engineer builds a scenario in the
+// A user's whole journey in one sitting, on one database: an engineer builds a scenario in the
 // configurator (an x86 guest behind intel-iommu whose host allows only 1024 VFIO mappings), types
 // an invalid limit and corrects it, runs it and watches progress, opens the timeline and zooms into
 // a failed VFIO map to read why it failed, runs an experiment of three limits and compares them,

@@ -1,5 +1,6 @@
-// The dependency rules of STYLE.md are enforced by tools, and this proves the tools fire: each
-// case lints a virtual file placed in a folder and expects the rule (with its reason) to fail it.
+// The dependency rules (README.md, Folder map) are enforced by tools, and this proves the tools
+// fire: each case lints a virtual file placed in a folder and expects the rule (with its reason) to
+// fail it.
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 

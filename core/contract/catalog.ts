@@ -25,7 +25,7 @@ export interface MetricInfo {
   readonly description: string;
 }
 
-/** One op an ops script may call (SPEC 8). */
+/** One op an ops script may call (docs/model.md#ops-scripts). */
 export interface OpInfo {
   /** "vfio.map", "hcall.H_PUT_TCE"... */
   readonly name: string;

@@ -1,4 +1,4 @@
-// The device and guest lifetime faults of SPEC 7 on a run's stack:
+// The device and guest lifetime faults (docs/model.md#faults) on a run's stack:
 // - device-unplug: the guest's driver stops starting IOs, lets the ones in flight finish (their
 //   unmaps run), then QEMU drops the device's DMA address space: with a vIOMMU, its container loses
 //   every shadowed mapping (one VFIO_IOMMU_UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_ALL); without one, the

@@ -1,10 +1,10 @@
-// The fault "dma-to-unmapped" (SPEC 7): a device issues a DMA to the address its guest last unmapped
-// for it, as a buggy or malicious device (or a driver race) would. What it reaches depends on the
-// guest's DMA mode, which is the security price of lazy flushing (reference 000/003 and
-// staleIotlbWindowUsP99): the freed buffer while the unmap waits in a flush queue; another buffer
-// once the address is handed out again; nothing (an IOMMU fault) once flushed; any guest RAM
-// without a vIOMMU. An IOMMU fault on PowerPC freezes the device's PE (EEH), through the stack's
-// dmaFaultListener when EEH is wired in.
+// The fault "dma-to-unmapped" (docs/model.md#faults): a device issues a DMA to the address its
+// guest last unmapped for it, as a buggy or malicious device (or a driver race) would. What it
+// reaches depends on the guest's DMA mode, which is the security price of lazy flushing (reference
+// 000/003 and staleIotlbWindowUsP99): the freed buffer while the unmap waits in a flush queue;
+// another buffer once the address is handed out again; nothing (an IOMMU fault) once flushed; any
+// guest RAM without a vIOMMU. An IOMMU fault on PowerPC freezes the device's PE (EEH), through the
+// stack's dmaFaultListener when EEH is wired in.
 // Must not: decide the outcome (the device's DMA layer knows its flush state).
 
 import type { DurationNs } from '../sim/simTime';

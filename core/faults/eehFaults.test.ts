@@ -34,7 +34,7 @@ function world(devices: unknown[] = [{ name: 'nvme0', kind: 'nvme', hostPe: 4, g
   return { sim, scenario, env, ctx, eeh, runTo };
 }
 
-describe('EEH faults (SPEC 7)', () => {
+describe('EEH faults: eeh-freeze and eeh-recovery-step-fails on a run', () => {
   it('eeh-freeze freezes the host PE at the fault time, caused by the injection, and the guest recovers on the run clock', () => {
     const w = world();
     w.runTo(1 * S);

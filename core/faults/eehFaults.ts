@@ -1,7 +1,8 @@
-// The EEH faults of SPEC 7: 'eeh-freeze' {pe} freezes a host PE at the fault's time (an error event
-// with a new serial, caused by the injection); 'eeh-recovery-step-fails' {pe, step} makes that step
-// fail the next time it reaches the host PE. Both act on the owning VM's EEH layer, found in the run's
-// environment under `eeh:<vm>` (created on first use with the run's simulation and the VM's QEMU).
+// The EEH faults (docs/model.md#faults): 'eeh-freeze' {pe} freezes a host PE at the fault's time
+// (an error event with a new serial, caused by the injection); 'eeh-recovery-step-fails' {pe, step}
+// makes that step fail the next time it reaches the host PE. Both act on the owning VM's EEH layer,
+// found in the run's environment under `eeh:<vm>` (created on first use with the run's simulation
+// and the VM's QEMU).
 // Must not: contain EEH logic (eehSystem.ts and the files it assembles do).
 
 import type { FaultHandlers } from './faultTypes';

@@ -1,4 +1,4 @@
-// Host-side faults of SPEC 7 on a run's stack:
+// Host-side faults (docs/model.md#faults) on a run's stack:
 // - memlock-shrink: QEMU's RLIMIT_MEMLOCK is lowered (prlimit): pages already locked stay locked,
 //   later VFIO pinning is checked against the new limit (vfio_lock_acct), so maps start failing
 //   with ENOMEM once the account is above it.

@@ -1,7 +1,8 @@
-// The fault "window-change" {pe, pageShift, windowShift} (SPEC 7): at its time the guest PHB holding
-// host PE `pe` gets its 64-bit DMA window replaced, served as the VM's scenario says
-// (vms[].viommu.spapr.windowChange; SpaprWindowChange does the work). The context is typed by what it
-// uses, so this file needs nothing from run/ (run/faultRegistry.ts imports it).
+// The fault "window-change" {pe, pageShift, windowShift} (docs/model.md#window-changes): at its
+// time the guest PHB holding host PE `pe` gets its 64-bit DMA window replaced, served as the VM's
+// scenario says (vms[].viommu.spapr.windowChange; SpaprWindowChange does the work). The context is
+// typed by what it uses (faultRegistry.ts passes the run's FaultContext), so this file imports no
+// stack types.
 // Must not: change windows itself.
 
 import type { HostEnvironment } from '../model/host/hostEnvironment';

@@ -1,11 +1,12 @@
-// The `dma.*` ops of an ops script (SPEC 8): a script plays a guest driver calling the DMA API of one
-// scenario device (dma_map_single, dma_unmap_single, dma_alloc_coherent, dma_set_mask[_and_coherent])
-// on vCPU 0 of its VM, through whatever the stack builder put in front of the device (dma-direct,
-// dma-iommu over a vIOMMU, the s390 legacy code). Each device gets a DmaMappingLedger: the driver's
-// own record of what it mapped (like CONFIG_DMA_API_DEBUG's entry table), which picks buffers for
-// maps without a `gpa` and refuses an unmap that names no live mapping (the real call returns void
-// and would corrupt the IOVA caches; dma-debug reports "device driver tries to free DMA memory it
-// has not allocated"), reported here as EINVAL with nothing changed.
+// The `dma.*` ops of an ops script (docs/model.md#ops-scripts): a script plays a guest driver
+// calling the DMA API of one scenario device (dma_map_single, dma_unmap_single, dma_alloc_coherent,
+// dma_set_mask[_and_coherent]) on vCPU 0 of its VM, through whatever the stack builder put in front
+// of the device (dma-direct, dma-iommu over a vIOMMU, the s390 legacy code). Each device gets a
+// DmaMappingLedger: the driver's own record of what it mapped (like CONFIG_DMA_API_DEBUG's entry
+// table), which picks buffers for maps without a `gpa` and refuses an unmap that names no live
+// mapping (the real call returns void and would corrupt the IOVA caches; dma-debug reports "device
+// driver tries to free DMA memory it has not allocated"), reported here as EINVAL with nothing
+// changed.
 // Must not: model how addresses are chosen (the DMA layers do) or touch host state directly.
 
 import { z } from 'zod';

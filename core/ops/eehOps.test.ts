@@ -35,7 +35,7 @@ function env(eeh: Record<string, unknown> = {}, devices: unknown[] = TWO_IN_ONE)
 
 const op = (e: OpsEnvironment, name: string, args: Record<string, unknown> = {}) => runOpStep(e, name, args);
 
-describe('EEH ops: registered, with SPEC 8 names', () => {
+describe('EEH ops: registered under their RTAS, VFIO_EEH_PE_OP and MMIO names', () => {
   it.each([
     'rtas.ibm,set-eeh-option',
     'rtas.ibm,read-slot-reset-state2',

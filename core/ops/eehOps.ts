@@ -1,11 +1,11 @@
-// The EEH ops of an ops script (SPEC 8): the guest's RTAS EEH calls on a guest PE (rtas.ibm,*; errno is
-// the RTAS status name), host-side VFIO_EEH_PE_OP on a host PE (eeh.*; errno is the Linux name),
-// device MMIO (mmio.read / mmio.write), and eeh.wait to let time pass while the guest recovers. Each
-// VM's EEH layer is created on first use under `eeh:<vm>`.
+// The EEH ops of an ops script (docs/model.md#ops-scripts): the guest's RTAS EEH calls on a guest
+// PE (rtas.ibm,*; errno is the RTAS status name), host-side VFIO_EEH_PE_OP on a host PE (eeh.*;
+// errno is the Linux name), device MMIO (mmio.read / mmio.write), and eeh.wait to let time pass
+// while the guest recovers. Each VM's EEH layer is created on first use under `eeh:<vm>`.
 // Until the run's simulation reaches OpsEnvironment (see createEehFromEnv), the EEH clock of an ops
 // script advances with the EEH ops' own costs, so a script mixing EEH ops with other layers' ops sees
 // EEH time lag behind.
-// Must not: decide EEH semantics (core/model/eeh/*).
+// Must not: decide EEH semantics (core/model/ppc/eeh/*).
 
 import { z } from 'zod';
 import { linuxErrnoName, ENODEV } from '../model/base/errno';

@@ -1,13 +1,14 @@
-// The hcall.* ops of an ops script (SPEC 8): a script plays a pseries guest kernel making the TCE
-// hypercalls of one VM (default: the first VM with the spapr-tce vIOMMU) on its vCPU 0, through the
-// whole path the lab models (KVM in the kernel or QEMU, VFIO, PowerVM when nested). errno is the PAPR
-// return code's name (H_PARAMETER...) or null; a VM without the sPAPR vIOMMU answers H_FUNCTION (the
-// hypercall is not offered). H_PUT_TCE_INDIRECT takes the list as the guest wrote it in its 4 KiB page
-// at listGpa (default: a page-aligned page in guest RAM; entries past the list read as 0) and `count`
-// (default the list's length); it and H_STUFF_TCE return how many TCEs were written, also on failure,
-// so a partial call shows where it stopped. LIOBNs are those of the guest PHBs: SPAPR_PCI_LIOBN(pe, n)
-// = 0x80000000 | pe << 8 | n (the default window is n = 0).
-// Must not: decide hypercall semantics (core/model/ppc/spaprHcalls.ts does).
+// The hcall.* ops of an ops script (docs/model.md#ops-scripts): a script plays a pseries guest
+// kernel making the TCE hypercalls of one VM (default: the first VM with the spapr-tce vIOMMU) on
+// its vCPU 0, through the whole path the lab models (KVM in the kernel or QEMU, VFIO, PowerVM when
+// nested). errno is the PAPR return code's name (H_PARAMETER...) or null; a VM without the sPAPR
+// vIOMMU answers H_FUNCTION (the hypercall is not offered). H_PUT_TCE_INDIRECT takes the list as
+// the guest wrote it in its 4 KiB page at listGpa (default: a page-aligned page in guest RAM;
+// entries past the list read as 0) and `count` (default the list's length); it and H_STUFF_TCE
+// return how many TCEs were written, also on failure, so a partial call shows where it stopped.
+// LIOBNs are those of the guest PHBs: SPAPR_PCI_LIOBN(pe, n) = 0x80000000 | pe << 8 | n (the
+// default window is n = 0).
+// Must not: decide hypercall semantics (core/model/ppc/qemu/spaprHcalls.ts does).
 
 import { z } from 'zod';
 import { DmaCall } from '../model/base/dmaCall';

@@ -1,11 +1,12 @@
-// The iommufd.* ops of an ops script (SPEC 8): IOAS_ALLOC, device attach, IOAS_MAP, IOAS_UNMAP,
-// IOAS_COPY, IOAS_IOVA_RANGES, IOAS_ALLOW_IOVAS and the window extension's CREATE/REMOVE_WINDOW,
-// on one iommufd context per run (instance "iommufd"). An IOAS is named by the `ioas` argument:
-// a string name ("ioas0" when absent) is created on first use and attached, like QEMU does, to a
-// device "<name>.device" with the host IOMMU geometry; a number is an id from iommufd.ioasAlloc
-// (unknown id: ENOENT, as iommufd_get_ioas answers). Each IOAS has the lane iommufd.<name>.
-// createWindow/removeWindow exist only with host.iommufd.dmaWindows; otherwise EOPNOTSUPP.
-// Must not: implement IOAS rules (core/model/iommufd*.ts do).
+// The iommufd.* ops of an ops script (docs/model.md#ops-scripts): IOAS_ALLOC, device attach,
+// IOAS_MAP, IOAS_UNMAP, IOAS_COPY, IOAS_IOVA_RANGES, IOAS_ALLOW_IOVAS and the window extension's
+// CREATE/REMOVE_WINDOW, on one iommufd context per run (instance "iommufd"). An IOAS is named by
+// the `ioas` argument: a string name ("ioas0" when absent) is created on first use and attached,
+// like QEMU does, to a device "<name>.device" with the host IOMMU geometry; a number is an id from
+// iommufd.ioasAlloc (unknown id: ENOENT, as iommufd_get_ioas answers). Each IOAS has the lane
+// iommufd.<name>. createWindow/removeWindow exist only with host.iommufd.dmaWindows; otherwise
+// EOPNOTSUPP.
+// Must not: implement IOAS rules (core/model/iommufd/*.ts do).
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';

@@ -1,7 +1,7 @@
-// The iovaTree.* ops (SPEC 8) over QEMU's IOVA tree model, and the metrics the trees report.
-// Trees are created on first use under `iovaTree:<name>` (default "tree0") with the scenario's
-// host.qemu.iovaTree.fix; each runs on lane `iovaTree.<name>`.
-// Must not: decide tree semantics (core/model/iovaTree.ts does).
+// The iovaTree.* ops (docs/model.md#ops-scripts) over QEMU's IOVA tree model, and the metrics the
+// trees report. Trees are created on first use under `iovaTree:<name>` (default "tree0") with the
+// scenario's host.qemu.iovaTree.fix; each runs on lane `iovaTree.<name>`.
+// Must not: decide tree semantics (core/model/qemu/iovaTree.ts does).
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';

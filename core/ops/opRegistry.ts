@@ -1,5 +1,6 @@
-// Every op an ops script may call, by name (docs/ops.md lists them with their arguments). A name
-// that is not here is refused when the scenario is validated, with the list of ops.
+// Every op an ops script may call, by name (listed with their arguments in
+// docs/model.md#ops-scripts). A name that is not here is refused when the scenario is validated,
+// with the list of ops.
 // Must not: define ops (each layer's *Ops.ts does).
 
 import type { OpDefinition } from './opTypes';

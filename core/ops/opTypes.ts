@@ -1,6 +1,6 @@
-// The shape of an ops-script step (SPEC 8): an op is a named call against one modelled layer,
-// with zod-validated arguments, that returns {ok, errno, ret} and how long it took. Layers are
-// created on first use inside one OpsEnvironment per run and share the host process (one
+// The shape of an ops-script step (docs/model.md#ops-scripts): an op is a named call against one
+// modelled layer, with zod-validated arguments, that returns {ok, errno, ret} and how long it took.
+// Layers are created on first use inside one OpsEnvironment per run and share the host process (one
 // locked-memory budget).
 // Guest-side ops (dma.*) reach the guest through `guest()`, typed structurally below so this file
 // does not import the stack builder (which imports this file: a cycle).

@@ -1,9 +1,10 @@
-// The DDW rtas.* ops of an ops script (SPEC 8): a script plays a pseries guest calling the dynamic DMA
-// window RTAS services of one guest PE (pe = devices[].guestPe, default the VM's lowest) on vCPU 0.
-// errno is the RTAS status's name (RTAS_PARAM_ERROR, RTAS_HW_ERROR...) or null; a VM without the
-// sPAPR vIOMMU answers RTAS_PARAM_ERROR (no such PHB). Outputs: query -> {avail, largestBlock,
-// pageMask}; create -> {liobn, base} (base as a hex string above 2^53, e.g. "0x800000000000000").
-// Must not: decide RTAS semantics (core/model/ppc/spaprRtasDdw.ts does).
+// The DDW rtas.* ops of an ops script (docs/model.md#ops-scripts): a script plays a pseries guest
+// calling the dynamic DMA window RTAS services of one guest PE (pe = devices[].guestPe, default the
+// VM's lowest) on vCPU 0. errno is the RTAS status's name (RTAS_PARAM_ERROR, RTAS_HW_ERROR...) or
+// null; a VM without the sPAPR vIOMMU answers RTAS_PARAM_ERROR (no such PHB). Outputs: query ->
+// {avail, largestBlock, pageMask}; create -> {liobn, base} (base as a hex string above 2^53, e.g.
+// "0x800000000000000").
+// Must not: decide RTAS semantics (core/model/ppc/qemu/spaprRtasDdw.ts does).
 
 import { z } from 'zod';
 import { RTAS_OUT_PARAM_ERROR, rtasErrorName } from '../model/ppc/papr';

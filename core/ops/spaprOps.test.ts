@@ -20,7 +20,7 @@ function call(env: OpsEnvironment, op: string, args: Record<string, unknown> = {
 const v2 = { arch: 'ppc64le', vfio: { backend: 'spapr-tce-v2' } };
 
 describe('spapr.* ops', () => {
-  it('defines the SPEC 8 op names', () => {
+  it('defines every spapr.* op name', () => {
     expect(SPAPR_OPS.map((o) => o.name)).toEqual([
       'spapr.enable',
       'spapr.registerMemory',

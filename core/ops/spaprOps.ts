@@ -1,9 +1,10 @@
-// The spapr.* ops (SPEC 8) over the VFIO SPAPR TCE container model, and the metrics they report.
-// Containers are created on first use under `spapr:<name>` (default "container0", lane
-// `spapr.<name>`) as v1 or v2 from host.vfio.backend; with a non-SPAPR backend they are v2, so an
-// ops script can exercise SPAPR on any host. All containers of a run share the process's
-// pre-registered memory list (instance `spaprMm`, lane spapr.mm) and its locked-memory budget.
-// Must not: decide SPAPR semantics (core/model/spaprTceContainer.ts does).
+// The spapr.* ops (docs/model.md#ops-scripts) over the VFIO SPAPR TCE container model, and the
+// metrics they report. Containers are created on first use under `spapr:<name>` (default
+// "container0", lane `spapr.<name>`) as v1 or v2 from host.vfio.backend; with a non-SPAPR backend
+// they are v2, so an ops script can exercise SPAPR on any host. All containers of a run share the
+// process's pre-registered memory list (instance `spaprMm`, lane spapr.mm) and its locked-memory
+// budget.
+// Must not: decide SPAPR semantics (core/model/ppc/host/spaprTceContainer.ts does).
 
 import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';

@@ -1,6 +1,7 @@
-// The `vfio.*` ops of an ops script (SPEC 8): MAP_DMA, UNMAP_DMA, GET_INFO and a group attach on a
-// container named by `container` (default "container0"), created on first use from the scenario's
-// host.vfio settings and sharing the run's host process (one locked-memory budget).
+// The `vfio.*` ops of an ops script (docs/model.md#ops-scripts): MAP_DMA, UNMAP_DMA, GET_INFO and a
+// group attach on a container named by `container` (default "container0"), created on first use
+// from the scenario's host.vfio settings and sharing the run's host process (one locked-memory
+// budget).
 // Must not: model any kernel behaviour (the container does) or throw for a simulated failure.
 
 import { z } from 'zod';

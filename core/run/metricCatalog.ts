@@ -1,4 +1,4 @@
-// Names, units and meanings of the metrics runs produce (SPEC section 9). The app and the CLI
+// Names, units and meanings of the metrics runs produce (docs/model.md#outputs). The app and the CLI
 // show every metric with its unit from here; a metric missing from the catalog is a test failure.
 // Must not: compute metrics.
 

@@ -61,7 +61,7 @@ export const EehSchema = z.strictObject({
           '(vfio_eeh_container_ok wants exactly one group per container, vfio_eeh_as_container one container per address space): ' +
           'every EEH RTAS call on that PHB answers RTAS_PARAM_ERROR, the guest runs without EEH there. "naive": QEMU forwards to the ' +
           "container and the kernel's VFIO_EEH_PE_OP iterates over its groups, stopping at the first non-zero return " +
-          '(tce_iommu_ioctl), with no synchronisation of their states. "fan-out": SPEC 6: freeze every host PE of the guest PE when ' +
+          '(tce_iommu_ioctl), with no synchronisation of their states. "fan-out" (the proposal of reference 001): freeze every host PE of the guest PE when ' +
           'one freezes, replay each step on all, resolve a partial failure to one state, merge notifications by serial.',
         'QEMU hw/ppc/spapr_pci_vfio.c, hw/vfio (vfio_eeh_as_op)',
       ),

@@ -1,5 +1,6 @@
-// Faults a scenario schedules at simulated times (SPEC 7). Every kind of SPEC 7 has a schema here; a
-// kind whose handler is not built is refused when the scenario is validated (run/faultRegistry.ts).
+// Faults a scenario schedules at simulated times (docs/model.md#faults). Every fault kind has a
+// schema here; a kind whose handler is not built is refused when the scenario is validated
+// (core/faults/faultRegistry.ts, through core/run/scenarioChecks.ts).
 // Must not: implement faults.
 
 import { z } from 'zod';

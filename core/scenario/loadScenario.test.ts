@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyOverrides, loadScenario, parseScenarioText } from './loadScenario';
 
 describe('loading a scenario', () => {
-  it('fills every default from a name and a workload (SPEC 8: everything but name has a default)', () => {
+  it('fills every default from a name and a workload (everything but name has a default)', () => {
     const r = loadScenario({ value: { name: 'x' } });
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -1,6 +1,6 @@
 // Defaults of the scenario's limits and sizes, each with the kernel parameter or QEMU option it
-// mirrors and its source (SPEC section 10). The schema takes its defaults from here, and the app
-// and the CLI show them with their source.
+// mirrors and its source (docs/model.md#default-parameters). The schema takes its defaults from
+// here, and the app and the CLI show them with their source.
 // Must not: hold timing costs (see sim/costTable.ts).
 
 export interface ParameterDefault<T> {

@@ -23,7 +23,7 @@ const quickstart: Preset = {
   summary:
     'One x86 KVM guest, no vIOMMU (guest RAM mapped once), one passed-through NVMe, fio 4 KiB random reads at QD 32 x 4 jobs. ' +
     'Checks that the device model saturates at its bandwidth limit when the mapping path is cheap.',
-  thread: 'none (sanity check of the device model; SPEC 10 NVMe defaults)',
+  thread: 'none (sanity check of the device model; NVMe defaults in docs/model.md, default costs)',
   scenario: {
     name: 'quickstart-nvme-fio',
     seed: 1,
@@ -35,7 +35,7 @@ const quickstart: Preset = {
       {
         id: 'saturates-bandwidth',
         text: 'With cheap mappings, 128 IOs in flight saturate the NVMe at its 3.5 GB/s limit (within 5 %).',
-        source: 'SPEC 10: NVMe device limit 1,000,000 IOPS, 3.5 GB/s (assumption)',
+        source: 'docs/model.md, default costs (assumption): NVMe device limit 1,000,000 IOPS, 3.5 GB/s',
         metric: 'io.bandwidthMBps',
         op: 'between',
         value: 3325,
@@ -44,7 +44,7 @@ const quickstart: Preset = {
       {
         id: 'latency-littles-law',
         text: "Queueing at the device sets latency: P50 is about in-flight IOs / IOPS (Little's law), far above the 80 us QD1 latency.",
-        source: "SPEC 10 NVMe QD1 80 us; Little's law",
+        source: "docs/model.md, default costs (assumption): NVMe QD1 80 us; Little's law",
         metric: 'io.latencyP50Us',
         op: 'between',
         value: 130,

@@ -1,4 +1,4 @@
-// Preset 6 (SPEC 11 item 6, reference 001): EEH on a guest PE made of two host PEs. One host PE
+// The EEH preset (reference 001): EEH on a guest PE made of two host PEs. One host PE
 // freezes; what the guest sees and how it recovers under QEMU's refusal (today), the kernel's naive
 // container-wide op, and the fan-out strategy; a recovery step failing on one host PE; six freezes
 // within an hour, and six spread over more than an hour.

@@ -1,12 +1,12 @@
 // Presets that reproduce the host layers' behaviour call by call (ops scripts): type1 v1 vs v2
 // unmap semantics, the entry limit, locked-memory accounting across containers and iommufd copies,
-// iommufd's no-split unmap, sPAPR TCE windows, and QEMU's IOVA tree aliasing (SPEC 11 item 7).
+// iommufd's no-split unmap, sPAPR TCE windows, and QEMU's IOVA tree aliasing (reference 004).
 // Every expected errno and value is a claim the run checks; none is written in as a result.
-// Must not: hold guest-side presets (presetsGuest.ts).
+// Must not: hold guest-side presets (presetsS390.ts, presetsX86.ts, presetsPpc.ts, presetsEeh.ts).
 
 import type { Preset } from './presetTypes';
 
-const SPEC41 = 'SPEC 4.1; L vfio_iommu_type1.c vfio_dma_do_unmap';
+const TYPE1_UNMAP = 'L drivers/vfio/vfio_iommu_type1.c vfio_dma_do_unmap';
 const REF002 = 'reference 002 (Alex Williamson, 2021-05-07)';
 const MiB = 1024 * 1024;
 
@@ -40,7 +40,7 @@ const type1Unmap: Preset = {
     {
       id: 'overlap-eexist',
       text: 'A map overlapping an existing mapping fails with EEXIST.',
-      source: SPEC41,
+      source: 'L drivers/vfio/vfio_iommu_type1.c vfio_dma_do_map (overlap: -EEXIST)',
       variant: 'v2',
       step: 1,
       errno: 'EEXIST',
@@ -48,7 +48,7 @@ const type1Unmap: Preset = {
     {
       id: 'v2-inside-einval',
       text: 'v2: an unmap starting inside a mapping fails with EINVAL.',
-      source: SPEC41,
+      source: TYPE1_UNMAP,
       variant: 'v2',
       step: 2,
       errno: 'EINVAL',
@@ -56,7 +56,7 @@ const type1Unmap: Preset = {
     {
       id: 'v2-bisect-einval',
       text: 'v2: an unmap that would bisect a mapping fails with EINVAL.',
-      source: SPEC41,
+      source: TYPE1_UNMAP,
       variant: 'v2',
       step: 3,
       errno: 'EINVAL',
@@ -64,7 +64,7 @@ const type1Unmap: Preset = {
     {
       id: 'v2-all',
       text: 'v2: unmap-all then removes the untouched 64 KiB mapping.',
-      source: SPEC41,
+      source: TYPE1_UNMAP,
       variant: 'v2',
       step: 4,
       errno: null,
@@ -73,7 +73,7 @@ const type1Unmap: Preset = {
     {
       id: 'v1-inside-zero',
       text: 'v1: an unmap starting inside a mapping succeeds and removes 0 bytes.',
-      source: SPEC41,
+      source: TYPE1_UNMAP,
       variant: 'v1',
       step: 2,
       errno: null,
@@ -82,7 +82,7 @@ const type1Unmap: Preset = {
     {
       id: 'v1-first-byte-whole',
       text: "v1: an unmap covering a mapping's first byte removes the whole mapping, past the range end.",
-      source: SPEC41,
+      source: TYPE1_UNMAP,
       variant: 'v1',
       step: 3,
       errno: null,
@@ -96,7 +96,7 @@ const type1Limit: Preset = {
   title: 'VFIO type1: the 65536th mapping',
   summary:
     'With the default dma_entry_limit, 65535 mappings of 4 KiB succeed and the next one fails with ENOSPC; GET_INFO then reports dma_avail 0.',
-  thread: 'reference 000 (the limit QEMU runs into); SPEC 4.1',
+  thread: 'reference 000 (the limit QEMU runs into); L drivers/vfio/vfio_iommu_type1.c vfio_dma_do_map',
   scenario: {
     name: 'type1-entry-limit',
     workload: {
@@ -115,7 +115,7 @@ const type1Limit: Preset = {
       {
         id: 'limit-maps-ok',
         text: '65535 mappings succeed (vfio_iommu_type1.dma_entry_limit = U16_MAX).',
-        source: SPEC41,
+        source: 'L drivers/vfio/vfio_iommu_type1.c dma_entry_limit (U16_MAX)',
         metric: 'ops.0.failed',
         op: '==',
         value: 0,
@@ -181,14 +181,14 @@ const memlock: Preset = {
       {
         id: 'iommufd-copy-ok',
         text: 'The iommufd copy to a second IOAS succeeds within the limit.',
-        source: 'SPEC 4.2 IOAS_COPY',
+        source: 'L drivers/iommu/iommufd/ioas.c iommufd_ioas_copy',
         step: 5,
         errno: null,
       },
       {
         id: 'charged-once',
         text: 'At the end 16 MiB are locked: the type1 charges were released, and the iommufd copy shares the pages pinned for the first IOAS.',
-        source: 'SPEC 4.2; L iommufd io_pagetable.c (iopt_pages shared)',
+        source: 'L drivers/iommu/iommufd/io_pagetable.c (IOAS_COPY shares the iopt_pages)',
         metric: 'vfio.lockedBytesEnd',
         op: '==',
         value: 16 * MiB,
@@ -202,7 +202,8 @@ const iommufdUnmap: Preset = {
   title: 'iommufd: IOAS_UNMAP never splits an area',
   summary:
     'A 64 KiB area; unmapping its first half fails with ENOENT; unmapping all of it succeeds with 65536 bytes; unmapping it again finds nothing (ENOENT).',
-  thread: 'SPEC 4.2; tools/testing/selftests/iommu/iommufd.c (area: unmap 1 page of 2 -> ENOENT)',
+  thread:
+    'L drivers/iommu/iommufd/io_pagetable.c iopt_unmap_iova_range; tools/testing/selftests/iommu/iommufd.c (area: unmap 1 page of 2 -> ENOENT)',
   scenario: {
     name: 'iommufd-unmap-no-split',
     workload: {
@@ -240,7 +241,7 @@ const spaprWindows: Preset = {
   title: 'VFIO SPAPR TCE v2: windows',
   summary:
     'Pre-registered memory; a map outside every window fails with ENXIO; a map in the default 32-bit window works; a second (64-bit) window is created at 2^59 and a third is refused.',
-  thread: 'reference 001 (at most two windows per PE); SPEC 4.3',
+  thread: 'reference 001 (at most two windows per PE); L drivers/vfio/vfio_iommu_spapr_tce.c',
   scenario: {
     name: 'spapr-tce-windows',
     host: { arch: 'ppc64le', hypervisor: 'powernv', vfio: { backend: 'spapr-tce-v2' } },
@@ -264,7 +265,13 @@ const spaprWindows: Preset = {
         step: 1,
         errno: 'ENXIO',
       },
-      { id: 'default-window-ok', text: 'A map in the default 32-bit window succeeds.', source: 'SPEC 4.3', step: 2, errno: null },
+      {
+        id: 'default-window-ok',
+        text: 'A map in the default 32-bit window succeeds.',
+        source: 'L vfio_iommu_spapr_tce.c tce_iommu_create_default_window',
+        step: 2,
+        errno: null,
+      },
       {
         id: 'ddw-at-2-59',
         text: 'The second window is created at 2^59.',
@@ -280,7 +287,13 @@ const spaprWindows: Preset = {
         step: 4,
         errno: 'ENOSPC',
       },
-      { id: 'ddw-map-ok', text: 'A map in the new 64-bit window succeeds.', source: 'SPEC 4.3', step: 5, errno: null },
+      {
+        id: 'ddw-map-ok',
+        text: 'A map in the new 64-bit window succeeds.',
+        source: 'L vfio_iommu_spapr_tce.c tce_iommu_ioctl (VFIO_IOMMU_MAP_DMA, tce_iommu_build_v2)',
+        step: 5,
+        errno: null,
+      },
     ],
   },
 };

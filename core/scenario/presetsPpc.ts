@@ -1,4 +1,4 @@
-// PowerPC sPAPR presets: SPEC 11 item 5 (reference 001: the PAPR guest's windows and hypercalls, and
+// PowerPC sPAPR presets: reference 001 (the PAPR guest's windows and hypercalls, and
 // what nesting under PowerVM costs) and the cost of a DMA window change served by switching address
 // spaces and copying (reference 001's proposal), under PowerNV KVM and nested PowerVM.
 // Must not: hold presets of other architectures.
@@ -216,7 +216,8 @@ const papr: Preset = {
     {
       id: 'nested-mapping-cost',
       text: 'The same mappings take several times longer nested on PowerVM than on PowerNV.',
-      source: REF001 + '; SPEC 10 (nested exit 2x, L1 -> L0 hypercall 1 us, in-kernel H_PUT_TCE 0.3 us)',
+      source:
+        'reference 001; docs/model.md, default costs (assumptions: nested exit 2x, L1 -> L0 hypercall 1 us, in-kernel H_PUT_TCE 0.3 us)',
       metric: 'nested:hcall.busyMs',
       per: 'powernv:hcall.busyMs',
       op: '>=',
@@ -352,7 +353,7 @@ const windowChange: Preset = {
     {
       id: 'ddw-setup-nested',
       text: 'Setting up the DDW at probe (mapping all RAM) costs several times more nested on PowerVM.',
-      source: 'L pseries/iommu.c enable_ddw; SPEC 10',
+      source: 'L pseries/iommu.c enable_ddw; docs/model.md, default costs (assumptions)',
       metric: 'nestedCopy:ddw.setupMs',
       per: 'powernvCopy:ddw.setupMs',
       op: '>=',

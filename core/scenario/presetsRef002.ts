@@ -1,4 +1,4 @@
-// SPEC 11 item 4 (reference 002: Alex Williamson on VFIO's map/unmap interface): type1 v1 vs v2
+// The reference 002 preset (Alex Williamson on VFIO's map/unmap interface): type1 v1 vs v2
 // unmap semantics, virtio-mem's per-block mappings, locked memory charged once per container, and a
 // vIOMMU guest mapping per IO against long-lived mappings. One plan; each variant runs the workload
 // that shows one point.
@@ -94,7 +94,7 @@ export const REF002_PRESET: Preset = {
     {
       id: 'iommufd-once',
       text: 'Through an iommufd copy the same memory is charged once.',
-      source: 'SPEC 4.2; reference 002 (a super-container handling accounting)',
+      source: 'L iommufd io_pagetable.c (IOAS_COPY shares the iopt_pages); reference 002 (a super-container handling accounting)',
       metric: 'memlock:vfio.lockedBytesEnd',
       op: '==',
       value: 16 * MiB,

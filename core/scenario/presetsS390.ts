@@ -1,5 +1,5 @@
-// s390 presets (SPEC 11 items 1, 2, 3): a passed-through NVMe (and an mlx5 VF) on an s390 guest whose
-// zPCI translations QEMU shadows into a VFIO type1 container, one 4 KiB mapping per page.
+// s390 presets (references 000 and 003): a passed-through NVMe (and an mlx5 VF) on an s390 guest
+// whose zPCI translations QEMU shadows into a VFIO type1 container, one 4 KiB mapping per page.
 // Must not: hold presets of other architectures.
 
 import type { Preset } from './presetTypes';

@@ -1,11 +1,12 @@
-// x86 presets (SPEC 11 item 8): a passed-through NVMe behind intel-iommu in caching mode and behind
-// virtio-iommu, strict vs lazy flushing, per-CPU vs single queue, against the same guest without a
-// vIOMMU (the "host" bandwidth the published figures are relative to).
+// x86 presets (docs/model.md#reference-reproductions): a passed-through NVMe behind intel-iommu in
+// caching mode and behind virtio-iommu, strict vs lazy flushing, per-CPU vs single queue, against
+// the same guest without a vIOMMU (the "host" bandwidth the published figures are relative to).
 // Must not: hold presets of other architectures.
 
 import type { Preset } from './presetTypes';
 
-const PUBLISHED = 'SPEC 11 item 8 (published: ~81 % of host bandwidth strict, ~100 % lazy with batched maps)';
+const PUBLISHED =
+  'J-P. Brucker, linux-iommu, 2 Aug 2023 (virtio-iommu + NVMe, % of host bandwidth: strict 81.3, lazy + iotlb_sync_map 99.9)';
 
 const x86Viommu: Preset = {
   id: 'x86-viommu-nvme',
@@ -14,7 +15,8 @@ const x86Viommu: Preset = {
     'fio sequential reads of 128 KiB, 4 jobs x QD 16, on an x86 KVM guest with a passed-through NVMe: no vIOMMU (RAM mapped once), ' +
     'intel-iommu in caching mode (strict, which Linux forces there, and lazy through the sysfs DMA-FQ switch, per-CPU and single queue), ' +
     'and virtio-iommu strict and lazy. Every map and every invalidation is an exit that QEMU shadows into VFIO.',
-  thread: 'SPEC 11 item 8; reference 002 (map/unmap per IO is too slow for a vIOMMU)',
+  thread:
+    'published virtio-iommu figures (J-P. Brucker, linux-iommu, 2 Aug 2023); reference 002 (map/unmap per IO is too slow for a vIOMMU)',
   scenario: {
     name: 'x86-viommu-nvme',
     durationMs: 40,
@@ -58,7 +60,7 @@ const x86Viommu: Preset = {
       valueMax: 0.9,
       whyNot:
         'QEMU shadows every 4 KiB leaf of a 128 KiB IO as its own VFIO map (vtd_page_walk notifies per leaf: 32 ioctls per IO) under the big QEMU lock; ' +
-        "with SPEC 10's ioctl and invalidation costs that lock saturates far below the device's bandwidth. The published figure needs cheaper shadowing " +
+        "with the default ioctl and invalidation costs (docs/model.md#default-costs) that lock saturates far below the device's bandwidth. The published figure needs cheaper shadowing " +
         '(fewer, larger VFIO maps) than this path has.',
     },
     {
@@ -85,7 +87,7 @@ const x86Viommu: Preset = {
     {
       id: 'lazy-fewer-exits',
       text: 'Lazy flushing needs fewer exits than strict (intel-iommu).',
-      source: 'SPEC 3.1 (unmaps wait for a flush instead of invalidating each)',
+      source: 'L drivers/iommu/dma-iommu.c queue_iova (lazy unmaps wait for a flush instead of invalidating each)',
       metric: 'intelLazy:vmexits',
       per: 'intelStrict:vmexits',
       op: '<',

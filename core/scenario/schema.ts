@@ -1,6 +1,7 @@
 // The scenario schema: the one zod source for validation, defaults, TypeScript types and the JSON
-// Schema that `pcilab schema` prints. The top level is fixed by SPEC section 8; below it the schema
-// grows with each modelled layer. Field docs name the kernel parameter or QEMU option mirrored.
+// Schema that `pcilab schema` prints. The top level is fixed (docs/model.md#the-scenario-file);
+// below it the schema grows with each modelled layer. Field docs name the kernel parameter or QEMU
+// option mirrored.
 // Must not: read files or apply overrides (see loadScenario.ts).
 
 import { z } from 'zod';
@@ -255,7 +256,7 @@ export const FioWorkloadSchema = z.strictObject({
 });
 
 export const OpsStepSchema = z.strictObject({
-  op: z.string().min(1).max(100).meta(doc('Op name, e.g. "vfio.map" (SPEC 8).')),
+  op: z.string().min(1).max(100).meta(doc('Op name, e.g. "vfio.map" (docs/model.md#ops-scripts).')),
   args: z.record(z.string(), z.unknown()).default({}).meta(doc('Arguments of the op; numbers or hex strings for addresses and sizes.')),
   repeat: z
     .strictObject({
@@ -309,7 +310,7 @@ export const WorkloadSchema = z.discriminatedUnion(
 
 export const CostsSchema = z
   .partialRecord(z.enum(COST_KEYS as [string, ...string[]]), z.number().nonnegative())
-  .meta(doc('Overrides of the cost table, in nanoseconds (see `pcilab presets --costs`).'));
+  .meta(doc('Overrides of the cost table, in nanoseconds (docs/model.md#default-costs lists every entry).'));
 
 const ScenarioObject = z.strictObject({
   name: z.string().min(1).max(200).meta(doc('Scenario name, shown in the run list.')),
@@ -323,7 +324,7 @@ const ScenarioObject = z.strictObject({
   host: HostSchema.prefault({}),
   vms: z.array(VmSchema).min(1).max(16).prefault([{}]),
   workload: WorkloadSchema.prefault({ kind: 'fio' }),
-  faults: z.array(FaultSchema).max(10_000).default([]).meta(doc('Faults at simulated times (SPEC 7).')),
+  faults: z.array(FaultSchema).max(10_000).default([]).meta(doc('Faults at simulated times (docs/model.md#faults).')),
   costs: CostsSchema.default({}),
   claims: z.array(ClaimSpecSchema).max(64).default([]),
 });

@@ -1,9 +1,9 @@
-// The scenario schemas of the timed workloads besides fio (SPEC 3.5): net, dpdk, gpu, virtio-mem
-// and probe. Each field names the real knob it mirrors (fio, pktgen/ethtool, DPDK EAL, QEMU's
-// virtio-mem-pci properties) so a user can carry a value over from a real setup. Cross-field rules
-// that need only the workload sit in the schema; rules that need the rest of the scenario (device
-// and VM names, guest RAM size, a QEMU to run virtio-mem) are in workloadReferenceProblems, which
-// schema.ts's checkReferences calls.
+// The scenario schemas of the timed workloads besides fio (docs/model.md#workloads): net, dpdk,
+// gpu, virtio-mem and probe. Each field names the real knob it mirrors (fio, pktgen/ethtool, DPDK
+// EAL, QEMU's virtio-mem-pci properties) so a user can carry a value over from a real setup.
+// Cross-field rules that need only the workload sit in the schema; rules that need the rest of the
+// scenario (device and VM names, guest RAM size, a QEMU to run virtio-mem) are in
+// workloadReferenceProblems, which schema.ts's checkReferences calls.
 // Must not: import schema.ts (it imports this file) or run anything.
 
 import { z } from 'zod';

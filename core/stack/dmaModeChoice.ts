@@ -2,7 +2,7 @@
 // iommu.strict= picks strict or a flush queue, else the Kconfig default (lazy on x86 and s390,
 // strict elsewhere: IOMMU_DEFAULT_DMA_LAZY if X86 || S390). A default flush queue becomes the
 // single large queue when the IOMMU driver shadows on flush (iommu_dma_init_options). An explicit
-// "lazy" means per-CPU queues (SPEC 3.1), so a scenario can compare the two.
+// "lazy" means per-CPU queues (docs/model.md#dma-api-modes), so a scenario can compare the two.
 // Must not: check whether the IOMMU can defer flushes (IommuDmaDomain falls back to strict).
 
 import type { Scenario, VmConfig } from '../scenario/schema';

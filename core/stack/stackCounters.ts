@@ -1,6 +1,6 @@
-// The stack's sampled counters (SPEC 9): VFIO entries in use against dma_entry_limit, the QEMU
-// process's locked memory against RLIMIT_MEMLOCK, and the devices present. Workloads add their own
-// (IOs in flight, IOPS, flush-queue depth).
+// The stack's sampled counters (docs/model.md#outputs): VFIO entries in use against
+// dma_entry_limit, the QEMU process's locked memory against RLIMIT_MEMLOCK, and the devices
+// present. Workloads add their own (IOs in flight, IOPS, flush-queue depth).
 // Must not: change anything it reads.
 
 import type { Simulation } from '../sim/simulation';

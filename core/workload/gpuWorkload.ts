@@ -1,11 +1,12 @@
-// gpu: a few very large pinned buffers (SPEC 3.5). At start the application registers its buffers
-// for DMA on vCPU 0, one map each (gpu.setupMs: with a vIOMMU, QEMU pins every page of them into
-// VFIO, which dominates; without one, guest RAM was pinned at boot and a map is only dma-direct's
-// software path). Then the device loops: a kernel computes for kernelUs (no DMA), then one DMA
-// transfer of transferBytes from the next buffer in turn, without mapping, through the device's
-// DMA engine (its bandwidth limit). A failed map aborts the setup: no kernel runs. A kernel and its
-// transfer are one piece of work in flight: an unplug waits for it; a guest reset loses it; when the
-// device comes back with a new guest-side DMA path the application maps its buffers again.
+// gpu: a few very large pinned buffers (docs/model.md#workloads). At start the application
+// registers its buffers for DMA on vCPU 0, one map each (gpu.setupMs: with a vIOMMU, QEMU pins
+// every page of them into VFIO, which dominates; without one, guest RAM was pinned at boot and a
+// map is only dma-direct's software path). Then the device loops: a kernel computes for kernelUs
+// (no DMA), then one DMA transfer of transferBytes from the next buffer in turn, without mapping,
+// through the device's DMA engine (its bandwidth limit). A failed map aborts the setup: no kernel
+// runs. A kernel and its transfer are one piece of work in flight: an unplug waits for it; a guest
+// reset loses it; when the device comes back with a new guest-side DMA path the application maps
+// its buffers again.
 // Must not: decide how a map is done (the DMA layer does) or how long a transfer takes (the device does).
 
 import type { Simulation, SimComponent } from '../sim/simulation';

@@ -1,6 +1,6 @@
-// The ops workload (SPEC 8): runs an ops script's steps one after the other, each at the simulated
-// time the previous one finished, records each call on its layer instance's lane (failures as
-// failure events carrying the errno), and ends the run after the last step.
+// The ops workload (docs/model.md#ops-scripts): runs an ops script's steps one after the other,
+// each at the simulated time the previous one finished, records each call on its layer instance's
+// lane (failures as failure events carrying the errno), and ends the run after the last step.
 // Guest-side ops (dma.*) get the guest through env.guest(): the whole stack is built on the first
 // such step (for vIOMMU-less VMs that maps guest RAM, as booting the guest would) on this same
 // environment, so the guest's containers and the host-side ops share one QEMU process, one

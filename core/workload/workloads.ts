@@ -1,6 +1,7 @@
-// Every workload kind of SPEC 3.5, by name: the ops script runs against the host layers (and builds
-// the guest stack only when a step calls the guest DMA API); every other kind runs on the stack the
-// stack builder made, and the run reports the stack's metrics with the workload's.
+// Every workload kind (docs/model.md#workloads), by name: the ops script runs against the host
+// layers (and builds the guest stack only when a step calls the guest DMA API); every other kind
+// runs on the stack the stack builder made, and the run reports the stack's metrics with the
+// workload's.
 // Must not: contain workload logic.
 
 import type { Scenario } from '../scenario/schema';

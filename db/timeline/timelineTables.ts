@@ -2,7 +2,8 @@
 // (lane, t, seq): a lane's time window is one primary-key range, a run's rows are appended in key
 // order with no secondary index to maintain (this is what keeps storing near a bare insert), and
 // deleting a run drops one table instead of deleting millions of rows. The shared timeline tables
-// reference runs(id) ON DELETE CASCADE; this one cannot, so runDeletion.ts drops it with the run.
+// reference runs(id) ON DELETE CASCADE; this one cannot, so RunStore.delete (db/runStore.ts) drops
+// it with the run.
 // Must not: put anything but a checked integer run id into SQL text.
 
 export function eventsTableOf(runId: number): string {

@@ -1,4 +1,5 @@
-// How the CLI prints: the exact `--json` shapes of SPEC 8 and the human-readable tables.
+// How the CLI prints: the exact `--json` shapes (docs/model.md#command-line) and the human-readable
+// tables.
 // Must not: decide exit codes or run anything.
 
 import type { ClaimResult, OpResult, RunSummary } from '../../core/contract/runResult';
@@ -13,7 +14,7 @@ export interface RunJson {
   readonly claims: readonly { readonly id: string; readonly text: string; readonly holds: boolean; readonly measured: number | null }[];
 }
 
-/** The one JSON object `pcilab run --json` prints (SPEC 8), with no other keys. */
+/** The one JSON object `pcilab run --json` prints (docs/model.md#command-line), with no other keys. */
 export function runJson(
   id: number,
   status: string,

@@ -18,7 +18,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pcilab run', () => {
-  it('prints exactly the SPEC 8 JSON shape', () => {
+  it('prints exactly the documented --json shape: run, metrics, ops, claims', () => {
     expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', '--json'], io)).toBe(EXIT_OK);
     const json = JSON.parse(out.join('')) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(['run', 'metrics', 'ops', 'claims']);

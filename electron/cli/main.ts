@@ -1,6 +1,6 @@
-// `pcilab`: the lab's command line (SPEC 8). Exit codes: 0 the command did its job (for `run`:
-// the run completed, also when the simulated system failed), 2 invalid input (scenario problems
-// or usage, listed on stderr), 1 an internal error.
+// `pcilab`: the lab's command line (docs/model.md#command-line). Exit codes: 0 the command did its
+// job (for `run`: the run completed, also when the simulated system failed), 2 invalid input
+// (scenario problems or usage, listed on stderr), 1 an internal error.
 // Must not: print anything on stdout but the command's output (progress goes to stderr).
 
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';

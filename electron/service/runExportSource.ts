@@ -1,6 +1,6 @@
 // What an export reads: the run's detail and its timeline, events decoded one by one in time order
-// straight from the store's pages (db/timelineScan.ts), never the whole timeline in memory; and
-// the chunking every format writes through (about 64 KiB of text per chunk).
+// straight from the store's pages (db/timeline/timelineScan.ts), never the whole timeline in
+// memory; and the chunking every format writes through (about 64 KiB of text per chunk).
 // Must not: format anything (the runExport*.ts writers do).
 
 import type { LabDatabase } from '../../db/database';

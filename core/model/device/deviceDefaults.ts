@@ -1,5 +1,5 @@
 // Performance of each device kind when the scenario does not say: the fixed latency of one
-// request, the bandwidth and the request-rate limit. NVMe follows SPEC 10 (through the cost table,
+// request, the bandwidth and the request-rate limit. NVMe follows the cost table (nvme* entries,
 // so `costs` overrides apply); the other kinds are assumptions, stated as such, and every field
 // can be set per device (vms[].devices[].latencyUs / bandwidthMBps / maxIops).
 // Must not: hold DMA properties (masks live in the device config).
@@ -37,7 +37,7 @@ export function devicePerformance(device: DeviceConfig, costs: CostTable): Devic
           bandwidthBytesPerSec: (1024 / costs.nvmeNsPerKiB) * 1e9,
           maxIops: 1e9 / costs.nvmeMinIoIntervalNs,
           jitterNs: costs.nvmeJitterNs,
-          source: 'SPEC 10 NVMe defaults (cost table nvme*)',
+          source: 'cost table nvme* entries (docs/model.md, default costs: assumptions)',
         }
       : { ...ASSUMED[device.kind], jitterNs: 0 };
   return {

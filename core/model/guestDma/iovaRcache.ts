@@ -3,7 +3,7 @@
 // pfns; full magazines go to a per-class depot, which a delayed work trims back to one magazine
 // per online CPU every IOVA_DEPOT_DELAY (100 ms), freeing one magazine's ranges per run. Cached
 // ranges stay allocated in the IovaDomain: caching hides them from the rbtree search.
-// Must not: allocate from the tree itself (alloc_iova_fast in iommuDmaIova.ts combines both).
+// Must not: allocate from the tree itself (alloc_iova_fast in iommuDma.ts combines both).
 
 import type { IovaDomain } from './iovaDomain';
 

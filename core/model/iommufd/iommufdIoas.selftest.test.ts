@@ -1,5 +1,7 @@
-// The IOAS checks of tools/testing/selftests/iommu/iommufd.c (KERNEL_FACTS 2, items 8-17, 21-24
-// and 26), re-run against the model with the selftest's mock domain: aperture [1<<24, (1<<31)-1],
+// The IOAS checks of tools/testing/selftests/iommu/iommufd.c (the area,
+// unmap_fully_contained_areas, area_auto_iova, area_allowed, copy_area, iova_ranges,
+// ioas_option_huge_pages, ioas_iova_alloc, ioas_align_change, copy_sweep and all_aligns tests),
+// re-run against the model with the selftest's mock domain: aperture [1<<24, (1<<31)-1],
 // MOCK_PAGE_SIZE = PAGE_SIZE / 2, a 16-page buffer. Each block runs for the no_domain and the
 // mock_domain variants where the selftest does.
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 // The DMA-window extension of an IOAS (reference 001: David Gibson's proposal for PAPR-style
-// IOVA windows in iommufd; SPEC 4.2, last bullet). Not in Linux: on only when the scenario sets
-// host.iommufd.dmaWindows. An IOAS holds zero or more windows {base, size, pageSize}; MAP, UNMAP
-// and COPY must stay inside one window, aligned to its page size; a new IOAS has none.
+// IOVA windows in iommufd; docs/model.md#dma-window-extension). Not in Linux: on only when the
+// scenario sets host.iommufd.dmaWindows. An IOAS holds zero or more windows {base, size, pageSize};
+// MAP, UNMAP and COPY must stay inside one window, aligned to its page size; a new IOAS has none.
 // Errno choices (the proposal names none): every refusal is -EINVAL, the errno iopt_check_iova
 // gives an IOVA the IOAS cannot use (a reserved range) and VFIO type1 gives an IOVA outside its
 // valid ranges; only "no room for an unplaced window" is -ENOSPC, like automatic IOVA.

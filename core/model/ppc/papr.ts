@@ -1,5 +1,5 @@
 // Return codes of PAPR hypercalls and RTAS calls, by the names the kernel and QEMU use, with the
-// symbolic names ops scripts report (SPEC 8: "H_PARAMETER", "RTAS_PARAM_ERROR").
+// symbolic names ops scripts report ("H_PARAMETER", "RTAS_PARAM_ERROR"; docs/model.md#ops-scripts).
 // Sources: QEMU include/hw/ppc/spapr.h (H_SUCCESS .. H_LONG_BUSY_*, RTAS_OUT_*), Linux
 // arch/powerpc/include/asm/hvcall.h and rtas.h.
 // Must not: hold hypercall or RTAS semantics (spaprHcalls.ts, spaprRtasDdw.ts, eeh/*).

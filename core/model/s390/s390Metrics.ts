@@ -1,6 +1,6 @@
-// Metrics the s390 zPCI front-end reports (SPEC 9 names where they exist), for the run's catalog.
-// Besides these, the pre-6.7 DMA layer (s390LegacyDma.ts) reports the DMA-layer names the catalog
-// already holds for dma-iommu: dma.maps, dma.unmaps, dma.mapFailures, iova.exhaustions,
+// Metrics the s390 zPCI front-end reports (rpcit.*, s390.*; docs/model.md#s390-zpci), for the run's
+// catalog. Besides these, the pre-6.7 DMA layer (s390LegacyDma.ts) reports the DMA-layer names the
+// catalog already holds for dma-iommu: dma.maps, dma.unmaps, dma.mapFailures, iova.exhaustions,
 // iotlb.flushes.global (its global RPCITs: wraps and -ENOMEM retries), iotlb.flushes.range (its
 // strict-unmap RPCITs), fq.peakDepth (most lazily freed addresses waiting for a global RPCIT) and
 // staleIotlbWindowUsP99; under z/VM the zPCI function adds its RPCIT intercepts to vmexits.

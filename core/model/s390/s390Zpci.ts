@@ -7,7 +7,7 @@
 // entries + one entry per empty segment or region) instead of visiting every address.
 // RPCIT (zpci_refresh_trans, L arch/s390/pci/pci_insn.c) refreshes a range: on LPAR the machine
 // does it (s390RpcitHwNs, always cc 0); under KVM it is intercepted and QEMU shadows the range
-// into VFIO (qemuS390PciShadow.ts); under z/VM the hypervisor shadows it itself, modelled as a
+// into VFIO (s390RpcitShadow.ts); under z/VM the hypervisor shadows it itself, modelled as a
 // trap-like walk with unlimited resources (z/VM's limits are not public; it is said never to
 // answer "insufficient resources" in practice, reference 000).
 // Must not: allocate IOVAs, decide when to refresh (the DMA layers do) or touch VFIO.
@@ -130,7 +130,7 @@ export class ZpciDmaTable {
   /**
    * Table entries a walker reads over [startPage, endPage) (s390_guest_io_table_walk per step): one
    * per page in a populated segment, one per empty segment of a populated region, one per empty
-   * region. Frames are taken as aligned (see qemuS390PciShadow.ts for QEMU's unaligned case).
+   * region. Frames are taken as aligned (see s390RpcitShadow.ts for QEMU's unaligned case).
    */
   walkVisits(startPage: number, endPage: number): number {
     if (endPage <= startPage) return 0;

@@ -1,8 +1,8 @@
 // The stack builder's entry points for the x86 vIOMMUs: one front-end per passed-through device,
 // built from its ViommuContext. Both put dma-iommu on top (driver set, dmaOps null), and both need
 // QEMU and a host container: the guest's mappings reach the device only through QEMU's shadowing.
-// Must not: decide the DMA mode (run/dmaModeChoice.ts) or validate the scenario (the caller uses
-// intelIommuAssignmentProblem).
+// Must not: decide the DMA mode (core/stack/dmaModeChoice.ts) or validate the scenario (the caller
+// uses intelIommuAssignmentProblem).
 
 import { FaultInjector } from '../../sim/faultInjector';
 import { IntelIommuGuestDriver } from './intelIommuGuest';

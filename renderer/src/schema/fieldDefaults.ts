@@ -1,6 +1,7 @@
 // A field's default, unit and source as the editor shows them: from the lab catalog's parameter
-// table when it lists the field (value, unit, mirrored knob, source: SPEC 10), else from the JSON
-// Schema's default with the unit read from the field's name (STYLE: units are in the name).
+// table when it lists the field (value, unit, mirrored knob and source, as
+// docs/model.md#default-parameters lists them), else from the JSON Schema's default with the unit
+// read from the field's name (names carry their unit).
 // Must not: invent defaults; a field with neither is shown as "no default".
 
 import type { ParameterInfo } from '../../../core/contract/catalog';

@@ -1,4 +1,5 @@
-// Names, units and meanings of every metric the EEH layer reports (SPEC 9: rtas.<name>, eeh.*).
+// Names, units and meanings of every metric the EEH layer reports (rtas.<name>, eeh.*;
+// docs/model.md#eeh).
 // Must not: compute metrics (eehSystem.ts does).
 
 import type { MetricInfo } from '../../../contract/catalog';

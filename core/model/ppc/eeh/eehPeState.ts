@@ -8,7 +8,7 @@
  * frozen (EEH_OPT_THAW_MMIO done). stopped-mmio: DMA thawed while MMIO stays frozen (THAW_DMA first;
  * Linux never does it, a script can). reset: reset asserted (the PE is frozen during it). unavailable:
  * state temporarily unknown (the host is recovering the PHB above the PE). permanently-failed: the
- * lab's terminal state (SPEC 6): the guest gave up and removed the PE's devices.
+ * lab's terminal state (docs/model.md#eeh): the guest gave up and removed the PE's devices.
  */
 export const EEH_PE_STATES = ['normal', 'stopped', 'stopped-dma', 'stopped-mmio', 'reset', 'unavailable', 'permanently-failed'] as const;
 export type EehPeState = (typeof EEH_PE_STATES)[number];

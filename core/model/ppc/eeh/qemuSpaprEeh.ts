@@ -10,13 +10,14 @@
 //   groups in a container"), so every call answers RTAS_OUT_PARAM_ERROR.
 // - naive: the container-wide ioctl without QEMU's guard: tce_iommu_ioctl runs the op on each group in
 //   turn and returns the first non-zero result (an error, or GET_STATE's first non-normal state).
-// - fan-out (SPEC 6, reference 001): a host error notification carrying a serial makes QEMU freeze
-//   every host PE of the guest PE (VFIO INJECT_ERR), later notifications with the same serial are
-//   merged; each guest call is replayed on every host PE; a partial failure is resolved by bringing
-//   every host PE back to Stopped (deassert a reset first, inject an error into a thawed one) and
-//   reporting the failure once. Stopped is chosen because it is always reachable and always safe (DMA
-//   stopped), and it is what an EEH error looks like to the guest at any step: Linux then retries (the
-//   three reset attempts of eeh_pe_reset_full) or fails the PE permanently, as it would on one PE.
+// - fan-out (reference 001's proposal, docs/model.md#eeh): a host error notification carrying a
+//   serial makes QEMU freeze every host PE of the guest PE (VFIO INJECT_ERR), later notifications
+//   with the same serial are merged; each guest call is replayed on every host PE; a partial
+//   failure is resolved by bringing every host PE back to Stopped (deassert a reset first, inject
+//   an error into a thawed one) and reporting the failure once. Stopped is chosen because it is
+//   always reachable and always safe (DMA stopped), and it is what an EEH error looks like to the
+//   guest at any step: Linux then retries (the three reset attempts of eeh_pe_reset_full) or fails
+//   the PE permanently, as it would on one PE.
 // Must not: model the guest's recovery (eehGuestRecovery.ts) or a host PE's semantics (vfioEehPeOp.ts).
 
 import { DmaCall } from '../../base/dmaCall';

@@ -298,8 +298,9 @@ export class SpaprTceContainer implements LayerInstance {
     const pg = win.pageSize;
     if (size % pg !== 0 || vaddr % pg !== 0) return EINVAL;
     if ((flags & (SPAPR_MAP_READ | SPAPR_MAP_WRITE)) === 0) return EINVAL;
-    // iommu_tce_put_param_check: the kernel ORs two checks into a boolean, so a misaligned IOVA makes
-    // the ioctl return 1 rather than -EINVAL; the lab answers EINVAL as SPEC 4.3 says.
+    // iommu_tce_put_param_check: the kernel ORs two checks into a boolean, so a misaligned IOVA
+    // makes the ioctl return 1 rather than -EINVAL; the lab answers EINVAL
+    // (docs/model.md#divergences-and-assumptions).
     if (iova % pg !== 0) return EINVAL;
     // iommu_tce_check_ioba checks only the first TCE; a range running past the window would write
     // past the table. The lab refuses it.

@@ -12,8 +12,9 @@ import { QemuVm } from '../../qemu/qemuVm';
 import { VcpuSet } from '../../guestDma/vcpuSet';
 import { createSpaprViommu } from '../spaprViommu';
 
-// A DMA window change at run time (SPEC 5, reference 001): in place, or by switching to a new address
-// space and copying the mappings that stay valid; and the guest mapping RAM into the new window.
+// A DMA window change at run time (reference 001, docs/model.md#window-changes): in place, or by
+// switching to a new address space and copying the mappings that stay valid; and the guest mapping
+// RAM into the new window.
 
 const GiB = 2 ** 30;
 const costs = resolveCostTable();

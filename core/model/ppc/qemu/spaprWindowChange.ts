@@ -1,14 +1,15 @@
-// A DMA window change at run time (SPEC 5, fault "window-change"): the guest replaces its PE's 64-bit
-// window (ibm,remove-pe-dma-window, then ibm,create-pe-dma-window with the new page and window shifts)
-// and the hypervisor serves it either in place (today's VFIO SPAPR TCE: TCE_REMOVE + TCE_CREATE on the
-// container) or, as reference 001 proposes for backends whose address spaces have fixed windows, by
-// switching the devices to a new address space holding the new windows and copying into it every
-// mapping that is still valid, i.e. the live TCEs of the windows that did not change ("maps in the
-// lower range would have to be copied over": the cost is the copy). Under nested PowerVM nothing can be
-// built aside and switched atomically: every copied TCE is exchanged through L0 on every host PE.
-// A guest that mapped all RAM into the old window maps it again into the new one when it can hold
-// RAM, else its devices fall back to the default window. Calls on the PHB wait until all of it is
-// done (the IO stall); the whole change is accounted as one span (no BQL queueing inside it).
+// A DMA window change at run time (fault "window-change", docs/model.md#window-changes): the guest
+// replaces its PE's 64-bit window (ibm,remove-pe-dma-window, then ibm,create-pe-dma-window with the
+// new page and window shifts) and the hypervisor serves it either in place (today's VFIO SPAPR TCE:
+// TCE_REMOVE + TCE_CREATE on the container) or, as reference 001 proposes for backends whose
+// address spaces have fixed windows, by switching the devices to a new address space holding the
+// new windows and copying into it every mapping that is still valid, i.e. the live TCEs of the
+// windows that did not change ("maps in the lower range would have to be copied over": the cost is
+// the copy). Under nested PowerVM nothing can be built aside and switched atomically: every copied
+// TCE is exchanged through L0 on every host PE. A guest that mapped all RAM into the old window
+// maps it again into the new one when it can hold RAM, else its devices fall back to the default
+// window. Calls on the PHB wait until all of it is done (the IO stall); the whole change is
+// accounted as one span (no BQL queueing inside it).
 // Must not: define RTAS or hypercall semantics (it issues them through SpaprRtasDdw / SpaprHcalls).
 
 import type { DurationNs, SimTimeNs } from '../../../sim/simTime';

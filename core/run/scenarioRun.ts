@@ -27,6 +27,9 @@ export class ScenarioRun {
   private readonly workload: RunnableWorkload;
   private faults: FaultScheduler | null = null;
   private done = false;
+  /** Timeline events and drops recorded before this run started (earlier variants of a plan share the recorder). */
+  private readonly timelineStart: number;
+  private readonly droppedStart: number;
 
   constructor(
     readonly scenario: Scenario,
@@ -44,6 +47,8 @@ export class ScenarioRun {
       ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
       ...(options.variant === undefined || options.variant === '' ? {} : { counterPrefix: `${options.variant}:` }),
     });
+    this.timelineStart = this.sim.timeline.size;
+    this.droppedStart = this.sim.timeline.dropped;
     const workload = createWorkload(this.sim, scenario, this.durationNs);
     this.workload = workload;
     options.prepare?.(workload.stack());
@@ -92,8 +97,8 @@ export class ScenarioRun {
     this.workload.collectMetrics(metrics);
     if (this.faults !== null) metrics['faults.injected'] = this.faults.fired;
     metrics['sim.events'] = this.sim.eventsProcessed;
-    metrics['sim.timelineEvents'] = this.sim.timeline.size;
-    metrics['sim.timelineDropped'] = this.sim.timeline.dropped;
+    metrics['sim.timelineEvents'] = this.sim.timeline.size - this.timelineStart;
+    metrics['sim.timelineDropped'] = this.sim.timeline.dropped - this.droppedStart;
     metrics['sim.simulatedMs'] = this.sim.now / 1e6;
     return {
       metrics,
@@ -101,7 +106,7 @@ export class ScenarioRun {
       claims: evaluateClaims(this.scenario.claims, metrics, this.workload.opResults()),
 
       counters: this.sim.counters.result(),
-      timelineHash: this.sim.timeline.hash(),
+      timelineHash: this.sim.timeline.hash(this.timelineStart),
       simulatedNs: this.sim.now,
     };
   }

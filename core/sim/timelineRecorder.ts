@@ -122,13 +122,17 @@ export class TimelineRecorder {
     if (index >= 0 && index < this.length) this.dur[index] = duration;
   }
 
-  hash(): string {
+  /**
+   * The hash of the lanes, kinds and strings defined so far and of the events from `from` on (a
+   * variant of a run plan hashes its own events; 0 hashes the whole timeline).
+   */
+  hash(from = 0): string {
     const h = new TimelineHash();
     for (const l of this.lanes) h.addString(l.name);
     for (const k of this.kinds) h.addString(k.name);
     for (const s of this.strings) h.addString(s);
-    h.addNumber(this.length);
-    for (let i = 0; i < this.length; i++) {
+    h.addNumber(this.length - from);
+    for (let i = from; i < this.length; i++) {
       h.addNumber(this.t[i]!);
       h.addNumber(this.dur[i]!);
       h.addNumber(this.lane[i]! * 65536 + this.kind[i]!);

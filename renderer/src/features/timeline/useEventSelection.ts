@@ -5,7 +5,7 @@
 import { ref, shallowRef, type Ref } from 'vue';
 import type { TimelineEventDetail } from '../../../../core/contract/experiments';
 import { lab } from '../../api/labClient';
-import { LatestRequests } from './windowRequests';
+import { LatestRequests } from '../../api/latestRequests';
 
 export interface EventSelection {
   readonly detail: Ref<TimelineEventDetail | null>;
@@ -39,7 +39,7 @@ export function useEventSelection(runId: () => number): EventSelection {
   }
 
   function clear(): void {
-    requests.accept(requests.issue());
+    requests.dropAll();
     detail.value = null;
     loadingSeq.value = null;
   }

@@ -8,7 +8,8 @@ import { ref, shallowRef, watch, type Ref } from 'vue';
 import { lab } from '../../api/labClient';
 import { queryBounds, wholeRun, type TimeWindow } from './timeScale';
 import { indexWindow, type WindowIndex } from './windowIndex';
-import { DebouncedFetch, LatestRequests } from './windowRequests';
+import { LatestRequests } from '../../api/latestRequests';
+import { DebouncedFetch } from './windowRequests';
 
 /** Quiet time after the last move before fetching, and the longest a moving view goes unfetched. */
 const FETCH_WAIT_MS = 35;

@@ -12,9 +12,9 @@ import { presetClaims, PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { defaultDatabasePath } from '../service/dataDir';
-import { prepareRun, storedPlanOf } from '../../core/run/runRequest';
-import { planDurationNs } from '../../core/run/runPlan';
+import { prepareRun } from '../../core/run/runRequest';
 import { executeRun } from '../service/runExecution';
+import { storeRun } from '../service/runLauncher';
 import { formatComparisonText, formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
 import type { StartRunRequest } from '../../core/contract/labApi';
 import type { RunDetail } from '../../core/contract/runResult';
@@ -80,27 +80,12 @@ function commandRun(args: string[], io: CliIo): number {
     for (const p of prepared.problems) io.err(p);
     return EXIT_INVALID;
   }
-  const { plan, preset } = prepared;
-  const stored = storedPlanOf(plan);
-  const totalNs = planDurationNs(plan);
   const db = openLabDatabase(dbPathOf(values.db, io));
   try {
-    const runs = new RunStore(db);
-    const runId = runs.create(
-      {
-        name: plan.base.name,
-        preset,
-        seed: plan.base.seed,
-        scenario: plan.base,
-        durationNs: totalNs,
-        variants: stored.variants,
-        planClaims: stored.claims,
-      },
-      Date.now(),
-    );
+    const { runId, durationNs: totalNs } = storeRun(new RunStore(db), prepared, Date.now());
     const showProgress = io.isTty && values.json !== true;
     let lastShown = 0;
-    const outcome = executeRun(db, runId, plan, {
+    const outcome = executeRun(db, runId, prepared.plan, {
       nowMs: () => Date.now(),
       isCancelled: () => false,
       onProgress: (p) => {

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { LabApi, LabApiResponse } from '../../core/contract/labApi';
-import type { ExportFormat } from '../../core/contract/experiments';
+import type { ExportFormat } from '../../core/contract/export';
 import { dispatchLabCall } from '../service/apiDispatch';
 import { CONTENT_SECURITY_POLICY, CSP_HEADER_EXTRA } from '../service/contentSecurityPolicy';
 import { EXPORT_CONTENT_TYPES, streamSink, type ExportSink } from '../service/runExport';

@@ -5,13 +5,8 @@
 
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type {
-  ExperimentDetail,
-  ExperimentRequest,
-  ExperimentSummary,
-  SavedComparisonRequest,
-  SavedComparisonSummary,
-} from '../../../core/contract/experiments';
+import type { SavedComparisonRequest, SavedComparisonSummary } from '../../../core/contract/comparison';
+import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../../../core/contract/experiments';
 import { lab } from '../api/labClient';
 import { useRunsStore } from './runs';
 

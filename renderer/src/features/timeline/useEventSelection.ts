@@ -3,7 +3,7 @@
 // Must not: move the view (the inspector decides where to look).
 
 import { ref, shallowRef, type Ref } from 'vue';
-import type { TimelineEventDetail } from '../../../../core/contract/experiments';
+import type { TimelineEventDetail } from '../../../../core/contract/timeline';
 import { lab } from '../../api/labClient';
 import { LatestRequests } from '../../api/latestRequests';
 

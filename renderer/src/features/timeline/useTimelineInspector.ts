@@ -4,8 +4,7 @@
 // Must not: draw; the components bind these to the canvas, the panels and the shortcuts.
 
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue';
-import type { TimelineSummary } from '../../../../core/contract/experiments';
-import type { TimelineEvent } from '../../../../core/contract/timeline';
+import type { TimelineEvent, TimelineSummary } from '../../../../core/contract/timeline';
 import { lab } from '../../api/labClient';
 import { LatestRequests } from '../../api/latestRequests';
 import { stepFailure } from './eventFormat';

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { presetClaims, PRESETS } from '../../core/scenario/presets';
+import { PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { defaultDatabasePath } from '../service/dataDir';
@@ -20,6 +20,7 @@ import type { StartRunRequest } from '../../core/contract/labApi';
 import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
+import { presetSummary } from '../service/labCatalog';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -190,13 +191,8 @@ function commandExport(args: string[], io: CliIo): number {
 
 function commandPresets(args: string[], io: CliIo): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-  const list = PRESETS.map((p) => ({
-    id: p.id,
-    title: p.title,
-    summary: p.summary,
-    thread: p.thread,
-    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
-  }));
+  // The app's preset summaries; the CLI's list leaves out the variants.
+  const list = PRESETS.map(presetSummary).map(({ variants: _variants, ...p }) => p);
   io.out(values.json === true ? JSON.stringify(list) : formatPresetsText(list));
   return EXIT_OK;
 }

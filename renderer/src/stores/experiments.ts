@@ -9,6 +9,7 @@ import type { SavedComparisonRequest, SavedComparisonSummary } from '../../../co
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../../../core/contract/experiments';
 import { lab } from '../api/labClient';
 import { useRunsStore } from './runs';
+import { errorMessage } from '../format/errorMessage';
 
 export const useExperimentsStore = defineStore('experiments', () => {
   const experiments = ref<ExperimentSummary[]>([]);
@@ -23,7 +24,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       loaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 
@@ -33,7 +34,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       comparisonsLoaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 

@@ -11,6 +11,7 @@ import type { RunProgress, RunSummary } from '../../../core/contract/runResult';
 import { lab } from '../api/labClient';
 import { LatestRequests } from '../api/latestRequests';
 import { estimateProgress, isActive, sampleOf, type ProgressEstimate, type ProgressSample } from '../features/run/progressEstimate';
+import { errorMessage } from '../format/errorMessage';
 
 const POLL_MS = 250;
 
@@ -37,7 +38,7 @@ export const useRunsStore = defineStore('runs', () => {
       loaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 
@@ -66,7 +67,7 @@ export const useRunsStore = defineStore('runs', () => {
       record(list);
       active.value = list;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
       return;
     }
     const changed = active.value.some(

@@ -13,6 +13,7 @@ import { centerWindow, clampWindow, focusWindow, MIN_SPAN_NS, panByFraction, who
 import { useEventSelection } from './useEventSelection';
 import { useTimelineWindow } from './useTimelineWindow';
 import type { TimelineHit } from './windowIndex';
+import { errorMessage } from '../../format/errorMessage';
 
 /** How many failures the list holds (and [ / ] step through). */
 export const FAILURE_LIST_LIMIT = 1000;
@@ -52,7 +53,7 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
       failures.value = f;
       loadError.value = null;
     } catch (err) {
-      if (loads.isLatest(mine)) loadError.value = err instanceof Error ? err.message : String(err);
+      if (loads.isLatest(mine)) loadError.value = errorMessage(err);
     }
   }
 

@@ -4,7 +4,7 @@
 // Must not: compute comparisons (the service does).
 
 import type { LabDatabase } from './database';
-import type { ComparisonViewState, SavedComparisonRequest } from '../core/contract/experiments';
+import type { ComparisonViewState, SavedComparisonRequest } from '../core/contract/comparison';
 
 export interface StoredComparison {
   readonly id: number;

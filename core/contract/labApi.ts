@@ -4,22 +4,12 @@
 // Must not: import runtime code; the renderer imports this file for types only.
 
 import type { RunDetail, RunProgress, RunSummary } from './runResult';
-import type { TimelineEvent, TimelineWindow, TimelineWindowQuery } from './timeline';
+import type { TimelineEvent, TimelineEventDetail, TimelineSummary, TimelineWindow, TimelineWindowQuery } from './timeline';
 
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from './catalog';
-import type {
-  ExperimentDetail,
-  ExperimentRequest,
-  ExperimentSummary,
-  ExportFormat,
-  ExportResult,
-  RunComparison,
-  SavedComparison,
-  SavedComparisonRequest,
-  SavedComparisonSummary,
-  TimelineEventDetail,
-  TimelineSummary,
-} from './experiments';
+import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from './comparison';
+import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
+import type { ExportFormat, ExportResult } from './export';
 import type { StartRunRequest } from './runRequest';
 
 export type { StartRunRequest } from './runRequest';

@@ -1,8 +1,8 @@
-// Timeline types shared by the simulator, the store, the hosts and the renderer.
+// Timeline types shared by the simulator, the store, the hosts and the renderer: events, windows, and the inspector's summary and event detail.
 // Must not: import anything; these are plain data shapes (the timeline's lane and kind shapes come from sim/timelineTypes.ts).
 
 export type { TimelineArgFormat, TimelineArgInfo, TimelineKindInfo, TimelineLaneInfo } from '../sim/timelineTypes';
-import type { TimelineLaneInfo } from '../sim/timelineTypes';
+import type { TimelineKindInfo, TimelineLaneInfo } from '../sim/timelineTypes';
 
 /** One stored event as the inspector sees it, with its arguments decoded. */
 export interface TimelineEvent {
@@ -63,4 +63,29 @@ export interface TimelineWindow {
   readonly aggregates: readonly TimelineAggregateColumns[];
   /** True when the window held more events than were returned (some lane aggregated or cut). */
   readonly truncated: boolean;
+}
+
+export interface TimelineSummary {
+  readonly runId: number;
+  readonly lanes: readonly TimelineLaneInfo[];
+  readonly kinds: readonly TimelineKindInfo[];
+  readonly startNs: number;
+  readonly endNs: number;
+  readonly eventCount: number;
+  readonly failureCount: number;
+  /**
+   * False when the run stopped while its timeline was being stored (its process died): windows
+   * then come back as raw events only, and lookups of events that were not stored find nothing.
+   */
+  readonly complete: boolean;
+}
+
+export interface TimelineEventDetail {
+  readonly event: TimelineEvent;
+  /** The events that led to this one, nearest first (the "why" of a failure). */
+  readonly causeChain: readonly TimelineEvent[];
+  /** Events this one caused (at most 50, in seq order). */
+  readonly effects: readonly TimelineEvent[];
+  /** How many events this one caused in all. */
+  readonly effectCount: number;
 }

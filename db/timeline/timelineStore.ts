@@ -6,8 +6,7 @@
 // Must not: write; keep anything between calls (a run id can name a newer timeline after a delete).
 
 import type { LabDatabase } from '../database';
-import type { TimelineEvent, TimelineWindowQuery } from '../../core/contract/timeline';
-import type { TimelineEventDetail, TimelineSummary } from '../../core/contract/experiments';
+import type { TimelineEvent, TimelineEventDetail, TimelineSummary, TimelineWindowQuery } from '../../core/contract/timeline';
 import type { TimelineColumns } from '../../core/sim/timelineRecorder';
 import { decodeEvent, laneInfos, readTimelineMeta, type TimelineMeta } from './timelineMeta';
 import { EVENT_COLUMNS, eventsTableOf, type EventRow } from './timelineTables';

@@ -4,7 +4,7 @@
 
 import type { ClaimResult, OpResult, RunSummary } from '../../core/contract/runResult';
 import type { PresetSummary } from '../../core/contract/catalog';
-import type { RunComparison } from '../../core/contract/experiments';
+import type { RunComparison } from '../../core/contract/comparison';
 import { metricInfo } from '../../core/run/metricCatalog';
 
 export interface RunJson {

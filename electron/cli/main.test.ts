@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
+import { LabService } from '../service/labService';
+import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import type { RunDetail } from '../../core/contract/runResult';
 
 let dir: string;
 let out: string[];
@@ -49,6 +52,24 @@ describe('pcilab run', () => {
     expect(main(['runs', '--json'], io)).toBe(EXIT_OK);
     const runs = JSON.parse(out.join('')) as { name: string; status: string }[];
     expect(runs).toEqual([expect.objectContaining({ name: 'quickstart-nvme-fio', status: 'completed' })]);
+  });
+
+  it('stores the run as the app does (same launcher path): only ids, times and wall time differ', async () => {
+    const args = ['quickstart-nvme-fio', '--set', 'durationMs=1', '--seed', '3'];
+    expect(main(['run', ...args, '--json'], io)).toBe(EXIT_OK);
+    const cliId = (JSON.parse(out.join('')) as { run: { id: number } }).run.id;
+    const service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+    try {
+      const { runId: appId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'], seed: 3 });
+      await service.idle();
+      const comparable = ({ id: _id, createdAt: _c, finishedAt: _f, metrics, ...rest }: RunDetail): object => ({
+        ...rest,
+        metrics: { ...metrics, 'sim.wallMs': 0 },
+      });
+      expect(comparable(await service.getRun(appId))).toEqual(comparable(await service.getRun(cliId)));
+    } finally {
+      service.close();
+    }
   });
 });
 

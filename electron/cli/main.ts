@@ -8,18 +8,19 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { presetClaims, PRESETS } from '../../core/scenario/presets';
+import { PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { defaultDatabasePath } from '../service/dataDir';
-import { prepareRun, storedPlanOf } from '../../core/run/runRequest';
-import { planDurationNs } from '../../core/run/runPlan';
+import { prepareRun } from '../../core/run/runRequest';
 import { executeRun } from '../service/runExecution';
+import { storeRun } from '../service/runLauncher';
 import { formatComparisonText, formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
 import type { StartRunRequest } from '../../core/contract/labApi';
 import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
+import { presetSummary } from '../service/labCatalog';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -80,27 +81,12 @@ function commandRun(args: string[], io: CliIo): number {
     for (const p of prepared.problems) io.err(p);
     return EXIT_INVALID;
   }
-  const { plan, preset } = prepared;
-  const stored = storedPlanOf(plan);
-  const totalNs = planDurationNs(plan);
   const db = openLabDatabase(dbPathOf(values.db, io));
   try {
-    const runs = new RunStore(db);
-    const runId = runs.create(
-      {
-        name: plan.base.name,
-        preset,
-        seed: plan.base.seed,
-        scenario: plan.base,
-        durationNs: totalNs,
-        variants: stored.variants,
-        planClaims: stored.claims,
-      },
-      Date.now(),
-    );
+    const { runId, durationNs: totalNs } = storeRun(new RunStore(db), prepared, Date.now());
     const showProgress = io.isTty && values.json !== true;
     let lastShown = 0;
-    const outcome = executeRun(db, runId, plan, {
+    const outcome = executeRun(db, runId, prepared.plan, {
       nowMs: () => Date.now(),
       isCancelled: () => false,
       onProgress: (p) => {
@@ -205,13 +191,8 @@ function commandExport(args: string[], io: CliIo): number {
 
 function commandPresets(args: string[], io: CliIo): number {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
-  const list = PRESETS.map((p) => ({
-    id: p.id,
-    title: p.title,
-    summary: p.summary,
-    thread: p.thread,
-    claims: presetClaims(p).map((c) => ({ id: c.id, text: c.text })),
-  }));
+  // The app's preset summaries; the CLI's list leaves out the variants.
+  const list = PRESETS.map(presetSummary).map(({ variants: _variants, ...p }) => p);
   io.out(values.json === true ? JSON.stringify(list) : formatPresetsText(list));
   return EXIT_OK;
 }

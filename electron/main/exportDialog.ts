@@ -7,7 +7,7 @@
 import { BrowserWindow, dialog, type Session } from 'electron';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { ExportFormat } from '../../core/contract/experiments';
+import type { ExportFormat } from '../../core/contract/export';
 import { streamSink, type ExportHandler } from '../service/runExport';
 
 const FILTERS: Readonly<Record<ExportFormat, Electron.FileFilter>> = {

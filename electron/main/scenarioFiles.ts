@@ -12,6 +12,7 @@ import {
   type MenuCommand,
   type SaveScenarioResult,
 } from '../../core/contract/desktopShell';
+import { errorMessage } from '../service/labError';
 
 export const SCENARIO_FILTERS = [
   { name: 'Scenario (YAML or JSON)', extensions: ['yaml', 'yml', 'json'] },
@@ -61,7 +62,7 @@ export async function readScenarioFile(path: string, fs: ScenarioFileSystem): Pr
       return { ok: false, message: `${name} is larger than ${SCENARIO_FILE_MAX_BYTES} bytes; scenario files are at most that` };
     return { ok: true, command: { kind: 'import-scenario', fileName: name.slice(0, 255), text: read.text } };
   } catch (err) {
-    return { ok: false, message: `${name} could not be read: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, message: `${name} could not be read: ${errorMessage(err)}` };
   }
 }
 
@@ -82,6 +83,6 @@ export async function saveScenarioFile(
     await fs.writeText(path, parsed.data.text);
     return { kind: 'saved', path, bytes: Buffer.byteLength(parsed.data.text, 'utf8') };
   } catch (err) {
-    return { kind: 'failed', message: `${basename(path)} could not be written: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'failed', message: `${basename(path)} could not be written: ${errorMessage(err)}` };
   }
 }

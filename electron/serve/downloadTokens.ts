@@ -4,7 +4,7 @@
 // Must not: write anything itself (the service's writeExport does, into the HTTP response).
 
 import { randomBytes } from 'node:crypto';
-import type { ExportFormat, ExportResult } from '../../core/contract/experiments';
+import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import type { ExportHandler, ExportRequest } from '../service/runExport';
 
 export const DOWNLOAD_PREFIX = '/download/';

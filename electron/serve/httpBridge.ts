@@ -7,11 +7,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { LabApi, LabApiResponse } from '../../core/contract/labApi';
-import type { ExportFormat } from '../../core/contract/experiments';
+import type { ExportFormat } from '../../core/contract/export';
 import { dispatchLabCall } from '../service/apiDispatch';
 import { CONTENT_SECURITY_POLICY, CSP_HEADER_EXTRA } from '../service/contentSecurityPolicy';
 import { EXPORT_CONTENT_TYPES, streamSink, type ExportSink } from '../service/runExport';
 import { DOWNLOAD_PREFIX, type DownloadTokens } from './downloadTokens';
+import { errorMessage } from '../service/labError';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -74,7 +75,7 @@ async function handleApi(service: LabApi, method: string, req: IncomingMessage, 
   try {
     args = JSON.parse(await readBody(req)) as unknown;
   } catch (err) {
-    return refuse(res, 400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    return refuse(res, 400, `body is not JSON: ${errorMessage(err)}`);
   }
   if (!Array.isArray(args)) return refuse(res, 400, 'body must be a JSON array of arguments');
   sendJson(res, 200, await dispatchLabCall(service, method, args));
@@ -117,7 +118,7 @@ export function createLabHttpServer(options: HttpBridgeOptions): Server {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}:${port}`);
     if (url.pathname.startsWith('/api/')) {
       handleApi(options.service, decodeURIComponent(url.pathname.slice(5)), req, res).catch((err: unknown) => {
-        if (!res.headersSent) refuse(res, 500, err instanceof Error ? err.message : String(err));
+        if (!res.headersSent) refuse(res, 500, errorMessage(err));
       });
       return;
     }

@@ -3,7 +3,7 @@
 // and left out rather than failing the whole comparison), list and delete saved ones.
 // Must not: import electron or know about a transport.
 
-import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from '../../core/contract/experiments';
+import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from '../../core/contract/comparison';
 import type { RunDetail } from '../../core/contract/runResult';
 import type { ComparisonStore, StoredComparison } from '../../db/comparisonStore';
 import type { RunStore } from '../../db/runStore';

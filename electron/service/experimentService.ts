@@ -8,8 +8,8 @@ import type { RunStatus } from '../../core/contract/runResult';
 import type { ExperimentStore, StoredExperiment, VariantRun } from '../../db/experimentStore';
 import { LabError } from './labError';
 import { expandExperiment, variantRequest } from './experimentVariants';
-import type { RunLauncher } from './runLauncher';
-import { prepareRun, type PreparedRun } from '../../core/run/runRequest';
+import type { RunLauncher, ValidRun } from './runLauncher';
+import { prepareRun } from '../../core/run/runRequest';
 
 export class ExperimentService {
   constructor(
@@ -48,9 +48,7 @@ export class ExperimentService {
     const prepared = e.variants.map((v) => prepareRun(variantRequest(e.base, v)));
     const problems = prepared.flatMap((p, i) => (p.ok ? [] : p.problems.map((x) => `variant "${e.variants[i]!.name}": ${x}`)));
     if (problems.length > 0) throw new LabError('invalid-scenario', problems.join('\n'), problems);
-    const runIds = (prepared as Extract<PreparedRun, { ok: true }>[]).map((p, i) =>
-      this.launcher.launch(p, `${e.name} / ${e.variants[i]!.name}`),
-    );
+    const runIds = (prepared as ValidRun[]).map((p, i) => this.launcher.launch(p, `${e.name} / ${e.variants[i]!.name}`));
     this.experiments.addExecution(e.id, runIds, this.nowMs());
     return { runIds };
   }

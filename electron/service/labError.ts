@@ -23,5 +23,10 @@ export class LabError extends Error {
 
 export function toFailure(err: unknown): LabApiFailure {
   if (err instanceof LabError) return err.toFailure();
-  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+  return { code: 'internal', message: errorMessage(err) };
+}
+
+/** The message of something thrown: an Error's message, else its text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

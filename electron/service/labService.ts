@@ -6,20 +6,16 @@
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from '../../core/contract/catalog';
 import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
-import type { TimelineEvent, TimelineWindow, TimelineWindowQuery } from '../../core/contract/timeline';
 import type {
-  ExperimentDetail,
-  ExperimentRequest,
-  ExperimentSummary,
-  ExportFormat,
-  ExportResult,
-  RunComparison,
-  SavedComparison,
-  SavedComparisonRequest,
-  SavedComparisonSummary,
+  TimelineEvent,
   TimelineEventDetail,
   TimelineSummary,
-} from '../../core/contract/experiments';
+  TimelineWindow,
+  TimelineWindowQuery,
+} from '../../core/contract/timeline';
+import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from '../../core/contract/comparison';
+import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../../core/contract/experiments';
+import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import { findPreset, PRESETS } from '../../core/scenario/presets';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { openLabDatabase, type LabDatabase } from '../../db/database';

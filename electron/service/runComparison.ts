@@ -4,7 +4,7 @@
 // (validated, every default filled in) hold different values. Used by the service and `pcilab compare`.
 // Must not: read the store (callers pass the runs).
 
-import type { ComparedRun, ConfigDifference, MetricRow, RunComparison } from '../../core/contract/experiments';
+import type { ComparedRun, ConfigDifference, MetricRow, RunComparison } from '../../core/contract/comparison';
 import type { RunDetail } from '../../core/contract/runResult';
 import { metricInfo } from '../../core/run/metricCatalog';
 

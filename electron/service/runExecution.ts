@@ -10,6 +10,7 @@ import { TimelineStore } from '../../db/timeline/timelineStore';
 import { PlanRun } from '../../core/run/planRun';
 import type { RunPlan } from '../../core/run/runPlan';
 import type { RunPhase, RunResult } from '../../core/contract/runResult';
+import { errorMessage } from './labError';
 
 export const STEP_EVENTS = 50_000;
 const HEARTBEAT_EVERY_MS = 1000;
@@ -85,7 +86,7 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
     runs.complete(runId, result, cols.count, hooks.nowMs());
     return { status: 'completed', result };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     runs.finish(runId, 'failed', message, hooks.nowMs());
     return { status: 'failed', error: message };
   }

@@ -6,7 +6,7 @@
 
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { ExportFormat, ExportResult } from '../../core/contract/experiments';
+import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import type { LabDatabase } from '../../db/database';
 import { csvChunks } from './runExportCsv';
 import { jsonChunks } from './runExportJson';

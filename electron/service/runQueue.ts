@@ -8,6 +8,7 @@ import type { RunPhase, RunProgress, RunStatus } from '../../core/contract/runRe
 import type { RunStore } from '../../db/runStore';
 import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
 import type { StoredPlan } from '../../core/run/runRequest';
+import { errorMessage } from './labError';
 
 export type RunWorkerSpawner = (data: RunWorkerData) => Worker;
 
@@ -167,7 +168,7 @@ export class RunQueue {
       worker = this.spawn(data);
     } catch (err) {
       this.running--;
-      this.failRun(t, `could not start the run worker: ${err instanceof Error ? err.message : String(err)}`);
+      this.failRun(t, `could not start the run worker: ${errorMessage(err)}`);
       this.pump();
       return;
     }

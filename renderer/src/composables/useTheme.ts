@@ -1,8 +1,8 @@
 // Light or dark theme: the user's choice persisted in localStorage, else the system's
-// prefers-color-scheme; applied as data-theme on <html> (styles.css reads it).
+// prefers-color-scheme; applied as data-theme on <html> (styles.css reads it, onThemeChange watches it).
 // Must not: read storage outside the browser (themeChoice is pure for tests).
 
-import { ref, watch, type Ref } from 'vue';
+import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue';
 
 export type Theme = 'light' | 'dark';
 export const THEME_KEY = 'pcilab.theme';
@@ -36,4 +36,11 @@ export function useTheme(): { theme: Ref<Theme>; toggle: () => void } {
     }
   });
   return { theme, toggle: () => (theme.value = theme.value === 'dark' ? 'light' : 'dark') };
+}
+
+/** Calls `fn` on every theme switch while the component is mounted (canvases read their colours from the theme). */
+export function onThemeChange(fn: () => void): void {
+  const observer = new MutationObserver(fn);
+  onMounted(() => observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] }));
+  onBeforeUnmount(() => observer.disconnect());
 }

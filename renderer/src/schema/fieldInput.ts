@@ -5,6 +5,7 @@
 // Must not: apply bounds or patterns (the schema's messages are the ones shown).
 
 import type { FieldSpec } from './jsonSchema';
+import { errorMessage } from '../format/errorMessage';
 
 export type ParsedInput =
   { readonly kind: 'unset' } | { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'invalid'; readonly message: string };
@@ -47,7 +48,7 @@ export function parseFieldInput(field: Pick<FieldSpec, 'kind' | 'nullable' | 'ch
       try {
         return { kind: 'value', value: JSON.parse(t) as unknown };
       } catch (err) {
-        return { kind: 'invalid', message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` };
+        return { kind: 'invalid', message: `not valid JSON: ${errorMessage(err)}` };
       }
     default: {
       const never: never = field.kind;

@@ -9,6 +9,7 @@ import type { LabCatalog, PresetSummary } from '../../../core/contract/catalog';
 import { lab } from '../api/labClient';
 import type { JsonSchema } from '../schema/jsonSchema';
 import { metricInfoOf, splitVariant } from '../features/run/metricTable';
+import { errorMessage } from '../format/errorMessage';
 
 export const useCatalogStore = defineStore('catalog', () => {
   const catalog = ref<LabCatalog | null>(null);
@@ -25,7 +26,7 @@ export const useCatalogStore = defineStore('catalog', () => {
       schema.value = s as JsonSchema;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
       loading = null;
     }
   }

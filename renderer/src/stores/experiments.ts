@@ -5,15 +5,11 @@
 
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type {
-  ExperimentDetail,
-  ExperimentRequest,
-  ExperimentSummary,
-  SavedComparisonRequest,
-  SavedComparisonSummary,
-} from '../../../core/contract/experiments';
+import type { SavedComparisonRequest, SavedComparisonSummary } from '../../../core/contract/comparison';
+import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../../../core/contract/experiments';
 import { lab } from '../api/labClient';
 import { useRunsStore } from './runs';
+import { errorMessage } from '../format/errorMessage';
 
 export const useExperimentsStore = defineStore('experiments', () => {
   const experiments = ref<ExperimentSummary[]>([]);
@@ -28,7 +24,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       loaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 
@@ -38,7 +34,7 @@ export const useExperimentsStore = defineStore('experiments', () => {
       comparisonsLoaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 

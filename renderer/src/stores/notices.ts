@@ -6,6 +6,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { LabApiError } from '../api/labClient';
+import { errorMessage } from '../format/errorMessage';
 
 export interface Notice {
   readonly id: number;
@@ -22,7 +23,7 @@ export const useNoticesStore = defineStore('notices', () => {
 
   function report(action: string, err: unknown): void {
     const problems = err instanceof LabApiError ? err.problems : [];
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     notices.value = [
       ...notices.value,
       {

@@ -9,7 +9,9 @@ import { computed, ref } from 'vue';
 import type { RunFilter, StartRunRequest } from '../../../core/contract/labApi';
 import type { RunProgress, RunSummary } from '../../../core/contract/runResult';
 import { lab } from '../api/labClient';
+import { LatestRequests } from '../api/latestRequests';
 import { estimateProgress, isActive, sampleOf, type ProgressEstimate, type ProgressSample } from '../features/run/progressEstimate';
+import { errorMessage } from '../format/errorMessage';
 
 const POLL_MS = 250;
 
@@ -21,21 +23,22 @@ export const useRunsStore = defineStore('runs', () => {
   const filter = ref<{ text: string; status: string }>({ text: '', status: '' });
   const samples = new Map<number, { previous?: ProgressSample; latest: ProgressSample }>();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let refreshSeq = 0;
+  /** A list answered for an older filter (or an older refresh) is dropped. */
+  const refreshes = new LatestRequests();
 
   const anyActive = computed(() => active.value.some((p) => isActive(p.status)));
 
   async function refresh(): Promise<void> {
-    const seq = ++refreshSeq;
+    const mine = refreshes.issue();
     const f: RunFilter = { text: filter.value.text.trim(), status: filter.value.status };
     try {
       const list = await lab.listRuns(f);
-      if (seq !== refreshSeq) return;
+      if (!refreshes.isLatest(mine)) return;
       runs.value = list;
       loaded.value = true;
       error.value = null;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
     }
   }
 
@@ -64,7 +67,7 @@ export const useRunsStore = defineStore('runs', () => {
       record(list);
       active.value = list;
     } catch (err) {
-      error.value = err instanceof Error ? err.message : String(err);
+      error.value = errorMessage(err);
       return;
     }
     const changed = active.value.some(

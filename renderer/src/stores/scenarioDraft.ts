@@ -12,6 +12,7 @@ import { lab } from '../api/labClient';
 import type { Segment } from '../schema/jsonSchema';
 import { messagesFor, parseProblem, unplaced, type FieldClaim, type Problem } from '../schema/problems';
 import { cloneScenario, getAt, setAt, unsetAt } from '../schema/scenarioPath';
+import { errorMessage } from '../format/errorMessage';
 
 export const VALIDATE_DEBOUNCE_MS = 200;
 
@@ -48,7 +49,7 @@ export const useScenarioDraftStore = defineStore('scenarioDraft', () => {
       validationError.value = null;
     } catch (err) {
       if (at !== version.value) return;
-      validationError.value = err instanceof Error ? err.message : String(err);
+      validationError.value = errorMessage(err);
     }
     validatedVersion.value = at;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ComparedRun, MetricRow } from '../../../../core/contract/experiments';
+import type { ComparedRun, MetricRow } from '../../../../core/contract/comparison';
 import type { ClaimResult } from '../../../../core/contract/runResult';
 import {
   alignCounter,

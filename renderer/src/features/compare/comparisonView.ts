@@ -10,7 +10,7 @@ import type {
   ConfigDifference,
   MetricRow,
   SavedComparisonRequest,
-} from '../../../../core/contract/experiments';
+} from '../../../../core/contract/comparison';
 import type { ClaimResult, RunSummary } from '../../../../core/contract/runResult';
 import { compareMetricNames } from '../run/metricTable';
 

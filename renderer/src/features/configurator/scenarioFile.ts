@@ -4,6 +4,7 @@
 // Must not: validate (the lab does, with its `path: message` problems).
 
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { errorMessage } from '../../format/errorMessage';
 
 export type ScenarioFormat = 'json' | 'yaml';
 
@@ -16,7 +17,7 @@ export function parseScenarioFile(text: string, fileName: string): ParsedScenari
   try {
     value = trimmed.startsWith('{') || trimmed.startsWith('[') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    const first = errorMessage(err).split('\n')[0];
     return { ok: false, problem: `${fileName}: not valid JSON or YAML: ${first}` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

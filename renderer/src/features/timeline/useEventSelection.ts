@@ -3,9 +3,10 @@
 // Must not: move the view (the inspector decides where to look).
 
 import { ref, shallowRef, type Ref } from 'vue';
-import type { TimelineEventDetail } from '../../../../core/contract/experiments';
+import type { TimelineEventDetail } from '../../../../core/contract/timeline';
 import { lab } from '../../api/labClient';
-import { LatestRequests } from './windowRequests';
+import { LatestRequests } from '../../api/latestRequests';
+import { errorMessage } from '../../format/errorMessage';
 
 export interface EventSelection {
   readonly detail: Ref<TimelineEventDetail | null>;
@@ -31,7 +32,7 @@ export function useEventSelection(runId: () => number): EventSelection {
       error.value = null;
       return d;
     } catch (err) {
-      if (requests.accept(id)) error.value = err instanceof Error ? err.message : String(err);
+      if (requests.accept(id)) error.value = errorMessage(err);
       return null;
     } finally {
       if (!requests.pending) loadingSeq.value = null;
@@ -39,7 +40,7 @@ export function useEventSelection(runId: () => number): EventSelection {
   }
 
   function clear(): void {
-    requests.accept(requests.issue());
+    requests.dropAll();
     detail.value = null;
     loadingSeq.value = null;
   }

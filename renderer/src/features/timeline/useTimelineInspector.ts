@@ -4,15 +4,16 @@
 // Must not: draw; the components bind these to the canvas, the panels and the shortcuts.
 
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue';
-import type { TimelineSummary } from '../../../../core/contract/experiments';
-import type { TimelineEvent } from '../../../../core/contract/timeline';
+import type { TimelineEvent, TimelineSummary } from '../../../../core/contract/timeline';
 import { lab } from '../../api/labClient';
+import { LatestRequests } from '../../api/latestRequests';
 import { stepFailure } from './eventFormat';
 import { groupOf, layoutRows, shownLaneIds, type GroupRow } from './laneLayout';
 import { centerWindow, clampWindow, focusWindow, MIN_SPAN_NS, panByFraction, wholeRun, zoomAtCenter, type TimeWindow } from './timeScale';
 import { useEventSelection } from './useEventSelection';
 import { useTimelineWindow } from './useTimelineWindow';
 import type { TimelineHit } from './windowIndex';
+import { errorMessage } from '../../format/errorMessage';
 
 /** How many failures the list holds (and [ / ] step through). */
 export const FAILURE_LIST_LIMIT = 1000;
@@ -38,21 +39,21 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   const selection = useEventSelection(runId);
   const selected = computed(() => selection.detail.value?.event ?? null);
 
-  /** Each load's number: a summary answered for a run the inspector has since left is dropped. */
-  let loads = 0;
+  /** A summary answered for a run the inspector has since left is dropped. */
+  const loads = new LatestRequests();
 
   async function load(): Promise<void> {
-    const mine = ++loads;
+    const mine = loads.issue();
     const id = runId();
     try {
       const s = await lab.getTimelineSummary(id);
       const f = s.failureCount > 0 ? await lab.listFailures(id, FAILURE_LIST_LIMIT) : [];
-      if (mine !== loads) return;
+      if (!loads.isLatest(mine)) return;
       summary.value = s;
       failures.value = f;
       loadError.value = null;
     } catch (err) {
-      if (mine === loads) loadError.value = err instanceof Error ? err.message : String(err);
+      if (loads.isLatest(mine)) loadError.value = errorMessage(err);
     }
   }
 

@@ -8,7 +8,9 @@ import { ref, shallowRef, watch, type Ref } from 'vue';
 import { lab } from '../../api/labClient';
 import { queryBounds, wholeRun, type TimeWindow } from './timeScale';
 import { indexWindow, type WindowIndex } from './windowIndex';
-import { DebouncedFetch, LatestRequests } from './windowRequests';
+import { LatestRequests } from '../../api/latestRequests';
+import { DebouncedFetch } from './windowRequests';
+import { errorMessage } from '../../format/errorMessage';
 
 /** Quiet time after the last move before fetching, and the longest a moving view goes unfetched. */
 const FETCH_WAIT_MS = 35;
@@ -47,7 +49,7 @@ export function useTimelineWindow(runId: () => number, totalNs: () => number, la
       answerMs.value = performance.now() - started;
       error.value = null;
     } catch (err) {
-      if (requests.accept(id)) error.value = err instanceof Error ? err.message : String(err);
+      if (requests.accept(id)) error.value = errorMessage(err);
     } finally {
       pending.value = requests.pending;
     }

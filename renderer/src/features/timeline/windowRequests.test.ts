@@ -1,41 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import fc from 'fast-check';
-import { DebouncedFetch, LatestRequests } from './windowRequests';
-
-describe('stale window answers', () => {
-  it('an answer older than the one shown is dropped', () => {
-    const r = new LatestRequests();
-    const a = r.issue();
-    const b = r.issue();
-    expect(r.accept(b)).toBe(true);
-    expect(r.accept(a)).toBe(false);
-    expect(r.pending).toBe(false);
-  });
-
-  it('whatever order answers arrive in, the shown ids only increase and the newest is shown last', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 20 }).chain((n) =>
-          fc.shuffledSubarray(
-            [...Array(n).keys()].map((i) => i + 1),
-            { minLength: n },
-          ),
-        ),
-        (order) => {
-          const r = new LatestRequests();
-          for (let i = 0; i < order.length; i++) r.issue();
-          let last = 0;
-          for (const id of order) {
-            if (!r.accept(id)) continue;
-            expect(id).toBeGreaterThan(last);
-            last = id;
-          }
-          expect(last).toBe(order.length);
-        },
-      ),
-    );
-  });
-});
+import { DebouncedFetch } from './windowRequests';
 
 describe('debounced fetching while the view moves', () => {
   beforeEach(() => vi.useFakeTimers());

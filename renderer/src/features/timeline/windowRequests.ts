@@ -1,30 +1,7 @@
-// Keeping window fetches in step with a moving view: requests are numbered and an answer older
-// than the one already shown is dropped (a slow wide window must not overwrite a fresh narrow one);
-// while the view moves, fetches are debounced, yet issued at least every maxWaitMs so a long drag
-// still fills in.
+// Keeping window fetches in step with a moving view: while the view moves, fetches are debounced,
+// yet issued at least every maxWaitMs so a long drag still fills in (answers older than the one
+// shown are dropped by LatestRequests.accept, api/latestRequests.ts).
 // Must not: fetch or touch the DOM (timers are injected).
-
-/** Numbers requests; accepts an answer only when it is newer than the last accepted one. */
-export class LatestRequests {
-  private issued = 0;
-  private shown = 0;
-
-  issue(): number {
-    return ++this.issued;
-  }
-
-  /** True when the answer to request `id` should be shown (and from now on is the newest shown). */
-  accept(id: number): boolean {
-    if (id <= this.shown) return false;
-    this.shown = id;
-    return true;
-  }
-
-  /** Whether a request newer than the shown answer is still out. */
-  get pending(): boolean {
-    return this.issued > this.shown;
-  }
-}
 
 export interface Timers {
   readonly now: () => number;

@@ -7,16 +7,10 @@
 // iovaDomainReference.testkit.ts walks node by node and the tests hold the two to the same answers.
 // Must not: cache freed ranges (iovaRcache.ts does) or know about devices, masks or flush queues.
 
-import { IovaGapTree, IovaNode } from './iovaGapTree';
+import { IovaGapTree, IovaNode, type IovaRange } from './iovaGapTree';
 
-export interface IovaRange {
-  /** pfn_lo */
-  readonly start: number;
-  /** pfn_hi (inclusive) */
-  readonly last: number;
-  /** A reserve_iova range (never handed out, not counted as allocated). */
-  readonly reserved?: boolean;
-}
+export type { IovaRange } from './iovaGapTree';
+
 
 /** A position of the backwards walk: a node, or the anchor that sits above the whole address space (IOVA_ANCHOR). */
 type Node = IovaNode | 'anchor';

@@ -7,7 +7,15 @@
 // Must not: decide allocation policy (iovaDomain.ts does); it only answers order and gap queries.
 // Priorities come from a fixed-seed generator: the shape is deterministic, and no answer depends on it.
 
-import type { IovaRange } from './iovaDomain';
+/** One allocated range of pfns (struct iova). */
+export interface IovaRange {
+  /** pfn_lo */
+  readonly start: number;
+  /** pfn_hi (inclusive) */
+  readonly last: number;
+  /** A reserve_iova range (never handed out, not counted as allocated). */
+  readonly reserved?: boolean;
+}
 
 export class IovaNode implements IovaRange {
   left: IovaNode | null = null;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { MetricInfo } from '../contract/catalog';
 import { EOPNOTSUPP, ENOENT, OK, linuxErrnoName } from '../model/base/errno';
 import { IommufdContext, hugePageBytes } from '../model/iommufd/iommufdContext';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../model/iommufd/iommufdIoasMapping';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, protFlags } from '../model/iommufd/iommufdIoasMapping';
 import type { IommufdIoas } from '../model/iommufd/iommufdIoas';
 import { lastAddress } from '../model/iommufd/iommufdIovaSpan';
 import { u64, toHexOrNumber } from '../scenario/numbers';
@@ -93,10 +93,6 @@ function onIoas(
   if ('rc' in r) return outcome(r.rc, null, r.costNs, ctx.laneName);
   const { rc, ret } = call(r.ioas);
   return outcome(rc, ret, r.costNs + r.ioas.lastCostNs, r.ioas.laneName);
-}
-
-function protFlags(read: boolean, write: boolean): number {
-  return (read ? IOMMU_IOAS_MAP_READABLE : 0) | (write ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 }
 
 export const IOMMUFD_OPS: OpDefinition[] = [

@@ -10,9 +10,8 @@ import type { MetricInfo } from '../contract/catalog';
 import { linuxErrnoName } from '../model/base/errno';
 import { MmIommuMemList } from '../model/ppc/host/mmIommuMemList';
 import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/ppc/host/spaprTceContainer';
-import type { SpaprPlatform } from '../model/ppc/host/spaprTceWindows';
+import { spaprPlatformOf } from '../model/ppc/host/spaprTceWindows';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
-import type { Scenario } from '../scenario/schema';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 export const SPAPR_METRICS: readonly MetricInfo[] = [
@@ -38,22 +37,6 @@ const containerName = z
   .max(64)
   .default('container0');
 
-/** The PE's table group from host.spapr. */
-export function spaprPlatform(scenario: Scenario): SpaprPlatform {
-  const s = scenario.host.spapr;
-  return {
-    tce32Start: s.dma32WindowStart,
-    tce32SizeBytes: s.dma32WindowSizeBytes,
-    ddwStart: 2 ** s.ddwStartShift,
-    pageShifts: s.pageShifts,
-    maxLevels: s.maxLevels,
-    maxWindows: s.maxWindows,
-    hostPageShift: s.hostPageShift,
-    // The table v1 borrows is a 4K-TCE table (IODA1, pSeries default window).
-    tce32PageShift: 12,
-  };
-}
-
 function mmOf(env: OpsEnvironment): MmIommuMemList {
   return env.instance('spaprMm', () => new MmIommuMemList(env.process, env.faults, env.scenario.host.spapr.hostPageShift));
 }
@@ -61,7 +44,7 @@ function mmOf(env: OpsEnvironment): MmIommuMemList {
 function containerOf(env: OpsEnvironment, name: string): SpaprTceContainer {
   return env.instance(`spapr:${name}`, () => {
     const version = env.scenario.host.vfio.backend === 'spapr-tce-v1' ? 1 : 2;
-    return new SpaprTceContainer(`spapr.${name}`, version, spaprPlatform(env.scenario), env.process, mmOf(env), env.faults, env.costs);
+    return new SpaprTceContainer(`spapr.${name}`, version, spaprPlatformOf(env.scenario), env.process, mmOf(env), env.faults, env.costs);
   });
 }
 

@@ -5,6 +5,7 @@
 // (pfn) of the domain's granule.
 // Must not: cache freed ranges (iovaRcache.ts does) or know about devices, masks or flush queues.
 
+import { roundUpPowerOfTwo } from '../base/bits';
 import { IntervalMap } from '../base/intervalMap';
 
 export interface IovaRange {
@@ -30,9 +31,7 @@ function hi(n: Node): number {
 
 /** fls_long(size - 1): the alignment roundup_pow_of_two(size) as a number of pages. */
 export function sizeAlignment(size: number): number {
-  let a = 1;
-  while (a < size) a *= 2;
-  return a;
+  return roundUpPowerOfTwo(size);
 }
 
 export class IovaDomain {

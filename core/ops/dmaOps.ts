@@ -9,7 +9,6 @@
 // Must not: model how addresses are chosen (the DMA layers do) or touch host state directly.
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { DmaCall } from '../model/base/dmaCall';
 import { DmaDirect } from '../model/guestDma/dmaDirect';
 import { GuestDmaSlot } from '../model/guestDma/guestDmaSlot';
@@ -26,15 +25,6 @@ import { PAGE_SIZE, alignDown, alignUp } from '../model/base/pages';
 
 /** Buffers the ops pick start above the first 16 MiB of guest RAM (kernel image, ZONE_DMA). */
 const BUFFER_AREA_START = 16 * 1024 * 1024;
-
-export const DMA_METRICS: MetricInfo[] = [
-  {
-    name: 'dma.unmapMismatches',
-    unit: 'calls',
-    description: 'dma.unmap ops refused because they named no live mapping of that size (dma-debug would report them)',
-  },
-  { name: 'dma.liveMappingsPeak', unit: 'mappings', description: 'most mappings an ops script held on one device at once (dma.* ops)' },
-];
 
 /** ZONE_DMA width per guest arch: zone_dma_bits (x86 24 in kernel/dma/direct.c; s390 and ppc64 31). */
 const ZONE_DMA_BITS: Record<Scenario['host']['arch'], number> = { x86_64: 24, s390x: 31, ppc64le: 31 };

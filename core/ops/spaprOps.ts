@@ -1,4 +1,4 @@
-// The spapr.* ops (SPEC 8) over the VFIO SPAPR TCE container model, and the metrics they report.
+// The spapr.* ops (SPEC 8) over the VFIO SPAPR TCE container model.
 // Containers are created on first use under `spapr:<name>` (default "container0", lane
 // `spapr.<name>`) as v1 or v2 from host.vfio.backend; with a non-SPAPR backend they are v2, so an
 // ops script can exercise SPAPR on any host. All containers of a run share the process's
@@ -6,30 +6,12 @@
 // Must not: decide SPAPR semantics (core/model/spaprTceContainer.ts does).
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { linuxErrnoName } from '../model/base/errno';
 import { MmIommuMemList } from '../model/ppc/host/mmIommuMemList';
 import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/ppc/host/spaprTceContainer';
 import { spaprPlatformOf } from '../model/ppc/host/spaprTceWindows';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
-
-export const SPAPR_METRICS: readonly MetricInfo[] = [
-  { name: 'spapr.mapIoctls', unit: 'calls', description: 'VFIO_IOMMU_MAP_DMA calls on SPAPR TCE containers' },
-  { name: 'spapr.unmapIoctls', unit: 'calls', description: 'VFIO_IOMMU_UNMAP_DMA calls on SPAPR TCE containers' },
-  { name: 'spapr.mapFailures', unit: 'calls', description: 'MAP_DMA calls that failed' },
-  { name: 'spapr.tcesPeak', unit: 'TCEs', description: 'most live TCEs in one container at once' },
-  {
-    name: 'spapr.windowsCreated',
-    unit: 'windows',
-    description: 'DMA windows (TCE tables) created: TCE_CREATE and the lazily created default window of v2',
-  },
-  {
-    name: 'spapr.registeredBytesPeak',
-    unit: 'bytes',
-    description: 'most memory pre-registered (REGISTER_MEMORY, pinned and charged once per process) at once',
-  },
-];
 
 const containerName = z
   .string()

@@ -20,7 +20,6 @@ import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import type { MetricMap } from '../../sim/metricSink';
 import { addMetric, maxMetric } from '../../sim/metricSink';
-import type { MetricInfo } from '../../contract/catalog';
 import { EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
@@ -42,16 +41,6 @@ import {
 
 /** iommufd_fill_cap_dma_avail: "return U32_MAX" (s390 QEMU needs more than U16_MAX). */
 export const IOMMUFD_COMPAT_DMA_AVAIL = 0xffffffff;
-
-export const IOMMUFD_VFIO_COMPAT_METRICS: readonly MetricInfo[] = [
-  { name: 'vfio.mapIoctls', unit: 'calls', description: 'VFIO_IOMMU_MAP_DMA calls on the container (any backend).' },
-  { name: 'vfio.unmapIoctls', unit: 'calls', description: 'VFIO_IOMMU_UNMAP_DMA calls on the container (any backend).' },
-  {
-    name: 'vfio.entriesPeak',
-    unit: 'mappings',
-    description: 'Most mappings one container held at once (vfio_dma entries, or compat areas).',
-  },
-];
 
 export interface IommufdVfioCompatOptions {
   readonly process: HostProcess;

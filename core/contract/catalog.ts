@@ -25,6 +25,11 @@ export interface MetricInfo {
   readonly description: string;
 }
 
+/** A metric's catalog entry, as the metric lists beside the code that reports them write it. */
+export function metric(name: string, unit: string, description: string): MetricInfo {
+  return { name, unit, description };
+}
+
 /** One op an ops script may call (docs/model.md#ops-scripts). */
 export interface OpInfo {
   /** "vfio.map", "hcall.H_PUT_TCE"... */

@@ -9,6 +9,7 @@
 
 import { S390Viommu } from '../model/s390/s390Viommu';
 import type { FaultHandlers } from './faultTypes';
+import { PAGE_SIZE } from '../model/base/pages';
 
 export const HOST_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'memlock-shrink' | 'rpcit-out-of-resource'> = {
   'memlock-shrink': (ctx, fault, cause) => {
@@ -22,7 +23,7 @@ export const HOST_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'memlock-shrink'
         { name: 'locked', format: 'bytes' },
       ],
     });
-    ctx.sim.timeline.record(ctx.sim.now, 0, lane, kind, fault.bytes, stack.env.process.lockedPages * 4096, 0, cause);
+    ctx.sim.timeline.record(ctx.sim.now, 0, lane, kind, fault.bytes, stack.env.process.lockedPages * PAGE_SIZE, 0, cause);
   },
   'rpcit-out-of-resource': (ctx, fault) => {
     const stack = ctx.stack();

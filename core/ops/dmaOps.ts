@@ -10,40 +10,22 @@
 // Must not: model how addresses are chosen (the DMA layers do) or touch host state directly.
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { DmaCall } from '../model/base/dmaCall';
 import { DmaDirect } from '../model/guestDma/dmaDirect';
 import { GuestDmaSlot } from '../model/guestDma/guestDmaSlot';
 import { EINVAL, EIO, ENODEV, linuxErrnoName } from '../model/base/errno';
 import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
-import type { DmaDevice } from '../model/guestDma/iommuDma';
+import { dmaBitMask, type DmaDevice } from '../model/guestDma/dmaDevice';
 import { guestRamRegions } from '../stack/stackBuilder';
 import { addMetric, maxMetric, type MetricMap } from '../sim/metricSink';
 import type { Scenario, VmConfig } from '../scenario/schema';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment, type OpsGuest, type OpsGuestDevice } from './opTypes';
 import type { LayerInstance } from '../model/base/layerInstance';
+import { PAGE_SIZE, alignDown, alignUp } from '../model/base/pages';
 
-const PAGE_BYTES = 4096;
 /** Buffers the ops pick start above the first 16 MiB of guest RAM (kernel image, ZONE_DMA). */
 const BUFFER_AREA_START = 16 * 1024 * 1024;
-
-export const DMA_METRICS: MetricInfo[] = [
-  {
-    name: 'dma.unmapMismatches',
-    unit: 'calls',
-    description: 'dma.unmap ops refused because they named no live mapping of that size (dma-debug would report them)',
-  },
-  { name: 'dma.liveMappingsPeak', unit: 'mappings', description: 'most mappings an ops script held on one device at once (dma.* ops)' },
-];
-
-function roundUpPage(bytes: number): number {
-  return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
-}
-
-function maskOf(bits: number): number {
-  return bits >= 64 ? 2 ** 64 - 1 : 2 ** bits - 1;
-}
 
 /** ZONE_DMA width per guest arch: zone_dma_bits (x86 24 in kernel/dma/direct.c; s390 and ppc64 31). */
 const ZONE_DMA_BITS: Record<Scenario['host']['arch'], number> = { x86_64: 24, s390x: 31, ppc64le: 31 };
@@ -62,8 +44,8 @@ export function dmaMaskSupported(dma: GuestDmaOps, bits: number, scenario: Scena
   if (!isDmaDirect(dma) || bits >= 32) return true;
   const regions = guestRamRegions(scenario, vm);
   const last = regions[regions.length - 1]!;
-  const lastRamPage = last.gpa + last.bytes - PAGE_BYTES;
-  return maskOf(bits) >= Math.min(maskOf(ZONE_DMA_BITS[scenario.host.arch]), lastRamPage);
+  const lastRamPage = last.gpa + last.bytes - PAGE_SIZE;
+  return dmaBitMask(bits) >= Math.min(dmaBitMask(ZONE_DMA_BITS[scenario.host.arch]), lastRamPage);
 }
 
 /**
@@ -162,7 +144,7 @@ export class DmaMappingLedger implements LayerInstance {
     if (all.length !== this.live) problems.push(`${this.device}: ${all.length} entries recorded but ${this.live} counted live`);
     if (this.direct) return problems;
     // dma-iommu hands out disjoint IOVA ranges, never IOVA 0 (iommu_dma_init_domain: base_pfn >= 1).
-    const spans = all.map((e) => [e.dmaAddr - (e.dmaAddr % PAGE_BYTES), e.spanBytes] as const).sort((a, b) => a[0] - b[0]);
+    const spans = all.map((e) => [alignDown(e.dmaAddr, PAGE_SIZE), e.spanBytes] as const).sort((a, b) => a[0] - b[0]);
     spans.forEach(([start, bytes], i) => {
       if (start === 0) problems.push(`${this.device}: a mapping starts at IOVA 0`);
       const next = spans[i + 1];
@@ -216,8 +198,8 @@ function mapLike(
   const found = guest.device(name);
   if (found === undefined) return refused(name, ENODEV);
   const ledger = ledgerOf(env, name, found);
-  const offset = gpa === undefined ? 0 : gpa % PAGE_BYTES;
-  const spanBytes = roundUpPage(offset + sizeBytes);
+  const offset = gpa === undefined ? 0 : gpa % PAGE_SIZE;
+  const spanBytes = alignUp(offset + sizeBytes, PAGE_SIZE);
   const pageGpa = gpa === undefined ? ledger.peekGpa(spanBytes) : gpa - offset;
   const { dev, dma } = found.device;
   const { call, costNs } = onVcpu0(guest, found, (c) =>
@@ -267,7 +249,7 @@ const unmapOp = defineOp({
       ledger.mismatches++;
       return refused(a.device, EINVAL);
     }
-    const pageAddr = a.dmaAddr - (a.dmaAddr % PAGE_BYTES);
+    const pageAddr = alignDown(a.dmaAddr, PAGE_SIZE);
     const { costNs } = onVcpu0(guest, found, (c) => found.device.dma.unmap(c, pageAddr, entry.spanBytes));
     ledger.remove(entry);
     return { ok: true, errno: null, ret: null, costNs, lane: ledger.laneName };

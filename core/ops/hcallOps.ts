@@ -17,6 +17,8 @@ import { SpaprMachine } from '../model/ppc/spaprMachine';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import type { VcpuSet } from '../model/guestDma/vcpuSet';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { alignDown } from '../model/base/pages';
+import { TCE_LIST_PAGE } from '../model/ppc/qemu/spaprHcalls';
 
 const vmArg = z
   .string()
@@ -69,7 +71,7 @@ function hcallOutcome(g: SpaprGuestAccess, rc: number, costNs: number, ret: unkn
 
 /** A page of guest RAM for the TCE list: 32 MiB in, or the last page of a smaller guest. */
 function defaultListGpa(g: SpaprGuestAccess): number {
-  return Math.min(32 * 1024 * 1024, Math.floor((g.machine.ramBytes - 4096) / 4096) * 4096);
+  return Math.min(32 * 1024 * 1024, alignDown(g.machine.ramBytes - TCE_LIST_PAGE, TCE_LIST_PAGE));
 }
 
 const putArgs = z.strictObject({ vm: vmArg, liobn: u64, ioba: u64, tce: u64 });

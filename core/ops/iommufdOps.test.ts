@@ -5,7 +5,8 @@ import { FaultInjector } from '../sim/faultInjector';
 import type { MetricMap } from '../sim/metricSink';
 import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpsEnvironment } from './opTypes';
-import { IOMMUFD_METRICS, IOMMUFD_OPS } from './iommufdOps';
+import { IOMMUFD_OPS } from './iommufdOps';
+import { IOMMUFD_METRICS } from '../model/iommufd/iommufdMetrics';
 
 const P = 4096;
 const MiB = 1024 * 1024;

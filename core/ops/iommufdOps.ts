@@ -9,28 +9,13 @@
 // Must not: implement IOAS rules (core/model/iommufd/*.ts do).
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { EOPNOTSUPP, ENOENT, OK, linuxErrnoName } from '../model/base/errno';
 import { IommufdContext, hugePageBytes } from '../model/iommufd/iommufdContext';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from '../model/iommufd/iommufdIoasMapping';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, protFlags } from '../model/iommufd/iommufdIoasMapping';
 import type { IommufdIoas } from '../model/iommufd/iommufdIoas';
 import { lastAddress } from '../model/iommufd/iommufdIovaSpan';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
-
-export const IOMMUFD_METRICS: readonly MetricInfo[] = [
-  { name: 'iommufd.mapIoctls', unit: 'calls', description: 'IOMMU_IOAS_MAP calls, all IOAS.' },
-  { name: 'iommufd.unmapIoctls', unit: 'calls', description: 'IOMMU_IOAS_UNMAP calls, all IOAS.' },
-  { name: 'iommufd.copyIoctls', unit: 'calls', description: 'IOMMU_IOAS_COPY calls, all IOAS.' },
-  { name: 'iommufd.areasPeak', unit: 'areas', description: 'Most areas (mappings) one IOAS held at once.' },
-  {
-    name: 'iommufd.pinnedPagesPeak',
-    unit: 'pages',
-    description:
-      'Most 4 KiB pages pinned (and charged to locked memory) at once by the iommufd context; pages shared by IOAS_COPY count once.',
-  },
-  { name: 'iommufd.mapFailures', unit: 'calls', description: 'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY calls that failed.' },
-];
 
 const DEFAULT_IOAS = 'ioas0';
 
@@ -94,10 +79,6 @@ function onIoas(
   if ('rc' in r) return outcome(r.rc, null, r.costNs, ctx.laneName);
   const { rc, ret } = call(r.ioas);
   return outcome(rc, ret, r.costNs + r.ioas.lastCostNs, r.ioas.laneName);
-}
-
-function protFlags(read: boolean, write: boolean): number {
-  return (read ? IOMMU_IOAS_MAP_READABLE : 0) | (write ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 }
 
 export const IOMMUFD_OPS: OpDefinition[] = [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IOVA_TREE_METRICS, IOVA_TREE_OPS } from './iovaTreeOps';
+import { IOVA_TREE_OPS } from './iovaTreeOps';
+import { IOVA_TREE_METRICS } from '../model/qemu/iovaTreeMetrics';
 import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { loadScenario } from '../scenario/loadScenario';

@@ -1,33 +1,12 @@
-// The iovaTree.* ops (docs/model.md#ops-scripts) over QEMU's IOVA tree model, and the metrics the
-// trees report. Trees are created on first use under `iovaTree:<name>` (default "tree0") with the
-// scenario's host.qemu.iovaTree.fix; each runs on lane `iovaTree.<name>`.
+// The iovaTree.* ops (docs/model.md#ops-scripts) over QEMU's IOVA tree model. Trees are created on
+// first use under `iovaTree:<name>` (default "tree0") with the scenario's host.qemu.iovaTree.fix;
+// each runs on lane `iovaTree.<name>`.
 // Must not: decide tree semantics (core/model/qemu/iovaTree.ts does).
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
-
-export const IOVA_TREE_METRICS: readonly MetricInfo[] = [
-  { name: 'iovaTree.lookups', unit: 'calls', description: 'iova_tree_find and iova_tree_find_iova calls' },
-  {
-    name: 'iovaTree.lookupComparisons',
-    unit: 'steps',
-    description: 'comparator calls or nodes visited by those lookups (GTree search path, g_tree_foreach walk, or reverse-index search)',
-  },
-  {
-    name: 'iovaTree.wrongTranslations',
-    unit: 'lookups',
-    description: 'reverse lookups that returned a map of another guest region (id) than the caller meant (reference 004)',
-  },
-  {
-    name: 'iovaTree.partialMatches',
-    unit: 'lookups',
-    description: 'reverse lookups whose map covers only part of the needle: each needs another search for the remainder',
-  },
-  { name: 'iovaTree.mapsPeak', unit: 'maps', description: 'most maps held by one tree at once' },
-];
 
 const treeName = z
   .string()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SPAPR_METRICS, SPAPR_OPS } from './spaprOps';
+import { SPAPR_OPS } from './spaprOps';
+import { SPAPR_METRICS } from '../model/ppc/host/spaprTceMetrics';
 import { createHostEnvironment } from '../model/host/hostEnvironment';
 import type { OpOutcome, OpsEnvironment } from './opTypes';
 import { loadScenario } from '../scenario/loadScenario';

@@ -1,59 +1,23 @@
-// The spapr.* ops (docs/model.md#ops-scripts) over the VFIO SPAPR TCE container model, and the
-// metrics they report. Containers are created on first use under `spapr:<name>` (default
-// "container0", lane `spapr.<name>`) as v1 or v2 from host.vfio.backend; with a non-SPAPR backend
-// they are v2, so an ops script can exercise SPAPR on any host. All containers of a run share the
-// process's pre-registered memory list (instance `spaprMm`, lane spapr.mm) and its locked-memory
-// budget.
+// The spapr.* ops (docs/model.md#ops-scripts) over the VFIO SPAPR TCE container model. Containers
+// are created on first use under `spapr:<name>` (default "container0", lane `spapr.<name>`) as v1 or
+// v2 from host.vfio.backend; with a non-SPAPR backend they are v2, so an ops script can exercise
+// SPAPR on any host. All containers of a run share the process's pre-registered memory list
+// (instance `spaprMm`, lane spapr.mm) and its locked-memory budget.
 // Must not: decide SPAPR semantics (core/model/ppc/host/spaprTceContainer.ts does).
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { linuxErrnoName } from '../model/base/errno';
 import { MmIommuMemList } from '../model/ppc/host/mmIommuMemList';
 import { SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer } from '../model/ppc/host/spaprTceContainer';
-import type { SpaprPlatform } from '../model/ppc/host/spaprTceWindows';
+import { spaprPlatformOf } from '../model/ppc/host/spaprTceWindows';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
-import type { Scenario } from '../scenario/schema';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
-
-export const SPAPR_METRICS: readonly MetricInfo[] = [
-  { name: 'spapr.mapIoctls', unit: 'calls', description: 'VFIO_IOMMU_MAP_DMA calls on SPAPR TCE containers' },
-  { name: 'spapr.unmapIoctls', unit: 'calls', description: 'VFIO_IOMMU_UNMAP_DMA calls on SPAPR TCE containers' },
-  { name: 'spapr.mapFailures', unit: 'calls', description: 'MAP_DMA calls that failed' },
-  { name: 'spapr.tcesPeak', unit: 'TCEs', description: 'most live TCEs in one container at once' },
-  {
-    name: 'spapr.windowsCreated',
-    unit: 'windows',
-    description: 'DMA windows (TCE tables) created: TCE_CREATE and the lazily created default window of v2',
-  },
-  {
-    name: 'spapr.registeredBytesPeak',
-    unit: 'bytes',
-    description: 'most memory pre-registered (REGISTER_MEMORY, pinned and charged once per process) at once',
-  },
-];
 
 const containerName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and use only letters, digits, "_", "." or "-"')
   .max(64)
   .default('container0');
-
-/** The PE's table group from host.spapr. */
-export function spaprPlatform(scenario: Scenario): SpaprPlatform {
-  const s = scenario.host.spapr;
-  return {
-    tce32Start: s.dma32WindowStart,
-    tce32SizeBytes: s.dma32WindowSizeBytes,
-    ddwStart: 2 ** s.ddwStartShift,
-    pageShifts: s.pageShifts,
-    maxLevels: s.maxLevels,
-    maxWindows: s.maxWindows,
-    hostPageShift: s.hostPageShift,
-    // The table v1 borrows is a 4K-TCE table (IODA1, pSeries default window).
-    tce32PageShift: 12,
-  };
-}
 
 function mmOf(env: OpsEnvironment): MmIommuMemList {
   return env.instance('spaprMm', () => new MmIommuMemList(env.process, env.faults, env.scenario.host.spapr.hostPageShift));
@@ -62,7 +26,7 @@ function mmOf(env: OpsEnvironment): MmIommuMemList {
 function containerOf(env: OpsEnvironment, name: string): SpaprTceContainer {
   return env.instance(`spapr:${name}`, () => {
     const version = env.scenario.host.vfio.backend === 'spapr-tce-v1' ? 1 : 2;
-    return new SpaprTceContainer(`spapr.${name}`, version, spaprPlatform(env.scenario), env.process, mmOf(env), env.faults, env.costs);
+    return new SpaprTceContainer(`spapr.${name}`, version, spaprPlatformOf(env.scenario), env.process, mmOf(env), env.faults, env.costs);
   });
 }
 

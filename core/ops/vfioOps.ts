@@ -5,7 +5,6 @@
 // Must not: model any kernel behaviour (the container does) or throw for a simulated failure.
 
 import { z } from 'zod';
-import type { MetricInfo } from '../contract/catalog';
 import { EINVAL, ENOENT, linuxErrnoName } from '../model/base/errno';
 import {
   VFIO_DMA_MAP_FLAG_READ,
@@ -36,19 +35,6 @@ const rawFlags = z
   .min(0)
   .max(2 ** 32 - 1)
   .default(0);
-
-export const VFIO_METRICS: MetricInfo[] = [
-  { name: 'vfio.mapIoctls', unit: 'calls', description: 'VFIO_IOMMU_MAP_DMA calls, all containers' },
-  { name: 'vfio.unmapIoctls', unit: 'calls', description: 'VFIO_IOMMU_UNMAP_DMA calls, all containers' },
-  { name: 'vfio.entriesPeak', unit: 'entries', description: 'most vfio_dma entries one container held at once (limit: dma_entry_limit)' },
-  { name: 'vfio.enospc', unit: 'calls', description: 'MAP_DMA calls refused with ENOSPC because dma_avail was 0' },
-  { name: 'vfio.pinBatches', unit: 'batches', description: 'pin_user_pages_remote batches (up to 512 pages each) type1 pinned' },
-  { name: 'vfio.hostIommuMaps', unit: 'calls', description: 'host iommu_map calls (one per contiguous run and domain, replays included)' },
-  { name: 'vfio.hostPtesPeak', unit: 'PTEs', description: 'most host IOMMU PTEs one container held at once, all its domains' },
-  { name: 'vfio.mapFailures', unit: 'calls', description: 'MAP_DMA calls that returned an error' },
-  { name: 'vfio.lockedBytesPeak', unit: 'bytes', description: "peak of the QEMU process's locked memory (locked_vm), all containers" },
-  { name: 'vfio.memlockFailures', unit: 'calls', description: 'charges refused because RLIMIT_MEMLOCK would be exceeded' },
-];
 
 function containerOf(env: OpsEnvironment, name: string): VfioContainerApi {
   return env.instance(`vfio:${name}`, () => createVfioContainer(env, name));

@@ -27,6 +27,14 @@ export const u64 = z
   .transform((v) => (typeof v === 'number' ? v : Number(BigInt(v))))
   .refine((v) => v <= 2 ** 64, 'must be below 2^64');
 
+/**
+ * A positive integer power of two, exact to 2^64 (Math.log2 alone would take 2^60 + 256 for 2^60).
+ * model/base/bits.ts has the simulator's copy; scenario/ sits below model/ and cannot import it.
+ */
+export function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
 export function toHexOrNumber(v: number): number | string {
   return Number.isSafeInteger(v) ? v : '0x' + BigInt(v).toString(16);
 }

@@ -3,7 +3,7 @@
 // Must not: hold options of other architectures, or EEH options (eehSchema.ts).
 
 import { z } from 'zod';
-import { u64 } from './numbers';
+import { isPowerOfTwo, u64 } from './numbers';
 import { PARAMETER_DEFAULTS as P } from './parameterDefaults';
 
 /** Page shifts LoPAPR's ibm,query-pe-dma-window can report (spapr_page_mask_to_query_mask, plus 2M). */
@@ -15,7 +15,7 @@ export const SpaprViommuSchema = z.strictObject({
     mirrors: 'QEMU spapr-pci-host-bridge property "ddw" (ddw_enabled)',
   }),
   dmaWinSizeBytes: u64
-    .refine((v) => v >= 4096 && Number.isInteger(Math.log2(v)), 'must be a power of two of at least 4 KiB')
+    .refine((v) => v >= 4096 && isPowerOfTwo(v), 'must be a power of two of at least 4 KiB')
     .refine((v) => v <= 2 ** 43, 'must be at most 2^43 (2^31 TCEs of 4 KiB: nb_table is 32-bit)')
     .default(P['vms[].viommu.spapr.dmaWinSizeBytes'].value)
     .meta({

@@ -6,7 +6,7 @@
 
 import { z } from 'zod';
 import { COST_KEYS } from '../sim/costTable';
-import { u64 } from './numbers';
+import { isPowerOfTwo, u64 } from './numbers';
 import { PARAMETER_DEFAULTS as P } from './parameterDefaults';
 import { ClaimSpecSchema } from './claimSpec';
 import { IommufdHostSchema } from './iommufdSchema';
@@ -76,13 +76,7 @@ const ReservedRegionSchema = z.strictObject({
 export const HostIommuSchema = z.strictObject({
   apertureLast: u64.optional().meta(doc('Last IOVA of the host IOMMU aperture; default per arch (x86 2^48-1, s390 2^42-1).')),
   pageSizes: z
-    .array(
-      z
-        .number()
-        .int()
-        .positive()
-        .refine((n) => (n & (n - 1)) === 0 || Number.isInteger(Math.log2(n)), 'a page size is a power of two'),
-    )
+    .array(z.number().int().positive().refine(isPowerOfTwo, 'a page size is a power of two'))
 
     .min(1)
     .optional()
@@ -151,17 +145,13 @@ export const DeviceSchema = z.strictObject({
     ),
 });
 
-function powerOfTwo(n: number): boolean {
-  return Number.isInteger(Math.log2(n));
-}
-
 export const FlushQueueSchema = z.strictObject({
   perCpuSize: z
     .number()
     .int()
     .min(2)
     .max(2 ** 20)
-    .refine(powerOfTwo, 'must be a power of two')
+    .refine(isPowerOfTwo, 'must be a power of two')
     .default(P['vms[].guest.flushQueue.perCpuSize'].value)
     .meta(doc('Entries of each per-CPU flush queue (full at size - 1).', 'IOVA_DEFAULT_FQ_SIZE')),
   perCpuTimeoutMs: z
@@ -175,7 +165,7 @@ export const FlushQueueSchema = z.strictObject({
     .int()
     .min(2)
     .max(2 ** 24)
-    .refine(powerOfTwo, 'must be a power of two')
+    .refine(isPowerOfTwo, 'must be a power of two')
     .default(P['vms[].guest.flushQueue.singleSize'].value)
     .meta(doc('Entries of the single flush queue (shadow_on_flush).', 'IOVA_SINGLE_FQ_SIZE')),
   singleTimeoutMs: z

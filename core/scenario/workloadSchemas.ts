@@ -7,7 +7,7 @@
 // Must not: import schema.ts (it imports this file) or run anything.
 
 import { z } from 'zod';
-import { u64 } from './numbers';
+import { isPowerOfTwo, u64 } from './numbers';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -15,10 +15,6 @@ const GiB = 1024 * MiB;
 
 function doc(description: string, mirrors?: string): { description: string; mirrors?: string } {
   return mirrors === undefined ? { description } : { description, mirrors };
-}
-
-function isPowerOfTwo(n: number): boolean {
-  return n > 0 && Number.isInteger(Math.log2(n));
 }
 
 const name = z

@@ -27,6 +27,7 @@ import { forcedac } from './dmaModeChoice';
 import { buildDeviceLayers, type DeviceLayerContext, type DeviceLayers, type ViommuRegistry } from './deviceLayers';
 import { eehSystemFor, type EehSystem } from '../model/ppc/eeh/eehSystem';
 import { wireEeh } from './eehWiring';
+import { PAGE_SIZE } from '../model/base/pages';
 
 export type { ViommuFactory, ViommuRegistry } from './deviceLayers';
 
@@ -159,7 +160,7 @@ export class Stack {
       for (const c of seen) entries += c.entries;
       into['vfio.entriesEnd'] = entries;
     }
-    into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * 4096;
+    into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * PAGE_SIZE;
     into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
     into['vfio.memlockFailures'] = this.env.process.memlockFailures;
     into['vfio.bootMs'] = this.bootVfioNs / 1e6;

@@ -6,6 +6,7 @@
 import type { Simulation } from '../sim/simulation';
 import type { VfioContainerApi } from '../model/vfio/vfioContainerApi';
 import type { Stack } from './stackBuilder';
+import { PAGE_SIZE } from '../model/base/pages';
 
 function containersOf(stack: Stack): VfioContainerApi[] {
   const seen = new Set<VfioContainerApi>();
@@ -24,7 +25,7 @@ export function defineStackCounters(sim: Simulation, stack: Stack, dmaEntryLimit
     sim.counters.define('vfio.entryLimit', 'entries', () => dmaEntryLimit);
   }
   const process = stack.env.process;
-  sim.counters.define('vfio.lockedBytes', 'bytes', () => process.lockedPages * 4096);
+  sim.counters.define('vfio.lockedBytes', 'bytes', () => process.lockedPages * PAGE_SIZE);
   const limit = (): number => process.memlockLimitBytes ?? Number.NaN;
   if (process.memlockLimitBytes !== null || stack.env.scenario.faults.some((f) => f.kind === 'memlock-shrink')) {
     sim.counters.define('vfio.memlockLimitBytes', 'bytes', limit);

@@ -20,10 +20,10 @@ import { DmaCall } from '../model/base/dmaCall';
 import { linuxErrnoName } from '../model/base/errno';
 import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
+import { PAGE_SIZE, alignUp } from '../model/base/pages';
 
 const SUBMIT = 0;
 const COMPLETE = 1;
-const PAGE_BYTES = 4096;
 
 export interface DpdkTarget extends DeviceTarget {
   /** Guest-physical address of the mempool. */
@@ -118,7 +118,7 @@ export class DpdkWorkloadRunner implements SimComponent {
     this.setupGeneration = this.target.lifecycle.generation;
     let t = fromNs;
     for (let k = 0; k < chunks; k++) {
-      const bytes = Math.min(chunkBytes, Math.ceil((mempoolBytes - k * chunkBytes) / PAGE_BYTES) * PAGE_BYTES);
+      const bytes = Math.min(chunkBytes, alignUp(mempoolBytes - k * chunkBytes, PAGE_SIZE));
       const call = this.call.begin(vcpus.startAt(0, t));
       const start = call.t;
       dma.map(call, dev, this.target.mempoolGpa + k * chunkBytes, bytes, true);

@@ -24,12 +24,12 @@ import { linuxErrnoName } from '../model/base/errno';
 import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, highRamBufferGpa, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 import { defineNetTimeline, type NetTimeline } from './netTimeline';
+import { PAGE_SIZE, alignUp } from '../model/base/pages';
 
 const ARRIVE = 0;
 const TX_SEND = 1;
 const TX_DONE = 2;
 const RX_DONE = 3;
-const PAGE_BYTES = 4096;
 /** TX descriptors: mlx5e's default send queue (MLX5E_PARAMS_DEFAULT_LOG_SQ_SIZE = 10). */
 export const NET_TX_RING_ENTRIES = 1024;
 /** A packet finding its vCPU busy for longer than this is dropped. */
@@ -40,10 +40,6 @@ export interface NetTarget extends DeviceTarget {
   readonly bufferGpa: number;
   /** Stream for Poisson arrivals. */
   readonly rng: Prng;
-}
-
-function roundUpPage(bytes: number): number {
-  return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
 }
 
 export class NetWorkloadRunner implements SimComponent {
@@ -106,7 +102,7 @@ export class NetWorkloadRunner implements SimComponent {
     ({ kinds: this.kinds, dropReasons: this.dropReasons } = defineNetTimeline(tl));
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     this.intervalNs = 1e9 / config.packetRate;
-    this.txMapBytes = roundUpPage(config.packetBytes);
+    this.txMapBytes = alignUp(config.packetBytes, PAGE_SIZE);
     this.txBaseGpa = target.bufferGpa + this.rxPageCount() * this.rxMapBytes();
     for (let s = 0; s < NET_TX_RING_ENTRIES; s++) this.freeTx[s] = NET_TX_RING_ENTRIES - 1 - s;
     sim.counters.define('net.txInflight', 'packets', () => NET_TX_RING_ENTRIES - this.freeTxCount);
@@ -121,11 +117,11 @@ export class NetWorkloadRunner implements SimComponent {
 
   /** Buffers per mapping: several per page when they fit, else one (a higher-order page) each. */
   private buffersPerMap(): number {
-    return this.config.rxBufferBytes <= PAGE_BYTES ? Math.floor(PAGE_BYTES / this.config.rxBufferBytes) : 1;
+    return this.config.rxBufferBytes <= PAGE_SIZE ? Math.floor(PAGE_SIZE / this.config.rxBufferBytes) : 1;
   }
 
   private rxMapBytes(): number {
-    return this.config.rxBufferBytes <= PAGE_BYTES ? PAGE_BYTES : roundUpPage(this.config.rxBufferBytes);
+    return this.config.rxBufferBytes <= PAGE_SIZE ? PAGE_SIZE : alignUp(this.config.rxBufferBytes, PAGE_SIZE);
   }
 
   /** RX buffers of the mapped pages (the ring the NIC cycles through). */

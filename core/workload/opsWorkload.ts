@@ -19,7 +19,7 @@ import type { OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
 import { type MetricMap } from '../sim/metricSink';
 import { buildStack, type Stack } from '../stack/stackBuilder';
 import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
-import { PAGE_SIZE } from '../model/host/hostProcess';
+import { PAGE_SIZE } from '../model/base/pages';
 
 const STEP = 0;
 /** Failures of one repeated step drawn individually on the timeline, at most. */

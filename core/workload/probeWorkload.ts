@@ -27,8 +27,8 @@ import { maxMetric, type MetricMap } from '../sim/metricSink';
 import { guestRamRegions } from '../stack/stackBuilder';
 import { dmaMaskSupported } from '../ops/dmaOps';
 import type { WorkloadFactory } from './runnableWorkload';
+import { PAGE_SIZE } from '../model/base/pages';
 
-const PAGE_BYTES = 4096;
 /** PCI default DMA masks before the driver sets its own (pci_setup_device: DMA_BIT_MASK(32)). */
 const PCI_DEFAULT_MASK_BITS = 32;
 
@@ -127,9 +127,9 @@ export class ProbeWorkloadRunner {
     const lane = this.sim.timeline.defineLane(`${t.vcpus.vmName}.cpu0`, 'guest');
     const call = this.call.begin(t.vcpus.startAt(0, 0));
     const start = call.t;
-    if (what === 'allocCoherent') t.dma.allocCoherent(call, t.dev, gpa, PAGE_BYTES);
-    else if (what === 'map') t.dma.map(call, t.dev, gpa, PAGE_BYTES, true);
-    else t.dma.unmap(call, dmaAddr, PAGE_BYTES);
+    if (what === 'allocCoherent') t.dma.allocCoherent(call, t.dev, gpa, PAGE_SIZE);
+    else if (what === 'map') t.dma.map(call, t.dev, gpa, PAGE_SIZE, true);
+    else t.dma.unmap(call, dmaAddr, PAGE_SIZE);
     t.vcpus.occupy(0, start, call.t);
     const tl = this.sim.timeline;
     const whatStr = tl.internString(what);
@@ -140,7 +140,7 @@ export class ProbeWorkloadRunner {
         lane,
         this.kindDmaFailed,
         whatStr,
-        PAGE_BYTES,
+        PAGE_SIZE,
         tl.internString(linuxErrnoName(call.errno)!),
         call.cause,
       );
@@ -148,7 +148,7 @@ export class ProbeWorkloadRunner {
       return call.errno;
     }
     const addr = what === 'unmap' ? dmaAddr : call.dmaAddr;
-    tl.record(start as SimTimeNs, (call.t - start) as DurationNs, lane, this.kindDma, whatStr, PAGE_BYTES, addr, call.cause);
+    tl.record(start as SimTimeNs, (call.t - start) as DurationNs, lane, this.kindDma, whatStr, PAGE_SIZE, addr, call.cause);
     this.push(`probe.${t.config.name}.dma.${what}`, 0, what === 'unmap' ? null : addr);
     if (what !== 'unmap') done.push({ what, dmaAddr: call.dmaAddr });
     return 0;
@@ -157,10 +157,10 @@ export class ProbeWorkloadRunner {
   /** The driver-specific sequence; returns 0 or the errno that failed the probe. */
   private sequence(t: ProbeTarget, done: ProbeStep[]): number {
     let page = 0;
-    const alloc = () => this.dmaCall(t, 'allocCoherent', t.bufferGpa + PAGE_BYTES * page++, 0, done);
+    const alloc = () => this.dmaCall(t, 'allocCoherent', t.bufferGpa + PAGE_SIZE * page++, 0, done);
     switch (t.config.kind) {
       case 'nvme': {
-        const err = this.setMasks(t) || alloc() || alloc() || this.dmaCall(t, 'map', t.bufferGpa + PAGE_BYTES * page++, 0, done);
+        const err = this.setMasks(t) || alloc() || alloc() || this.dmaCall(t, 'map', t.bufferGpa + PAGE_SIZE * page++, 0, done);
         if (err !== 0) return err;
         const mapped = done.pop()!;
         return this.dmaCall(t, 'unmap', 0, mapped.dmaAddr, done);

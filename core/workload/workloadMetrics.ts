@@ -1,14 +1,20 @@
-// Names, units and meanings of the metrics the net, dpdk, gpu, virtio-mem and probe workloads
-// report beyond the io.* set every throughput workload shares (those are in run/metricCatalog.ts).
+// Names, units and meanings of the metrics the workloads report: the io.* set every throughput
+// workload shares, the ops.* counts of ops scripts, and what the net, dpdk, gpu, virtio-mem and
+// probe workloads add.
 // Must not: compute metrics.
 
-import type { MetricInfo } from '../contract/catalog';
-
-function m(name: string, unit: string, description: string): MetricInfo {
-  return { name, unit, description };
-}
+import { metric as m, type MetricInfo } from '../contract/catalog';
 
 export const WORKLOAD_METRICS: readonly MetricInfo[] = [
+  m('io.completed', 'IOs', 'IOs completed during the run'),
+  m('io.iops', 'IO/s', 'completed IOs per simulated second'),
+  m('io.bandwidthMBps', 'MB/s', 'payload bytes per simulated second, 10^6 bytes'),
+  m('io.latencyP50Us', 'us', 'median IO latency, submit to unmap done'),
+  m('io.latencyP99Us', 'us', '99th percentile IO latency'),
+  m('io.errors', 'IOs', 'IOs that failed (EIO: frozen device, removed device, a DMA the host IOMMU faulted)'),
+  m('io.mapRetries', 'IOs', 'IOs whose DMA map failed and that blk-mq retried after 3 ms (BLK_STS_RESOURCE)'),
+  m('ops.steps', 'calls', 'ops-script steps run'),
+  m('ops.failed', 'calls', 'ops-script steps that returned an error'),
   m('net.arrivals', 'packets', 'packets that arrived (each is sent, received, dropped or still in flight at the end)'),
   m('net.txPackets', 'packets', 'packets transmitted: mapped, sent by the device and unmapped at completion'),
   m('net.rxPackets', 'packets', 'packets received into recycled, long-mapped RX buffers'),

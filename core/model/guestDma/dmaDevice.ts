@@ -3,6 +3,11 @@
 // the kernel messages the device produced.
 // Must not: allocate or map anything.
 
+/** DMA_BIT_MASK(bits): the highest address a mask of `bits` bits reaches (2^64 - 1 rounds to 2^64). */
+export function dmaBitMask(bits: number): number {
+  return bits >= 64 ? 2 ** 64 - 1 : 2 ** bits - 1;
+}
+
 /** A device's DMA state as dma-iommu sees it. */
 export class DmaDevice {
   /** dev->iommu->pci_32bit_workaround: try below 4 GiB first; cleared for good on the first failure. */

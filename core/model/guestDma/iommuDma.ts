@@ -9,6 +9,8 @@
 import * as hdr from 'hdr-histogram-js';
 import type { CostTable } from '../../sim/costTable';
 import type { Scheduler } from '../../sim/scheduler';
+import { bitsPer, roundUpPowerOfTwo } from '../base/bits';
+import { PAGE_SIZE } from '../base/pages';
 import { ENOMEM } from '../base/errno';
 import { type DmaCall } from '../base/dmaCall';
 import { FlushQueue } from './flushQueue';
@@ -16,13 +18,13 @@ import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
 import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
 import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
-import type { DmaDevice } from './dmaDevice';
+import { dmaBitMask, type DmaDevice } from './dmaDevice';
 
 export { DmaDevice } from './dmaDevice';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 
-export const IOVA_SHIFT = 12;
-const GRANULE = 1 << IOVA_SHIFT;
+/** iova_shift: the domain's IOVA granule is the 4 KiB page. */
+const GRANULE = PAGE_SIZE;
 
 export type FlushMode = 'strict' | 'lazy' | 'lazy-single';
 
@@ -42,23 +44,9 @@ export interface VcpuTime {
   occupy(cpu: number, fromNs: number, toNs: number): void;
 }
 
-function maskLimit(bits: number): number {
-  return bits >= 64 ? 2 ** 64 - 1 : 2 ** bits - 1;
-}
-
-/** bits_per(x): bits needed to represent x. */
-function bitsPer(x: number): number {
-  let b = 0;
-  while (b < 64 && 2 ** b <= x) b++;
-  return b;
-}
-
 /** roundup_pow_of_two, applied by iommu_dma_alloc_iova to sizes below 32 pages (the rcache classes). */
 function cacheRound(pages: number): number {
-  if (pages >= 2 ** (RCACHE_CLASSES - 1)) return pages;
-  let p = 1;
-  while (p < pages) p *= 2;
-  return p;
+  return pages >= 2 ** (RCACHE_CLASSES - 1) ? pages : roundUpPowerOfTwo(pages);
 }
 
 export class IommuDmaDomain implements GuestDmaOps {
@@ -145,7 +133,7 @@ export class IommuDmaDomain implements GuestDmaOps {
   /** iommu_dma_alloc_iova: returns the IOVA (bytes) or 0. */
   private allocIova(call: DmaCall, dev: DmaDevice, bytes: number, maskBits: number): number {
     const pages = cacheRound(Math.ceil(bytes / GRANULE));
-    const dmaLimit = Math.min(maskLimit(maskBits), this.driver.apertureLast);
+    const dmaLimit = Math.min(dmaBitMask(maskBits), this.driver.apertureLast);
     const dma32 = 2 ** 32 - 1;
     if (dmaLimit > dma32 && dev.pci32bitWorkaround) {
       const pfn = this.allocIovaFast(call.cpu, pages, Math.floor(dma32 / GRANULE), false, call.t, call);

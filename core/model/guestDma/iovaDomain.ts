@@ -7,10 +7,10 @@
 // iovaDomainReference.testkit.ts walks node by node and the tests hold the two to the same answers.
 // Must not: cache freed ranges (iovaRcache.ts does) or know about devices, masks or flush queues.
 
+import { roundUpPowerOfTwo } from '../base/bits';
 import { IovaGapTree, IovaNode, type IovaRange } from './iovaGapTree';
 
 export type { IovaRange } from './iovaGapTree';
-
 
 /** A position of the backwards walk: a node, or the anchor that sits above the whole address space (IOVA_ANCHOR). */
 type Node = IovaNode | 'anchor';
@@ -26,9 +26,7 @@ function hi(n: Node): number {
 
 /** fls_long(size - 1): the alignment roundup_pow_of_two(size) as a number of pages. */
 export function sizeAlignment(size: number): number {
-  let a = 1;
-  while (a < size) a *= 2;
-  return a;
+  return roundUpPowerOfTwo(size);
 }
 
 export class IovaDomain {

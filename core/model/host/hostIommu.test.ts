@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultIommuGeometry, HostIommuDomain } from './hostIommu';
-import { lowestSetBit } from './hostProcess';
+import { lowestSetBit } from '../base/bits';
 import { resolveCostTable } from '../../sim/costTable';
 
 const MiB = 1024 * 1024;

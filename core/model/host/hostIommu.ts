@@ -5,7 +5,7 @@
 // Must not: know about containers or guests; it only maps runs of contiguous memory.
 
 import type { CostTable } from '../../sim/costTable';
-import { lowestSetBit } from './hostProcess';
+import { lowestSetBit } from '../base/bits';
 
 export interface ReservedRegion {
   readonly start: number;

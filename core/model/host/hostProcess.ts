@@ -5,8 +5,7 @@
 // share pins, so the same pages mapped through two containers are charged twice (reference 002).
 // Must not: pin anything itself; the backends decide what to charge and when.
 
-export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
+import { PAGE_SIZE } from '../base/pages';
 
 /** How guest RAM is backed: 4 KiB pages, transparent 2 MiB huge pages, or hugetlbfs 2 MiB / 1 GiB. */
 export type MemoryBacking = '4k' | 'thp' | 'hugepages-2m' | 'hugepages-1g';
@@ -109,14 +108,4 @@ export class HostProcess {
   physOffsetInChunk(vaddr: number): number {
     return vaddr % this.chunkBytes;
   }
-}
-
-const TWO_32 = 0x1_0000_0000;
-
-/** Largest power of two dividing x (x > 0 and an integer), exact for any integer below 2^64 held in a double. */
-export function lowestSetBit(x: number): number {
-  if (x <= 0x7fffffff) return x & -x;
-  const lo = x % TWO_32;
-  if (lo !== 0) return (lo & -lo) >>> 0;
-  return lowestSetBit(Math.floor(x / TWO_32)) * TWO_32;
 }

@@ -9,7 +9,8 @@ import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import { ENOMEM, OK } from '../base/errno';
 import { HostIommuDomain, type IommuGeometry } from '../host/hostIommu';
-import { PAGE_SIZE, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { areaUptr, type IommufdArea } from './iommufdPages';
 
 /** Shared empty PTE list of areas not mapped in any domain (never mutated). */

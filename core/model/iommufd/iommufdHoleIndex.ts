@@ -6,7 +6,8 @@
 // Must not: decide alignment or fit (iommufdIovaSpace.ts does); it only tracks free space.
 // Priorities come from a fixed xorshift sequence, so the shape is deterministic.
 
-import { U64_END, type IovaSpan } from './iommufdIovaSpan';
+import { type IovaSpan } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 
 interface HoleNode {
   start: number;

@@ -3,11 +3,12 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW, OK } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import type { IommufdIoas } from './iommufdIoas';
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
-import { U64_END } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 
 const MiB = 1024 * 1024;
 const P = PAGE_SIZE;

@@ -6,7 +6,8 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { OK } from '../base/errno';
 import { defaultIommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import type { IommufdIoas } from './iommufdIoas';
 

@@ -9,11 +9,12 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EADDRINUSE, EEXIST, EINVAL, EMSGSIZE, ENOENT, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE, lowestSetBit } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
+import { lowestSetBit, U64_END } from '../base/bits';
 import { IommufdContext } from './iommufdContext';
 import type { IommufdIoas } from './iommufdIoas';
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
-import { U64_END } from './iommufdIovaSpan';
 
 const P = PAGE_SIZE;
 const MOCK_PAGE_SIZE = P / 2;

@@ -3,9 +3,10 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EADDRINUSE, EFAULT, EINVAL, EMSGSIZE, ENOMEM, OK } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
-import { U64_END } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 
 const MiB = 1024 * 1024;
 const P = PAGE_SIZE;

@@ -3,10 +3,11 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EEXIST, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM, OK } from '../base/errno';
 import { defaultIommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
-import { U64_END } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 
 const MiB = 1024 * 1024;
 const P = PAGE_SIZE;

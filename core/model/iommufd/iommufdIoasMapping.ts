@@ -12,9 +12,11 @@
 import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import { EINVAL, ENOENT, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW, EPERM, OK } from '../base/errno';
-import { PAGE_SIZE, lowestSetBit, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE, isAligned, pagesSpanned } from '../base/pages';
+import { lowestSetBit, roundUpPowerOfTwo, U64_END } from '../base/bits';
 import { IommufdDomains, NO_PTES } from './iommufdDomains';
-import { U64_END, isAligned, lastBefore, roundupPowOfTwo, wrapsU64 } from './iommufdIovaSpan';
+import { lastBefore, wrapsU64 } from './iommufdIovaSpan';
 import { IommufdIovaSpace } from './iommufdIovaSpace';
 import { IommufdPages, type IommufdArea, type IommufdPinAccount } from './iommufdPages';
 import { IommufdWindows, NO_WINDOW_FITS } from './iommufdWindows';
@@ -125,7 +127,7 @@ export class IommufdIoasMapping {
     if (length === 0 || length >= U64_END - PAGE_SIZE) return EINVAL;
     if (this.deps.faults.fail('alloc')) return ENOMEM;
     const pageOffset = uptr % PAGE_SIZE;
-    const pages = new IommufdPages(uptr - pageOffset, Math.ceil((length + pageOffset) / PAGE_SIZE), write);
+    const pages = new IommufdPages(uptr - pageOffset, pagesSpanned(uptr, length), write);
     return this.mapPages([{ pages, startByte: pageOffset, length }], length, iova, read, write, null);
   }
 
@@ -320,7 +322,7 @@ export class IommufdIoasMapping {
    */
   private allocIova(uptr: number, length: number, copyPageSize: number | null): number {
     if (length === 0 || length >= U64_END / 2) return EOVERFLOW;
-    let align = uptr === 0 ? roundupPowOfTwo(length) : Math.min(roundupPowOfTwo(length), lowestSetBit(uptr));
+    let align = uptr === 0 ? roundUpPowerOfTwo(length) : Math.min(roundUpPowerOfTwo(length), lowestSetBit(uptr));
     if (align >= this.deps.maxAutoAlignBytes) align = this.deps.maxAutoAlignBytes;
     if (align < this.iovaAlignment) return EINVAL;
     const pageOffset = uptr % PAGE_SIZE;
@@ -392,6 +394,7 @@ export class IommufdIoasMapping {
   }
 }
 
-function protFlags(read: boolean, write: boolean): number {
+/** IOMMU_IOAS_MAP_READABLE / _WRITEABLE of a read / write mapping. */
+export function protFlags(read: boolean, write: boolean): number {
   return (read ? IOMMU_IOAS_MAP_READABLE : 0) | (write ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 }

@@ -9,10 +9,11 @@
 // Must not: pin, map domains or count costs (iommufdIoas.ts does).
 
 import { EADDRINUSE, EEXIST, EINVAL, EOVERFLOW, OK } from '../base/errno';
-import { PAGE_SIZE } from '../host/hostProcess';
+import { PAGE_SIZE, alignUp, isAligned } from '../base/pages';
 import { IntervalMap } from '../base/intervalMap';
 import { IommufdHoleIndex } from './iommufdHoleIndex';
-import { U64_END, alignUp, isAligned, lastBefore, orPageOffset, wrapsU64, type IovaSpan } from './iommufdIovaSpan';
+import { lastBefore, orPageOffset, wrapsU64, type IovaSpan } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 import type { IommufdArea } from './iommufdPages';
 
 export interface IommufdReserved extends IovaSpan {

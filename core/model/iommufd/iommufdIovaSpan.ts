@@ -6,10 +6,8 @@
 // the double spacing are (page multiples always are), which is all a page-granular IOAS uses.
 // Must not: hold state; these are the number rules every iommufd file shares.
 
-import { PAGE_SIZE, lowestSetBit } from '../host/hostProcess';
-
-/** 2^64: one past the last IOVA, and also how ULONG_MAX / U64_MAX arrive as doubles. */
-export const U64_END = 2 ** 64;
+import { PAGE_SIZE } from '../base/pages';
+import { U64_END } from '../base/bits';
 
 const TWO_53 = 2 ** 53;
 
@@ -33,32 +31,11 @@ export function lastBefore(end: number): number {
   return end === 2 ** e ? end - 2 ** (e - 53) : end - 2 ** (e - 52);
 }
 
-/** ALIGN(x, align) for a power-of-two `align` (exact: dividing by a power of two is exact). */
-export function alignUp(x: number, align: number): number {
-  return Math.ceil(x / align) * align;
-}
-
 /** `x | offset` for an offset below PAGE_SIZE, as iopt_alloc_iova keeps the user page offset. */
 export function orPageOffset(x: number, offset: number): number {
   if (offset === 0) return x;
   const low = x % PAGE_SIZE;
   return x - low + (low | offset);
-}
-
-/** roundup_pow_of_two(n) for 1 <= n <= 2^63. */
-export function roundupPowOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
-export function isPowerOfTwo(n: number): boolean {
-  return n > 0 && Number.isInteger(n) && lowestSetBit(n) === n;
-}
-
-/** Whether `x` is a multiple of the power of two `align` (x & (align - 1) == 0), exact to 2^64. */
-export function isAligned(x: number, align: number): boolean {
-  return align <= 1 || x % align === 0;
 }
 
 /** check_add_overflow(start, length - 1): the range [start, start + length) runs past 2^64. */

@@ -9,7 +9,8 @@
 
 import type { FaultInjector } from '../../sim/faultInjector';
 import { EFAULT, ENOMEM, OK } from '../base/errno';
-import { PAGE_SIZE, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 
 const NO_HOLDERS: IommufdArea[] = [];
 

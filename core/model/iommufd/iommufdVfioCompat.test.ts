@@ -3,15 +3,18 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EEXIST, EINVAL, ENOENT, ENOMEM, EOVERFLOW, OK } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
-import { U64_END } from './iommufdIovaSpan';
-import { IOMMUFD_COMPAT_DMA_AVAIL, IommufdVfioCompat, VFIO_IOMMU_INFO_CAPS, VFIO_IOMMU_INFO_PGSIZES } from './iommufdVfioCompat';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
+import { U64_END } from '../base/bits';
+import { IOMMUFD_COMPAT_DMA_AVAIL, IommufdVfioCompat } from './iommufdVfioCompat';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_VADDR,
   VFIO_DMA_MAP_FLAG_WRITE,
   VFIO_DMA_UNMAP_FLAG_ALL,
   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
 } from '../vfio/vfioContainerApi';
 
 const P = PAGE_SIZE;

@@ -20,37 +20,27 @@ import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import type { MetricMap } from '../../sim/metricSink';
 import { addMetric, maxMetric } from '../../sim/metricSink';
-import type { MetricInfo } from '../../contract/catalog';
 import { EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
-import { PAGE_SIZE, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE, isAligned } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import type { IommufdIoas } from './iommufdIoas';
-import { U64_END, isAligned, lastBefore } from './iommufdIovaSpan';
+import { lastBefore } from './iommufdIovaSpan';
+import { U64_END } from '../base/bits';
 import { areaUptr, type IommufdArea } from './iommufdPages';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
   VFIO_DMA_UNMAP_FLAG_ALL,
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
   type VfioContainerApi,
   type VfioIommuInfo,
 } from '../vfio/vfioContainerApi';
 
-/** VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS (include/uapi/linux/vfio.h). */
-export const VFIO_IOMMU_INFO_PGSIZES = 1 << 0;
-export const VFIO_IOMMU_INFO_CAPS = 1 << 1;
 /** iommufd_fill_cap_dma_avail: "return U32_MAX" (s390 QEMU needs more than U16_MAX). */
 export const IOMMUFD_COMPAT_DMA_AVAIL = 0xffffffff;
-
-export const IOMMUFD_VFIO_COMPAT_METRICS: readonly MetricInfo[] = [
-  { name: 'vfio.mapIoctls', unit: 'calls', description: 'VFIO_IOMMU_MAP_DMA calls on the container (any backend).' },
-  { name: 'vfio.unmapIoctls', unit: 'calls', description: 'VFIO_IOMMU_UNMAP_DMA calls on the container (any backend).' },
-  {
-    name: 'vfio.entriesPeak',
-    unit: 'mappings',
-    description: 'Most mappings one container held at once (vfio_dma entries, or compat areas).',
-  },
-];
 
 export interface IommufdVfioCompatOptions {
   readonly process: HostProcess;

@@ -3,7 +3,8 @@ import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { EINVAL, ENOSPC, EOPNOTSUPP, OK } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
 

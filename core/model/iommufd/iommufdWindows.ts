@@ -13,8 +13,9 @@
 
 import { EINVAL, ENOSPC, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
-import { PAGE_SIZE } from '../host/hostProcess';
-import { U64_END, alignUp, isAligned, isPowerOfTwo, wrapsU64, type IovaSpan } from './iommufdIovaSpan';
+import { PAGE_SIZE, alignUp, isAligned } from '../base/pages';
+import { wrapsU64, type IovaSpan } from './iommufdIovaSpan';
+import { U64_END, isPowerOfTwo } from '../base/bits';
 import type { IommufdIovaSpace } from './iommufdIovaSpace';
 
 /** findFit's answer when no window's page size suits the length (-EINVAL, not -ENOSPC). */

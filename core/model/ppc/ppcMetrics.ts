@@ -2,13 +2,9 @@
 // TCE writes, nested PowerVM hops, DDW setup, window changes), for the run's metric catalog.
 // Must not: compute metrics (the model objects do).
 
-import type { MetricInfo } from '../../contract/catalog';
+import { metric as m, type MetricInfo } from '../../contract/catalog';
 import { HCALL_NAMES } from './qemu/spaprHcalls';
 import { RTAS_DDW_NAMES } from './qemu/spaprRtasDdw';
-
-function m(name: string, unit: string, description: string): MetricInfo {
-  return { name, unit, description };
-}
 
 const H_GUEST: readonly [string, string][] = [
   ['H_GUEST_GET_CAPABILITIES', 'L1 asks PowerVM which L2 capabilities it supports (once, at L1 boot)'],
@@ -56,7 +52,6 @@ export const SPAPR_GUEST_METRICS: readonly MetricInfo[] = [
   m('window.guestRemapTces', 'TCEs', 'TCEs the guest wrote to map all RAM into the new window again'),
   m('window.changeMs', 'ms', 'simulated time of all window changes (RTAS, host windows, copy, guest remap)'),
   m('window.stallMsMax', 'ms', 'longest window change: how long DMA calls on the PHB were held'),
-  m('window.changeWithoutPe', 'faults', 'window-change faults naming a host PE no guest PHB holds'),
   m('window.directLost', 'devices', 'PE nodes whose direct DDW could not be restored (new window too small for RAM)'),
   m('pseries.directMaps', 'calls', 'DMA maps served by the direct DDW (no hypercall)'),
   m('pseries.unmapErrors', 'calls', 'unmaps of addresses the pseries layer had not mapped (refused, iommu_free_check)'),

@@ -20,7 +20,8 @@ import type { DeviceConfig, Scenario, VmConfig } from '../../scenario/schema';
 import type { SpaprViommuOptions } from '../../scenario/ppcSchema';
 import { OK, linuxErrnoName } from '../base/errno';
 import type { QemuVm } from '../qemu/qemuVm';
-import { MmIommuMemList, type SpaprPlatform } from './host/spaprTceContainer';
+import { MmIommuMemList } from './host/spaprTceContainer';
+import { spaprPlatformOf } from './host/spaprTceWindows';
 import { DEFAULT_GUEST_PE, eehHostPeNumbers } from './eeh/eehPlacement';
 import { PowerVmL0 } from './host/nestedPowerVm';
 import { PseriesKernel } from './guest/pseriesKernel';
@@ -39,21 +40,6 @@ export interface SpaprMachineDeps {
   readonly env: HostEnvironment;
   /** The run's clock (the VM's stack is built at clock.now). */
   readonly clock: { readonly now: number };
-}
-
-/** The host PE table group as host.spapr describes it (as the spapr.* ops build it). */
-function spaprPlatformOf(scenario: Scenario): SpaprPlatform {
-  const s = scenario.host.spapr;
-  return {
-    tce32Start: s.dma32WindowStart,
-    tce32SizeBytes: s.dma32WindowSizeBytes,
-    ddwStart: 2 ** s.ddwStartShift,
-    pageShifts: s.pageShifts,
-    maxLevels: s.maxLevels,
-    maxWindows: s.maxWindows,
-    hostPageShift: s.hostPageShift,
-    tce32PageShift: 12,
-  };
 }
 
 function topologyOf(hypervisor: string): SpaprHostTopology {

@@ -15,6 +15,7 @@ import type { CostTable } from '../../sim/costTable';
 import type { LayerInstance } from '../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import { GTreeShape } from './gTreeShape';
+import { U64_END } from '../base/bits';
 
 /** include/qemu/iova-tree.h return codes (negative, as QEMU returns them). */
 export const IOVA_OK = 0;
@@ -55,18 +56,16 @@ export interface HostRange {
   readonly size: number;
 }
 
-const TWO_64 = 2 ** 64;
-
 /** Whether start + size (inclusive size) passes 2^64 - 1, i.e. `start + size < start` in uint64 (iova_tree_insert). */
 function wrapsU64(start: number, size: number): boolean {
-  if (start + size < TWO_64) return false;
+  if (start + size < U64_END) return false;
   // The double sum rounds near 2^64; decide exactly.
   return BigInt(start) + BigInt(size) >= 1n << 64n;
 }
 
 /** x modulo 2^64 for 0 <= x < 2^65 (uint64 wrap of a sum). */
 function u64(x: number): number {
-  return x >= TWO_64 ? x - TWO_64 : x;
+  return x >= U64_END ? x - U64_END : x;
 }
 
 /** iova_tree_compare: ranges that overlap compare equal. */
@@ -348,7 +347,7 @@ const HWADDR_MAX = (1n << 64n) - 1n;
  */
 function holeDiffExceeds(holeLast: number | null, holeStart: number, size: number): boolean {
   if (holeLast === null) return HWADDR_MAX - BigInt(holeStart) > BigInt(size);
-  if (holeLast < holeStart) return TWO_64 - (holeStart - holeLast) > size;
+  if (holeLast < holeStart) return U64_END - (holeStart - holeLast) > size;
   if (holeLast >= 2 ** 53) return BigInt(holeLast) - BigInt(holeStart) > BigInt(size);
   return holeLast - holeStart > size;
 }

@@ -5,13 +5,16 @@
 // no IOVA: s390_iommu_get_resv_regions reserves [0, start_dma) and (end_dma, 2^42).
 // Must not: allocate addresses or know about tables (s390Zpci.ts, the DMA layers do).
 
+import { PAGE_SIZE, alignUp } from '../base/pages';
+
 /** ZPCI_TABLE_SIZE_RT: the span one region table translates. */
 export const ZPCI_TABLE_SPAN = 2 ** 42;
 /** QEMU's default sdma / edma when the host reports no zPCI base capability (s390-pci-bus.h). */
 export const ZPCI_SDMA_ADDR = 0x1_0000_0000;
 /** 0x1ffffffffffffff = 2^57 - 1; as a double it rounds to 2^57, which only ever enters min3 below. */
 export const ZPCI_EDMA_ADDR = 2 ** 57 - 1;
-export const ZPCI_PAGE_SIZE = 4096;
+/** ZPCI_PAGE_SHIFT is PAGE_SHIFT: zPCI translates in 4 KiB pages. */
+export const ZPCI_PAGE_SIZE = PAGE_SIZE;
 
 export interface S390DmaWindowInput {
   /** sdma reported by the host function (VFIO zPCI base capability) or QEMU's default. */
@@ -47,7 +50,7 @@ export class S390DmaWindow {
     this.edma = this.restricted ? input.sdma + vfioBytes - 1 : edmaHost;
     // zpci_init_iommu: start_dma = PAGE_ALIGN(sdma); aperture = min3(s390_iommu_aperture,
     // ZPCI_TABLE_SIZE_RT - start_dma, end_dma - start_dma + 1).
-    this.startDma = Math.ceil(this.sdma / ZPCI_PAGE_SIZE) * ZPCI_PAGE_SIZE;
+    this.startDma = alignUp(this.sdma, ZPCI_PAGE_SIZE);
     if (this.startDma > ZPCI_TABLE_SPAN - ZPCI_PAGE_SIZE || this.edma < this.startDma) {
       // s390_iommu_probe_device: -EINVAL; the schema rejects such a start, so this is a programmer error.
       throw new RangeError(`zPCI window [${this.sdma}, ${this.edma}] is unusable (s390_iommu_probe_device would fail)`);

@@ -31,6 +31,7 @@ import type { DmaDevice } from '../guestDma/iommuDma';
 import { IntervalMap } from '../base/intervalMap';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
 import type { ZpciFunction } from './s390Zpci';
+import { pagesSpanned } from '../base/pages';
 
 /** dma_get_seg_boundary_nr_pages for a PCI device: pci_device_add sets a 0xffffffff seg boundary. */
 const SEG_BOUNDARY_PAGES = 2 ** 32 / ZPCI_PAGE_SIZE;
@@ -107,7 +108,7 @@ export class S390LegacyDma implements GuestDmaOps {
     call.t += this.costs.guestDmaMapNs;
     // iommu_num_pages(pa, size, PAGE_SIZE)
     const pageOffset = gpa % ZPCI_PAGE_SIZE;
-    const pages = Math.ceil((pageOffset + bytes) / ZPCI_PAGE_SIZE);
+    const pages = pagesSpanned(gpa, bytes, ZPCI_PAGE_SIZE);
     const offset = this.allocAddress(call, pages);
     if (offset < 0) {
       this.iovaExhaustions++;
@@ -140,7 +141,7 @@ export class S390LegacyDma implements GuestDmaOps {
   /** s390_dma_unmap_pages. */
   unmap(call: DmaCall, dmaAddr: number, bytes: number): void {
     call.t += this.costs.guestDmaMapNs;
-    const pages = Math.ceil(((dmaAddr % ZPCI_PAGE_SIZE) + bytes) / ZPCI_PAGE_SIZE);
+    const pages = pagesSpanned(dmaAddr, bytes, ZPCI_PAGE_SIZE);
     const base = dmaAddr - (dmaAddr % ZPCI_PAGE_SIZE);
     const offset = (base - this.zpci.window.startDma) / ZPCI_PAGE_SIZE;
     const ext = this.allocated.containing(offset);

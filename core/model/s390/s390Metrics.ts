@@ -6,11 +6,7 @@
 // staleIotlbWindowUsP99; under z/VM the zPCI function adds its RPCIT intercepts to vmexits.
 // Must not: compute metrics.
 
-import type { MetricInfo } from '../../contract/catalog';
-
-function m(name: string, unit: string, description: string): MetricInfo {
-  return { name, unit, description };
-}
+import { metric as m, type MetricInfo } from '../../contract/catalog';
 
 export const S390_METRICS: readonly MetricInfo[] = [
   m('rpcit.calls', 'instructions', 'RPCIT instructions the guest issued (range and global)'),

@@ -29,7 +29,7 @@
 import type { CostTable } from '../../sim/costTable';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import type { DmaCall } from '../base/dmaCall';
-import { lowestSetBit } from '../host/hostProcess';
+import { lowestSetBit, popcount, roundDownPowerOfTwo } from '../base/bits';
 import type { QemuVm } from '../qemu/qemuVm';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
 import type { S390PciDmaCount } from './s390PciDmaCount';
@@ -38,7 +38,6 @@ import {
   ZPCI_PCI_LS_ERR,
   ZPCI_PCI_LS_OK,
   ZPCI_RPCIT_ST_INSUFF_RES,
-  popcount,
   type RpcitInterceptor,
   type ZpciDmaTable,
   type ZpciPageTable,
@@ -61,12 +60,6 @@ class ShadowPageTable {
 function bitRange(lo: number, hi: number): number {
   const upper = hi === 32 ? -1 : (1 << hi) - 1;
   return upper & ~((1 << lo) - 1);
-}
-
-function pow2Floor(n: number): number {
-  let p = 1;
-  while (p * 2 <= n) p *= 2;
-  return p;
 }
 
 export interface QemuS390PciShadowDeps {
@@ -273,7 +266,7 @@ export class QemuS390PciShadow implements RpcitInterceptor {
     let remain = this.runPages;
     while (remain > 0) {
       const align = page === 0 ? Infinity : lowestSetBit(page);
-      const chunk = Math.min(align, pow2Floor(remain));
+      const chunk = Math.min(align, roundDownPowerOfTwo(remain));
       this.unmapNotifies++;
       this.workNs += this.qemu.vfioUnmap(this.container, page * ZPCI_PAGE_SIZE, chunk * ZPCI_PAGE_SIZE);
       page += chunk;

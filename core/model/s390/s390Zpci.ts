@@ -17,6 +17,7 @@ import type { SimTimeNs, DurationNs } from '../../sim/simTime';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import type { DmaCall } from '../base/dmaCall';
+import { popcount } from '../base/bits';
 import { EIO, ENOMEM } from '../base/errno';
 import type { QemuVm, TrapHandler } from '../qemu/qemuVm';
 import { ZPCI_PAGE_SIZE, type S390DmaWindow } from './s390DmaWindow';
@@ -199,13 +200,6 @@ export class ZpciDmaTable {
     }
     return t;
   }
-}
-
-export function popcount(x: number): number {
-  let v = x >>> 0;
-  v = v - ((v >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /** What intercepts RPCIT under KVM: QEMU's shadow of this function (rpcit_service_call). */

@@ -14,6 +14,9 @@ export const VFIO_DMA_MAP_FLAG_VADDR = 1 << 2;
 export const VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP = 1 << 0;
 export const VFIO_DMA_UNMAP_FLAG_ALL = 1 << 1;
 export const VFIO_DMA_UNMAP_FLAG_VADDR = 1 << 2;
+/** VFIO_IOMMU_INFO_* flags of struct vfio_iommu_type1_info. */
+export const VFIO_IOMMU_INFO_PGSIZES = 1 << 0;
+export const VFIO_IOMMU_INFO_CAPS = 1 << 1;
 
 export interface VfioIovaRange {
   readonly start: number;

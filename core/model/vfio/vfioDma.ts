@@ -10,7 +10,8 @@
 
 import { EFAULT, ENOMEM } from '../base/errno';
 import type { HostIommuDomain } from '../host/hostIommu';
-import { PAGE_SIZE, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 

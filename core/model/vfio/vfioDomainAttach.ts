@@ -8,7 +8,7 @@
 import { EBUSY, EINVAL, ENOMEM, EPERM } from '../base/errno';
 import { HostIommuDomain, type IommuGeometry } from '../host/hostIommu';
 import type { IntervalMap } from '../base/intervalMap';
-import { PAGE_SIZE } from '../host/hostProcess';
+import { PAGE_SIZE, alignDown, alignUp } from '../base/pages';
 import type { VfioDma, VfioDmaEnv, VfioDmaTally, VfioDomainSlot } from './vfioDma';
 import { exclusiveEnd, type VfioIovaList } from './vfioIovaList';
 
@@ -123,7 +123,7 @@ function aperConflict(state: VfioAttachState, start: number, endExcl: number): b
 /** vfio_find_dma over [start, endExcl) (byte range; mappings are page aligned). */
 function overlapsMapping(dmas: IntervalMap<VfioDma>, start: number, endExcl: number): boolean {
   if (endExcl <= start) return false;
-  const first = dmas.firstOverlap(Math.floor(start / PAGE_SIZE) * PAGE_SIZE, Math.ceil(endExcl / PAGE_SIZE) * PAGE_SIZE - PAGE_SIZE);
+  const first = dmas.firstOverlap(alignDown(start, PAGE_SIZE), alignUp(endExcl, PAGE_SIZE) - PAGE_SIZE);
   return first !== undefined && first.start < endExcl && first.endExcl > start;
 }
 

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { EBUSY, EINVAL, ENOMEM, EPERM } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
-import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_DMA_UNMAP_FLAG_VADDR } from './vfioContainerApi';
-import { VFIO_IOMMU_INFO_CAPS, VFIO_IOMMU_INFO_PGSIZES, VfioType1Container } from './vfioType1';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
+import {
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VFIO_DMA_UNMAP_FLAG_ALL,
+  VFIO_DMA_UNMAP_FLAG_VADDR,
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
+} from './vfioContainerApi';
+import { VfioType1Container } from './vfioType1';
 import { commonPageSizes } from './vfioDomainAttach';
 import { resolveCostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';

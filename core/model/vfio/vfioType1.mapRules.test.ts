@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
 import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE, type MemoryBacking } from '../host/hostProcess';
+import { HostProcess, type MemoryBacking } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_VADDR, VFIO_DMA_MAP_FLAG_WRITE } from './vfioContainerApi';
 import { VfioType1Container } from './vfioType1';
 import { resolveCostTable } from '../../sim/costTable';

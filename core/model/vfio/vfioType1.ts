@@ -8,7 +8,9 @@
 
 import { EEXIST, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
-import { PAGE_SIZE, type HostProcess } from '../host/hostProcess';
+import type { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE, alignDown } from '../base/pages';
+import { isPowerOfTwo } from '../base/bits';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_VADDR,
@@ -16,6 +18,8 @@ import {
   VFIO_DMA_UNMAP_FLAG_ALL,
   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
   VFIO_DMA_UNMAP_FLAG_VADDR,
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
   type VfioContainerApi,
   type VfioIommuInfo,
 } from './vfioContainerApi';
@@ -26,10 +30,6 @@ import { VfioIovaList } from './vfioIovaList';
 import type { CostTable } from '../../sim/costTable';
 import { FaultInjector } from '../../sim/faultInjector';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
-
-/** VFIO_IOMMU_INFO_* flags of struct vfio_iommu_type1_info. */
-export const VFIO_IOMMU_INFO_PGSIZES = 1 << 0;
-export const VFIO_IOMMU_INFO_CAPS = 1 << 1;
 
 const MAP_FLAGS = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR;
 const UNMAP_FLAGS = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR;
@@ -100,8 +100,8 @@ export class VfioType1Container implements VfioContainerApi {
   }
 
   translates(iova: number, size: number): boolean {
-    const first = Math.floor(iova / PAGE_SIZE) * PAGE_SIZE;
-    const lastPage = Math.floor((iova + size - 1) / PAGE_SIZE) * PAGE_SIZE;
+    const first = alignDown(iova, PAGE_SIZE);
+    const lastPage = alignDown(iova + size - 1, PAGE_SIZE);
     return size > 0 && this.dmas.map.covers(first, lastPage, PAGE_SIZE);
   }
 
@@ -328,8 +328,4 @@ function assertGeometry(g: IommuGeometry): void {
     }
   }
   if (g.apertureLast < g.apertureStart) throw new RangeError(`IOMMU aperture [${g.apertureStart}, ${g.apertureLast}] is empty`);
-}
-
-function isPowerOfTwo(x: number): boolean {
-  return Number.isInteger(x) && x > 0 && 2 ** Math.round(Math.log2(x)) === x;
 }

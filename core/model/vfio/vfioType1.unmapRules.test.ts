@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, ENOENT } from '../base/errno';
 import { defaultIommuGeometry } from '../host/hostIommu';
-import { HostProcess, PAGE_SIZE } from '../host/hostProcess';
+import { HostProcess } from '../host/hostProcess';
+import { PAGE_SIZE } from '../base/pages';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_VADDR,

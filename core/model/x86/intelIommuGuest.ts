@@ -25,8 +25,8 @@ import { QemuIntelIommuShadow } from './qemuIntelIommuShadow';
 import type { QemuVm } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import { VtdPageTable } from './vtdPageTable';
+import { PAGE_SIZE } from '../base/pages';
 
-const PAGE = 4096;
 /** QEMU VTD_MAMV: largest address mask of a page-selective invalidation (cap_max_amask_val). */
 export const VTD_MAMV = 18;
 /** IOAPIC_RANGE_START..END, reported as IOMMU_RESV_MSI by intel_iommu_get_resv_regions. */
@@ -34,8 +34,8 @@ export const VTD_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } as const;
 
 /** calculate_psi_aligned_address: the address and mask (log2 pages) a PSI over [start, last] uses. */
 export function psiAlignedRange(start: number, last: number): { addr: number; mask: number } {
-  const pfn = Math.floor(start / PAGE);
-  const endPfn = Math.floor(last / PAGE);
+  const pfn = Math.floor(start / PAGE_SIZE);
+  const endPfn = Math.floor(last / PAGE_SIZE);
   const pages = endPfn - pfn + 1;
   let mask = Math.ceil(Math.log2(pages));
   if (2 ** mask < pages) mask++;
@@ -45,7 +45,7 @@ export function psiAlignedRange(start: number, last: number): { addr: number; ma
     while (b < 64 && Math.floor(pfn / 2 ** b) % 2 !== Math.floor(endPfn / 2 ** b) % 2) b++;
     mask = b;
   }
-  const align = PAGE * 2 ** mask;
+  const align = PAGE_SIZE * 2 ** mask;
   return { addr: mask >= 64 ? 0 : Math.floor(start / align) * align, mask };
 }
 
@@ -165,7 +165,7 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
       return;
     }
     this.psiInvalidations++;
-    const bytes = PAGE * 2 ** mask;
+    const bytes = PAGE_SIZE * 2 ** mask;
     const startNs = call.t;
     const event = this.deps.timeline.record(startNs as SimTimeNs, 0, this.lane, this.psiKind, addr, bytes, 0, call.cause);
     call.cause = event;

@@ -12,7 +12,7 @@
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import type { CostTable } from '../../sim/costTable';
 import { IntervalMap } from '../base/intervalMap';
-import { lowestSetBit } from '../host/hostProcess';
+import { lowestSetBit, roundDownPowerOfTwo } from '../base/bits';
 import type { QemuVm, TrapHandler } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 
@@ -116,17 +116,9 @@ export interface VirtioMapping {
   readonly flags: number;
 }
 
-/** Largest power of two <= x (x >= 1), exact for integers up to 2^64. */
-export function floorPow2(x: number): number {
-  let p = 2 ** Math.floor(Math.log2(x));
-  if (p > x) p /= 2;
-  else if (p * 2 <= x) p *= 2;
-  return p;
-}
-
 /** dma_aligned_pow2_mask(start, end, 64) + 1: the next chunk from `start` (aligned, not past `end`). */
 export function alignedPow2Chunk(start: number, end: number): number {
-  const fit = floorPow2(end - start + 1);
+  const fit = roundDownPowerOfTwo(end - start + 1);
   if (start === 0) return fit;
   const align = lowestSetBit(start);
   return align < fit ? align : fit;

@@ -17,10 +17,9 @@ import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import type { DmaCall } from '../base/dmaCall';
 import { ENOMEM } from '../base/errno';
 import type { GuestIommuDriver } from '../guestDma/guestIommuDriver';
-import { lowestSetBit } from '../host/hostProcess';
+import { lowestSetBit, roundDownPowerOfTwo } from '../base/bits';
 import { IntervalMap } from '../base/intervalMap';
 import {
-  floorPow2,
   QemuVirtioIommu,
   VIRTIO_IOMMU_MAP_F_READ,
   VIRTIO_IOMMU_MAP_F_WRITE,
@@ -31,8 +30,8 @@ import {
 } from './qemuVirtioIommu';
 import type { QemuVm } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
+import { PAGE_SIZE } from '../base/pages';
 
-const PAGE = 4096;
 /** QEMU's page_size_mask on x86 (host page mask): every power of two from 4 KiB up. */
 const MAX_PGSIZE = 2 ** 63;
 /** The APIC range QEMU's pc machine declares as VIRTIO_IOMMU_RESV_MEM_T_MSI (pc_machine_device_pre_plug_cb). */
@@ -43,7 +42,7 @@ export const VIRTIO_IOMMU_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } 
  * map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left.
  */
 export function pgsizeRunBytes(iova: number, paddr: number, size: number): number {
-  let pgsize = floorPow2(size);
+  let pgsize = roundDownPowerOfTwo(size);
   const align = Math.min(iova === 0 ? Infinity : lowestSetBit(iova), paddr === 0 ? Infinity : lowestSetBit(paddr));
   if (align < pgsize) pgsize = align;
   const next = pgsize * 2;
@@ -127,7 +126,7 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
 
   /** __iommu_map (one viommu_map_pages per iommu_pgsize run) + iotlb_sync_map. */
   map(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): void {
-    if (size <= 0 || iova % PAGE !== 0 || gpa % PAGE !== 0 || size % PAGE !== 0 || iova + size - 1 > this.apertureLast) {
+    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size - 1 > this.apertureLast) {
       throw new RangeError(`virtio-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or outside the aperture`);
     }
     if (this.mappings.firstOverlap(iova, iova + size - 1) !== undefined) {
@@ -263,7 +262,7 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
   checkInvariants(): string[] {
     const problems: string[] = [];
     for (const m of this.mappings.values()) {
-      if (m.start % PAGE !== 0 || (m.last + 1) % PAGE !== 0 || m.gpa % PAGE !== 0)
+      if (m.start % PAGE_SIZE !== 0 || (m.last + 1) % PAGE_SIZE !== 0 || m.gpa % PAGE_SIZE !== 0)
         problems.push(`mapping [${m.start}, ${m.last}] is not page aligned`);
     }
     if (this.queue.length > this.queue.size) problems.push(`request queue holds ${this.queue.length} > ${this.queue.size}`);

@@ -11,12 +11,12 @@ import SortedBTree from 'sorted-btree';
 import type { IntelIommuOptions } from '../../scenario/x86ViommuSchema';
 import { IntervalMap } from '../base/intervalMap';
 import type { VtdLeaf, VtdTableReader } from './qemuIntelIommuShadow';
+import { PAGE_SIZE, alignDown } from '../base/pages';
 
 // sorted-btree is CommonJS: Node's ESM loader (the CLI under tsx) hands over the whole exports
 // object as the default import (as in intervalMap.ts).
 const BTree: typeof SortedBTree = (SortedBTree as unknown as { default?: typeof SortedBTree }).default ?? SortedBTree;
 
-const PAGE = 4096;
 const SZ_2M = 2 ** 21;
 const SZ_1G = 2 ** 30;
 
@@ -66,7 +66,7 @@ export class VtdPageTable implements VtdTableReader {
     this.limit = 2 ** awBits;
     for (let l = 0; l < this.levels; l++) this.tables.push(new Set<number>());
     this.planLast = new Float64Array(this.levels);
-    this.leafSizes = superpages === '2m+1g' ? [SZ_1G, SZ_2M, PAGE] : superpages === '2m' ? [SZ_2M, PAGE] : [PAGE];
+    this.leafSizes = superpages === '2m+1g' ? [SZ_1G, SZ_2M, PAGE_SIZE] : superpages === '2m' ? [SZ_2M, PAGE_SIZE] : [PAGE_SIZE];
   }
 
   get leafCount(): number {
@@ -80,12 +80,12 @@ export class VtdPageTable implements VtdTableReader {
 
   private leafBytesAt(iova: number, gpa: number, remaining: number): number {
     for (const s of this.leafSizes) if (remaining >= s && iova % s === 0 && gpa % s === 0) return s;
-    return PAGE;
+    return PAGE_SIZE;
   }
 
   /** Page-table pages a map of [iova, iova+size) must allocate (pfn_to_dma_pte). Changes nothing. */
   planMap(iova: number, gpa: number, size: number): number {
-    if (size <= 0 || iova % PAGE !== 0 || gpa % PAGE !== 0 || size % PAGE !== 0 || iova + size > this.limit) {
+    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size > this.limit) {
       throw new RangeError(`intel-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or beyond the ${this.limit} aperture`);
     }
     if (this.leaves.firstOverlap(iova, iova + size - 1) !== undefined) {
@@ -95,7 +95,7 @@ export class VtdPageTable implements VtdTableReader {
     let count = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.leafBytesAt(p, g, rem);
-      for (let l = Math.log2(s / PAGE) / 9 + 1; l < this.levels; l++) {
+      for (let l = Math.log2(s / PAGE_SIZE) / 9 + 1; l < this.levels; l++) {
         const idx = Math.floor(p / tableBytes(l));
         if (!this.tables[l]!.has(idx) && this.planLast[l] !== idx) {
           count++;
@@ -114,7 +114,7 @@ export class VtdPageTable implements VtdTableReader {
     let writes = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.leafBytesAt(p, g, rem);
-      const level = Math.log2(s / PAGE) / 9 + 1;
+      const level = Math.log2(s / PAGE_SIZE) / 9 + 1;
       for (let l = level; l < this.levels; l++) {
         const idx = Math.floor(p / tableBytes(l));
         if (!this.tables[l]!.has(idx)) {
@@ -189,8 +189,8 @@ export class VtdPageTable implements VtdTableReader {
         return;
       }
     }
-    this.holeStart = Math.floor(addr / PAGE) * PAGE;
-    this.holeLast = this.holeStart + PAGE - 1;
+    this.holeStart = alignDown(addr, PAGE_SIZE);
+    this.holeLast = this.holeStart + PAGE_SIZE - 1;
   }
 
   ptesVisited(start: number, endExclusive: number): number {
@@ -224,7 +224,7 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   forgetChanged(start: number, last: number): void {
-    if (last - start < PAGE) this.changed.delete(start);
+    if (last - start < PAGE_SIZE) this.changed.delete(start);
     else this.changed.deleteRange(start, last, true);
   }
 
@@ -249,7 +249,7 @@ export class VtdPageTable implements VtdTableReader {
         problems.push(`leaf [${leaf.start}, ${leaf.last}] -> ${leaf.gpa} is not an aligned page of a supported size`);
         continue;
       }
-      const level = Math.log2(s / PAGE) / 9 + 1;
+      const level = Math.log2(s / PAGE_SIZE) / 9 + 1;
       for (let l = level; l < this.levels; l++) {
         if (!this.tables[l]!.has(Math.floor(leaf.start / tableBytes(l))))
           problems.push(`leaf at ${leaf.start} has no level-${l} table above it`);

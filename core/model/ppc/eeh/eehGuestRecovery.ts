@@ -28,8 +28,8 @@ import {
 } from './qemuSpaprEeh';
 import type { EehPeState } from './eehPeState';
 import { EEH_STATE_NOT_SUPPORT, EEH_STATE_UNAVAILABLE, PseriesEehOps, stateActive } from './pseriesEehOps';
+import { EIO } from '../../base/errno';
 
-const EIO = 5;
 /** eeh_pe_reset_full: three attempts; eeh_clear_pe_frozen_state: three tries. */
 const RESET_ATTEMPTS = 3;
 const UNFREEZE_TRIES = 3;

@@ -2,12 +2,8 @@
 // docs/model.md#eeh).
 // Must not: compute metrics (eehSystem.ts does).
 
-import type { MetricInfo } from '../../../contract/catalog';
+import { metric as m, type MetricInfo } from '../../../contract/catalog';
 import { EEH_RTAS_CALLS } from './qemuSpaprEeh';
-
-function m(name: string, unit: string, description: string): MetricInfo {
-  return { name, unit, description };
-}
 
 export const EEH_METRICS: readonly MetricInfo[] = [
   ...EEH_RTAS_CALLS.map((c) => m(`rtas.${c}`, 'calls', `guest RTAS ${c} calls QEMU served (EEH)`)),

@@ -8,6 +8,7 @@
 
 import type { GuestPe } from './eehGuestPe';
 import { type QemuSpaprEeh, RTAS_EEH_THAW_DMA, RTAS_EEH_THAW_IO } from './qemuSpaprEeh';
+import { EIO } from '../../base/errno';
 
 /** arch/powerpc/include/asm/eeh.h EEH_STATE_* flags (what eeh_ops->get_state returns). */
 export const EEH_STATE_UNAVAILABLE = 1 << 0;
@@ -16,8 +17,6 @@ export const EEH_STATE_RESET_ACTIVE = 1 << 2;
 export const EEH_STATE_MMIO_ACTIVE = 1 << 3;
 export const EEH_STATE_DMA_ACTIVE = 1 << 4;
 export const EEH_STATE_MMIO_ENABLED = 1 << 5;
-
-const EIO = 5;
 
 /** eeh_state_active: MMIO and DMA both active. */
 export function stateActive(flags: number): boolean {

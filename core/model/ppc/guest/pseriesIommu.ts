@@ -23,6 +23,7 @@ import type { GuestDmaOps, LastUnmapProbe } from '../../guestDma/guestDmaOps';
 import type { IommuPoolTable } from './iommuPoolTable';
 import type { PseriesDdw, PseriesTableGroup } from './pseriesKernel';
 import type { SpaprMachine } from '../spaprMachine';
+import { bitsPer } from '../../base/bits';
 
 interface LastUnmap {
   dmaAddr: number;
@@ -156,7 +157,7 @@ export class PseriesIommu implements GuestDmaOps {
     const nio = Math.ceil(size / tbl.pageSize);
     // get_iommu_order: __ilog2((size - 1) >> it_page_shift) + 1.
     const q = Math.floor((size - 1) / tbl.pageSize);
-    const order = q === 0 ? 0 : Math.floor(Math.log2(q)) + 1;
+    const order = bitsPer(q);
     if (this.iommuMap(call, tbl, gpa, nio, order, dev.coherentMaskBits, true)) this.coherentPages.set(call.dmaAddr, nio);
   }
 

@@ -17,15 +17,15 @@ import type { DmaCall } from '../../base/dmaCall';
 import type { SpaprViommuOptions } from '../../../scenario/ppcSchema';
 import { IommuPoolTable } from './iommuPoolTable';
 import { H_SUCCESS, RTAS_OUT_SUCCESS } from '../papr';
-import { TCES_PER_INDIRECT, type SpaprHcalls } from '../qemu/spaprHcalls';
+import { TCE_LIST_PAGE, TCES_PER_INDIRECT, type SpaprHcalls } from '../qemu/spaprHcalls';
 import type { SpaprRtasDdw } from '../qemu/spaprRtasDdw';
 import { TCE_READ, TCE_RW, TCE_WRITE } from '../qemu/spaprTceTable';
+import { alignDown } from '../../base/pages';
 
 /** A PCI device's DMA segment boundary (0xffffffff, pci_device_add). */
 const PCI_SEG_BOUNDARY_BYTES = 2 ** 32;
 /** Bit order of LoPAPR's page-size mask (iommu_get_page_shift: 4K, 64K, 16M, 32M, 64M, 128M, 256M, 16G, 2M). */
 const QUERY_MASK_SHIFTS = [12, 16, 24, 25, 26, 27, 28, 34, 21];
-const LIST_PAGE = 4096;
 
 /** The guest's DDW for one PE node (the "linux,direct64-ddr-window-info" or "linux,dma64-ddr-window-info" property). */
 export interface PseriesDdw {
@@ -92,7 +92,7 @@ export class PseriesKernel {
   constructor(private readonly deps: PseriesKernelDeps) {
     this.tcePages = Array.from({ length: deps.vcpus }, () => new Float64Array(TCES_PER_INDIRECT));
     // Pages the kernel allocated early: 16 MiB into RAM (or as high as a small guest allows).
-    const top = Math.floor((deps.ramBytes - deps.vcpus * LIST_PAGE) / LIST_PAGE) * LIST_PAGE;
+    const top = alignDown(deps.ramBytes - deps.vcpus * TCE_LIST_PAGE, TCE_LIST_PAGE);
     this.tcePageGpa = Math.max(0, Math.min(16 * 1024 * 1024, top));
   }
 
@@ -140,7 +140,7 @@ export class PseriesKernel {
       return rc;
     }
     const page = this.tcePages[call.cpu]!;
-    const listGpa = this.tcePageGpa + call.cpu * LIST_PAGE;
+    const listGpa = this.tcePageGpa + call.cpu * TCE_LIST_PAGE;
     let done = 0;
     do {
       const limit = Math.min(npages - done, TCES_PER_INDIRECT);
@@ -244,7 +244,7 @@ export class PseriesKernel {
       return H_SUCCESS;
     }
     const page = this.tcePages[call.cpu]!;
-    const listGpa = this.tcePageGpa + call.cpu * LIST_PAGE;
+    const listGpa = this.tcePageGpa + call.cpu * TCE_LIST_PAGE;
     let rc = H_SUCCESS;
     for (let done = 0; done < numTce && rc === H_SUCCESS;) {
       const limit = Math.min(numTce - done, TCES_PER_INDIRECT);

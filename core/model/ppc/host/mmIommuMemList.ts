@@ -12,7 +12,9 @@ import type { LayerInstance } from '../../base/layerInstance';
 import { maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, OK } from '../../base/errno';
 import { IntervalMap } from '../../base/intervalMap';
-import { type HostProcess, lowestSetBit, PAGE_SIZE } from '../../host/hostProcess';
+import type { HostProcess } from '../../host/hostProcess';
+import { lowestSetBit } from '../../base/bits';
+import { PAGE_SIZE } from '../../base/pages';
 
 /** One pre-registered region (mm_iommu_table_group_mem_t). */
 export interface MmIommuRegion {

@@ -18,7 +18,8 @@ import type { FaultInjector } from '../../../sim/faultInjector';
 import type { LayerInstance } from '../../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM, OK } from '../../base/errno';
-import { type HostProcess, PAGE_SIZE } from '../../host/hostProcess';
+import type { HostProcess } from '../../host/hostProcess';
+import { PAGE_SIZE } from '../../base/pages';
 import type { MmIommuMemList, MmIommuRegion } from './mmIommuMemList';
 import {
   spaprHostPagesAsLabPages,
@@ -36,6 +37,7 @@ import {
   tceWindowNew,
   tceWindowSnapshot,
 } from './spaprTceWindows';
+import { U64_END } from '../../base/bits';
 
 // Moved out when this file was split; re-exported so its existing importers (core/model/ppc/*) keep working.
 export { MmIommuMemList, type MmIommuRegion } from './mmIommuMemList';
@@ -46,7 +48,6 @@ export const SPAPR_MAP_READ = 1;
 export const SPAPR_MAP_WRITE = 2;
 
 const MAX_TABLES = 2;
-const TWO_64 = 2 ** 64;
 
 export class SpaprTceContainer implements LayerInstance {
   private readonly windows: (TceWindow | null)[] = [null, null];
@@ -106,7 +107,7 @@ export class SpaprTceContainer implements LayerInstance {
     if (this.version === 1) return ENOTTY;
     if (flags !== 0) return EINVAL;
     const sys = 2 ** this.platform.hostPageShift;
-    if (vaddr % sys !== 0 || size % sys !== 0 || vaddr + size >= TWO_64) return EINVAL;
+    if (vaddr % sys !== 0 || size % sys !== 0 || vaddr + size >= U64_END) return EINVAL;
     // A zero-size region gets no hpas array: vzalloc(0) fails, so mm_iommu_new answers -ENOMEM.
     if (size === 0) return ENOMEM;
     let region = this.mm.get(vaddr, size);

@@ -9,8 +9,9 @@
 // the container's counters (spaprTceContainer.ts does all of that and calls these on checked input).
 
 import type { FaultInjector } from '../../../sim/faultInjector';
+import type { Scenario } from '../../../scenario/schema';
 import { EINVAL, ENOMEM, EPERM, OK } from '../../base/errno';
-import { PAGE_SIZE } from '../../host/hostProcess';
+import { PAGE_SIZE, alignDown } from '../../base/pages';
 import { IntervalMap } from '../../base/intervalMap';
 import { type MmIommuMemList, type MmIommuRegion, regionLast } from './mmIommuMemList';
 
@@ -31,10 +32,25 @@ export interface SpaprPlatform {
   readonly tce32PageShift: number;
 }
 
+/** The PE's table group as host.spapr describes it. */
+export function spaprPlatformOf(scenario: Scenario): SpaprPlatform {
+  const s = scenario.host.spapr;
+  return {
+    tce32Start: s.dma32WindowStart,
+    tce32SizeBytes: s.dma32WindowSizeBytes,
+    ddwStart: 2 ** s.ddwStartShift,
+    pageShifts: s.pageShifts,
+    maxLevels: s.maxLevels,
+    maxWindows: s.maxWindows,
+    hostPageShift: s.hostPageShift,
+    // The table v1 borrows is a 4K-TCE table (IODA1, pSeries default window).
+    tce32PageShift: 12,
+  };
+}
+
 /** Lab (4 KiB) pages of `bytes >> PAGE_SHIFT` host kernel pages, as account_locked_vm charges them. */
 export function spaprHostPagesAsLabPages(platform: SpaprPlatform, bytes: number): number {
-  const sys = 2 ** platform.hostPageShift;
-  return (Math.floor(bytes / sys) * sys) / PAGE_SIZE;
+  return alignDown(bytes, 2 ** platform.hostPageShift) / PAGE_SIZE;
 }
 
 /** VFIO_IOMMU_SPAPR_INFO_DDW. */

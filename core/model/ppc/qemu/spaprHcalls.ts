@@ -26,13 +26,13 @@ import type { DmaCall } from '../../base/dmaCall';
 import type { QemuVm, TrapHandler } from '../../qemu/qemuVm';
 import type { PowerVmL0 } from '../host/nestedPowerVm';
 import { H_PARAMETER, H_SUCCESS, hcallErrorName } from '../papr';
-import type { SpaprPhb } from './spaprPhb';
+import { SPAPR_TCE_PAGE_SHIFT, type SpaprPhb } from './spaprPhb';
 import { tcePerm, TCE_FAULT, type SpaprTceTable } from './spaprTceTable';
 
 /** KVM's "let userspace do it" (H_TOO_HARD, arch/powerpc/include/asm/hvcall.h); never reaches the guest. */
 const H_TOO_HARD = 9999;
 /** SPAPR_TCE_PAGE_MASK: the TCE list of H_PUT_TCE_INDIRECT is a 4 KiB page. */
-const TCE_LIST_PAGE = 4096;
+export const TCE_LIST_PAGE = 2 ** SPAPR_TCE_PAGE_SHIFT;
 /** "the maximum size of the list is 512 TCEs so the whole table fits in 4K page". */
 export const TCES_PER_INDIRECT = 512;
 

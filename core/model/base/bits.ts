@@ -1,0 +1,60 @@
+// Bit arithmetic on JS numbers that hold unsigned integers up to 2^64 (include/linux/log2.h,
+// bitops.h): lowest set bit, powers of two, bit counts. JS bitwise operators work on 32 bits only,
+// so each helper is written to stay exact for every integer a double holds below 2^64 (above 2^53
+// only even multiples of the double spacing exist, and page-aligned values always are).
+// Must not: know about pages or alignment of addresses (pages.ts does).
+
+const TWO_32 = 0x1_0000_0000;
+
+/** 2^64: one past the last IOVA, and also how ULONG_MAX / U64_MAX arrive as doubles. */
+export const U64_END = 2 ** 64;
+
+/** Largest power of two dividing x (x > 0 and an integer), exact for any integer below 2^64 held in a double. */
+export function lowestSetBit(x: number): number {
+  if (x <= 0x7fffffff) return x & -x;
+  const lo = x % TWO_32;
+  if (lo !== 0) return (lo & -lo) >>> 0;
+  return lowestSetBit(Math.floor(x / TWO_32)) * TWO_32;
+}
+
+/** is_power_of_2: a positive integer with one bit set. */
+export function isPowerOfTwo(n: number): boolean {
+  return n > 0 && Number.isInteger(n) && lowestSetBit(n) === n;
+}
+
+/** roundup_pow_of_two(n): the smallest power of two >= n (1 for n <= 1), exact up to 2^64. */
+export function roundUpPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** rounddown_pow_of_two(x): the largest power of two <= x (x >= 1), exact for integers up to 2^64. */
+export function roundDownPowerOfTwo(x: number): number {
+  let p = 2 ** Math.floor(Math.log2(x));
+  // Math.log2 may round up just below a power of two (or down just above one) for large x.
+  if (p > x) p /= 2;
+  else if (p * 2 <= x) p *= 2;
+  return p;
+}
+
+/** bits_per(x) / fls64(x): bits needed to write x (x >= 1); 0 for 0, 64 from 2^63 up. */
+export function bitsPer(x: number): number {
+  let b = 0;
+  while (b < 64 && 2 ** b <= x) b++;
+  return b;
+}
+
+/** hweight32: set bits of a 32-bit word. */
+function popcount32(x: number): number {
+  let v = x >>> 0;
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** hweight64: set bits of a non-negative integer below 2^64 (a bitmap word of 32 bits is the usual case). */
+export function popcount(x: number): number {
+  if (x < TWO_32) return popcount32(x);
+  return popcount32(x % TWO_32) + popcount32(Math.floor(x / TWO_32));
+}

@@ -11,8 +11,7 @@
 import { z } from 'zod';
 import { EOPNOTSUPP, ENOENT, OK, linuxErrnoName } from '../model/base/errno';
 import { IommufdContext, hugePageBytes } from '../model/iommufd/iommufdContext';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, protFlags } from '../model/iommufd/iommufdIoasMapping';
-import type { IommufdIoas } from '../model/iommufd/iommufdIoas';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, protFlags, type IommufdIoas } from '../model/iommufd/iommufdIoas';
 import { lastAddress } from '../model/iommufd/iommufdIovaSpan';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';

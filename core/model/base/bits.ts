@@ -1,7 +1,7 @@
 // Bit arithmetic on JS numbers that hold unsigned integers up to 2^64 (include/linux/log2.h,
 // bitops.h): lowest set bit, powers of two, bit counts. JS bitwise operators work on 32 bits only,
 // so each helper is written to stay exact for every integer a double holds below 2^64 (above 2^53
-// only even multiples of the double spacing exist, and page-aligned values always are).
+// a double holds only multiples of its spacing, which page-aligned values always are).
 // Must not: know about pages or alignment of addresses (pages.ts does).
 
 const TWO_32 = 0x1_0000_0000;

@@ -2,7 +2,7 @@
 // devices attached through it, and the pin account every IOAS shares, so a page pinned through
 // two IOAS (IOAS_COPY) is charged to locked memory once. It is the LayerInstance the iommufd
 // ops register; its snapshot, metrics and invariants cover all its IOAS.
-// Must not: implement IOAS rules (iommufdIoas*.ts do) or know op names.
+// Must not: implement IOAS rules (iommufdIoas.ts and ioPagetable.ts do) or know op names.
 
 import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
@@ -83,7 +83,7 @@ export class IommufdContext implements LayerInstance {
     const ioas = this.byId.get(id);
     if (ioas === undefined) return EINVAL;
     if (ioas.domains.count > 0) return EBUSY;
-    ioas.unmapAllAreas();
+    ioas.iopt.unmapAll();
     this.byId.delete(id);
     if (this.byName.get(ioas.name) === ioas) this.byName.delete(ioas.name);
     return OK;

@@ -6,8 +6,7 @@ import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
 import { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
-import type { IommufdIoas } from './iommufdIoas';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE, type IommufdIoas } from './iommufdIoas';
 import { U64_END } from '../base/bits';
 
 const MiB = 1024 * 1024;

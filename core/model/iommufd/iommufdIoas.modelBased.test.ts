@@ -13,8 +13,7 @@ import { PAGE_SIZE } from '../base/pages';
 import { lowestSetBit, U64_END } from '../base/bits';
 import { IommufdContext } from './iommufdContext';
 import { IommufdHoleIndex } from './iommufdHoleIndex';
-import type { IommufdIoas } from './iommufdIoas';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE, type IommufdIoas } from './iommufdIoas';
 
 const P = PAGE_SIZE;
 const APERTURE_PAGES = 64;

@@ -6,7 +6,7 @@
 // complement of (reserved ∪ areas) over [0, 2^64). Reserved ranges may overlap each other.
 // Allowed ranges only steer automatic IOVA: fixed maps may land outside them (iopt_check_iova
 // never looks at the allowed tree), so "areas inside the allowed ranges" is not an invariant.
-// Must not: pin, map domains or count costs (iommufdIoas.ts does).
+// Must not: pin, map domains or count costs (ioPagetable.ts does).
 
 import { EADDRINUSE, EEXIST, EINVAL, EOVERFLOW, OK } from '../base/errno';
 import { PAGE_SIZE, alignUp, isAligned } from '../base/pages';

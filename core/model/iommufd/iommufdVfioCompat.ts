@@ -26,6 +26,7 @@ import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, isAligned } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
 import type { IommufdIoas } from './iommufdIoas';
+import type { IoPagetable } from './ioPagetable';
 import { lastBefore } from './iommufdIovaSpan';
 import { U64_END } from '../base/bits';
 import { areaUptr, type IommufdArea } from './iommufdPages';
@@ -101,7 +102,8 @@ export class IommufdVfioCompat implements VfioContainerApi {
     this.mapIoctls++;
     let rc: number;
     if ((flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) !== 0) rc = EINVAL;
-    else rc = this.ioas.mapUserPages(iova, vaddr, size, (flags & VFIO_DMA_MAP_FLAG_READ) !== 0, (flags & VFIO_DMA_MAP_FLAG_WRITE) !== 0);
+    else
+      rc = this.ioas.iopt.mapUserPages(iova, vaddr, size, (flags & VFIO_DMA_MAP_FLAG_READ) !== 0, (flags & VFIO_DMA_MAP_FLAG_WRITE) !== 0);
     return this.ioas.end(rc);
   }
 
@@ -109,24 +111,24 @@ export class IommufdVfioCompat implements VfioContainerApi {
   unmapDma(iova: number, size: number, flags: number): number {
     this.ioas.begin(this.options.costs.vfioUnmapIoctlNs);
     this.unmapIoctls++;
-    this.ioas.lastUnmappedBytes = 0;
+    this.ioas.iopt.lastUnmappedBytes = 0;
     let rc: number;
     if ((flags & ~VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
       rc = EINVAL;
     } else if ((flags & VFIO_DMA_UNMAP_FLAG_ALL) !== 0) {
       if (iova !== 0 || size !== 0) rc = EINVAL;
       else {
-        this.ioas.unmapAllAreas();
+        this.ioas.iopt.unmapAll();
         rc = OK;
       }
     } else {
       rc = OK;
       // v1: cut at iova + size - 1 and iova - 1 (not at -1 when iova is 0). Size 0 and a wrapping
       // range fail in iopt_unmap_iova anyway; they are not cut first, so the failure changes nothing.
-      if (this.ioas.largePagesDisabled && size !== 0 && iova + size <= U64_END) {
-        rc = cutIova(this.ioas, iova === 0 ? [iova + size - 1] : [iova + size - 1, iova - 1]);
+      if (this.ioas.iopt.largePagesDisabled && size !== 0 && iova + size <= U64_END) {
+        rc = cutIova(this.ioas.iopt, iova === 0 ? [iova + size - 1] : [iova + size - 1, iova - 1]);
       }
-      if (rc === OK) rc = this.ioas.unmapIova(iova, size);
+      if (rc === OK) rc = this.ioas.iopt.unmapIova(iova, size);
     }
     this.lastUnmappedBytes = this.ioas.lastUnmappedBytes;
     return this.ioas.end(rc);
@@ -172,7 +174,7 @@ export class IommufdVfioCompat implements VfioContainerApi {
   collectMetrics(into: MetricMap): void {
     addMetric(into, 'vfio.mapIoctls', this.mapIoctls);
     addMetric(into, 'vfio.unmapIoctls', this.unmapIoctls);
-    maxMetric(into, 'vfio.entriesPeak', this.ioas.areasPeak);
+    maxMetric(into, 'vfio.entriesPeak', this.ioas.iopt.areasPeak);
     maxMetric(into, 'iommufd.pinnedPagesPeak', this.context.account.pinnedPagesPeak);
   }
 
@@ -192,31 +194,31 @@ export class IommufdVfioCompat implements VfioContainerApi {
  * when an area allocation fails. All cuts are checked before any is made, so a failure leaves the
  * areas as they were (the kernel keeps the cuts already made; they change no mapping).
  */
-function cutIova(ioas: IommufdIoas, iovas: readonly number[]): number {
+function cutIova(iopt: IoPagetable, iovas: readonly number[]): number {
   for (const iova of iovas) {
-    const area = ioas.space.areas.containing(iova);
+    const area = iopt.space.areas.containing(iova);
     if (area === undefined || iova === area.start || iova === area.end - 1) continue;
     const newStart = iova + 1;
-    if (!isAligned(newStart, ioas.iovaAlignment) || !isAligned(area.startByte + (newStart - area.start), ioas.iovaAlignment)) return EINVAL;
-    if (ioas.deps.faults.fail('alloc') || ioas.deps.faults.fail('alloc')) return ENOMEM;
-    if (area.ptes.length > 0 && !ioas.largePagesDisabled) return EINVAL;
+    if (!isAligned(newStart, iopt.iovaAlignment) || !isAligned(area.startByte + (newStart - area.start), iopt.iovaAlignment)) return EINVAL;
+    if (iopt.deps.faults.fail('alloc') || iopt.deps.faults.fail('alloc')) return ENOMEM;
+    if (area.ptes.length > 0 && !iopt.largePagesDisabled) return EINVAL;
   }
   for (const iova of iovas) {
-    const area = ioas.space.areas.containing(iova);
-    if (area !== undefined && iova !== area.start && iova !== area.end - 1) splitArea(ioas, area, iova + 1);
+    const area = iopt.space.areas.containing(iova);
+    if (area !== undefined && iova !== area.start && iova !== area.end - 1) splitArea(iopt, area, iova + 1);
   }
   return OK;
 }
 
 /** iopt_area_split at `at`: two areas on the same pages object, with the same pins and PTEs. */
-function splitArea(ioas: IommufdIoas, area: IommufdArea, at: number): void {
+function splitArea(iopt: IoPagetable, area: IommufdArea, at: number): void {
   const lhs: IommufdArea = { ...area, last: lastBefore(at), end: at, holdsPins: false };
   const rhs: IommufdArea = { ...area, start: at, startByte: area.startByte + (at - area.start), holdsPins: false };
-  lhs.ptes = area.ptes.map((_, i) => ioas.domains.smallPagePtes(i, lhs.start, areaUptr(lhs), lhs.end - lhs.start));
+  lhs.ptes = area.ptes.map((_, i) => iopt.domains.smallPagePtes(i, lhs.start, areaUptr(lhs), lhs.end - lhs.start));
   rhs.ptes = area.ptes.map((n, i) => n - lhs.ptes[i]!);
-  ioas.space.areas.delete(area);
-  ioas.space.areas.insert(lhs);
-  ioas.space.areas.insert(rhs);
+  iopt.space.areas.delete(area);
+  iopt.space.areas.insert(lhs);
+  iopt.space.areas.insert(rhs);
   const holders = area.pages.holders;
   const h = holders.indexOf(area);
   if (h >= 0) {
@@ -225,5 +227,5 @@ function splitArea(ioas: IommufdIoas, area: IommufdArea, at: number): void {
     rhs.holdsPins = true;
   }
   area.pages.users++;
-  if (ioas.areaCount > ioas.areasPeak) ioas.areasPeak = ioas.areaCount;
+  if (iopt.areaCount > iopt.areasPeak) iopt.areasPeak = iopt.areaCount;
 }

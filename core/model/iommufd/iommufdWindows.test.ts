@@ -6,7 +6,7 @@ import { defaultIommuGeometry, type IommuGeometry } from '../host/hostIommu';
 import { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
-import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoasMapping';
+import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from './iommufdIoas';
 
 const P = PAGE_SIZE;
 const K64 = 64 * 1024;

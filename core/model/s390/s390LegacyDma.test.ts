@@ -14,7 +14,8 @@ import { VcpuSet } from '../guestDma/vcpuSet';
 import { createS390Viommu } from './s390Viommu';
 import { S390DmaWindow } from './s390DmaWindow';
 import { S390LegacyDma } from './s390LegacyDma';
-import { ZpciDmaTable, ZpciFunction, type RpcitInterceptor } from './s390Zpci';
+import { ZpciFunction, type RpcitInterceptor } from './s390Zpci';
+import { ZpciDmaTable } from './s390ZpciDmaTable';
 
 const GiB = 2 ** 30;
 const PAGE = 4096;

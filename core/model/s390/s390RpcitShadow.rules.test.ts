@@ -10,7 +10,8 @@ import { GUEST_RAM_HVA_BASE, QemuVm } from '../qemu/qemuVm';
 import { QemuS390PciShadow } from './s390RpcitShadow';
 import { S390PciDmaCounts } from './s390PciDmaCount';
 import { S390DmaWindow } from './s390DmaWindow';
-import { ZpciDmaTable, ZpciFunction } from './s390Zpci';
+import { ZpciFunction } from './s390Zpci';
+import { ZpciDmaTable } from './s390ZpciDmaTable';
 import { VFIO_DMA_MAP_FLAG_WRITE, type VfioContainerApi, type VfioIommuInfo } from '../vfio/vfioContainerApi';
 import { VfioType1Container } from '../vfio/vfioType1';
 

@@ -33,15 +33,8 @@ import { lowestSetBit, popcount, roundDownPowerOfTwo } from '../base/bits';
 import type { QemuVm } from '../qemu/qemuVm';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
 import type { S390PciDmaCount } from './s390PciDmaCount';
-import {
-  PTES_PER_SEGMENT,
-  ZPCI_PCI_LS_ERR,
-  ZPCI_PCI_LS_OK,
-  ZPCI_RPCIT_ST_INSUFF_RES,
-  type RpcitInterceptor,
-  type ZpciDmaTable,
-  type ZpciPageTable,
-} from './s390Zpci';
+import { ZPCI_PCI_LS_ERR, ZPCI_PCI_LS_OK, ZPCI_RPCIT_ST_INSUFF_RES, type RpcitInterceptor } from './s390Zpci';
+import { PTES_PER_SEGMENT, type ZpciDmaTable, type ZpciPageTable } from './s390ZpciDmaTable';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 
 const WORDS = PTES_PER_SEGMENT / 32;

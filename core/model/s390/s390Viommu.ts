@@ -13,7 +13,8 @@ import { S390PciDmaCounts } from './s390PciDmaCount';
 import { S390DmaWindow } from './s390DmaWindow';
 import { S390IommuDriver } from './s390IommuDriver';
 import { S390LegacyDma } from './s390LegacyDma';
-import { ZpciDmaTable, ZpciFunction, type ZpciHypervisor } from './s390Zpci';
+import { ZpciFunction, type ZpciHypervisor } from './s390Zpci';
+import { ZpciDmaTable } from './s390ZpciDmaTable';
 import type { ViommuContext } from '../viommu/viommuContext';
 import type { ViommuFrontEnd } from '../viommu/viommuFrontEnd';
 

@@ -1,17 +1,20 @@
-// The mapping half of one iommufd IOAS (drivers/iommu/iommufd/ioas.c over io_pagetable.c): the
-// ioctls that change its mappings (IOAS_MAP, IOAS_COPY, IOAS_UNMAP), with the pinning,
-// locked-memory charge and domain writes they cause, and their simulated cost. Checks run in the
-// kernel's order so the first failing rule gives the kernel's errno. IommufdIoas (iommufdIoas.ts)
-// extends this with the setup ioctls (attach, ALLOW_IOVAS, IOVA_RANGES, options, windows).
+// The io_pagetable of one iommufd IOAS (drivers/iommu/iommufd/io_pagetable.c): its areas,
+// reserved and allowed IOVA (IommufdIovaSpace), its domains (IommufdDomains), the window extension
+// (IommufdWindows), its IOVA alignment and huge-page setting, and what changes them: mapping pages
+// objects at a fixed or allocated IOVA (iopt_map_pages, iopt_alloc_iova), unmapping
+// (iopt_unmap_iova, iopt_unmap_all), the pages behind a range for IOAS_COPY (iopt_get_pages) and
+// the alignment rules, with the pinning, locked-memory charge and domain writes they cause and
+// their simulated cost. Checks run in the kernel's order so the first failing rule gives the
+// kernel's errno. Adding a domain is iommufdDomainAttach.ts.
 // All or nothing: every failure, including an injected allocation/pin/iommu_map fault, leaves
 // areas, pins, locked memory, PTEs and reservations as they were. One kernel exception is kept:
 // IOAS_UNMAP walks areas in IOVA order and fails with -ENOENT at the first area only partly inside
 // the range, after removing the fully covered areas before it (iopt_unmap_iova_range).
-// Must not: know op names or scenario fields (core/ops/iommufdOps.ts maps ops onto these calls).
+// Must not: check ioctl arguments or count ioctls (the IOAS object, iommufdIoas.ts, does).
 
 import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
-import { EINVAL, ENOENT, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW, EPERM, OK } from '../base/errno';
+import { EADDRINUSE, EINVAL, ENOENT, ENOMEM, ENOSPC, EOVERFLOW, EPERM, OK } from '../base/errno';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, isAligned, pagesSpanned } from '../base/pages';
 import { lowestSetBit, roundUpPowerOfTwo, U64_END } from '../base/bits';
@@ -21,13 +24,7 @@ import { IommufdIovaSpace } from './iommufdIovaSpace';
 import { IommufdPages, type IommufdArea, type IommufdPinAccount } from './iommufdPages';
 import { IommufdWindows, NO_WINDOW_FITS } from './iommufdWindows';
 
-/** enum iommufd_ioas_map_flags (include/uapi/linux/iommufd.h). */
-export const IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0;
-export const IOMMU_IOAS_MAP_WRITEABLE = 1 << 1;
-export const IOMMU_IOAS_MAP_READABLE = 1 << 2;
-const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
-
-export interface IommufdIoasDeps {
+export interface IoPagetableDeps {
   readonly process: HostProcess;
   readonly costs: CostTable;
   readonly faults: FaultInjector;
@@ -46,7 +43,7 @@ export interface PagesSlice {
   readonly length: number;
 }
 
-export class IommufdIoasMapping {
+export class IoPagetable {
   readonly space = new IommufdIovaSpace();
   readonly domains: IommufdDomains;
   readonly windows: IommufdWindows | null;
@@ -54,28 +51,16 @@ export class IommufdIoasMapping {
   iovaAlignment = 1;
   /** iopt->disable_large_pages (IOMMU_OPTION_HUGE_PAGES = 0, or VFIO type1 v1 compat). */
   largePagesDisabled = false;
-
-  mapIoctls = 0;
-  unmapIoctls = 0;
-  copyIoctls = 0;
-  mapFailures = 0;
   areasPeak = 0;
 
-  /** IOVA chosen or used by the last successful map/copy. */
+  /** IOVA chosen or used by the last successful map. */
   lastIova = 0;
   /** Bytes removed by the last unmap (also set when it failed part way). */
   lastUnmappedBytes = 0;
-  /** Simulated cost of the last call, ns (also on failure). */
-  lastCostNs = 0;
-  /** Cost accumulator of the call in progress. */
+  /** Cost accumulator of the call in progress (the IOAS starts it with the ioctl's fixed cost); the domains keep their own. */
   costNs = 0;
 
-  constructor(
-    readonly id: number,
-    readonly name: string,
-    readonly laneName: string,
-    readonly deps: IommufdIoasDeps,
-  ) {
+  constructor(readonly deps: IoPagetableDeps) {
     this.domains = new IommufdDomains(deps.process, deps.faults, deps.costs);
     this.windows = deps.dmaWindows ? new IommufdWindows() : null;
   }
@@ -86,35 +71,6 @@ export class IommufdIoasMapping {
 
   areas(): IterableIterator<IommufdArea> {
     return this.space.areas.values();
-  }
-
-  /** IOMMU_IOAS_MAP with its flags (FIXED_IOVA, WRITEABLE, READABLE); the chosen IOVA goes to lastIova. */
-  map(flags: number, iova: number, uptr: number, length: number): number {
-    this.begin(this.deps.costs.vfioMapIoctlNs);
-    this.mapIoctls++;
-    let rc: number;
-    // iommufd_ioas_map
-    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
-    else if (iova >= U64_END || length >= U64_END) rc = EOVERFLOW;
-    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
-    else
-      rc = this.mapUserPages(
-        (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? iova : null,
-        uptr,
-        length,
-        (flags & IOMMU_IOAS_MAP_READABLE) !== 0,
-        (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0,
-      );
-    if (rc !== OK) this.mapFailures++;
-    return this.end(rc);
-  }
-
-  mapFixed(iova: number, uptr: number, length: number, read = true, write = true): number {
-    return this.map(IOMMU_IOAS_MAP_FIXED_IOVA | protFlags(read, write), iova, uptr, length);
-  }
-
-  mapAuto(uptr: number, length: number, read = true, write = true): number {
-    return this.map(protFlags(read, write), 0, uptr, length);
   }
 
   /**
@@ -129,63 +85,6 @@ export class IommufdIoasMapping {
     const pageOffset = uptr % PAGE_SIZE;
     const pages = new IommufdPages(uptr - pageOffset, pagesSpanned(uptr, length), write);
     return this.mapPages([{ pages, startByte: pageOffset, length }], length, iova, read, write, null);
-  }
-
-  /**
-   * IOMMU_IOAS_COPY into this IOAS from `src` (which may be this IOAS): new areas over the
-   * source's pages objects, so nothing is pinned or charged again. The destination IOVA goes to
-   * lastIova.
-   */
-  copyFrom(src: IommufdIoasMapping, flags: number, srcIova: number, length: number, dstIova: number): number {
-    this.begin(this.deps.costs.vfioMapIoctlNs);
-    this.copyIoctls++;
-    let rc: number;
-    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
-    else if (length >= U64_END || srcIova >= U64_END || dstIova >= U64_END) rc = EOVERFLOW;
-    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
-    else {
-      const slices: PagesSlice[] = [];
-      rc = src.getPages(srcIova, length, slices);
-      if (rc === OK) {
-        const srcWindow = src.windows?.containing(srcIova, srcIova + length);
-        rc = this.mapPages(
-          slices,
-          length,
-          (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? dstIova : null,
-          (flags & IOMMU_IOAS_MAP_READABLE) !== 0,
-          (flags & IOMMU_IOAS_MAP_WRITEABLE) !== 0,
-          srcWindow?.pageSize ?? null,
-        );
-      }
-    }
-    if (rc !== OK) this.mapFailures++;
-    return this.end(rc);
-  }
-
-  /**
-   * IOMMU_IOAS_UNMAP: (0, U64_MAX) unmaps everything and succeeds even when empty; otherwise the
-   * range must cover whole areas and remove at least one (else -ENOENT). Bytes -> lastUnmappedBytes.
-   */
-  unmap(iova: number, length: number): number {
-    this.begin(this.deps.costs.vfioUnmapIoctlNs);
-    this.unmapIoctls++;
-    let rc: number;
-    if (iova === 0 && length === U64_END) {
-      this.unmapAllAreas();
-      rc = OK;
-    } else if (iova >= U64_END || length >= U64_END) {
-      this.lastUnmappedBytes = 0;
-      rc = EOVERFLOW;
-    } else {
-      rc = this.unmapIova(iova, length);
-      // iommufd_ioas_unmap: an empty range is -ENOENT here (the compat path takes it as success)
-      if (rc === OK && this.lastUnmappedBytes === 0) rc = ENOENT;
-    }
-    return this.end(rc);
-  }
-
-  unmapAll(): number {
-    return this.unmap(0, U64_END);
   }
 
   /**
@@ -213,7 +112,7 @@ export class IommufdIoasMapping {
   }
 
   /** iopt_unmap_all: removes every area; bytes -> lastUnmappedBytes. */
-  unmapAllAreas(): void {
+  unmapAll(): void {
     let bytes = 0;
     for (let a = this.space.areas.first(); a !== undefined; a = this.space.areas.first()) {
       bytes += a.end - a.start;
@@ -258,7 +157,7 @@ export class IommufdIoasMapping {
    * iopt_map_pages: one new area per slice, placed contiguously at `iova` (null = automatic).
    * `copyPageSize` (window extension) = the page size of the source window of a COPY.
    */
-  private mapPages(
+  mapPages(
     slices: readonly PagesSlice[],
     length: number,
     iova: number | null,
@@ -338,6 +237,41 @@ export class IommufdIoasMapping {
     return OK;
   }
 
+  /** iopt_enable_large_pages: the alignment falls back to the domains' smallest page. */
+  enableLargePages(): number {
+    this.largePagesDisabled = false;
+    this.iovaAlignment = this.requiredAlignment();
+    return OK;
+  }
+
+  /** iopt_disable_large_pages: -EINVAL once a domain has areas; alignment at least PAGE_SIZE, -EADDRINUSE if an area is misaligned. */
+  disableLargePages(): number {
+    if (this.largePagesDisabled) return OK;
+    if (this.domains.count > 0 && this.areaCount > 0) return EINVAL;
+    this.largePagesDisabled = true;
+    const next = this.requiredAlignment();
+    if (next > this.iovaAlignment && !this.areasAlignedTo(next)) {
+      this.largePagesDisabled = false;
+      return EADDRINUSE;
+    }
+    this.iovaAlignment = next;
+    return OK;
+  }
+
+  /** iopt_calculate_iova_alignment: PAGE_SIZE with huge pages off, else 1; raised to every domain's smallest page. */
+  requiredAlignment(): number {
+    return Math.max(this.largePagesDisabled ? PAGE_SIZE : 1, this.domains.minPageAlignment());
+  }
+
+  /** Whether every area conforms to `alignment` (iopt_check_iova_alignment). */
+  areasAlignedTo(alignment: number): boolean {
+    for (const a of this.space.areas.values()) {
+      if (!isAligned(a.start, alignment) || !isAligned(a.end - a.start, alignment) || !isAligned(a.startByte % PAGE_SIZE, alignment))
+        return false;
+    }
+    return true;
+  }
+
   /** Pins (when the IOAS has a domain) and writes a new area into every domain; undone on failure. */
   private fillArea(area: IommufdArea): number {
     if (this.domains.count === 0) return OK;
@@ -371,30 +305,4 @@ export class IommufdIoasMapping {
     this.deps.account.removeUser(area);
     this.space.removeArea(area);
   }
-
-  /** Starts a call: resets the cost accumulators with the call's fixed cost. */
-  begin(fixedCostNs: number): void {
-    this.costNs = fixedCostNs;
-    this.domains.costNs = 0;
-  }
-
-  /** Ends a call: publishes its cost and returns `rc`. */
-  end(rc: number): number {
-    this.lastCostNs = this.costNs + this.domains.costNs;
-    return rc;
-  }
-
-  /** Whether every area conforms to `alignment` (iopt_check_iova_alignment). */
-  areasAlignedTo(alignment: number): boolean {
-    for (const a of this.space.areas.values()) {
-      if (!isAligned(a.start, alignment) || !isAligned(a.end - a.start, alignment) || !isAligned(a.startByte % PAGE_SIZE, alignment))
-        return false;
-    }
-    return true;
-  }
-}
-
-/** IOMMU_IOAS_MAP_READABLE / _WRITEABLE of a read / write mapping. */
-export function protFlags(read: boolean, write: boolean): number {
-  return (read ? IOMMU_IOAS_MAP_READABLE : 0) | (write ? IOMMU_IOAS_MAP_WRITEABLE : 0);
 }

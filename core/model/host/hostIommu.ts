@@ -123,6 +123,31 @@ export class HostIommuDomain {
     return { ptes, costNs: this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs };
   }
 
+  /**
+   * `times` iommu_map calls of one PTE each (a run of single-page mappings, each its own call);
+   * returns the cost of one call, as mapRun would.
+   */
+  mapSinglePages(times: number): number {
+    this.ptes += times;
+    if (this.ptes > this.ptesPeak) this.ptesPeak = this.ptes;
+    this.mapCalls += times;
+    return this.costs.hostIommuMapNs + this.costs.hostPteWriteNs;
+  }
+
+  /** `times` iommu_unmap calls of one PTE each; returns the cost of one call, as unmapPtes(1) would. */
+  unmapSinglePages(times: number): number {
+    if (times > this.ptes) throw new Error(`unmapping ${times} PTEs but only ${this.ptes} are mapped`);
+    this.ptes -= times;
+    this.unmapCalls += times;
+    return this.costs.hostIommuMapNs + this.costs.hostPteWriteNs;
+  }
+
+  /** `times` IOTLB syncs; returns the cost of one. */
+  syncRepeated(times: number): number {
+    this.iotlbSyncs += times;
+    return this.costs.hostIotlbInvalidationNs;
+  }
+
   /** iommu_unmap of PTEs previously mapped (the caller remembers how many); returns the cost in ns. */
   unmapPtes(ptes: number): number {
     if (ptes > this.ptes) throw new Error(`unmapping ${ptes} PTEs but only ${this.ptes} are mapped`);

@@ -97,6 +97,11 @@ export class IommufdVfioCompat implements VfioContainerApi {
   }
 
   /** VFIO_IOMMU_MAP_DMA (iommufd_vfio_map_dma): iopt_map_user_pages at the fixed `iova`. */
+  /** No run fast path: QEMU maps call by call (iommufd areas are not modelled as runs). */
+  mapDmaRun(): number {
+    return 0;
+  }
+
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.ioas.begin(this.options.costs.vfioMapIoctlNs);
     this.mapIoctls++;

@@ -12,12 +12,19 @@ import { GapFillingLock } from '../../sim/gapFillingLock';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../../sim/simTime';
 import { linuxErrnoName } from '../base/errno';
+import { PAGE_SIZE } from '../base/pages';
 import type { DmaCall } from '../base/dmaCall';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_ALL } from '../vfio/vfioContainerApi';
 
 /** Host virtual address of guest RAM in QEMU (1 GiB aligned, so hugepages line up with GPAs). */
 export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
+
+/** Told which calls of a vfioMapRun failed (QEMU only logs them; its own cache keeps the entry). */
+export interface VfioMapRunListener {
+  /** `index` counts from the run's first page. */
+  vfioMapFailed(index: number): void;
+}
 
 /** QEMU's handling of one trap: serve() does the work against QEMU's state and returns its cost. */
 export interface TrapHandler {
@@ -131,6 +138,44 @@ export class QemuVm {
       );
     }
     return container.lastCostNs;
+  }
+
+  /**
+   * `count` vfio_container_dma_map calls of one page each, back to back: page j maps IOVA
+   * iova + j * 4 KiB to guest RAM at gpa + j * 4 KiB (QEMU's shadowing of consecutive translations).
+   * Each call's cost is added to `workNs` in call order and the total returned; the container maps
+   * leading stretches that cannot fail in one go (mapDmaRun), and every call that may fail goes
+   * through vfioMap, which logs a failure and tells `listener`.
+   */
+  vfioMapRun(
+    container: VfioContainerApi,
+    iova: number,
+    gpa: number,
+    count: number,
+    readonly: boolean,
+    tNs: number,
+    cause: number,
+    workNs: number,
+    listener: VfioMapRunListener,
+  ): number {
+    const flags = VFIO_DMA_MAP_FLAG_READ | (readonly ? 0 : VFIO_DMA_MAP_FLAG_WRITE);
+    let total = workNs;
+    let j = 0;
+    while (j < count) {
+      const n = container.mapDmaRun(iova + j * PAGE_SIZE, GUEST_RAM_HVA_BASE + gpa + j * PAGE_SIZE, count - j, flags);
+      if (n > 0) {
+        const perCall = container.lastCostNs;
+        for (let k = 0; k < n; k++) total += perCall;
+        this.vfioMapCalls += n;
+        j += n;
+        if (j === count) break;
+      }
+      const failuresBefore = this.vfioMapFailures;
+      total += this.vfioMap(container, iova + j * PAGE_SIZE, gpa + j * PAGE_SIZE, PAGE_SIZE, readonly, tNs, cause);
+      if (this.vfioMapFailures !== failuresBefore) listener.vfioMapFailed(j);
+      j++;
+    }
+    return total;
   }
 
   /** vfio_container_dma_unmap; returns the ioctl's cost in ns. */

@@ -146,6 +146,8 @@ function setup(): { model: ReferenceModel; real: Real } {
           return target.mapDma(iova, vaddr, size, flags);
         };
       }
+      // Call by call, so the log shows every map QEMU issues.
+      if (prop === 'mapDmaRun') return () => 0;
       if (prop === 'unmapDma') {
         return (iova: number, size: number, flags: number) => {
           log.push(`unmap ${iova / PAGE - BASE_PAGE} ${size / PAGE}`);

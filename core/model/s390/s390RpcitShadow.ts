@@ -30,7 +30,7 @@ import type { CostTable } from '../../sim/costTable';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
 import type { DmaCall } from '../base/dmaCall';
 import { lowestSetBit, popcount, roundDownPowerOfTwo } from '../base/bits';
-import type { QemuVm } from '../qemu/qemuVm';
+import type { QemuVm, VfioMapRunListener } from '../qemu/qemuVm';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
 import type { S390PciDmaCount } from './s390PciDmaCount';
 import { ZPCI_PCI_LS_ERR, ZPCI_PCI_LS_OK, ZPCI_RPCIT_ST_INSUFF_RES, type RpcitInterceptor } from './s390Zpci';
@@ -63,7 +63,7 @@ export interface QemuS390PciShadowDeps {
   readonly count: S390PciDmaCount;
 }
 
-export class QemuS390PciShadow implements RpcitInterceptor {
+export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
   lastCc = ZPCI_PCI_LS_OK;
   lastStatus = 0;
   /** This function's cache entries. */
@@ -91,6 +91,13 @@ export class QemuS390PciShadow implements RpcitInterceptor {
   private workNs = 0;
   private callT = 0;
   private callCause = -1;
+  // Maps of the walk not issued yet: consecutive pages to consecutive guest frames, same
+  // permission. They go to VFIO as one vfioMapRun before any other VFIO call and at the end of a
+  // pass, so VFIO sees the same calls in the same order as one map per entry.
+  private pendingPage = 0;
+  private pendingGpa = 0;
+  private pendingCount = 0;
+  private pendingReadonly = false;
 
   constructor(deps: QemuS390PciShadowDeps) {
     this.costs = deps.costs;
@@ -162,6 +169,7 @@ export class QemuS390PciShadow implements RpcitInterceptor {
       this.walkSegment(seg, this.table.pageTable(seg)!, from, to);
     }
     this.flushRun();
+    this.flushMaps();
   }
 
   /** Entries [from, to) of one populated segment, in ascending order. */
@@ -224,6 +232,7 @@ export class QemuS390PciShadow implements RpcitInterceptor {
     if ((sh.cached[w]! & bit) !== 0) {
       if (sh.gpa[off] === gpa && ((sh.prot[w]! & bit) !== 0) === readonly) return;
       this.remaps++;
+      this.flushMaps();
       this.workNs += this.qemu.vfioUnmap(this.container, iova, ZPCI_PAGE_SIZE);
       if ((sh.unbacked[w]! & bit) !== 0) {
         sh.unbacked[w] = sh.unbacked[w]! & ~bit;
@@ -243,18 +252,55 @@ export class QemuS390PciShadow implements RpcitInterceptor {
       this.count.avail--;
       if (this.count.avail < this.count.minAvail) this.count.minAvail = this.count.avail;
     }
-    const failuresBefore = this.qemu.vfioMapFailures;
-    this.workNs += this.qemu.vfioMap(this.container, iova, gpa, ZPCI_PAGE_SIZE, readonly, this.callT, this.callCause);
-    if (this.qemu.vfioMapFailures !== failuresBefore) {
-      sh.unbacked[w] = sh.unbacked[w]! | bit;
-      this.unbackedEntries++;
-    }
+    this.queueMap(seg * PTES_PER_SEGMENT + off, gpa, readonly);
     this.localAvail = this.count.limited ? this.count.avail : 1;
+  }
+
+  /** s390_pci_update_iotlb's VFIO map of `page`, issued with the pages queued next to it. */
+  private queueMap(page: number, gpa: number, readonly: boolean): void {
+    const n = this.pendingCount;
+    if (n > 0 && page === this.pendingPage + n && gpa === this.pendingGpa + n * ZPCI_PAGE_SIZE && readonly === this.pendingReadonly) {
+      this.pendingCount = n + 1;
+      return;
+    }
+    this.flushMaps();
+    this.pendingPage = page;
+    this.pendingGpa = gpa;
+    this.pendingCount = 1;
+    this.pendingReadonly = readonly;
+  }
+
+  private flushMaps(): void {
+    if (this.pendingCount === 0) return;
+    const count = this.pendingCount;
+    this.pendingCount = 0;
+    this.workNs = this.qemu.vfioMapRun(
+      this.container,
+      this.pendingPage * ZPCI_PAGE_SIZE,
+      this.pendingGpa,
+      count,
+      this.pendingReadonly,
+      this.callT,
+      this.callCause,
+      this.workNs,
+      this,
+    );
+  }
+
+  /** A queued map failed: QEMU logged it and keeps the entry in its cache, unbacked. */
+  vfioMapFailed(index: number): void {
+    const page = this.pendingPage + index;
+    const sh = this.shadowTable(Math.floor(page / PTES_PER_SEGMENT));
+    const off = page % PTES_PER_SEGMENT;
+    const bit = 1 << (off & 31);
+    sh.unbacked[off >>> 5] = sh.unbacked[off >>> 5]! | bit;
+    this.unbackedEntries++;
   }
 
   /** s390_pci_batch_unmap: power-of-two aligned chunks (dma_aligned_pow2_mask), one notify each. */
   private flushRun(): void {
     if (this.runPages === 0) return;
+    this.flushMaps();
     let page = this.runStart;
     let remain = this.runPages;
     while (remain > 0) {

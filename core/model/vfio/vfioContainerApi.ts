@@ -38,6 +38,13 @@ export interface VfioIommuInfo {
 export interface VfioContainerApi extends LayerInstance {
   /** VFIO_IOMMU_MAP_DMA. `flags` carries READ/WRITE/VADDR and any extra bits a caller sets. */
   mapDma(iova: number, vaddr: number, size: number, flags: number): number;
+  /**
+   * `count` single-page MAP_DMA calls back to back (iova, vaddr advancing by 4 KiB per call). Maps
+   * the leading calls that would all succeed, returns how many (0 when the backend has no fast
+   * path or the first call may fail), with `lastCostNs` the cost of each; the caller issues the
+   * next call through mapDma() and continues after it. QemuVm.vfioMapRun is the caller.
+   */
+  mapDmaRun(iova: number, vaddr: number, count: number, flags: number): number;
   /** VFIO_IOMMU_UNMAP_DMA; on success `lastUnmappedBytes` holds the bytes removed. */
   unmapDma(iova: number, size: number, flags: number): number;
   getInfo(): VfioIommuInfo;

@@ -261,6 +261,37 @@ export class VfioDma {
   }
 }
 
+/**
+ * vfio_unmap_unpin's IOMMU side for `times` single-page vfio_dma entries (a run's), one entry at a
+ * time as unmapFromDomains does it for one page: every other domain one iommu_unmap and one sync,
+ * the first domain one iommu_unmap_fast and one sync. Applies the PTE and call counts for all of
+ * them and returns the cost of one entry, summed in the order unmapFromDomains sums it.
+ */
+export function unmapSinglePages(domains: readonly VfioDomainSlot[], times: number): number {
+  let costNs = 0;
+  for (let i = 1; i < domains.length; i++) {
+    const iommu = domains[i]!.iommu;
+    costNs += iommu.unmapSinglePages(times) + iommu.syncRepeated(times);
+  }
+  const first = domains[0]!.iommu;
+  costNs += first.unmapSinglePages(times);
+  costNs += first.syncRepeated(times);
+  return costNs;
+}
+
+/**
+ * vfio_pin_map_dma for `times` single-page vfio_dma entries (a run's), each pinned in its own batch
+ * and mapped with one iommu_map per domain in list order. Applies the PTE and call counts for all
+ * of them and returns the pin-and-map cost of one entry (the tally an entry's MAP_DMA adds to its
+ * ioctl cost), summed in the order pinAndMap sums it. The caller charges the pages.
+ */
+export function mapSinglePages(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], times: number): number {
+  let costNs = 0;
+  costNs += env.costs.vfioPinPerPageNs;
+  for (let i = 0; i < domains.length; i++) costNs += domains[i]!.iommu.mapSinglePages(times);
+  return costNs;
+}
+
 /** Pages from `vaddr` (at most `want`) that pin_user_pages_remote can pin before an unmapped address. */
 function mappedPrefixPages(process: HostProcess, vaddr: number, want: number): number {
   if (process.isMapped(vaddr, want * PAGE_SIZE)) return want;

@@ -1,17 +1,25 @@
 // A type1 container's vfio_dma rbtree (iommu->dma_list) with the counts tied to it: dma_avail
 // (dma_entry_limit minus entries), the pages the container charged to locked_vm and
 // vaddr_invalid_count; and the UNMAP_DMA walk over it (vfio_dma_do_unmap from
-// vfio_find_dma_first_node, with the v1 stop rule), including the FLAG_VADDR variant.
+// vfio_find_dma_first_node, with the v1 stop rule), including the FLAG_VADDR variant. A node is one
+// vfio_dma, or a run of single-page entries mapped back to back (vfioDmaRun.ts); counts, costs and
+// snapshots are per entry either way.
 // Must not: check ioctl arguments (vfioType1.ts) or pin and map pages (vfioDma.ts).
 
 import { EINVAL, ENOENT } from '../base/errno';
 import { IntervalMap } from '../base/intervalMap';
-import type { VfioDma, VfioDmaEnv, VfioDmaTally, VfioDomainSlot } from './vfioDma';
+import { PAGE_SIZE } from '../base/pages';
+import { unmapSinglePages, type VfioDma, type VfioDmaEnv, type VfioDmaTally, type VfioDomainSlot } from './vfioDma';
+import { VfioDmaRun } from './vfioDmaRun';
 import type { VfioIovaList } from './vfioIovaList';
+
+export type VfioDmaNode = VfioDma | VfioDmaRun;
 
 export class VfioDmaTree {
   /** Keyed by IOVA; intervals are [start, start of the last 4 KiB page] (see VfioDma.last). */
-  readonly map = new IntervalMap<VfioDma>();
+  readonly map = new IntervalMap<VfioDmaNode>();
+  /** vfio_dma entries (a run counts each of its entries). */
+  private entryCount = 0;
   dmaAvail: number;
   /** Pages this container has charged to the process (its share of locked_vm). */
   lockedPages = 0;
@@ -22,14 +30,32 @@ export class VfioDmaTree {
   }
 
   get size(): number {
-    return this.map.size;
+    return this.entryCount;
   }
 
   /** vfio_link_dma of a fully pinned and mapped vfio_dma (its range checked free by the caller); takes one entry. */
   insert(dma: VfioDma): void {
     this.map.insertChecked(dma);
     this.dmaAvail--;
+    this.entryCount++;
     this.lockedPages += dma.pages;
+  }
+
+  /** vfio_link_dma of each entry of a pinned and mapped run (its range checked free by the caller). */
+  insertRun(run: VfioDmaRun): void {
+    this.map.insertChecked(run);
+    this.dmaAvail -= run.entries;
+    this.entryCount += run.entries;
+    this.lockedPages += run.entries;
+  }
+
+  /** Turns every run overlapping [start, last] back into single entries (before per-entry operations). */
+  splitRuns(start: number, last: number): void {
+    for (const node of this.map.overlapping(start, last)) {
+      if (!(node instanceof VfioDmaRun)) continue;
+      this.map.delete(node);
+      for (const dma of node.toEntries()) this.map.insertChecked(dma);
+    }
   }
 
   /** vfio_remove_dma: unmap and unpin, unlink, give the entry back. */
@@ -37,6 +63,7 @@ export class VfioDmaTree {
     dma.unmapUnpin(env, domains, tally);
     this.map.delete(dma);
     this.dmaAvail++;
+    this.entryCount--;
     this.lockedPages -= dma.pages;
     if (dma.vaddrInvalid) this.vaddrInvalidCount--;
   }
@@ -49,7 +76,7 @@ export class VfioDmaTree {
    */
   removeRange(
     version: 1 | 2,
-    first: VfioDma | undefined,
+    first: VfioDmaNode | undefined,
     iova: number,
     endExcl: number,
     env: VfioDmaEnv,
@@ -57,15 +84,59 @@ export class VfioDmaTree {
     tally: VfioDmaTally,
   ): number {
     let removed = 0;
-    let dma = first;
-    while (dma !== undefined && dma.start < endExcl) {
-      if (version === 1 && iova > dma.start) break;
-      const next = this.map.next(dma);
-      removed += dma.sizeBytes;
-      this.remove(dma, env, domains, tally);
-      dma = next;
+    let node = first;
+    while (node !== undefined && node.start < endExcl) {
+      const next = this.map.next(node);
+      if (node instanceof VfioDmaRun) {
+        // The entries from the one at or after iova, up to the last starting before endExcl.
+        const from = iova > node.start ? Math.ceil((iova - node.start) / PAGE_SIZE) : 0;
+        if (version === 1 && from < node.entries && iova > node.start + from * PAGE_SIZE) break;
+        const to = Math.min(node.entries, Math.ceil((endExcl - node.start) / PAGE_SIZE));
+        if (from < to) {
+          removed += (to - from) * PAGE_SIZE;
+          this.removeRunEntries(node, from, to, env, domains, tally);
+        }
+      } else {
+        if (version === 1 && iova > node.start) break;
+        removed += node.sizeBytes;
+        this.remove(node, env, domains, tally);
+      }
+      node = next;
     }
     return removed;
+  }
+
+  /**
+   * vfio_remove_dma of entries [from, to) of a run, in address order: each entry's unmap and unpin
+   * costs what a single-page vfio_dma's does (added one entry at a time, as the kernel's loop
+   * would); the run keeps its other entries, split in two when the removed ones lie inside it.
+   */
+  private removeRunEntries(
+    run: VfioDmaRun,
+    from: number,
+    to: number,
+    env: VfioDmaEnv,
+    domains: readonly VfioDomainSlot[],
+    tally: VfioDmaTally,
+  ): void {
+    const n = to - from;
+    const perEntry = unmapSinglePages(domains, n) + env.costs.vfioUnpinPerPageNs;
+    for (let j = 0; j < n; j++) tally.costNs += perEntry;
+    env.process.unlock(n);
+    this.dmaAvail += n;
+    this.entryCount -= n;
+    this.lockedPages -= n;
+    if (from === 0 && to === run.entries) {
+      this.map.delete(run);
+    } else if (from === 0) {
+      this.map.delete(run);
+      run.dropHead(to);
+      this.map.insertChecked(run);
+    } else {
+      const tail = to < run.entries ? run.tailFrom(to) : null;
+      run.truncate(from);
+      if (tail !== null) this.map.insertChecked(tail);
+    }
   }
 
   /**
@@ -73,13 +144,15 @@ export class VfioDmaTree {
    * a mapping already invalid undoes this call's marks and fails. Returns the bytes marked, or -1
    * for -EINVAL.
    */
-  invalidateVaddrs(version: 1 | 2, first: VfioDma | undefined, iova: number, endExcl: number): number {
+  invalidateVaddrs(version: 1 | 2, first: VfioDmaNode | undefined, iova: number, endExcl: number): number {
     let marked = 0;
     let dma = first;
     while (dma !== undefined && dma.start < endExcl) {
+      if (dma instanceof VfioDmaRun) throw new Error('invalidateVaddrs over a run: split runs first');
       if (version === 1 && iova > dma.start) break;
       if (dma.vaddrInvalid) {
         for (let d = first; d !== undefined && d !== dma; d = this.map.next(d)) {
+          if (d instanceof VfioDmaRun) throw new Error('invalidateVaddrs over a run: split runs first');
           d.vaddrInvalid = false;
           this.vaddrInvalidCount--;
         }
@@ -94,8 +167,9 @@ export class VfioDmaTree {
   }
 
   /** vfio_dma_do_map with FLAG_VADDR: only an invalidated mapping matched exactly gets a new vaddr. */
-  updateVaddr(hit: VfioDma | undefined, iova: number, sizeBytes: number, vaddr: number): number {
+  updateVaddr(hit: VfioDmaNode | undefined, iova: number, sizeBytes: number, vaddr: number): number {
     if (hit === undefined) return ENOENT;
+    if (hit instanceof VfioDmaRun) throw new Error('updateVaddr on a run: split runs first');
     if (!hit.vaddrInvalid || hit.start !== iova || hit.sizeBytes !== sizeBytes) return EINVAL;
     hit.vaddr = vaddr;
     hit.vaddrInvalid = false;
@@ -103,8 +177,16 @@ export class VfioDmaTree {
     return 0;
   }
 
+  /** Every vfio_dma in address order (a run's entries one by one). */
+  *dmas(): Generator<VfioDma, void, undefined> {
+    for (const node of this.map.values()) {
+      if (node instanceof VfioDmaRun) yield* node.toEntries();
+      else yield node;
+    }
+  }
+
   snapshot(): unknown[] {
-    return [...this.map.values()].map((m) => ({
+    return [...this.dmas()].map((m) => ({
       iova: m.start,
       sizeBytes: m.sizeBytes,
       vaddr: m.vaddr,
@@ -124,20 +206,23 @@ export class VfioDmaTree {
    */
   checkInvariants(iovaList: VfioIovaList, domains: readonly VfioDomainSlot[], env: VfioDmaEnv): string[] {
     const broken: string[] = [];
-    if (this.dmaAvail + this.map.size !== this.dmaEntryLimit) {
-      broken.push(`dma_avail ${this.dmaAvail} + entries ${this.map.size} != dma_entry_limit ${this.dmaEntryLimit}`);
-    }
+    let entries = 0;
     let pages = 0;
     let ptes = 0;
     let invalid = 0;
     let prevEnd = -1;
-    for (const m of this.map.values()) {
+    for (const m of this.dmas()) {
       if (m.start < prevEnd) broken.push(`mapping at ${m.start} overlaps the previous one (ending at ${prevEnd})`);
       if (!iovaList.containsRange(m.start, m.endExcl)) broken.push(`mapping at ${m.start} is outside the valid IOVA list`);
       prevEnd = m.endExcl;
+      entries++;
       pages += m.pages;
       ptes += m.ptes;
       if (m.vaddrInvalid) invalid++;
+    }
+    if (entries !== this.entryCount) broken.push(`entry count ${this.entryCount} != entries in the tree ${entries}`);
+    if (this.dmaAvail + entries !== this.dmaEntryLimit) {
+      broken.push(`dma_avail ${this.dmaAvail} + entries ${entries} != dma_entry_limit ${this.dmaEntryLimit}`);
     }
     if (pages !== this.lockedPages) broken.push(`locked pages charged ${this.lockedPages} != pages pinned by mappings ${pages}`);
     if (invalid !== this.vaddrInvalidCount) broken.push(`vaddr_invalid_count ${this.vaddrInvalidCount} != invalid mappings ${invalid}`);
@@ -145,7 +230,7 @@ export class VfioDmaTree {
     for (const d of domains) {
       live += d.iommu.livePtes;
       let expect = 0;
-      for (const m of this.map.values()) expect += m.ptesIn(env, d);
+      for (const m of this.dmas()) expect += m.ptesIn(env, d);
       if (expect !== d.iommu.livePtes) broken.push(`domain ${d.seq} holds ${d.iommu.livePtes} PTEs, its mappings need ${expect}`);
     }
     if (live !== ptes) broken.push(`live host PTEs ${live} != sum of the mappings' PTEs ${ptes}`);

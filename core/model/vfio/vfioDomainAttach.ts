@@ -9,7 +9,7 @@ import { EBUSY, EINVAL, ENOMEM, EPERM } from '../base/errno';
 import { HostIommuDomain, type IommuGeometry } from '../host/hostIommu';
 import type { IntervalMap } from '../base/intervalMap';
 import { PAGE_SIZE, alignDown, alignUp } from '../base/pages';
-import type { VfioDma, VfioDmaEnv, VfioDmaTally, VfioDomainSlot } from './vfioDma';
+import type { VfioDmaEnv, VfioDmaTally, VfioDomainSlot } from './vfioDma';
 import { exclusiveEnd, type VfioIovaList } from './vfioIovaList';
 
 /** A domain of the container with the groups (devices) attached to it. */
@@ -27,8 +27,16 @@ export interface VfioAttachRequest {
   readonly allowUnsafeInterrupts: boolean;
 }
 
+/** What an attach needs of a mapping: where it is, and a replay onto a new domain (VfioDma.replayOnto). */
+export interface ReplayableDma {
+  readonly start: number;
+  readonly last: number;
+  readonly endExcl: number;
+  replayOnto(env: VfioDmaEnv, slot: VfioDomainSlot, tally: VfioDmaTally): number;
+}
+
 export interface VfioAttachState {
-  readonly dmas: IntervalMap<VfioDma>;
+  readonly dmas: IntervalMap<ReplayableDma>;
   readonly iovaList: VfioIovaList;
   /** In kernel list order: the newest new domain first (list_add at the head). */
   readonly domains: readonly VfioAttachedDomain[];
@@ -121,7 +129,7 @@ function aperConflict(state: VfioAttachState, start: number, endExcl: number): b
 }
 
 /** vfio_find_dma over [start, endExcl) (byte range; mappings are page aligned). */
-function overlapsMapping(dmas: IntervalMap<VfioDma>, start: number, endExcl: number): boolean {
+function overlapsMapping(dmas: IntervalMap<ReplayableDma>, start: number, endExcl: number): boolean {
   if (endExcl <= start) return false;
   const first = dmas.firstOverlap(alignDown(start, PAGE_SIZE), alignUp(endExcl, PAGE_SIZE) - PAGE_SIZE);
   return first !== undefined && first.start < endExcl && first.endExcl > start;

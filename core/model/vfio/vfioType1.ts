@@ -23,8 +23,9 @@ import {
   type VfioContainerApi,
   type VfioIommuInfo,
 } from './vfioContainerApi';
-import { VfioDma, type VfioDmaEnv, type VfioDmaTally } from './vfioDma';
-import { VfioDmaTree } from './vfioDmaTree';
+import { mapSinglePages, VfioDma, type VfioDmaEnv, type VfioDmaTally } from './vfioDma';
+import { VfioDmaRun } from './vfioDmaRun';
+import { VfioDmaTree, type VfioDmaNode } from './vfioDmaTree';
 import { commonPageSizes, planVfioAttach, type VfioAttachedDomain } from './vfioDomainAttach';
 import { VfioIovaList } from './vfioIovaList';
 import type { CostTable } from '../../sim/costTable';
@@ -122,6 +123,46 @@ export class VfioType1Container implements VfioContainerApi {
     return err;
   }
 
+  /**
+   * `count` MAP_DMA calls of one page each, back to back: call j maps iova + j * PAGE_SIZE from
+   * vaddr + j * PAGE_SIZE (what QEMU's shadowing issues for consecutive 4 KiB translations). Maps
+   * the longest leading stretch that the checks let through as one would one by one, and returns
+   * how many it mapped; `lastCostNs` is then the cost of each of those calls (all equal). The caller
+   * issues call `mapped` through mapDma() (it fails, or the stretch could not be taken whole) and
+   * continues after it. Returns 0 whenever a one-by-one answer could differ (a FLAG_VADDR call, an
+   * IOVA list or user address hole in the stretch, a domain with pages below 4 KiB, an armed fault
+   * site in reach): the caller then maps call by call.
+   */
+  mapDmaRun(iova: number, vaddr: number, count: number, flags: number): number {
+    if (this.setupErrno !== 0 || count <= 0) return 0;
+    if (flags >>> 0 !== flags || (flags & ~MAP_FLAGS) !== 0 || (flags & VFIO_DMA_MAP_FLAG_VADDR) !== 0) return 0;
+    const prot = flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    if (prot === 0 || this.pgsizes[0] !== PAGE_SIZE || !this.aligned(iova) || !this.aligned(vaddr)) return 0;
+    const bytes = count * PAGE_SIZE;
+    if (iova + bytes > U64_LIMIT || vaddr + bytes > U64_LIMIT) return 0;
+    for (const d of this.domains) if (d.iommu.minPageSize < PAGE_SIZE) return 0;
+    if (!this.iovaList.containsRange(iova, iova + bytes) || !this.deps.process.isMapped(vaddr, bytes)) return 0;
+    let n = Math.min(count, this.dmas.dmaAvail, this.deps.process.lockablePages());
+    const hit = this.dmas.map.firstOverlap(iova, iova + bytes - PAGE_SIZE);
+    if (hit !== undefined) n = Math.min(n, Math.max(0, Math.ceil((hit.start - iova) / PAGE_SIZE)));
+    // Fault sites of one call: the vfio_dma allocation, its pin batch, one iommu_map per domain.
+    const sites = 2 + this.domains.length;
+    n = Math.min(n, Math.floor(this.deps.faults.sitesBeforeFailure() / sites));
+    if (n <= 0) return 0;
+    this.deps.faults.pass(n * sites);
+    this.mapIoctls += n;
+    this.pinBatches += n;
+    this.hostIommuMaps += n * this.domains.length;
+    if (!this.deps.process.tryLock(n)) throw new Error('locked-memory budget changed while mapping a run');
+    const perCall = mapSinglePages(this.dmaEnv, this.domains, n);
+    this.dmas.insertRun(new VfioDmaRun(iova, n, vaddr, prot, this.domains[0]!.seq, this.domains.length));
+    if (this.dmas.size > this.entriesPeak) this.entriesPeak = this.dmas.size;
+    this.notePtesPeak();
+    this.lastCostNs = this.deps.costs.vfioMapIoctlNs;
+    this.lastCostNs += perCall;
+    return n;
+  }
+
   /** VFIO_IOMMU_UNMAP_DMA (vfio_iommu_type1_unmap_dma + vfio_dma_do_unmap). */
   unmapDma(iova: number, size: number, flags: number): number {
     this.unmapIoctls++;
@@ -148,10 +189,11 @@ export class VfioType1Container implements VfioContainerApi {
     if (this.version === 2 && !all) {
       // v2: the range may not bisect a mapping at either end.
       const head = this.dmas.map.containing(iova);
-      if (head !== undefined && head.start !== iova) return EINVAL;
+      if (head !== undefined && entryStart(head, iova) !== iova) return EINVAL;
       const tail = this.dmas.map.containing(lastPage);
-      if (tail !== undefined && tail.endExcl !== endExcl) return EINVAL;
+      if (tail !== undefined && entryEnd(tail, lastPage) !== endExcl) return EINVAL;
     }
+    if (invalidateVaddr) this.dmas.splitRuns(iova, lastPage);
     // vfio_find_dma_first_node: the lowest mapping overlapping the range.
     const first = this.dmas.map.firstOverlap(iova, lastPage);
     if (invalidateVaddr) {
@@ -242,6 +284,7 @@ export class VfioType1Container implements VfioContainerApi {
     if (size === 0 || !this.aligned(size) || !this.aligned(iova) || !this.aligned(vaddr)) return EINVAL;
     if (iova + size > U64_LIMIT || vaddr + size > U64_LIMIT) return EINVAL; // iova/vaddr + size - 1 wraps
     const endExcl = iova + size;
+    if (setVaddr) this.dmas.splitRuns(iova, endExcl - PAGE_SIZE);
     const hit = this.dmas.map.firstOverlap(iova, endExcl - PAGE_SIZE);
     if (setVaddr) return this.dmas.updateVaddr(hit, iova, size, vaddr);
     if (hit !== undefined) return EEXIST;
@@ -262,6 +305,8 @@ export class VfioType1Container implements VfioContainerApi {
 
   private attach(device: string, geometry: IommuGeometry, irqRemapping: boolean, env: VfioDmaEnv): number {
     assertGeometry(geometry);
+    // A replay maps each vfio_dma on its own: runs go back to single entries first.
+    this.dmas.splitRuns(0, U64_LIMIT);
     this.lastCostNs = this.deps.costs.vfioMapIoctlNs;
     this.resetTally();
     const plan = planVfioAttach(
@@ -287,7 +332,7 @@ export class VfioType1Container implements VfioContainerApi {
     const created = plan.created!;
     created.devices.push(device);
     let i = 0;
-    for (const dma of this.dmas.map.values()) dma.ptes += plan.replayPtes[i++]!;
+    for (const dma of this.dmas.map.values()) (dma as VfioDma).ptes += plan.replayPtes[i++]!;
     this.domains = [created, ...this.domains];
     this.nextDomainSeq++;
     this.pgsizes = commonPageSizes(this.domains.map((d) => d.geometry.pageSizes));
@@ -318,6 +363,16 @@ export class VfioType1Container implements VfioContainerApi {
     for (const d of this.domains) live += d.iommu.livePtes;
     if (live > this.hostPtesPeak) this.hostPtesPeak = live;
   }
+}
+
+/** Start of the vfio_dma that holds `addr` within a tree node (a run's entry, or the mapping). */
+function entryStart(node: VfioDmaNode, addr: number): number {
+  return node instanceof VfioDmaRun ? node.start + node.entryAt(addr) * PAGE_SIZE : node.start;
+}
+
+/** Exclusive end of the vfio_dma that holds `addr` within a tree node. */
+function entryEnd(node: VfioDmaNode, addr: number): number {
+  return node instanceof VfioDmaRun ? node.start + (node.entryAt(addr) + 1) * PAGE_SIZE : node.endExcl;
 }
 
 /** Page sizes must be powers of two (a pgsize_bitmap); anything else is a configuration bug. */

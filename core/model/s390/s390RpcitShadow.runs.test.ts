@@ -110,7 +110,28 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('rpcit' as const), page, n: fc.integer({ min: 1, max: 400 }) }) },
 );
 
+function same(limit: number, memlock: number | null, cmds: readonly Cmd[]): void {
+  const byCall = stack(false, limit, memlock);
+  const byRun = stack(true, limit, memlock);
+  for (const c of cmds) {
+    const clipped = { ...c, n: Math.min(c.n, WINDOW_PAGES - c.page) };
+    apply(byCall, clipped);
+    apply(byRun, clipped);
+  }
+  expect(stateOf(byRun)).toEqual(stateOf(byCall));
+}
+
 describe('RPCIT shadow: VFIO maps as runs change nothing', () => {
+  it('at the memlock limit, a run stops where call by call starts failing (maps before the unmap that would lift the limit)', () => {
+    same(1000, 64, [
+      { op: 'write', page: 64, n: 64, gpaPage: 0, ro: false },
+      { op: 'rpcit', page: 0, n: 256 },
+      { op: 'clear', page: 64, n: 64 },
+      { op: 'write', page: 0, n: 32, gpaPage: 500, ro: false },
+      { op: 'rpcit', page: 0, n: 256 },
+    ]);
+  });
+
   it('same answers, costs, state, metrics and timeline as call by call', () => {
     fc.assert(
       fc.property(

@@ -171,36 +171,38 @@ export class IovaDomain {
     // Without an earlier stop the walk ends at the lowest node (rb_prev returns NULL).
     let stop: Node = tree.first() ?? ANCHOR;
     let stopRank = 0;
-    const consider = (n: IovaNode | null): void => {
-      if (n === null) return;
-      const r = tree.rankOf(n.start);
-      if (r > stopRank) {
-        stop = n;
-        stopRank = r;
-      }
-    };
     // Candidate below `low` exactly when high < alignUp(low) + size.
     const lowBound = Math.ceil(low / align) * align + size;
     if (Math.min(high0, lo(n0)) < lowBound) {
       stop = n0;
       stopRank = r0;
     } else {
-      consider(tree.below(lowBound));
+      const below = tree.below(lowBound);
+      if (below !== null) {
+        stop = below;
+        stopRank = tree.rankOf(below.start);
+      }
       // Nodes at or above high0 (the cached node or the anchor may be) all see high = high0; only the
       // last of them can stop, on the first node below high0.
       let suffixTop: IovaNode | null = n0 === ANCHOR ? null : n0;
       if (lo(n0) >= high0) {
         suffixTop = tree.below(high0);
         if (suffixTop !== null && suffixTop.last < Math.floor((high0 - size) / align) * align) {
-          const above = tree.next(suffixTop);
           const r = tree.rankOf(suffixTop.start) + 1;
           if (r > stopRank) {
-            stop = above ?? ANCHOR;
+            stop = tree.next(suffixTop) ?? ANCHOR;
             stopRank = r;
           }
         }
       }
-      if (suffixTop !== null) consider(tree.highestFit(suffixTop.start, size, align));
+      const fit = suffixTop === null ? null : tree.highestFit(suffixTop.start, size, align);
+      if (fit !== null) {
+        const r = tree.rankOf(fit.start);
+        if (r > stopRank) {
+          stop = fit;
+          stopRank = r;
+        }
+      }
     }
     this.walkHigh = Math.min(high0, lo(stop));
     this.walkPfn = Math.floor((this.walkHigh - size) / align) * align;

@@ -16,9 +16,9 @@ export const IOVA_DEPOT_DELAY_NS = 100_000_000;
 
 /** order_base_2(size): the size class of `size` pages, or -1 when too large to cache. */
 export function rcacheClass(size: number): number {
-  let order = 0;
-  while (2 ** order < size) order++;
-  return order < RCACHE_CLASSES ? order : -1;
+  // Sizes above the largest class (32 pages) are never cached; below it the order is bits_per(size - 1).
+  if (size > 2 ** (RCACHE_CLASSES - 1)) return -1;
+  return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
 }
 
 class Magazine {

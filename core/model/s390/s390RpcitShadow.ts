@@ -34,7 +34,7 @@ import type { QemuVm, VfioMapRunListener } from '../qemu/qemuVm';
 import { ZPCI_PAGE_SIZE } from './s390DmaWindow';
 import type { S390PciDmaCount } from './s390PciDmaCount';
 import { ZPCI_PCI_LS_ERR, ZPCI_PCI_LS_OK, ZPCI_RPCIT_ST_INSUFF_RES, type RpcitInterceptor } from './s390Zpci';
-import { PTES_PER_SEGMENT, type ZpciDmaTable, type ZpciPageTable } from './s390ZpciDmaTable';
+import { bitRange, PTES_PER_SEGMENT, type ZpciDmaTable, type ZpciPageTable } from './s390ZpciDmaTable';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 
 const WORDS = PTES_PER_SEGMENT / 32;
@@ -47,12 +47,6 @@ class ShadowPageTable {
   /** Cached entries whose VFIO map failed (QEMU logged it and kept the entry). */
   readonly unbacked = new Uint32Array(WORDS);
   count = 0;
-}
-
-/** Bits lo..hi-1 of a 32-bit word (0 <= lo < hi <= 32). */
-function bitRange(lo: number, hi: number): number {
-  const upper = hi === 32 ? -1 : (1 << hi) - 1;
-  return upper & ~((1 << lo) - 1);
 }
 
 export interface QemuS390PciShadowDeps {
@@ -174,6 +168,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
 
   /** Entries [from, to) of one populated segment, in ascending order. */
   private walkSegment(seg: number, pt: ZpciPageTable, from: number, to: number): void {
+    let sh = this.tables.get(seg);
     for (let w = from >>> 5; w <= (to - 1) >>> 5; w++) {
       const lo = Math.max(from, w * 32) - w * 32;
       const hi = Math.min(to, w * 32 + 32) - w * 32;
@@ -182,21 +177,20 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       while (valid !== 0) {
         const bit = valid & -valid;
         const idx = 31 - Math.clz32(bit);
-        if (idx > pos) this.invalidStretch(seg, w, pos, idx);
-        this.validEntry(seg, pt, w * 32 + idx);
+        if (idx > pos) this.invalidStretch(seg, sh, w, pos, idx);
+        sh = this.validEntry(seg, pt, sh, w * 32 + idx);
         pos = idx + 1;
         valid ^= bit;
       }
-      if (pos < hi) this.invalidStretch(seg, w, pos, hi);
+      if (pos < hi) this.invalidStretch(seg, sh, w, pos, hi);
     }
   }
 
   /** Invalid PTEs [lo, hi) of word w: extend the coalesced unmap; cached ones leave the cache. */
-  private invalidStretch(seg: number, w: number, lo: number, hi: number): void {
+  private invalidStretch(seg: number, sh: ShadowPageTable | undefined, w: number, lo: number, hi: number): void {
     const first = seg * PTES_PER_SEGMENT + w * 32 + lo;
     if (this.runPages === 0) this.runStart = first;
     this.runPages += hi - lo;
-    const sh = this.tables.get(seg);
     if (sh === undefined) return;
     let hit = sh.cached[w]! & bitRange(lo, hi);
     while (hit !== 0) {
@@ -216,21 +210,22 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
     this.localAvail = this.count.limited ? this.count.avail : 1;
   }
 
-  private validEntry(seg: number, pt: ZpciPageTable, off: number): void {
+  /** One valid guest entry; returns the segment's shadow table (created on its first entry). */
+  private validEntry(seg: number, pt: ZpciPageTable, table: ShadowPageTable | undefined, off: number): ShadowPageTable | undefined {
     // "Unleash the coalesced unmap before processing a new map".
     this.flushRun();
     if (this.localAvail <= 0) {
       this.again = true;
-      return;
+      return table;
     }
     const w = off >>> 5;
     const bit = 1 << (off & 31);
     const gpa = pt.gpa[off]!;
     const readonly = (pt.prot[w]! & bit) !== 0;
-    const sh = this.shadowTable(seg);
+    const sh = table ?? this.shadowTable(seg);
     const iova = (seg * PTES_PER_SEGMENT + off) * ZPCI_PAGE_SIZE;
     if ((sh.cached[w]! & bit) !== 0) {
-      if (sh.gpa[off] === gpa && ((sh.prot[w]! & bit) !== 0) === readonly) return;
+      if (sh.gpa[off] === gpa && ((sh.prot[w]! & bit) !== 0) === readonly) return sh;
       this.remaps++;
       this.flushMaps();
       this.workNs += this.qemu.vfioUnmap(this.container, iova, ZPCI_PAGE_SIZE);
@@ -254,6 +249,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
     }
     this.queueMap(seg * PTES_PER_SEGMENT + off, gpa, readonly);
     this.localAvail = this.count.limited ? this.count.avail : 1;
+    return sh;
   }
 
   /** s390_pci_update_iotlb's VFIO map of `page`, issued with the pages queued next to it. */

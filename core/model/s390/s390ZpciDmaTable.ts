@@ -14,6 +14,12 @@ export const PTES_PER_SEGMENT = 256;
 export const SEGMENTS_PER_REGION = 2048;
 const WORDS_PER_TABLE = PTES_PER_SEGMENT / 32;
 
+/** Bits lo..hi-1 of a 32-bit word (0 <= lo < hi <= 32). */
+export function bitRange(lo: number, hi: number): number {
+  const upper = hi === 32 ? -1 : (1 << hi) - 1;
+  return upper & ~((1 << lo) - 1);
+}
+
 /** One segment's page table: 256 entries. */
 export class ZpciPageTable {
   /** Frame address of each entry (meaningful where valid; kept when invalidated, as the PTE is). */
@@ -72,19 +78,24 @@ export class ZpciDmaTable {
 
   /** dma_walk_cpu_trans + dma_update_cpu_trans(VALID) for `pages` entries from `page`. */
   validate(page: number, gpa: number, pages: number, readonly: boolean): void {
-    for (let i = 0; i < pages; i++) {
+    // A segment's page table at a time, its valid and protection bits a 32-bit word at a time.
+    let i = 0;
+    while (i < pages) {
       const p = page + i;
-      const t = this.tableFor(Math.floor(p / PTES_PER_SEGMENT));
-      const off = p % PTES_PER_SEGMENT;
-      const w = off >>> 5;
-      const bit = 1 << (off & 31);
-      if ((t.valid[w]! & bit) === 0) {
-        t.valid[w] = t.valid[w]! | bit;
-        t.validCount++;
-        this.validEntries++;
+      const seg = Math.floor(p / PTES_PER_SEGMENT);
+      const t = this.tableFor(seg);
+      const first = p - seg * PTES_PER_SEGMENT;
+      const last = Math.min(PTES_PER_SEGMENT, first + pages - i);
+      for (let off = first; off < last; off++) t.gpa[off] = gpa + (i + off - first) * ZPCI_PAGE_SIZE;
+      for (let w = first >>> 5; w <= (last - 1) >>> 5; w++) {
+        const mask = bitRange(Math.max(first, w * 32) - w * 32, Math.min(last, w * 32 + 32) - w * 32);
+        const fresh = popcount(mask & ~t.valid[w]!);
+        t.valid[w] = t.valid[w]! | mask;
+        t.validCount += fresh;
+        this.validEntries += fresh;
+        t.prot[w] = readonly ? t.prot[w]! | mask : t.prot[w]! & ~mask;
       }
-      t.prot[w] = readonly ? t.prot[w]! | bit : t.prot[w]! & ~bit;
-      t.gpa[off] = gpa + i * ZPCI_PAGE_SIZE;
+      i += last - first;
     }
     if (this.validEntries > this.validPeak) this.validPeak = this.validEntries;
   }
@@ -92,17 +103,22 @@ export class ZpciDmaTable {
   /** dma_update_cpu_trans(INVALID); page tables stay allocated. Returns entries that were valid. */
   invalidate(page: number, pages: number): number {
     let cleared = 0;
-    for (let i = 0; i < pages; i++) {
+    let i = 0;
+    while (i < pages) {
       const p = page + i;
-      const t = this.tables.get(Math.floor(p / PTES_PER_SEGMENT));
+      const seg = Math.floor(p / PTES_PER_SEGMENT);
+      const first = p - seg * PTES_PER_SEGMENT;
+      const last = Math.min(PTES_PER_SEGMENT, first + pages - i);
+      i += last - first;
+      const t = this.tables.get(seg);
       if (t === undefined) continue;
-      const off = p % PTES_PER_SEGMENT;
-      const w = off >>> 5;
-      const bit = 1 << (off & 31);
-      if ((t.valid[w]! & bit) !== 0) {
-        t.valid[w] = t.valid[w]! & ~bit;
-        t.validCount--;
-        cleared++;
+      for (let w = first >>> 5; w <= (last - 1) >>> 5; w++) {
+        const hit = t.valid[w]! & bitRange(Math.max(first, w * 32) - w * 32, Math.min(last, w * 32 + 32) - w * 32);
+        if (hit === 0) continue;
+        const n = popcount(hit);
+        t.valid[w] = t.valid[w]! & ~hit;
+        t.validCount -= n;
+        cleared += n;
       }
     }
     this.validEntries -= cleared;

@@ -23,19 +23,27 @@ export interface FlushQueueHooks {
   staleWindow(ns: number): void;
 }
 
+/**
+ * One ring of `size` slots (a power of two). Its storage starts small and doubles as the ring fills,
+ * so a 32768-entry single queue that never holds more than a few IOVAs costs a few slots: slot p
+ * of the ring lives at p & (capacity - 1), and a contiguous stretch of at most `capacity` slots
+ * never collides.
+ */
 class Ring {
-  readonly pfn: Float64Array;
-  readonly pages: Float64Array;
-  readonly counter: Float64Array;
-  readonly queuedAt: Float64Array;
+  pfn: Float64Array;
+  pages: Float64Array;
+  counter: Float64Array;
+  queuedAt: Float64Array;
+  private capacity: number;
   head = 0;
   tail = 0;
 
   constructor(readonly size: number) {
-    this.pfn = new Float64Array(size);
-    this.pages = new Float64Array(size);
-    this.counter = new Float64Array(size);
-    this.queuedAt = new Float64Array(size);
+    this.capacity = Math.min(size, 64);
+    this.pfn = new Float64Array(this.capacity);
+    this.pages = new Float64Array(this.capacity);
+    this.counter = new Float64Array(this.capacity);
+    this.queuedAt = new Float64Array(this.capacity);
   }
 
   get depth(): number {
@@ -45,6 +53,43 @@ class Ring {
   /** fq_full: one slot is always left empty. */
   get full(): boolean {
     return ((this.tail + 1) & (this.size - 1)) === this.head;
+  }
+
+  /** Storage index of ring slot `i`. */
+  at(i: number): number {
+    return i & (this.capacity - 1);
+  }
+
+  /** Appends at the tail (the ring is not full). */
+  push(pfn: number, pages: number, counter: number, queuedAt: number): void {
+    if (this.depth === this.capacity) this.grow();
+    const k = this.tail & (this.capacity - 1);
+    this.pfn[k] = pfn;
+    this.pages[k] = pages;
+    this.counter[k] = counter;
+    this.queuedAt[k] = queuedAt;
+    this.tail = (this.tail + 1) & (this.size - 1);
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const pfn = new Float64Array(cap);
+    const pages = new Float64Array(cap);
+    const counter = new Float64Array(cap);
+    const queuedAt = new Float64Array(cap);
+    for (let i = this.head; i !== this.tail; i = (i + 1) & (this.size - 1)) {
+      const from = i & (this.capacity - 1);
+      const to = i & (cap - 1);
+      pfn[to] = this.pfn[from]!;
+      pages[to] = this.pages[from]!;
+      counter[to] = this.counter[from]!;
+      queuedAt[to] = this.queuedAt[from]!;
+    }
+    this.pfn = pfn;
+    this.pages = pages;
+    this.counter = counter;
+    this.queuedAt = queuedAt;
+    this.capacity = cap;
   }
 }
 
@@ -101,12 +146,8 @@ export class FlushQueue implements SimComponent {
       this.flush(call);
       this.freeFinished(ring, call.cpu, call.t);
     }
-    const idx = ring.tail;
-    ring.tail = (idx + 1) & (ring.size - 1);
-    ring.pfn[idx] = pfn;
-    ring.pages[idx] = pages;
-    ring.counter[idx] = this.startCnt;
-    ring.queuedAt[idx] = call.t;
+    const ticket = this.startCnt;
+    ring.push(pfn, pages, ticket, call.t);
     const d = this.depth();
     if (d > this.peakDepth) this.peakDepth = d;
     if (!this.timerOn) {
@@ -114,7 +155,7 @@ export class FlushQueue implements SimComponent {
       this.timerCpu = call.cpu;
       this.sim.scheduleAt(Math.max(this.sim.now, call.t + this.timeoutNs) as never, this.handler, TIMER, 0, 0, PRIORITY_EARLY);
     }
-    return ring.counter[idx]!;
+    return ticket;
   }
 
   /** An entry queued with `ticket` has been flushed from every IOTLB (a flush that started after it finished). */
@@ -160,11 +201,12 @@ export class FlushQueue implements SimComponent {
     const mask = ring.size - 1;
     while (ring.head !== ring.tail) {
       const i = ring.head;
-      if (ring.counter[i]! >= this.finishCnt) break;
+      const k = ring.at(i);
+      if (ring.counter[k]! >= this.finishCnt) break;
       // An entry queued while start_cnt was c is covered by flush c + 1, the first to start after it.
-      this.hooks.staleWindow(Math.max(0, this.flushEndNs[ring.counter[i]! + 1]! - ring.queuedAt[i]!));
+      this.hooks.staleWindow(Math.max(0, this.flushEndNs[ring.counter[k]! + 1]! - ring.queuedAt[k]!));
 
-      this.hooks.freeIova(cpu, ring.pfn[i]!, ring.pages[i]!, nowNs);
+      this.hooks.freeIova(cpu, ring.pfn[k]!, ring.pages[k]!, nowNs);
       ring.head = (i + 1) & mask;
     }
   }

@@ -1,0 +1,101 @@
+// Every preset variant, each measured in a child process from a bundle (variantChild.ts): simulated
+// seconds per CPU second (the real system is 1.0), recorded timeline events per CPU second, CPU per
+// completed IO, peak resident memory. The target of each variant is min(10, 4M / D), D being its
+// recorded events per simulated second: ten times faster than the real system, or, where the
+// workload's event density forbids that, 4 million recorded events per CPU second.
+
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PRESETS } from '../core/scenario/presets';
+import { bundleEntry } from './bundle';
+import { fmt, formatTable } from './harness';
+import type { VariantMeasure } from './variantChild';
+
+export const TARGET_SPEEDUP = 10;
+export const TARGET_EVENTS_PER_S = 4_000_000;
+
+export interface VariantRow extends VariantMeasure {
+  /** Simulated seconds per CPU second. */
+  readonly speedup: number;
+  readonly target: number;
+  readonly eventsPerCpuS: number;
+  readonly cpuUsPerIo: number | null;
+}
+
+export function rowOf(m: VariantMeasure): VariantRow {
+  const simS = m.simulatedNs / 1e9;
+  const cpuS = m.cpuMs / 1000;
+  const density = simS > 0 ? m.timelineEvents / simS : 0;
+  return {
+    ...m,
+    speedup: simS / cpuS,
+    target: density > 0 ? Math.min(TARGET_SPEEDUP, TARGET_EVENTS_PER_S / density) : TARGET_SPEEDUP,
+    eventsPerCpuS: m.timelineEvents / cpuS,
+    cpuUsPerIo: m.ios > 0 ? (m.cpuMs * 1000) / m.ios : null,
+  };
+}
+
+/** Runs `bundle` for each (preset, variant) and returns the rows; `sets` apply to every variant. */
+export interface MeasureOptions {
+  /** Overrides applied to every variant (e.g. durationMs=60000). */
+  readonly sets?: readonly string[];
+  /** Extra arguments of the child (e.g. ['--runs', '1', '--budget-ms', '0'] for one long run). */
+  readonly childArgs?: readonly string[];
+}
+
+export function measureVariants(bundle: string, only: (presetId: string) => boolean, options: MeasureOptions = {}): VariantRow[] {
+  const sets = options.sets ?? [];
+  const rows: VariantRow[] = [];
+  for (const preset of PRESETS) {
+    if (!only(preset.id)) continue;
+    const variants = (preset.variants ?? []).map((v) => v.name);
+    for (const variant of variants.length > 0 ? variants : ['-']) {
+      const args = [bundle, preset.id, variant, ...sets.flatMap((s) => ['--set', s]), ...(options.childArgs ?? [])];
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const row = rowOf(JSON.parse(out.trim().split('\n').at(-1)!) as VariantMeasure);
+      process.stderr.write(`  ${row.preset}/${row.variant}: ${fmt(row.speedup, 2)} x real time (target ${fmt(row.target, 2)})\n`);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+export function variantTable(rows: readonly VariantRow[]): string {
+  return formatTable([
+    [
+      'preset / variant',
+      'simulated (ms)',
+      'CPU cold (ms)',
+      'CPU steady (ms)',
+      'sim s per CPU s',
+      'target',
+      'met',
+      'events per CPU s',
+      'CPU us per IO',
+      'peak RSS (MiB)',
+    ],
+    ...rows.map((r) => [
+      `${r.preset}/${r.variant}`,
+      fmt(r.simulatedNs / 1e6, 0),
+      fmt(r.coldCpuMs, 1),
+      fmt(r.cpuMs, 1),
+      fmt(r.speedup, 2),
+      fmt(r.target, 2),
+      r.speedup >= r.target ? 'yes' : 'NO',
+      fmt(r.eventsPerCpuS, 0),
+      r.cpuUsPerIo === null ? '-' : fmt(r.cpuUsPerIo, 1),
+      fmt(r.peakRssMiB, 0),
+    ]),
+  ]);
+}
+
+/** Bundles the child, measures, cleans up. */
+export async function benchVariants(only: (presetId: string) => boolean = () => true, options: MeasureOptions = {}): Promise<VariantRow[]> {
+  const bundle = await bundleEntry('bench/variantChild.ts');
+  try {
+    return measureVariants(bundle, only, options);
+  } finally {
+    rmSync(dirname(bundle), { recursive: true, force: true });
+  }
+}

@@ -52,7 +52,7 @@ function bannedPackages(names, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'playwright-report/**', 'test-results/**', '.electron-native/**', 'docs/**'] },
+  { ignores: ['out/**', 'node_modules/**', '.bench-*/**', 'playwright-report/**', 'test-results/**', '.electron-native/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   ...vue.configs['flat/recommended'],

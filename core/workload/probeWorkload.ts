@@ -66,6 +66,8 @@ export class ProbeWorkloadRunner {
   private readonly kindProbeFailed: number;
   devices = 0;
   failures = 0;
+  /** The failed DMA API call that failed the probe (the probe failure's cause). */
+  private lastFailedCall = -1;
   /** Widest "Using N-bit DMA addresses" N seen (0 when none was logged). */
   addressBits = 0;
 
@@ -134,7 +136,7 @@ export class ProbeWorkloadRunner {
     const tl = this.sim.timeline;
     const whatStr = tl.internString(what);
     if (call.errno !== 0) {
-      tl.record(
+      this.lastFailedCall = tl.record(
         start as SimTimeNs,
         (call.t - start) as DurationNs,
         lane,
@@ -204,6 +206,8 @@ export class ProbeWorkloadRunner {
         this.kindProbeFailed,
         tl.internString(name),
         -errno,
+        0,
+        this.lastFailedCall,
       );
       this.failures++;
     }

@@ -21,6 +21,11 @@ export interface FlushQueueHooks {
   occupyCpu(cpu: number, fromNs: number, toNs: number): void;
   /** Stale window of one entry, ns: from its unmap to the end of the flush that covered it. */
   staleWindow(ns: number): void;
+  /**
+   * The timer was armed by the entry `call` queued: records it on the timeline and returns the
+   * event (the cause of the timer's flush and of what the queued IOVAs block), or NO_CAUSE.
+   */
+  timerArmed?(call: DmaCall): number;
 }
 
 /**
@@ -108,6 +113,10 @@ export class FlushQueue implements SimComponent {
   fullFlushes = 0;
   timerFlushes = 0;
   peakDepth = 0;
+  /** Pages of the IOVAs waiting in all rings. */
+  queuedPages = 0;
+  /** Timeline event of the last time the timer was armed (NO_CAUSE without one). */
+  armEvent = -1;
 
   /**
    * @param single one shared ring (IOMMU_DMA_OPTS_SINGLE_QUEUE) instead of one per CPU
@@ -148,11 +157,13 @@ export class FlushQueue implements SimComponent {
     }
     const ticket = this.startCnt;
     ring.push(pfn, pages, ticket, call.t);
+    this.queuedPages += pages;
     const d = this.depth();
     if (d > this.peakDepth) this.peakDepth = d;
     if (!this.timerOn) {
       this.timerOn = true;
       this.timerCpu = call.cpu;
+      this.armEvent = this.hooks.timerArmed?.(call) ?? -1;
       this.sim.scheduleAt(Math.max(this.sim.now, call.t + this.timeoutNs) as never, this.handler, TIMER, 0, 0, PRIORITY_EARLY);
     }
     return ticket;
@@ -179,6 +190,7 @@ export class FlushQueue implements SimComponent {
     const call = this.timerCall;
     (call as { cpu: number }).cpu = this.timerCpu;
     call.begin(this.sim.now);
+    call.cause = this.armEvent;
     this.flush(call);
     this.hooks.occupyCpu(this.timerCpu, this.sim.now, call.t);
     for (let i = 0; i < this.rings.length; i++) this.freeFinished(this.rings[i]!, this.single ? this.timerCpu : i, call.t);
@@ -206,6 +218,7 @@ export class FlushQueue implements SimComponent {
       // An entry queued while start_cnt was c is covered by flush c + 1, the first to start after it.
       this.hooks.staleWindow(Math.max(0, this.flushEndNs[ring.counter[k]! + 1]! - ring.queuedAt[k]!));
 
+      this.queuedPages -= ring.pages[k]!;
       this.hooks.freeIova(cpu, ring.pfn[k]!, ring.pages[k]!, nowNs);
       ring.head = (i + 1) & mask;
     }

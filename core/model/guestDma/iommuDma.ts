@@ -22,6 +22,8 @@ import { dmaBitMask, type DmaDevice } from './dmaDevice';
 
 export { DmaDevice } from './dmaDevice';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
+import type { DurationNs, SimTimeNs } from '../../sim/simTime';
+import { NO_CAUSE, type TimelineRecorder } from '../../sim/timelineRecorder';
 
 /** iova_shift: the domain's IOVA granule is the 4 KiB page. */
 const GRANULE = PAGE_SIZE;
@@ -37,6 +39,11 @@ export interface IommuDmaOptions {
   readonly singleTimeoutNs: number;
   /** iommu.forcedac: skip the first try below 4 GiB. */
   readonly forcedac: boolean;
+  /**
+   * Where the domain explains itself: the flush-queue timer arming and an IOVA space that has no
+   * room (the cause of the failed map). Without it nothing is recorded (unit tests of one layer).
+   */
+  readonly timeline?: { readonly recorder: TimelineRecorder; readonly laneName: string };
 }
 
 export interface VcpuTime {
@@ -66,6 +73,10 @@ export class IommuDmaDomain implements GuestDmaOps {
   private lastUnmapCause = -1;
   private lastUnmapTicket = -1;
   private lastUnmapReused = false;
+  private readonly timeline: IommuDmaOptions['timeline'];
+  private lane = -1;
+  private armKind = -1;
+  private exhaustedKind = -1;
   /** Stale-IOTLB windows, ns (one sample per unmapped IOVA). */
   readonly staleWindowNs = hdr.build({
     lowestDiscernibleValue: 1,
@@ -89,6 +100,7 @@ export class IommuDmaDomain implements GuestDmaOps {
       if (hi >= lo) this.iovad.reserve(lo, hi);
     }
     this.rcache = new IovaRcache(this.iovad, options.cpus);
+    this.timeline = options.timeline;
     // iommu_dma_init_fq falls back to strict without IOMMU_CAP_DEFERRED_FLUSH.
     this.mode = options.mode !== 'strict' && !driver.deferredFlush ? 'strict' : options.mode;
     if (this.mode === 'strict') this.fq = null;
@@ -105,6 +117,7 @@ export class IommuDmaDomain implements GuestDmaOps {
           freeIova: (cpu, pfn, pages, now) => this.freeIovaFast(cpu, pfn, pages, now),
           occupyCpu: (cpu, from, to) => vcpus.occupy(cpu, from, to),
           staleWindow: (ns) => this.staleWindowNs.recordValue(Math.max(1, ns)),
+          timerArmed: (call) => this.recordTimerArmed(call),
         },
       );
     }
@@ -147,6 +160,69 @@ export class IommuDmaDomain implements GuestDmaOps {
     return pfn * GRANULE;
   }
 
+  /** The timeline lane of this domain, defined on first use (so a domain that records nothing adds no lane). */
+  private laneOf(rec: TimelineRecorder, laneName: string): number {
+    if (this.lane < 0) this.lane = rec.defineLane(laneName, 'guest');
+    return this.lane;
+  }
+
+  private recordTimerArmed(call: DmaCall): number {
+    const t = this.timeline;
+    if (t === undefined) return NO_CAUSE;
+    if (this.armKind < 0) {
+      this.armKind = t.recorder.defineKind({
+        name: 'dma.fqTimerArmed',
+        args: [
+          { name: 'cpu', format: 'int' },
+          { name: 'timeout', format: 'ns' },
+        ],
+      });
+    }
+    return t.recorder.record(
+      call.t as SimTimeNs,
+      0,
+      this.laneOf(t.recorder, t.laneName),
+      this.armKind,
+      call.cpu,
+      this.fq?.timeout ?? 0,
+      0,
+      call.cause,
+    );
+  }
+
+  /**
+   * No IOVA of `pages` pages was left below the device's limit, even after the rcaches went back to
+   * the tree: the event says how much of the space is allocated and how much of that only waits in
+   * the flush queue (caused by the timer arming that holds them), and becomes the failed map's cause.
+   */
+  private recordExhausted(call: DmaCall, pages: number): void {
+    const t = this.timeline;
+    if (t === undefined) return;
+    if (this.exhaustedKind < 0) {
+      this.exhaustedKind = t.recorder.defineKind({
+        name: 'dma.iovaSpaceExhausted',
+        args: [
+          { name: 'pagesRequested', format: 'int' },
+          { name: 'pagesAllocated', format: 'int' },
+          { name: 'pagesInFlushQueue', format: 'int' },
+        ],
+      });
+    }
+    const queued = this.fq?.queuedPages ?? 0;
+    const cause = queued > 0 && this.fq !== null && this.fq.armEvent >= 0 ? this.fq.armEvent : call.cause;
+    const ev = t.recorder.record(
+      call.t as SimTimeNs,
+      0 as DurationNs,
+      this.laneOf(t.recorder, t.laneName),
+      this.exhaustedKind,
+      pages,
+      this.iovad.allocatedPages(),
+      queued,
+      cause,
+    );
+    if (ev >= 0) call.cause = ev;
+  }
+
   /** free_iova_fast: to the rcache, else back to the tree. */
   private freeIovaFast(cpu: number, pfn: number, pages: number, nowNs: number): void {
     if (!this.rcache.insert(cpu, pfn, pages, nowNs)) this.iovad.free(pfn);
@@ -161,6 +237,7 @@ export class IommuDmaDomain implements GuestDmaOps {
     if (iova === 0) {
       call.errno = ENOMEM;
       this.mapFailures++;
+      this.recordExhausted(call, span / GRANULE);
       return;
     }
     this.driver.map(call, iova, gpa - offset, span, write);

@@ -13,7 +13,6 @@ import { goldenOf, type PresetGolden } from './presetGolden.testkit';
 
 const GOLDEN = JSON.parse(readFileSync(new URL('./presetPlan.golden.json', import.meta.url), 'utf8')) as Record<string, PresetGolden>;
 
-
 describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) => {
   const planned = presetPlan(preset);
   it('is a valid plan', () => {

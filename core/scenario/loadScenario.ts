@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
+import { compareVersions, MACHINE_FAMILY, machineVersion, parseVersion, withVersionDefaults } from './versions';
 
 /** Further checks of a schema-valid scenario, one `path: message` line per problem. */
 export type ScenarioCheck = (scenario: Scenario) => string[];
@@ -59,7 +60,10 @@ export function applyOverrides(
       .split(/(?<!\\)\./)
       .map((p) => p.replace(/\\\./g, '.'));
 
-    const problem = setPath(root, path, parseOverrideValue(entry.slice(eq + 1)));
+    const raw = entry.slice(eq + 1);
+    // A version is text: "6.10" read as a number would be 6.1 (host.qemu.version=7.1 stays "7.1").
+    const value = /[vV]ersion$/.test(path.at(-1) ?? '') && /^[0-9]+(\.[0-9]+){1,2}$/.test(raw) ? raw : parseOverrideValue(raw);
+    const problem = setPath(root, path, value);
     if (problem !== null) problems.push(`--set ${entry.slice(0, eq)}: ${problem}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: root };
@@ -133,7 +137,8 @@ function withArchDefaults(input: unknown): unknown {
 }
 
 export function validateScenario(input: unknown, check?: ScenarioCheck): LoadResult {
-  const parsed = ScenarioSchema.safeParse(withArchDefaults(input));
+  // Versions imply switches (versions.ts); what the scenario sets itself is kept.
+  const parsed = ScenarioSchema.safeParse(withVersionDefaults(withArchDefaults(input)));
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
   const problems = [...platformProblems(parsed.data), ...(check?.(parsed.data) ?? [])];
   return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
@@ -158,6 +163,24 @@ export function loadScenario(
   return validateScenario(overridden.value, check);
 }
 
+/** Machine types and versions that do not go together. */
+function versionProblems(scenario: Scenario): string[] {
+  const problems: string[] = [];
+  const { arch, qemu } = scenario.host;
+  const qemuVersion = parseVersion(qemu.version)!;
+  if (qemu.machine !== undefined) {
+    const family = MACHINE_FAMILY[arch];
+    if (!qemu.machine.startsWith(`${family}-`))
+      problems.push(`host.qemu.machine: "${qemu.machine}" is not a machine type of ${arch} (${family}-X.Y)`);
+    const mv = machineVersion(qemu.machine);
+    if (mv !== null && compareVersions(mv, qemuVersion) > 0)
+      problems.push(`host.qemu.machine: QEMU ${qemu.version} has no machine type "${qemu.machine}" (newer than the release)`);
+  }
+  if (scenario.host.vfio.backend === 'iommufd' && compareVersions(parseVersion(scenario.host.kernelVersion)!, parseVersion('6.2')!) < 0)
+    problems.push(`host.vfio.backend: iommufd needs host Linux 6.2 or newer; host.kernelVersion is ${scenario.host.kernelVersion}`);
+  return problems;
+}
+
 /** Combinations that cannot exist: z/VM on x86, a SPAPR backend off ppc64le, a pseries guest without sPAPR TCE. */
 function platformProblems(scenario: Scenario): string[] {
   const problems: string[] = [];
@@ -172,6 +195,7 @@ function platformProblems(scenario: Scenario): string[] {
     );
   }
   if (arch !== 'ppc64le' && spaprBackend) problems.push(`host.vfio.backend: ${scenario.host.vfio.backend} exists only on ppc64le hosts`);
+  problems.push(...versionProblems(scenario));
   scenario.vms.forEach((vm, i) => {
     const spaprModel = vm.viommu.model === 'spapr-tce';
     if (arch === 'ppc64le' && !spaprModel) {

@@ -42,12 +42,17 @@ export const SpaprViommuSchema = z.strictObject({
         .refine((s) => (SPAPR_DDW_PAGE_SHIFTS as readonly number[]).includes(s), `must be one of ${SPAPR_DDW_PAGE_SHIFTS.join(', ')}`),
     )
     .min(1)
-    .default([12, 16])
+    .default([12, 16, 21, 24])
     .meta({
       description:
-        'TCE page sizes (as shifts) the PHB offers for DDW, reported by ibm,query-pe-dma-window as a LoPAPR mask (4K 0x01, 64K 0x02, 16M 0x04 ... 2M 0x100).',
-      mirrors: 'QEMU spapr-pci-host-bridge property "pgsz" (page_size_mask, default 4K|64K)',
+        'TCE page sizes (as shifts) the PHB accepts for DDW (pgsz): 4K|64K|2M|16M with QEMU >= 4.2 on pseries-4.2 or newer, 4K|64K before (default from host.qemu.version and host.qemu.machine). ibm,query-pe-dma-window reports them as a LoPAPR mask (4K 0x01, 64K 0x02, 16M 0x04 ... 2M 0x100).',
+      mirrors: 'QEMU spapr-pci-host-bridge property "pgsz" (page_size_mask)',
     }),
+  queryReports2M: z.boolean().default(true).meta({
+    description:
+      'ibm,query-pe-dma-window reports 2M pages (0x100) when pgsz has them (QEMU >= 7.1); older QEMU accepts 2M at create but never reports it.',
+    mirrors: 'QEMU hw/ppc/spapr_rtas_ddw.c spapr_page_mask_to_query_mask ("ppc/spapr/ddw: Add 2M pagesize")',
+  }),
   inKernelTce: z
     .boolean()
     .default(true)

@@ -86,12 +86,12 @@ const papr: Preset = {
   claims: [
     {
       id: 'query-one-free',
-      text: 'ibm,query-pe-dma-window: one window free (2 - the default), largest block 0x80000000 TCEs, page sizes 4K|64K.',
-      source: 'Q spapr_rtas_ddw.c rtas_ibm_query_pe_dma_window',
+      text: 'ibm,query-pe-dma-window: one window free (2 - the default), largest block 0x80000000 TCEs, page sizes 4K|64K|16M|2M (mask 0x107: pseries-4.2 and newer accept 2M and 16M, QEMU 7.1 and newer report 2M).',
+      source: 'Q spapr_rtas_ddw.c rtas_ibm_query_pe_dma_window, spapr_page_mask_to_query_mask; spapr_pci.c pgsz',
       step: 0,
       variant: 'powernv',
       errno: null,
-      ret: { avail: 1, largestBlock: 0x8000_0000, pageMask: 3 },
+      ret: { avail: 1, largestBlock: 0x8000_0000, pageMask: 0x107 },
     },
     {
       id: 'default-window-1g',
@@ -184,7 +184,7 @@ const papr: Preset = {
       step: 14,
       variant: 'powernv',
       errno: null,
-      ret: { avail: 1, largestBlock: 0x8000_0000, pageMask: 3 },
+      ret: { avail: 1, largestBlock: 0x8000_0000, pageMask: 0x107 },
     },
     {
       id: 'nested-hop-per-tce',

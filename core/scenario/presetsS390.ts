@@ -8,21 +8,37 @@ const REF000 = 'reference 000 (Niklas Schnelle / Robin Murphy, linux-iommu, Nov 
 const REF003 = 'reference 003 ([PATCH v12 0/6] iommu/dma: s390 DMA API conversion, Aug-Sep 2023)';
 const GiB = 1024 ** 3;
 
+/** The releases a thread's tests ran on (docs/model.md#versions): they set the switches those releases have. */
+interface Era {
+  readonly qemu: string;
+  readonly guestKernel: string;
+}
+
+/**
+ * Reference 000 (Nov 2022): QEMU without Matt Rosato's 7.2/8.0 RPCIT patches ("my version of QEMU
+ * (without Matt's IOVA aperture restriction patch)"), a 6.1-based guest with the dma-iommu series
+ * (its DMA mode is set explicitly per variant; 6.1 has no NVMe DMA size clamp).
+ */
+const ERA_000: Era = { qemu: '7.1', guestKernel: '6.1' };
+/** Reference 003 (Aug-Sep 2023, series v12 on 6.5/6.6-rc): QEMU 8.1 and a 6.6-era guest with the series. */
+const ERA_003: Era = { qemu: '8.1', guestKernel: '6.6' };
+
 /**
  * An s390 KVM guest with one passed-through NVMe running a fio bandwidth test (256 KiB reads, 4 jobs x
  * QD 16), its DMA window the size of guest RAM (no QEMU aperture restriction), without the 6.7 retry.
  */
-function nvmeBandwidthScenario(name: string, durationMs: number, globalFlushRetry = false): Preset['scenario'] {
+function nvmeBandwidthScenario(name: string, durationMs: number, era: Era, globalFlushRetry = false): Preset['scenario'] {
   return {
     name,
     durationMs,
-    host: { arch: 's390x', hypervisor: 'kvm' },
+    host: { arch: 's390x', hypervisor: 'kvm', qemu: { version: era.qemu } },
     vms: [
       {
         name: 'vm0',
         vcpus: 4,
         memoryBytes: 8 * GiB,
         viommu: { model: 's390-zpci', s390: { apertureRestriction: false, globalFlushRetry } },
+        guest: { kernelVersion: era.guestKernel },
         devices: [{ name: 'nvme0', kind: 'nvme' }],
       },
     ],
@@ -36,12 +52,24 @@ const exhaustion: Preset = {
   summary:
     'fio 256 KiB reads on an s390 KVM guest. QEMU shadows each 4 KiB zPCI translation into its own VFIO mapping and counts them against ' +
     'dma_entry_limit (65535). IOVAs waiting in a flush queue stay mapped in QEMU until a global RPCIT, so lazy modes can use up the limit: ' +
-    'RPCIT then answers insufficient resources (status 16) and, without the Linux 6.7 global-flush retry, guest maps fail. Strict mode, the retry, ' +
-    "and QEMU 7.2's aperture restriction each avoid the failures.",
+    'RPCIT then answers insufficient resources (status 16) and, without the Linux 6.7 global-flush retry, guest maps fail. Strict mode and the ' +
+    "retry avoid the failures. QEMU 8.0's aperture restriction keeps the host from running out, but the guest's IOVA window then holds only " +
+    'dma_avail pages (256 MiB), and lazily freed IOVAs fill it: maps fail in the guest instead (dma.iovaSpaceExhausted). QEMU 7.1 and a ' +
+    '6.1-based guest with the dma-iommu series, as in the thread; 1 s of fio per variant.',
   thread: REF000,
-  scenario: nvmeBandwidthScenario('s390-rpcit-exhaustion', 200),
+  scenario: nvmeBandwidthScenario('s390-rpcit-exhaustion', 1000, ERA_000),
   variants: [
     { name: 'percpu', description: 'lazy, per-CPU queues (256 / 10 ms), no retry, no restriction', set: ['vms.0.guest.dmaMode=lazy'] },
+    {
+      name: 'percpuDeep',
+      description: 'per-CPU queues with deeper, larger IO: 4 jobs x QD 52 x 1 MiB reads (53248 pages in flight)',
+      set: ['vms.0.guest.dmaMode=lazy', 'workload.iodepth=52', 'workload.blockSizeBytes=1048576'],
+    },
+    {
+      name: 'strictDeep',
+      description: 'strict with the same deep IO',
+      set: ['vms.0.guest.dmaMode=strict', 'workload.iodepth=52', 'workload.blockSizeBytes=1048576'],
+    },
     { name: 'single', description: 'lazy, single queue (32768 / 1 s), no retry, no restriction', set: ['vms.0.guest.dmaMode=lazy-single'] },
     { name: 'strict', description: 'strict, no retry, no restriction', set: ['vms.0.guest.dmaMode=strict'] },
     {
@@ -51,21 +79,47 @@ const exhaustion: Preset = {
     },
     {
       name: 'restricted',
-      description: "lazy (single queue) with QEMU's aperture restriction and the retry",
+      description: "lazy (single queue) with QEMU 8.0's aperture restriction and the retry",
       set: ['vms.0.guest.dmaMode=lazy-single', 'vms.0.viommu.s390.apertureRestriction=true', 'vms.0.viommu.s390.globalFlushRetry=true'],
     },
   ],
   claims: [
     {
       id: 'percpu-reaches-limit',
-      text: 'With per-CPU flush queues the host mappings reach the 65535 limit.',
+      text:
+        'With per-CPU flush queues the host mappings reach the 65535 limit in a fio bandwidth test (here 4 jobs x QD 52 x 1 MiB reads): ' +
+        "the in-flight buffers plus about 10 ms of lazily unmapped ones (the queues' timer) exceed it.",
       source: REF000,
-      metric: 'percpu:vfio.entriesPeak',
+      metric: 'percpuDeep:vfio.entriesPeak',
       op: '>=',
       value: 65535,
-      whyNot:
-        "The per-CPU queues' 10 ms timer flushes every queued IOVA, so at most about 10 ms of unmapped traffic stays shadowed; at the " +
-        'bandwidth this stack reaches that is far below 65535 pages. The single large queue (1 s timer, 32768 entries) does reach the limit: see the next claims.',
+    },
+    {
+      id: 'percpu-maps-fail',
+      text: 'There, without the retry, guest maps fail.',
+      source: REF000,
+      metric: 'percpuDeep:dma.mapFailures',
+      op: '>',
+      value: 0,
+    },
+    {
+      id: 'strict-deep-below',
+      text: 'Strict mode with the same IO stays below the limit (its peak is the in-flight footprint, 52 x 4 x 256 pages = 53248).',
+      source: REF000,
+      metric: 'strictDeep:vfio.entriesPeak',
+      op: 'between',
+      value: 53248,
+      valueMax: 53248 + 256,
+    },
+    {
+      id: 'percpu-shallow-below',
+      text:
+        'With the lighter fio of the other variants (4 x QD 16 x 256 KiB) per-CPU queues stay far below it: the 10 ms timer flushes before ' +
+        'more than a few thousand pages wait (65535 pages in 10 ms would take about 25 GB/s); only the single queue (1 s) gets there.',
+      source: REF000,
+      metric: 'percpu:vfio.entriesPeak',
+      op: '<',
+      value: 32768,
     },
     {
       id: 'single-reaches-limit',
@@ -120,7 +174,7 @@ const exhaustion: Preset = {
     {
       id: 'restricted-window',
       text: "QEMU's aperture restriction shrinks the guest IOVA space to about 256 MiB (dma_avail x 4 KiB).",
-      source: 'QEMU 7.2 "shrink DMA aperture to be bound by vfio DMA limit" (reference 000)',
+      source: 'QEMU 8.0.0 df202e3ff3fc "s390x/pci: shrink DMA aperture to be bound by vfio DMA limit" (reference 000 [0])',
       metric: 'restricted:s390.window.bytes',
       op: 'between',
       value: 255 * 1024 * 1024,
@@ -137,6 +191,16 @@ const exhaustion: Preset = {
         "QEMU's rpcit_service_call answers status 16 whenever dma_avail ends at 0, even when every entry got mapped; the restricted window " +
         'holds exactly dma_avail pages, so the map that fills its last page gets status 16. The guest then runs out of its own IOVAs (iova.exhaustions) instead.',
     },
+    {
+      id: 'restricted-guest-exhausts',
+      text:
+        'With the window bound to what QEMU can map, lazily freed IOVAs fill it and the guest\'s own allocator fails maps ("that presumably ' +
+        'means ... free some IOVAs ... and try again ... but the iommu-dma allocator won\'t do that").',
+      source: REF000 + ', Robin Murphy',
+      metric: 'restricted:iova.exhaustions',
+      op: '>',
+      value: 0,
+    },
   ],
 };
 
@@ -148,7 +212,7 @@ const flushCost: Preset = {
     'every global RPCIT makes QEMU walk and re-shadow the whole DMA window, and on LPAR, where RPCIT needs no shadowing. The DMA window is ' +
     'the size of guest RAM (8 GiB; no aperture restriction, as under z/VM or QEMU before 7.2); with the 6.7 global-flush retry.',
   thread: REF003,
-  scenario: nvmeBandwidthScenario('s390-flush-queue-throughput', 200, true),
+  scenario: nvmeBandwidthScenario('s390-flush-queue-throughput', 200, ERA_003, true),
   variants: [
     { name: 'kvmPercpu', description: 'KVM, dma-iommu with per-CPU queues', set: ['vms.0.guest.dmaMode=lazy'] },
     { name: 'kvmSingle', description: 'KVM, dma-iommu with the single queue', set: ['vms.0.guest.dmaMode=lazy-single'] },
@@ -213,7 +277,7 @@ const mlx5Probe: Preset = {
   scenario: {
     name: 's390-mlx5-probe',
     durationMs: 1,
-    host: { arch: 's390x', hypervisor: 'kvm' },
+    host: { arch: 's390x', hypervisor: 'kvm', qemu: { version: ERA_003.qemu } },
     vms: [
       {
         name: 'vm0',

@@ -20,10 +20,30 @@ export const S390ViommuSchema = z.strictObject({
         "Start of the guest DMA window (sdma) QEMU reports in CLP Query PCI Function: the host function's start_dma from the VFIO zPCI base capability, else QEMU's default 4 GiB. Linux page-aligns it.",
       mirrors: 'QEMU ZPCI_SDMA_ADDR (include/hw/s390x/s390-pci-bus.h), s390_pci_read_base',
     }),
-  apertureRestriction: z.boolean().default(true).meta({
+  apertureRestriction: z.boolean().default(false).meta({
     description:
-      "QEMU bounds the guest DMA window by the container's DMA limit: edma = sdma + dma_avail * 4 KiB - 1 (QEMU >= 7.2). Newer QEMU skips it for functions that may use relaxed translation (property relaxed-translation); ISM functions always get it.",
+      "QEMU bounds the guest DMA window by the container's DMA limit: edma = sdma + dma_avail * 4 KiB - 1 (QEMU 8.0 to 9.2, and QEMU >= 10.0 on machine types before s390-ccw-virtio-10.0). QEMU >= 10.0 skips it for functions that may use relaxed translation; ISM functions always get it. Default from host.qemu.version.",
     mirrors: 'QEMU s390_pci_read_base ("shrink DMA aperture to be bound by vfio DMA limit")',
+  }),
+  apertureRestrictionIsm: z.boolean().default(true).meta({
+    description:
+      'QEMU bounds the window of ISM functions by the DMA limit (QEMU >= 8.0, which never offers ISM relaxed translation); default from host.qemu.version.',
+    mirrors: 'QEMU s390_pci_read_base',
+  }),
+  countsDmaAvail: z.boolean().default(true).meta({
+    description:
+      "QEMU reads the container's DMA_AVAIL and maps only while its copy is above 0, answering RPCIT insufficient resources (status 16) otherwise (QEMU >= 5.2 with host Linux >= 5.10, not with the iommufd backend). Off: QEMU maps everything and only logs VFIO's ENOSPC.",
+    mirrors: 'QEMU hw/s390x/s390-pci-vfio.c s390_pci_start_dma_count',
+  }),
+  rpcitSecondPass: z.boolean().default(true).meta({
+    description:
+      'When maps were skipped for lack of dma_avail and later unmaps of the walk freed slots, QEMU walks the range once more (QEMU >= 7.2). Off: one pass, skipped maps are lost.',
+    mirrors: 'QEMU s390-pci-inst.c rpcit_service_call ("RPCIT second pass when mappings exhausted")',
+  }),
+  coalescedUnmap: z.boolean().default(true).meta({
+    description:
+      'QEMU unmaps runs of invalid entries in power-of-two aligned chunks, whether cached or not (QEMU >= 8.0). Off: one 4 KiB unmap per cached entry that became invalid.',
+    mirrors: 'QEMU s390-pci-inst.c s390_pci_batch_unmap ("coalesce unmap operations")',
   }),
   apertureFactor: z.number().int().min(0).default(1).meta({
     description:
@@ -32,7 +52,7 @@ export const S390ViommuSchema = z.strictObject({
   }),
   globalFlushRetry: z.boolean().default(true).meta({
     description:
-      'When RPCIT after a map reports insufficient resources (-ENOMEM), the guest issues one global RPCIT over its window, which also establishes the new mapping (Linux >= 6.7); off shows the failure.',
+      'When RPCIT after a map reports insufficient resources (-ENOMEM), the guest issues one global RPCIT over its window, which also establishes the new mapping (Linux >= 6.7; default from the guest kernel version); off shows the failure.',
     mirrors: 'drivers/iommu/s390-iommu.c s390_iommu_iotlb_sync_map',
   }),
   legacyStrict: z.boolean().default(false).meta({

@@ -11,7 +11,8 @@ import { PARAMETER_DEFAULTS as P } from './parameterDefaults';
 import { ClaimSpecSchema } from './claimSpec';
 import { IommufdHostSchema } from './iommufdSchema';
 import { SpaprHostSchema } from './spaprSchema';
-import { QemuHostSchema } from './qemuSchema';
+import { QemuHostSchema, versionString } from './qemuSchema';
+import { DEFAULT_GUEST_KERNEL_VERSION, DEFAULT_HOST_KERNEL_VERSION } from './versions';
 import { S390ViommuSchema } from './s390ViommuSchema';
 import { IntelIommuSchema, VirtioIommuSchema } from './x86ViommuSchema';
 import { SpaprViommuSchema } from './ppcSchema';
@@ -97,6 +98,9 @@ export const HostSchema = z.strictObject({
   iommufd: IommufdHostSchema.prefault({}),
   spapr: SpaprHostSchema.prefault({}),
   qemu: QemuHostSchema.prefault({}),
+  kernelVersion: versionString
+    .default(DEFAULT_HOST_KERNEL_VERSION)
+    .meta(doc('Host Linux release (VFIO DMA_AVAIL from 5.10, iommufd from 6.2, VFIO cdev from 6.6; docs/model.md#versions).', 'uname -r')),
 });
 
 export const DeviceSchema = z.strictObject({
@@ -177,6 +181,27 @@ export const FlushQueueSchema = z.strictObject({
 });
 
 export const GuestSchema = z.strictObject({
+  kernelVersion: versionString
+    .default(DEFAULT_GUEST_KERNEL_VERSION)
+    .meta(
+      doc(
+        'Guest Linux release. It sets the guest behaviour switches that releases changed (s390 dma-iommu 6.7, virtio-iommu deferred flush 6.8, intel-iommu strict under caching mode 5.11, IOVA magazine size 6.0, the NVMe DMA size clamp 6.4) unless the scenario sets them; docs/model.md#versions.',
+        'uname -r',
+      ),
+    ),
+  iovaMagazineSize: z
+    .union([z.literal(127), z.literal(128)])
+    .default(127)
+    .meta(doc('Entries of an IOVA rcache magazine (127 since Linux 6.0, 128 before).', 'drivers/iommu/iova.c IOVA_MAG_SIZE')),
+  nvmeOptMappingClamp: z
+    .boolean()
+    .default(true)
+    .meta(
+      doc(
+        'nvme-pci caps a request at dma_opt_mapping_size, 128 KiB under dma-iommu (the IOVA rcache range), so larger reads go out as several DMA mappings (Linux 6.4).',
+        'drivers/nvme/host/pci.c nvme_pci_alloc_dev',
+      ),
+    ),
   dmaMode: z
     .enum(['strict', 'lazy', 'lazy-single', 's390-legacy'])
     .optional()

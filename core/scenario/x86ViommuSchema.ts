@@ -15,9 +15,14 @@ export const IntelIommuSchema = z.strictObject({
     .default(48)
     .meta({
       description:
-        'Guest address width: 48 = 4-level second-level tables (QEMU >= 9.2 default, include/hw/i386/intel_iommu.h VTD_HOST_ADDRESS_WIDTH), 39 = 3-level (older machine types, pc_compat_9_1).',
+        'Guest address width: 48 = 4-level second-level tables (QEMU >= 10.0 on pc-q35-9.2 or newer, VTD_HOST_ADDRESS_WIDTH), 39 = 3-level (older QEMU or machine types, pc_compat_9_1). Default from host.qemu.version and host.qemu.machine.',
       mirrors: '-device intel-iommu,aw-bits=48',
     }),
+  cachingModeForcesStrict: z.boolean().default(true).meta({
+    description:
+      'Under caching mode the guest driver refuses flush queues ("IOMMU batching disallowed due to virtualization") and runs strict (Linux >= 5.11; default from the guest kernel version). Off: lazy modes are allowed.',
+    mirrors: 'drivers/iommu/intel/iommu.c intel_iommu_init -> iommu_set_dma_strict',
+  }),
   superpages: z.enum(['none', '2m', '2m+1g']).default('2m+1g').meta({
     description:
       'Second-level large pages the guest driver may use. QEMU advertises 2 MiB and 1 GiB (VTD_CAP_SLLPS); Linux uses one where IOVA and guest-physical address are both aligned (hardware_largepage_caps). none = intel_iommu=sp_off.',

@@ -7,6 +7,11 @@
 // waits for it; an IO whose guest was reset meanwhile is dropped at its completion (nothing left to
 // unmap); an IO caught on the device by an EEH freeze is issued again once the PE recovers, and fails
 // (EIO, counted in io.errors) when the device fails for good.
+// An NVMe behind dma-iommu in a guest with the nvme-pci clamp (Linux >= 6.4) sends an IO larger than
+// dma_opt_mapping_size (128 KiB) as several requests, one DMA mapping each: the IO maps every
+// segment, the device serves them (as one transfer: per-request device overheads are not modelled
+// apart) and the completion unmaps every segment. A segment that fails to map unmaps the ones
+// before it and the whole IO is retried.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
 import * as hdr from 'hdr-histogram-js';
@@ -28,6 +33,8 @@ const RESOURCE_RETRY_NS = msToNs(3);
 export interface FioTarget extends DeviceTarget {
   /** Guest-physical address of the first IO buffer; each IO slot has its own buffer after it. */
   readonly bufferGpa: number;
+  /** nvme-pci caps a request at dma_opt_mapping_size (guest nvmeOptMappingClamp on an NVMe). */
+  readonly clampToOptMapping: boolean;
 }
 
 export class FioWorkloadRunner implements SimComponent {
@@ -43,7 +50,11 @@ export class FioWorkloadRunner implements SimComponent {
   /** 1 when the slot's IO hit a host IOMMU fault: it completes with an error. */
   private readonly slotFaulted: Uint8Array;
   private readonly submittedAt: Float64Array;
+  /** DMA address of each segment of each slot's IO (slot * maxSegments + segment). */
   private readonly dmaAddr: Float64Array;
+  /** Segments of each slot's current IO. */
+  private readonly slotSegments: Uint16Array;
+  private readonly maxSegments: number;
   private readonly ioEvent: Int32Array;
   /** The device's epoch when the slot's IO was mapped. */
   private readonly slotEpoch: Int32Array;
@@ -86,7 +97,10 @@ export class FioWorkloadRunner implements SimComponent {
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     const slots = config.numjobs * config.iodepth;
     this.submittedAt = new Float64Array(slots).fill(-1);
-    this.dmaAddr = new Float64Array(slots);
+    // A segment is at least a page: no IO has more segments than pages.
+    this.maxSegments = Math.ceil(config.blockSizeBytes / 4096);
+    this.dmaAddr = new Float64Array(slots * this.maxSegments);
+    this.slotSegments = new Uint16Array(slots).fill(1);
     this.ioEvent = new Int32Array(slots).fill(NO_CAUSE);
     this.slotEpoch = new Int32Array(slots);
     this.slotPause = new Int32Array(slots);
@@ -127,6 +141,12 @@ export class FioWorkloadRunner implements SimComponent {
     return Math.floor(slot / this.config.iodepth);
   }
 
+  /** Bytes of one request (segment) of an IO of `bytes`: dma_opt_mapping_size caps it when clamped. */
+  private segmentBytes(bytes: number): number {
+    if (!this.target.clampToOptMapping) return bytes;
+    return Math.min(bytes, this.target.dma.optMappingBytes?.() ?? Infinity);
+  }
+
   private submit(slot: number): void {
     const now = this.sim.now;
     if (now >= this.endNs) return;
@@ -140,37 +160,54 @@ export class FioWorkloadRunner implements SimComponent {
     const bytes = this.config.blockSizeBytes;
     const vcpus = this.target.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
-    const start = call.t;
-    if (this.submittedAt[slot]! < 0) this.submittedAt[slot] = now;
-    this.target.dma.map(call, this.target.dev, this.target.bufferGpa + slot * bytes, bytes, this.config.rw.endsWith('read'));
-    vcpus.occupy(cpu, start, call.t);
     const tl = this.sim.timeline;
-    if (call.errno !== 0) {
-      tl.record(
+    const write = this.config.rw.endsWith('read');
+    if (this.submittedAt[slot]! < 0) this.submittedAt[slot] = now;
+    const seg = this.segmentBytes(bytes);
+    const segments = Math.ceil(bytes / seg);
+    const base = slot * this.maxSegments;
+    let mapEvent = NO_CAUSE;
+    for (let i = 0; i < segments; i++) {
+      const len = Math.min(seg, bytes - i * seg);
+      const start = call.t;
+      call.cause = NO_CAUSE;
+      this.target.dma.map(call, this.target.dev, this.target.bufferGpa + slot * bytes + i * seg, len, write);
+      vcpus.occupy(cpu, start, call.t);
+      if (call.errno !== 0) {
+        tl.record(
+          start as SimTimeNs,
+          (call.t - start) as DurationNs,
+          this.cpuLanes[cpu]!,
+          this.kindMapFailed,
+          len,
+          call.errno,
+          job,
+          call.cause,
+        );
+        // The segments already mapped go back before the request is retried.
+        for (let j = 0; j < i; j++) {
+          const back = call.t;
+          this.target.dma.unmap(call, this.dmaAddr[base + j]!, Math.min(seg, bytes - j * seg));
+          vcpus.occupy(cpu, back, call.t);
+        }
+        this.retries++;
+        this.sim.scheduleAt((call.t + RESOURCE_RETRY_NS) as SimTimeNs, this.handler, SUBMIT, slot);
+        return;
+      }
+      mapEvent = tl.record(
         start as SimTimeNs,
         (call.t - start) as DurationNs,
         this.cpuLanes[cpu]!,
-        this.kindMapFailed,
-        bytes,
-        call.errno,
+        this.kindMap,
+        len,
+        call.dmaAddr,
         job,
         call.cause,
       );
-      this.retries++;
-      this.sim.scheduleAt((call.t + RESOURCE_RETRY_NS) as SimTimeNs, this.handler, SUBMIT, slot);
-      return;
+      this.dmaAddr[base + i] = call.dmaAddr;
     }
-    this.ioEvent[slot] = tl.record(
-      start as SimTimeNs,
-      (call.t - start) as DurationNs,
-      this.cpuLanes[cpu]!,
-      this.kindMap,
-      bytes,
-      call.dmaAddr,
-      job,
-      call.cause,
-    );
-    this.dmaAddr[slot] = call.dmaAddr;
+    this.ioEvent[slot] = mapEvent;
+    this.slotSegments[slot] = segments;
     this.inFlight++;
     this.slotEpoch[slot] = life.epoch;
     life.ioStarted();
@@ -201,14 +238,20 @@ export class FioWorkloadRunner implements SimComponent {
     const mapEv = this.ioEvent[slot]!;
     const tl = this.sim.timeline;
     // The device's first DMA of a request the host cannot translate faults; the controller completes it with a data transfer error.
-    this.slotFaulted[slot] = this.hostFaults.faults(this.dmaAddr[slot]!, bytes, this.jobOf(slot), mapEv) ? 1 : 0;
+    const base = slot * this.maxSegments;
+    const seg = Math.ceil(bytes / this.slotSegments[slot]!);
+    let faulted = false;
+    for (let i = 0; i < this.slotSegments[slot]! && !faulted; i++) {
+      faulted = this.hostFaults.faults(this.dmaAddr[base + i]!, Math.min(seg, bytes - i * seg), this.jobOf(slot), mapEv);
+    }
+    this.slotFaulted[slot] = faulted ? 1 : 0;
     this.ioEvent[slot] = tl.record(
       now,
       (done - now) as DurationNs,
       this.deviceLane,
       this.kindIo,
       bytes,
-      this.dmaAddr[slot]!,
+      this.dmaAddr[base]!,
       this.jobOf(slot),
       mapEv,
     );
@@ -238,20 +281,27 @@ export class FioWorkloadRunner implements SimComponent {
     const bytes = this.config.blockSizeBytes;
     const vcpus = this.target.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
-    const start = call.t;
-    call.cause = this.ioEvent[slot]!;
-    this.target.dma.unmap(call, this.dmaAddr[slot]!, bytes);
-    vcpus.occupy(cpu, start, call.t);
-    this.sim.timeline.record(
-      start as SimTimeNs,
-      (call.t - start) as DurationNs,
-      this.cpuLanes[cpu]!,
-      this.kindUnmap,
-      bytes,
-      this.dmaAddr[slot]!,
-      job,
-      call.cause,
-    );
+    const base = slot * this.maxSegments;
+    const segments = this.slotSegments[slot]!;
+    const seg = Math.ceil(bytes / segments);
+    const ioEvent = this.ioEvent[slot]!;
+    for (let i = 0; i < segments; i++) {
+      const len = Math.min(seg, bytes - i * seg);
+      const start = call.t;
+      call.cause = ioEvent;
+      this.target.dma.unmap(call, this.dmaAddr[base + i]!, len);
+      vcpus.occupy(cpu, start, call.t);
+      this.sim.timeline.record(
+        start as SimTimeNs,
+        (call.t - start) as DurationNs,
+        this.cpuLanes[cpu]!,
+        this.kindUnmap,
+        len,
+        this.dmaAddr[base + i]!,
+        job,
+        call.cause,
+      );
+    }
     this.inFlight--;
     this.target.lifecycle.ioEnded(this.slotEpoch[slot]!);
     if (ok) {
@@ -282,8 +332,10 @@ const FIO_BUFFER_GPA = 0x1_0000_0000;
 export const createFioWorkload: WorkloadFactory = (sim, scenario, stack, endNs) => {
   const workload = scenario.workload;
   if (workload.kind !== 'fio') throw new Error('createFioWorkload needs a fio workload');
-  const { target } = deviceTarget(stack, workload.device);
-  const fio = new FioWorkloadRunner(sim, workload, { ...target, bufferGpa: FIO_BUFFER_GPA }, endNs);
+  const { vm, target } = deviceTarget(stack, workload.device);
+  const config = vm.devices.find((d) => d.dev === target.dev)!.config;
+  const clampToOptMapping = vm.config.guest.nvmeOptMappingClamp && config.kind === 'nvme';
+  const fio = new FioWorkloadRunner(sim, workload, { ...target, bufferGpa: FIO_BUFFER_GPA, clampToOptMapping }, endNs);
   return {
     start: () => fio.start(),
     collectMetrics: (into) => fio.collectMetrics(into, endNs as number as DurationNs),

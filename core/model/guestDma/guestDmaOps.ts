@@ -33,6 +33,11 @@ export interface GuestDmaOps {
   allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void;
   /** IOVAs unmapped but not yet flushed (0 for strict and direct). */
   fqDepth(): number;
+  /**
+   * dma_opt_mapping_size: the largest mapping this layer serves well (dma-iommu: the IOVA rcache
+   * range, 128 KiB); Infinity, or absent, when the layer gives no hint (dma-direct: its max mapping size).
+   */
+  optMappingBytes?(): number;
   collectMetrics(into: MetricMap): void;
   /** The last unmap and what a DMA to it would reach now; null before any unmap. */
   probeLastUnmap?(): LastUnmapProbe | null;

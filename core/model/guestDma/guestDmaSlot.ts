@@ -44,6 +44,10 @@ export class GuestDmaSlot implements GuestDmaOps {
     return this.current.fqDepth();
   }
 
+  optMappingBytes(): number {
+    return this.current.optMappingBytes?.() ?? Infinity;
+  }
+
   probeLastUnmap(): LastUnmapProbe | null {
     return this.current.probeLastUnmap?.() ?? null;
   }

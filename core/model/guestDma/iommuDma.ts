@@ -39,6 +39,8 @@ export interface IommuDmaOptions {
   readonly singleTimeoutNs: number;
   /** iommu.forcedac: skip the first try below 4 GiB. */
   readonly forcedac: boolean;
+  /** IOVA_MAG_SIZE of the guest kernel (127 since Linux 6.0, 128 before); 127 when omitted. */
+  readonly iovaMagazineSize?: number;
   /**
    * Where the domain explains itself: the flush-queue timer arming and an IOVA space that has no
    * room (the cause of the failed map). Without it nothing is recorded (unit tests of one layer).
@@ -99,7 +101,7 @@ export class IommuDmaDomain implements GuestDmaOps {
       const hi = Math.floor(r.last / GRANULE);
       if (hi >= lo) this.iovad.reserve(lo, hi);
     }
-    this.rcache = new IovaRcache(this.iovad, options.cpus);
+    this.rcache = new IovaRcache(this.iovad, options.cpus, options.iovaMagazineSize);
     this.timeline = options.timeline;
     // iommu_dma_init_fq falls back to strict without IOMMU_CAP_DEFERRED_FLUSH.
     this.mode = options.mode !== 'strict' && !driver.deferredFlush ? 'strict' : options.mode;
@@ -261,6 +263,11 @@ export class IommuDmaDomain implements GuestDmaOps {
   /** dma_alloc_coherent: the same path with the coherent DMA mask. */
   allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void {
     this.mapWith(call, dev, gpa, bytes, true, dev.coherentMaskBits);
+  }
+
+  /** iommu_dma_opt_mapping_size: iova_rcache_range(), PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 128 KiB. */
+  optMappingBytes(): number {
+    return GRANULE * 2 ** (RCACHE_CLASSES - 1);
   }
 
   /** dma_unmap_page (__iommu_dma_unmap). */

@@ -9,7 +9,7 @@ import type { IovaDomain } from './iovaDomain';
 
 /** IOVA_RANGE_CACHE_MAX_SIZE: size classes 0..5, i.e. 1..32 pages. */
 export const RCACHE_CLASSES = 6;
-/** IOVA_MAG_SIZE (127 since v6.4; 128 before). */
+/** IOVA_MAG_SIZE (127 since Linux 6.0, "iommu/iova: change IOVA_MAG_SIZE to 127 to save memory"; 128 before). */
 export const IOVA_MAG_SIZE = 127;
 /** IOVA_DEPOT_DELAY */
 export const IOVA_DEPOT_DELAY_NS = 100_000_000;
@@ -22,11 +22,15 @@ export function rcacheClass(size: number): number {
 }
 
 class Magazine {
-  readonly pfns = new Float64Array(IOVA_MAG_SIZE);
+  readonly pfns: Float64Array;
   size = 0;
 
+  constructor(readonly capacity: number) {
+    this.pfns = new Float64Array(capacity);
+  }
+
   get full(): boolean {
-    return this.size === IOVA_MAG_SIZE;
+    return this.size === this.capacity;
   }
 
   get empty(): boolean {
@@ -60,8 +64,11 @@ class SizeClassCache {
   readonly depot: Magazine[] = [];
   trimAt = -1;
 
-  constructor(cpuCount: number) {
-    this.cpus = Array.from({ length: cpuCount }, () => ({ loaded: new Magazine(), prev: new Magazine() }));
+  constructor(
+    cpuCount: number,
+    readonly magazineSize: number,
+  ) {
+    this.cpus = Array.from({ length: cpuCount }, () => ({ loaded: new Magazine(magazineSize), prev: new Magazine(magazineSize) }));
   }
 }
 
@@ -76,8 +83,10 @@ export class IovaRcache {
   constructor(
     private readonly domain: IovaDomain,
     private readonly cpuCount: number,
+    /** IOVA_MAG_SIZE of the guest's kernel. */
+    magazineSize: number = IOVA_MAG_SIZE,
   ) {
-    this.classes = Array.from({ length: RCACHE_CLASSES }, () => new SizeClassCache(cpuCount));
+    this.classes = Array.from({ length: RCACHE_CLASSES }, () => new SizeClassCache(cpuCount, magazineSize));
   }
 
   /** iova_rcache_get: a cached pfn of `size` pages ending below limitPfn (exclusive), or 0. */
@@ -113,7 +122,7 @@ export class IovaRcache {
       if (!c.prev.full) [c.loaded, c.prev] = [c.prev, c.loaded];
       else {
         cache.depot.push(c.loaded);
-        c.loaded = new Magazine();
+        c.loaded = new Magazine(cache.magazineSize);
         if (cache.trimAt < 0) cache.trimAt = nowNs + IOVA_DEPOT_DELAY_NS;
       }
     }

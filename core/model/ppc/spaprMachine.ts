@@ -133,6 +133,7 @@ export class SpaprMachine implements LayerInstance {
             dmaWinSizeBytes: this.options.dmaWinSizeBytes,
             dma64WinAddr: 2 ** this.options.dma64WinShift,
             pageShifts: this.options.pageShifts,
+            queryReports2M: this.options.queryReports2M,
             ramBytes: this.ramBytes,
           },
           hostPes,

@@ -102,10 +102,14 @@ describe('s390_iommu_get_resv_regions: everything of the span outside the window
 });
 
 describe('scenario options of vms[].viommu.s390', () => {
-  it('defaults: sdma 4 GiB, restriction on, factor 1, global-flush retry on, legacy lazy', () => {
+  it('schema defaults are those of the default releases (QEMU 10.0 with relaxed translation, Linux 6.12): sdma 4 GiB, no restriction but for ISM, factor 1, counting, second pass, coalesced unmaps, global-flush retry on, legacy lazy', () => {
     expect(S390ViommuSchema.parse({})).toEqual({
       startDma: 4 * GiB,
-      apertureRestriction: true,
+      apertureRestriction: false,
+      apertureRestrictionIsm: true,
+      countsDmaAvail: true,
+      rpcitSecondPass: true,
+      coalescedUnmap: true,
       apertureFactor: 1,
       globalFlushRetry: true,
       legacyStrict: false,

@@ -36,15 +36,18 @@ export class S390PciDmaCounts {
 
   /**
    * Joins (or creates) the container's counter. QEMU sets the function's max_dma_limit only when
-   * it creates the counter, so a second function on the same container gets 0 (no aperture shrink).
+   * it creates the counter, so a second function on the same container gets 0 (no aperture shrink);
+   * a QEMU that does not count gets no limit at all.
    */
-  start(container: VfioContainerApi): { count: S390PciDmaCount; maxDmaLimit: number } {
+  start(container: VfioContainerApi, countsDmaAvail = true): { count: S390PciDmaCount; maxDmaLimit: number } {
     const known = this.byContainer.get(container);
     if (known !== undefined) {
       known.users++;
       return { count: known, maxDmaLimit: 0 };
     }
-    const avail = container.getInfo().dmaAvail;
+    // Without counting (QEMU < 5.2, no DMA_AVAIL from the host, the iommufd backend) QEMU has no
+    // limit: it maps everything and VFIO's ENOSPC is only logged.
+    const avail = countsDmaAvail ? container.getInfo().dmaAvail : Number.NaN;
     const count = new S390PciDmaCount(Number.isFinite(avail) && avail >= 0 ? avail : null);
     this.byContainer.set(container, count);
     return { count, maxDmaLimit: count.initial ?? 0 };

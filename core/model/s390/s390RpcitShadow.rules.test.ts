@@ -74,7 +74,7 @@ class RecordingContainer implements VfioContainerApi {
   }
 }
 
-function rig(o: { limit?: number; memlockPages?: number } = {}) {
+function rig(o: { limit?: number; memlockPages?: number; secondPass?: boolean; coalescedUnmap?: boolean } = {}) {
   const costs = resolveCostTable();
   const timeline = new TimelineRecorder();
   const process = new HostProcess({
@@ -98,7 +98,15 @@ function rig(o: { limit?: number; memlockPages?: number } = {}) {
   const counts = new S390PciDmaCounts();
   const { count } = counts.start(container);
   const table = new ZpciDmaTable();
-  const shadow = new QemuS390PciShadow({ costs, qemu, container, table, count });
+  const shadow = new QemuS390PciShadow({
+    costs,
+    qemu,
+    container,
+    table,
+    count,
+    secondPass: o.secondPass,
+    coalescedUnmap: o.coalescedUnmap,
+  });
   const window = new S390DmaWindow({ sdma: BASE, restrictToDmaLimit: false, maxDmaLimit: 0, ramBytes: 8 * GiB, apertureFactor: 1 });
   const zpci = new ZpciFunction({ window, table, hypervisor: 'kvm', costs, timeline, laneName: 'viommu.f0', qemu, interceptor: shadow });
   const call = new DmaCall(0);
@@ -381,5 +389,45 @@ describe('QEMU shadow bookkeeping', () => {
     r.rpcit(0, 2);
     r.count.avail++;
     expect(r.shadow.checkInvariants().join()).toMatch(/dma_avail/);
+  });
+});
+
+describe('QEMU before 7.2 and before 8.0 (rpcitSecondPass, coalescedUnmap off)', () => {
+  it('before 7.2 there is one pass: what was skipped stays unmapped although the walk freed slots, and the answer is cc 0', () => {
+    const r = rig({ limit: 8, secondPass: false });
+    r.write(8, 8, 50);
+    r.rpcit(8, 8);
+    r.clear(8, 8);
+    r.write(0, 4, 70);
+    r.container.log.length = 0;
+    expect(r.rpcit(0, 16)).toBe(0);
+    expect(r.shadow.retryPasses).toBe(0);
+    expect(r.container.log).toEqual(['unmap 4 4', 'unmap 8 8']);
+    expect(r.shadow.cachedGpa(BASE / PAGE)).toBeNull();
+    expect(r.invariants()).toEqual([]);
+  });
+
+  it('before 8.0 each cached entry that became invalid is unmapped on its own, uncached ones not at all', () => {
+    const r = rig({ coalescedUnmap: false });
+    r.write(0, 8, 50);
+    r.rpcit(0, 4);
+    r.clear(0, 8);
+    r.container.log.length = 0;
+    r.rpcit(0, 16);
+    expect(r.container.log).toEqual(['unmap 0 1', 'unmap 1 1', 'unmap 2 1', 'unmap 3 1']);
+    expect(r.shadow.unmapNotifies).toBe(4);
+    expect(r.shadow.entries).toBe(0);
+    expect(r.invariants()).toEqual([]);
+  });
+
+  it('before 8.0 a cached entry that became invalid is unmapped in walk order, after the maps queued before it', () => {
+    const r = rig({ coalescedUnmap: false });
+    r.write(2, 2, 50);
+    r.rpcit(0, 4);
+    r.clear(2, 2);
+    r.write(0, 2, 70);
+    r.container.log.length = 0;
+    r.rpcit(0, 4);
+    expect(r.container.log).toEqual(['map 0 1 70 rw', 'map 1 1 71 rw', 'unmap 2 1', 'unmap 3 1']);
   });
 });

@@ -13,6 +13,10 @@
 //   any was skipped and dma_avail > 0 at the end the pass is repeated (a repeat frees nothing, so
 //   there are at most two passes); the answer is cc 0 while dma_avail > 0, else cc 1 status 16
 //   (ZPCI_RPCIT_ST_INSUFF_RES), even when everything was mapped with the last free slot.
+// Older QEMU (switches of vms[].viommu.s390, set from host.qemu.version): before 7.2 there is one
+// pass only, skipped maps are lost ("RPCIT second pass when mappings exhausted"); before 8.0 every
+// cached entry that became invalid is unmapped on its own, 4 KiB, and uncached ones not at all
+// ("coalesce unmap operations").
 // dma_avail is one counter per VFIO container (s390_pci_start_dma_count, s390PciDmaCount.ts), read
 // from GET_INFO at plug. A failed VFIO ioctl is only logged by QEMU (QemuVm): the cache keeps the
 // entry ("unbacked").
@@ -55,6 +59,10 @@ export interface QemuS390PciShadowDeps {
   readonly container: VfioContainerApi;
   readonly table: ZpciDmaTable;
   readonly count: S390PciDmaCount;
+  /** QEMU >= 7.2: a second pass when skipped maps could use slots the walk freed (default true). */
+  readonly secondPass?: boolean;
+  /** QEMU >= 8.0: invalid runs unmapped in power-of-two chunks; else one 4 KiB unmap per cached entry (default true). */
+  readonly coalescedUnmap?: boolean;
 }
 
 export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
@@ -93,12 +101,17 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
   private pendingCount = 0;
   private pendingReadonly = false;
 
+  private readonly secondPass: boolean;
+  private readonly coalescedUnmap: boolean;
+
   constructor(deps: QemuS390PciShadowDeps) {
     this.costs = deps.costs;
     this.qemu = deps.qemu;
     this.container = deps.container;
     this.table = deps.table;
     this.count = deps.count;
+    this.secondPass = deps.secondPass ?? true;
+    this.coalescedUnmap = deps.coalescedUnmap ?? true;
   }
 
   get entriesInUse(): number {
@@ -130,7 +143,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       if (++passes > 2) throw new Error('rpcit_service_call: a repeated pass cannot free slots');
       this.again = false;
       this.walkPass(startPage, endPage);
-    } while (this.again && this.localAvail > 0);
+    } while (this.again && this.localAvail > 0 && this.secondPass);
     this.retryPasses += passes - 1;
     const visits = this.table.walkVisits(startPage, endPage) * passes;
     const lookups = (endPage - startPage) * passes;
@@ -189,8 +202,10 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
   /** Invalid PTEs [lo, hi) of word w: extend the coalesced unmap; cached ones leave the cache. */
   private invalidStretch(seg: number, sh: ShadowPageTable | undefined, w: number, lo: number, hi: number): void {
     const first = seg * PTES_PER_SEGMENT + w * 32 + lo;
-    if (this.runPages === 0) this.runStart = first;
-    this.runPages += hi - lo;
+    if (this.coalescedUnmap) {
+      if (this.runPages === 0) this.runStart = first;
+      this.runPages += hi - lo;
+    }
     if (sh === undefined) return;
     let hit = sh.cached[w]! & bitRange(lo, hi);
     while (hit !== 0) {
@@ -204,8 +219,18 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       sh.count--;
       this.entries--;
       this.count.entries--;
-      // inc_dma_avail; the VFIO unmap is deferred to the batch.
+      // inc_dma_avail; the VFIO unmap is deferred to the batch (QEMU >= 8.0), or made now for this
+      // entry alone (s390_pci_update_iotlb before "s390x/pci: coalesce unmap operations").
       if (this.count.limited) this.count.avail++;
+      if (!this.coalescedUnmap) {
+        this.flushMaps();
+        this.unmapNotifies++;
+        this.workNs += this.qemu.vfioUnmap(
+          this.container,
+          (seg * PTES_PER_SEGMENT + w * 32 + (31 - Math.clz32(bit))) * ZPCI_PAGE_SIZE,
+          ZPCI_PAGE_SIZE,
+        );
+      }
     }
     this.localAvail = this.count.limited ? this.count.avail : 1;
   }

@@ -90,7 +90,7 @@ describe('createS390Viommu picks the guest DMA layer', () => {
   });
 
   it('two functions on one container share QEMU dma_avail; only the first gets its window restricted', () => {
-    const r = rig({ limit: 1000 });
+    const r = rig({ limit: 1000, vm: { viommu: { s390: { apertureRestriction: true } } } });
     const counts = new S390PciDmaCounts();
     const first = createS390Viommu(r.ctx, counts);
     const second = createS390Viommu(r.ctx, counts);
@@ -171,8 +171,10 @@ describe('reference 003: cost of IOTLB flushes that the hypervisor shadows', () 
 
   it('each of those global RPCITs walks the whole window, so the loss grows with the window (restriction off: 8 GiB)', () => {
     const open = { viommu: { s390: { apertureRestriction: false } } };
+    const shut = { viommu: { s390: { apertureRestriction: true } } };
     const restricted =
-      dmaTimePerIo(rig().dmaOf('lazy'), 4000) / dmaTimePerIo(rig({ vm: { guest: { dmaMode: 's390-legacy' } } }).dmaOf('strict'), 4000);
+      dmaTimePerIo(rig({ vm: shut }).dmaOf('lazy'), 4000) /
+      dmaTimePerIo(rig({ vm: { ...shut, guest: { dmaMode: 's390-legacy' } } }).dmaOf('strict'), 4000);
     const wide =
       dmaTimePerIo(rig({ vm: open }).dmaOf('lazy'), 4000) /
       dmaTimePerIo(rig({ vm: { ...open, guest: { dmaMode: 's390-legacy' } } }).dmaOf('strict'), 4000);

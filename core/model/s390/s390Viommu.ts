@@ -2,8 +2,8 @@
 // QEMU reports, then Linux's aperture), the guest's zPCI table and RPCIT, QEMU's shadow under KVM
 // (one dma_avail counter per VFIO container), and on top either the s390-iommu driver for
 // dma-iommu or, for dmaMode "s390-legacy", the pre-6.7 DMA layer that replaces dma-iommu.
-// ISM functions are always aperture-restricted (QEMU never offers them relaxed translation) and
-// always strict under dma-iommu (no IOMMU_CAP_DEFERRED_FLUSH); the pre-6.7 code had no ISM case
+// ISM functions are aperture-restricted whenever QEMU restricts at all (it never offers them relaxed
+// translation) and always strict under dma-iommu (no IOMMU_CAP_DEFERRED_FLUSH); the pre-6.7 code had no ISM case
 // (its strictness was the global s390_iommu=strict).
 // Must not: run workloads, or pick dma-iommu's mode (the stack does, from shadowOnFlush).
 
@@ -57,11 +57,11 @@ export function createS390Viommu(ctx: ViommuContext, dmaCounts: S390PciDmaCounts
   let started: ReturnType<S390PciDmaCounts['start']> | null = null;
   if (hypervisor === 'kvm') {
     if (ctx.qemu === null || ctx.container === null) throw new Error("s390 zPCI under KVM needs the VM's QEMU and a VFIO container");
-    started = dmaCounts.start(ctx.container);
+    started = dmaCounts.start(ctx.container, opts.countsDmaAvail);
   }
   const window = new S390DmaWindow({
     sdma: opts.startDma,
-    restrictToDmaLimit: ism || opts.apertureRestriction,
+    restrictToDmaLimit: ism ? opts.apertureRestrictionIsm : opts.apertureRestriction,
     maxDmaLimit: started?.maxDmaLimit ?? 0,
     ramBytes: ctx.vm.memoryBytes,
     apertureFactor: opts.apertureFactor,
@@ -70,7 +70,15 @@ export function createS390Viommu(ctx: ViommuContext, dmaCounts: S390PciDmaCounts
   const shadow =
     started === null
       ? null
-      : new QemuS390PciShadow({ costs: ctx.costs, qemu: ctx.qemu!, container: ctx.container!, table, count: started.count });
+      : new QemuS390PciShadow({
+          costs: ctx.costs,
+          qemu: ctx.qemu!,
+          container: ctx.container!,
+          table,
+          count: started.count,
+          secondPass: opts.rpcitSecondPass,
+          coalescedUnmap: opts.coalescedUnmap,
+        });
   const zpci = new ZpciFunction({
     window,
     table,

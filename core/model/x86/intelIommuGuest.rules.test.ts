@@ -286,6 +286,12 @@ describe('intel-iommu guest driver: failures', () => {
   it('scenario defaults: caching mode on, aw-bits 48, 2 MiB and 1 GiB superpages', () => {
     const r = loadScenario({ value: { name: 'x' } });
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.scenario.vms[0]!.viommu.intel).toEqual({ cachingMode: true, awBits: 48, superpages: '2m+1g' });
+    if (r.ok)
+      expect(r.scenario.vms[0]!.viommu.intel).toEqual({
+        cachingMode: true,
+        awBits: 48,
+        cachingModeForcesStrict: true,
+        superpages: '2m+1g',
+      });
   });
 });

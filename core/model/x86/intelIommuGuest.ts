@@ -56,7 +56,8 @@ export interface IntelIommuDriverDeps {
   readonly timeline: TimelineRecorder;
   /** Timeline lane, e.g. "viommu.vm0.nvme0". */
   readonly laneName: string;
-  readonly options: IntelIommuOptions;
+  /** What the driver reads of the scenario (whether caching mode forces strict is the stack's choice: dmaModeChoice.ts). */
+  readonly options: Omit<IntelIommuOptions, 'cachingModeForcesStrict'>;
   /** Page-table allocations are 'alloc' fault sites (default: never fails). */
   readonly faults?: FaultInjector;
 }
@@ -235,5 +236,6 @@ export function intelIommuAssignmentProblem(vm: VmConfig, devices: readonly Devi
 
 /** Whether the guest kernel forces strict DMA for this VM (see IntelIommuGuestDriver.forcesStrict). */
 export function intelIommuForcesStrict(vm: VmConfig): boolean {
-  return vm.viommu.model === 'intel-iommu' && vm.viommu.intel.cachingMode;
+  // Linux >= 5.11 (29b32839725f "iommu/vt-d: Do not use flush-queue when caching-mode is on").
+  return vm.viommu.model === 'intel-iommu' && vm.viommu.intel.cachingMode && vm.viommu.intel.cachingModeForcesStrict;
 }

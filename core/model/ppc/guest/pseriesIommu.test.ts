@@ -130,8 +130,15 @@ describe('allocation in the default window', () => {
 });
 
 describe('dynamic DMA windows (enable_ddw)', () => {
-  it('a 64-bit device makes the guest query, create a window of 2^ceil(log2(RAM)) at 2^59 and map all RAM into it with 512-TCE batches', () => {
-    const { m, calls } = rig({ devices: [{ name: 'd0' }] });
+  it('with the default pgsz of pseries-4.2 and newer (4K|64K|2M|16M) the guest takes 16M TCEs for its DDW', () => {
+    const { m } = rig({ devices: [{ name: 'd0' }] });
+    const ddw = m.findLiobn(0x8000_0001)!.table;
+    expect(ddw.pageShift).toBe(24);
+    expect(ddw.live).toBe((8 * GiB) / (16 * 1024 * KiB));
+  });
+
+  it('a 64-bit device makes the guest query, create a window of 2^ceil(log2(RAM)) at 2^59 and map all RAM into it with 512-TCE batches (a PHB offering 4K|64K, as pseries-4.1)', () => {
+    const { m, calls } = rig({ devices: [{ name: 'd0' }], spapr: { pageShifts: [12, 16] } });
     expect(m.rtas.calls[0]).toBe(1);
     expect(m.rtas.calls[1]).toBe(1);
     const ddw = m.findLiobn(0x8000_0001)!.table;

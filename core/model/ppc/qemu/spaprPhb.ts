@@ -30,6 +30,8 @@ export interface SpaprPhbConfig {
   readonly dma64WinAddr: number;
   /** Property "pgsz" as shifts. */
   readonly pageShifts: readonly number[];
+  /** The query reports 2M (0x100): QEMU >= 7.1 (spapr_page_mask_to_query_mask); older QEMU accepts it but never reports it. */
+  readonly queryReports2M?: boolean;
   readonly ramBytes: number;
 }
 
@@ -71,9 +73,10 @@ export class SpaprPhb {
     return null;
   }
 
-  /** LoPAPR page-size mask of pgsz (spapr_page_mask_to_query_mask, with 2M at 0x100 as newer QEMU reports). */
+  /** LoPAPR page-size mask of pgsz (spapr_page_mask_to_query_mask; 2M at 0x100 from QEMU 7.1). */
   queryPageMask(): number {
-    const bits: Record<number, number> = { 12: 0x1, 16: 0x2, 24: 0x4, 25: 0x8, 26: 0x10, 27: 0x20, 28: 0x40, 34: 0x80, 21: 0x100 };
+    const bits: Record<number, number> = { 12: 0x1, 16: 0x2, 24: 0x4, 25: 0x8, 26: 0x10, 27: 0x20, 28: 0x40, 34: 0x80 };
+    if (this.config.queryReports2M ?? true) bits[21] = 0x100;
     let mask = 0;
     for (const s of this.config.pageShifts) mask |= bits[s] ?? 0;
     return mask;

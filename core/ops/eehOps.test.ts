@@ -151,7 +151,8 @@ describe('ops scenarios through a run (what pcilab run does)', () => {
     steps.push({ op: 'eeh.state', args: { pe: 1 } });
     const r = run(scenario({}, [{ name: 'nvme0', kind: 'nvme', hostPe: 1, guestPe: 1 }], steps));
     expect([r.metrics['eeh.recoveries'], r.metrics['eeh.permanentFailures'], r.metrics['eeh.freezes']]).toEqual([5, 1, 6]);
-    expect(r.ops.at(-1)!.ret).toEqual({ state: 'permanently-failed', code: 5 });
+    // The guest gave up; the host PE stays as the permanent log left it: MMIO thawed, DMA stopped.
+    expect(r.ops.at(-1)!.ret).toEqual({ state: 'stopped-dma', code: 4 });
     expect(r.simulatedNs).toBeLessThan(3_600e9);
   });
 });

@@ -2,8 +2,8 @@
 // devices in it (no IO starts; IOs on them wait and are issued again after recovery); they run
 // again when the guest's recovery of their PE ends with the drivers resumed (eeh_handle_normal_event:
 // the drivers keep their queues stopped from error_detected to resume), or, when no recovery runs,
-// as soon as their PE does DMA again; a permanently failed PE fails them for good (the guest removes
-// the devices, their IOs end with EIO). An IOMMU fault of a device's DMA (dma-to-unmapped) freezes
+// as soon as their PE does DMA again; a guest PE whose recovery failed permanently fails them for good
+// (the guest removes the devices, their IOs end with EIO). An IOMMU fault of a device's DMA (dma-to-unmapped) freezes
 // its PE, as the PHB does on an IOMMU translation error.
 // Must not: decide EEH states (the EEH layer does) or run IOs (workloads do).
 
@@ -26,11 +26,13 @@ interface WiredStack<D extends WiredDevice> {
 }
 
 function followPe(vm: WiredVm, eeh: EehSystem, pe: HostPe, tNs: number, sim: Simulation): void {
-  const recovering = eeh.guestPeOfHostPe(pe).recovering;
+  const gpe = eeh.guestPeOfHostPe(pe);
+  const recovering = gpe.recovering;
   for (const name of pe.devices) {
     const life = vm.devices.find((d) => d.config.name === name)?.lifecycle;
     if (life === undefined) continue;
-    if (pe.state === 'permanently-failed') {
+    // The guest gave up on the PE (recover_failed) and removed its devices; the host PE stays frozen.
+    if (gpe.removed) {
       if (!life.removed) life.fail();
     } else if (!pe.dmaEnabled) {
       life.pause();

@@ -77,9 +77,10 @@ export class GuestPe {
     return this.hostPes.some((p) => p.mmioEnabled !== first);
   }
 
-  /** Called after any host PE of this guest PE changed state, to account the time they disagree. */
+  /** Called after any host PE of this guest PE changed state (or it was removed), to account the time they disagree. */
   noteStates(tNs: number): void {
-    const agree = this.statesAgree();
+    // Once removed nobody reads its state: its host PEs may differ (one refrozen, one as the log left it).
+    const agree = this.removed || this.statesAgree();
     if (!agree && this.divergentSinceNs < 0) this.divergentSinceNs = tNs;
     else if (agree && this.divergentSinceNs >= 0) {
       this.divergentNs += tNs - this.divergentSinceNs;

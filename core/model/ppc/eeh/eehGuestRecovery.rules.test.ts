@@ -55,12 +55,12 @@ describe('guest recovery paths (eeh_handle_normal_event)', () => {
     expect(m['eeh.recoveryTimeMs']).toBeLessThan(1000 + 4100 + 5000 + 10);
   });
 
-  it('a driver answering DISCONNECT fails the PE permanently: its devices are removed, its host PE is permanently failed', () => {
+  it('a driver answering DISCONNECT fails the PE permanently: its devices are removed; the host PE stays as the permanent log left it (MMIO thawed, DMA stopped: 4)', () => {
     const w = eehWorld({ devices: NVME });
     w.eeh.armStepFailure(1, 'error_detected');
     w.eeh.freeze(1, 0);
     w.runTo(60 * S);
-    expect(w.eeh.hostPe(1)!.state).toBe('permanently-failed');
+    expect(w.eeh.hostPe(1)!.state).toBe('stopped-dma');
     expect(w.eeh.guestPe(1)!.removed).toBe(true);
     expect(metrics(w)['eeh.permanentFailures']).toBe(1);
     expect(w.eeh.checkInvariants()).toEqual([]);
@@ -116,7 +116,7 @@ describe('wait for the PE (eeh_wait_state, MAX_WAIT_FOR_RECOVERY 300 s)', () => 
     expect(w.eeh.recovery.permanentFailures).toBe(0);
     w.runTo(302 * S);
     expect(w.eeh.recovery.permanentFailures).toBe(1);
-    expect(w.eeh.hostPe(1)!.state).toBe('permanently-failed');
+    expect(w.eeh.guestPe(1)!.removed).toBe(true);
   });
 });
 
@@ -134,7 +134,7 @@ describe('too many freezes in an hour (eeh_max_freezes)', () => {
     freezeAt(w, [0, 600, 1200, 1800, 2400, 3000]);
     expect([w.eeh.recovery.recoveries, w.eeh.recovery.permanentFailures]).toEqual([5, 1]);
     expect(w.eeh.recovery.outcomes.at(-1)!.outcome).toBe('permanent');
-    expect(w.eeh.hostPe(1)!.state).toBe('permanently-failed');
+    expect(w.eeh.hostPe(1)!.state).toBe('stopped-dma');
   });
 
   it('the same six freezes spread over more than an hour all recover', () => {
@@ -205,7 +205,7 @@ describe('a guest PE over two host PEs under each strategy', () => {
     expect(w.eeh.qemu.rtasCalls['ibm,set-slot-reset']).toBe(3);
   });
 
-  it('fan-out: a failure Linux cannot retry (thaw DMA) ends with both host PEs permanently failed', () => {
+  it('fan-out: a failure Linux cannot retry (thaw DMA) fails the guest PE; both host PEs stay as the log left them, MMIO thawed and DMA stopped', () => {
     const w = eehWorld({
       devices: [
         { name: 'dev0', kind: 'generic', hostPe: 1, guestPe: 1 },
@@ -216,7 +216,8 @@ describe('a guest PE over two host PEs under each strategy', () => {
     w.eeh.armStepFailure(2, 'thaw_dma');
     w.eeh.freeze(1, 0);
     w.runTo(60 * S);
-    expect([w.eeh.hostPe(1)!.state, w.eeh.hostPe(2)!.state]).toEqual(['permanently-failed', 'permanently-failed']);
+    expect([w.eeh.hostPe(1)!.state, w.eeh.hostPe(2)!.state]).toEqual(['stopped-dma', 'stopped-dma']);
+    expect(w.eeh.guestPe(1)!.removed).toBe(true);
     expect(metrics(w)['eeh.permanentFailures']).toBe(1);
   });
 });

@@ -9,8 +9,8 @@
 // The platform calls themselves are in pseriesEehOps.ts. Each phase is its own timed action.
 // Simplification: after a reset the state is read once; an unavailable PE there counts as inactive
 // (the next of the three attempts follows) instead of being waited for.
-// Must not: touch host PEs except through RTAS calls, apart from marking them permanently failed when
-// the guest removes its devices (the lab's terminal state).
+// Must not: touch host PEs except through RTAS calls (a permanent failure removes the guest's devices
+// and tells the host nothing: its PEs stay as the last call left them).
 
 import type { CostTable } from '../../../sim/costTable';
 import type { EehOptions } from '../../../scenario/eehSchema';
@@ -341,13 +341,17 @@ export class EehGuestRecovery {
     this.finish(run, 'recovered', t);
   }
 
-  /** The permanent-failure path: permanent log, error_detected(perm_failure), devices removed. */
+  /**
+   * The permanent-failure path (recover_failed): permanent log (eeh_slot_error_detail(EEH_LOG_PERM)
+   * thaws MMIO first), error_detected(perm_failure), devices removed. The host is never told: its PEs
+   * stay as the log left them (MMIO thawed, DMA stopped: state 4 to a later query).
+   */
   private permanent(run: Run, t0: number): void {
     const { gpe } = run;
     let t = this.errorDetail(run, t0, RTAS_SLOT_PERM_ERR_LOG);
     t += gpe.devices.filter((d) => this.options.driverResult[d.kind] !== 'none').length * this.costs.eehDriverHandlerNs;
     gpe.removed = true;
-    for (const pe of gpe.hostPes) pe.setState('permanently-failed', t, run.cause);
+    gpe.noteStates(t);
     this.permanentFailures++;
     this.tl.permanentFailure(gpe.lane, t, gpe.window.freezeCount, run.why, run.cause);
     this.finish(run, 'permanent', t);

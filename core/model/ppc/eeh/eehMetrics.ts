@@ -34,6 +34,5 @@ export const EEH_METRICS: readonly MetricInfo[] = [
   m('eeh.dmaBlocked', 'DMAs', 'device DMAs that did not complete because their PE was frozen'),
   m('eeh.vfioPeOps', 'calls', 'VFIO_EEH_PE_OP ioctls on host PEs (QEMU and host-side ops)'),
   m('eeh.hostPesNormal', 'PEs', 'host PEs in the normal state at the end of the run'),
-  m('eeh.hostPesPermanentlyFailed', 'PEs', 'host PEs permanently failed at the end of the run'),
-  m('eeh.divergentGuestPes', 'PEs', 'guest PEs whose host PEs are in different states at the end of the run'),
+  m('eeh.divergentGuestPes', 'PEs', 'guest PEs in use (not removed) whose host PEs are in different states at the end of the run'),
 ];

@@ -20,7 +20,6 @@ function pe(): HostPe {
 describe('EEH PE states: codes reported by VFIO_EEH_PE_GET_STATE and ibm,read-slot-reset-state2', () => {
   it.each([
     ['normal', 0],
-    ['reset', 1],
     ['stopped', 2],
     ['stopped-dma', 4],
     ['unavailable', 5],
@@ -32,8 +31,10 @@ describe('EEH PE states: codes reported by VFIO_EEH_PE_GET_STATE and ibm,read-sl
     expect(eehPeStateCode('stopped-mmio')).toBe(5);
   });
 
-  it('a permanently failed PE reads as unavailable (5), as PAPR reports permanent unavailability', () => {
-    expect(eehPeStateCode('permanently-failed')).toBe(5);
+  it('while a reset is asserted a PowerNV host reads the PE eeh_pe_reset froze: stopped (2); a pseries (L1) host asks PowerVM: reset (1)', () => {
+    expect(eehPeStateCode('reset')).toBe(2);
+    expect(eehPeStateCode('reset', 'powernv')).toBe(2);
+    expect(eehPeStateCode('reset', 'pseries')).toBe(1);
   });
 });
 
@@ -45,7 +46,6 @@ describe('EEH PE states: what MMIO and DMA see', () => {
     'stopped-mmio': false,
     reset: false,
     unavailable: false,
-    'permanently-failed': false,
   };
   const dma: Record<EehPeState, boolean> = { ...mmio, 'stopped-dma': false, 'stopped-mmio': true };
   it.each(EEH_PE_STATES)('%s: MMIO and DMA enabled exactly as the state says', (s) => {
@@ -54,21 +54,17 @@ describe('EEH PE states: what MMIO and DMA see', () => {
 });
 
 describe('EEH PE state machine: legal transitions only', () => {
-  it('permanently-failed is terminal: no transition leaves it', () => {
-    expect(EEH_PE_STATES.filter((to) => eehPeTransitionAllowed('permanently-failed', to))).toEqual([]);
+  it('there is no host state for a PE its guest gave up on: the host is never told (recover_failed runs in the guest)', () => {
+    expect((EEH_PE_STATES as readonly string[]).includes('permanently-failed')).toBe(false);
   });
 
-  it('an unavailable PE comes back frozen (eeh_pe_refreeze_passed) or fails, never straight to normal', () => {
-    expect(EEH_PE_STATES.filter((to) => eehPeTransitionAllowed('unavailable', to))).toEqual(['stopped', 'permanently-failed']);
+  it('an unavailable PE comes back frozen (eeh_pe_refreeze_passed), never straight to normal', () => {
+    expect(EEH_PE_STATES.filter((to) => eehPeTransitionAllowed('unavailable', to))).toEqual(['stopped']);
   });
 
-  it('a normal PE cannot become half-thawed: only an error, a reset, unavailability or a failure move it', () => {
+  it('a normal PE cannot become half-thawed: only an error, a reset or unavailability move it', () => {
     expect(eehPeTransitionAllowed('normal', 'stopped-dma')).toBe(false);
     expect(eehPeTransitionAllowed('normal', 'stopped-mmio')).toBe(false);
-  });
-
-  it('every state but the terminal one can fail permanently', () => {
-    for (const s of EEH_PE_STATES) if (s !== 'permanently-failed') expect(eehPeTransitionAllowed(s, 'permanently-failed')).toBe(true);
   });
 
   it('HostPe takes every listed transition and throws on an illegal one (a programmer error)', () => {
@@ -82,15 +78,13 @@ describe('EEH PE state machine: legal transitions only', () => {
         'stopped-mmio': ['stopped', 'stopped-mmio'],
         reset: ['reset'],
         unavailable: ['unavailable'],
-        'permanently-failed': ['permanently-failed'],
       };
       for (const s of path[from]) p.setState(s, 0);
       expect(() => p.setState(to, 1)).not.toThrow();
       expect(p.state).toBe(to);
     }
     const p = pe();
-    p.setState('permanently-failed', 0);
-    expect(() => p.setState('normal', 1)).toThrow(/illegal EEH transition permanently-failed -> normal/);
+    expect(() => p.setState('stopped-dma', 1)).toThrow(/illegal EEH transition normal -> stopped-dma/);
     const q = pe();
     q.setState('unavailable', 0);
     expect(() => q.setState('normal', 1)).toThrow(/illegal/);

@@ -74,9 +74,11 @@ describe('EEH system entry points', () => {
     expect(snap()).toBe(snap());
   });
 
-  it("checkInvariants reports a host PE failed behind the guest kernel's back", () => {
+  it('checkInvariants reports a guest PE removed while its recovery still runs', () => {
     const w = eehWorld();
-    w.eeh.hostPe(2)!.setState('permanently-failed', 0);
-    expect(w.eeh.checkInvariants()).toEqual(['guest PE 1 has a permanently failed host PE but was not removed']);
+    const gpe = w.eeh.guestPe(1)!;
+    gpe.removed = true;
+    gpe.recovering = true;
+    expect(w.eeh.checkInvariants()).toContain('guest PE 1 was removed but is still recovering');
   });
 });

@@ -328,8 +328,7 @@ export class EehSystem implements LayerInstance {
     );
     addMetric(into, 'eeh.vfioPeOps', this.vfio.calls);
     addMetric(into, 'eeh.hostPesNormal', this.countIn('normal'));
-    addMetric(into, 'eeh.hostPesPermanentlyFailed', this.countIn('permanently-failed'));
-    addMetric(into, 'eeh.divergentGuestPes', this.guestPes.filter((g) => !g.statesAgree()).length);
+    addMetric(into, 'eeh.divergentGuestPes', this.guestPes.filter((g) => !g.removed && !g.statesAgree()).length);
     if (this.ownQemu !== null) addMetric(into, 'vmexits', this.ownQemu.exits);
   }
 
@@ -348,11 +347,7 @@ export class EehSystem implements LayerInstance {
   checkInvariants(): string[] {
     const problems = this.hostPes.flatMap((p) => p.checkInvariants());
     for (const gpe of this.guestPes) {
-      const failed = gpe.hostPes.filter((p) => p.state === 'permanently-failed').length;
-      if (gpe.removed && failed !== gpe.hostPes.length) {
-        problems.push(`guest PE ${gpe.number} was removed but ${gpe.hostPes.length - failed} of its host PEs are not permanently failed`);
-      }
-      if (!gpe.removed && failed > 0) problems.push(`guest PE ${gpe.number} has a permanently failed host PE but was not removed`);
+      if (gpe.removed && gpe.recovering) problems.push(`guest PE ${gpe.number} was removed but is still recovering`);
       if (gpe.recovering && this.clock.pending === 0) problems.push(`guest PE ${gpe.number} is recovering with no step pending`);
     }
     for (const pe of this.hostPes) {

@@ -73,11 +73,11 @@ export class HostPe {
 
   /**
    * An error (or an injected one) freezes the PE: MMIO and DMA stop. Returns false when nothing changes:
-   * the PE is already fully stopped, unavailable, or permanently failed.
+   * the PE is already fully stopped, or unavailable.
    */
   freeze(serial: number, tNs: number, origin: FreezeOrigin, cause = NO_CAUSE): boolean {
     const s = this.current;
-    if (s === 'stopped' || s === 'unavailable' || s === 'permanently-failed') return false;
+    if (s === 'stopped' || s === 'unavailable') return false;
     this.lastSerial = serial;
     this.lastFreezeEvent = this.tl.freeze(this.lane, tNs, serial, origin, cause);
     if (origin === 'error') this.errorFreezes++;
@@ -89,7 +89,6 @@ export class HostPe {
 
   /** The host recovers the PHB above this PE until `untilNs`: the state is unavailable meanwhile. */
   makeUnavailable(untilNs: number, tNs: number, cause = NO_CAUSE): boolean {
-    if (this.current === 'permanently-failed') return false;
     this.unavailableUntilNs = Math.max(untilNs, this.current === 'unavailable' ? this.unavailableUntilNs : 0);
     this.setState('unavailable', tNs, cause);
     return true;

@@ -57,13 +57,18 @@ describe('ibm,read-slot-reset-state2', () => {
     expect(q.readSlotResetState2(gpe, 0)).toBe(RTAS_OUT_SUCCESS);
     expect([q.lastState, q.lastSupport, q.lastUnavailableMs]).toEqual([2, 1, 1000]);
   });
-  it('reports a normal PE as 0 and a PE in reset as 1', () => {
+  it('reports a normal PE as 0; a PE in reset as the host reads it: 2 on PowerNV (frozen by eeh_pe_reset), 1 under PowerVM', () => {
     const { q, gpe } = single();
     q.readSlotResetState2(gpe, 0);
     expect(q.lastState).toBe(0);
     q.setSlotReset(gpe, 1, 0);
     q.readSlotResetState2(gpe, 0);
-    expect(q.lastState).toBe(1);
+    expect(q.lastState).toBe(2);
+    const nested = eehWorld({ devices: SINGLE, eeh: MANUAL, hypervisor: 'powervm-nested' });
+    const ngpe = nested.eeh.guestPe(1)!;
+    nested.eeh.qemu.setSlotReset(ngpe, 1, 0);
+    nested.eeh.qemu.readSlotResetState2(ngpe, 0);
+    expect(nested.eeh.qemu.lastState).toBe(1);
   });
   it('costs a VM exit, QEMU handling under the BQL and the host op', () => {
     const { q, gpe } = single();

@@ -9,7 +9,7 @@
 import type { CostTable } from '../../../sim/costTable';
 import { NO_CAUSE } from '../../../sim/timelineRecorder';
 import { EINVAL, EIO, ENODEV, OK } from '../../base/errno';
-import { eehPeStateCode } from './eehPeState';
+import { eehPeStateCode, type EehHostPlatform } from './eehPeState';
 import type { FreezeOrigin, HostPe } from './hostPe';
 
 export const VFIO_EEH_PE_DISABLE = 0;
@@ -79,7 +79,10 @@ export class VfioEehPeOp {
     nested: boolean,
   ) {
     this.opNs = costs.eehHostPeOpNs + (nested ? costs.l1ToL0HcallNs : 0);
+    this.platform = nested ? 'pseries' : 'powernv';
   }
+
+  private readonly platform: EehHostPlatform;
 
   /** A serial number for a new error event (shared with freezes that do not come through INJECT_ERR). */
   newSerial(): number {
@@ -100,9 +103,9 @@ export class VfioEehPeOp {
     this.lastCostNs = this.opNs;
     const cause = args.cause ?? NO_CAUSE;
     const s = pe.state;
-    // Lab rule: a permanently failed PE is terminal and an unavailable one cannot be operated; the
-    // eeh_pci_enable / reset paths end with the state lacking the active flag there: -EIO.
-    const inert = s === 'permanently-failed' || s === 'unavailable';
+    // An unavailable PE (its PHB under recovery) cannot be operated: the eeh_pci_enable / reset paths
+    // end with the state lacking the active flag there: -EIO.
+    const inert = s === 'unavailable';
     switch (op) {
       case VFIO_EEH_PE_DISABLE:
         // eeh_pe_set_option(EEH_OPT_DISABLE): "isn't expected to be disabled on one specific PE": 0.
@@ -117,7 +120,7 @@ export class VfioEehPeOp {
       case VFIO_EEH_PE_UNFREEZE_DMA:
         return this.thaw(pe, 'dma', tNs, cause);
       case VFIO_EEH_PE_GET_STATE:
-        this.lastState = eehPeStateCode(s);
+        this.lastState = eehPeStateCode(s, this.platform);
         return OK;
       case VFIO_EEH_PE_RESET_DEACTIVATE:
         // eeh_pe_reset(DEACTIVATE, true): platform reset deassert (settle sleep), eeh_pe_reenable_devices
@@ -151,7 +154,7 @@ export class VfioEehPeOp {
   /** eeh_pci_enable(THAW_MMIO | THAW_DMA): nothing to do when already active (no platform call). */
   private thaw(pe: HostPe, side: 'mmio' | 'dma', tNs: number, cause: number): number {
     const s = pe.state;
-    if (s === 'permanently-failed' || s === 'unavailable') return this.fail(EIO);
+    if (s === 'unavailable') return this.fail(EIO);
     const active = s === 'reset' || (side === 'mmio' ? pe.mmioEnabled : pe.dmaEnabled);
     if (active) return OK;
     if (pe.consume(side === 'mmio' ? 'thaw_mmio' : 'thaw_dma')) return this.fail(EIO);

@@ -88,6 +88,22 @@ describe('the browser host bridge', () => {
     expect((await call('/api/listPresets', { method: 'POST', body: '{}' })).status).toBe(400);
   });
 
+  it('answers malformed percent-encoding and request targets with 400 and keeps serving', async () => {
+    const bad: [string, string][] = [
+      ['POST', '/api/%'],
+      ['POST', '/api/%zz'],
+      ['GET', '/download/%'],
+      ['GET', '/download/%E0%A4%A'],
+      ['GET', '//evil.example/api/listPresets'],
+    ];
+    for (const [method, path] of bad) {
+      const r = await call(path, { method, ...(method === 'POST' ? { body: '[]' } : {}) });
+      expect(r.status, path).toBe(400);
+    }
+    expect((await call('/%')).status).toBeLessThan(500);
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]' })).status).toBe(200);
+  });
+
   it('uses the same CSP as the meta tag of renderer/index.html', () => {
     const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
     expect(html).toContain(`content="${CONTENT_SECURITY_POLICY}"`);

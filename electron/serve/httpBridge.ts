@@ -110,24 +110,60 @@ function handleDownload(
 export function createLabHttpServer(options: HttpBridgeOptions): Server {
   const serveStatic = sirv(options.staticDir, { single: true, etag: true, dev: false, gzip: false, brotli: false });
   const server = createServer((req, res) => {
+    // Nothing a request carries may throw out of this handler: an exception here would end the
+    // process, and with it every queued and running run.
+    try {
+      route(req, res);
+    } catch (err) {
+      if (!res.headersSent) refuse(res, 500, errorMessage(err));
+      else res.destroy();
+    }
+  });
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     securityHeaders(res);
     if (!isAllowedHost(req.headers.host, port)) return refuse(res, 403, 'this server only answers to 127.0.0.1 and localhost');
     if (!isAllowedOrigin(req.headers.origin, port)) return refuse(res, 403, 'cross-origin requests are refused');
-    const url = new URL(req.url ?? '/', `http://${LOOPBACK_HOST}:${port}`);
-    if (url.pathname.startsWith('/api/')) {
-      handleApi(options.service, decodeURIComponent(url.pathname.slice(5)), req, res).catch((err: unknown) => {
+    const target = parseTarget(req.url, port);
+    if (target === null) return refuse(res, 400, 'malformed request target');
+    if (target.pathname.startsWith('/api/')) {
+      const method = decodeSegment(target.pathname.slice(5));
+      if (method === null) return refuse(res, 400, 'malformed percent-encoding in the API method');
+      handleApi(options.service, method, req, res).catch((err: unknown) => {
         if (!res.headersSent) refuse(res, 500, errorMessage(err));
       });
       return;
     }
-    if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
+    if (target.pathname.startsWith(DOWNLOAD_PREFIX)) {
       if (options.downloads === undefined) return refuse(res, 404, 'this server offers no downloads');
-      return handleDownload(options.downloads, decodeURIComponent(url.pathname.slice(DOWNLOAD_PREFIX.length)), req, res);
+      const token = decodeSegment(target.pathname.slice(DOWNLOAD_PREFIX.length));
+      if (token === null) return refuse(res, 400, 'malformed percent-encoding in the download token');
+      return handleDownload(options.downloads, token, req, res);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET for pages');
     serveStatic(req, res, () => refuse(res, 404, 'not found'));
-  });
+  };
   return server;
+}
+
+/** The request target as a URL on this server, or null when it does not parse as one. */
+function parseTarget(raw: string | undefined, port: number): URL | null {
+  // Only origin-form targets ("/path?query"): "//host/x" or an absolute URL would change the host.
+  if (raw === undefined || !raw.startsWith('/') || raw.startsWith('//'))
+    return raw === undefined ? new URL(`http://${LOOPBACK_HOST}:${port}/`) : null;
+  try {
+    return new URL(raw, `http://${LOOPBACK_HOST}:${port}`);
+  } catch {
+    return null;
+  }
+}
+
+/** decodeURIComponent, or null for malformed percent-encoding ("%", "%zz", a lone surrogate). */
+function decodeSegment(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
 }

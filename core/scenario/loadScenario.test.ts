@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, loadScenario, parseScenarioText } from './loadScenario';
+import { applyOverrides, loadScenario, parseScenarioText, pathText } from './loadScenario';
 
 describe('loading a scenario', () => {
   it('fills every default from a name and a workload (everything but name has a default)', () => {
@@ -27,6 +27,12 @@ describe('loading a scenario', () => {
         expect.stringMatching(/^\(root\): Unrecognized key: "extra"/),
       ]),
     );
+  });
+
+  it('writes a path segment that could break the path: message form as a JSON string', () => {
+    expect(pathText([])).toBe('(root)');
+    expect(pathText(['guest', 'kernelParams', 'iommu.strict'])).toBe('guest.kernelParams.iommu.strict');
+    expect(pathText(['costs', 'a b: c\nd', 0])).toBe('costs."a b: c\\nd".0');
   });
 
   it('names the kinds that are built when a workload kind is not', () => {

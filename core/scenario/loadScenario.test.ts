@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, loadScenario, parseScenarioText, pathText } from './loadScenario';
+import { applyOverrides, loadScenario, parseScenarioText } from './loadScenario';
 
 describe('loading a scenario', () => {
   it('fills every default from a name and a workload (everything but name has a default)', () => {
@@ -29,10 +29,22 @@ describe('loading a scenario', () => {
     );
   });
 
-  it('writes a path segment that could break the path: message form as a JSON string', () => {
-    expect(pathText([])).toBe('(root)');
-    expect(pathText(['guest', 'kernelParams', 'iommu.strict'])).toBe('guest.kernelParams.iommu.strict');
-    expect(pathText(['costs', 'a b: c\nd', 0])).toBe('costs."a b: c\\nd".0');
+  it('answers 100,000-deep JSON, YAML and override values with a path: message line, not a stack overflow', () => {
+    const deepJson = '{"name":"x","a":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    expect(loadScenario({ text: deepJson })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^a(\.0)+: nested deeper than 64 levels$/)],
+    });
+    const deepYaml = 'name: x\na: ' + '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(loadScenario({ text: deepYaml })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^\(scenario\): not valid JSON or YAML: nested deeper than 64 levels at line 2/)],
+    });
+    const deepSet = `workload.args=${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(loadScenario({ value: { name: 'x' } }, [deepSet])).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^workload\.args(\.0)+: nested deeper than 64 levels$/)],
+    });
   });
 
   it('names the kinds that are built when a workload kind is not', () => {

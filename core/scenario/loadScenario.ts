@@ -5,10 +5,13 @@
 // file stays below the simulator.
 // Must not: touch the file system (hosts read files and pass the text), or import the simulator.
 
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
+import { formatIssues } from './problemPath';
+import { capProblems, nestingProblem } from './inputLimits';
+import { parseYamlText } from './yamlText';
+
+export { formatIssues, pathText } from './problemPath';
 
 /** Further checks of a schema-valid scenario, one `path: message` line per problem. */
 export type ScenarioCheck = (scenario: Scenario) => string[];
@@ -20,7 +23,7 @@ export function parseScenarioText(text: string, origin = 'scenario'): { ok: true
   const trimmed = text.trimStart();
   try {
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) return { ok: true, value: JSON.parse(text) as unknown };
-    return { ok: true, value: parseYaml(text) as unknown };
+    return { ok: true, value: parseYamlText(text) };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, problems: [`(${origin}): not valid JSON or YAML: ${message}`] };
@@ -44,7 +47,10 @@ export function applyOverrides(
   input: unknown,
   overrides: readonly string[],
 ): { ok: true; value: unknown } | { ok: false; problems: string[] } {
-  // A JSON round trip is a deep copy of what a scenario file can hold (core has no structuredClone).
+  // A JSON round trip is a deep copy of what a scenario file can hold (core has no structuredClone);
+  // it recurses, so the depth is checked first.
+  const tooDeep = nestingProblem(input);
+  if (tooDeep !== null) return { ok: false, problems: [tooDeep] };
   const root: unknown = JSON.parse(JSON.stringify(input ?? {})) as unknown;
   const problems: string[] = [];
   for (const entry of overrides) {
@@ -98,27 +104,6 @@ function setPath(root: unknown, path: string[], value: unknown): string | null {
   return null;
 }
 
-/**
- * Formats zod issues as one `path: message` line each, under `prefix` (the root is shown as
- * "(root)" when there is no prefix). A segment the user wrote that could break the form (a key with
- * a space, a colon, a quote or a line break) is written as a JSON string; a message is kept on one line.
- */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
-  return issues.map((i) => `${pathText([...prefix, ...i.path])}: ${oneLine(i.message)}`);
-}
-
-const PLAIN_SEGMENT = /^[^\s:"'\\]+$/;
-
-/** A problem's path: segments joined with dots, "(root)" for the empty path. */
-export function pathText(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((seg) => (typeof seg === 'string' && !PLAIN_SEGMENT.test(seg) ? JSON.stringify(seg) : String(seg))).join('.');
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*[\r\n]+\s*/g, ' ');
-}
-
 type JsonObject = Record<string, unknown>;
 
 function isObject(x: unknown): x is JsonObject {
@@ -149,10 +134,12 @@ function withArchDefaults(input: unknown): unknown {
 }
 
 export function validateScenario(input: unknown, check?: ScenarioCheck): LoadResult {
+  const tooDeep = nestingProblem(input);
+  if (tooDeep !== null) return { ok: false, problems: [tooDeep] };
   const parsed = ScenarioSchema.safeParse(withArchDefaults(input));
-  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: capProblems(formatIssues(parsed.error.issues)) };
   const problems = [...platformProblems(parsed.data), ...(check?.(parsed.data) ?? [])];
-  return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
+  return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems: capProblems(problems) };
 }
 
 /** The whole path: optional text, overrides, an optional seed override, validation. */
@@ -170,7 +157,7 @@ export function loadScenario(
   }
   const all = seed === undefined ? overrides : [...overrides, `seed=${seed}`];
   const overridden = applyOverrides(value, all);
-  if (!overridden.ok) return overridden;
+  if (!overridden.ok) return { ok: false, problems: capProblems(overridden.problems) };
   return validateScenario(overridden.value, check);
 }
 

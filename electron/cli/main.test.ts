@@ -39,6 +39,13 @@ describe('pcilab run', () => {
     expect(out).toEqual([]);
   });
 
+  it('exits 2 with a path: message line for a 100,000-deep JSON file (no stack overflow, no internal error)', () => {
+    const file = join(dir, 'deep.json');
+    writeFileSync(file, '{"name":"deep","workload":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}');
+    expect(main(['run', file, '--db', join(dir, 'lab.db')], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([expect.stringMatching(/^workload(\.0)+: nested deeper than 64 levels$/)]);
+  });
+
   it('exits 2 for an unknown target, option or command', () => {
     expect(main(['run', 'no-such-thing'], io)).toBe(EXIT_INVALID);
     expect(main(['run', 'quickstart-nvme-fio', '--bogus'], io)).toBe(EXIT_INVALID);

@@ -44,6 +44,14 @@ describe('LabService', () => {
     expect(await service.listRuns({})).toEqual([]);
   });
 
+  it('answers 100,000-deep input with an invalid-scenario error naming the path, not an internal error', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const err = await service.startRun({ scenario: { name: 'x', workload: deep } }).catch((e: unknown) => e);
+    expect((err as LabError).code).toBe('invalid-scenario');
+    expect((err as LabError).problems).toEqual([expect.stringMatching(/^workload(\.0)+: nested deeper than 64 levels$/)]);
+  });
+
   it('validates without running', async () => {
     expect(await service.validateScenario({ scenarioText: 'name: ok\n' })).toMatchObject({ ok: true, problems: [] });
     expect((await service.validateScenario({ preset: 'quickstart-nvme-fio', overrides: ['vms.0.vcpus=0'] })).problems).toEqual([

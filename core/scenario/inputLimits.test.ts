@@ -12,7 +12,9 @@ describe('limits on raw scenario input', () => {
   it('accepts nesting up to the limit and names the first container past it', () => {
     expect(nestingProblem(nested(MAX_NESTING_DEPTH))).toBeNull();
     expect(nestingProblem({ a: nested(MAX_NESTING_DEPTH) }, ['workload'])).toBe(
-      `workload.a.${Array(MAX_NESTING_DEPTH - 1).fill(0).join('.')}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
+      `workload.a.${Array(MAX_NESTING_DEPTH - 1)
+        .fill(0)
+        .join('.')}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
     );
   });
 

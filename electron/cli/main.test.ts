@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
 import { LabService } from '../service/labService';
 import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
@@ -44,6 +45,25 @@ describe('pcilab run', () => {
     writeFileSync(file, '{"name":"deep","workload":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}');
     expect(main(['run', file, '--db', join(dir, 'lab.db')], io)).toBe(EXIT_INVALID);
     expect(err).toEqual([expect.stringMatching(/^workload(\.0)+: nested deeper than 64 levels$/)]);
+  });
+
+  it('reads a scenario path through the bounded reader: a directory, a FIFO or a device is a path: message line, exit 2', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, what] of [
+      [dir, 'a directory'],
+      [fifo, 'a FIFO'],
+      ['/dev/zero', 'a device'],
+    ] as const) {
+      err = [];
+      expect(main(['run', path], io)).toBe(EXIT_INVALID);
+      expect(err).toEqual([`${path}: is ${what}, not a scenario file`]);
+    }
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `name: big\n#${'x'.repeat(SCENARIO_FILE_MAX_BYTES)}\n`);
+    err = [];
+    expect(main(['run', big], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([expect.stringMatching(/^.*big\.yaml: larger than 8,388,608 bytes/)]);
   });
 
   it('exits 2 for an unknown target, option or command', () => {

@@ -3,7 +3,7 @@
 // (scenario problems or usage, listed on stderr), 1 an internal error.
 // Must not: print anything on stdout but the command's output (progress goes to stderr).
 
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openLabDatabase } from '../../db/database';
@@ -21,6 +21,9 @@ import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
 import { presetSummary } from '../service/labCatalog';
+import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
+import { errorMessage } from '../service/labError';
+import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -50,6 +53,8 @@ commands:
 database: --db PATH, else $PCILAB_DB, else the user's data directory`;
 
 class UsageError extends Error {}
+/** Bad input that is not about usage (a scenario path that is not a readable file): its `path: message` line alone. */
+class InputError extends Error {}
 
 function dbPathOf(db: string | undefined, io: CliIo): string {
   return db ?? defaultDatabasePath({ env: io.env, platform: process.platform, home: homedir() });
@@ -64,9 +69,24 @@ function parseSeed(raw: string | undefined): number | undefined {
 
 function runRequestOf(target: string, overrides: string[], seed: number | undefined): StartRunRequest {
   const base = { overrides, ...(seed === undefined ? {} : { seed }) };
-  if (existsSync(target)) return { ...base, scenarioText: readFileSync(target, 'utf8') };
+  if (existsSync(target)) return { ...base, scenarioText: readScenarioText(target) };
   if (PRESETS.some((p) => p.id === target)) return { ...base, preset: target };
   throw new UsageError(`"${target}" is neither a scenario file nor a preset (pcilab presets lists them)`);
+}
+
+/** A scenario file's text, read as the desktop import reads it: regular files of at most 8 MiB. */
+function readScenarioText(path: string): string {
+  let read: BoundedRead;
+  try {
+    read = readTextAtMostSync(path, SCENARIO_FILE_MAX_BYTES);
+  } catch (err) {
+    throw new InputError(`${path}: cannot be read (${errorMessage(err)})`);
+  }
+  if (read.kind === 'not-a-file') throw new InputError(`${path}: is ${read.what}, not a scenario file`);
+  if (read.kind === 'too-big') {
+    throw new InputError(`${path}: larger than ${SCENARIO_FILE_MAX_BYTES.toLocaleString('en-US')} bytes; scenario files are at most that`);
+  }
+  return read.text;
 }
 
 function commandRun(args: string[], io: CliIo): number {
@@ -229,6 +249,10 @@ export function main(argv: readonly string[], io: CliIo): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof InputError) {
+      io.err(err.message);
+      return EXIT_INVALID;
+    }
     if (err instanceof MissingRunError) {
       io.err(`pcilab: ${err.message}`);
       return EXIT_INTERNAL;

@@ -1,24 +1,29 @@
 // The browser host's HTTP side: serves the built renderer, bridges LabApi calls as
 // POST /api/<method> with a JSON array of arguments, and streams exports as GET /download/<token>
 // (tokens from exportRun, see downloadTokens.ts). Loopback only: it listens on 127.0.0.1 and
-// refuses requests whose Host (DNS rebinding) or Origin (cross-site pages) is not this server.
+// refuses requests whose Host (DNS rebinding) or Origin (cross-site pages) is not this server; API
+// calls and downloads also need the session cookie that the printed link's token trades for
+// (accessGate.ts), so other local users and processes cannot use the lab.
 // Must not: implement any lab behaviour (apiDispatch + the service do).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import sirv from 'sirv';
-import type { LabApi, LabApiResponse } from '../../core/contract/labApi';
+import type { LabApi, LabApiFailure, LabApiResponse } from '../../core/contract/labApi';
 import type { ExportFormat } from '../../core/contract/export';
 import { dispatchLabCall } from '../service/apiDispatch';
 import { CONTENT_SECURITY_POLICY, CSP_HEADER_EXTRA } from '../service/contentSecurityPolicy';
 import { EXPORT_CONTENT_TYPES, streamSink, type ExportSink } from '../service/runExport';
 import { DOWNLOAD_PREFIX, type DownloadTokens } from './downloadTokens';
 import { errorMessage } from '../service/labError';
+import { TOKEN_PARAM, type AccessGate } from './accessGate';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface HttpBridgeOptions {
   readonly service: LabApi;
+  /** Who may call the API and download: the printed link's token, traded for a cookie. */
+  readonly gate: AccessGate;
   /** Directory of the built renderer (index.html and assets). */
   readonly staticDir: string;
   /** Export downloads: the tokens exportRun handed out and what writes an export. */
@@ -42,10 +47,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function refuse(res: ServerResponse, status: number, message: string): void {
-  const body: LabApiResponse<never> = { ok: false, error: { code: 'invalid-argument', message } };
+function refuse(res: ServerResponse, status: number, message: string, code: LabApiFailure['code'] = 'invalid-argument'): void {
+  const body: LabApiResponse<never> = { ok: false, error: { code, message } };
   sendJson(res, status, body);
 }
+
+const NO_ACCESS = 'this page has no access to the lab: open the link with the token that `npm run serve` printed';
 
 /** Accepts only this server's own loopback names, so a rebinding DNS name cannot reach the API. */
 export function isAllowedHost(hostHeader: string | undefined, port: number): boolean {
@@ -127,7 +134,12 @@ export function createLabHttpServer(options: HttpBridgeOptions): Server {
     if (!isAllowedOrigin(req.headers.origin, port)) return refuse(res, 403, 'cross-origin requests are refused');
     const target = parseTarget(req.url, port);
     if (target === null) return refuse(res, 400, 'malformed request target');
-    if (target.pathname.startsWith('/api/')) {
+    const isApi = target.pathname.startsWith('/api/');
+    const isDownload = target.pathname.startsWith(DOWNLOAD_PREFIX);
+    if ((isApi || isDownload) && !options.gate.admits(req.headers.cookie)) return refuse(res, 401, NO_ACCESS, 'unauthorized');
+    const token = target.searchParams.get(TOKEN_PARAM);
+    if (token !== null && !isApi && !isDownload) return enter(options.gate, token, req, res);
+    if (isApi) {
       const method = decodeSegment(target.pathname.slice(5));
       if (method === null) return refuse(res, 400, 'malformed percent-encoding in the API method');
       handleApi(options.service, method, req, res).catch((err: unknown) => {
@@ -135,7 +147,7 @@ export function createLabHttpServer(options: HttpBridgeOptions): Server {
       });
       return;
     }
-    if (target.pathname.startsWith(DOWNLOAD_PREFIX)) {
+    if (isDownload) {
       if (options.downloads === undefined) return refuse(res, 404, 'this server offers no downloads');
       const token = decodeSegment(target.pathname.slice(DOWNLOAD_PREFIX.length));
       if (token === null) return refuse(res, 400, 'malformed percent-encoding in the download token');
@@ -145,6 +157,23 @@ export function createLabHttpServer(options: HttpBridgeOptions): Server {
     serveStatic(req, res, () => refuse(res, 404, 'not found'));
   };
   return server;
+}
+
+/**
+ * Opening the printed link: its token becomes a session cookie and the browser is sent on to the
+ * app without the token in its address. A used or unknown token is refused, unless the browser
+ * already has a session.
+ */
+function enter(gate: AccessGate, token: string, req: IncomingMessage, res: ServerResponse): void {
+  if (req.method !== 'GET') return refuse(res, 405, 'open the link with GET');
+  const cookie = gate.trade(token);
+  if (cookie === null && !gate.admits(req.headers.cookie)) {
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end('This link was used already or is not for this lab. Open the newest link that `npm run serve` printed.\n');
+    return;
+  }
+  res.writeHead(303, { Location: '/', 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) });
+  res.end();
 }
 
 /** The request target as a URL on this server, or null when it does not parse as one. */

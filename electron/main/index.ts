@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import createRunWorker from '../service/runWorker?nodeWorker';
+import createRunPreparer from '../service/runPreparerWorker?nodeWorker';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
 import { registerDesktopIpc, registerLabIpc, type InvokeEventLike } from './ipc';
@@ -59,6 +60,7 @@ async function start(): Promise<void> {
   const service = new LabService({
     dbPath,
     spawnWorker: (workerData) => createRunWorker({ workerData }),
+    spawnPreparer: () => createRunPreparer({}),
     version: app.getVersion(),
     exportHandler: saveDialogExportHandler(),
     ...(existsSync(binding) ? { nativeBinding: binding } : {}),

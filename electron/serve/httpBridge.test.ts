@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { attachmentDisposition, createLabHttpServer } from './httpBridge';
+import { attachmentDisposition, createLabHttpServer, MAX_BODY_BYTES } from './httpBridge';
 import { DOWNLOAD_TTL_MS, DownloadTokens } from './downloadTokens';
 import type { ExportSink } from '../service/runExport';
 import { CONTENT_SECURITY_POLICY } from '../service/contentSecurityPolicy';
@@ -30,7 +30,7 @@ const writer = {
 
 function call(
   path: string,
-  opts: { method?: string; host?: string; origin?: string; body?: string; type?: string; cookie?: string | null } = {},
+  opts: { method?: string; host?: string; origin?: string; body?: string; type?: string; cookie?: string | null; chunked?: boolean } = {},
 ) {
   const cookie = opts.cookie === undefined ? session : opts.cookie;
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
@@ -45,6 +45,7 @@ function call(
           ...(opts.origin ? { Origin: opts.origin } : {}),
           ...(cookie !== null && cookie !== '' ? { Cookie: cookie } : {}),
           ...(opts.body ? { 'Content-Type': opts.type ?? 'application/json' } : {}),
+          ...(opts.chunked === true ? { 'Transfer-Encoding': 'chunked' } : {}),
         },
       },
       (res) => {
@@ -111,6 +112,19 @@ describe('the browser host bridge', () => {
       expect(r.status, path).toBe(400);
     }
     expect((await call('/%')).status).toBeLessThan(500);
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]' })).status).toBe(200);
+  });
+
+  it('refuses a body over the limit with 413 and a clear message, declared or streamed', async () => {
+    const big = JSON.stringify(['x'.repeat(MAX_BODY_BYTES)]);
+    const declared = await call('/api/listPresets', { method: 'POST', body: big });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body)).toMatchObject({
+      ok: false,
+      error: { message: 'request body larger than 1 MiB; scenarios are far smaller' },
+    });
+    const streamed = await call('/api/listPresets', { method: 'POST', body: big, chunked: true });
+    expect(streamed.status).toBe(413);
     expect((await call('/api/listPresets', { method: 'POST', body: '[]' })).status).toBe(200);
   });
 

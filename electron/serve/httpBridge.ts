@@ -18,7 +18,14 @@ import { errorMessage } from '../service/labError';
 import { TOKEN_PARAM, type AccessGate } from './accessGate';
 
 export const LOOPBACK_HOST = '127.0.0.1';
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest API request body. Parsing a body and handing it to the preparer thread happen on the
+ * server's only thread (about 50 ms per MiB of scenario objects), so this keeps any one request
+ * under 100 ms; a valid scenario (at most 5,000 ops steps, about 350 KB) fits with room to spare.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+class BodyTooLarge extends Error {}
 
 export interface HttpBridgeOptions {
   readonly service: LabApi;
@@ -69,7 +76,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; scenarios are far smaller`);
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -78,9 +86,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
 async function handleApi(service: LabApi, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') return refuse(res, 405, 'use POST for API calls');
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return refuse(res, 415, 'API calls take application/json');
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+    res.setHeader('Connection', 'close');
+    return refuse(res, 413, `request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; scenarios are far smaller`);
+  }
+  let text: string;
+  try {
+    text = await readBody(req);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    req.resume(); // the rest is read and dropped, so the client gets the answer instead of a reset
+    res.setHeader('Connection', 'close');
+    return refuse(res, 413, err.message);
+  }
   let args: unknown;
   try {
-    args = JSON.parse(await readBody(req)) as unknown;
+    args = JSON.parse(text) as unknown;
   } catch (err) {
     return refuse(res, 400, `body is not JSON: ${errorMessage(err)}`);
   }

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import { spawnTsxRunPreparer, spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
 import { DownloadTokens } from './downloadTokens';
 import { AccessGate } from './accessGate';
@@ -36,7 +36,13 @@ function main(): void {
   const port = parsePort(process.env['PCILAB_PORT']);
   const dbPath = defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() });
   const tokens = new DownloadTokens();
-  const service = new LabService({ dbPath, spawnWorker: spawnTsxRunWorker, version, exportHandler: tokens.handler });
+  const service = new LabService({
+    dbPath,
+    spawnWorker: spawnTsxRunWorker,
+    spawnPreparer: spawnTsxRunPreparer,
+    version,
+    exportHandler: tokens.handler,
+  });
   let actualPort = port;
   const origin = (): string => `http://${LOOPBACK_HOST}:${actualPort}`;
   const firstToken = process.env['PCILAB_TOKEN'];

@@ -41,7 +41,8 @@ export function nestingProblem(value: unknown, prefix: readonly PropertyKey[] = 
     if (typeof v !== 'object' || v === null) continue;
     const depth = frame.depth + 1;
     if (depth > MAX_NESTING_DEPTH) return `${pathText(pathOf(frame, prefix))}: nested deeper than ${MAX_NESTING_DEPTH} levels`;
-    const entries: [PropertyKey, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    // Array.from, not map: a structured-clone value may be a sparse array, whose holes map skips.
+    const entries: [PropertyKey, unknown][] = Array.isArray(v) ? Array.from(v as unknown[], (x, i) => [i, x]) : Object.entries(v);
     walked += entries.length;
     if (walked > MAX_INPUT_VALUES) {
       return `${pathText([...prefix])}: more than ${MAX_INPUT_VALUES.toLocaleString('en-US')} values; a scenario is far smaller`;

@@ -56,7 +56,7 @@ export function applyOverrides(
   for (const entry of overrides) {
     const eq = entry.indexOf('=');
     if (eq <= 0) {
-      problems.push(`--set ${entry}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
+      problems.push(`--set ${setText(entry)}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
       continue;
     }
     // Segments split on dots; "\." is a literal dot (kernel parameters: guest.kernelParams.iommu\.strict=1).
@@ -66,9 +66,14 @@ export function applyOverrides(
       .map((p) => p.replace(/\\\./g, '.'));
 
     const problem = setPath(root, path, parseOverrideValue(entry.slice(eq + 1)));
-    if (problem !== null) problems.push(`--set ${entry.slice(0, eq)}: ${problem}`);
+    if (problem !== null) problems.push(`--set ${setText(entry.slice(0, eq))}: ${problem}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: root };
+}
+
+/** An override's path as written, JSON-quoted when it could break the path: message form. */
+function setText(path: string): string {
+  return /[\s:"]/.test(path) || path === '' ? JSON.stringify(path) : path;
 }
 
 function setPath(root: unknown, path: string[], value: unknown): string | null {

@@ -217,7 +217,9 @@ describe('a broken environment: one line naming the file, exit 1, no stack unles
     const file = join(dir, 'a-file');
     writeFileSync(file, '');
     expect(main(['run', 'quickstart-nvme-fio', '--db', join(file, 'lab.db')], io)).toBe(EXIT_INTERNAL);
-    expect(err).toEqual([expect.stringMatching(new RegExp(`^pcilab: ${file}/lab\\.db: cannot create its directory \\(EEXIST: file already exists, mkdir`))]);
+    expect(err).toEqual([
+      expect.stringMatching(new RegExp(`^pcilab: ${file}/lab\\.db: cannot create its directory \\(EEXIST: file already exists, mkdir`)),
+    ]);
   });
 });
 

@@ -94,7 +94,8 @@ export function ipcChannelOf(method: LabApiMethod): string {
 
 /** The failure shape carried across IPC and HTTP; clients rethrow it as an error. */
 export interface LabApiFailure {
-  readonly code: 'invalid-argument' | 'invalid-scenario' | 'not-found' | 'conflict' | 'internal';
+  /** 'unauthorized': the browser host refused a call without its session (see electron/serve/accessGate.ts). */
+  readonly code: 'invalid-argument' | 'invalid-scenario' | 'not-found' | 'conflict' | 'unauthorized' | 'internal';
   readonly message: string;
   /** For invalid input: one `path: message` per problem. */
   readonly problems?: readonly string[];

@@ -49,7 +49,7 @@ function opsProblems(scenario: Scenario): string[] {
 
     const parsed = OPS.get(step.op)!.args.safeParse(step.args);
     if (!parsed.success) {
-      problems.push(...formatIssues(parsed.error.issues).map((p) => `${where}.args.${p.replace(/^\(root\): /, '')}`));
+      problems.push(...formatIssues(parsed.error.issues, ['workload', 'steps', i, 'args']));
       return;
     }
     for (const key of Object.keys(step.repeat?.add ?? {})) {

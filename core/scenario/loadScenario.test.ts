@@ -29,6 +29,24 @@ describe('loading a scenario', () => {
     );
   });
 
+  it('answers 100,000-deep JSON, YAML and override values with a path: message line, not a stack overflow', () => {
+    const deepJson = '{"name":"x","a":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    expect(loadScenario({ text: deepJson })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^a(\.0)+: nested deeper than 64 levels$/)],
+    });
+    const deepYaml = 'name: x\na: ' + '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(loadScenario({ text: deepYaml })).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^\(scenario\): not valid JSON or YAML: nested deeper than 64 levels at line 2/)],
+    });
+    const deepSet = `workload.args=${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(loadScenario({ value: { name: 'x' } }, [deepSet])).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^workload\.args(\.0)+: nested deeper than 64 levels$/)],
+    });
+  });
+
   it('names the kinds that are built when a workload kind is not', () => {
     const r = loadScenario({ value: { name: 'x', workload: { kind: 'warp-drive' } } });
     expect(r.ok ? [] : r.problems).toEqual([expect.stringMatching(/^workload\.kind: workload\.kind must be one of: fio/)]);

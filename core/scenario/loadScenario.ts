@@ -5,11 +5,14 @@
 // file stays below the simulator.
 // Must not: touch the file system (hosts read files and pass the text), or import the simulator.
 
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { type Scenario, ScenarioSchema } from './schema';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
 import { compareVersions, MACHINE_FAMILY, machineVersion, parseVersion, withVersionDefaults } from './versions';
+import { formatIssues } from './problemPath';
+import { capProblems, nestingProblem } from './inputLimits';
+import { parseYamlText } from './yamlText';
+
+export { formatIssues, pathText } from './problemPath';
 
 /** Further checks of a schema-valid scenario, one `path: message` line per problem. */
 export type ScenarioCheck = (scenario: Scenario) => string[];
@@ -21,7 +24,7 @@ export function parseScenarioText(text: string, origin = 'scenario'): { ok: true
   const trimmed = text.trimStart();
   try {
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) return { ok: true, value: JSON.parse(text) as unknown };
-    return { ok: true, value: parseYaml(text) as unknown };
+    return { ok: true, value: parseYamlText(text) };
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ok: false, problems: [`(${origin}): not valid JSON or YAML: ${message}`] };
@@ -45,13 +48,16 @@ export function applyOverrides(
   input: unknown,
   overrides: readonly string[],
 ): { ok: true; value: unknown } | { ok: false; problems: string[] } {
-  // A JSON round trip is a deep copy of what a scenario file can hold (core has no structuredClone).
+  // A JSON round trip is a deep copy of what a scenario file can hold (core has no structuredClone);
+  // it recurses, so the depth is checked first.
+  const tooDeep = nestingProblem(input);
+  if (tooDeep !== null) return { ok: false, problems: [tooDeep] };
   const root: unknown = JSON.parse(JSON.stringify(input ?? {})) as unknown;
   const problems: string[] = [];
   for (const entry of overrides) {
     const eq = entry.indexOf('=');
     if (eq <= 0) {
-      problems.push(`--set ${entry}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
+      problems.push(`--set ${setText(entry)}: expected path=value, e.g. host.vfio.dmaEntryLimit=1024`);
       continue;
     }
     // Segments split on dots; "\." is a literal dot (kernel parameters: guest.kernelParams.iommu\.strict=1).
@@ -64,9 +70,14 @@ export function applyOverrides(
     // A version is text: "6.10" read as a number would be 6.1 (host.qemu.version=7.1 stays "7.1").
     const value = /[vV]ersion$/.test(path.at(-1) ?? '') && /^[0-9]+(\.[0-9]+){1,2}$/.test(raw) ? raw : parseOverrideValue(raw);
     const problem = setPath(root, path, value);
-    if (problem !== null) problems.push(`--set ${entry.slice(0, eq)}: ${problem}`);
+    if (problem !== null) problems.push(`--set ${setText(entry.slice(0, eq))}: ${problem}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: root };
+}
+
+/** An override's path as written, JSON-quoted when it could break the path: message form. */
+function setText(path: string): string {
+  return /[\s:"]/.test(path) || path === '' ? JSON.stringify(path) : path;
 }
 
 function setPath(root: unknown, path: string[], value: unknown): string | null {
@@ -102,11 +113,6 @@ function setPath(root: unknown, path: string[], value: unknown): string | null {
   return null;
 }
 
-/** Formats zod issues as one `path: message` line each (the root is shown as "(root)"). */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`);
-}
-
 type JsonObject = Record<string, unknown>;
 
 function isObject(x: unknown): x is JsonObject {
@@ -137,11 +143,13 @@ function withArchDefaults(input: unknown): unknown {
 }
 
 export function validateScenario(input: unknown, check?: ScenarioCheck): LoadResult {
+  const tooDeep = nestingProblem(input);
+  if (tooDeep !== null) return { ok: false, problems: [tooDeep] };
   // Versions imply switches (versions.ts); what the scenario sets itself is kept.
   const parsed = ScenarioSchema.safeParse(withVersionDefaults(withArchDefaults(input)));
-  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: capProblems(formatIssues(parsed.error.issues)) };
   const problems = [...platformProblems(parsed.data), ...(check?.(parsed.data) ?? [])];
-  return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems };
+  return problems.length === 0 ? { ok: true, scenario: parsed.data } : { ok: false, problems: capProblems(problems) };
 }
 
 /** The whole path: optional text, overrides, an optional seed override, validation. */
@@ -159,7 +167,7 @@ export function loadScenario(
   }
   const all = seed === undefined ? overrides : [...overrides, `seed=${seed}`];
   const overridden = applyOverrides(value, all);
-  if (!overridden.ok) return overridden;
+  if (!overridden.ok) return { ok: false, problems: capProblems(overridden.problems) };
   return validateScenario(overridden.value, check);
 }
 

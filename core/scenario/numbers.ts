@@ -5,8 +5,13 @@
 
 import { z } from 'zod';
 
-const HEX = /^0x[0-9a-fA-F]{1,16}$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
 const ALL_ONES = 2n ** 64n - 1n;
+
+/** Whether a hex string holds more than 64 bits (leading zeros do not count). */
+function above64Bits(hex: string): boolean {
+  return hex.slice(2).replace(/^0+/, '').length > 16;
+}
 
 /** Whether a hex value survives the conversion to a JS number (or is all ones, the "everything" length). */
 function exactAsNumber(hex: string): boolean {
@@ -20,7 +25,14 @@ function exactAsNumber(hex: string): boolean {
  * aligned one; 0xffffffffffffffff is accepted as the all-ones length (it becomes 2^64).
  */
 export const u64 = z
-  .union([z.number().int().nonnegative(), z.string().regex(HEX, 'expected a hex string like "0x10000"')])
+  .union([
+    z.number().int('expected a whole number up to 2^53 - 1 (write larger values as hex strings, e.g. "0xfffffffffffff000")').nonnegative(),
+    z.string().regex(HEX, 'expected a hex string like "0x10000"'),
+  ])
+  .refine((v) => typeof v === 'number' || !HEX.test(v) || !above64Bits(v), {
+    message: 'above 2^64 - 1: an unsigned 64-bit value has at most 16 hex digits',
+    abort: true,
+  })
   .refine((v) => typeof v === 'number' || !HEX.test(v) || exactAsNumber(v), {
     message: 'not exactly representable: above 2^53 use values aligned to their magnitude (any 4 KiB-aligned address is fine)',
   })

@@ -291,12 +291,18 @@ export const OpsStepSchema = z.strictObject({
     .meta(doc('Wait until this simulated time (ms) before the call, e.g. to call after a scheduled fault.')),
 });
 
+/**
+ * Longest ops script: a scenario's plan crosses from the preparer thread to the service's and is
+ * stored as JSON there, about 5 us per step, so this keeps that under 30 ms (repeat covers loops).
+ */
+export const MAX_OPS_STEPS = 5_000;
+
 export const OpsWorkloadSchema = z.strictObject({
   kind: z.literal('ops'),
   steps: z
     .array(OpsStepSchema)
     .min(1)
-    .max(1_000_000)
+    .max(MAX_OPS_STEPS, `at most ${MAX_OPS_STEPS.toLocaleString('en-US')} steps; a step's repeat runs it many times`)
     .meta(
       doc(
         'Calls run in order; each takes its modelled time. The run ends after the last call, or at durationMs when the scenario has faults.',

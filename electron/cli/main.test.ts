@@ -2,11 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
 import { LabService } from '../service/labService';
 import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
 import type { RunDetail } from '../../core/contract/runResult';
+import { runCliOnReadOnlyDir } from './readOnlyDir.testkit';
+import { LATEST_SCHEMA_VERSION } from '../../db/migrations';
+import { openLabDatabase } from '../../db/database';
 
 let dir: string;
 let out: string[];
@@ -37,6 +41,32 @@ describe('pcilab run', () => {
     expect(main(['run', file, '--db', join(dir, 'lab.db')], io)).toBe(EXIT_INVALID);
     expect(err).toEqual([expect.stringMatching(/^seed: /), expect.stringMatching(/^vms\.0\.vcpus: /)]);
     expect(out).toEqual([]);
+  });
+
+  it('exits 2 with a path: message line for a 100,000-deep JSON file (no stack overflow, no internal error)', () => {
+    const file = join(dir, 'deep.json');
+    writeFileSync(file, '{"name":"deep","workload":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}');
+    expect(main(['run', file, '--db', join(dir, 'lab.db')], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([expect.stringMatching(/^workload(\.0)+: nested deeper than 64 levels$/)]);
+  });
+
+  it('reads a scenario path through the bounded reader: a directory, a FIFO or a device is a path: message line, exit 2', () => {
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, what] of [
+      [dir, 'a directory'],
+      [fifo, 'a FIFO'],
+      ['/dev/zero', 'a device'],
+    ] as const) {
+      err = [];
+      expect(main(['run', path], io)).toBe(EXIT_INVALID);
+      expect(err).toEqual([`${path}: is ${what}, not a scenario file`]);
+    }
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `name: big\n#${'x'.repeat(SCENARIO_FILE_MAX_BYTES)}\n`);
+    err = [];
+    expect(main(['run', big], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([expect.stringMatching(/^.*big\.yaml: larger than 8,388,608 bytes/)]);
   });
 
   it('exits 2 for an unknown target, option or command', () => {
@@ -128,6 +158,68 @@ describe('pcilab compare', () => {
     expect(main(['compare', String(a), '9999'], io)).toBe(EXIT_INTERNAL);
     expect(main(['compare', String(a)], io)).toBe(EXIT_INVALID);
     expect(main(['compare', String(a), 'x'], io)).toBe(EXIT_INVALID);
+  });
+});
+
+describe('a broken environment: one line naming the file, exit 1, no stack unless PCILAB_DEBUG', () => {
+  it('finds a garbage database at open', () => {
+    const db = join(dir, 'lab.db');
+    writeFileSync(db, 'not sqlite at all\n'.repeat(200));
+    for (const command of [
+      ['runs'],
+      ['run', 'quickstart-nvme-fio', '--set', 'durationMs=1'],
+      ['export', '1', '--format', 'csv', '--out', join(dir, 'x')],
+    ]) {
+      err = [];
+      expect(main(command, io), command[0]).toBe(EXIT_INTERNAL);
+      expect(err).toEqual([`pcilab: ${db}: not a lab database (file is not a database); move it away or pick another --db / PCILAB_DB`]);
+    }
+    err = [];
+    expect(main(['runs'], { ...io, env: { ...io.env, PCILAB_DEBUG: '1' } })).toBe(EXIT_INTERNAL);
+    expect(err.length).toBe(2);
+    expect(err[1]).toMatch(/^LabDatabaseError: .*\n\s+at /);
+  });
+
+  it('names a database written by a newer lab', () => {
+    const path = join(dir, 'lab.db');
+    const db = openLabDatabase(path);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(main(['runs'], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual([
+      `pcilab: ${path}: database schema version ${LATEST_SCHEMA_VERSION + 1} is newer than this lab (${LATEST_SCHEMA_VERSION}); update the lab`,
+    ]);
+  });
+
+  it('reads runs, compares and exports from read-only media, and says in one line that a run cannot be stored there', () => {
+    const a = runOnce([]);
+    const b = runOnce(['seed=2']);
+    const db = join(dir, 'lab.db');
+    const outDir = mkdtempSync(join(tmpdir(), 'pcilab-cli-out-'));
+    try {
+      const env = { PCILAB_DB: db };
+      const runs = runCliOnReadOnlyDir(dir, ['runs', '--json'], env);
+      expect(runs.stderr).toBe('');
+      expect((JSON.parse(runs.stdout) as { id: number }[]).map((r) => r.id).sort()).toEqual([a, b]);
+      expect(runCliOnReadOnlyDir(dir, ['compare', String(a), String(b), '--json'], env).status).toBe(0);
+      const exported = runCliOnReadOnlyDir(dir, ['export', String(a), '--format', 'json', '--out', join(outDir, 'a.json')], env);
+      expect(exported.status, exported.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(outDir, 'a.json'), 'utf8'))).toMatchObject({ run: { id: a } });
+      const run = runCliOnReadOnlyDir(dir, ['run', 'quickstart-nvme-fio', '--set', 'durationMs=1'], env);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`^pcilab: ${db}: cannot write here: read-only location or no permission \\(.*\\)\\n$`));
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line that a data directory cannot be created', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    expect(main(['run', 'quickstart-nvme-fio', '--db', join(file, 'lab.db')], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual([
+      expect.stringMatching(new RegExp(`^pcilab: ${file}/lab\\.db: cannot create its directory \\(EEXIST: file already exists, mkdir`)),
+    ]);
   });
 });
 

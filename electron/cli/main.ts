@@ -3,10 +3,10 @@
 // (scenario problems or usage, listed on stderr), 1 an internal error.
 // Must not: print anything on stdout but the command's output (progress goes to stderr).
 
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { openLabDatabase } from '../../db/database';
+import { describeDatabaseError, isEnvironmentError, LabDatabaseError, openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
 import { PRESETS } from '../../core/scenario/presets';
 
@@ -21,6 +21,9 @@ import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
 import { presetSummary } from '../service/labCatalog';
+import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
+import { errorMessage } from '../service/labError';
+import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -50,9 +53,28 @@ commands:
 database: --db PATH, else $PCILAB_DB, else the user's data directory`;
 
 class UsageError extends Error {}
+/** Bad input that is not about usage (a scenario path that is not a readable file): its `path: message` line alone. */
+class InputError extends Error {}
 
 function dbPathOf(db: string | undefined, io: CliIo): string {
   return db ?? defaultDatabasePath({ env: io.env, platform: process.platform, home: homedir() });
+}
+
+/**
+ * Runs `use` on the lab database at `path`, turning SQLite and file system errors into one
+ * LabDatabaseError line naming the file. Read-only commands open it read-only (they work on
+ * read-only media and never write); a missing database reads as an empty lab.
+ */
+function withDatabase<T>(path: string, mode: 'read' | 'write', use: (db: LabDatabase) => T): T {
+  const db = mode === 'read' && !existsSync(path) ? openLabDatabase(':memory:') : openLabDatabase(path, { readonly: mode === 'read' });
+  try {
+    return use(db);
+  } catch (err) {
+    if (err instanceof LabDatabaseError || !isEnvironmentError(err) || (err as { path?: unknown }).path !== undefined) throw err;
+    throw new LabDatabaseError(path, describeDatabaseError(err), err);
+  } finally {
+    db.close();
+  }
 }
 
 function parseSeed(raw: string | undefined): number | undefined {
@@ -64,9 +86,24 @@ function parseSeed(raw: string | undefined): number | undefined {
 
 function runRequestOf(target: string, overrides: string[], seed: number | undefined): StartRunRequest {
   const base = { overrides, ...(seed === undefined ? {} : { seed }) };
-  if (existsSync(target)) return { ...base, scenarioText: readFileSync(target, 'utf8') };
+  if (existsSync(target)) return { ...base, scenarioText: readScenarioText(target) };
   if (PRESETS.some((p) => p.id === target)) return { ...base, preset: target };
   throw new UsageError(`"${target}" is neither a scenario file nor a preset (pcilab presets lists them)`);
+}
+
+/** A scenario file's text, read as the desktop import reads it: regular files of at most 8 MiB. */
+function readScenarioText(path: string): string {
+  let read: BoundedRead;
+  try {
+    read = readTextAtMostSync(path, SCENARIO_FILE_MAX_BYTES);
+  } catch (err) {
+    throw new InputError(`${path}: cannot be read (${errorMessage(err)})`);
+  }
+  if (read.kind === 'not-a-file') throw new InputError(`${path}: is ${read.what}, not a scenario file`);
+  if (read.kind === 'too-big') {
+    throw new InputError(`${path}: larger than ${SCENARIO_FILE_MAX_BYTES.toLocaleString('en-US')} bytes; scenario files are at most that`);
+  }
+  return read.text;
 }
 
 function commandRun(args: string[], io: CliIo): number {
@@ -81,8 +118,7 @@ function commandRun(args: string[], io: CliIo): number {
     for (const p of prepared.problems) io.err(p);
     return EXIT_INVALID;
   }
-  const db = openLabDatabase(dbPathOf(values.db, io));
-  try {
+  return withDatabase(dbPathOf(values.db, io), 'write', (db) => {
     const { runId, durationNs: totalNs } = storeRun(new RunStore(db), prepared, Date.now());
     const showProgress = io.isTty && values.json !== true;
     let lastShown = 0;
@@ -108,23 +144,18 @@ function commandRun(args: string[], io: CliIo): number {
     const json = runJson(runId, 'completed', outcome.result.metrics, outcome.result.ops, outcome.result.claims);
     io.out(values.json === true ? JSON.stringify(json) : formatRunText(json));
     return EXIT_OK;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function commandRuns(args: string[], io: CliIo): number {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
-  const db = openLabDatabase(dbPathOf(values.db, io));
-  try {
-    const runs = new RunStore(db);
-    runs.markInterrupted(Date.now());
-    const list = runs.list();
+  // Read-only: listing must work on read-only media, so it leaves marking stale runs interrupted to
+  // the writers (the app, the browser host and `pcilab run` mark them when they open the lab).
+  return withDatabase(dbPathOf(values.db, io), 'read', (db) => {
+    const list = new RunStore(db).list();
     io.out(values.json === true ? JSON.stringify(list) : formatRunsText(list));
     return EXIT_OK;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** A missing run is exit 1 (the command could not do its job), unlike bad usage (exit 2). */
@@ -144,20 +175,18 @@ function commandCompare(args: string[], io: CliIo): number {
   });
   if (positionals.length < 2) throw new UsageError('compare takes at least two run ids');
   const ids = positionals.map(parseRunId);
-  const db = openLabDatabase(dbPathOf(values.db, io));
-  try {
+  const dbPath = dbPathOf(values.db, io);
+  return withDatabase(dbPath, 'read', (db) => {
     const runs = new RunStore(db);
     const details = ids.map((id): RunDetail => {
       const run = runs.get(id);
-      if (run === undefined) throw new MissingRunError(`no run ${id} in ${db.name}`);
+      if (run === undefined) throw new MissingRunError(`no run ${id} in ${dbPath}`);
       return run;
     });
     const comparison = compareRunDetails(details);
     io.out(values.json === true ? JSON.stringify(comparison) : formatComparisonText(comparison));
     return EXIT_OK;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function commandExport(args: string[], io: CliIo): number {
@@ -171,22 +200,21 @@ function commandExport(args: string[], io: CliIo): number {
   const format = values.format ?? '';
   if (!isExportFormat(format)) throw new UsageError(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
   if (values.out === undefined || values.out === '') throw new UsageError('--out FILE is required');
-  const db = openLabDatabase(dbPathOf(values.db, io));
-  try {
+  const out = values.out;
+  const dbPath = dbPathOf(values.db, io);
+  return withDatabase(dbPath, 'read', (db) => {
     const chunks = exportChunks(db, runId, format);
-    if (chunks === undefined) throw new MissingRunError(`no run ${runId} in ${db.name}`);
-    const fd = openSync(values.out, 'w');
+    if (chunks === undefined) throw new MissingRunError(`no run ${runId} in ${dbPath}`);
+    const fd = openSync(out, 'w');
     let bytes = 0;
     try {
       for (const chunk of chunks) bytes += writeSync(fd, chunk);
     } finally {
       closeSync(fd);
     }
-    io.err(`wrote run ${runId} as ${format} to ${values.out} (${bytes.toLocaleString('en-US')} bytes)`);
+    io.err(`wrote run ${runId} as ${format} to ${out} (${bytes.toLocaleString('en-US')} bytes)`);
     return EXIT_OK;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function commandPresets(args: string[], io: CliIo): number {
@@ -229,6 +257,10 @@ export function main(argv: readonly string[], io: CliIo): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof InputError) {
+      io.err(err.message);
+      return EXIT_INVALID;
+    }
     if (err instanceof MissingRunError) {
       io.err(`pcilab: ${err.message}`);
       return EXIT_INTERNAL;
@@ -238,7 +270,12 @@ export function main(argv: readonly string[], io: CliIo): number {
       io.err(USAGE);
       return EXIT_INVALID;
     }
-    io.err(`pcilab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // A broken environment (read-only location, not a database, newer schema, disk full...) is one
+    // line naming the file; anything else is a bug of the lab. The stack only with PCILAB_DEBUG.
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    io.err(isEnvironmentError(err) ? `pcilab: ${message}` : `pcilab: internal error: ${message}`);
+    const debug = io.env['PCILAB_DEBUG'];
+    if (debug !== undefined && debug !== '' && err instanceof Error && err.stack !== undefined) io.err(err.stack);
     return EXIT_INTERNAL;
   }
 }

@@ -1,27 +1,33 @@
 // Desktop entry: one lab per process and one window per lab (singleInstance.ts), one lab service,
-// IPC registered once, the application menu. Simulations run in worker threads (the service's run
-// queue), never on this thread.
+// IPC registered once, the application menu. The page comes from app:// (appProtocol.ts; the dev
+// server only in an unpackaged app, rendererSource.ts), every permission is denied
+// (sessionSecurity.ts) and every web contents hardened (window.ts). Simulations run in worker
+// threads (the service's run queue), never on this thread; a broken environment at start (the
+// database) is one error box and exit 1.
 // Must not: open the database with the Node ABI build when an Electron build is present.
 
-import { app, type BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import createRunWorker from '../service/runWorker?nodeWorker';
+import createRunPreparer from '../service/runPreparerWorker?nodeWorker';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
 import { registerDesktopIpc, registerLabIpc, type InvokeEventLike } from './ipc';
 import { isTrustedFrameUrl } from './senderCheck';
-import { createLabWindow } from './window';
+import { createLabWindow, hardenWebContents, type WebContentsLike } from './window';
+import { handleAppProtocol, registerAppScheme } from './appProtocol';
+import { rendererSource } from './rendererSource';
+import { denyAllPermissions } from './sessionSecurity';
 import { installAppMenu } from './menu';
 import { electronNativeBindingPath } from './nativeBinding';
 import { askWhereToSaveDownloads, saveDialogExportHandler } from './exportDialog';
 import { labUserDataDir, revealWindow } from './singleInstance';
 import { nodeScenarioFileSystem, saveScenarioFile, SCENARIO_FILTERS } from './scenarioFiles';
 
-const rendererDevUrl = process.env['ELECTRON_RENDERER_URL'];
-const pageUrl = rendererDevUrl ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
+const { pageUrl, isDev } = rendererSource({ isPackaged: app.isPackaged, devUrl: process.env['ELECTRON_RENDERER_URL'] });
+const rendererDir = join(import.meta.dirname, '../renderer');
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs');
 const dataDirEnv = { env: process.env, platform: process.platform, home: homedir() };
 const dbPath = defaultDatabasePath(dataDirEnv);
@@ -37,7 +43,7 @@ function isTrustedSender(event: InvokeEventLike): boolean {
 
 function openWindow(): void {
   if (revealWindow(labWindow)) return;
-  const win = createLabWindow({ preloadPath, pageUrl });
+  const win = createLabWindow(BrowserWindow, { preloadPath, pageUrl });
   labWindow = win;
   win.webContents.on('did-navigate-in-page', (_e, url) => onRouteChange(url));
   win.webContents.on('did-navigate', (_e, url) => onRouteChange(url));
@@ -55,14 +61,25 @@ async function pickSavePath(defaultName: string): Promise<string | null> {
 
 async function start(): Promise<void> {
   await app.whenReady();
+  denyAllPermissions(session.defaultSession);
+  handleAppProtocol(protocol, rendererDir);
   const binding = electronNativeBindingPath(join(import.meta.dirname, '../..'), process.versions.electron ?? '');
-  const service = new LabService({
-    dbPath,
-    spawnWorker: (workerData) => createRunWorker({ workerData }),
-    version: app.getVersion(),
-    exportHandler: saveDialogExportHandler(),
-    ...(existsSync(binding) ? { nativeBinding: binding } : {}),
-  });
+  let service: LabService;
+  try {
+    service = new LabService({
+      dbPath,
+      spawnWorker: (workerData) => createRunWorker({ workerData }),
+      spawnPreparer: () => createRunPreparer({}),
+      version: app.getVersion(),
+      exportHandler: saveDialogExportHandler(),
+      ...(existsSync(binding) ? { nativeBinding: binding } : {}),
+    });
+  } catch (err) {
+    // A broken environment (read-only location, not a database, newer schema): say so, exit 1.
+    dialog.showErrorBox('PCI Passthrough Lab cannot open its lab', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return;
+  }
   askWhereToSaveDownloads(session.defaultSession);
   registerLabIpc(ipcMain as unknown as Parameters<typeof registerLabIpc>[0], service, isTrustedSender);
   registerDesktopIpc(
@@ -75,7 +92,7 @@ async function start(): Promise<void> {
     applicationVersion: app.getVersion(),
     credits: `Lab database: ${dbPath}`,
   });
-  onRouteChange = installAppMenu({ isDev: rendererDevUrl !== undefined, labWindow: () => labWindow });
+  onRouteChange = installAppMenu({ isDev, labWindow: () => labWindow });
   openWindow();
   app.on('second-instance', openWindow);
   app.on('activate', openWindow);
@@ -85,9 +102,8 @@ async function start(): Promise<void> {
   app.on('will-quit', () => service.close());
 }
 
-app.on('web-contents-created', (_e, contents) => {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-});
+app.on('web-contents-created', (_e, contents) => hardenWebContents(contents as unknown as WebContentsLike, pageUrl));
+registerAppScheme(protocol);
 
 // The lock is per userData directory: give another lab (PCILAB_DB) its own, then take the lock
 // before anything else; a second launch on the same lab hands over to the running one and quits.

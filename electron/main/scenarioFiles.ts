@@ -4,7 +4,7 @@
 // request and writes it where the save dialog says.
 // Must not: read or write any path the user did not pick; parse scenarios (the renderer does).
 
-import { open, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   SCENARIO_FILE_MAX_BYTES,
@@ -13,14 +13,14 @@ import {
   type SaveScenarioResult,
 } from '../../core/contract/desktopShell';
 import { errorMessage } from '../service/labError';
+import { readTextAtMost, type BoundedRead } from '../service/boundedRead';
 
 export const SCENARIO_FILTERS = [
   { name: 'Scenario (YAML or JSON)', extensions: ['yaml', 'yml', 'json'] },
   { name: 'All files', extensions: ['*'] },
 ];
 
-/** What reading at most `maxBytes` of a picked path found. */
-export type BoundedRead = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too-big' } | { readonly kind: 'not-a-file' };
+export type { BoundedRead } from '../service/boundedRead';
 
 /** The file system calls import and export make; tests pass in-memory ones. */
 export interface ScenarioFileSystem {
@@ -30,23 +30,7 @@ export interface ScenarioFileSystem {
 }
 
 export const nodeScenarioFileSystem: ScenarioFileSystem = {
-  readAtMost: async (path, maxBytes) => {
-    const handle = await open(path, 'r');
-    try {
-      if (!(await handle.stat()).isFile()) return { kind: 'not-a-file' };
-      const buffer = Buffer.alloc(maxBytes + 1);
-      let got = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, got, buffer.length - got, null);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-        if (got > maxBytes) return { kind: 'too-big' };
-      }
-      return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
-    } finally {
-      await handle.close();
-    }
-  },
+  readAtMost: readTextAtMost,
   writeText: (path, text) => writeFile(path, text, 'utf8'),
 };
 

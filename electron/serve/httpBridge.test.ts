@@ -4,16 +4,19 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { attachmentDisposition, createLabHttpServer } from './httpBridge';
+import { attachmentDisposition, createLabHttpServer, MAX_BODY_BYTES } from './httpBridge';
 import { DOWNLOAD_TTL_MS, DownloadTokens } from './downloadTokens';
 import type { ExportSink } from '../service/runExport';
 import { CONTENT_SECURITY_POLICY } from '../service/contentSecurityPolicy';
 import type { LabApi } from '../../core/contract/labApi';
+import { AccessGate } from './accessGate';
 
 const service = { listPresets: () => Promise.resolve([{ id: 'p' }]) } as unknown as LabApi;
 let dir: string;
 let server: ReturnType<typeof createLabHttpServer>;
 let port: number;
+let session = '';
+const gate = new AccessGate(() => port, { firstToken: 'first-token-of-the-test-suite' });
 const tokens = new DownloadTokens();
 const exported: [number, string][] = [];
 const writer = {
@@ -25,7 +28,11 @@ const writer = {
   },
 };
 
-function call(path: string, opts: { method?: string; host?: string; origin?: string; body?: string; type?: string } = {}) {
+function call(
+  path: string,
+  opts: { method?: string; host?: string; origin?: string; body?: string; type?: string; cookie?: string | null; chunked?: boolean } = {},
+) {
+  const cookie = opts.cookie === undefined ? session : opts.cookie;
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
     const req = request(
       {
@@ -36,7 +43,9 @@ function call(path: string, opts: { method?: string; host?: string; origin?: str
         headers: {
           Host: opts.host ?? `127.0.0.1:${port}`,
           ...(opts.origin ? { Origin: opts.origin } : {}),
+          ...(cookie !== null && cookie !== '' ? { Cookie: cookie } : {}),
           ...(opts.body ? { 'Content-Type': opts.type ?? 'application/json' } : {}),
+          ...(opts.chunked === true ? { 'Transfer-Encoding': 'chunked' } : {}),
         },
       },
       (res) => {
@@ -53,9 +62,11 @@ function call(path: string, opts: { method?: string; host?: string; origin?: str
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-http-'));
   writeFileSync(join(dir, 'index.html'), '<html>lab</html>');
-  server = createLabHttpServer({ service, staticDir: dir, downloads: { tokens, writer } });
+  server = createLabHttpServer({ service, staticDir: dir, gate, downloads: { tokens, writer } });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
+  const entered = await call('/?token=first-token-of-the-test-suite', { cookie: null });
+  session = String((entered.headers['set-cookie'] as string[])[0]).split(';')[0]!;
 });
 afterAll(() => {
   server.close();
@@ -88,9 +99,67 @@ describe('the browser host bridge', () => {
     expect((await call('/api/listPresets', { method: 'POST', body: '{}' })).status).toBe(400);
   });
 
+  it('answers malformed percent-encoding and request targets with 400 and keeps serving', async () => {
+    const bad: [string, string][] = [
+      ['POST', '/api/%'],
+      ['POST', '/api/%zz'],
+      ['GET', '/download/%'],
+      ['GET', '/download/%E0%A4%A'],
+      ['GET', '//evil.example/api/listPresets'],
+    ];
+    for (const [method, path] of bad) {
+      const r = await call(path, { method, ...(method === 'POST' ? { body: '[]' } : {}) });
+      expect(r.status, path).toBe(400);
+    }
+    expect((await call('/%')).status).toBeLessThan(500);
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]' })).status).toBe(200);
+  });
+
+  it('refuses a body over the limit with 413 and a clear message, declared or streamed', async () => {
+    const big = JSON.stringify(['x'.repeat(MAX_BODY_BYTES)]);
+    const declared = await call('/api/listPresets', { method: 'POST', body: big });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body)).toMatchObject({
+      ok: false,
+      error: { message: 'request body larger than 1 MiB; scenarios are far smaller' },
+    });
+    const streamed = await call('/api/listPresets', { method: 'POST', body: big, chunked: true });
+    expect(streamed.status).toBe(413);
+    expect((await call('/api/listPresets', { method: 'POST', body: '[]' })).status).toBe(200);
+  });
+
   it('uses the same CSP as the meta tag of renderer/index.html', () => {
     const html = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
     expect(html).toContain(`content="${CONTENT_SECURITY_POLICY}"`);
+  });
+});
+
+describe('access to the browser host: the printed link once, then its session cookie', () => {
+  it('refuses API calls and downloads without the session cookie, as unauthorized', async () => {
+    for (const cookie of [null, `pcilab-${port}=forged`, `pcilab-1=${session.split('=')[1]}`]) {
+      const r = await call('/api/listPresets', { method: 'POST', body: '[]', cookie });
+      expect(r.status).toBe(401);
+      expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    }
+    const url = (tokens.offer({ runId: 7, format: 'csv', fileName: 'x.csv' }) as { url: string }).url;
+    expect((await call(url, { cookie: null })).status).toBe(401);
+  });
+
+  it('trades the link token for an HttpOnly SameSite=Strict cookie once and sends the browser on without the token', async () => {
+    const linkToken = new URL(gate.link(`http://127.0.0.1:${port}`)).searchParams.get('token')!;
+    const first = await call(`/?token=${linkToken}`, { cookie: null });
+    expect(first.status).toBe(303);
+    expect(first.headers['location']).toBe('/');
+    const cookie = String((first.headers['set-cookie'] as string[])[0]);
+    expect(cookie).toMatch(new RegExp(`^pcilab-${port}=[\\w-]{40,}; HttpOnly; SameSite=Strict; Path=/$`));
+    const api = await call('/api/listPresets', { method: 'POST', body: '[]', cookie: cookie.split(';')[0]! });
+    expect(api.status).toBe(200);
+    expect((await call(`/?token=${linkToken}`, { cookie: null })).status).toBe(403);
+    expect((await call(`/?token=${linkToken}`)).headers['set-cookie']).toBeUndefined();
+  });
+
+  it('serves the page itself without a session (it holds no data)', async () => {
+    expect((await call('/', { cookie: null })).status).toBe(200);
   });
 });
 

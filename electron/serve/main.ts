@@ -1,5 +1,7 @@
 // `npm run serve`: the lab in a browser. Starts the lab service and the loopback HTTP bridge over
-// the built renderer, prints the address, and shuts down cleanly on Ctrl-C.
+// the built renderer, prints the link to open (with its one-time token, and a new one each time a
+// link is used), and shuts down cleanly on Ctrl-C. A broken environment (database, port) is one
+// line and exit 1, the stack only with PCILAB_DEBUG.
 // Must not: listen on anything but 127.0.0.1.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,9 +9,10 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import { spawnTsxRunPreparer, spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
 import { DownloadTokens } from './downloadTokens';
+import { AccessGate } from './accessGate';
 
 export const DEFAULT_PORT = 5199;
 
@@ -33,12 +36,27 @@ function main(): void {
   const port = parsePort(process.env['PCILAB_PORT']);
   const dbPath = defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() });
   const tokens = new DownloadTokens();
-  const service = new LabService({ dbPath, spawnWorker: spawnTsxRunWorker, version, exportHandler: tokens.handler });
-  const server = createLabHttpServer({ service, staticDir, downloads: { tokens, writer: service } });
+  const service = new LabService({
+    dbPath,
+    spawnWorker: spawnTsxRunWorker,
+    spawnPreparer: spawnTsxRunPreparer,
+    version,
+    exportHandler: tokens.handler,
+  });
+  let actualPort = port;
+  const origin = (): string => `http://${LOOPBACK_HOST}:${actualPort}`;
+  const firstToken = process.env['PCILAB_TOKEN'];
+  const gate = new AccessGate(() => actualPort, {
+    ...(firstToken === undefined || firstToken === '' ? {} : { firstToken }),
+    onNewToken: () => console.log(`link used; a new one for another browser: ${gate.link(origin())}`),
+  });
+  const server = createLabHttpServer({ service, staticDir, gate, downloads: { tokens, writer: service } });
+  server.on('error', (err) => fail(err));
   server.listen(port, LOOPBACK_HOST, () => {
     const address = server.address();
-    const actual = typeof address === 'object' && address !== null ? address.port : port;
-    console.log(`PCI Passthrough Lab (browser mode): http://${LOOPBACK_HOST}:${actual}/`);
+    actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    console.log(`PCI Passthrough Lab (browser mode): ${gate.link(origin())}`);
+    console.log('  (the link works once; opening it gives this browser access and prints a new link)');
     console.log(`database: ${dbPath}   (port from PCILAB_PORT, default ${DEFAULT_PORT}; database from PCILAB_DB)`);
   });
   const shutdown = (): void => {
@@ -51,4 +69,16 @@ function main(): void {
   process.on('SIGTERM', shutdown);
 }
 
-main();
+/** A broken environment at start (database, port in use): one line, exit 1. */
+function fail(err: unknown): never {
+  console.error(`pcilab serve: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  const debug = process.env['PCILAB_DEBUG'];
+  if (debug !== undefined && debug !== '' && err instanceof Error) console.error(err.stack);
+  process.exit(1);
+}
+
+try {
+  main();
+} catch (err) {
+  fail(err);
+}

@@ -7,19 +7,22 @@ import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../
 import type { RunStatus } from '../../core/contract/runResult';
 import type { ExperimentStore, StoredExperiment, VariantRun } from '../../db/experimentStore';
 import { LabError } from './labError';
-import { expandExperiment, variantRequest } from './experimentVariants';
+import { checkExperiment, experimentRequests, variantRequest } from './experimentVariants';
 import type { RunLauncher, ValidRun } from './runLauncher';
-import { prepareRun } from '../../core/run/runRequest';
+import { inlineRunPreparer, type RunPreparer } from './runPreparer';
 
 export class ExperimentService {
   constructor(
     private readonly experiments: ExperimentStore,
     private readonly launcher: RunLauncher,
     private readonly nowMs: () => number,
+    private readonly preparer: RunPreparer = inlineRunPreparer,
   ) {}
 
-  create(request: ExperimentRequest): { experimentId: number } {
-    const { variants } = expandExperiment(request);
+  /** Checks the base and every variant (in the preparer, off this thread), then stores the experiment. */
+  async create(request: ExperimentRequest): Promise<{ experimentId: number }> {
+    const { variants, requests } = experimentRequests(request);
+    checkExperiment(variants, await this.preparer.check(requests));
     const experimentId = this.experiments.create({ name: request.name.trim(), base: request.base, variants }, this.nowMs());
     return { experimentId };
   }
@@ -43,12 +46,17 @@ export class ExperimentService {
   }
 
   /** Validates every variant again (a preset may have changed), then queues one run per variant. */
-  run(experimentId: number): { runIds: number[] } {
+  async run(experimentId: number): Promise<{ runIds: number[] }> {
     const e = this.find(experimentId);
-    const prepared = e.variants.map((v) => prepareRun(variantRequest(e.base, v)));
+    const prepared = await this.preparer.prepare(e.variants.map((v) => variantRequest(e.base, v)));
     const problems = prepared.flatMap((p, i) => (p.ok ? [] : p.problems.map((x) => `variant "${e.variants[i]!.name}": ${x}`)));
     if (problems.length > 0) throw new LabError('invalid-scenario', problems.join('\n'), problems);
-    const runIds = (prepared as ValidRun[]).map((p, i) => this.launcher.launch(p, `${e.name} / ${e.variants[i]!.name}`));
+    const runIds: number[] = [];
+    for (const [i, p] of (prepared as ValidRun[]).entries()) {
+      // One variant's run stored per turn of the event loop, so other calls go on in between.
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      runIds.push(this.launcher.launch(p, `${e.name} / ${e.variants[i]!.name}`));
+    }
     this.experiments.addExecution(e.id, runIds, this.nowMs());
     return { runIds };
   }

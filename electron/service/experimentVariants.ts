@@ -8,6 +8,7 @@ import type { ExperimentGridAxis, ExperimentRequest, ExperimentVariantSpec } fro
 import type { StartRunRequest } from '../../core/contract/labApi';
 import { LabError } from './labError';
 import { prepareRun, type PreparedRun } from '../../core/run/runRequest';
+import type { CheckedRun } from './runPreparerProtocol';
 
 export const MAX_EXPERIMENT_VARIANTS = 256;
 
@@ -47,29 +48,41 @@ export function variantRequest(base: StartRunRequest, variant: ExperimentVariant
   return { ...base, overrides: [...(base.overrides ?? []), ...variant.set] };
 }
 
-/** Every variant of the request, validated; throws a LabError naming each bad variant and field. */
-export function expandExperiment(request: ExperimentRequest): { variants: ExperimentVariantSpec[]; prepared: PreparedRun[] } {
-  const base = prepareRun(request.base);
-  if (!base.ok) throw preparedError(base, (p) => `base: ${p}`);
+/** The experiment's variants (explicit, then the grid) and the run requests to check: the base first, then one per variant. */
+export function experimentRequests(request: ExperimentRequest): { variants: ExperimentVariantSpec[]; requests: StartRunRequest[] } {
   const variants = [...(request.variants ?? []), ...gridVariants(request.grid ?? [])];
   if (variants.length > MAX_EXPERIMENT_VARIANTS) {
     throw new LabError('invalid-argument', `${variants.length} variants; an experiment has at most ${MAX_EXPERIMENT_VARIANTS}`);
   }
+  return { variants, requests: [request.base, ...variants.map((v) => variantRequest(request.base, v))] };
+}
+
+/** Throws a LabError naming each bad variant and field, given what preparing experimentRequests' requests found. */
+export function checkExperiment(variants: readonly ExperimentVariantSpec[], results: readonly CheckedRun[]): void {
+  const [base, ...perVariant] = results;
+  if (base !== undefined && !base.ok) throw preparedError(base, (p) => `base: ${p}`);
   const names = new Set<string>();
   const problems: string[] = [];
-  const prepared: PreparedRun[] = [];
-  for (const v of variants) {
+  variants.forEach((v, i) => {
     if (names.has(v.name)) problems.push(`variant "${v.name}": duplicate variant name`);
     names.add(v.name);
-    const p = prepareRun(variantRequest(request.base, v));
-    if (!p.ok) problems.push(...p.problems.map((x) => `variant "${v.name}": ${x}`));
-    prepared.push(p);
-  }
+    const p = perVariant[i];
+    if (p !== undefined && !p.ok) problems.push(...p.problems.map((x) => `variant "${v.name}": ${x}`));
+  });
   if (problems.length > 0) throw new LabError('invalid-scenario', problems.join('\n'), problems);
+}
+
+/** Every variant of the request, validated on this thread; throws a LabError naming each bad variant and field. */
+export function expandExperiment(request: ExperimentRequest): { variants: ExperimentVariantSpec[]; prepared: PreparedRun[] } {
+  const { variants, requests } = experimentRequests(request);
+  const base = prepareRun(requests[0]!);
+  if (!base.ok) throw preparedError(base, (p) => `base: ${p}`);
+  const prepared = requests.slice(1).map((r) => prepareRun(r));
+  checkExperiment(variants, [base, ...prepared]);
   return { variants, prepared };
 }
 
-function preparedError(p: Extract<PreparedRun, { ok: false }>, label: (problem: string) => string): LabError {
+function preparedError(p: Extract<CheckedRun, { ok: false }>, label: (problem: string) => string): LabError {
   const problems = p.problems.map(label);
   return new LabError(p.notFound === true ? 'not-found' : 'invalid-scenario', problems.join('\n'), problems);
 }

@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabService } from './labService';
-import { spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnTsxRunPreparer, spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { MAX_OPS_STEPS } from '../../core/scenario/schema';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LabError } from './labError';
 import { RunStore } from '../../db/runStore';
 import { openLabDatabase } from '../../db/database';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { RunWorkerSpawner } from './runQueue';
 import type { ExportHandler } from './runExport';
 
@@ -20,6 +22,63 @@ beforeEach(() => {
 afterEach(() => {
   service.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * How long one call may hold the service's thread in these tests, wall clock. The target is 100 ms:
+ * an idle machine measures 20-70 ms with the preparer thread, while preparing inline holds the
+ * thread for seconds. The bound leaves room for a loaded 2-CPU machine (the preparer thread keeps
+ * one CPU busy meanwhile) and a WAL checkpoint, and still fails at once if preparing comes back here.
+ */
+const BLOCK_LIMIT_MS = 500;
+
+/** The longest the event loop was blocked while `work` ran, ms. */
+async function longestBlockMs(work: () => Promise<unknown>): Promise<number> {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  try {
+    await new Promise((r) => setTimeout(r, 20)); // the monitor's timer is running
+    await work();
+    await new Promise((r) => setTimeout(r, 30));
+  } finally {
+    delay.disable();
+  }
+  return delay.max / 1e6;
+}
+
+describe('LabService with its preparer thread', () => {
+  it('validates and starts the largest valid ops script (slow YAML) without holding the thread other calls need', async () => {
+    const threaded = new LabService({
+      dbPath: join(dir, 'threaded.db'),
+      // Runs stay queued in an idle thread: this measures preparing and storing, not running.
+      spawnWorker: () => new Worker('setInterval(() => {}, 1000)', { eval: true }),
+      spawnPreparer: spawnTsxRunPreparer,
+      version: 'test',
+    });
+    try {
+      // The preparer thread is up and both paths have run once.
+      await threaded.validateScenario({ preset: 'quickstart-nvme-fio' });
+      await threaded.startRun({ preset: 'quickstart-nvme-fio' });
+      // YAML: slow to parse and validate (about a second here), small to hand back as a plan.
+      const steps = Array.from(
+        { length: MAX_OPS_STEPS },
+        (_, i) => `    - { op: vfio.map, args: { iova: ${i * 4096}, size: 4096, vaddr: ${i * 4096} } }`,
+      );
+      const scenarioText = `name: long\nvms: [{ viommu: { model: none } }]\nworkload:\n  kind: ops\n  steps:\n${steps.join('\n')}\n`;
+      let problems: readonly string[] = ['not validated'];
+      expect(await longestBlockMs(async () => ({ problems } = await threaded.validateScenario({ scenarioText })))).toBeLessThan(
+        BLOCK_LIMIT_MS,
+      );
+      expect(problems).toEqual([]);
+      const tooLong = `${scenarioText}${steps[0]}\n`;
+      expect((await threaded.validateScenario({ scenarioText: tooLong })).problems).toEqual([
+        "workload.steps: at most 5,000 steps; a step's repeat runs it many times",
+      ]);
+      expect(await longestBlockMs(() => threaded.startRun({ scenarioText }))).toBeLessThan(BLOCK_LIMIT_MS);
+    } finally {
+      threaded.close();
+    }
+  });
 });
 
 describe('LabService', () => {
@@ -42,6 +101,14 @@ describe('LabService', () => {
     expect((err as LabError).code).toBe('invalid-scenario');
     expect((err as LabError).problems).toHaveLength(2);
     expect(await service.listRuns({})).toEqual([]);
+  });
+
+  it('answers 100,000-deep input with an invalid-scenario error naming the path, not an internal error', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const err = await service.startRun({ scenario: { name: 'x', workload: deep } }).catch((e: unknown) => e);
+    expect((err as LabError).code).toBe('invalid-scenario');
+    expect((err as LabError).problems).toEqual([expect.stringMatching(/^workload(\.0)+: nested deeper than 64 levels$/)]);
   });
 
   it('validates without running', async () => {

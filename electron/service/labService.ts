@@ -24,7 +24,8 @@ import { TimelineStore } from '../../db/timeline/timelineStore';
 import { ExperimentStore } from '../../db/experimentStore';
 import { ComparisonStore } from '../../db/comparisonStore';
 import { LabError } from './labError';
-import { prepareRun } from '../../core/run/runRequest';
+import type { Worker } from 'node:worker_threads';
+import { inlineRunPreparer, WorkerRunPreparer, type RunPreparer } from './runPreparer';
 import { RunQueue, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
 import { ExperimentService } from './experimentService';
@@ -41,6 +42,11 @@ export interface LabServiceOptions {
   readonly nativeBinding?: string;
   /** How this host delivers exportRun (save dialog, download URL); without one exportRun is refused. */
   readonly exportHandler?: ExportHandler;
+  /**
+   * Starts the worker thread that validates scenarios and plans runs, so a large one never blocks
+   * other calls (the browser host and the desktop app pass one); without it they are prepared inline.
+   */
+  readonly spawnPreparer?: () => Worker;
 }
 
 export class LabService implements LabApi {
@@ -52,8 +58,10 @@ export class LabService implements LabApi {
   private readonly experiments: ExperimentService;
   private readonly comparisons: ComparisonService;
   private readonly nowMs: () => number;
+  private readonly preparer: RunPreparer;
 
   constructor(private readonly options: LabServiceOptions) {
+    this.preparer = options.spawnPreparer === undefined ? inlineRunPreparer : new WorkerRunPreparer(options.spawnPreparer);
     this.nowMs = options.nowMs ?? Date.now;
     this.db = openLabDatabase(options.dbPath, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
     this.runs = new RunStore(this.db);
@@ -61,7 +69,7 @@ export class LabService implements LabApi {
     this.runs.markInterrupted(this.nowMs());
     this.queue = new RunQueue(options.spawnWorker, options.dbPath, this.runs, this.nowMs, options.concurrency ?? 1, options.nativeBinding);
     this.launcher = new RunLauncher(this.runs, this.queue, this.nowMs);
-    this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs);
+    this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs, this.preparer);
     this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
   }
 
@@ -83,20 +91,20 @@ export class LabService implements LabApi {
     return Promise.resolve(scenarioJsonSchema());
   }
 
-  validateScenario(request: StartRunRequest): Promise<ValidationResult> {
-    const prepared = prepareRun(request);
-    return Promise.resolve(
-      prepared.ok ? { ok: true, problems: [], scenario: prepared.plan.base } : { ok: false, problems: prepared.problems, scenario: null },
-    );
+  async validateScenario(request: StartRunRequest): Promise<ValidationResult> {
+    const [prepared] = await this.preparer.prepare([request]);
+    return prepared!.ok
+      ? { ok: true, problems: [], scenario: prepared!.plan.base }
+      : { ok: false, problems: prepared!.problems, scenario: null };
   }
 
-  startRun(request: StartRunRequest): Promise<{ runId: number }> {
-    const prepared = prepareRun(request);
-    if (!prepared.ok) {
-      const code = prepared.notFound === true ? 'not-found' : 'invalid-scenario';
-      return Promise.reject(new LabError(code, prepared.problems.join('\n'), prepared.problems));
+  async startRun(request: StartRunRequest): Promise<{ runId: number }> {
+    const [prepared] = await this.preparer.prepare([request]);
+    if (!prepared!.ok) {
+      const code = prepared!.notFound === true ? 'not-found' : 'invalid-scenario';
+      throw new LabError(code, prepared!.problems.join('\n'), prepared!.problems);
     }
-    return Promise.resolve({ runId: this.launcher.launch(prepared) });
+    return { runId: this.launcher.launch(prepared!) };
   }
 
   cancelRun(runId: number): Promise<void> {
@@ -174,7 +182,7 @@ export class LabService implements LabApi {
   }
 
   createExperiment(request: ExperimentRequest): Promise<{ experimentId: number }> {
-    return this.call(() => this.experiments.create(request));
+    return this.experiments.create(request);
   }
 
   listExperiments(): Promise<ExperimentSummary[]> {
@@ -186,7 +194,7 @@ export class LabService implements LabApi {
   }
 
   runExperiment(experimentId: number): Promise<{ runIds: number[] }> {
-    return this.call(() => this.experiments.run(experimentId));
+    return this.experiments.run(experimentId);
   }
 
   deleteExperiment(experimentId: number): Promise<void> {
@@ -244,6 +252,7 @@ export class LabService implements LabApi {
   }
 
   close(): void {
+    this.preparer.dispose();
     this.queue.dispose();
     this.db.close();
   }

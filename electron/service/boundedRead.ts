@@ -1,0 +1,64 @@
+// Reads a scenario file a user named, bounded: at most `maxBytes`, regular files only, through one
+// handle opened non-blocking (opening a FIFO with no writer would otherwise wait forever, and a
+// device such as /dev/zero or a growing file would never end). The desktop import (async) and
+// `pcilab run` (sync) both read through here.
+// Must not: parse what it reads, or follow anything but the path it was given.
+
+import { constants, closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/** What reading at most `maxBytes` of a path found. */
+export type BoundedRead =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'too-big' } | { readonly kind: 'not-a-file'; readonly what: string };
+
+// O_NONBLOCK makes open() of a FIFO return at once; it changes nothing for a regular file. Windows has neither.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** What a non-regular file is, for "<path>: is a directory". */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+export function readTextAtMostSync(path: string, maxBytes: number): BoundedRead {
+  const fd = openSync(path, OPEN_FLAGS);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { kind: 'not-a-file', what: kindOf(stats) };
+    if (stats.size > maxBytes) return { kind: 'too-big' };
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let got = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, got, buffer.length - got, null);
+      if (n === 0) break;
+      got += n;
+      if (got > maxBytes) return { kind: 'too-big' };
+    }
+    return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function readTextAtMost(path: string, maxBytes: number): Promise<BoundedRead> {
+  const handle = await open(path, OPEN_FLAGS);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { kind: 'not-a-file', what: kindOf(stats) };
+    if (stats.size > maxBytes) return { kind: 'too-big' };
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, got, buffer.length - got, null);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > maxBytes) return { kind: 'too-big' };
+    }
+    return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,104 @@
+// Why the lab and the real kernel disagree, where they do and it is understood: each entry names
+// the invariant, the configurations it covers, who is at fault (the model, the lab's inputs, or the
+// oracle's setup, which differs from a passthrough) and the mechanism with its source. An entry
+// must be specific: a disagreement no entry matches fails `npm run test:kernel`.
+// Must not: hide a disagreement by matching broadly (every entry names its invariant ids).
+
+import type { LabObservation } from './oracleLab';
+import type { OracleConfig } from './oracleMatrix';
+import type { KernelObservation } from './oracleObserve';
+
+export interface Explanation {
+  /** Who has to change for the two to agree. */
+  readonly fault: 'model' | 'lab input' | 'oracle setup' | 'timing';
+  readonly text: string;
+}
+
+interface Entry extends Explanation {
+  readonly ids: readonly string[];
+  readonly applies: (c: OracleConfig, k: KernelObservation, lab: LabObservation | null) => boolean;
+}
+
+const VIRTIO_BLK_SG =
+  'The lab has no virtio-blk device and no scatter-gather list: its fio maps each IO as one physically contiguous buffer. ' +
+  'virtio-blk maps the request header, every physically contiguous run of the user buffer and the status byte with one ' +
+  'dma_map_page each (drivers/virtio/virtio_ring.c vring_map_one_sg), so a 256 KiB read costs about 20 DMA maps of mostly 4 KiB.';
+
+const ENTRIES: readonly Entry[] = [
+  {
+    ids: ['lab-accepts'],
+    fault: 'oracle setup',
+    text:
+      'QEMU refuses to assign a VFIO device behind intel-iommu without caching mode (hw/i386/intel_iommu.c vtd_panic_require_caching_mode); ' +
+      'the oracle reads an emulated device, which QEMU allows. The lab models assigned devices only, so it refuses the scenario; ' +
+      'its guest side was run from the schema-valid scenario without that check, and the rows below compare that.',
+    applies: (c) => c.viommu === 'intel-iommu' && !c.cachingMode,
+  },
+  {
+    ids: ['viommu-map-per-io'],
+    fault: 'model',
+    text:
+      "The lab's fio buffers are physically contiguous (one guest-physical range per IO slot, an assumption); the real dd buffer " +
+      'is scattered over about 20 physically contiguous runs per 128 KiB request, and iommu_map_sg maps each run with its own ' +
+      'iommu_map call, one MAP request each. Per call the two agree (viommu-requests-per-call).',
+    applies: (c) => c.device === 'nvme',
+  },
+  {
+    ids: ['maps-per-io', 'map-size', 'request-split', 'qemu-psi-per-io', 'viommu-map-per-io', 'iova-reuse', 'iova-walk', 'psi-mask'],
+    fault: 'lab input',
+    text:
+      'The lab has no guest kernel version input yet (a parallel issue adds it; oracleLab.ts KERNEL_VERSION_OVERRIDE switches the comparison on). ' +
+      "Linux 6.12's nvme-pci caps a request at 128 KiB (the guest's max_hw_sectors_kb is 128; 512 on 6.1), so each 256 KiB read " +
+      'becomes two 128 KiB requests, two DMA maps in flight together; the lab maps the 256 KiB it is given. ' +
+      'A 128 KiB range (32 pages) is small enough for the IOVA rcache, so lazy mode reuses cached ranges instead of walking down; ' +
+      "given the kernel's own sizes the lab's allocator returns the same IOVAs (the replay test matches map for map).",
+    applies: (c, k, lab) => c.device === 'nvme' && (k.maxHwSectorsKb ?? 0) < 256 && lab !== null && !lab.versionInput,
+  },
+  {
+    ids: [
+      'maps-per-io',
+      'map-size',
+      'qemu-psi-per-io',
+      'viommu-map-per-io',
+      'viommu-requests-per-call',
+      'viommu-unmap-per-unmap',
+      'iova-reuse',
+      'iova-walk',
+      'psi-mask',
+      'rpcit-per-map',
+      'tce-hcalls-per-map',
+      'tce-stuff-per-unmap',
+    ],
+    fault: 'model',
+    text:
+      VIRTIO_BLK_SG +
+      ' Segments of odd sizes (188 KiB) are also split by iommu_pgsize into several map_pages / unmap_pages calls, one virtio-iommu request each; ' +
+      "the lab follows that rule (the viommu-pgsize-rule row applies it to the guest's own calls).",
+    applies: (c) => c.device === 'virtio-blk',
+  },
+  {
+    ids: ['iova-replay'],
+    fault: 'timing',
+    text:
+      "s390's single flush queue is flushed by its timer on one CPU with a global RPCIT, which QEMU serves slowly under TCG, while the " +
+      "other CPU keeps mapping: the kernel's frees land between that CPU's allocations, the lab frees the whole queue at once. " +
+      'Every map agrees up to the first timer flush. (Replaying the frees where the kernel made them is not exact either: kprobes ' +
+      'miss hits that nest in another probe on the same CPU, see kprobe_profile.)',
+    applies: (c) => c.viommu === 's390-zpci' && c.mode === 'lazy',
+  },
+  {
+    ids: ['rpcit-global'],
+    fault: 'timing',
+    text:
+      'The single flush queue flushes on a 1 s timer (IOVA_SINGLE_FQ_TIMEOUT) or when 32768 entries wait; under TCG the reads take ' +
+      'more than a second of guest time, the lab (60 simulated ms) less, so only the kernel reaches the timer. Both flush only from ' +
+      'the queue: no unmap issues an RPCIT (rpcit-per-unmap).',
+    applies: (c) => c.viommu === 's390-zpci' && c.mode === 'lazy',
+  },
+];
+
+/** The explanation of a disagreement, or null when none is known. */
+export function explain(c: OracleConfig, id: string, k: KernelObservation, lab: LabObservation | null): Explanation | null {
+  const e = ENTRIES.find((x) => x.ids.includes(id) && x.applies(c, k, lab));
+  return e === undefined ? null : { fault: e.fault, text: e.text };
+}

@@ -21,7 +21,7 @@ const GOLDEN_HASHES: Record<string, string> = {
   'iommufd-unmap-no-split@1': '1b3574eae0fb283a',
   'spapr-tce-windows@1': 'fe7667e02fd61120',
   'qemu-iova-tree-alias@1': 'd1ff93867cfd2269',
-  'x86-viommu-nvme@1': 'bad403893245c95c',
+  'x86-viommu-nvme@1': '3697316c019c53d9',
   'vfio-map-unmap-limits@1': '63cdcf4ff14c12b7',
   's390-rpcit-exhaustion@1': '9aff9081734cd913',
   's390-flush-queue-throughput@1': 'c59803b728468b19',

@@ -21,6 +21,7 @@ import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
 import { presetSummary } from '../service/labCatalog';
+import { commandImportTrace } from './importTrace';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -44,6 +45,9 @@ commands:
                                    configuration differences of stored runs
   export <run> --format perfetto|csv|json --out FILE [--db PATH]
                                    write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON
+  import-trace <trace> [--qemu-log FILE] [--scenario FILE | --preset ID] [--set ...] [--db PATH] [--json]
+                                   store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a
+                                   run and replay its DMA maps on a host (default: s390 KVM, QEMU 7.1)
   presets [--json]                 list the shipped presets
   schema                           print the scenario JSON Schema
 
@@ -217,6 +221,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandExport(rest, io);
       case 'presets':
         return commandPresets(rest, io);
+      case 'import-trace':
+        return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
         return commandSchema(rest, io);
       case undefined:

@@ -86,4 +86,26 @@ describe('DMA operations from the allocator kprobes', () => {
     expect(busiestDomain(ops)).toBe('0xff01');
     expect(dmaTraceOps(events)).toEqual(ops);
   });
+
+  it("places an allocation an interrupt interrupted after that interrupt's unmap when it returns the unmapped range", () => {
+    const alloc = (t: string, pfn: string) => [
+      line(0, t, 'alloc_iova', '(alloc_iova_fast+0x4/0x2c0) iovad=0xff01 size=32 limit=0xfffff'),
+      line(0, t, 'alloc_iova_ret', `(x <- alloc_iova_fast) pfn=${pfn}`),
+    ];
+    const [entry, ret] = alloc('2.0', '0xfff60');
+    const text = [
+      ...alloc('1.0', '0xfff60'),
+      entry!,
+      unmap(0, '2.1', 0xfff60000, 131072),
+      ret!,
+      line(0, '2.3', 'alloc_iova', '(x) iovad=0xff01 size=1 limit=0xfffff'),
+    ];
+    const ops = dmaOpsFromProbes(parseFtraceText(text.join('\n')));
+    // The second map follows the unmap it reused; the allocation with no return is left out.
+    expect(ops.map((o) => `${o.kind} ${o.kind === 'map' || o.kind === 'unmap' ? o.iova.toString(16) : ''}`)).toEqual([
+      'map fff60000',
+      'unmap fff60000',
+      'map fff60000',
+    ]);
+  });
 });

@@ -82,43 +82,59 @@ export function hasAllocatorProbes(events: readonly FtraceEvent[]): boolean {
 /** DMA operations from the allocator kprobes, for every domain (filter by `domain`). */
 export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
   const ops: DmaTraceOp[] = [];
-  const pending = new Map<number, { domain: string; pages: number; limit: number }>();
+  // The map goes into the sequence where the allocation starts: an interrupt on the same CPU may
+  // unmap and free while alloc_iova_fast runs, and the kretprobe reports the result only after
+  // that. Whether the interrupt's free came before the allocation took its range cannot be seen,
+  // except in the answer: when the allocation returns the range that interrupt unmapped, the free
+  // came first and the map moves after that unmap. The IOVA is filled in at the return.
+  const pending = new Map<number, { map: DmaTraceMap & { iova: number; sizeBytes: number }; limit: number; unmaps: DmaTraceUnmap[] }>();
+  const failed = new Set<DmaTraceOp>();
   const sacFailedOn = new Set<number>();
   const current = new Map<number, DmaTraceMap>();
   const live = new Map<number, DmaTraceMap[]>();
   for (const e of events) {
     switch (e.event) {
-      case 'alloc_iova':
-        pending.set(e.cpu, { domain: kv(e.body, 'iovad') ?? '?', pages: num(kv(e.body, 'size')), limit: num(kv(e.body, 'limit')) });
+      case 'alloc_iova': {
+        const pages = num(kv(e.body, 'size'));
+        const limit = num(kv(e.body, 'limit'));
+        const map = {
+          kind: 'map' as const,
+          tNs: e.tNs,
+          cpu: e.cpu,
+          iova: 0,
+          sizeBytes: pages * PAGE,
+          iommuMaps: 0,
+          domain: kv(e.body, 'iovad') ?? '?',
+          allocPages: pages,
+          limitPfn: limit,
+          sacFailed: sacFailedOn.delete(e.cpu),
+          unmapped: false,
+          line: e.line,
+        };
+        pending.set(e.cpu, { map, limit, unmaps: [] });
+        ops.push(map);
         break;
+      }
       case 'alloc_iova_ret': {
         const p = pending.get(e.cpu);
         pending.delete(e.cpu);
         if (p === undefined) break;
         const pfn = num(kv(e.body, 'pfn'));
         if (pfn === 0) {
+          failed.add(p.map);
           sacFailedOn.add(e.cpu);
           break;
         }
-        const map: DmaTraceMap = {
-          kind: 'map',
-          tNs: e.tNs,
-          cpu: e.cpu,
-          iova: pfn * PAGE,
-          sizeBytes: p.pages * PAGE,
-          iommuMaps: 0,
-          domain: p.domain,
-          allocPages: p.pages,
-          limitPfn: p.limit,
-          sacFailed: sacFailedOn.delete(e.cpu),
-          unmapped: false,
-          line: e.line,
-        };
-        ops.push(map);
-        current.set(e.cpu, map);
-        const list = live.get(map.iova) ?? [];
-        list.push(map);
-        live.set(map.iova, list);
+        p.map.iova = pfn * PAGE;
+        const freedFirst = p.unmaps.find((u) => u.iova === p.map.iova);
+        if (freedFirst !== undefined) {
+          ops.splice(ops.indexOf(p.map), 1);
+          ops.splice(ops.indexOf(freedFirst) + 1, 0, p.map);
+        }
+        current.set(e.cpu, p.map);
+        const list = live.get(p.map.iova) ?? [];
+        list.push(p.map);
+        live.set(p.map.iova, list);
         break;
       }
       case 'map': {
@@ -134,7 +150,9 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
         const map = list?.pop() ?? null;
         if (list !== undefined && list.length === 0) live.delete(f.iova);
         if (map !== null) map.unmapped = true;
-        ops.push({ kind: 'unmap', tNs: e.tNs, cpu: e.cpu, iova: f.iova, sizeBytes: f.sizeBytes, map, line: e.line });
+        const unmap: DmaTraceUnmap = { kind: 'unmap', tNs: e.tNs, cpu: e.cpu, iova: f.iova, sizeBytes: f.sizeBytes, map, line: e.line };
+        ops.push(unmap);
+        pending.get(e.cpu)?.unmaps.push(unmap);
         break;
       }
       case 'free_iova':
@@ -153,7 +171,9 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
         break;
     }
   }
-  return ops;
+  // An allocation whose return the trace lacks (a missed kprobe hit) has no IOVA: left out.
+  for (const p of pending.values()) failed.add(p.map);
+  return failed.size === 0 ? ops : ops.filter((o) => !failed.has(o));
 }
 
 /** One iommu:map call: [iova, end, tNs, line]. */

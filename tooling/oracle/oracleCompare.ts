@@ -340,6 +340,21 @@ function addInvalidationRows(c: OracleConfig, k: KernelObservation, lab: LabObse
       ratio(lPut, lMaps),
       Math.abs(kPut / kMaps - lPut / Math.max(1, lMaps)) < 0.05,
     );
+    // tce_buildmulti_pSeriesLP: one page is H_PUT_TCE, more are H_PUT_TCE_INDIRECT (multi-TCE).
+    const rule = (put: number, ind: number, one: number, multi: number) =>
+      Math.abs(put - one) + Math.abs(ind - multi) <= 0.05 * (one + multi);
+    const kOne = k.dmaApi['dma_map_page.onePage'] ?? 0;
+    const kMulti = k.dmaApi['dma_map_page.multiPage'] ?? 0;
+    const kRule = rule(k.qemu['tce-put'] ?? 0, k.qemu['tce-indirect'] ?? 0, kOne, kMulti);
+    const lOne = lab.maps.filter((x) => x.sizeBytes <= 4096).length;
+    const lRule = rule(m['hcall.H_PUT_TCE'] ?? 0, m['hcall.H_PUT_TCE_INDIRECT'] ?? 0, lOne, lMaps - lOne);
+    add(
+      'tce-hcall-choice',
+      'H_PUT_TCE for one-page maps, H_PUT_TCE_INDIRECT for longer ones',
+      `${kRule ? 'holds' : 'does not hold'}: ${k.qemu['tce-put'] ?? 0} H_PUT_TCE / ${kOne} one-page, ${k.qemu['tce-indirect'] ?? 0} INDIRECT / ${kMulti} longer`,
+      `${lRule ? 'holds' : 'does not hold'}: ${m['hcall.H_PUT_TCE'] ?? 0} H_PUT_TCE / ${lOne} one-page, ${m['hcall.H_PUT_TCE_INDIRECT'] ?? 0} INDIRECT / ${lMaps - lOne} longer`,
+      kRule === lRule,
+    );
     const kStuff = k.qemu['tce-stuff'] ?? 0;
     const lStuff = m['hcall.H_STUFF_TCE'] ?? 0;
     add(

@@ -31,7 +31,7 @@ const ENTRIES: readonly Entry[] = [
     text:
       'QEMU refuses to assign a VFIO device behind intel-iommu without caching mode (hw/i386/intel_iommu.c vtd_panic_require_caching_mode); ' +
       'the oracle reads an emulated device, which QEMU allows. The lab models assigned devices only, so it refuses the scenario; ' +
-      'its guest side was run from the schema-valid scenario without that check, and the rows below compare that.',
+      'its guest side was run from the schema-valid scenario without that check, and the other rows compare that.',
     applies: (c) => c.viommu === 'intel-iommu' && !c.cachingMode,
   },
   {
@@ -48,8 +48,10 @@ const ENTRIES: readonly Entry[] = [
     fault: 'lab input',
     text:
       'The lab has no guest kernel version input yet (a parallel issue adds it; oracleLab.ts KERNEL_VERSION_OVERRIDE switches the comparison on). ' +
-      "Linux 6.12's nvme-pci caps a request at 128 KiB (the guest's max_hw_sectors_kb is 128; 512 on 6.1), so each 256 KiB read " +
-      'becomes two 128 KiB requests, two DMA maps in flight together; the lab maps the 256 KiB it is given. ' +
+      "The 6.12 guest's NVMe queue takes at most 128 KiB per request (its max_hw_sectors_kb is 128; 512 on 6.1), so each 256 KiB " +
+      'read becomes two 128 KiB requests, two DMA maps in flight together; the lab maps the 256 KiB it is given. (128 KiB is the ' +
+      "IOVA rcache's largest size, what dma_opt_mapping_size() reports behind an IOMMU; which 6.x change made nvme-pci use it " +
+      'was not checked in source here.) ' +
       'A 128 KiB range (32 pages) is small enough for the IOVA rcache, so lazy mode reuses cached ranges instead of walking down; ' +
       "given the kernel's own sizes the lab's allocator returns the same IOVAs (the replay test matches map for map).",
     applies: (c, k, lab) => c.device === 'nvme' && (k.maxHwSectorsKb ?? 0) < 256 && lab !== null && !lab.versionInput,
@@ -102,3 +104,23 @@ export function explain(c: OracleConfig, id: string, k: KernelObservation, lab: 
   const e = ENTRIES.find((x) => x.ids.includes(id) && x.applies(c, k, lab));
   return e === undefined ? null : { fault: e.fault, text: e.text };
 }
+
+/** What the oracle found beyond the rows: model changes it led to, and gaps no configuration here exercises. */
+export const FINDINGS: readonly string[] = [
+  "**Fixed in the model** (core/model/guestDma/flushQueue.ts, test in iommuDma.test.ts): the flush-queue timer frees every CPU's " +
+    "ring into the rcache of the CPU it runs on (fq_flush_timeout -> fq_ring_free -> free_iova_fast takes the local CPU's " +
+    "magazines); the lab freed each ring into its own CPU's rcache. The 6.1 lazy NVMe trace showed it: CPU 1 unmapped, the " +
+    "timer ran on CPU 0, and CPU 1's next one-page map did not get that IOVA back. Only the IOVA replay could see it.",
+  "**Model gap, not exercised here**: dma-iommu reserves the PCI host bridge windows in every PCI device's IOVA space " +
+    '(iova_reserve_pci_windows; the guests here reserve 0x40000000-0xafffffff and 0xc0000000-0xfebfffff besides the MSI window ' +
+    "0xfee00000-0xfeefffff); the lab's intel-iommu and virtio-iommu drivers reserve only the MSI window. Allocations only reach " +
+    'those windows once more than about 17 MiB is in use below 4 GiB; the lowest IOVA any run here used was 0xff840000, so ' +
+    "both reservations give the same IOVAs (the replay uses the kernel's).",
+  '**Oracle limits**: the devices are emulated, not assigned, so QEMU shadows nothing into VFIO and the host side (dma_entry_limit, ' +
+    'pinning) is not observed; the trace clock is TCG time, so flush counts that depend on the 10 ms / 1 s timers are shown, ' +
+    'not compared; kprobes miss hits that nest in another probe on the same CPU (kprobe_profile), so the replay takes unmaps ' +
+    "from the iommu:unmap tracepoint and frees from the lab's own flush queue; an allocation an interrupt on the same CPU " +
+    "interrupted is ordered after that interrupt's unmap when it returned the unmapped range (dmaTraceOps.ts).",
+  "**Under TCG the ppc64 guest's DDW creation fails** (ibm,create-pe-dma-window returns -3 for the 16 MiB pages the query offered, page mask 0x107), " +
+    'so it keeps the 32-bit default window and maps with TCE hypercalls; the lab scenario turns DDW off to match.',
+];

@@ -18,7 +18,7 @@ import {
 import { parseQemuTraceLog } from '../../core/trace/qemuTraceLog';
 import { busiestDomain, dmaTraceOps, type DmaTraceMap, type DmaTraceOp } from '../../core/trace/dmaTraceOps';
 import type { OracleCapture } from './oracleQemu';
-import { DD_BLOCK_BYTES, DD_COUNT } from './oracleMatrix';
+import { DD_BLOCK_BYTES, ddCount } from './oracleMatrix';
 
 /** An iommu_map (iova, paddr, size) or iommu_unmap (iova, size) call, in trace order. */
 export type IommuCall = readonly ['map', number, number, number] | readonly ['unmap', number, number];
@@ -149,7 +149,7 @@ export function observeKernel(cap: OracleCapture): KernelObservation {
     batchingDisallowed: dmesg.includes('IOMMU batching disallowed due to virtualization'),
     groupType: type,
     maxHwSectorsKb: maxHw === null ? null : Number(maxHw[1]),
-    ios: ddLine === null ? DD_COUNT : Number(ddLine[1]) + Number(ddLine[2]),
+    ios: ddLine === null ? ddCount(cap.config.device) : Number(ddLine[1]) + Number(ddLine[2]),
     maps: windowOps.filter((o): o is DmaTraceMap => o.kind === 'map'),
     unmaps: windowOps.filter((o) => o.kind === 'unmap').length,
     iommuMapCalls,
@@ -180,7 +180,13 @@ function guestEvent(
   else if (['rpcit', 'viommu_flush_all', 'viommu_sync'].includes(e.event)) count(guest, e.event);
   else if (e.event.startsWith('dma_')) {
     const f = dmaApiFields(e);
-    if (f !== null && (bdf === null || f.device === bdf)) count(dmaApi, e.event);
+    if (f === null || (bdf !== null && f.device !== bdf)) return;
+    count(dmaApi, e.event);
+    if (e.event === 'dma_map_page' && f.dmaAddrs.length > 0) {
+      // TCEs the map needs: the 4 KiB pages its bytes touch.
+      const pages = Math.ceil(((f.dmaAddrs[0]! % 4096) + (f.sizes[0] ?? 0)) / 4096);
+      count(dmaApi, pages <= 1 ? 'dma_map_page.onePage' : 'dma_map_page.multiPage');
+    }
   }
 }
 

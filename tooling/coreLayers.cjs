@@ -21,6 +21,12 @@ const CORE_LAYERS = [
       'the event kernel (clock, queue, PRNG, recorder, counters, metric sink) is the bottom: everything runs on it, it knows nothing of what runs',
   },
   {
+    layer: 'trace',
+    may: [],
+    reason:
+      'reading real kernel and QEMU traces (ftrace text, QEMU -trace logs) into records is plain text work: it needs no simulator, and the hosts, tooling and the import command build on it',
+  },
+  {
     layer: 'contract',
     may: ['sim'],
     reason:

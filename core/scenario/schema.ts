@@ -20,6 +20,7 @@ import { EehSchema } from './eehSchema';
 import { FaultSchema } from './faultSchema';
 
 import {
+  DmaTraceWorkloadSchema,
   DpdkWorkloadSchema,
   GpuWorkloadSchema,
   NetWorkloadSchema,
@@ -311,7 +312,7 @@ export const OpsWorkloadSchema = z.strictObject({
   stopOnError: z.boolean().default(false).meta(doc('Stop at the first step that fails.')),
 });
 
-const WORKLOAD_KINDS_BUILT = ['fio', 'net', 'dpdk', 'gpu', 'virtio-mem', 'probe', 'ops'] as const;
+const WORKLOAD_KINDS_BUILT = ['fio', 'net', 'dpdk', 'gpu', 'virtio-mem', 'probe', 'dma-trace', 'ops'] as const;
 
 export const WorkloadSchema = z.discriminatedUnion(
   'kind',
@@ -322,6 +323,7 @@ export const WorkloadSchema = z.discriminatedUnion(
     GpuWorkloadSchema,
     VirtioMemWorkloadSchema,
     ProbeWorkloadSchema,
+    DmaTraceWorkloadSchema,
     OpsWorkloadSchema,
   ],
   {

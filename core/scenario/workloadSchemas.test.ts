@@ -126,7 +126,9 @@ describe('workload schemas reject what the real knobs refuse, by path', () => {
   });
 
   it('an unknown kind lists every built kind', () => {
-    expect(problems({ workload: { kind: 'rdma' } })).toEqual([expect.stringMatching(/fio, net, dpdk, gpu, virtio-mem, probe, ops/)]);
+    expect(problems({ workload: { kind: 'rdma' } })).toEqual([
+      expect.stringMatching(/fio, net, dpdk, gpu, virtio-mem, probe, dma-trace, ops/),
+    ]);
   });
 });
 

@@ -148,11 +148,67 @@ export const ProbeWorkloadSchema = z.strictObject({
   kind: z.literal('probe'),
 });
 
+/** One traced DMA call: [time ns, CPU, 0 = map | 1 = unmap, bytes, id]; an unmap names its map's id. */
+const DmaTraceOpSchema = z.tuple([
+  z.number().int().min(0).max(86_400e9),
+  z.number().int().min(0).max(4095),
+  z.union([z.literal(0), z.literal(1)]),
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40),
+  z.number().int().min(0),
+]);
+
+/** One real event shown beside the replay: [time ns, index into markNames, value]. */
+const DmaTraceMarkSchema = z.tuple([z.number().int().min(0).max(86_400e9), z.number().int().min(0), z.number()]);
+
+export const DmaTraceWorkloadSchema = z
+  .strictObject({
+    kind: z.literal('dma-trace'),
+    device: targetDevice,
+    source: z.string().max(256).default('trace').meta(doc('Where the trace came from (a file name), shown on the timeline.')),
+    ops: z
+      .array(DmaTraceOpSchema)
+      .max(5_000_000)
+      .meta(doc("The traced DMA maps and unmaps in time order, replayed on the guest's DMA API (pcilab import-trace writes them).")),
+    markNames: z
+      .array(z.string().min(1).max(128))
+      .max(256)
+      .default([])
+      .meta(doc('Names of the real events kept beside the replay: "cpu<N> <event>" or "qemu <event>" (the lane is the prefix).')),
+    marks: z
+      .array(DmaTraceMarkSchema)
+      .max(5_000_000)
+      .default([])
+      .meta(doc('Real events besides maps and unmaps (invalidations, flushes, QEMU requests).')),
+  })
+  .superRefine((w, ctx) => {
+    if (w.ops.length === 0 && w.marks.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['ops'], message: 'a trace needs DMA calls or events' });
+    const live = new Set<number>();
+    let last = 0;
+    w.ops.forEach(([t, , op, , id], i) => {
+      if (t < last) ctx.addIssue({ code: 'custom', path: ['ops', i, 0], message: 'ops must be in time order' });
+      last = t;
+      if (op === 0) {
+        if (live.has(id)) ctx.addIssue({ code: 'custom', path: ['ops', i, 4], message: `map id ${id} is already live` });
+        live.add(id);
+      } else if (!live.delete(id))
+        ctx.addIssue({ code: 'custom', path: ['ops', i, 4], message: `unmap of id ${id}, which no live map has` });
+    });
+    w.marks.forEach(([, n], i) => {
+      if (n >= w.markNames.length) ctx.addIssue({ code: 'custom', path: ['marks', i, 1], message: `no mark name ${n}` });
+    });
+  });
+
 export type NetWorkload = z.output<typeof NetWorkloadSchema>;
 export type DpdkWorkload = z.output<typeof DpdkWorkloadSchema>;
 export type GpuWorkload = z.output<typeof GpuWorkloadSchema>;
 export type VirtioMemWorkload = z.output<typeof VirtioMemWorkloadSchema>;
 export type ProbeWorkload = z.output<typeof ProbeWorkloadSchema>;
+export type DmaTraceWorkload = z.output<typeof DmaTraceWorkloadSchema>;
 
 /** The parts of a scenario the reference checks read (structural, so this file needs no schema.ts). */
 export interface WorkloadReferenceView {
@@ -184,6 +240,7 @@ export function workloadReferenceProblems(s: WorkloadReferenceView): WorkloadPro
   };
   const kind = s.workload.kind;
   if (kind === 'net') checkDevice((s.workload as NetWorkload).device);
+  else if (kind === 'dma-trace') checkDevice((s.workload as DmaTraceWorkload).device);
   else if (kind === 'dpdk') {
     const w = s.workload as DpdkWorkload;
     fitRam(w.mempoolBytes, checkDevice(w.device), 'mempoolBytes', 'the mempool');

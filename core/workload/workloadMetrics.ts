@@ -1,6 +1,6 @@
 // Names, units and meanings of the metrics the workloads report: the io.* set every throughput
 // workload shares, the ops.* counts of ops scripts, and what the net, dpdk, gpu, virtio-mem and
-// probe workloads add.
+// probe workloads add, and the replay of an imported trace (trace.*).
 // Must not: compute metrics.
 
 import { metric as m, type MetricInfo } from '../contract/catalog';
@@ -39,6 +39,14 @@ export const WORKLOAD_METRICS: readonly MetricInfo[] = [
   m('virtioMem.vfioUnmaps', 'calls', 'VFIO unmap ioctls QEMU issued for unplugs and rollbacks (one per request range)'),
   m('virtioMem.plugFailures', 'requests', 'plug requests QEMU answered BUSY because a VFIO map failed (plugging stops)'),
   m('probe.devices', 'devices', 'devices whose driver probe ran'),
+  m('trace.ops', 'calls', 'DMA maps and unmaps in the imported trace'),
+  m('trace.replayed', 'calls', 'traced calls replayed before the run ended'),
+  m('trace.maps', 'calls', 'traced DMA maps the lab served'),
+  m('trace.unmaps', 'calls', 'traced DMA unmaps replayed'),
+  m('trace.mapFailures', 'calls', 'traced DMA maps the lab refused (DMA_MAPPING_ERROR): the pattern fails on this host'),
+  m('trace.skippedUnmaps', 'calls', 'traced unmaps of maps the lab refused (nothing to unmap)'),
+  m('trace.liveMapsPeak', 'mappings', 'most traced maps live at once'),
+  m('trace.livePagesPeak', 'pages', 'most 4 KiB pages of traced maps live at once'),
   m('probe.failures', 'devices', 'probes that failed (e.g. -12 when a coherent allocation found no IOVA)'),
   m('dma.addressBits', 'bits', 'widest "Using N-bit DMA addresses" a device logged (0 when none did)'),
 ];

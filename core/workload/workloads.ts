@@ -17,6 +17,7 @@ import { createDpdkWorkload } from './dpdkWorkload';
 import { createGpuWorkload } from './gpuWorkload';
 import { createVirtioMemWorkload } from './virtioMemWorkload';
 import { createProbeWorkload } from './probeWorkload';
+import { createDmaTraceWorkload } from './dmaTraceWorkload';
 import { OpsWorkloadRunner } from './opsWorkload';
 import type { RunnableWorkload, WorkloadFactory } from './runnableWorkload';
 
@@ -29,6 +30,7 @@ export const WORKLOADS: Record<StackKind, WorkloadFactory> = {
   gpu: createGpuWorkload,
   'virtio-mem': createVirtioMemWorkload,
   probe: createProbeWorkload,
+  'dma-trace': createDmaTraceWorkload,
 };
 
 /** A workload with access to the stack it runs on (faults act on it; ops scripts build it on demand). */

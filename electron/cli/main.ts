@@ -24,6 +24,7 @@ import { presetSummary } from '../service/labCatalog';
 import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
 import { errorMessage } from '../service/labError';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
+import { commandImportTrace } from './importTrace';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -47,6 +48,9 @@ commands:
                                    configuration differences of stored runs
   export <run> --format perfetto|csv|json --out FILE [--db PATH]
                                    write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON
+  import-trace <trace> [--qemu-log FILE] [--scenario FILE | --preset ID] [--set ...] [--db PATH] [--json]
+                                   store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a
+                                   run and replay its DMA maps on a host (default: s390 KVM, QEMU 7.1)
   presets [--json]                 list the shipped presets
   schema                           print the scenario JSON Schema
 
@@ -245,6 +249,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandExport(rest, io);
       case 'presets':
         return commandPresets(rest, io);
+      case 'import-trace':
+        return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
         return commandSchema(rest, io);
       case undefined:

@@ -182,18 +182,27 @@ export class FlushQueue implements SimComponent {
     this.retired = true;
   }
 
-  /** fq_flush_timeout: flush, then free every ring. */
+  /** The timer fires on the CPU that armed it. */
   handleEvent(): void {
+    this.timerFlush(this.timerCpu);
+  }
+
+  /**
+   * fq_flush_timeout on `cpu`: flush, then free every ring. The freeing runs on the timer's CPU, so
+   * every ring's IOVAs go to that CPU's rcache (fq_ring_free -> free_iova_fast -> iova_rcache_insert
+   * takes the local CPU's magazines), whichever CPU queued them.
+   */
+  timerFlush(cpu: number): void {
     this.timerOn = false;
     if (this.retired) return;
     this.timerFlushes++;
     const call = this.timerCall;
-    (call as { cpu: number }).cpu = this.timerCpu;
+    (call as { cpu: number }).cpu = cpu;
     call.begin(this.sim.now);
     call.cause = this.armEvent;
     this.flush(call);
-    this.hooks.occupyCpu(this.timerCpu, this.sim.now, call.t);
-    for (let i = 0; i < this.rings.length; i++) this.freeFinished(this.rings[i]!, this.single ? this.timerCpu : i, call.t);
+    this.hooks.occupyCpu(cpu, this.sim.now, call.t);
+    for (let i = 0; i < this.rings.length; i++) this.freeFinished(this.rings[i]!, cpu, call.t);
   }
 
   /** End time of flush number k (1-based: the value of start_cnt while it ran). */

@@ -1,0 +1,105 @@
+// `npm run test:kernel`: boots every oracle configuration (fetching kernels and busybox it lacks),
+// reads what the real kernel did, runs the same scenario in the lab, compares every invariant and
+// replays the kernel's IOVA allocations through the lab's allocator. Exits 1 when a configuration
+// could not run (no mirror, no QEMU: never a silent skip) or an invariant disagrees without an
+// explanation. Flags: --only SUBSTR (configurations whose id contains it), --reuse (take captures
+// already in the cache instead of booting), --write-docs (docs/oracle.md), --write-fixtures
+// (tooling/oracle/fixtures/), --jobs N (parallel guests; default PCILAB_ORACLE_JOBS or the CPU count).
+// Must not: change the model; it reports.
+
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { KERNELS, resolveKernel, type ResolvedKernel } from './oracleKernels';
+import { oracleMatrix, type OracleConfig } from './oracleMatrix';
+import { cachedCapture, runConfig, type OracleCapture } from './oracleQemu';
+import { observeKernel } from './oracleObserve';
+import { runLab } from './oracleLab';
+import { compareConfig, replayRow, type InvariantRow } from './oracleCompare';
+import { FIXTURE_CONFIGS, writeFixture } from './oracleFixtures';
+import { renderOracleReport, type ConfigReport } from './oracleReport';
+
+function flag(name: string): boolean {
+  return process.argv.includes(name);
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+/** Boots one configuration, once more if the first boot fails (TCG under load occasionally trips early boot checks). */
+async function capture(c: OracleConfig, kernel: ResolvedKernel, attempts: string[]): Promise<OracleCapture> {
+  if (flag('--reuse')) {
+    const cached = cachedCapture(c);
+    if (cached !== null) return cached;
+  }
+  try {
+    return await runConfig(c, kernel);
+  } catch (e) {
+    attempts.push((e as Error).message.split('\n')[0]!);
+    process.stderr.write(`oracle: ${c.id}: ${(e as Error).message.split('\n')[0]}; booting once more\n`);
+    return await runConfig(c, kernel);
+  }
+}
+
+async function main(): Promise<number> {
+  const only = option('--only');
+  const configs = oracleMatrix().filter((c) => only === undefined || c.id.includes(only));
+  const jobs = Number(option('--jobs') ?? process.env['PCILAB_ORACLE_JOBS'] ?? availableParallelism());
+  const kernels = new Map<string, ResolvedKernel>();
+  // Fetching is sequential and loud: a machine without the mirror fails here, naming what it lacks.
+  for (const c of configs) if (!kernels.has(c.kernel)) kernels.set(c.kernel, resolveKernel(KERNELS[c.kernel]));
+  const reports: ConfigReport[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < configs.length) {
+      const c = configs[next++]!;
+      const retries: string[] = [];
+      try {
+        const cap = await capture(c, kernels.get(c.kernel)!, retries);
+        const k = observeKernel(cap);
+        const lab = runLab(c);
+        const rows: InvariantRow[] = [...compareConfig(c, k, lab), replayRow(c, cap, k)];
+        reports.push({ config: c, capture: cap, rows, retries });
+        if (flag('--write-fixtures') && FIXTURE_CONFIGS[c.id] !== undefined) writeFixture(cap, k);
+        const bad = rows.filter((r) => r.agree === false && r.explanation === null);
+        process.stderr.write(
+          `oracle: ${c.id}: ${rows.filter((r) => r.agree === true).length} agree, ${rows.filter((r) => r.agree === false && r.explanation !== null).length} explained, ${bad.length} unexplained (${(cap.wallMs / 1000).toFixed(0)} s)\n`,
+        );
+        for (const r of bad) process.stderr.write(`  DISAGREES ${r.id}: kernel ${r.kernel} | lab ${r.lab}\n`);
+      } catch (e) {
+        failures.push(`${c.id}: ${(e as Error).message}`);
+        process.stderr.write(`oracle: ${c.id} FAILED: ${(e as Error).message}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  const order = new Map(configs.map((c, i) => [c.id, i]));
+  reports.sort((a, b) => order.get(a.config.id)! - order.get(b.config.id)!);
+  if (flag('--write-docs')) {
+    const path = join(process.cwd(), 'docs', 'oracle.md');
+    writeFileSync(path, renderOracleReport(reports, failures));
+    process.stderr.write(`oracle: wrote ${path}\n`);
+  }
+  const unexplained = reports.flatMap((r) =>
+    r.rows.filter((x) => x.agree === false && x.explanation === null).map((x) => `${r.config.id}: ${x.id}`),
+  );
+  process.stderr.write(
+    `oracle: ${reports.length}/${configs.length} configurations ran in ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
+      `${unexplained.length} unexplained disagreement(s), ${failures.length} failure(s)\n`,
+  );
+  for (const f of failures) process.stderr.write(`  FAILED ${f.split('\n')[0]}\n`);
+  for (const u of unexplained) process.stderr.write(`  UNEXPLAINED ${u}\n`);
+  return failures.length === 0 && unexplained.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`oracle: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

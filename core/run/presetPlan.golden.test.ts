@@ -10,10 +10,34 @@ import { presetPlan } from './presetPlan';
 import { PlanRun } from './planRun';
 import { METRIC_CATALOG, metricInfo } from './metricCatalog';
 import { goldenOf, type PresetGolden } from './presetGolden.testkit';
+import { legacyTimelineHash } from '../sim/legacyTimelineHash.testkit';
 
 const GOLDEN = JSON.parse(readFileSync(new URL('./presetPlan.golden.json', import.meta.url), 'utf8')) as Record<string, PresetGolden>;
 
 const GOLDEN_HASHES: Record<string, string> = {
+  'quickstart-nvme-fio@1': 'fb338813af72aa35',
+  'type1-unmap-semantics@1': '3c212d11854fbf5f',
+  'type1-entry-limit@1': 'b9eba147055df3a6',
+  'memlock-double-charge@1': '7bc51c1bf104cb25',
+  'iommufd-unmap-no-split@1': 'd6a0c74ea294339d',
+  'spapr-tce-windows@1': '78b5d106187c310d',
+  'qemu-iova-tree-alias@1': '0adc4960f986a902',
+  'x86-viommu-nvme@1': '6fcc72603c3021b0',
+  'vfio-map-unmap-limits@1': '7514ab8caa64f413',
+  's390-rpcit-exhaustion@1': '55c93500eda3116d',
+  's390-flush-queue-throughput@1': '71a69e45728858b3',
+  's390-mlx5-probe@1': '7eee62f66939c240',
+  'ppc-eeh-guest-pe@1': 'a8275db664ba3e03',
+  'ppc-papr-ddw-nested@1': '53b9c0ef524d67c1',
+  'ppc-window-change-nested@1': 'c86845e566fdde44',
+};
+
+/**
+ * The hashes pinned before timelines were streamed (commit 1ed3f25), of the old whole-timeline
+ * definition (legacyTimelineHash.testkit.ts). The streaming hash re-pinned every value above; these
+ * prove that the recorded events themselves did not change.
+ */
+const LEGACY_HASHES: Record<string, string> = {
   'quickstart-nvme-fio@1': 'd9e9f667549b1f9e',
   'type1-unmap-semantics@1': 'e00f39eb5421da10',
   'type1-entry-limit@1': '3e742e5c9f29946e',
@@ -37,7 +61,8 @@ describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) 
     expect(planned.ok ? [] : planned.problems).toEqual([]);
   });
   if (!planned.ok) return;
-  const result = new PlanRun(planned.plan).runToEnd();
+  const run = new PlanRun(planned.plan);
+  const result = run.runToEnd();
 
   it('states at least one claim; every claim holds as measured, or the preset documents why the faithful model differs', () => {
     expect(result.claims.length).toBeGreaterThan(0);
@@ -52,6 +77,10 @@ describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) 
 
   it('has a pinned timeline hash for its seed', () => {
     expect(result.timelineHash).toBe(GOLDEN_HASHES[`${id}@${planned.plan.base.seed}`]);
+  });
+
+  it('records the same events as before the streaming hash (legacy whole-timeline hash unchanged)', () => {
+    expect(legacyTimelineHash(run.timelineColumns())).toBe(LEGACY_HASHES[`${id}@${planned.plan.base.seed}`]);
   });
 
   it('measures what the golden file pins (metrics, claims, ops)', () => {

@@ -11,7 +11,7 @@ import { dispatchMeasure, eventQueueMeasures } from './eventQueueBench';
 import { benchPreset } from './presetBench';
 import { perIoCostByLiveMappings, preset1Throughput } from './stackBench';
 import { iovaTreeMeasures, vfioMeasures } from './hostBench';
-import { benchInsert, benchWindows } from './storeBench';
+import { benchInsert, benchStreamRss, benchWindows } from './storeBench';
 
 interface Section {
   readonly title: string;
@@ -79,6 +79,7 @@ function wholeRunSection(): Section {
 function storeSection(): Section {
   const insert = benchInsert();
   const q = benchWindows();
+  const rss = [10_000_000, 50_000_000].map((n) => benchStreamRss(n));
   const windowRows: Measured[] = q.windows.map((w) => ({
     name: `zoom window, ${w.label} (1600 px, all lanes)`,
     unit: 'queries',
@@ -87,11 +88,17 @@ function storeSection(): Section {
     rmePct: NaN,
     samples: 40,
   }));
+  const r = (x: { wall: number; cpu: number }) => `${fmt(x.wall, 2)} (CPU time: ${fmt(x.cpu, 2)})`;
   return {
     title: 'Store',
     rows: [...insert.rows, ...windowRows],
     findings: [
-      `store path / bare insert throughput: ${fmt(insert.ratio, 2)} (target >= 0.7)`,
+      `store path / bare insert (same rows, same table, key order, one row per statement) throughput: ${r(insert.ratio)} (target >= 0.9)`,
+      `store path / bare insert with 100 rows per statement (as the store path's own statements): ${r(insert.ratioMultiRow)}; / the plain rowid table this bench compared with before: ${r(insert.ratioPlainTable)}`,
+      ...rss.map(
+        (x) =>
+          `${fmt(x.events / 1e6, 0)} M synthetic events recorded and stored while "running" (child process): peak RSS ${fmt(x.peakRssMiB)} MiB (target <= 300), ${fmt(x.wallS, 1)} s, ${fmt(x.dbMiB)} MiB on disk`,
+      ),
       `${fmt(q.events / 1e6, 0)} M-event run (20 lanes): stored in ${fmt(q.buildMs / 1000, 1)} s, ${fmt(q.dbBytes / 2 ** 20)} MiB on disk, summary in ${fmt(q.summaryMs, 1)} ms`,
       ...q.windows.map(
         (w) =>

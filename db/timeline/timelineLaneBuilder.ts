@@ -29,8 +29,8 @@ import {
   encodeChunk,
   LOD_CHUNK_BUCKETS,
   LOD_MAX_LEVEL,
+  coarsenInPlace,
   levelRange,
-  mergeUp,
   type LodBuckets,
   type LodChunk,
   type SortedEvents,
@@ -363,7 +363,8 @@ export class LaneBuilder {
     let b = bucketsOfEvents(ev, p, q, floor);
     this.mergeInto(floor, b);
     for (let k = floor + 1; k <= LOD_MAX_LEVEL; k++) {
-      b = mergeUp(b);
+      // mergeInto copied level k - 1's buckets: its arrays can hold level k's.
+      b = coarsenInPlace(b);
       this.mergeInto(k, b);
     }
   }

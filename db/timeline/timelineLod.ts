@@ -129,7 +129,28 @@ export function bucketsOfEvents(ev: SortedEvents, from: number, to: number, leve
 
 /** The buckets of the next coarser level. */
 export function mergeUp(below: LodBuckets): LodBuckets {
-  const out = allocBuckets(below.n);
+  return coarsenInPlace(copyOf(below));
+}
+
+function copyOf(b: LodBuckets): LodBuckets {
+  return {
+    n: b.n,
+    bucket: b.bucket.slice(0, b.n),
+    minT: b.minT.slice(0, b.n),
+    maxEnd: b.maxEnd.slice(0, b.n),
+    count: b.count.slice(0, b.n),
+    failures: b.failures.slice(0, b.n),
+    firstSeq: b.firstSeq.slice(0, b.n),
+    firstKind: b.firstKind.slice(0, b.n),
+  };
+}
+
+/**
+ * The buckets of the next coarser level, written over `below` (bucket j of the result is made from
+ * buckets i >= j, so nothing is overwritten before it is read): no allocation per level.
+ */
+export function coarsenInPlace(below: LodBuckets): LodBuckets {
+  const out = below;
   let j = -1;
   for (let i = 0; i < below.n; i++) {
     const b = Math.floor(below.bucket[i]! / LOD_FANOUT);
@@ -140,9 +161,13 @@ export function mergeUp(below: LodBuckets): LodBuckets {
       out.maxEnd[j] = below.maxEnd[i]!;
       out.firstSeq[j] = below.firstSeq[i]!;
       out.firstKind[j] = below.firstKind[i]!;
-    } else if (below.maxEnd[i]! > out.maxEnd[j]!) out.maxEnd[j] = below.maxEnd[i]!;
-    out.count[j] = out.count[j]! + below.count[i]!;
-    out.failures[j] = out.failures[j]! + below.failures[i]!;
+      out.count[j] = below.count[i]!;
+      out.failures[j] = below.failures[i]!;
+    } else {
+      if (below.maxEnd[i]! > out.maxEnd[j]!) out.maxEnd[j] = below.maxEnd[i]!;
+      out.count[j] = out.count[j]! + below.count[i]!;
+      out.failures[j] = out.failures[j]! + below.failures[i]!;
+    }
   }
   return trimmed(out, j + 1);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   effectPartOfCsr,
   effectPartsOf,
@@ -68,6 +69,38 @@ describe('lookups by seq', () => {
       const want = events.flatMap((e, i) => (e.cause === cause ? [i] : []));
       expect(effectsInParts(mine, cause), `effects of ${cause}`).toEqual(want);
     }
+  });
+
+  it('lists the effects of any cause, near or far back, whatever the chunks', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.nat()), { minLength: 1, maxLength: 3 * SEQ_BLOCK }),
+        fc.array(fc.integer({ min: 1, max: 2 * SEQ_BLOCK }), { minLength: 1, maxLength: 6 }),
+        (spec, sizes) => {
+          const evs: TestEvent[] = spec.map(([caused, back], i) => ({
+            t: i,
+            dur: 0,
+            lane: 0,
+            kind: 0,
+            cause: caused && i > 0 ? i - 1 - (back % i) : -1,
+          }));
+          const c = recordTestTimeline(evs, 1);
+          const parts: EffectPart[] = [];
+          for (let at = 0, k = 0; at < c.count; k++) {
+            const to = Math.min(c.count, at + sizes[k % sizes.length]!);
+            parts.push(...effectPartsOf(chunkOf(c, at, to)));
+            at = to;
+          }
+          const byBlock = (b: number) => parts.filter((p) => p.block === b).sort((x, y) => x.part - y.part);
+          for (let cause = 0; cause < evs.length; cause++) {
+            expect(effectsInParts(byBlock(Math.floor(cause / SEQ_BLOCK)), cause)).toEqual(
+              evs.flatMap((e, i) => (e.cause === cause ? [i] : [])),
+            );
+          }
+        },
+      ),
+      { numRuns: 40, seed: 3 },
+    );
   });
 
   it('reads a v3 effect block (CSR) as one part', () => {

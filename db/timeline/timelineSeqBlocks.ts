@@ -65,27 +65,11 @@ export function locateInBlock(lanes: Uint8Array, times: Uint8Array, seq: number)
   return { lane: view.getUint16(i * 2, true), t: tv.getFloat64(i * 8, true) };
 }
 
-/** Above this many events a chunk's (cause, seq) keys do not fit the packed sort; it sorts with a comparator. */
-const PACKED_LOCAL_BITS = 24;
-
 /** The effect parts of one chunk, by block of causes. */
 export function* effectPartsOf(chunk: TimelineChunk): Generator<EffectPart> {
   const { cause, count, first } = chunk;
-  let links = 0;
-  for (let i = 0; i < count; i++) if (cause[i]! >= 0) links++;
-  if (links === 0) return;
-  // (cause, position in chunk) sorted by cause then position (= seq): one packed number each,
-  // sorted numerically (no comparator) when it fits 53 bits.
-  const local = new Uint32Array(links);
-  if (count < 2 ** PACKED_LOCAL_BITS) {
-    const keys = new Float64Array(links);
-    for (let i = 0, k = 0; i < count; i++) if (cause[i]! >= 0) keys[k++] = cause[i]! * 2 ** PACKED_LOCAL_BITS + i;
-    keys.sort();
-    for (let k = 0; k < links; k++) local[k] = keys[k]! % 2 ** PACKED_LOCAL_BITS;
-  } else {
-    for (let i = 0, k = 0; i < count; i++) if (cause[i]! >= 0) local[k++] = i;
-    local.sort((a, b) => cause[a]! - cause[b]! || a - b);
-  }
+  const local = linksByCause(cause, count);
+  const links = local.length;
   let k = 0;
   while (k < links) {
     const block = Math.floor(cause[local[k]!]! / SEQ_BLOCK);
@@ -100,6 +84,38 @@ export function* effectPartsOf(chunk: TimelineChunk): Generator<EffectPart> {
     yield { block, part: first, causes: bytesOf(causes), seqs: bytesOf(seqs) };
     k = end;
   }
+}
+
+/**
+ * Positions of the chunk's events that name a cause, sorted by cause then position (= seq): a
+ * two-pass radix sort (the cause's offset in its block, then its block), linear and stable, since
+ * a cause may be anywhere before the chunk.
+ */
+function linksByCause(cause: Int32Array, count: number): Uint32Array {
+  let links = 0;
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = -1;
+  for (let i = 0; i < count; i++) {
+    const c = cause[i]!;
+    if (c < 0) continue;
+    links++;
+    if (c < oldest) oldest = c;
+    if (c > newest) newest = c;
+  }
+  const out = new Uint32Array(links);
+  if (links === 0) return out;
+  const byOffset = new Uint32Array(SEQ_BLOCK + 1);
+  for (let i = 0; i < count; i++) if (cause[i]! >= 0) byOffset[(cause[i]! % SEQ_BLOCK) + 1]! += 1;
+  for (let j = 0; j < SEQ_BLOCK; j++) byOffset[j + 1] = byOffset[j + 1]! + byOffset[j]!;
+  const tmp = new Uint32Array(links);
+  for (let i = 0; i < count; i++) if (cause[i]! >= 0) tmp[byOffset[cause[i]! % SEQ_BLOCK]!++] = i;
+  const firstBlock = Math.floor(oldest / SEQ_BLOCK);
+  const blocks = Math.floor(newest / SEQ_BLOCK) - firstBlock + 1;
+  const byBlock = new Uint32Array(blocks + 1);
+  for (let k = 0; k < links; k++) byBlock[Math.floor(cause[tmp[k]!]! / SEQ_BLOCK) - firstBlock + 1]! += 1;
+  for (let b = 0; b < blocks; b++) byBlock[b + 1] = byBlock[b + 1]! + byBlock[b]!;
+  for (let k = 0; k < links; k++) out[byBlock[Math.floor(cause[tmp[k]!]! / SEQ_BLOCK) - firstBlock]!++] = tmp[k]!;
+  return out;
 }
 
 /** The seqs of the events `cause` led to, from its block's parts in part order (seq order). */

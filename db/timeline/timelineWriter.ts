@@ -121,7 +121,9 @@ export class TimelineWriter implements TimelineSink {
 
   write(chunk: TimelineChunk): void {
     if (this.stopped) return;
-    this.db.transaction(() => this.writeDefinitions(chunk))();
+    if (chunk.lanes.length + chunk.kinds.length + chunk.strings.length > this.lanesWritten + this.kindsWritten + this.stringsWritten) {
+      this.db.transaction(() => this.writeDefinitions(chunk))();
+    }
     if (chunk.count === 0) return;
     const ord = this.orderer.orderChunk(chunk, chunk.lanes.length);
     if (!this.insertRows(chunk, ord.order)) {

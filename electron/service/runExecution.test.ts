@@ -65,6 +65,19 @@ describe('executing a run', () => {
     expect(timeline.summary(runId)).toBeUndefined();
   });
 
+  it('fails cleanly when storing fails midway (a full disk): the run is failed and keeps no partial timeline', () => {
+    const runs = new RunStore(t.db);
+    const runId = runs.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 40e6 }, 0);
+    // Room for a few chunks of rows, not for the whole timeline.
+    const pages = t.db.pragma('page_count', { simple: true }) as number;
+    t.db.pragma(`max_page_count = ${pages + 400}`);
+    const outcome = executeRun(t.db, runId, plan(40), { nowMs: () => 0, isCancelled: () => false });
+    expect(outcome).toMatchObject({ status: 'failed', error: expect.stringMatching(/full/i) as string });
+    expect(runs.get(runId)!.status).toBe('failed');
+    expect(new TimelineStore(t.db).summary(runId)).toBeUndefined();
+    expect(t.db.prepare('SELECT COUNT(*) AS n FROM timeline_lanes WHERE run_id = ?').get(runId)).toEqual({ n: 0 });
+  });
+
   it('cancels while storing the timeline: the run is cancelled and keeps no partial timeline', () => {
     const runs = new RunStore(t.db);
     const runId = runs.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 40e6 }, 0);

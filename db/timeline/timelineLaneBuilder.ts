@@ -12,14 +12,14 @@
 // of detail; the last candidates are split at the end.
 //
 // Levels of detail: each short event is summarized into buckets of every stored level (see
-// timelineLod.ts). Which levels are stored follows the lane's density, decided per batch of
-// `batchEvents` short events (the first decision waits for a whole batch, so a lane that never
-// fills one is decided over all its events, as a whole-lane rule would): a lane's time is cut into
-// segments, each storing the levels from its floor up. A floor change starts a new segment after
-// every event already summarized, at a multiple of the coarser floor's bucket width, so no bucket
-// a window reads straddles two segments. Rows are appended per level as they fill; an event that
-// arrives after its bucket's row was stored (events are recorded roughly, not strictly, in time
-// order) is merged into that row.
+// timelineLod.ts) at the end of its chunk. Which levels are stored follows the lane's density,
+// decided per `batchEvents` short events (the first decision waits for that many, held back, so a
+// lane that never has them is decided over all its events, as a whole-lane rule would): a lane's
+// time is cut into segments, each storing the levels from its floor up. A floor change starts a new
+// segment after every event already summarized, at a multiple of the coarser floor's bucket width,
+// so no bucket a window reads straddles two segments. Rows are appended per level as they fill; an
+// event that arrives after its bucket's row was stored (events are recorded roughly, not strictly,
+// in time order) is merged into that row.
 // Must not: run SQL itself (rows go through LodRowStore); allocate per event beyond amortized growth.
 
 import {
@@ -30,7 +30,8 @@ import {
   LOD_CHUNK_BUCKETS,
   LOD_MAX_LEVEL,
   coarsenInPlace,
-  levelRange,
+  levelsWorthStoring,
+  nonEmptyBuckets,
   type LodBuckets,
   type LodChunk,
   type SortedEvents,
@@ -174,6 +175,9 @@ export class LaneBuilder {
   private readonly segmentFloor: number[] = [];
   /** A floor one level off the current one waits for a second batch saying the same. */
   private proposal = -1;
+  /** Density of what was summarized since the last floor decision: events, and non-empty buckets per level. */
+  private statEvents = 0;
+  private statNonEmpty = new Float64Array(LOD_MAX_LEVEL + 1);
   /** The latest t summarized into the levels (new segments start after it). */
   private maxAddedT = Number.NEGATIVE_INFINITY;
   private readonly levels: (LevelRows | undefined)[] = [];
@@ -205,6 +209,14 @@ export class LaneBuilder {
     } else this.addShort(t, dur, seq, kind, failure);
   }
 
+  /**
+   * The chunk's events were all added: summarizes them (once the lane has a floor; until then they
+   * are held for its first decision), so a lane holds no more than a chunk's events.
+   */
+  endChunk(): void {
+    if (this.segmentFloor.length > 0) this.summarizePending();
+  }
+
   /** Splits the last candidates at the final cut, summarizes what is left and stores the open rows. */
   finish(): LaneSummary {
     const durExp = this.candidateExponents();
@@ -219,10 +231,10 @@ export class LaneBuilder {
     const c = this.candidates;
     for (let i = 0; i < c.n; i++) {
       if (c.dur[i]! >= spanCutNs) longSpans.push({ t: c.t[i]!, seq: c.seq[i]!, endT: c.t[i]! + c.dur[i]! });
-      else this.addShort(c.t[i]!, c.dur[i]!, c.seq[i]!, c.kind[i]!, c.failure[i]!, false);
+      else this.addShort(c.t[i]!, c.dur[i]!, c.seq[i]!, c.kind[i]!, c.failure[i]!);
     }
     c.n = 0;
-    this.summarizePending(false);
+    this.summarizePending();
     const shortCount = this.events - longSpans.length;
     if (this.segmentFloor.length === 0) {
       return {
@@ -263,10 +275,11 @@ export class LaneBuilder {
     };
   }
 
-  private addShort(t: number, dur: number, seq: number, kind: number, failure: number, decide = true): void {
+  private addShort(t: number, dur: number, seq: number, kind: number, failure: number): void {
     if (dur > this.maxShortDur) this.maxShortDur = dur;
     this.pending.push(t, dur, seq, kind, failure);
-    if (this.pending.n >= this.options.batchEvents) this.summarizePending(decide);
+    // The first decision has its events: no need to hold them to the end of the chunk.
+    if (this.segmentFloor.length === 0 && this.pending.n >= this.options.batchEvents) this.summarizePending();
   }
 
   /** floor(log2(dur)) counts of the candidates (index 54: 2^54 and above). */
@@ -304,12 +317,22 @@ export class LaneBuilder {
     c.filter((i) => c.dur[i]! >= cut);
   }
 
-  /** Summarizes the pending short events into every level their segment stores (`decide`: the batch may move the floor). */
-  private summarizePending(decide: boolean): void {
+  /**
+   * Summarizes the pending short events into every level their segment stores; the lane's first
+   * floor is decided over them, later ones once `batchEvents` more were summarized.
+   */
+  private summarizePending(): void {
     const n = this.pending.n;
     if (n === 0) return;
     const ev = this.pending.sorted();
-    if (decide || this.segmentFloor.length === 0) this.decideFloor(ev, n);
+    const nonEmpty = nonEmptyBuckets(ev, 0, n);
+    if (this.segmentFloor.length === 0) {
+      this.segmentFrom.push(Number.NEGATIVE_INFINITY);
+      this.segmentFloor.push(levelsWorthStoring(nonEmpty, n).minLevel);
+    } else {
+      for (let k = 0; k <= LOD_MAX_LEVEL; k++) this.statNonEmpty[k] = this.statNonEmpty[k]! + nonEmpty[k]!;
+      this.statEvents += n;
+    }
     let p = 0;
     let s = 0;
     while (p < n) {
@@ -325,19 +348,22 @@ export class LaneBuilder {
     const lastT = ev.t[ev.order[n - 1]!]!;
     if (lastT > this.maxAddedT) this.maxAddedT = lastT;
     this.pending.n = 0;
+    if (this.statEvents >= this.options.batchEvents) {
+      this.decideFloor(levelsWorthStoring(this.statNonEmpty, this.statEvents).minLevel);
+      this.statEvents = 0;
+      this.statNonEmpty.fill(0);
+    }
   }
 
-  /** The floor for this batch's density; a change opens a segment after everything summarized so far. */
-  private decideFloor(ev: SortedEvents, n: number): void {
-    const r = levelRange(ev, 0, n).minLevel;
-    if (this.segmentFloor.length === 0) {
-      this.segmentFrom.push(Number.NEGATIVE_INFINITY);
-      this.segmentFloor.push(r);
-      return;
+  /** A floor `r` for the density just summarized; a change opens a segment after everything summarized so far. */
+  private decideFloor(r: number): void {
+    // Segments nothing was summarized into yet (they start after every summarized event) are taken back.
+    while (this.segmentFrom.length > 1 && this.segmentFrom[this.segmentFrom.length - 1]! > this.maxAddedT) {
+      this.segmentFrom.pop();
+      this.segmentFloor.pop();
     }
     const current = this.segmentFloor[this.segmentFloor.length - 1]!;
-    // A short last batch says little about the density.
-    if (r === current || n < this.options.batchEvents / 4) {
+    if (r === current) {
       this.proposal = -1;
       return;
     }
@@ -348,13 +374,7 @@ export class LaneBuilder {
     }
     this.proposal = -1;
     const w = bucketWidthNs(Math.max(current, r));
-    const from = this.maxAddedT === Number.NEGATIVE_INFINITY ? 0 : (Math.floor(this.maxAddedT / w) + 1) * w;
-    if (from <= this.segmentFrom[this.segmentFrom.length - 1]!) {
-      // Nothing was summarized since the last boundary: the last segment just changes its floor.
-      this.segmentFloor[this.segmentFloor.length - 1] = r;
-      return;
-    }
-    this.segmentFrom.push(from);
+    this.segmentFrom.push((Math.floor(this.maxAddedT / w) + 1) * w);
     this.segmentFloor.push(r);
   }
 

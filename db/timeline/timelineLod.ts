@@ -51,12 +51,8 @@ export interface SortedEvents {
   readonly order: Uint32Array;
 }
 
-/**
- * Which levels are worth storing for these events (today's rule, applied to any set of events):
- * the coarsest level keeps at least two buckets (or is the top), the finest averages at least
- * MIN_EVENTS_PER_BUCKET events per non-empty bucket.
- */
-export function levelRange(ev: SortedEvents, from: number, to: number): { minLevel: number; maxLevel: number } {
+/** Non-empty buckets per level (0..LOD_MAX_LEVEL) of events order[from..to), in (t, seq) order. */
+export function nonEmptyBuckets(ev: SortedEvents, from: number, to: number): Float64Array {
   const nonEmpty = new Float64Array(LOD_MAX_LEVEL + 1);
   const last = new Float64Array(LOD_MAX_LEVEL + 1).fill(-1);
   for (let p = from; p < to; p++) {
@@ -68,12 +64,25 @@ export function levelRange(ev: SortedEvents, from: number, to: number): { minLev
       nonEmpty[k] = nonEmpty[k]! + 1;
     }
   }
-  const count = to - from;
+  return nonEmpty;
+}
+
+/**
+ * Which levels are worth storing for `count` events with these non-empty bucket counts: the
+ * coarsest level keeps at least two buckets (or is the top), the finest averages at least
+ * MIN_EVENTS_PER_BUCKET events per non-empty bucket.
+ */
+export function levelsWorthStoring(nonEmpty: Float64Array, count: number): { minLevel: number; maxLevel: number } {
   let maxLevel = 0;
   while (maxLevel < LOD_MAX_LEVEL && nonEmpty[maxLevel]! > 1) maxLevel++;
   let minLevel = 0;
   while (minLevel < maxLevel && nonEmpty[minLevel]! * MIN_EVENTS_PER_BUCKET > count) minLevel++;
   return { minLevel, maxLevel };
+}
+
+/** levelsWorthStoring over events order[from..to). */
+export function levelRange(ev: SortedEvents, from: number, to: number): { minLevel: number; maxLevel: number } {
+  return levelsWorthStoring(nonEmptyBuckets(ev, from, to), to - from);
 }
 
 export function allocBuckets(n: number): LodBuckets {

@@ -301,6 +301,7 @@ export class TimelineWriter implements TimelineSink {
           s.failure.run(this.runId, ti, first + i, l);
         }
       }
+      builder.endChunk();
       s.laneFigures.run(builder.maxShortDurNs, builder.eventCount, this.runId, l);
     }
     for (const b of this.seqBlocks.add(chunk)) s.seqBlock.run(this.runId, b.block, b.lanes, b.times);

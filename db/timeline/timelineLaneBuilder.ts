@@ -1,6 +1,7 @@
 // What a lane's window queries rely on, built while the run streams its events in chunks: the long
 // spans kept aside, the levels of detail of the other (short) events, and the lane's figures. Its
-// memory is bounded by a few batches per lane, never by the run's length.
+// memory is the open row of each level, the long-span candidates and a chunk's events (its first
+// 4096 until its first floor decision), never the run's length.
 //
 // Long spans: a window scan reads t in [start - maxShortDur, end]; one very long span would stretch
 // that back to the start of the run, so spans at or above the lane's cut are kept aside (at most

@@ -5,7 +5,8 @@
 // the lanes (long spans, last rows of the levels, final figures) and marks the timeline complete.
 // Every step is its own short transaction (a batch of rows, a chunk's derived rows, a lane), so the
 // write lock is never held long: other connections' writers (the main thread's heartbeats) wait
-// milliseconds, not seconds. Memory: one chunk's order and a few batches per lane, never the run.
+// milliseconds, not seconds. Memory: one chunk's order and, per lane, its open level rows and its
+// first 4096 events until its first floor decision; never the run.
 // A process killed in between leaves whole steps and an intact database: the timeline reads as
 // incomplete (windows come back raw; lookups of rows not stored find nothing).
 // Must not: import database.ts (migrations use this module; database.ts imports the migrations).

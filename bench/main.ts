@@ -11,7 +11,8 @@ import { dispatchMeasure, eventQueueMeasures } from './eventQueueBench';
 import { benchPreset } from './presetBench';
 import { perIoCostByLiveMappings, preset1Throughput } from './stackBench';
 import { iovaTreeMeasures, vfioMeasures } from './hostBench';
-import { benchInsert, benchWindows } from './storeBench';
+import { benchInsert, benchStreamRss, benchWindows } from './storeBench';
+import { recorderMeasures } from './recorderBench';
 import { benchVariants, variantTable, type VariantRow } from './variantBench';
 
 interface Section {
@@ -33,13 +34,15 @@ function table(rows: readonly Measured[]): string {
 async function eventKernelSection(): Promise<Section> {
   const [queue, bare] = await measure(eventQueueMeasures());
   const [dispatch] = await measure([dispatchMeasure()]);
+  const [streamed, kept, loop] = await measure(recorderMeasures());
   const ratio = queue!.perSecond / bare!.perSecond;
   return {
     title: 'Event kernel',
-    rows: [queue!, bare!, dispatch!],
+    rows: [queue!, bare!, dispatch!, streamed!, kept!, loop!],
     findings: [
       `EventQueue / bare heap throughput: ${fmt(ratio, 2)} (the cost of (time, priority, seq) ordering and the payload)`,
       `Simulation dispatch: ${fmt(dispatch!.perSecond / 1e6, 2)} M events/s with 10k pending events`,
+      `Timeline recorder: ${fmt(streamed!.nsPerItem - loop!.nsPerItem, 1)} ns per event streamed, ${fmt(kept!.nsPerItem - loop!.nsPerItem, 1)} ns kept in memory (record + seal with the hash; the bench loop's own cost taken off)`,
     ],
   };
 }
@@ -102,6 +105,7 @@ async function variantsSection(): Promise<Section> {
 function storeSection(): Section {
   const insert = benchInsert();
   const q = benchWindows();
+  const rss = [10_000_000, 50_000_000].map((n) => benchStreamRss(n));
   const windowRows: Measured[] = q.windows.map((w) => ({
     name: `zoom window, ${w.label} (1600 px, all lanes)`,
     unit: 'queries',
@@ -110,11 +114,17 @@ function storeSection(): Section {
     rmePct: NaN,
     samples: 40,
   }));
+  const r = (x: { wall: number; cpu: number }) => `${fmt(x.wall, 2)} (CPU time: ${fmt(x.cpu, 2)})`;
   return {
     title: 'Store',
     rows: [...insert.rows, ...windowRows],
     findings: [
-      `store path / bare insert throughput: ${fmt(insert.ratio, 2)} (target >= 0.7)`,
+      `store path / bare insert (same rows, same table, key order, one row per statement) throughput: ${r(insert.ratio)} (target >= 0.9)`,
+      `store path / bare insert with 100 rows per statement (as the store path's own statements): ${r(insert.ratioMultiRow)}; / the plain rowid table this bench compared with before: ${r(insert.ratioPlainTable)}`,
+      ...rss.map(
+        (x) =>
+          `${fmt(x.events / 1e6, 0)} M synthetic events recorded and stored while "running" (child process): peak RSS ${fmt(x.peakRssMiB)} MiB (target <= 300), ${fmt(x.wallS, 1)} s, ${fmt(x.dbMiB)} MiB on disk`,
+      ),
       `${fmt(q.events / 1e6, 0)} M-event run (20 lanes): stored in ${fmt(q.buildMs / 1000, 1)} s, ${fmt(q.dbBytes / 2 ** 20)} MiB on disk, summary in ${fmt(q.summaryMs, 1)} ms`,
       ...q.windows.map(
         (w) =>

@@ -2,14 +2,14 @@
 // run into recorder columns and stored again in the v3 layout (the run's own clustered table, levels
 // of detail, seq and effect blocks...), then the shared table is dropped. Runs inside migrate()'s
 // transaction, so a crash leaves the database at v2 with nothing lost.
-// Note: this stores with today's TimelineWriter; a later layout change must give this step a frozen
-// copy of the v3 writer (or convert v3 to its layout in its own migration, after this one).
-// Must not: import database.ts (it imports the migrations).
+// It stores with the frozen v3 writer (migrationV3Writer.ts): later layouts are reached by their own
+// migrations (v6 converts the effect blocks written here into effect parts).
+// Must not: import database.ts (it imports the migrations); store with the live timeline writer.
 
 import type BetterSqlite3 from 'better-sqlite3';
 import type { TimelineColumns } from '../core/sim/timelineRecorder';
 import type { TimelineKindInfo } from '../core/contract/timeline';
-import { TimelineWriter } from './timeline/timelineWriter';
+import { storeTimelineV3 } from './migrationV3Writer';
 
 type Db = BetterSqlite3.Database;
 
@@ -20,13 +20,12 @@ export function convertSharedTimelines(db: Db): void {
     .prepare('SELECT run_id FROM timeline_lanes UNION SELECT run_id FROM timeline_kinds UNION SELECT DISTINCT run_id FROM timeline_events')
     .pluck()
     .all() as number[];
-  const writer = new TimelineWriter(db);
   for (const runId of runIds) {
     const cols = readV1Columns(db, runId);
     for (const table of ['timeline_lanes', 'timeline_kinds', 'timeline_strings']) {
       db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
     }
-    writer.store(runId, cols);
+    storeTimelineV3(db, runId, cols);
   }
   db.exec('DROP TABLE timeline_events');
 }

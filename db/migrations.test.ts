@@ -71,6 +71,10 @@ describe('migrating a v2 database with data to the latest schema', () => {
         .causeChain.map((e) => e.seq)
         .slice(0, 3),
     ).toEqual([298, 297, 296]);
+    // v3's effect blocks, read as v6's effect parts.
+    expect(timeline.detail(1, 0)!.effects.map((e) => e.seq)).toEqual([1]);
+    expect(timeline.detail(1, 298)!.effects.map((e) => e.seq)).toEqual([299]);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'timeline_effect_blocks'`).get()).toBeUndefined();
     expect(timeline.failures(1, 5).map((e) => e.kind)).toEqual(['dma.mapFailed']);
     const w = timeline.window({ runId: 1, startNs: 0, endNs: 3000, widthPx: 1000 })!;
     expect(w.events).toHaveLength(300);

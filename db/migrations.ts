@@ -5,6 +5,7 @@
 
 import type BetterSqlite3 from 'better-sqlite3';
 import { convertSharedTimelines } from './migrationV3';
+import { convertEffectBlocks } from './migrationV6';
 
 export interface Migration {
   readonly version: number;
@@ -255,6 +256,28 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE comparisons ADD COLUMN view_json TEXT NOT NULL DEFAULT '{}';
     `,
+  },
+  {
+    version: 6,
+    description: 'streamed timelines: effect parts per chunk, level-of-detail segments per lane',
+    sql: `
+      -- cause -> effects: per block of 4096 causes, one part per chunk that named a cause of the
+      -- block ((cause offset, effect seq) pairs sorted by cause then seq; parts in seq order).
+      CREATE TABLE timeline_effect_parts (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        block  INTEGER NOT NULL,
+        part   INTEGER NOT NULL,
+        causes BLOB    NOT NULL,
+        seqs   BLOB    NOT NULL,
+        PRIMARY KEY (run_id, block, part)
+      ) WITHOUT ROWID;
+
+      -- [from, floor] pairs (Float64) when a lane's stored levels change over its time; NULL: one
+      -- segment at lod_min_level (every timeline stored before v6).
+      ALTER TABLE timeline_lanes ADD COLUMN lod_segments BLOB;
+    `,
+    // The v3 effect blocks become one part each, then their table is dropped.
+    apply: convertEffectBlocks,
   },
 ];
 

@@ -5,14 +5,19 @@
 // Must not: measure wall time or store anything (hosts do).
 
 import type { OpResult, RunResult } from '../contract/runResult';
-import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
+import { TimelineRecorder, type TimelineColumns, type TimelineSink } from '../sim/timelineRecorder';
 import { evaluateClaims } from './claims';
 import type { MetricMap } from '../sim/metricSink';
 import type { RunPlan } from './runPlan';
 import { ScenarioRun } from './scenarioRun';
 
+export interface PlanRunOptions {
+  /** Where the timeline goes (default: kept in memory, see timelineColumns()). */
+  readonly timelineSink?: TimelineSink;
+}
+
 export class PlanRun {
-  private readonly timeline = new TimelineRecorder();
+  private readonly timeline: TimelineRecorder;
   private readonly parts: { readonly prefix: string; readonly scenario: RunPlan['base'] }[];
   private current: ScenarioRun | null = null;
   private index = 0;
@@ -20,7 +25,11 @@ export class PlanRun {
   private finishedNs = 0;
   private finishedEvents = 0;
 
-  constructor(readonly plan: RunPlan) {
+  constructor(
+    readonly plan: RunPlan,
+    options: PlanRunOptions = {},
+  ) {
+    this.timeline = new TimelineRecorder(undefined, options.timelineSink);
     this.parts =
       plan.variants.length > 0
         ? plan.variants.map((v) => ({ prefix: v.name, scenario: v.scenario }))
@@ -40,6 +49,11 @@ export class PlanRun {
     return this.finishedEvents + (this.current?.eventsProcessed ?? 0);
   }
 
+  /** Timeline events recorded so far over all variants. */
+  get timelineEvents(): number {
+    return this.timeline.size;
+  }
+
   /** Runs at most `maxEvents` events; returns true once every variant is over. */
   step(maxEvents: number): boolean {
     if (this.isDone) return true;
@@ -55,6 +69,8 @@ export class PlanRun {
       this.finishedEvents += this.current.eventsProcessed;
       this.current = null;
       this.index++;
+      // The plan is over: the sink gets the last events (a store can then finish the timeline).
+      if (this.isDone) this.timeline.flush();
     }
     return this.isDone;
   }
@@ -86,6 +102,7 @@ export class PlanRun {
     };
   }
 
+  /** Every recorded event; only when the timeline is kept in memory (no sink given). */
   timelineColumns(): TimelineColumns {
     return this.timeline.columns();
   }

@@ -47,6 +47,8 @@ export class ScenarioRun {
       ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
       ...(options.variant === undefined || options.variant === '' ? {} : { counterPrefix: `${options.variant}:` }),
     });
+    // A variant hashes its own events: its segment starts before anything of it is recorded.
+    this.sim.timeline.beginSegment();
     this.timelineStart = this.sim.timeline.size;
     this.droppedStart = this.sim.timeline.dropped;
     const workload = createWorkload(this.sim, scenario, this.durationNs);
@@ -81,6 +83,8 @@ export class ScenarioRun {
   /** Runs at most `maxEvents` events; returns true once the run is over. */
   step(maxEvents: number): boolean {
     if (!this.done) this.done = this.sim.step(this.durationNs, maxEvents);
+    // Between steps no event handler runs: the only place a timeline chunk may be cut.
+    this.sim.timeline.endStep();
     return this.done;
   }
 
@@ -106,7 +110,7 @@ export class ScenarioRun {
       claims: evaluateClaims(this.scenario.claims, metrics, this.workload.opResults()),
 
       counters: this.sim.counters.result(),
-      timelineHash: this.sim.timeline.hash(this.timelineStart),
+      timelineHash: this.sim.timeline.currentSegmentHash(),
       simulatedNs: this.sim.now,
     };
   }

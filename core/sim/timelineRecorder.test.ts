@@ -1,17 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { NO_CAUSE, TimelineRecorder } from './timelineRecorder';
+import { MemoryTimelineSink, NO_CAUSE, TimelineRecorder, type TimelineChunk, type TimelineSink } from './timelineRecorder';
 import type { DurationNs, SimTimeNs } from './simTime';
+import { legacyTimelineHash } from './legacyTimelineHash.testkit';
 
 const t = (n: number) => n as SimTimeNs;
 const d = (n: number) => n as DurationNs;
 
 function sample(change?: (r: TimelineRecorder) => void): TimelineRecorder {
-  const r = new TimelineRecorder(100, 16);
+  const r = new TimelineRecorder(100);
   const lane = r.defineLane('vfio.container0', 'vfio');
   const map = r.defineKind({ name: 'vfio.map', args: [{ name: 'iova', format: 'hex' }] });
   const first = r.record(t(10), d(5), lane, map, 0x1000);
   r.record(t(20), 0, lane, map, 0x2000, 0, 0, first);
   change?.(r);
+  return r;
+}
+
+/** A sink that keeps copies of what it was handed, chunk by chunk. */
+class RecordingSink implements TimelineSink {
+  readonly chunks: { first: number; count: number; t: number[]; lanes: number; dur: number[] }[] = [];
+  constructor(readonly chunkEvents: number) {}
+  write(c: TimelineChunk): void {
+    this.chunks.push({ first: c.first, count: c.count, t: Array.from(c.t), dur: Array.from(c.dur), lanes: c.lanes.length });
+  }
+}
+
+/** Records `n` events in steps of `perStep`, with endStep() between steps. */
+function stepped(sink: TimelineSink | undefined, n: number, perStep: number): TimelineRecorder {
+  const r = new TimelineRecorder(1_000_000, sink);
+  const lane = r.defineLane('l', 'g');
+  const kind = r.defineKind({ name: 'k', args: [{ name: 'i', format: 'int' }] });
+  for (let i = 0; i < n; i++) {
+    const ev = r.record(t(i * 3), 0, lane, kind, i, i / 7, -i, i > 0 ? i - 1 : NO_CAUSE);
+    if (i % 5 === 0) r.setDuration(ev, d(i % 11));
+    if (i % 50 === 7) r.internString(`s${i}`);
+    if ((i + 1) % perStep === 0) r.endStep();
+  }
   return r;
 }
 
@@ -35,18 +59,117 @@ describe('TimelineRecorder', () => {
     expect(sample().hash()).toBe(sample().hash());
     expect(sample((r) => r.record(t(30), 0, 0, 0)).hash()).not.toBe(sample().hash());
     expect(sample((r) => r.setDuration(0, d(6))).hash()).not.toBe(sample().hash());
+    expect(sample((r) => r.internString('x')).hash()).not.toBe(sample().hash());
+    expect(sample((r) => r.defineKind({ name: 'vfio.unmap' })).hash()).not.toBe(sample().hash());
+    expect(sample((r) => r.defineLane('vfio.container1', 'vfio')).hash()).not.toBe(sample().hash());
+  });
+
+  it('hashes the same events the same however steps and chunks cut them, and keeps them all in memory', () => {
+    const one = stepped(undefined, 5000, 5000);
+    const many = stepped(undefined, 5000, 13);
+    const streamed = stepped(new RecordingSink(100), 5000, 13);
+    expect(many.hash()).toBe(one.hash());
+    expect(streamed.hash()).toBe(one.hash());
+    expect(many.currentSegmentHash()).toBe(one.currentSegmentHash());
+    const cols = many.columns();
+    expect(cols.count).toBe(5000);
+    expect(legacyTimelineHash(cols)).toBe(legacyTimelineHash(one.columns()));
+    expect([cols.a1[4999], cols.a2[4999], cols.cause[4999], cols.dur[4995]]).toEqual([4999 / 7, -4999, 4998, 4995 % 11]);
+  });
+
+  it('hands sealed events to its sink in seq order at step boundaries, once a chunk is pending', () => {
+    const sink = new RecordingSink(100);
+    const r = stepped(sink, 1000, 30);
+    // Chunks are cut only at endStep(): 30 events per step, so the first boundary past 100 is at 120.
+    expect(sink.chunks.map((c) => [c.first, c.count])).toEqual([
+      [0, 120],
+      [120, 120],
+      [240, 120],
+      [360, 120],
+      [480, 120],
+      [600, 120],
+      [720, 120],
+      [840, 120],
+    ]);
+    r.flush();
+    expect(sink.chunks.at(-1)).toMatchObject({ first: 960, count: 40, lanes: 1 });
+    expect(sink.chunks.flatMap((c) => c.t)).toEqual(Array.from({ length: 1000 }, (_, i) => i * 3));
+    expect(r.size).toBe(1000);
+    expect(() => r.columns()).toThrow(/streams to a store/);
+  });
+
+  it('hands over definitions made after the last event when flushed', () => {
+    const sink = new RecordingSink(10);
+    const r = new TimelineRecorder(100, sink);
+    r.defineLane('a', 'g');
+    r.record(t(1), 0, 0, 0);
+    r.flush();
+    r.defineLane('b', 'g');
+    r.flush();
+    expect(sink.chunks.map((c) => [c.count, c.lanes])).toEqual([
+      [1, 1],
+      [0, 2],
+    ]);
+  });
+
+  it('refuses setDuration on an event sealed at a step boundary; a dropped event is ignored', () => {
+    const r = sample();
+    r.setDuration(1, d(3));
+    r.endStep();
+    expect(() => r.setDuration(1, d(4))).toThrow(/sealed/);
+    r.setDuration(NO_CAUSE, d(4));
+    expect(r.columns().dur[1]).toBe(3);
+  });
+
+  it('hashes each segment (a plan variant) on its own, and the whole timeline as its segments', () => {
+    const r = new TimelineRecorder();
+    const lane = r.defineLane('l', 'g');
+    r.record(t(1), 0, lane, 0, 1);
+    const first = r.currentSegmentHash();
+    r.beginSegment();
+    r.record(t(2), 0, lane, 0, 2);
+    const second = r.currentSegmentHash();
+    expect(second).not.toBe(first);
+    const alone = new TimelineRecorder();
+    alone.defineLane('l', 'g');
+    alone.record(t(2), 0, lane, 0, 2);
+    expect(alone.currentSegmentHash()).toBe(second);
+    expect(r.hash()).not.toBe(alone.hash());
+    // A segment with no events yet stays the current one.
+    alone.beginSegment();
+    const whole = alone.hash();
+    alone.beginSegment();
+    expect(alone.hash()).toBe(whole);
   });
 
   it('counts events past the cap as dropped instead of storing them', () => {
-    const r = new TimelineRecorder(3, 16);
+    const r = new TimelineRecorder(3);
     for (let i = 0; i < 5; i++) r.record(t(i), 0, 0, 0);
     expect(r.size).toBe(3);
     expect(r.dropped).toBe(2);
+    const streamed = new TimelineRecorder(250, new RecordingSink(100));
+    for (let i = 0; i < 300; i++) {
+      streamed.record(t(i), 0, 0, 0);
+      if (i % 10 === 9) streamed.endStep();
+    }
+    expect([streamed.size, streamed.dropped]).toEqual([250, 50]);
   });
 
-  it('grows its columns past the initial capacity', () => {
-    const r = new TimelineRecorder(10_000, 16);
-    for (let i = 0; i < 5000; i++) r.record(t(i), 0, 0, 0, i);
-    expect(r.columns().a0[4999]).toBe(4999);
+  it('grows its buffer past the initial capacity within a step', () => {
+    const r = new TimelineRecorder(100_000);
+    for (let i = 0; i < 50_000; i++) r.record(t(i), 0, 0, 0, i);
+    expect(r.columns().a0[49_999]).toBe(49_999);
+  });
+
+  it('keeps what a memory sink was handed across chunks', () => {
+    const sink = new MemoryTimelineSink();
+    const r = new TimelineRecorder(1_000_000, sink);
+    for (let i = 0; i < 200_000; i++) {
+      r.record(t(i), 0, 0, 0, i);
+      if (i % 1000 === 999) r.endStep();
+    }
+    const cols = r.columns();
+    expect(cols.count).toBe(200_000);
+    expect(cols.a0[123_456]).toBe(123_456);
   });
 });

@@ -1,15 +1,30 @@
-// The timeline of one run: events {t, duration, lane, kind, args, cause} held column-wise in
-// growable typed arrays, so recording an event allocates nothing. Kinds are declared once with the
-// names and formats of their (at most three) numeric arguments; lanes and strings are interned.
-// `cause` is the index of the event that led to this one, so a failure can be explained as a chain.
-// Must not: interpret events, or decide what a component records.
+// The timeline of one run: events {t, duration, lane, kind, args, cause} written column-wise into a
+// reused buffer of typed arrays (recording an event allocates nothing), sealed at step boundaries
+// and handed to a sink in chunks. Kinds are declared once with the names and formats of their (at
+// most three) numeric arguments; lanes and strings are interned. `cause` is the index (seq) of the
+// event that led to this one, so a failure can be explained as a chain; it may name any earlier
+// event, also one in a chunk already handed over.
+// Sealing: a host calls endStep() between simulation steps. Events recorded before it are final:
+// they are hashed then (the hash never needs the whole timeline) and may be handed to the sink, so
+// setDuration on them is a programmer error. No event handler spans a step boundary, so a span's
+// end (setDuration within the handler that recorded it) is always set before its event is sealed.
+// The sink decides where events go: MemoryTimelineSink keeps them all (tests, runs without a
+// store, columns()); a store sink (db/timeline) writes each chunk while the run goes, so memory
+// depends on the chunk size, not on the run's length.
+// Must not: interpret events, decide what a component records, or cut a chunk inside a step.
 
 import type { DurationNs, SimTimeNs } from './simTime';
-import { TimelineHash } from './timelineHash';
+import { TimelineHash, type HashedEventColumns } from './timelineHash';
 import type { TimelineArgFormat, TimelineKindInfo, TimelineLaneInfo } from './timelineTypes';
 
 export const NO_CAUSE = -1;
 const MAX_ARGS = 3;
+/** Past this many events a recorder counts events as dropped instead of storing them. */
+export const DEFAULT_MAX_TIMELINE_EVENTS = 50_000_000;
+/** A sink's usual chunk: 64 Ki events, 3.5 MiB of columns. */
+export const DEFAULT_CHUNK_EVENTS = 65_536;
+/** The buffer starts small (tests make thousands of recorders) and doubles up to what a step records. */
+const INITIAL_CAPACITY = 4096;
 
 export interface TimelineKindDef {
   readonly name: string;
@@ -19,43 +34,85 @@ export interface TimelineKindDef {
   readonly failure?: boolean;
 }
 
+/** Events first .. first + count - 1 as columns (length count), with every definition made so far. */
+export interface TimelineChunk extends HashedEventColumns {
+  readonly first: number;
+  readonly count: number;
+  readonly lanes: readonly TimelineLaneInfo[];
+  readonly kinds: readonly TimelineKindInfo[];
+  readonly strings: readonly string[];
+}
+
+/** Where sealed events go. */
+export interface TimelineSink {
+  /** The recorder hands its sealed events over at the first step boundary with at least this many. */
+  readonly chunkEvents: number;
+  /**
+   * Receives the events in seq order, each once. The columns are views of the recorder's buffer,
+   * valid only during the call (the buffer is reused): copy what must be kept.
+   */
+  write(chunk: TimelineChunk): void;
+}
+
+export interface TimelineColumns extends HashedEventColumns {
+  readonly count: number;
+  readonly lanes: readonly TimelineLaneInfo[];
+  readonly kinds: readonly TimelineKindInfo[];
+  readonly strings: readonly string[];
+}
+
+interface Segment {
+  readonly count: number;
+  readonly hash: TimelineHash;
+}
+
 export class TimelineRecorder {
-  private cap: number;
-  private length = 0;
+  private cap = 0;
+  /** Seq of the buffer's first event (events before it were handed to the sink). */
+  private base = 0;
+  /** Events in the buffer. */
+  private n = 0;
+  /** The buffer index at which record() leaves its fast path: the capacity, or the event cap. */
+  private limit = 0;
+  /** Events with a seq below this are sealed. */
+  private sealed = 0;
   private droppedCount = 0;
-  private t: Float64Array;
-  private dur: Float64Array;
-  private lane: Uint16Array;
-  private kind: Uint16Array;
-  private a0: Float64Array;
-  private a1: Float64Array;
-  private a2: Float64Array;
-  private cause: Int32Array;
+  private t = new Float64Array(0);
+  private dur = new Float64Array(0);
+  private lane = new Uint16Array(0);
+  private kind = new Uint16Array(0);
+  private a0 = new Float64Array(0);
+  private a1 = new Float64Array(0);
+  private a2 = new Float64Array(0);
+  private cause = new Int32Array(0);
   private readonly lanes: TimelineLaneInfo[] = [];
   private readonly laneIndex = new Map<string, number>();
   private readonly kinds: TimelineKindInfo[] = [];
   private readonly kindIndex = new Map<string, number>();
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
+  /** Definitions folded in as they are made (their order is deterministic; events are hashed later). */
+  private readonly defsHash = new TimelineHash();
+  /** Definitions the sink has seen (lanes + kinds + strings at the last write). */
+  private defsWritten = 0;
+  private readonly segments: Segment[] = [];
+  private segmentStart = 0;
+  private segmentHash = new TimelineHash();
 
-  /** @param maxEvents events past this many are counted as dropped instead of stored. */
+  /**
+   * @param maxEvents events past this many are counted as dropped instead of stored.
+   * @param sink where sealed events go (default: kept in memory, see columns()).
+   */
   constructor(
-    private readonly maxEvents = 50_000_000,
-    initialCapacity = 4096,
+    private readonly maxEvents = DEFAULT_MAX_TIMELINE_EVENTS,
+    private readonly sink: TimelineSink = new MemoryTimelineSink(),
   ) {
-    this.cap = Math.max(16, Math.min(initialCapacity, maxEvents));
-    this.t = new Float64Array(this.cap);
-    this.dur = new Float64Array(this.cap);
-    this.lane = new Uint16Array(this.cap);
-    this.kind = new Uint16Array(this.cap);
-    this.a0 = new Float64Array(this.cap);
-    this.a1 = new Float64Array(this.cap);
-    this.a2 = new Float64Array(this.cap);
-    this.cause = new Int32Array(this.cap);
+    this.allocate(Math.max(16, Math.min(INITIAL_CAPACITY, maxEvents)));
   }
 
+  /** Events recorded (not dropped) so far. */
   get size(): number {
-    return this.length;
+    return this.base + this.n;
   }
 
   get dropped(): number {
@@ -74,6 +131,9 @@ export class TimelineRecorder {
     if (id > 0xffff) throw new RangeError('too many timeline lanes');
     this.lanes.push({ id, name, group });
     this.laneIndex.set(name, id);
+    this.defsHash.addNumber(1);
+    this.defsHash.addString(name);
+    this.defsHash.addString(group);
     return id;
   }
 
@@ -82,8 +142,19 @@ export class TimelineRecorder {
     if (known !== undefined) return known;
     if ((def.args?.length ?? 0) > MAX_ARGS) throw new RangeError(`kind ${def.name}: at most ${MAX_ARGS} args`);
     const id = this.kinds.length;
-    this.kinds.push({ id, name: def.name, args: def.args ?? [], failure: def.failure ?? false });
+    if (id > 0xffff) throw new RangeError('too many timeline kinds');
+    const args = def.args ?? [];
+    const failure = def.failure ?? false;
+    this.kinds.push({ id, name: def.name, args, failure });
     this.kindIndex.set(def.name, id);
+    this.defsHash.addNumber(2);
+    this.defsHash.addString(def.name);
+    this.defsHash.addNumber(failure ? 1 : 0);
+    this.defsHash.addNumber(args.length);
+    for (const a of args) {
+      this.defsHash.addString(a.name);
+      this.defsHash.addString(a.format);
+    }
     return id;
   }
 
@@ -94,17 +165,19 @@ export class TimelineRecorder {
     const id = this.strings.length;
     this.strings.push(s);
     this.stringIndex.set(s, id);
+    this.defsHash.addNumber(3);
+    this.defsHash.addString(s);
     return id;
   }
 
   /** Records one event and returns its index (usable as a cause), or NO_CAUSE when dropped. */
   record(t: SimTimeNs, duration: DurationNs | 0, lane: number, kind: number, a0 = 0, a1 = 0, a2 = 0, cause: number = NO_CAUSE): number {
-    const i = this.length;
-    if (i >= this.maxEvents) {
+    const i = this.n;
+    // One comparison on the fast path: `limit` is the capacity or the cap, whichever comes first.
+    if (i === this.limit && !this.makeRoom()) {
       this.droppedCount++;
       return NO_CAUSE;
     }
-    if (i === this.cap) this.grow();
     this.t[i] = t;
     this.dur[i] = duration;
     this.lane[i] = lane;
@@ -113,88 +186,197 @@ export class TimelineRecorder {
     this.a1[i] = a1;
     this.a2[i] = a2;
     this.cause[i] = cause;
-    this.length = i + 1;
-    return i;
-  }
-
-  /** Sets the duration of an event recorded earlier (a span whose end was not known yet). */
-  setDuration(index: number, duration: DurationNs): void {
-    if (index >= 0 && index < this.length) this.dur[index] = duration;
+    this.n = i + 1;
+    return this.base + i;
   }
 
   /**
-   * The hash of the lanes, kinds and strings defined so far and of the events from `from` on (a
-   * variant of a run plan hashes its own events; 0 hashes the whole timeline).
+   * Sets the duration of an event recorded earlier in the same event handler (a span whose end was
+   * not known yet). NO_CAUSE (a dropped event) is ignored; a sealed event is a programmer error.
    */
-  hash(from = 0): string {
+  setDuration(index: number, duration: DurationNs): void {
+    if (index < 0) return;
+    if (index < this.sealed) {
+      throw new Error(`setDuration(${index}): the event was sealed at a step boundary; set a span's end in the handler that recorded it`);
+    }
+    const i = index - this.base;
+    if (i < this.n) this.dur[i] = duration;
+  }
+
+  /**
+   * A step boundary (no event handler is running): seals what was recorded, and hands it to the
+   * sink once a chunk's worth is pending.
+   */
+  endStep(): void {
+    this.seal();
+    if (this.n >= this.sink.chunkEvents) this.flush();
+  }
+
+  /** Hands every recorded event (and definition) to the sink now; only at a step boundary. */
+  flush(): void {
+    this.seal();
+    const defs = this.lanes.length + this.kinds.length + this.strings.length;
+    if (this.n === 0 && defs === this.defsWritten) return;
+    this.sink.write({
+      first: this.base,
+      count: this.n,
+      t: this.t.subarray(0, this.n),
+      dur: this.dur.subarray(0, this.n),
+      lane: this.lane.subarray(0, this.n),
+      kind: this.kind.subarray(0, this.n),
+      a0: this.a0.subarray(0, this.n),
+      a1: this.a1.subarray(0, this.n),
+      a2: this.a2.subarray(0, this.n),
+      cause: this.cause.subarray(0, this.n),
+      lanes: this.lanes,
+      kinds: this.kinds,
+      strings: this.strings,
+    });
+    this.defsWritten = defs;
+    this.base += this.n;
+    this.n = 0;
+    // A step that recorded far more than a chunk grew the buffer; give that memory back.
+    if (this.cap > 4 * Math.max(INITIAL_CAPACITY, this.sink.chunkEvents)) this.allocate(Math.max(INITIAL_CAPACITY, this.sink.chunkEvents));
+    this.limit = Math.min(this.cap, this.maxEvents - this.base);
+  }
+
+  /**
+   * Starts a new hash segment (a variant of a run plan hashes its own events) at a step boundary.
+   * A segment with no events yet stays the current one.
+   */
+  beginSegment(): void {
+    this.seal();
+    if (this.sealed === this.segmentStart) return;
+    this.segments.push({ count: this.sealed - this.segmentStart, hash: this.segmentHash });
+    this.segmentHash = new TimelineHash();
+    this.segmentStart = this.sealed;
+  }
+
+  /** The hash of the definitions made so far and of the current segment's events (seals them). */
+  currentSegmentHash(): string {
+    this.seal();
     const h = new TimelineHash();
-    for (const l of this.lanes) h.addString(l.name);
-    for (const k of this.kinds) h.addString(k.name);
-    for (const s of this.strings) h.addString(s);
-    h.addNumber(this.length - from);
-    for (let i = from; i < this.length; i++) {
-      h.addNumber(this.t[i]!);
-      h.addNumber(this.dur[i]!);
-      h.addNumber(this.lane[i]! * 65536 + this.kind[i]!);
-      h.addNumber(this.a0[i]!);
-      h.addNumber(this.a1[i]!);
-      h.addNumber(this.a2[i]!);
-      h.addNumber(this.cause[i]!);
+    h.addHash(this.defsHash);
+    h.addNumber(this.sealed - this.segmentStart);
+    h.addHash(this.segmentHash);
+    return h.digest();
+  }
+
+  /** The hash of the whole timeline: the definitions, then every segment's count and events (seals them). */
+  hash(): string {
+    this.seal();
+    const h = new TimelineHash();
+    h.addHash(this.defsHash);
+    const all = [...this.segments, { count: this.sealed - this.segmentStart, hash: this.segmentHash }];
+    h.addNumber(all.length);
+    for (const s of all) {
+      h.addNumber(s.count);
+      h.addHash(s.hash);
     }
     return h.digest();
   }
 
-  /** A read-only view of the columns, trimmed to the recorded length (no copy). */
+  /** Every recorded event (flushes to the memory sink; a recorder streaming elsewhere has none). */
   columns(): TimelineColumns {
-    const n = this.length;
-    return {
-      count: n,
-      t: this.t.subarray(0, n),
-      dur: this.dur.subarray(0, n),
-      lane: this.lane.subarray(0, n),
-      kind: this.kind.subarray(0, n),
-      a0: this.a0.subarray(0, n),
-      a1: this.a1.subarray(0, n),
-      a2: this.a2.subarray(0, n),
-      cause: this.cause.subarray(0, n),
-      lanes: this.lanes,
-      kinds: this.kinds,
-      strings: this.strings,
-    };
+    if (!(this.sink instanceof MemoryTimelineSink)) throw new Error('TimelineRecorder.columns(): this timeline streams to a store');
+    this.flush();
+    return this.sink.columns(this.lanes, this.kinds, this.strings);
   }
 
-  private grow(): void {
-    const next = Math.min(this.cap * 2, this.maxEvents);
-    this.t = grow(this.t, next, Float64Array);
-    this.dur = grow(this.dur, next, Float64Array);
-    this.lane = grow(this.lane, next, Uint16Array);
-    this.kind = grow(this.kind, next, Uint16Array);
-    this.a0 = grow(this.a0, next, Float64Array);
-    this.a1 = grow(this.a1, next, Float64Array);
-    this.a2 = grow(this.a2, next, Float64Array);
-    this.cause = grow(this.cause, next, Int32Array);
-    this.cap = next;
+  /** Seals everything recorded so far: hashed once, final. */
+  private seal(): void {
+    const from = this.sealed - this.base;
+    if (from >= this.n) return;
+    const { t, dur, lane, kind, a0, a1, a2, cause } = this;
+    this.segmentHash.addEvents({ t, dur, lane, kind, a0, a1, a2, cause }, from, this.n);
+    this.sealed = this.base + this.n;
+  }
+
+  /** Grows the buffer when it is full; false at the event cap. */
+  private makeRoom(): boolean {
+    if (this.base + this.n >= this.maxEvents) return false;
+    this.allocate(Math.min(this.cap * 2, this.maxEvents - this.base));
+    return true;
+  }
+
+  private allocate(capacity: number): void {
+    const n = this.n;
+    this.t = resized(this.t, capacity, n, Float64Array);
+    this.dur = resized(this.dur, capacity, n, Float64Array);
+    this.lane = resized(this.lane, capacity, n, Uint16Array);
+    this.kind = resized(this.kind, capacity, n, Uint16Array);
+    this.a0 = resized(this.a0, capacity, n, Float64Array);
+    this.a1 = resized(this.a1, capacity, n, Float64Array);
+    this.a2 = resized(this.a2, capacity, n, Float64Array);
+    this.cause = resized(this.cause, capacity, n, Int32Array);
+    this.cap = capacity;
+    this.limit = Math.min(capacity, this.maxEvents - this.base);
   }
 }
 
-export interface TimelineColumns {
-  readonly count: number;
-  readonly t: Float64Array;
-  readonly dur: Float64Array;
-  readonly lane: Uint16Array;
-  readonly kind: Uint16Array;
-  readonly a0: Float64Array;
-  readonly a1: Float64Array;
-  readonly a2: Float64Array;
-  readonly cause: Int32Array;
-  readonly lanes: readonly TimelineLaneInfo[];
-  readonly kinds: readonly TimelineKindInfo[];
-  readonly strings: readonly string[];
+/**
+ * Keeps every event it is handed (tests, runs without a store): a copy of each chunk, joined into
+ * one set of columns when they are asked for (so a run nobody reads the columns of copies once).
+ */
+export class MemoryTimelineSink implements TimelineSink {
+  readonly chunkEvents = DEFAULT_CHUNK_EVENTS;
+  private count = 0;
+  private parts: HashedEventColumns[] = [];
+
+  write(chunk: TimelineChunk): void {
+    if (chunk.first !== this.count) throw new Error(`MemoryTimelineSink: chunk starts at ${chunk.first}, expected ${this.count}`);
+    if (chunk.count === 0) return;
+    const { t, dur, lane, kind, a0, a1, a2, cause } = chunk;
+    this.parts.push({
+      t: t.slice(),
+      dur: dur.slice(),
+      lane: lane.slice(),
+      kind: kind.slice(),
+      a0: a0.slice(),
+      a1: a1.slice(),
+      a2: a2.slice(),
+      cause: cause.slice(),
+    });
+    this.count += chunk.count;
+  }
+
+  /** The columns of every event held (joined once; later chunks join them again). */
+  columns(lanes: readonly TimelineLaneInfo[], kinds: readonly TimelineKindInfo[], strings: readonly string[]): TimelineColumns {
+    if (this.parts.length !== 1) this.parts = [joined(this.parts, this.count)];
+    return { count: this.count, ...this.parts[0]!, lanes, kinds, strings };
+  }
+}
+
+function joined(parts: readonly HashedEventColumns[], n: number): HashedEventColumns {
+  const out = {
+    t: new Float64Array(n),
+    dur: new Float64Array(n),
+    lane: new Uint16Array(n),
+    kind: new Uint16Array(n),
+    a0: new Float64Array(n),
+    a1: new Float64Array(n),
+    a2: new Float64Array(n),
+    cause: new Int32Array(n),
+  };
+  let at = 0;
+  for (const p of parts) {
+    out.t.set(p.t, at);
+    out.dur.set(p.dur, at);
+    out.lane.set(p.lane, at);
+    out.kind.set(p.kind, at);
+    out.a0.set(p.a0, at);
+    out.a1.set(p.a1, at);
+    out.a2.set(p.a2, at);
+    out.cause.set(p.cause, at);
+    at += p.t.length;
+  }
+  return out;
 }
 
 type TypedArrayCtor<T> = new (n: number) => T;
-function grow<T extends Float64Array | Uint16Array | Int32Array>(a: T, size: number, Ctor: TypedArrayCtor<T>): T {
+/** A new array of `size` holding the first `keep` entries of `a`. */
+function resized<T extends Float64Array | Uint16Array | Int32Array>(a: T, size: number, keep: number, Ctor: TypedArrayCtor<T>): T {
   const b = new Ctor(size);
-  b.set(a);
+  if (keep > 0) b.set(a.subarray(0, keep));
   return b;
 }

@@ -12,9 +12,20 @@ export interface StoredLane extends TimelineLaneInfo {
   /** The longest duration below the span cut: how far back a window scan looks. */
   readonly maxShortDurNs: number;
   readonly spanCutNs: number;
-  /** Stored levels of detail, -1 when none. */
+  /** Stored levels of detail, -1 when none: the finest stored anywhere and the coarsest. */
   readonly lodMinLevel: number;
   readonly lodMaxLevel: number;
+  /**
+   * The lane's time cut into segments, each storing the levels from its floor up (see
+   * timelineLaneBuilder.ts), in time order; one segment from -Infinity at lodMinLevel when the lane
+   * has a single one (and for timelines stored before segments existed).
+   */
+  readonly segments: readonly LodSegment[];
+}
+
+export interface LodSegment {
+  readonly fromNs: number;
+  readonly floor: number;
 }
 
 export interface TimelineMeta {
@@ -38,7 +49,7 @@ export function readTimelineMeta(db: BetterSqlite3.Database, runId: number): Tim
   const lanes = (
     db
       .prepare(
-        `SELECT lane, name, grp, max_dur, event_count, span_cut, lod_min_level, lod_max_level
+        `SELECT lane, name, grp, max_dur, event_count, span_cut, lod_min_level, lod_max_level, lod_segments
          FROM timeline_lanes WHERE run_id = ? ORDER BY lane`,
       )
       .all(runId) as {
@@ -50,6 +61,7 @@ export function readTimelineMeta(db: BetterSqlite3.Database, runId: number): Tim
       span_cut: number;
       lod_min_level: number;
       lod_max_level: number;
+      lod_segments: Buffer | null;
     }[]
   ).map((r) => ({
     id: r.lane,
@@ -60,6 +72,7 @@ export function readTimelineMeta(db: BetterSqlite3.Database, runId: number): Tim
     spanCutNs: r.span_cut,
     lodMinLevel: r.lod_min_level,
     lodMaxLevel: r.lod_max_level,
+    segments: segmentsOf(r.lod_segments, r.lod_min_level),
   }));
   const kinds = (
     db.prepare('SELECT kind, name, args_json, failure FROM timeline_kinds WHERE run_id = ? ORDER BY kind').all(runId) as {
@@ -81,6 +94,15 @@ export function readTimelineMeta(db: BetterSqlite3.Database, runId: number): Tim
     failureCount: run.failure_count,
     complete: run.complete === 1,
   };
+}
+
+/** A lane's segments from their blob ([from, floor] pairs of Float64), or the one segment of its min level. */
+function segmentsOf(blob: Buffer | null, minLevel: number): LodSegment[] {
+  if (blob === null) return [{ fromNs: Number.NEGATIVE_INFINITY, floor: minLevel }];
+  const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const out: LodSegment[] = [];
+  for (let o = 0; o + 16 <= blob.byteLength; o += 16) out.push({ fromNs: v.getFloat64(o, true), floor: v.getFloat64(o + 8, true) });
+  return out;
 }
 
 /** The lane list as the contract shows it (without the store's figures). */

@@ -58,8 +58,14 @@ describe('TimelineStore', () => {
     const w = store.window({ runId, startNs: 0, endNs: 1_002_000, widthPx: 200 })!;
     expect(w.truncated).toBe(true);
     expect(w.laneModes).toEqual([
-      { lane: 0, mode: 'raw', bucketNs: null },
-      { lane: 1, mode: 'aggregated', bucketNs: expect.any(Number) as number },
+      { lane: 0, mode: 'raw', bucketNs: null, ranges: null },
+      {
+        lane: 1,
+        mode: 'aggregated',
+        bucketNs: 4096,
+        // One segment: the lane is read at one level over the whole window.
+        ranges: [{ fromNs: Number.NEGATIVE_INFINITY, toNs: Number.POSITIVE_INFINITY, level: 2, bucketNs: 4096 }],
+      },
     ]);
     expect(w.events.filter((e) => e.lane === 1)).toEqual([]);
     expect(w.aggregates.map((a) => a.lane)).toEqual([1]);
@@ -115,7 +121,7 @@ describe('TimelineStore', () => {
       [laneNextPageSql(runId), [0, 5, 1, 10]],
       [`SELECT * FROM ${eventsTableOf(runId)} WHERE lane = ? AND t = ? AND seq = ?`, [0, 10, 1]],
       ['SELECT lanes, times FROM timeline_seq_blocks WHERE run_id = ? AND block = ?', [runId, 0]],
-      ['SELECT offsets, seqs FROM timeline_effect_blocks WHERE run_id = ? AND block = ?', [runId, 0]],
+      ['SELECT causes, seqs FROM timeline_effect_parts WHERE run_id = ? AND block = ? ORDER BY part', [runId, 0]],
       ['SELECT t, seq FROM timeline_failures WHERE run_id = ? ORDER BY t, seq LIMIT 10', [runId]],
     ];
     for (const [sql, args] of plans) {
@@ -131,24 +137,40 @@ describe('a run that died while storing its timeline', () => {
     const many: TestEvent[] = [];
     for (let i = 0; i < 120_000; i++)
       many.push({ t: i * 10, dur: 5, lane: i % 2, kind: i % 1000 === 0 ? 1 : 0, cause: i > 0 ? i - 1 : -1 });
-    // The process dies after the first batch: nothing after it runs, as when the worker is killed.
+    // Chunks of 40 000 events: the process dies once the second chunk's rows are in, before its
+    // derived rows (seq blocks, failures, levels) and before the third chunk, as when the worker is killed.
     expect(() =>
-      store.insert(partialRun, recordTestTimeline(many, 2), {
-        onBatch: () => {
-          throw new Error('killed');
+      store.insert(
+        partialRun,
+        recordTestTimeline(many, 2),
+        {
+          onBatch: (stored) => {
+            if (stored > 40_000) throw new Error('killed');
+          },
         },
-      }),
+        { chunkEvents: 40_000 },
+      ),
     ).toThrow('killed');
     const summary = store.summary(partialRun)!;
-    expect(summary).toMatchObject({ complete: false, eventCount: 120_000 });
-    expect(store.count(partialRun)).toBe(50_000);
+    // The count says how many rows are there (it is updated with each batch of rows).
+    expect(summary).toMatchObject({ complete: false, eventCount: 80_000 });
+    expect(store.count(partialRun)).toBe(80_000);
     const w = store.window({ runId: partialRun, startNs: 0, endNs: 1_200_000, widthPx: 1000 })!;
     expect(w.truncated).toBe(true);
-    // Rows are stored in (lane, t) order: the first batch holds only lane 0's first 50 000 events.
+    // No levels of detail: each lane comes back raw, cut at the limit.
     expect(w.events.filter((e) => e.lane === 0).length).toBe(1000);
-    expect(w.events.filter((e) => e.lane === 1).length).toBe(0);
+    expect(w.events.filter((e) => e.lane === 1).length).toBe(1000);
+    expect(w.laneModes.every((m) => m.mode === 'raw')).toBe(true);
+    // The first chunk is whole: its events are found with their causes; later ones are not.
+    expect(
+      store
+        .detail(partialRun, 39_999)!
+        .causeChain.slice(0, 2)
+        .map((e) => e.seq),
+    ).toEqual([39_998, 39_997]);
+    expect(store.detail(partialRun, 0)!.effects.map((e) => e.seq)).toEqual([1]);
     expect(store.detail(partialRun, 119_999)).toBeUndefined();
-    expect(store.failures(partialRun, 1000).length).toBeLessThanOrEqual(120);
+    expect(store.failures(partialRun, 1000).map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i * 1000));
     // The complete run next to it is untouched.
     expect(store.summary(runId)).toMatchObject({ complete: true, eventCount: events.length });
     expect(store.count(runId)).toBe(events.length);

@@ -1,7 +1,7 @@
 // Reading stored timelines: the summary (extent, lanes, kinds, counts), zoom windows (see
 // timelineWindow.ts), one event with its cause chain and its direct effects, and failures in time
 // order. Every lookup is an indexed read: seq -> (lane, t) through the seq blocks, then one probe of
-// the run's clustered table; effects through the effect blocks; failures through their own table.
+// the run's clustered table; effects through the effect parts; failures through their own table.
 // Storing is timelineWriter.ts's job.
 // Must not: write; keep anything between calls (a run id can name a newer timeline after a delete).
 
@@ -10,9 +10,9 @@ import type { TimelineEvent, TimelineEventDetail, TimelineSummary, TimelineWindo
 import type { TimelineColumns } from '../../core/sim/timelineRecorder';
 import { decodeEvent, laneInfos, readTimelineMeta, type TimelineMeta } from './timelineMeta';
 import { EVENT_COLUMNS, eventsTableOf, type EventRow } from './timelineTables';
-import { effectsInBlock, locateInBlock, SEQ_BLOCK } from './timelineSeqBlocks';
+import { effectsInParts, locateInBlock, SEQ_BLOCK } from './timelineSeqBlocks';
 import { readTimelineWindow, type DetailedWindow } from './timelineWindow';
-import { TimelineWriter, type StoreHooks, type StoreOutcome } from './timelineWriter';
+import { storeTimeline, type StoreHooks, type StoreOutcome, type TimelineWriterOptions } from './timelineWriter';
 
 /** How many effects an event detail lists (the count says how many there are). */
 export const MAX_EFFECTS = 50;
@@ -21,9 +21,9 @@ const MAX_CAUSE_DEPTH = 64;
 export class TimelineStore {
   constructor(private readonly db: LabDatabase) {}
 
-  /** Stores a recorded timeline (see timelineWriter.ts). */
-  insert(runId: number, cols: TimelineColumns, hooks: StoreHooks = {}): StoreOutcome {
-    return new TimelineWriter(this.db).store(runId, cols, hooks);
+  /** Stores recorded columns, streamed through the run's writer chunk by chunk (see timelineWriter.ts). */
+  insert(runId: number, cols: TimelineColumns, hooks: StoreHooks = {}, options: Omit<TimelineWriterOptions, 'onBatch'> = {}): StoreOutcome {
+    return storeTimeline(this.db, runId, cols, hooks, options);
   }
 
   meta(runId: number): TimelineMeta | undefined {
@@ -93,11 +93,12 @@ export class TimelineStore {
     return chain;
   }
 
+  /** The events `cause` led to, in seq order (its block's effect parts, one per chunk that named a cause of the block). */
   effectSeqs(runId: number, cause: number): number[] {
-    const block = this.db
-      .prepare('SELECT offsets, seqs FROM timeline_effect_blocks WHERE run_id = ? AND block = ?')
-      .get(runId, Math.floor(cause / SEQ_BLOCK)) as { offsets: Buffer; seqs: Buffer } | undefined;
-    return block === undefined ? [] : effectsInBlock(block.offsets, block.seqs, cause);
+    const parts = this.db
+      .prepare('SELECT causes, seqs FROM timeline_effect_parts WHERE run_id = ? AND block = ? ORDER BY part')
+      .all(runId, Math.floor(cause / SEQ_BLOCK)) as { causes: Buffer; seqs: Buffer }[];
+    return effectsInParts(parts, cause);
   }
 
   /** Events of failure kinds in time order. */

@@ -1,11 +1,11 @@
 // A zoom window at pixel resolution, the way Perfetto's UI asks for one: per lane, the levels of
 // detail give how many events the window holds (one indexed range of packed buckets at the level
-// whose buckets are just under a pixel wide); a lane holding no more than the raw limit comes back
-// as its real events (one primary-key range of the run's clustered table), a busier one as
-// aggregate columns (see TimelineAggregateColumns) with one entry per pixel column merged from
-// those buckets. Long spans (timeline_long_spans) always come
-// back as real events. An incomplete timeline (its run died while storing) has no levels: each lane
-// comes back raw, cut at the limit.
+// whose buckets are just under a pixel wide, per segment of the lane: a segment whose floor is
+// coarser is read at its floor); a lane holding no more than the raw limit comes back as its real
+// events (one primary-key range of the run's clustered table), a busier one as aggregate columns
+// (see TimelineAggregateColumns) with one entry per pixel column merged from those buckets. Long
+// spans (timeline_long_spans) always come back as real events. An incomplete timeline (its run
+// died while storing) has no levels: each lane comes back raw, cut at the limit.
 // Aggregates are snapped to their level's grid: an edge bucket counts all of its events, so a
 // lane's aggregate counts can exceed the events overlapping the window by the edge buckets' contents.
 // Must not: change anything; build objects for events it does not return.
@@ -19,8 +19,18 @@ import { EVENT_COLUMNS, eventsTableOf } from './timelineTables';
 export interface LaneWindowMode {
   readonly lane: number;
   readonly mode: 'raw' | 'aggregated';
-  /** Width of the buckets the lane was aggregated from (null when raw). */
+  /** Width of the buckets the lane was aggregated from, the coarsest when its segments differ (null when raw). */
   readonly bucketNs: number | null;
+  /** Aggregated: from which time on which bucket width was read, in time order (null when raw). */
+  readonly ranges: readonly LodRange[] | null;
+}
+
+/** Buckets of one width read for the part of a lane's window from `fromNs` on. */
+export interface LodRange {
+  readonly fromNs: number;
+  readonly toNs: number;
+  readonly level: number;
+  readonly bucketNs: number;
 }
 
 export interface DetailedWindow extends TimelineWindow {
@@ -55,6 +65,8 @@ export function readTimelineWindow(db: BetterSqlite3.Database, meta: TimelineMet
 class CellColumns {
   n = 0;
   total = 0;
+  /** The pixel column of the last cell (-1 before any). */
+  lastPx = -1;
   readonly minT: Float64Array;
   readonly end: Float64Array;
   readonly count: Float64Array;
@@ -70,6 +82,33 @@ class CellColumns {
     this.seq = new Float64Array(widthPx);
     this.kind = new Uint16Array(widthPx);
   }
+
+  reset(): void {
+    this.n = 0;
+    this.total = 0;
+    this.lastPx = -1;
+  }
+}
+
+/**
+ * The bucket widths a lane's window [fromNs, toNs] is read at: each segment at the level just
+ * under a pixel (`level`), or its floor when that is coarser, never above the lane's top level;
+ * neighbouring segments read at the same level are one range. Segment starts are multiples of the
+ * coarser neighbour's bucket width, so no bucket of a range reaches into the next.
+ */
+export function lodRanges(lane: StoredLane, level: number, fromNs: number, toNs: number): LodRange[] {
+  const out: LodRange[] = [];
+  const segs = lane.segments;
+  for (let i = 0; i < segs.length; i++) {
+    const segFrom = segs[i]!.fromNs;
+    const segTo = i + 1 < segs.length ? segs[i + 1]!.fromNs : Number.POSITIVE_INFINITY;
+    if (segTo <= fromNs || segFrom > toNs) continue;
+    const k = Math.min(lane.lodMaxLevel, Math.max(level, segs[i]!.floor));
+    const last = out[out.length - 1];
+    if (last !== undefined && last.level === k) out[out.length - 1] = { ...last, toNs: segTo };
+    else out.push({ fromNs: segFrom, toNs: segTo, level: k, bucketNs: bucketWidthNs(k) });
+  }
+  return out;
 }
 
 class WindowReader {
@@ -122,20 +161,26 @@ class WindowReader {
       this.readRaw(lane, this.meta.complete ? lane.spanCutNs : Number.MAX_VALUE);
       return;
     }
-    const level = Math.min(lane.lodMaxLevel, Math.max(lane.lodMinLevel, levelForResolution(this.nsPerPx)));
-    const w = bucketWidthNs(level);
-    const lo = Math.floor((this.q.startNs - lane.maxShortDurNs) / w);
-    const hi = Math.floor(this.q.endNs / w);
-    const chunks = this.lod.all({ run: this.meta.runId, lane: lane.id, level, lo, hi }) as { n: number; data: Buffer }[];
-    this.fillCells(chunks, lo, hi);
+    const fromNs = this.q.startNs - lane.maxShortDurNs;
+    const ranges = lodRanges(lane, levelForResolution(this.nsPerPx), fromNs, this.q.endNs);
+    this.cells.reset();
+    for (const r of ranges) {
+      const w = r.bucketNs;
+      const lo = Math.max(Math.floor(fromNs / w), Math.ceil(r.fromNs / w));
+      const hi = Math.min(Math.floor(this.q.endNs / w), Math.ceil(r.toNs / w) - 1);
+      if (hi < lo) continue;
+      const chunks = this.lod.all({ run: this.meta.runId, lane: lane.id, level: r.level, lo, hi }) as { n: number; data: Buffer }[];
+      this.fillCells(chunks, lo, hi);
+    }
     // Counting needs the buckets anyway; cells are cheap to drop when the lane turns out sparse enough.
     if (this.cells.total <= this.rawLimit) {
       this.readRaw(lane, lane.spanCutNs);
       return;
     }
     this.truncated = true;
-    this.modes.push({ lane: lane.id, mode: 'aggregated', bucketNs: w });
-    this.pushCells(lane.id, w);
+    const bucketNs = Math.max(...ranges.map((r) => r.bucketNs));
+    this.modes.push({ lane: lane.id, mode: 'aggregated', bucketNs, ranges });
+    this.pushCells(lane.id, bucketNs);
   }
 
   private readRaw(lane: StoredLane, spanCutNs: number): void {
@@ -146,22 +191,21 @@ class WindowReader {
       rows.length = this.rawLimit;
     }
     for (const r of rows) this.events.push(decodeEventValues(r, this.meta));
-    this.modes.push({ lane: lane.id, mode: 'raw', bucketNs: null });
+    this.modes.push({ lane: lane.id, mode: 'raw', bucketNs: null, ranges: null });
   }
 
   /**
    * Merges the buckets in [lo, hi] that reach the window into pixel columns (by the column of
-   * their first event) and counts their events. A hot loop: typed arrays only.
+   * their first event) and counts their events, after the cells of earlier ranges (buckets come
+   * in time order). A hot loop: typed arrays only.
    */
   private fillCells(chunks: readonly { n: number; data: Buffer }[], lo: number, hi: number): void {
     const cells = this.cells;
     const start = this.q.startNs;
     const perPx = 1 / this.nsPerPx;
     const lastPx = this.q.widthPx - 1;
-    cells.n = 0;
-    cells.total = 0;
-    let px = -1;
-    let i = -1;
+    let px = cells.lastPx;
+    let i = cells.n - 1;
     for (const raw of chunks) {
       const c = decodeChunk(raw.n, raw.data);
       for (let j = 0; j < c.n; j++) {
@@ -190,6 +234,7 @@ class WindowReader {
         }
       }
     }
+    cells.lastPx = px;
   }
 
   /** The filled pixel columns as the lane's aggregate columns (plain arrays: they cross IPC and JSON). */

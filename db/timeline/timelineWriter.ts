@@ -1,19 +1,23 @@
-// Stores one run's recorded timeline: first its lanes, kinds, strings and lane figures with the
-// timeline marked incomplete; then everything derived from the recorded columns (levels of
-// detail, long spans, seq and effect blocks, failures); then the event rows in (lane, t, seq)
-// order (multi-row statements); then the complete mark. Every step is its own short transaction
-// (a lane's levels, a group of blocks, a batch of rows), so the write lock is never held long:
-// other connections' writers (the main thread's heartbeats) wait milliseconds, not seconds.
+// Stores one run's timeline while the run goes: a TimelineSink the recorder hands its chunks to.
+// Each chunk's new lanes, kinds and strings, then its event rows in (lane, t, seq) order
+// (multi-row statements), then what it adds to the derived data (levels of detail and long-span
+// candidates per lane, seq blocks, effect parts, failures, lane and run figures); finish() closes
+// the lanes (long spans, last rows of the levels, final figures) and marks the timeline complete.
+// Every step is its own short transaction (a batch of rows, a chunk's derived rows, a lane), so the
+// write lock is never held long: other connections' writers (the main thread's heartbeats) wait
+// milliseconds, not seconds. Memory: one chunk's order and, per lane, its open level rows and its
+// first 4096 events until its first floor decision; never the run.
 // A process killed in between leaves whole steps and an intact database: the timeline reads as
 // incomplete (windows come back raw; lookups of rows not stored find nothing).
 // Must not: import database.ts (migrations use this module; database.ts imports the migrations).
 
 import type BetterSqlite3 from 'better-sqlite3';
-import type { TimelineColumns } from '../../core/sim/timelineRecorder';
+import { DEFAULT_CHUNK_EVENTS, type TimelineChunk, type TimelineColumns, type TimelineSink } from '../../core/sim/timelineRecorder';
 import { createEventsTableSql, dropEventsTableSql, eventsTableOf } from './timelineTables';
-import { orderTimeline, type TimelineOrder } from './timelineOrder';
-import { buildLaneLod, encodeChunks, LOD_BASE_NS } from './timelineLod';
-import { effectBlocksOf, seqBlocksOf } from './timelineSeqBlocks';
+import { ChunkOrderer } from './timelineOrder';
+import { decodeChunk, LOD_BASE_NS, type LodChunk } from './timelineLod';
+import { DEFAULT_LANE_OPTIONS, LaneBuilder, MIN_SPAN_CUT_EXP, type LaneBuilderOptions, type LodRowStore } from './timelineLaneBuilder';
+import { effectPartsOf, SeqBlockBuilder } from './timelineSeqBlocks';
 
 type Db = BetterSqlite3.Database;
 
@@ -24,6 +28,13 @@ export const STORE_BATCH_ROWS = 50_000;
  * the disk more than it computed. One checkpoint runs at the end.
  */
 const STORE_WAL_AUTOCHECKPOINT_PAGES = 16_384;
+/**
+ * Page cache of the storing connection: inserts touch the last pages of each lane's key range and
+ * of a few small tables, far less than the connection's default; the rest would only grow the
+ * process. Memory-mapped reads are off while storing for the same reason (mapped pages count as
+ * the process's memory).
+ */
+const STORE_CACHE_KIB = 16 * 1024;
 const ROWS_PER_STATEMENT = 100;
 const COLUMNS_PER_ROW = 9;
 
@@ -35,7 +46,7 @@ export const TIMELINE_TABLES = [
   'timeline_strings',
   'timeline_lod',
   'timeline_seq_blocks',
-  'timeline_effect_blocks',
+  'timeline_effect_parts',
   'timeline_failures',
   'timeline_long_spans',
 ] as const;
@@ -49,163 +60,347 @@ export interface StoreHooks {
 
 export type StoreOutcome = 'stored' | 'stopped';
 
-export class TimelineWriter {
-  constructor(private readonly db: Db) {}
+export interface TimelineWriterOptions {
+  /** Events per chunk the recorder hands over (default DEFAULT_CHUNK_EVENTS). */
+  readonly chunkEvents?: number;
+  readonly lane?: LaneBuilderOptions;
+  /** Called after each batch of rows with the rows stored so far; true stops the rows of this chunk. */
+  readonly onBatch?: (stored: number) => boolean;
+}
 
-  store(runId: number, cols: TimelineColumns, hooks: StoreHooks = {}): StoreOutcome {
-    // Inside a caller's transaction (a migration) every step is a savepoint: no checkpoint to tune.
-    if (this.db.inTransaction) return this.storeSteps(runId, cols, hooks);
-    const autocheckpoint = this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
-    this.db.pragma(`wal_autocheckpoint = ${Math.max(autocheckpoint, STORE_WAL_AUTOCHECKPOINT_PAGES)}`);
+export class TimelineWriter implements TimelineSink {
+  readonly chunkEvents: number;
+  private readonly orderer = new ChunkOrderer();
+  private readonly seqBlocks = new SeqBlockBuilder();
+  private readonly lanes: LaneBuilder[] = [];
+  private readonly lodRows: LodRowStore;
+  private readonly restorePragmas: (() => void) | null;
+  private lanesWritten = 0;
+  private kindsWritten = 0;
+  private stringsWritten = 0;
+  private failureKinds = new Uint8Array(0);
+  private rowsStored = 0;
+  private startNs = Number.POSITIVE_INFINITY;
+  private endNs = 0;
+  private failures = 0;
+  private stopped = false;
+  private readonly statements: ReturnType<TimelineWriter['prepare']>;
+
+  /** Starts the run's timeline: its table and its row, marked incomplete. */
+  constructor(
+    private readonly db: Db,
+    readonly runId: number,
+    private readonly options: TimelineWriterOptions = {},
+  ) {
+    this.chunkEvents = options.chunkEvents ?? DEFAULT_CHUNK_EVENTS;
+    this.restorePragmas = db.inTransaction ? null : tuneForStoring(db);
     try {
-      return this.storeSteps(runId, cols, hooks);
-    } finally {
-      this.db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      db.transaction(() => {
+        db.exec(createEventsTableSql(runId));
+        db.prepare(
+          `INSERT INTO timeline_runs (run_id, event_count, start_ns, end_ns, failure_count, lod_base_ns, complete)
+           VALUES (?, 0, 0, 0, 0, ?, 0)`,
+        ).run(runId, LOD_BASE_NS);
+      })();
+      this.statements = this.prepare();
+    } catch (err) {
+      this.restorePragmas?.();
+      throw err;
     }
+    this.lodRows = this.lodRowStore();
   }
 
-  private storeSteps(runId: number, cols: TimelineColumns, hooks: StoreHooks): StoreOutcome {
-    const ord = orderTimeline(cols);
-    this.db.transaction(() => this.begin(runId, cols, ord))();
-    for (const step of this.derivedSteps(runId, cols, ord)) {
-      if (hooks.shouldStop?.() === true) {
-        this.discard(runId);
-        return 'stopped';
+  /** Event rows stored so far. */
+  get stored(): number {
+    return this.rowsStored;
+  }
+
+  /** False once onBatch asked to stop (the rest of the chunk's rows were not stored). */
+  get complete(): boolean {
+    return !this.stopped;
+  }
+
+  write(chunk: TimelineChunk): void {
+    if (this.stopped) return;
+    if (chunk.lanes.length + chunk.kinds.length + chunk.strings.length > this.lanesWritten + this.kindsWritten + this.stringsWritten) {
+      this.db.transaction(() => this.writeDefinitions(chunk))();
+    }
+    if (chunk.count === 0) return;
+    const ord = this.orderer.orderChunk(chunk, chunk.lanes.length);
+    if (!this.insertRows(chunk, ord.order)) {
+      this.stopped = true;
+      return;
+    }
+    this.db.transaction(() => this.writeDerived(chunk, ord.order, ord.laneStart))();
+  }
+
+  /** Closes every lane (long spans, last rows, figures) and marks the timeline complete. */
+  finish(): void {
+    if (this.stopped) throw new Error('TimelineWriter.finish() after storing was stopped');
+    const s = this.statements;
+    try {
+      for (const builder of this.lanes) {
+        if (builder === undefined) continue;
+        this.db.transaction(() => {
+          const sum = builder.finish();
+          for (const l of sum.longSpans) s.longSpan.run(this.runId, builder.lane, l.t, l.seq, l.endT);
+          s.laneFinal.run(
+            sum.maxShortDurNs,
+            sum.eventCount,
+            sum.spanCutNs,
+            sum.lodMinLevel,
+            sum.lodMaxLevel,
+            sum.segments === null ? null : Buffer.from(sum.segments.buffer, sum.segments.byteOffset, sum.segments.byteLength),
+            this.runId,
+            builder.lane,
+          );
+        })();
       }
-      this.db.transaction(step)();
+      s.complete.run(this.runId);
+    } finally {
+      this.restore();
     }
-    const stored = this.insertRows(runId, cols, ord, hooks);
-    if (stored < cols.count) {
-      this.discard(runId);
-      return 'stopped';
-    }
-    this.db.prepare('UPDATE timeline_runs SET complete = 1 WHERE run_id = ?').run(runId);
-    return 'stored';
   }
 
-  /** Removes a run's timeline (all of it, complete or not). */
-  discard(runId: number): void {
-    this.db.transaction(() => {
-      this.db.exec(dropEventsTableSql(runId));
-      for (const table of TIMELINE_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
-    })();
-  }
-
-  private begin(runId: number, cols: TimelineColumns, ord: TimelineOrder): void {
-    this.db.exec(createEventsTableSql(runId));
-    this.db
-      .prepare(
-        `INSERT INTO timeline_runs (run_id, event_count, start_ns, end_ns, failure_count, lod_base_ns, complete)
-         VALUES (?, ?, ?, ?, ?, ?, 0)`,
-      )
-      .run(runId, cols.count, ord.startNs, ord.endNs, ord.failureCount, LOD_BASE_NS);
-    const lane = this.db.prepare(
-      'INSERT INTO timeline_lanes (run_id, lane, name, grp, max_dur, event_count, span_cut) VALUES (?,?,?,?,?,?,?)',
-    );
-    for (const l of cols.lanes) {
-      const s = ord.lanes[l.id]!;
-      lane.run(runId, l.id, l.name, l.group, s.maxShortDurNs, s.eventCount, s.spanCutNs);
+  /** Removes the run's timeline (all of it, complete or not). */
+  discard(): void {
+    try {
+      discardTimeline(this.db, this.runId);
+    } finally {
+      this.restore();
     }
-    const kind = this.db.prepare('INSERT INTO timeline_kinds (run_id, kind, name, args_json, failure) VALUES (?,?,?,?,?)');
-    for (const k of cols.kinds) kind.run(runId, k.id, k.name, JSON.stringify(k.args), k.failure ? 1 : 0);
-    const str = this.db.prepare('INSERT INTO timeline_strings (run_id, idx, value) VALUES (?,?,?)');
-    cols.strings.forEach((s, i) => str.run(runId, i, s));
   }
 
-  /** Appends the rows in key order; returns how many were stored (fewer when stopped). */
-  private insertRows(runId: number, cols: TimelineColumns, ord: TimelineOrder, hooks: StoreHooks): number {
-    const table = eventsTableOf(runId);
+  /** Puts the connection's settings back (finish and discard do; a caller that gives up calls it). */
+  restore(): void {
+    this.restorePragmas?.();
+  }
+
+  private prepare() {
+    const table = eventsTableOf(this.runId);
     const values = `(${new Array<string>(COLUMNS_PER_ROW).fill('?').join(',')})`;
-    const many = this.db.prepare(
-      `INSERT INTO ${table} (lane, t, seq, dur, kind, a0, a1, a2, cause) VALUES ${new Array<string>(ROWS_PER_STATEMENT).fill(values).join(',')}`,
-    );
-    const one = this.db.prepare(`INSERT INTO ${table} (lane, t, seq, dur, kind, a0, a1, a2, cause) VALUES ${values}`);
+    const db = this.db;
+    return {
+      many: db.prepare(
+        `INSERT INTO ${table} (lane, t, seq, dur, kind, a0, a1, a2, cause) VALUES ${new Array<string>(ROWS_PER_STATEMENT).fill(values).join(',')}`,
+      ),
+      one: db.prepare(`INSERT INTO ${table} (lane, t, seq, dur, kind, a0, a1, a2, cause) VALUES ${values}`),
+      runCount: db.prepare('UPDATE timeline_runs SET event_count = ? WHERE run_id = ?'),
+      runFigures: db.prepare('UPDATE timeline_runs SET start_ns = ?, end_ns = ?, failure_count = ? WHERE run_id = ?'),
+      complete: db.prepare('UPDATE timeline_runs SET complete = 1 WHERE run_id = ?'),
+      lane: db.prepare('INSERT INTO timeline_lanes (run_id, lane, name, grp, max_dur, event_count, span_cut) VALUES (?,?,?,?,0,0,?)'),
+      laneFigures: db.prepare('UPDATE timeline_lanes SET max_dur = ?, event_count = ? WHERE run_id = ? AND lane = ?'),
+      laneFinal: db.prepare(
+        `UPDATE timeline_lanes SET max_dur = ?, event_count = ?, span_cut = ?, lod_min_level = ?, lod_max_level = ?, lod_segments = ?
+         WHERE run_id = ? AND lane = ?`,
+      ),
+      kind: db.prepare('INSERT INTO timeline_kinds (run_id, kind, name, args_json, failure) VALUES (?,?,?,?,?)'),
+      string: db.prepare('INSERT INTO timeline_strings (run_id, idx, value) VALUES (?,?,?)'),
+      failure: db.prepare('INSERT INTO timeline_failures (run_id, t, seq, lane) VALUES (?,?,?,?)'),
+      seqBlock: db.prepare('INSERT OR REPLACE INTO timeline_seq_blocks (run_id, block, lanes, times) VALUES (?,?,?,?)'),
+      effectPart: db.prepare('INSERT INTO timeline_effect_parts (run_id, block, part, causes, seqs) VALUES (?,?,?,?,?)'),
+      longSpan: db.prepare('INSERT INTO timeline_long_spans (run_id, lane, t, seq, end_t) VALUES (?,?,?,?,?)'),
+      lodInsert: db.prepare('INSERT INTO timeline_lod (run_id, lane, level, first_bucket, n, data) VALUES (?,?,?,?,?,?)'),
+      lodAtOrBefore: db.prepare(
+        `SELECT first_bucket, n, data FROM timeline_lod WHERE run_id = ? AND lane = ? AND level = ? AND first_bucket <= ?
+         ORDER BY first_bucket DESC LIMIT 1`,
+      ),
+      lodFirst: db.prepare(
+        'SELECT first_bucket, n, data FROM timeline_lod WHERE run_id = ? AND lane = ? AND level = ? ORDER BY first_bucket LIMIT 1',
+      ),
+      lodDelete: db.prepare('DELETE FROM timeline_lod WHERE run_id = ? AND lane = ? AND level = ? AND first_bucket = ?'),
+    };
+  }
+
+  private lodRowStore(): LodRowStore {
+    const s = this.statements;
+    const runId = this.runId;
+    const put = (lane: number, level: number, row: LodChunk): void => {
+      s.lodInsert.run(runId, lane, level, row.firstBucket, row.n, row.data);
+    };
+    return {
+      insert: put,
+      rowFor: (lane, level, bucket) => {
+        const r = (s.lodAtOrBefore.get(runId, lane, level, bucket) ?? s.lodFirst.get(runId, lane, level)) as
+          { first_bucket: number; n: number; data: Buffer } | undefined;
+        return r === undefined ? undefined : { firstBucket: r.first_bucket, buckets: decodeChunk(r.n, r.data) };
+      },
+      replace: (lane, level, firstBucket, row) => {
+        s.lodDelete.run(runId, lane, level, firstBucket);
+        put(lane, level, row);
+      },
+    };
+  }
+
+  private writeDefinitions(chunk: TimelineChunk): void {
+    const s = this.statements;
+    for (; this.lanesWritten < chunk.lanes.length; this.lanesWritten++) {
+      const l = chunk.lanes[this.lanesWritten]!;
+      s.lane.run(this.runId, l.id, l.name, l.group, 2 ** MIN_SPAN_CUT_EXP);
+    }
+    if (this.kindsWritten < chunk.kinds.length) {
+      const failureKinds = new Uint8Array(chunk.kinds.length);
+      failureKinds.set(this.failureKinds);
+      for (; this.kindsWritten < chunk.kinds.length; this.kindsWritten++) {
+        const k = chunk.kinds[this.kindsWritten]!;
+        s.kind.run(this.runId, k.id, k.name, JSON.stringify(k.args), k.failure ? 1 : 0);
+        if (k.failure) failureKinds[k.id] = 1;
+      }
+      this.failureKinds = failureKinds;
+    }
+    for (; this.stringsWritten < chunk.strings.length; this.stringsWritten++) {
+      s.string.run(this.runId, this.stringsWritten, chunk.strings[this.stringsWritten]!);
+    }
+  }
+
+  /** Appends the chunk's rows in key order, a batch per transaction; false when onBatch stopped it. */
+  private insertRows(chunk: TimelineChunk, order: Uint32Array): boolean {
+    const s = this.statements;
     // One argument array, reused: no object per event.
     const args: (number | null)[] = new Array<number | null>(ROWS_PER_STATEMENT * COLUMNS_PER_ROW).fill(0);
-    const { order } = ord;
     const batch = this.db.transaction((from: number, to: number) => {
       let p = from;
       for (; p + ROWS_PER_STATEMENT <= to; p += ROWS_PER_STATEMENT) {
-        for (let r = 0; r < ROWS_PER_STATEMENT; r++) setRow(args, r * COLUMNS_PER_ROW, cols, order[p + r]!);
-        many.run(args);
+        for (let r = 0; r < ROWS_PER_STATEMENT; r++) setRow(args, r * COLUMNS_PER_ROW, chunk, order[p + r]!);
+        s.many.run(args);
       }
       for (; p < to; p++) {
-        setRow(args, 0, cols, order[p]!);
-        one.run(args.slice(0, COLUMNS_PER_ROW));
+        setRow(args, 0, chunk, order[p]!);
+        s.one.run(args.slice(0, COLUMNS_PER_ROW));
       }
+      // In the same transaction: the count always says how many rows are there.
+      s.runCount.run(this.rowsStored + (to - from), this.runId);
     });
-    for (let from = 0; from < cols.count; from += STORE_BATCH_ROWS) {
-      if (hooks.shouldStop?.() === true) return from;
-      const to = Math.min(cols.count, from + STORE_BATCH_ROWS);
+    for (let from = 0; from < chunk.count; from += STORE_BATCH_ROWS) {
+      const to = Math.min(chunk.count, from + STORE_BATCH_ROWS);
       batch(from, to);
-      hooks.onBatch?.(to);
+      this.rowsStored += to - from;
+      if (this.options.onBatch?.(this.rowsStored) === true && to < chunk.count) return false;
     }
-    return cols.count;
+    return true;
   }
 
-  /** The derived rows as steps of bounded size, each run in its own transaction. */
-  private *derivedSteps(runId: number, cols: TimelineColumns, ord: TimelineOrder): Generator<() => void> {
-    const lod = this.db.prepare('INSERT INTO timeline_lod (run_id, lane, level, first_bucket, n, data) VALUES (?,?,?,?,?,?)');
-    const levels = this.db.prepare('UPDATE timeline_lanes SET lod_min_level = ?, lod_max_level = ? WHERE run_id = ? AND lane = ?');
-    const long = this.db.prepare('INSERT INTO timeline_long_spans (run_id, lane, t, seq, end_t) VALUES (?,?,?,?,?)');
-    for (let l = 0; l < cols.lanes.length; l++) {
-      const from = ord.laneStart[l]!;
-      const to = ord.laneStart[l + 1]!;
-      const { spanCutNs } = ord.lanes[l]!;
-      const laneLod = buildLaneLod({ cols, order: ord.order, from, to, spanCutNs, failureKinds: ord.failureKinds });
-      yield () => {
-        laneLod.levels.forEach((buckets, k) => {
-          for (const c of encodeChunks(buckets)) lod.run(runId, l, laneLod.minLevel + k, c.firstBucket, c.n, c.data);
-        });
-        levels.run(laneLod.minLevel, laneLod.maxLevel, runId, l);
-        for (let p = from; p < to; p++) {
-          const i = ord.order[p]!;
-          if (cols.dur[i]! >= spanCutNs) long.run(runId, l, cols.t[i], i, cols.t[i]! + cols.dur[i]!);
+  private writeDerived(chunk: TimelineChunk, order: Uint32Array, laneStart: Uint32Array): void {
+    const s = this.statements;
+    const { t, dur, kind, first } = chunk;
+    const failureKinds = this.failureKinds;
+    for (let l = 0; l + 1 < laneStart.length; l++) {
+      const from = laneStart[l]!;
+      const to = laneStart[l + 1]!;
+      if (from === to) continue;
+      const builder = (this.lanes[l] ??= new LaneBuilder(l, this.lodRows, this.options.lane ?? DEFAULT_LANE_OPTIONS));
+      for (let p = from; p < to; p++) {
+        const i = order[p]!;
+        const ti = t[i]!;
+        const di = dur[i]!;
+        const failure = failureKinds[kind[i]!]!;
+        builder.add(ti, di, first + i, kind[i]!, failure);
+        if (ti < this.startNs) this.startNs = ti;
+        if (ti + di > this.endNs) this.endNs = ti + di;
+        if (failure === 1) {
+          this.failures++;
+          s.failure.run(this.runId, ti, first + i, l);
         }
-      };
+      }
+      builder.endChunk();
+      s.laneFigures.run(builder.maxShortDurNs, builder.eventCount, this.runId, l);
     }
-    const seq = this.db.prepare('INSERT INTO timeline_seq_blocks (run_id, block, lanes, times) VALUES (?,?,?,?)');
-    yield* grouped(seqBlocksOf(cols), (b) => seq.run(runId, b.block, b.lanes, b.times));
-    const effects = this.db.prepare('INSERT INTO timeline_effect_blocks (run_id, block, offsets, seqs) VALUES (?,?,?,?)');
-    yield* grouped(effectBlocksOf(cols), (b) => effects.run(runId, b.block, b.offsets, b.seqs));
-    const failure = this.db.prepare('INSERT INTO timeline_failures (run_id, t, seq, lane) VALUES (?,?,?,?)');
-    for (let from = 0; from < cols.count; from += STORE_BATCH_ROWS) {
-      const to = Math.min(cols.count, from + STORE_BATCH_ROWS);
-      yield () => {
-        for (let i = from; i < to; i++) {
-          if (ord.failureKinds[cols.kind[i]!] === 1) failure.run(runId, cols.t[i], i, cols.lane[i]);
-        }
-      };
-    }
+    for (const b of this.seqBlocks.add(chunk)) s.seqBlock.run(this.runId, b.block, b.lanes, b.times);
+    for (const p of effectPartsOf(chunk)) s.effectPart.run(this.runId, p.block, p.part, p.causes, p.seqs);
+    s.runFigures.run(this.startNs === Number.POSITIVE_INFINITY ? 0 : this.startNs, this.endNs, this.failures, this.runId);
   }
 }
 
-/** Blocks of 4096 seqs are about 40 KiB each: 64 of them per transaction. */
-const BLOCKS_PER_STEP = 64;
-
-function* grouped<T>(items: Iterable<T>, insert: (item: T) => void): Generator<() => void> {
-  let group: T[] = [];
-  for (const item of items) {
-    group.push(item);
-    if (group.length === BLOCKS_PER_STEP) {
-      const g = group;
-      yield () => g.forEach(insert);
-      group = [];
-    }
-  }
-  if (group.length > 0) yield () => group.forEach(insert);
+/** Removes a run's timeline (all of it, complete or not). */
+export function discardTimeline(db: Db, runId: number): void {
+  db.transaction(() => {
+    db.exec(dropEventsTableSql(runId));
+    for (const table of TIMELINE_TABLES) db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
+  })();
 }
 
-function setRow(args: (number | null)[], o: number, cols: TimelineColumns, i: number): void {
-  const c = cols.cause[i]!;
-  args[o] = cols.lane[i]!;
-  args[o + 1] = cols.t[i]!;
-  args[o + 2] = i;
-  args[o + 3] = cols.dur[i]!;
-  args[o + 4] = cols.kind[i]!;
-  args[o + 5] = cols.a0[i]!;
-  args[o + 6] = cols.a1[i]!;
-  args[o + 7] = cols.a2[i]!;
+/**
+ * Stores recorded columns by streaming them through a TimelineWriter, chunk by chunk (tests,
+ * benches, imports): the same path as a run's recorder takes.
+ */
+export function storeTimeline(
+  db: Db,
+  runId: number,
+  cols: TimelineColumns,
+  hooks: StoreHooks = {},
+  options: Omit<TimelineWriterOptions, 'onBatch'> = {},
+): StoreOutcome {
+  let stop = false;
+  const writer = new TimelineWriter(db, runId, {
+    ...options,
+    onBatch: (stored) => {
+      hooks.onBatch?.(stored);
+      stop = hooks.shouldStop?.() === true;
+      return stop;
+    },
+  });
+  try {
+    const size = writer.chunkEvents;
+    for (let first = 0; first < cols.count || first === 0; first += size) {
+      if (hooks.shouldStop?.() === true) stop = true;
+      if (stop) break;
+      const to = Math.min(cols.count, first + size);
+      writer.write({
+        first,
+        count: to - first,
+        t: cols.t.subarray(first, to),
+        dur: cols.dur.subarray(first, to),
+        lane: cols.lane.subarray(first, to),
+        kind: cols.kind.subarray(first, to),
+        a0: cols.a0.subarray(first, to),
+        a1: cols.a1.subarray(first, to),
+        a2: cols.a2.subarray(first, to),
+        cause: cols.cause.subarray(first, to),
+        lanes: cols.lanes,
+        kinds: cols.kinds,
+        strings: cols.strings,
+      });
+      if (cols.count === 0) break;
+    }
+    if (stop || !writer.complete) {
+      writer.discard();
+      return 'stopped';
+    }
+    writer.finish();
+    return 'stored';
+  } finally {
+    writer.restore();
+  }
+}
+
+/** Storing settings for a connection; returns what puts the previous ones back. */
+function tuneForStoring(db: Db): () => void {
+  const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  const mmapSize = db.pragma('mmap_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.max(autocheckpoint, STORE_WAL_AUTOCHECKPOINT_PAGES)}`);
+  db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
+  db.pragma('mmap_size = 0');
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    db.pragma(`cache_size = ${cacheSize}`);
+    db.pragma(`mmap_size = ${mmapSize}`);
+    db.pragma('wal_checkpoint(PASSIVE)');
+  };
+}
+
+function setRow(args: (number | null)[], o: number, chunk: TimelineChunk, i: number): void {
+  const c = chunk.cause[i]!;
+  args[o] = chunk.lane[i]!;
+  args[o + 1] = chunk.t[i]!;
+  args[o + 2] = chunk.first + i;
+  args[o + 3] = chunk.dur[i]!;
+  args[o + 4] = chunk.kind[i]!;
+  args[o + 5] = chunk.a0[i]!;
+  args[o + 6] = chunk.a1[i]!;
+  args[o + 7] = chunk.a2[i]!;
   args[o + 8] = c < 0 ? null : c;
 }

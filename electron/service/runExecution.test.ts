@@ -26,9 +26,56 @@ describe('executing a run', () => {
     expect(outcome.status).toBe('completed');
     const storing = seen.filter((p) => p.phase === 'storing');
     expect(seen[0]!.phase).toBe('simulating');
-    expect(storing[0]!.stored).toBe(0);
+    expect(storing[0]!.stored).toBeLessThanOrEqual(storing[0]!.timelineEvents);
     expect(storing[storing.length - 1]!.stored).toBe(storing[0]!.timelineEvents);
     expect(new TimelineStore(t.db).summary(runId)).toMatchObject({ complete: true, eventCount: storing[0]!.timelineEvents });
+    expect(outcome.status === 'completed' && outcome.result.metrics['sim.timelineEvents']).toBe(storing[0]!.timelineEvents);
+  });
+
+  it('stores the timeline while it simulates: rows are in the database before the simulation ends', () => {
+    const runs = new RunStore(t.db);
+    const runId = runs.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 40e6 }, 0);
+    const timeline = new TimelineStore(t.db);
+    const storedWhileSimulating: number[] = [];
+    executeRun(t.db, runId, plan(40), {
+      nowMs: () => 0,
+      isCancelled: () => false,
+      onProgress: (p) => {
+        if (p.phase === 'simulating') storedWhileSimulating.push(timeline.count(runId));
+      },
+    });
+    expect(Math.max(...storedWhileSimulating)).toBeGreaterThan(0);
+    expect(timeline.summary(runId)!.complete).toBe(true);
+  });
+
+  it('cancels while simulating: the rows streamed so far are removed', () => {
+    const runs = new RunStore(t.db);
+    const runId = runs.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 40e6 }, 0);
+    const timeline = new TimelineStore(t.db);
+    let streamed = 0;
+    const outcome = executeRun(t.db, runId, plan(40), {
+      nowMs: () => 0,
+      isCancelled: () => streamed > 0,
+      onProgress: (p) => {
+        if (p.phase === 'simulating') streamed = timeline.count(runId);
+      },
+    });
+    expect(outcome.status).toBe('cancelled');
+    expect(streamed).toBeGreaterThan(0);
+    expect(timeline.summary(runId)).toBeUndefined();
+  });
+
+  it('fails cleanly when storing fails midway (a full disk): the run is failed and keeps no partial timeline', () => {
+    const runs = new RunStore(t.db);
+    const runId = runs.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 40e6 }, 0);
+    // Room for a few chunks of rows, not for the whole timeline.
+    const pages = t.db.pragma('page_count', { simple: true }) as number;
+    t.db.pragma(`max_page_count = ${pages + 400}`);
+    const outcome = executeRun(t.db, runId, plan(40), { nowMs: () => 0, isCancelled: () => false });
+    expect(outcome).toMatchObject({ status: 'failed', error: expect.stringMatching(/full/i) as string });
+    expect(runs.get(runId)!.status).toBe('failed');
+    expect(new TimelineStore(t.db).summary(runId)).toBeUndefined();
+    expect(t.db.prepare('SELECT COUNT(*) AS n FROM timeline_lanes WHERE run_id = ?').get(runId)).toEqual({ n: 0 });
   });
 
   it('cancels while storing the timeline: the run is cancelled and keeps no partial timeline', () => {

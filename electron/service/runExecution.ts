@@ -1,12 +1,14 @@
 // Runs one stored run to its end and stores the result: simulate in steps (progress, heartbeat,
-// cancel between steps), then store the timeline in batches (progress, heartbeat, cancel between
-// batches: a cancelled run keeps no partial timeline), then the results in one transaction.
+// cancel between steps) while the recorder streams the timeline to the store chunk by chunk (so
+// memory does not grow with the run), then finish the timeline (its last rows and figures), then
+// the results in one transaction. A cancelled or failed run keeps no partial timeline.
 // Shared by the worker thread (app, browser host) and the CLI (in-process).
 // Must not: hold state between runs.
 
 import type { LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { TimelineStore } from '../../db/timeline/timelineStore';
+import { TimelineWriter } from '../../db/timeline/timelineWriter';
+import type { TimelineChunk, TimelineSink } from '../../core/sim/timelineRecorder';
 import { PlanRun } from '../../core/run/planRun';
 import type { RunPlan } from '../../core/run/runPlan';
 import type { RunPhase, RunResult } from '../../core/contract/runResult';
@@ -39,55 +41,83 @@ export type RunOutcome =
 
 export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks: RunHooks): RunOutcome {
   const runs = new RunStore(db);
-  const timeline = new TimelineStore(db);
   const started = hooks.nowMs();
   let lastBeat = started;
+  let writer: TimelineWriter | null = null;
   runs.markRunning(runId, started);
   try {
-    const run = new PlanRun(plan);
+    writer = new TimelineWriter(db, runId);
+    // Storing happens inside the simulation's steps now; sim.wallMs stays the simulation's own time.
+    const sink = new TimedSink(writer, hooks.nowMs);
+    const run = new PlanRun(plan, { timelineSink: sink });
+    const beat = (now: number): void => {
+      if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
+      runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
+      lastBeat = now;
+    };
     for (;;) {
       const done = run.step(STEP_EVENTS);
-      const now = hooks.nowMs();
       hooks.onProgress?.({ phase: 'simulating', simulatedNs: run.simulatedNs, events: run.eventsProcessed, timelineEvents: 0, stored: 0 });
-      if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-        runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
-        lastBeat = now;
-      }
+      beat(hooks.nowMs());
       if (done) break;
-      if (hooks.isCancelled()) {
-        runs.finish(runId, 'cancelled', null, now);
-        return { status: 'cancelled' };
-      }
+      if (hooks.isCancelled()) return cancel(runs, runId, writer, hooks);
     }
     const base = run.result();
-    const result: RunResult = { ...base, metrics: { ...base.metrics, 'sim.wallMs': hooks.nowMs() - started } };
-    const cols = run.timelineColumns();
-
-    const progress = (stored: number): void => {
-      const now = hooks.nowMs();
+    const result: RunResult = { ...base, metrics: { ...base.metrics, 'sim.wallMs': hooks.nowMs() - started - sink.spentMs } };
+    const storing = (stored: number): void => {
       hooks.onProgress?.({
         phase: 'storing',
         simulatedNs: run.simulatedNs,
         events: run.eventsProcessed,
-        timelineEvents: cols.count,
+        timelineEvents: run.timelineEvents,
         stored,
       });
-      if (now - lastBeat >= HEARTBEAT_EVERY_MS) {
-        runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
-        lastBeat = now;
-      }
+      beat(hooks.nowMs());
     };
-    progress(0);
-    const stored = timeline.insert(runId, cols, { onBatch: progress, shouldStop: hooks.isCancelled });
-    if (stored === 'stopped') {
-      runs.finish(runId, 'cancelled', null, hooks.nowMs());
-      return { status: 'cancelled' };
-    }
-    runs.complete(runId, result, cols.count, hooks.nowMs());
+    storing(writer.stored);
+    if (hooks.isCancelled()) return cancel(runs, runId, writer, hooks);
+    writer.finish();
+    storing(writer.stored);
+    runs.complete(runId, result, run.timelineEvents, hooks.nowMs());
     return { status: 'completed', result };
   } catch (err) {
     const message = errorMessage(err);
+    discardQuietly(writer);
     runs.finish(runId, 'failed', message, hooks.nowMs());
     return { status: 'failed', error: message };
+  }
+}
+
+function cancel(runs: RunStore, runId: number, writer: TimelineWriter, hooks: RunHooks): RunOutcome {
+  writer.discard();
+  runs.finish(runId, 'cancelled', null, hooks.nowMs());
+  return { status: 'cancelled' };
+}
+
+/** A failed run keeps no partial timeline; when removing it fails too (the disk that failed), the first error is the one reported. */
+function discardQuietly(writer: TimelineWriter | null): void {
+  try {
+    writer?.discard();
+  } catch {
+    writer?.restore();
+  }
+}
+
+/** The writer, timed: the wall time spent storing chunks, to leave out of the simulation's. */
+class TimedSink implements TimelineSink {
+  spentMs = 0;
+  readonly chunkEvents: number;
+
+  constructor(
+    private readonly inner: TimelineSink,
+    private readonly nowMs: () => number,
+  ) {
+    this.chunkEvents = inner.chunkEvents;
+  }
+
+  write(chunk: TimelineChunk): void {
+    const t0 = this.nowMs();
+    this.inner.write(chunk);
+    this.spentMs += this.nowMs() - t0;
   }
 }

@@ -7,7 +7,7 @@
 // else is rebalanced). Keys are unique; set() on a present key replaces its value.
 // Must not: hold NaN keys, or be changed while values() or descending() is being iterated.
 
-const MAX = 32;
+const MAX = 16;
 
 class Leaf<V> {
   readonly leaf = true;
@@ -48,6 +48,21 @@ function lowerBound(a: readonly number[], k: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** a.splice(i, 0, x) for the short arrays of a node (a plain loop beats splice there). */
+function insertAt<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  a.push(x);
+  for (; j > i; j--) a[j] = a[j - 1]!;
+  a[i] = x;
+}
+
+/** a.splice(i, 1) for the short arrays of a node. */
+function removeAt<T>(a: T[], i: number): void {
+  const n = a.length - 1;
+  for (let j = i; j < n; j++) a[j] = a[j + 1]!;
+  a.pop();
 }
 
 export class NumberBTree<V> {
@@ -156,8 +171,8 @@ export class NumberBTree<V> {
       l.vals[i] = v;
       return;
     }
-    l.keys.splice(i, 0, k);
-    l.vals.splice(i, 0, v);
+    insertAt(l.keys, i, k);
+    insertAt(l.vals, i, v);
     this.count++;
     if (l.keys.length > MAX) this.splitLeaf(l);
   }
@@ -203,8 +218,8 @@ export class NumberBTree<V> {
     const l = this.descend(k);
     const i = lowerBound(l.keys, k);
     if (i >= l.keys.length || l.keys[i] !== k) return false;
-    l.keys.splice(i, 1);
-    l.vals.splice(i, 1);
+    removeAt(l.keys, i);
+    removeAt(l.vals, i);
     this.count--;
     if (l.keys.length === 0 && this.depth > 0) {
       if (l.prev !== null) l.prev.next = l.next;

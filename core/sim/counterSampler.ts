@@ -63,8 +63,8 @@ export class CounterSampler implements SimComponent {
   }
 
   result(): CounterSeries[] {
-    const t = Array.from(this.times.subarray(0, this.count));
-    return this.series.map((s) => ({ name: s.name, unit: s.unit, tNs: t, values: Array.from(s.values.subarray(0, this.count)) }));
+    const t = toArray(this.times, this.count);
+    return this.series.map((s) => ({ name: s.name, unit: s.unit, tNs: t, values: toArray(s.values, this.count) }));
   }
 
   private grow(): void {
@@ -78,4 +78,11 @@ export class CounterSampler implements SimComponent {
       s.values = v;
     }
   }
+}
+
+/** The first `n` elements as a plain array (a loop: Array.from over a typed array goes through its iterator). */
+function toArray(a: Float64Array, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = a[i]!;
+  return out;
 }

@@ -29,8 +29,14 @@ export function roundUpPowerOfTwo(n: number): number {
   return p;
 }
 
+/** 2^k for k = 0..64. */
+const POW2: readonly number[] = Array.from({ length: 65 }, (_, k) => 2 ** k);
+
 /** rounddown_pow_of_two(x): the largest power of two <= x (x >= 1), exact for integers up to 2^64. */
 export function roundDownPowerOfTwo(x: number): number {
+  // fls of the 32-bit word holding the top bit (Math.clz32 truncates to an exact uint32 below 2^32).
+  if (x >= 1 && x < TWO_32) return POW2[31 - Math.clz32(x)]!;
+  if (x >= TWO_32 && x < U64_END) return POW2[63 - Math.clz32(Math.floor(x / TWO_32))]!;
   let p = 2 ** Math.floor(Math.log2(x));
   // Math.log2 may round up just below a power of two (or down just above one) for large x.
   if (p > x) p /= 2;

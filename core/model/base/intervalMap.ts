@@ -1,14 +1,10 @@
-// Non-overlapping closed address intervals [start, last] kept in order by start, on a B+ tree
-// (sorted-btree), so "the lowest interval overlapping a range" and "the interval containing an
-// address" are O(log n). This is the shape of type1's vfio_dma rbtree, iommufd's area tree and
-// QEMU's IOVA GTree.
+// Non-overlapping closed address intervals [start, last] kept in order by start, on a B+ tree with
+// plain number keys (numberBTree.ts), so "the lowest interval overlapping a range" and "the interval
+// containing an address" are one O(log n) descent. This is the shape of type1's vfio_dma rbtree,
+// iommufd's area tree and QEMU's IOVA GTree.
 // Must not: allow overlaps (insert asserts); callers check for overlap first and fail as their API does.
 
-import SortedBTree from 'sorted-btree';
-
-// sorted-btree is CommonJS with `exports.default = BTree`: bundlers and vitest unwrap it, but Node's
-// own ESM loader (the CLI under tsx) hands the whole exports object as the default import.
-const BTree: typeof SortedBTree = (SortedBTree as unknown as { default?: typeof SortedBTree }).default ?? SortedBTree;
+import { NumberBTree } from './numberBTree';
 
 export interface Interval {
   readonly start: number;
@@ -17,10 +13,7 @@ export interface Interval {
 }
 
 export class IntervalMap<V extends Interval> {
-  // Keys are plain numbers: a subtraction beats the library's default comparator (which handles mixed types).
-  private readonly tree: SortedBTree<number, V> = new BTree<number, V>(undefined, numericCompare);
-  /** Reused result pair of the tree's lookups (no allocation per lookup on the hot paths). */
-  private readonly pair: [number, V] = [0, undefined as unknown as V];
+  private readonly tree = new NumberBTree<V>();
 
   get size(): number {
     return this.tree.size;
@@ -28,10 +21,10 @@ export class IntervalMap<V extends Interval> {
 
   /** The lowest interval that overlaps [start, last], if any. */
   firstOverlap(start: number, last: number): V | undefined {
-    const below = this.tree.getPairOrNextLower(start, this.pair);
-    if (below !== undefined && below[1].last >= start) return below[1];
-    const above = this.tree.nextHigherPair(start, this.pair);
-    return above !== undefined && above[0] <= last ? above[1] : undefined;
+    const below = this.tree.floorAndHigher(start);
+    if (below !== undefined && below.last >= start) return below;
+    const above = this.tree.after;
+    return above !== undefined && above.start <= last ? above : undefined;
   }
 
   /**
@@ -54,8 +47,8 @@ export class IntervalMap<V extends Interval> {
 
   /** The interval containing `addr`, if any. */
   containing(addr: number): V | undefined {
-    const below = this.tree.getPairOrNextLower(addr, this.pair);
-    return below !== undefined && below[1].last >= addr ? below[1] : undefined;
+    const below = this.tree.floor(addr);
+    return below !== undefined && below.last >= addr ? below : undefined;
   }
 
   /** Intervals overlapping [start, last], in address order (a snapshot: safe to delete while iterating). */
@@ -64,46 +57,41 @@ export class IntervalMap<V extends Interval> {
     let cur = this.firstOverlap(start, last);
     while (cur !== undefined && cur.start <= last) {
       out.push(cur);
-      const next = this.tree.nextHigherPair(cur.start, this.pair);
-      cur = next?.[1];
+      cur = this.tree.higher(cur.start);
     }
     return out;
   }
 
   /** The interval following `v` in address order. */
   next(v: V): V | undefined {
-    return this.tree.nextHigherPair(v.start, this.pair)?.[1];
+    return this.tree.higher(v.start);
   }
 
   /** The interval preceding `v` in address order (rb_prev). */
   prev(v: V): V | undefined {
-    return this.tree.nextLowerPair(v.start, this.pair)?.[1];
+    return this.tree.lower(v.start);
   }
 
   /** The interval with the highest start. */
   last(): V | undefined {
-    const k = this.tree.maxKey();
-    return k === undefined ? undefined : this.tree.get(k);
+    return this.tree.last();
   }
 
   /**
    * Intervals in descending order of start, beginning with the last one that starts below `start`
    * (with the highest, when `start` is undefined): a backwards walk at O(1) per step.
    */
-  *descendingBelow(start?: number): Generator<V, void, undefined> {
-    const pair: (number | V)[] = [];
-    const it = start === undefined ? this.tree.entriesReversed(undefined, pair) : this.tree.entriesReversed(start, pair, true);
-    for (let r = it.next(); r.done !== true; r = it.next()) yield r.value[1];
+  descendingBelow(start?: number): Generator<V, void, undefined> {
+    return this.tree.descending(start);
   }
 
   /** The first interval whose start is >= `addr`. */
   firstStartingAtOrAfter(addr: number): V | undefined {
-    return this.tree.getPairOrNextHigher(addr, this.pair)?.[1];
+    return this.tree.ceiling(addr);
   }
 
   first(): V | undefined {
-    const k = this.tree.minKey();
-    return k === undefined ? undefined : this.tree.get(k);
+    return this.tree.first();
   }
 
   insert(v: V): void {
@@ -131,8 +119,4 @@ export class IntervalMap<V extends Interval> {
   values(): IterableIterator<V> {
     return this.tree.values();
   }
-}
-
-function numericCompare(a: number, b: number): number {
-  return a - b;
 }

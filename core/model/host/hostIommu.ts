@@ -87,6 +87,9 @@ export class HostIommuDomain {
    * PTEs needed to map `bytes` at `iova` from one physically contiguous run that starts `physOffset`
    * bytes into a naturally aligned backing chunk of `chunkBytes`: at each step the largest supported
    * page that both addresses are aligned to and that fits (iommu_pgsize in drivers/iommu/iommu.c).
+   * Pages of one size follow each other until the bytes left no longer fit one or a larger page
+   * becomes possible (at an address aligned to it, where IOVA and memory agree modulo it), so the
+   * count is taken a stretch of equal pages at a time.
    */
   ptesFor(iova: number, physOffset: number, chunkBytes: number, bytes: number): number {
     const sizes = this.geometry.pageSizes;
@@ -98,17 +101,31 @@ export class HostIommuDomain {
       const inChunk = (physOffset + offset) % chunkBytes;
       const physAlign = inChunk === 0 ? chunkBytes : lowestSetBit(inChunk);
       const align = Math.min(iovaAlign, physAlign);
-      let pg = sizes[0]!;
-
+      const rem = bytes - offset;
+      let pg = 0;
       for (let i = sizes.length - 1; i >= 0; i--) {
         const s = sizes[i]!;
-        if (s <= align && s <= bytes - offset) {
+        if (s <= align && s <= rem) {
           pg = s;
           break;
         }
       }
-      offset += pg;
-      count++;
+      if (pg === 0) {
+        // Nothing fits: one smallest page (past the end).
+        offset += sizes[0]!;
+        count++;
+        continue;
+      }
+      let n = Math.floor(rem / pg);
+      for (let i = sizes.length - 1; i >= 0; i--) {
+        const big = sizes[i]!;
+        if (big <= pg) break;
+        if (big > chunkBytes || iova % big !== physOffset % big) continue;
+        const boundary = Math.ceil(cur / big) * big;
+        if (rem - (boundary - cur) >= big) n = Math.min(n, (boundary - cur) / pg);
+      }
+      offset += n * pg;
+      count += n;
     }
     return count;
   }

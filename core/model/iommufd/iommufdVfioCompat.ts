@@ -102,6 +102,11 @@ export class IommufdVfioCompat implements VfioContainerApi {
     return 0;
   }
 
+  /** No run fast path for unmaps either: QEMU unmaps call by call. */
+  unmapDmaRun(): number {
+    return 0;
+  }
+
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.ioas.begin(this.options.costs.vfioMapIoctlNs);
     this.mapIoctls++;

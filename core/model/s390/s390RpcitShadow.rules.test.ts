@@ -51,6 +51,9 @@ class RecordingContainer implements VfioContainerApi {
   mapDmaRun(): number {
     return 0;
   }
+  unmapDmaRun(): number {
+    return 0;
+  }
   unmapDma(iova: number, size: number, flags: number): number {
     const rc = this.inner.unmapDma(iova, size, flags);
     this.costSumNs += this.inner.lastCostNs;

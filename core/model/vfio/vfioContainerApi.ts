@@ -45,6 +45,14 @@ export interface VfioContainerApi extends LayerInstance {
    * next call through mapDma() and continues after it. QemuVm.vfioMapRun is the caller.
    */
   mapDmaRun(iova: number, vaddr: number, count: number, flags: number): number;
+  /**
+   * `count` single-page UNMAP_DMA calls (flags 0) back to back (iova advancing by 4 KiB per call).
+   * Takes the leading calls that each remove one single-page entry, returns how many (0 when the
+   * backend has no fast path or the first call would do anything else), with `lastCostNs` the cost
+   * of each; the caller issues the next call through unmapDma() and continues after it.
+   * QemuVm.vfioUnmapRun is the caller.
+   */
+  unmapDmaRun(iova: number, count: number): number;
   /** VFIO_IOMMU_UNMAP_DMA; on success `lastUnmappedBytes` holds the bytes removed. */
   unmapDma(iova: number, size: number, flags: number): number;
   getInfo(): VfioIommuInfo;

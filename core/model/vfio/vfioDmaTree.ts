@@ -119,9 +119,18 @@ export class VfioDmaTree {
     domains: readonly VfioDomainSlot[],
     tally: VfioDmaTally,
   ): void {
+    const perEntry = this.removeRunEntriesEach(run, from, to, env, domains);
+    for (let j = from; j < to; j++) tally.costNs += perEntry;
+  }
+
+  /**
+   * vfio_remove_dma of entries [from, to) of a run as removeRunEntries does it, for callers that
+   * charge each entry to its own ioctl (vfioType1.ts unmapDmaRun): returns the unmap-and-unpin cost
+   * of one entry.
+   */
+  removeRunEntriesEach(run: VfioDmaRun, from: number, to: number, env: VfioDmaEnv, domains: readonly VfioDomainSlot[]): number {
     const n = to - from;
     const perEntry = unmapSinglePages(domains, n) + env.costs.vfioUnpinPerPageNs;
-    for (let j = 0; j < n; j++) tally.costNs += perEntry;
     env.process.unlock(n);
     this.dmaAvail += n;
     this.entryCount -= n;
@@ -137,6 +146,7 @@ export class VfioDmaTree {
       run.truncate(from);
       if (tail !== null) this.map.insertChecked(tail);
     }
+    return perEntry;
   }
 
   /**

@@ -1,7 +1,7 @@
 // Runs of single-page entries (vfioDmaRun.ts) against the container they replaced
 // (vfioType1Reference.testkit.ts, every vfio_dma its own node): random sequences of back-to-back
-// page maps (mapDmaRun, falling back to mapDma call by call as QEMU's shadowing does), single maps
-// of any size, unmaps (whole, partial, v1 and v2 rules, UNMAP_ALL, FLAG_VADDR), vaddr updates,
+// page maps (mapDmaRun, falling back to mapDma call by call as QEMU's shadowing does), back-to-back
+// page unmaps (unmapDmaRun, falling back to unmapDma the same way), single maps of any size, unmaps (whole, partial, v1 and v2 rules, UNMAP_ALL, FLAG_VADDR), vaddr updates,
 // group attaches and memlock changes, on both containers with their own process, must give the
 // same errno and the same cost for every ioctl, and the same snapshot, metrics and locked memory
 // after every step. Fail-nth sweeps over a fixed sequence must fail the same site the same way.
@@ -34,6 +34,7 @@ type Cmd =
   | { readonly op: 'run'; readonly page: number; readonly vpage: number; readonly count: number; readonly ro: boolean }
   | { readonly op: 'map'; readonly page: number; readonly vpage: number; readonly pages: number }
   | { readonly op: 'unmap'; readonly page: number; readonly pages: number }
+  | { readonly op: 'unmapRun'; readonly page: number; readonly count: number }
   | { readonly op: 'unmapAll' }
   | { readonly op: 'invalidateVaddr'; readonly page: number; readonly pages: number }
   | { readonly op: 'updateVaddr'; readonly page: number; readonly pages: number; readonly vpage: number }
@@ -102,6 +103,24 @@ function apply(s: Side, cmd: Cmd, fast: boolean): void {
     case 'map':
       note(c.mapDma(IOVA_BASE + cmd.page * P, VADDR_BASE + cmd.vpage * P, cmd.pages * P, RW));
       return;
+    case 'unmapRun': {
+      const iova = IOVA_BASE + cmd.page * P;
+      let j = 0;
+      while (j < cmd.count) {
+        const n = fast && c instanceof VfioType1Container ? c.unmapDmaRun(iova + j * P, cmd.count - j) : 0;
+        for (let k = 0; k < n; k++) {
+          note(0);
+          s.calls.push([-1, c.lastUnmappedBytes]);
+        }
+        j += n;
+        if (n === 0) {
+          note(c.unmapDma(iova + j * P, P, 0));
+          s.calls.push([-1, c.lastUnmappedBytes]);
+          j++;
+        }
+      }
+      return;
+    }
     case 'unmap':
       note(c.unmapDma(IOVA_BASE + cmd.page * P, cmd.pages * P, 0));
       s.calls.push([-1, c.lastUnmappedBytes]);
@@ -170,6 +189,7 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('map' as const), page, vpage: fc.nat(2000), pages: fc.integer({ min: 1, max: 9 }) }),
   },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('unmap' as const), page, pages: fc.integer({ min: 1, max: 90 }) }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('unmapRun' as const), page, count: fc.integer({ min: 1, max: 80 }) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'unmapAll' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('invalidateVaddr' as const), page, pages: fc.integer({ min: 1, max: 20 }) }) },
   {

@@ -114,6 +114,11 @@ export class VfioType1Reference implements VfioContainerApi {
     return 0;
   }
 
+  /** Nor for unmaps: callers unmap call by call. */
+  unmapDmaRun(): number {
+    return 0;
+  }
+
   /** VFIO_IOMMU_MAP_DMA (vfio_iommu_type1_map_dma + vfio_dma_do_map). */
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.mapIoctls++;

@@ -97,7 +97,7 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
     this.laneName = deps.laneName;
     this.forcesStrict = o.cachingMode;
     this.faults = deps.faults ?? new FaultInjector();
-    this.table = new VtdPageTable(o.awBits, o.superpages, (leaf) => this.shadow.noteGuestLeafCleared(leaf));
+    this.table = new VtdPageTable(o.awBits, o.superpages, (cleared) => this.shadow.noteGuestLeavesCleared(cleared));
     this.shadow = new QemuIntelIommuShadow(deps.qemu, deps.container, this.table, deps.costs);
     this.apertureLast = this.table.limit - 1;
     const tl = deps.timeline;
@@ -214,9 +214,12 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
 
   checkInvariants(): string[] {
     const problems = [...this.table.checkInvariants(), ...this.shadow.checkInvariants()];
-    for (const leaf of this.table.leafList()) {
-      if (this.shadow.entryAt(leaf.start) !== leaf && this.table.nextChanged(leaf.start, leaf.last) < 0) {
-        problems.push(`guest leaf at ${leaf.start} is not shadowed and no walk is pending for it`);
+    for (const run of this.table.runList()) {
+      for (let i = 0; i < run.leaves; i++) {
+        const start = run.leafStart(i);
+        if (!this.shadow.holdsLeafOf(run, i) && this.table.nextChanged(start, start + run.leafBytes - 1) < 0) {
+          problems.push(`guest leaf at ${start} is not shadowed and no walk is pending for it`);
+        }
       }
     }
     return problems;

@@ -3,19 +3,19 @@
 // present leaves (4 KiB, 2 MiB, 1 GiB), which page-table pages exist at each level, and, as simulator
 // bookkeeping, the leaves changed since QEMU's shadow walk last covered them. It is also what that
 // walk reads (VtdTableReader: ptesVisited, findHole, nextChanged).
+// Leaves are kept as runs (vtdLeafRun.ts): the leaves of one size that one map wrote side by side
+// are one node, split when part of them is cleared; changed leaf starts are kept as stretches of
+// pages (pageStretchSet.ts). Counts, costs and snapshots are per leaf, as the kernel's table is.
 // Must not: issue invalidations, trap into QEMU or charge costs (intelIommuGuest.ts does), or change
 // anything in planMap (it only counts the tables a map would allocate, so a failed allocation leaves
 // the table untouched).
 
-import SortedBTree from 'sorted-btree';
 import type { IntelIommuOptions } from '../../scenario/x86ViommuSchema';
 import { IntervalMap } from '../base/intervalMap';
-import type { VtdLeaf, VtdTableReader } from './qemuIntelIommuShadow';
+import { PageStretchSet } from '../base/pageStretchSet';
 import { PAGE_SIZE, alignDown } from '../base/pages';
-
-// sorted-btree is CommonJS: Node's ESM loader (the CLI under tsx) hands over the whole exports
-// object as the default import (as in intervalMap.ts).
-const BTree: typeof SortedBTree = (SortedBTree as unknown as { default?: typeof SortedBTree }).default ?? SortedBTree;
+import type { VtdTableReader } from './qemuIntelIommuShadow';
+import { sameLeavesIn, VtdLeafRun, type VtdLeaf } from './vtdLeafRun';
 
 const SZ_2M = 2 ** 21;
 const SZ_1G = 2 ** 30;
@@ -30,6 +30,11 @@ function entryBytes(level: number): number {
 /** Bytes one page table at `level` spans (512 entries). */
 function tableBytes(level: number): number {
   return ENTRY_BYTES[level + 1]!;
+}
+
+/** Level of a leaf of `bytes` (1 for 4 KiB, 2 for 2 MiB, 3 for 1 GiB). */
+function leafLevel(bytes: number): number {
+  return bytes === PAGE_SIZE ? 1 : bytes === SZ_2M ? 2 : 3;
 }
 
 /** Entries of the table at [base, base+cover) that lie inside [start, end). */
@@ -47,20 +52,25 @@ export class VtdPageTable implements VtdTableReader {
   readonly limit: number;
   holeStart = 0;
   holeLast = 0;
-  private readonly leaves = new IntervalMap<VtdLeaf>();
+  private readonly runs = new IntervalMap<VtdLeafRun>();
+  private leaves = 0;
+  /** Write id of the next leaf written (ids are never reused). */
+  private nextId = 1;
   /** tables[L]: indices (addr / tableBytes(L)) of existing tables at level L, 1 <= L < levels. */
   private readonly tables: Set<number>[] = [];
-  private readonly changed = new BTree<number, number>();
-  private readonly pair: [number, number] = [0, 0];
+  private readonly changed = new PageStretchSet();
   private readonly planLast: Float64Array;
   private tableCount = 0;
   /** Largest leaf first. */
   private readonly leafSizes: readonly number[];
+  /** Leaves of the segment segmentAt last found. */
+  private segLeaves = 0;
 
   constructor(
     awBits: 39 | 48,
     superpages: IntelIommuOptions['superpages'],
-    private readonly onLeafCleared: (leaf: VtdLeaf) => void,
+    /** Told of every run of leaves cleared (a slice with the cleared leaves' ids), in address order. */
+    private readonly onLeavesCleared: (cleared: VtdLeafRun) => void,
   ) {
     this.levels = awBits === 48 ? 4 : 3;
     this.limit = 2 ** awBits;
@@ -70,12 +80,19 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   get leafCount(): number {
-    return this.leaves.size;
+    return this.leaves;
   }
 
   /** Present leaves in address order (tests and invariants). */
   leafList(): VtdLeaf[] {
-    return [...this.leaves.values()];
+    const out: VtdLeaf[] = [];
+    for (const r of this.runs.values()) for (let i = 0; i < r.leaves; i++) out.push(r.leaf(i));
+    return out;
+  }
+
+  /** The runs of present leaves in address order (invariants). */
+  runList(): VtdLeafRun[] {
+    return [...this.runs.values()];
   }
 
   private leafBytesAt(iova: number, gpa: number, remaining: number): number {
@@ -83,28 +100,52 @@ export class VtdPageTable implements VtdTableReader {
     return PAGE_SIZE;
   }
 
+  /**
+   * The leaf size __domain_mapping picks at `iova` (largest page both addresses are aligned to and
+   * that fits), and in segLeaves how many leaves of that size it writes in a row from there: until
+   * the bytes left no longer fit one, or a larger page becomes possible at an address aligned to it.
+   */
+  private segmentAt(iova: number, gpa: number, remaining: number): number {
+    const s = this.leafBytesAt(iova, gpa, remaining);
+    let n = Math.floor(remaining / s);
+    for (const big of this.leafSizes) {
+      if (big <= s) break;
+      // IOVA and GPA are aligned to `big` together only where they agree modulo it.
+      if ((iova - gpa) % big !== 0) continue;
+      const boundary = Math.ceil(iova / big) * big;
+      if (remaining - (boundary - iova) >= big) n = Math.min(n, (boundary - iova) / s);
+    }
+    this.segLeaves = n;
+    return s;
+  }
+
   /** Page-table pages a map of [iova, iova+size) must allocate (pfn_to_dma_pte). Changes nothing. */
   planMap(iova: number, gpa: number, size: number): number {
     if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size > this.limit) {
       throw new RangeError(`intel-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or beyond the ${this.limit} aperture`);
     }
-    if (this.leaves.firstOverlap(iova, iova + size - 1) !== undefined) {
+    if (this.runs.firstOverlap(iova, iova + size - 1) !== undefined) {
       throw new RangeError(`intel-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
     }
     this.planLast.fill(-1);
     let count = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
-      const s = this.leafBytesAt(p, g, rem);
-      for (let l = Math.log2(s / PAGE_SIZE) / 9 + 1; l < this.levels; l++) {
-        const idx = Math.floor(p / tableBytes(l));
-        if (!this.tables[l]!.has(idx) && this.planLast[l] !== idx) {
-          count++;
-          this.planLast[l] = idx;
+      const s = this.segmentAt(p, g, rem);
+      const bytes = this.segLeaves * s;
+      // Every table at a level at or above the leaves' that the segment's leaf starts fall in.
+      for (let l = leafLevel(s); l < this.levels; l++) {
+        const cover = tableBytes(l);
+        const set = this.tables[l]!;
+        for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
+          if (!set.has(idx) && this.planLast[l] !== idx) {
+            count++;
+            this.planLast[l] = idx;
+          }
         }
       }
-      p += s;
-      g += s;
-      rem -= s;
+      p += bytes;
+      g += bytes;
+      rem -= bytes;
     }
     return count;
   }
@@ -113,45 +154,86 @@ export class VtdPageTable implements VtdTableReader {
   writeRun(iova: number, gpa: number, size: number, write: boolean): number {
     let writes = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
-      const s = this.leafBytesAt(p, g, rem);
-      const level = Math.log2(s / PAGE_SIZE) / 9 + 1;
+      const s = this.segmentAt(p, g, rem);
+      const n = this.segLeaves;
+      const bytes = n * s;
+      const level = leafLevel(s);
       for (let l = level; l < this.levels; l++) {
-        const idx = Math.floor(p / tableBytes(l));
-        if (!this.tables[l]!.has(idx)) {
-          this.tables[l]!.add(idx);
-          this.tableCount++;
-          writes++;
+        const cover = tableBytes(l);
+        const set = this.tables[l]!;
+        for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
+          if (!set.has(idx)) {
+            set.add(idx);
+            this.tableCount++;
+            writes++;
+          }
         }
       }
       // A large page replaces the (empty) smaller tables below it (dma_pte_free_pagetable).
-      for (let l = level - 1; l >= 1; l--) this.deleteTablesIn(l, p, p + s - 1);
-      this.leaves.insert({ start: p, last: p + s - 1, gpa: g, write });
-      this.changed.set(p, 1);
-      writes++;
-      p += s;
-      g += s;
-      rem -= s;
+      for (let l = level - 1; l >= 1; l--) this.deleteTablesIn(l, p, p + bytes - 1);
+      // planMap found the whole range free.
+      this.runs.insertChecked(new VtdLeafRun(p, n, s, g, write, this.nextId));
+      this.nextId += n;
+      this.leaves += n;
+      this.markChanged(p, n, s);
+      writes += n;
+      p += bytes;
+      g += bytes;
+      rem -= bytes;
     }
     return writes;
+  }
+
+  private markChanged(start: number, leaves: number, leafBytes: number): void {
+    if (leafBytes === PAGE_SIZE) this.changed.add(start, start + (leaves - 1) * PAGE_SIZE);
+    else for (let i = 0; i < leaves; i++) this.changed.add(start + i * leafBytes, start + i * leafBytes);
   }
 
   /** domain_unmap: clears the leaves in range and frees tables whose whole span it covers. Returns leaves cleared. */
   clearRange(iova: number, size: number): number {
     // intel_iommu_unmap rounds a range starting at a large page up to the whole page.
-    const first = this.leaves.containing(iova);
-    const last = first !== undefined && first.start === iova ? Math.max(iova + size - 1, first.last) : iova + size - 1;
-    const hit = this.leaves.overlapping(iova, last);
-    for (const leaf of hit) {
-      if (leaf.start < iova || leaf.last > last)
-        throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${leaf.start}`);
+    let last = iova + size - 1;
+    const firstRun = this.runs.containing(iova);
+    if (firstRun !== undefined) {
+      const leafStart = firstRun.leafStart(firstRun.indexAt(iova));
+      if (leafStart === iova) last = Math.max(last, leafStart + firstRun.leafBytes - 1);
     }
-    for (const leaf of hit) {
-      this.leaves.delete(leaf);
-      this.changed.set(leaf.start, 1);
-      this.onLeafCleared(leaf);
+    const hit = this.runs.overlapping(iova, last);
+    if (hit.length > 0) {
+      const lo = hit[0]!;
+      const loLeaf = lo.start < iova ? lo.leafStart(lo.indexAt(iova)) : lo.start;
+      if (loLeaf < iova) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${loLeaf}`);
+      const hi = hit[hit.length - 1]!;
+      if (hi.last > last) {
+        const hiLeaf = hi.leafStart(hi.indexAt(last));
+        if (hiLeaf + hi.leafBytes - 1 > last) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${hiLeaf}`);
+      }
+    }
+    let cleared = 0;
+    for (const run of hit) {
+      const from = run.start < iova ? (iova - run.start) / run.leafBytes : 0;
+      const total = run.leaves;
+      const to = run.last > last ? (last + 1 - run.start) / run.leafBytes : total;
+      const n = to - from;
+      const gone = run.slice(from, to);
+      if (from === 0 && to === total) {
+        this.runs.delete(run);
+      } else if (from === 0) {
+        this.runs.delete(run);
+        run.dropHead(to);
+        this.runs.insertChecked(run);
+      } else {
+        const tail = to < total ? run.slice(to, total) : null;
+        run.truncate(from);
+        if (tail !== null) this.runs.insertChecked(tail);
+      }
+      this.leaves -= n;
+      cleared += n;
+      this.markChanged(gone.start, n, gone.leafBytes);
+      this.onLeavesCleared(gone);
     }
     for (let l = 1; l < this.levels; l++) this.deleteTablesIn(l, iova, last);
-    return hit.length;
+    return cleared;
   }
 
   /** Frees the level-`l` tables whose span lies inside [start, last]. */
@@ -168,14 +250,37 @@ export class VtdPageTable implements VtdTableReader {
     }
   }
 
+  /** The present leaf containing `addr` (tests). */
   leafAt(addr: number): VtdLeaf | undefined {
-    return this.leaves.containing(addr);
+    const r = this.runs.containing(addr);
+    return r === undefined ? undefined : r.leaf(r.indexAt(addr));
+  }
+
+  runAt(addr: number): VtdLeafRun | undefined {
+    return this.runs.containing(addr);
+  }
+
+  firstRunIn(start: number, last: number): VtdLeafRun | undefined {
+    return this.runs.firstOverlap(start, last);
   }
 
   leavesIn(start: number, last: number): number {
-    if (start === 0 && last >= this.limit - 1) return this.leaves.size;
+    if (start === 0 && last >= this.limit - 1) return this.leaves;
     let n = 0;
-    for (let l = this.leaves.firstOverlap(start, last); l !== undefined && l.start <= last; l = this.leaves.next(l)) n++;
+    for (let r = this.runs.firstOverlap(start, last); r !== undefined && r.start <= last; r = this.runs.next(r)) {
+      const from = r.start < start ? r.indexAt(start) : 0;
+      const to = r.last > last ? r.indexAt(last) + 1 : r.leaves;
+      n += to - from;
+    }
+    return n;
+  }
+
+  /** Leaves of `run` (QEMU's) that are the guest's current leaves: same write id at the same address. */
+  sameLeaves(run: VtdLeafRun): number {
+    let n = 0;
+    for (let r = this.runs.firstOverlap(run.start, run.last); r !== undefined && r.start <= run.last; r = this.runs.next(r)) {
+      n += sameLeavesIn(r, run);
+    }
     return n;
   }
 
@@ -219,22 +324,24 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   nextChanged(from: number, last: number): number {
-    const p = this.changed.getPairOrNextHigher(from, this.pair);
-    return p !== undefined && p[0] <= last ? p[0] : -1;
+    return this.changed.next(from, last);
+  }
+
+  changedThrough(addr: number): number {
+    return this.changed.through(addr);
   }
 
   forgetChanged(start: number, last: number): void {
-    if (last - start < PAGE_SIZE) this.changed.delete(start);
-    else this.changed.deleteRange(start, last, true);
+    this.changed.remove(start, last);
   }
 
   snapshot(): unknown {
     const leaves: [number, number, number, boolean][] = [];
-    for (const l of this.leaves.values()) leaves.push([l.start, l.last, l.gpa, l.write]);
+    for (const l of this.leafList()) leaves.push([l.start, l.last, l.gpa, l.write]);
     return {
       leaves,
       tables: this.tables.map((s) => [...s].sort((a, b) => a - b)),
-      changed: this.changed.keysArray(),
+      changed: this.changed.pages(),
     };
   }
 
@@ -243,13 +350,19 @@ export class VtdPageTable implements VtdTableReader {
     let tables = 0;
     for (let l = 1; l < this.levels; l++) tables += this.tables[l]!.size;
     if (tables !== this.tableCount) problems.push(`page-table count ${this.tableCount} but ${tables} tables exist`);
-    for (const leaf of this.leaves.values()) {
+    let leaves = 0;
+    for (const run of this.runs.values()) {
+      if (!Number.isInteger(run.leaves) || run.leaves < 1) problems.push(`leaf run [${run.start}, ${run.last}] is not whole leaves`);
+      leaves += run.leaves;
+    }
+    if (leaves !== this.leaves) problems.push(`leaf count ${this.leaves} but runs hold ${leaves}`);
+    for (const leaf of this.leafList()) {
       const s = leaf.last - leaf.start + 1;
       if (!this.leafSizes.includes(s) || leaf.start % s !== 0 || leaf.gpa % s !== 0 || leaf.last >= this.limit) {
         problems.push(`leaf [${leaf.start}, ${leaf.last}] -> ${leaf.gpa} is not an aligned page of a supported size`);
         continue;
       }
-      const level = Math.log2(s / PAGE_SIZE) / 9 + 1;
+      const level = leafLevel(s);
       for (let l = level; l < this.levels; l++) {
         if (!this.tables[l]!.has(Math.floor(leaf.start / tableBytes(l))))
           problems.push(`leaf at ${leaf.start} has no level-${l} table above it`);

@@ -1,0 +1,154 @@
+// NumberBTree against a sorted array: random inserts (also in bulk, so the tree grows several
+// levels and splits inner nodes), replacements, deletes (also in bulk, so leaves and inner nodes
+// empty and the root collapses), and every query after each step; the structure checks hold
+// throughout.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NumberBTree } from './numberBTree';
+
+type Cmd =
+  | { readonly op: 'set'; readonly k: number }
+  | { readonly op: 'del'; readonly k: number }
+  | { readonly op: 'bulkSet'; readonly from: number; readonly n: number; readonly step: number }
+  | { readonly op: 'bulkDel'; readonly from: number; readonly n: number; readonly step: number }
+  | { readonly op: 'clear' };
+
+class SortedArray {
+  keys: number[] = [];
+  vals = new Map<number, string>();
+  indexOf(k: number): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.keys[mid]! < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  set(k: number, v: string): void {
+    if (!this.vals.has(k)) this.keys.splice(this.indexOf(k), 0, k);
+    this.vals.set(k, v);
+  }
+  del(k: number): boolean {
+    if (!this.vals.has(k)) return false;
+    this.vals.delete(k);
+    this.keys.splice(this.indexOf(k), 1);
+    return true;
+  }
+  /** Value at index i of the sorted keys (undefined out of range). */
+  at(i: number): string | undefined {
+    const k = this.keys[i];
+    return k === undefined ? undefined : this.vals.get(k);
+  }
+  floor(k: number): string | undefined {
+    return this.at(this.indexOf(k) + (this.vals.has(k) ? 0 : -1));
+  }
+  lower(k: number): string | undefined {
+    return this.at(this.indexOf(k) - 1);
+  }
+  ceiling(k: number): string | undefined {
+    return this.at(this.indexOf(k));
+  }
+  higher(k: number): string | undefined {
+    return this.at(this.indexOf(k) + (this.vals.has(k) ? 1 : 0));
+  }
+}
+
+function run(cmds: readonly Cmd[], probes: readonly number[]): void {
+  const t = new NumberBTree<string>();
+  const r = new SortedArray();
+  let version = 0;
+  const apply = (c: Cmd): void => {
+    const v = `v${version++}`;
+    switch (c.op) {
+      case 'set':
+        t.set(c.k, v);
+        r.set(c.k, v);
+        return;
+      case 'del':
+        expect(t.delete(c.k)).toBe(r.del(c.k));
+        return;
+      case 'bulkSet':
+        for (let i = 0; i < c.n; i++) {
+          t.set(c.from + i * c.step, `${v}.${i}`);
+          r.set(c.from + i * c.step, `${v}.${i}`);
+        }
+        return;
+      case 'bulkDel':
+        for (let i = 0; i < c.n; i++) expect(t.delete(c.from + i * c.step)).toBe(r.del(c.from + i * c.step));
+        return;
+      case 'clear':
+        t.clear();
+        r.keys = [];
+        r.vals.clear();
+        return;
+    }
+  };
+  for (const c of cmds) {
+    apply(c);
+    expect(t.checkInvariants()).toEqual([]);
+    expect(t.size).toBe(r.keys.length);
+    for (const k of probes) {
+      expect(t.get(k)).toBe(r.vals.get(k));
+      expect(t.floor(k)).toBe(r.floor(k));
+      expect(t.lower(k)).toBe(r.lower(k));
+      expect(t.ceiling(k)).toBe(r.ceiling(k));
+      expect(t.higher(k)).toBe(r.higher(k));
+      expect(t.floorAndHigher(k)).toBe(r.floor(k));
+      expect(t.after).toBe(r.higher(k));
+    }
+  }
+  for (const k of probes) {
+    expect([...t.descending(k)]).toEqual(
+      r.keys
+        .filter((x) => x < k)
+        .reverse()
+        .map((x) => r.vals.get(x)),
+    );
+  }
+  expect([...t.values()]).toEqual(r.keys.map((k) => r.vals.get(k)));
+  expect([...t.descending()]).toEqual(r.keys.map((k) => r.vals.get(k)).reverse());
+  expect(t.first()).toBe(r.vals.get(r.keys[0]!));
+  expect(t.last()).toBe(r.vals.get(r.keys.at(-1)!));
+}
+
+const key = fc.integer({ min: -50, max: 3000 });
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), k: key }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('del' as const), k: key }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('bulkSet' as const),
+      from: key,
+      n: fc.integer({ min: 1, max: 1500 }),
+      step: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('bulkDel' as const),
+      from: key,
+      n: fc.integer({ min: 1, max: 1500 }),
+      step: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+);
+
+describe('NumberBTree', () => {
+  it('answers every query as a sorted array does, through splits, empty nodes and root changes', () => {
+    fc.assert(fc.property(fc.array(cmdArb, { maxLength: 25 }), fc.array(key, { minLength: 1, maxLength: 6 }), run), { numRuns: 150 });
+  });
+
+  it('holds keys past 2^53 and fractional keys in order', () => {
+    const t = new NumberBTree<number>();
+    const keys = [2 ** 64, 2 ** 63, 2 ** 53 + 2, 0.5, -1, 0];
+    for (const k of keys) t.set(k, k);
+    expect([...t.values()]).toEqual([...keys].sort((a, b) => a - b));
+    expect(t.floor(2 ** 63 + 4096)).toBe(2 ** 63);
+    expect(() => t.set(NaN, 0)).toThrow(RangeError);
+  });
+});

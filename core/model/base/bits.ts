@@ -58,3 +58,13 @@ export function popcount(x: number): number {
   if (x < TWO_32) return popcount32(x);
   return popcount32(x % TWO_32) + popcount32(Math.floor(x / TWO_32));
 }
+
+/**
+ * x % m for a power of two m, without the generic floating-point remainder (a library call per use
+ * in V8): for x > 0, x / m and its floor are exact, and so is x - floor(x / m) * m, the remainder
+ * being representable; the result is x % m bit for bit, fractional x included. Zero (which keeps
+ * its sign under `%`), negative and non-finite x take `%` itself.
+ */
+export function remPow2(x: number, m: number): number {
+  return x > 0 ? x - Math.floor(x / m) * m : x % m;
+}

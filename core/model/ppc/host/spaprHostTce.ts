@@ -222,22 +222,29 @@ export class SpaprHostTce {
   }
 
   /**
-   * KVM writes one guest TCE entry into every host table attached to the LIOBN (map or clear), starting
-   * at `t`; returns when done. PowerNV: one shared table, one TCE kill per PE. Nested: one exchange
-   * through L0 per host page per PE, queued on the PE's table lock unless `boot`.
+   * KVM writes `n` consecutive guest TCE entries into every host table attached to the LIOBN (map or
+   * clear), one entry after the other from `t`; returns when done. PowerNV: one shared table, one TCE
+   * kill per PE per entry. Nested: one exchange through L0 per host page per PE per entry, queued on
+   * the PE's table lock unless `boot` (then they only add up).
    */
-  kvmWriteEntry(t: number, table: SpaprTceTable, boot: boolean): number {
+  kvmWriteEntries(t: number, table: SpaprTceTable, n: number, boot: boolean): number {
     const costs = this.env.costs;
     const hps = this.hostPageShift(table.pageShift);
     const sub = 2 ** (table.pageShift - hps);
     const pes = this.config.hostPes;
-    if (!this.nested) {
-      this.hostWrites += sub;
-      return t + sub * costs.hostPteWriteNs + pes.length * costs.hostIotlbInvalidationNs;
-    }
     let at = t;
-    for (const pe of pes) for (let i = 0; i < sub; i++) at = this.l0!.exchangeTce(at, pe, !boot);
-    this.hostWrites += sub * pes.length;
+    if (!this.nested) {
+      const writeNs = sub * costs.hostPteWriteNs;
+      const killNs = pes.length * costs.hostIotlbInvalidationNs;
+      // Summed entry by entry, as the kernel spends it (the same float additions as one call per entry).
+      for (let i = 0; i < n; i++) at = at + writeNs + killNs;
+      this.hostWrites += sub * n;
+      return at;
+    }
+    const l0 = this.l0!;
+    if (boot) at = l0.exchangeTcesAt(at, n * pes.length * sub);
+    else for (let i = 0; i < n; i++) for (const pe of pes) for (let j = 0; j < sub; j++) at = l0.exchangeTce(at, pe, true);
+    this.hostWrites += sub * pes.length * n;
     return at;
   }
 

@@ -214,22 +214,20 @@ export class SpaprHcalls implements TrapHandler {
       case PUT:
         if (!this.kvmIobaValid(t, 1)) return H_PARAMETER;
         if (!this.kvmTceValid(t, this.value)) return H_TOO_HARD;
-        this.kvmWrite(call, slot, t.indexOf(this.ioba), this.value);
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), 1, null, this.value);
         return H_SUCCESS;
       case INDIRECT: {
         if (n > TCES_PER_INDIRECT || this.listGpa % TCE_LIST_PAGE !== 0) return H_PARAMETER;
         if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
         if (this.listGpa + TCE_LIST_PAGE > this.deps.ramBytes) return H_TOO_HARD;
         for (let i = 0; i < n; i++) if (!this.kvmTceValid(t, this.listEntry(i))) return H_TOO_HARD;
-        const first = t.indexOf(this.ioba);
-        for (let i = 0; i < n; i++) this.kvmWrite(call, slot, first + i, this.listEntry(i));
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), n, this.list, 0);
         return H_SUCCESS;
       }
       case STUFF: {
         if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
         if (tcePerm(this.value) !== TCE_FAULT) return H_PARAMETER;
-        const first = t.indexOf(this.ioba);
-        for (let i = 0; i < n; i++) this.kvmWrite(call, slot, first + i, this.value);
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), n, null, this.value);
         return H_SUCCESS;
       }
       default:
@@ -239,11 +237,17 @@ export class SpaprHcalls implements TrapHandler {
     }
   }
 
-  private kvmWrite(call: DmaCall, slot: SpaprLiobnSlot, index: number, tce: number): void {
-    call.t = slot.phb.host.kvmWriteEntry(call.t, slot.table, this.bootMode);
-    slot.table.put(index, tce);
-    this.guestWrites++;
-    this.lastWritten++;
+  /**
+   * kvmppc_tce_iommu_map/_unmap for `n` entries from `index`: entry i gets list[i] (0 past listLength)
+   * or, without a list, `value`. Each entry's host writes run in order (SpaprHostTce.kvmWriteEntries);
+   * the guest table gets the same values.
+   */
+  private kvmWrite(call: DmaCall, slot: SpaprLiobnSlot, index: number, n: number, list: Float64Array | null, value: number): void {
+    call.t = slot.phb.host.kvmWriteEntries(call.t, slot.table, n, this.bootMode);
+    if (list === null) slot.table.fill(index, n, value);
+    else slot.table.putList(index, list, Math.min(n, this.listLength), n);
+    this.guestWrites += n;
+    this.lastWritten += n;
   }
 
   // ---- QEMU (spapr_iommu.c), run under the BQL by QemuVm.trap ----

@@ -8,6 +8,8 @@
 // only ones the host can mirror).
 // Must not: check hypercall arguments (spaprHcalls.ts does) or talk to the host.
 
+import { remPow2 } from '../../base/bits';
+
 /** TCE permission bits (enum SpaprTceAccess; Linux TCE_PCI_READ / TCE_PCI_WRITE). */
 export const TCE_FAULT = 0;
 export const TCE_READ = 1;
@@ -17,9 +19,9 @@ export const TCE_RW = 3;
 /** Largest window kept as a dense array (entries). */
 const DENSE_MAX = 2 ** 21;
 
-/** Permission bits of a TCE. Values are exact doubles (u64 input refuses inexact ones), so % is exact. */
+/** Permission bits of a TCE (tce % 4). */
 export function tcePerm(tce: number): number {
-  return tce % 4;
+  return remPow2(tce, 4);
 }
 
 export class SpaprTceTable {
@@ -111,7 +113,7 @@ export class SpaprTceTable {
 
   /** Guest-physical page a TCE points at (tce & page_mask). */
   gpaOf(tce: number): number {
-    return tce - (tce % this.pageSize);
+    return tce - remPow2(tce, this.pageSize);
   }
 
   /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */
@@ -129,6 +131,16 @@ export class SpaprTceTable {
     this.account(tce, 1);
     if (this.live > this.livePeak) this.livePeak = this.live;
     return old;
+  }
+
+  /** put() of `value` into entries index..index+n-1, in order. */
+  fill(index: number, n: number, value: number): void {
+    for (let i = 0; i < n; i++) this.put(index + i, value);
+  }
+
+  /** put() of list[i] into entry index + i for i < n, in order; entries at or past `listLength` get 0. */
+  putList(index: number, list: Float64Array, listLength: number, n: number): void {
+    for (let i = 0; i < n; i++) this.put(index + i, i < listLength ? list[i]! : 0);
   }
 
   private account(tce: number, sign: number): void {

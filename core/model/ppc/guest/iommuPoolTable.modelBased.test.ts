@@ -101,13 +101,13 @@ const GEOMETRIES: Record<string, Geometry> = {
   // 200 TCEs of 4 KiB at bus address 0: one pool and the large pool, entry 0 reserved.
   'a small default window with one pool': { offset: 0, size: 200, pageShift: 12, boundaryTces: 64, masks: [MASK64, 150, 90], maxPages: 24 },
   // 256 TCEs of 4 MiB = 1 GiB: four pools.
-  'a 1 GiB window with four pools': { offset: 0, size: 256, pageShift: 22, boundaryTces: 40, masks: [MASK64, 200, 120], maxPages: 20 },
+  'a 1 GiB window with four pools': { offset: 0, size: 256, pageShift: 22, boundaryTces: 32, masks: [MASK64, 200, 120], maxPages: 20 },
   // Offset not a multiple of the segment size, masks cutting the pools.
   'a window at an offset crossing segments': {
     offset: 1000,
     size: 300,
     pageShift: 24,
-    boundaryTces: 48,
+    boundaryTces: 64,
     masks: [MASK64, 1200, 1100, 1000],
     maxPages: 30,
   },

@@ -14,6 +14,7 @@
 // Must not: write TCEs (the caller issues the hypercalls) or know about devices beyond their masks.
 
 import { IommuItMap } from './iommuItMap';
+import { pow2, remPow2 } from '../../base/bits';
 
 /** IOMMU_NR_POOLS. */
 const NR_POOLS = 4;
@@ -56,7 +57,7 @@ export class IommuPoolTable {
    * @param liobn the window's LIOBN (it_index)
    * @param offset it_offset: the window's first TCE number (bus address >> pageShift)
    * @param size it_size in TCEs
-   * @param boundaryTces dma_get_seg_boundary_nr_pages: TCEs per device DMA segment (PCI: 4 GiB)
+   * @param boundaryTces dma_get_seg_boundary_nr_pages: TCEs per device DMA segment (PCI: 4 GiB), a power of two
    */
   constructor(
     readonly liobn: number,
@@ -99,7 +100,7 @@ export class IommuPoolTable {
    */
   alloc(cpu: number, npages: number, maskTces: number, alignOrder: number): number {
     if (npages === 0) return -1;
-    const alignMask = 2 ** alignOrder - 1;
+    const alignMask = pow2(alignOrder) - 1;
     const large = npages > LARGE_ALLOC;
     let poolNr = iommuPoolHash(cpu) & (this.nrPools - 1);
     let pool = large ? this.largePool : this.pools[poolNr]!;
@@ -154,7 +155,7 @@ export class IommuPoolTable {
     for (;;) {
       pos = Math.ceil(pos / (alignMask + 1)) * (alignMask + 1);
       if (pos + nr > size) return -1;
-      const into = (this.offset + pos) % this.boundaryTces;
+      const into = remPow2(this.offset + pos, this.boundaryTces);
       if (into + nr > this.boundaryTces) {
         pos += this.boundaryTces - into;
         continue;

@@ -71,8 +71,12 @@ export class SpaprHostTce {
   /** Host window creations QEMU failed (the guest window stays unmirrored; QEMU would hw_error). */
   windowFailures = 0;
   lastCostNs = 0;
-  /** LIOBNs with a KVM table attached to the containers' groups (enabled windows, in-kernel mode). */
-  private readonly kvmLiobns = new Set<number>();
+  /** LIOBNs with a KVM table attached to the containers' groups (enabled windows, in-kernel mode; at most a few). */
+  private readonly kvmLiobns: number[] = [];
+  /** hostPageShift and 2^(guest shift - host shift) of the last guest page shift asked (fixed per host config). */
+  private subFor = -1;
+  private subHps = 0;
+  private sub = 1;
 
   constructor(
     readonly config: SpaprHostTceConfig,
@@ -96,7 +100,7 @@ export class SpaprHostTce {
 
   /** KVM has a table for this LIOBN (kvmppc_find_table); otherwise the hypercall goes to QEMU (H_TOO_HARD). */
   knowsLiobn(liobn: number): boolean {
-    return this.kvmLiobns.has(liobn);
+    return this.kvmLiobns.includes(liobn);
   }
 
   /**
@@ -157,7 +161,7 @@ export class SpaprHostTce {
       if (this.nested && !this.isDefaultWindowRequest(table, hps)) this.lastCostNs += this.l0!.rtasCalls(2 * this.containers.length);
     }
     if (this.inKernel) {
-      this.kvmLiobns.add(table.liobn);
+      if (!this.kvmLiobns.includes(table.liobn)) this.kvmLiobns.push(table.liobn);
       this.lastCostNs += costs.vfioMapIoctlNs * (1 + this.config.hostPes.length);
     }
     return OK;
@@ -201,7 +205,8 @@ export class SpaprHostTce {
   removeWindow(table: SpaprTceTable): void {
     const costs = this.env.costs;
     this.lastCostNs = 0;
-    this.kvmLiobns.delete(table.liobn);
+    const at = this.kvmLiobns.indexOf(table.liobn);
+    if (at >= 0) this.kvmLiobns.splice(at, 1);
     if (this.setupErrno !== OK || table.nbTable === 0) return;
     const hps = this.hostPageShift(table.pageShift);
     const sub = hps === 0 ? 1 : 2 ** (table.pageShift - hps);
@@ -229,8 +234,12 @@ export class SpaprHostTce {
    */
   kvmWriteEntries(t: number, table: SpaprTceTable, n: number, boot: boolean): number {
     const costs = this.env.costs;
-    const hps = this.hostPageShift(table.pageShift);
-    const sub = 2 ** (table.pageShift - hps);
+    if (table.pageShift !== this.subFor) {
+      this.subHps = this.hostPageShift(table.pageShift);
+      this.sub = 2 ** (table.pageShift - this.subHps);
+      this.subFor = table.pageShift;
+    }
+    const sub = this.sub;
     const pes = this.config.hostPes;
     let at = t;
     if (!this.nested) {
@@ -334,7 +343,7 @@ export class SpaprHostTce {
 
   checkInvariants(): string[] {
     const problems = this.containers.flatMap((c) => c.checkInvariants());
-    if (this.kvmLiobns.size > 0 && !this.inKernel)
+    if (this.kvmLiobns.length > 0 && !this.inKernel)
       problems.push(`${this.config.laneName}: KVM tables attached without in-kernel TCE handling`);
     return problems;
   }

@@ -28,6 +28,7 @@ import type { PowerVmL0 } from '../host/nestedPowerVm';
 import { H_PARAMETER, H_SUCCESS, hcallErrorName } from '../papr';
 import { SPAPR_TCE_PAGE_SHIFT, type SpaprPhb } from './spaprPhb';
 import { tcePerm, TCE_FAULT, type SpaprTceTable } from './spaprTceTable';
+import { remPow2 } from '../../base/bits';
 
 /** KVM's "let userspace do it" (H_TOO_HARD, arch/powerpc/include/asm/hvcall.h); never reaches the guest. */
 const H_TOO_HARD = 9999;
@@ -195,7 +196,7 @@ export class SpaprHcalls implements TrapHandler {
   /** kvmppc_ioba_validate: aligned, inside the table for all n entries. */
   private kvmIobaValid(t: SpaprTceTable, npages: number): boolean {
     const ps = t.pageSize;
-    if (this.ioba % ps !== 0) return false;
+    if (remPow2(this.ioba, ps) !== 0) return false;
     const idx = this.ioba / ps - t.busOffset / ps;
     return idx >= 0 && idx + npages <= t.nbTable;
   }
@@ -204,7 +205,7 @@ export class SpaprHcalls implements TrapHandler {
   private kvmTceValid(t: SpaprTceTable, tce: number): boolean {
     if (tcePerm(tce) === TCE_FAULT) return true;
     const gpa = tce - tcePerm(tce);
-    return gpa % t.pageSize === 0 && t.isBacked(tce);
+    return remPow2(gpa, t.pageSize) === 0 && t.isBacked(tce);
   }
 
   private kvmExecute(call: DmaCall, slot: SpaprLiobnSlot): number {
@@ -217,7 +218,7 @@ export class SpaprHcalls implements TrapHandler {
         this.kvmWrite(call, slot, t.indexOf(this.ioba), 1, null, this.value);
         return H_SUCCESS;
       case INDIRECT: {
-        if (n > TCES_PER_INDIRECT || this.listGpa % TCE_LIST_PAGE !== 0) return H_PARAMETER;
+        if (n > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) return H_PARAMETER;
         if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
         if (this.listGpa + TCE_LIST_PAGE > this.deps.ramBytes) return H_TOO_HARD;
         for (let i = 0; i < n; i++) if (!this.kvmTceValid(t, this.listEntry(i))) return H_TOO_HARD;
@@ -261,14 +262,14 @@ export class SpaprHcalls implements TrapHandler {
     }
     const t = slot.table;
     let ns = 0;
-    const base = this.ioba - (this.ioba % (t.nbTable > 0 ? t.pageSize : 1));
+    const base = this.ioba - remPow2(this.ioba, t.nbTable > 0 ? t.pageSize : 1);
     switch (this.op) {
       case PUT:
         ns = this.putTceEmu(slot, base, this.value);
         break;
       case INDIRECT:
         this.rc = H_PARAMETER;
-        if (this.npages > TCES_PER_INDIRECT || this.listGpa % TCE_LIST_PAGE !== 0) break;
+        if (this.npages > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) break;
         for (let i = 0; i < this.npages; i++) {
           ns += this.putTceEmu(slot, base + i * t.pageSize, this.qemuListEntry(i));
           if (this.rc !== H_SUCCESS) break;

@@ -62,11 +62,13 @@ export function popcount(x: number): number {
 /**
  * x % m for a power of two m, without the generic floating-point remainder (a library call per use
  * in V8): for x > 0, x / m and its floor are exact, and so is x - floor(x / m) * m, the remainder
- * being representable; the result is x % m bit for bit, fractional x included. Zero (which keeps
- * its sign under `%`), negative and non-finite x take `%` itself.
+ * being representable; the result is x % m bit for bit, fractional x included. Zero is its own
+ * remainder (sign kept, as `%` keeps it); negative and non-finite x take `%` itself.
  */
 export function remPow2(x: number, m: number): number {
-  return x > 0 ? x - Math.floor(x / m) * m : x % m;
+  if (x > 0) return x - Math.floor(x / m) * m;
+  // 0 % m is 0 and -0 % m is -0: x itself.
+  return x === 0 ? x : x % m;
 }
 
 /** 2 ** k for k = 0..64, computed once. */

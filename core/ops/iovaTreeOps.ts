@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { u64, toHexOrNumber } from '../scenario/numbers';
-import { IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
+import { IOVA_OK, IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
 import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const treeName = z
@@ -53,6 +53,23 @@ export const IOVA_TREE_OPS: readonly OpDefinition[] = [
     run: (env, a) => {
       const t = treeOf(env, a.tree);
       return outcome(t, t.insert(a.iova, a.translatedAddr, a.size, a.perm, a.id ?? null), null);
+    },
+    // The calls one after the other on the tree, without an outcome per call; the first failing one
+    // is reported as run() reports it.
+    runRepeat: (env, a, add, count, costNs) => {
+      for (const k in add) if (k !== 'iova' && k !== 'translatedAddr' && k !== 'id') return null;
+      const t = treeOf(env, a.tree);
+      const dIova = add.iova ?? 0;
+      const dAddr = add.translatedAddr ?? 0;
+      const dId = add.id ?? 0;
+      const id = a.id ?? null;
+      let total = costNs;
+      for (let j = 0; j < count; j++) {
+        const rc = t.insert(a.iova + j * dIova, a.translatedAddr + j * dAddr, a.size, a.perm, id === null ? null : id + j * dId);
+        if (rc !== IOVA_OK) return { calls: j, costNs: total, ret: null, lane: t.laneName, failed: outcome(t, rc, null) };
+        total += t.lastCostNs;
+      }
+      return { calls: count, costNs: total, ret: null, lane: t.laneName };
     },
   }),
   defineOp({

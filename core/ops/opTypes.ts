@@ -45,6 +45,19 @@ export interface OpOutcome {
   readonly lane: string;
 }
 
+/** What OpDefinition.runRepeat did: `calls` calls that succeeded, then maybe one that failed. */
+export interface OpRepeatStretch {
+  /** Calls made that succeeded (at least 1 unless `failed` is set). */
+  readonly calls: number;
+  /** The running cost total with each successful call's cost added, in call order. */
+  readonly costNs: number;
+  /** ret of the last successful call. */
+  readonly ret: unknown;
+  readonly lane: string;
+  /** The call after them, when it was made and failed: what run() would have returned for it. */
+  readonly failed?: OpOutcome;
+}
+
 export interface OpDefinition<A = unknown> {
   readonly name: string;
   /** Layer family, for messages and the op list (vfio, iommufd, spapr, iovaTree, ...). */
@@ -52,6 +65,21 @@ export interface OpDefinition<A = unknown> {
   readonly summary: string;
   readonly args: z.ZodType<A>;
   readonly run: (env: OpsEnvironment, args: A) => OpOutcome;
+  /**
+   * Optional fast path of a repeated step: runs up to `count` calls from `args`, call j with every
+   * numeric argument named in `add` advanced by j * add[name] (the runner offers it only when those
+   * values are safe integers throughout, so they equal its own base + i * add), as run() would one
+   * by one: the same layer state, counters and costs. It stops at the first call that fails (made,
+   * and reported in `failed`, or left to run()) or where it cannot tell; null or 0 calls without
+   * `failed`: the runner makes the next call through run().
+   */
+  readonly runRepeat?: (
+    env: OpsEnvironment,
+    args: A,
+    add: Readonly<Record<string, number>>,
+    count: number,
+    costNs: number,
+  ) => OpRepeatStretch | null;
 }
 
 /** Erases the argument type so definitions of different ops fit one list. */

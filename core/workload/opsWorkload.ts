@@ -32,6 +32,25 @@ export function runOpStep(env: OpsEnvironment, op: string, rawArgs: unknown): Op
   return def.run(env, def.args.parse(rawArgs));
 }
 
+/**
+ * Whether every argument a repeated step advances stays a safe integer over its `count` calls (the
+ * arguments of call i are then exact however they are summed), so OpDefinition.runRepeat may run
+ * stretches of calls.
+ */
+function integerSteps(base: Record<string, unknown>, keys: readonly string[], deltas: readonly number[], count: number): boolean {
+  return keys.every((k, j) => {
+    const v = base[k];
+    const d = deltas[j]!;
+    return (
+      typeof v === 'number' &&
+      Number.isSafeInteger(v) &&
+      Number.isSafeInteger(d) &&
+      Number.isSafeInteger(v + count * d) &&
+      Number.isSafeInteger(count * d)
+    );
+  });
+}
+
 export class OpsWorkloadRunner implements SimComponent {
   readonly env: OpsEnvironment;
   private readonly handler: number;
@@ -42,10 +61,15 @@ export class OpsWorkloadRunner implements SimComponent {
   private failed = 0;
   private stack: Stack | null = null;
 
+  /**
+   * @param repeatStretches let repeated steps run stretches of calls through OpDefinition.runRepeat
+   *   (false: every call through run(), the reference the stretches are tested against)
+   */
   constructor(
     private readonly sim: Simulation,
     private readonly workload: OpsWorkload,
     private readonly scenario: Scenario,
+    private readonly repeatStretches = true,
   ) {
     this.env = { ...createHostEnvironment(scenario, sim.costs), guest: () => this.guest(), sim };
     this.handler = sim.register(this);
@@ -95,6 +119,9 @@ export class OpsWorkloadRunner implements SimComponent {
     const def = OPS.get(op)!;
     const base = def.args.parse(rawArgs) as Record<string, unknown>;
     const args: Record<string, unknown> = { ...base };
+    const keys = Object.keys(repeat.add);
+    const deltas = keys.map((k) => repeat.add[k]!);
+    const stretches = this.repeatStretches && def.runRepeat !== undefined && integerSteps(base, keys, deltas, repeat.count);
     let costNs = 0;
     let failed = 0;
     let firstErrno: string | null = null;
@@ -102,20 +129,39 @@ export class OpsWorkloadRunner implements SimComponent {
     let lastRet: unknown = null;
     let lane = '';
     const startNs = this.sim.now;
-    for (let i = 0; i < repeat.count; i++) {
-      for (const [k, d] of Object.entries(repeat.add)) args[k] = (base[k] as number) + i * d;
-      const o = def.run(this.env, args);
+    /** Accounts call `at` of the step, made by run() or reported failed by runRepeat. */
+    const take = (o: OpOutcome, at: number): void => {
       lane = o.lane;
       if (!o.ok) {
         failed++;
         if (firstErrno === null) {
           firstErrno = o.errno;
-          firstFailedAt = i;
+          firstFailedAt = at;
         }
         if (failed <= REPEAT_FAILURES_RECORDED) this.recordAt(op, o, startNs + costNs);
       }
       lastRet = o.ret;
       costNs += o.costNs;
+    };
+    for (let i = 0; i < repeat.count;) {
+      for (let j = 0; j < keys.length; j++) args[keys[j]!] = (base[keys[j]!] as number) + i * deltas[j]!;
+      if (stretches) {
+        const s = def.runRepeat!(this.env, args, repeat.add, repeat.count - i, costNs);
+        if (s !== null && s.calls > 0) {
+          costNs = s.costNs;
+          lastRet = s.ret;
+          lane = s.lane;
+          i += s.calls;
+        }
+        if (s?.failed !== undefined) {
+          take(s.failed, i);
+          i++;
+          continue;
+        }
+        if (s !== null && s.calls > 0) continue;
+      }
+      take(def.run(this.env, args), i);
+      i++;
     }
     const outcome: OpOutcome = {
       ok: failed === 0,

@@ -14,7 +14,7 @@
 import type { CostTable } from '../../sim/costTable';
 import type { LayerInstance } from '../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
-import { GTreeShape } from './gTreeShape';
+import { GTreeNodes, GTreeShape } from './gTreeShape';
 import { U64_END } from '../base/bits';
 
 /** include/qemu/iova-tree.h return codes (negative, as QEMU returns them). */
@@ -89,6 +89,8 @@ export class IovaTree implements LayerInstance {
   private readonly tree = new GTreeShape<DmaMap>(compareIova);
   /** Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'. */
   private readonly reverse = new Map<number | null, GTreeShape<DmaMap>>();
+  /** Node storage the reverse indexes share (with ids there is one index per id). */
+  private readonly reverseNodes = new GTreeNodes<DmaMap>();
   private readonly useIds: boolean;
   private readonly useReverse: boolean;
 
@@ -153,13 +155,12 @@ export class IovaTree implements LayerInstance {
       if (index !== undefined) this.tree.steps += index.steps;
       if (index !== undefined) index.steps = 0;
     } else {
-      // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids).
-      this.tree.forEachInOrder((m) => {
-        if (m.translatedAddr + m.size < translatedAddr || last < m.translatedAddr) return false;
-        if (this.useIds && m.id !== needleId) return false;
-        found = m;
-        return true;
-      });
+      // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids) over a
+      // g_tree_foreach: charged one step per map the walk visits.
+      const useIds = this.useIds;
+      found = this.tree.firstInOrder(
+        (m) => !(m.translatedAddr + m.size < translatedAddr || last < m.translatedAddr) && (!useIds || m.id === needleId),
+      );
     }
     this.lastMap = found;
     this.countLookup();
@@ -289,7 +290,7 @@ export class IovaTree implements LayerInstance {
       const key = this.useIds ? map.id : null;
       let index = this.reverse.get(key);
       if (index === undefined) {
-        index = new GTreeShape<DmaMap>(compareHost, hostLast);
+        index = new GTreeShape<DmaMap>(compareHost, hostLast, this.reverseNodes);
         this.reverse.set(key, index);
       }
       index.insert(map);

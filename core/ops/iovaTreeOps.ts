@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { IOVA_OK, IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
-import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const treeName = z
   .string()
@@ -56,16 +56,15 @@ export const IOVA_TREE_OPS: readonly OpDefinition[] = [
     },
     // The calls one after the other on the tree, without an outcome per call; the first failing one
     // is reported as run() reports it.
-    runRepeat: (env, a, add, count, costNs) => {
+    runRepeat: (env, a, add, from, count, costNs) => {
       for (const k in add) if (k !== 'iova' && k !== 'translatedAddr' && k !== 'id') return null;
       const t = treeOf(env, a.tree);
-      const dIova = add.iova ?? 0;
-      const dAddr = add.translatedAddr ?? 0;
-      const dId = add.id ?? 0;
-      const id = a.id ?? null;
+      const arg = (name: 'iova' | 'translatedAddr', i: number): number => (name in add ? repeatArg(a, add, name, i) : a[name]);
+      const idOf = (i: number): number | null => ('id' in add ? repeatArg(a, add, 'id', i) : (a.id ?? null));
       let total = costNs;
       for (let j = 0; j < count; j++) {
-        const rc = t.insert(a.iova + j * dIova, a.translatedAddr + j * dAddr, a.size, a.perm, id === null ? null : id + j * dId);
+        const i = from + j;
+        const rc = t.insert(arg('iova', i), arg('translatedAddr', i), a.size, a.perm, idOf(i));
         if (rc !== IOVA_OK) return { calls: j, costNs: total, ret: null, lane: t.laneName, failed: outcome(t, rc, null) };
         total += t.lastCostNs;
       }

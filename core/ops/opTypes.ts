@@ -66,20 +66,26 @@ export interface OpDefinition<A = unknown> {
   readonly args: z.ZodType<A>;
   readonly run: (env: OpsEnvironment, args: A) => OpOutcome;
   /**
-   * Optional fast path of a repeated step: runs up to `count` calls from `args`, call j with every
-   * numeric argument named in `add` advanced by j * add[name] (the runner offers it only when those
-   * values are safe integers throughout, so they equal its own base + i * add), as run() would one
-   * by one: the same layer state, counters and costs. It stops at the first call that fails (made,
-   * and reported in `failed`, or left to run()) or where it cannot tell; null or 0 calls without
-   * `failed`: the runner makes the next call through run().
+   * Optional fast path of a repeated step: runs up to `count` calls from repetition `from`, as run()
+   * would one by one (the same layer state, counters and costs); repetition i has the arguments
+   * `base` with every argument named in `add` set to repeatArg(base, add, name, i), as the runner
+   * computes them. It stops at the first call that fails (made, and reported in `failed`, or left to
+   * run()) or where it cannot tell; null or 0 calls without `failed`: the runner makes the next call
+   * through run().
    */
   readonly runRepeat?: (
     env: OpsEnvironment,
-    args: A,
+    base: A,
     add: Readonly<Record<string, number>>,
+    from: number,
     count: number,
     costNs: number,
   ) => OpRepeatStretch | null;
+}
+
+/** Argument `name` of repetition `i` of a repeated step (base + i * add, the expression the runner uses). */
+export function repeatArg<A>(base: A, add: Readonly<Record<string, number>>, name: string, i: number): number {
+  return ((base as Record<string, unknown>)[name] as number) + i * add[name]!;
 }
 
 /** Erases the argument type so definitions of different ops fit one list. */

@@ -17,7 +17,7 @@ import { createVfioContainer } from '../stack/hostContainers';
 
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import { PAGE_SIZE } from '../model/base/pages';
-import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const DEFAULT_CONTAINER = 'container0';
 
@@ -81,11 +81,16 @@ const mapOp = defineOp({
   },
   // Single-page maps whose iova and vaddr both advance a page per call: the container maps the
   // stretch that would succeed one by one (VfioContainerApi.mapDmaRun, as QEMU's shadowing uses it).
-  runRepeat: (env, a, add, count, costNs) => {
+  // The container steps both addresses a page per call itself: exact while they stay safe integers.
+  runRepeat: (env, a, add, from, count, costNs) => {
     if (a.size !== PAGE_SIZE || add.iova !== PAGE_SIZE || add.vaddr !== PAGE_SIZE || Object.keys(add).length !== 2) return null;
+    const iova = repeatArg(a, add, 'iova', from);
+    const vaddr = repeatArg(a, add, 'vaddr', from);
+    const safe = (v: number): boolean => Number.isSafeInteger(v) && Number.isSafeInteger(v + count * PAGE_SIZE);
+    if (!Number.isSafeInteger(a.iova) || !Number.isSafeInteger(a.vaddr) || !safe(iova) || !safe(vaddr)) return null;
     const c = containerOf(env, a.container);
     const flags = ((a.read ? VFIO_DMA_MAP_FLAG_READ : 0) | (a.write ? VFIO_DMA_MAP_FLAG_WRITE : 0) | a.flags) >>> 0;
-    const n = c.mapDmaRun(a.iova, a.vaddr, count, flags);
+    const n = c.mapDmaRun(iova, vaddr, count, flags);
     if (n === 0) return null;
     const perCall = c.lastCostNs;
     let total = costNs;

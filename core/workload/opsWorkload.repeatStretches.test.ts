@@ -98,7 +98,7 @@ function scenarioOf(steps: readonly unknown[], limit: number, memlockPages: numb
 
 /** Stretches taken (calls > 0) and failures reported by runRepeat, per op: the test must reach both. */
 const seen = { stretches: new Map<string, number>(), failed: new Map<string, number>() };
-for (const name of ['vfio.map', 'iovaTree.insert']) {
+for (const name of ['vfio.map', 'iovaTree.insert', 'hcall.H_PUT_TCE', 'hcall.H_STUFF_TCE']) {
   const def = OPS.get(name) as { runRepeat: OpDefinition['runRepeat'] };
   const inner = def.runRepeat!;
   def.runRepeat = (...a): OpRepeatStretch | null => {
@@ -147,5 +147,73 @@ describe('repeated ops steps in stretches', () => {
     ];
     const scenario = scenarioOf(steps, 65535, null, 'none');
     expect(runScript(scenario, true)).toEqual(runScript(scenario, false));
+  });
+
+  it('hypercalls on a pseries guest (in-kernel, through QEMU, nested; runs past the window fail part way)', () => {
+    const LIOBN = 0x8000_0000;
+    const DDW = 0x8000_0001;
+    const put = fc.record({
+      op: fc.constant('hcall.H_PUT_TCE'),
+      args: fc.record({
+        liobn: fc.constantFrom(LIOBN, LIOBN, DDW, 0x12345),
+        ioba: fc.oneof(
+          fc.nat(300).map((p) => p * PAGE),
+          fc.constant('0x800000000000000'),
+        ),
+        tce: fc.oneof(
+          fc.nat(5000).map((p) => p * PAGE + 3),
+          fc.constant(0),
+          fc.constant(2 ** 40 + 3),
+        ),
+      }),
+      repeat: fc.record({
+        count: fc.integer({ min: 1, max: 120 }),
+        add: fc.oneof(fc.constant({ ioba: PAGE, tce: PAGE }), fc.constant({ ioba: 65536, tce: 65536 }), fc.constant({ ioba: PAGE })),
+      }),
+    });
+    const stuff = fc.record({
+      op: fc.constant('hcall.H_STUFF_TCE'),
+      args: fc.record({
+        liobn: fc.constantFrom(LIOBN, DDW),
+        ioba: fc.oneof(
+          fc.nat(300).map((p) => p * PAGE),
+          fc.constant('0x800000000000000'),
+        ),
+        value: fc.constantFrom(0, 0, 3),
+        count: fc.integer({ min: 0, max: 3 }),
+      }),
+      repeat: fc.record({ count: fc.integer({ min: 1, max: 120 }), add: fc.constantFrom({ ioba: PAGE }, { ioba: 65536 }, { count: 1 }) }),
+    });
+    const ddw = fc.constant({ op: 'rtas.ibm,create-pe-dma-window', args: { pageShift: 16, windowShift: 24 } });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 3, arbitrary: put }, { weight: 2, arbitrary: stuff }, { weight: 1, arbitrary: ddw }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.constantFrom('powernv', 'powervm-nested'),
+        fc.boolean(),
+        (steps, hypervisor, inKernelTce) => {
+          const scenario = ScenarioSchema.parse({
+            name: 'repeat-stretches-ppc',
+            host: { arch: 'ppc64le', hypervisor, vfio: { backend: 'spapr-tce-v2' } },
+            vms: [
+              {
+                name: 'vm0',
+                memoryBytes: 2 ** 30,
+                viommu: { model: 'spapr-tce', spapr: { guestDisableDdw: true, inKernelTce, dmaWinSizeBytes: 2 ** 20 } },
+                devices: [{ name: 'nvme0', hostPe: 0, guestPe: 0 }],
+              },
+            ],
+            workload: { kind: 'ops', steps },
+          });
+          expect(runScript(scenario, true)).toEqual(runScript(scenario, false));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(seen.stretches.get('hcall.H_PUT_TCE')).toBeGreaterThan(5);
+    expect(seen.failed.get('hcall.H_PUT_TCE')).toBeGreaterThan(2);
+    expect(seen.stretches.get('hcall.H_STUFF_TCE')).toBeGreaterThan(5);
   });
 });

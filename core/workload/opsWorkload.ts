@@ -32,25 +32,6 @@ export function runOpStep(env: OpsEnvironment, op: string, rawArgs: unknown): Op
   return def.run(env, def.args.parse(rawArgs));
 }
 
-/**
- * Whether every argument a repeated step advances stays a safe integer over its `count` calls (the
- * arguments of call i are then exact however they are summed), so OpDefinition.runRepeat may run
- * stretches of calls.
- */
-function integerSteps(base: Record<string, unknown>, keys: readonly string[], deltas: readonly number[], count: number): boolean {
-  return keys.every((k, j) => {
-    const v = base[k];
-    const d = deltas[j]!;
-    return (
-      typeof v === 'number' &&
-      Number.isSafeInteger(v) &&
-      Number.isSafeInteger(d) &&
-      Number.isSafeInteger(v + count * d) &&
-      Number.isSafeInteger(count * d)
-    );
-  });
-}
-
 export class OpsWorkloadRunner implements SimComponent {
   readonly env: OpsEnvironment;
   private readonly handler: number;
@@ -121,7 +102,7 @@ export class OpsWorkloadRunner implements SimComponent {
     const args: Record<string, unknown> = { ...base };
     const keys = Object.keys(repeat.add);
     const deltas = keys.map((k) => repeat.add[k]!);
-    const stretches = this.repeatStretches && def.runRepeat !== undefined && integerSteps(base, keys, deltas, repeat.count);
+    const stretches = this.repeatStretches && def.runRepeat !== undefined;
     let costNs = 0;
     let failed = 0;
     let firstErrno: string | null = null;
@@ -144,9 +125,10 @@ export class OpsWorkloadRunner implements SimComponent {
       costNs += o.costNs;
     };
     for (let i = 0; i < repeat.count;) {
+      // repeatArg(base, add, key, i): the arguments runRepeat computes for the same repetition.
       for (let j = 0; j < keys.length; j++) args[keys[j]!] = (base[keys[j]!] as number) + i * deltas[j]!;
       if (stretches) {
-        const s = def.runRepeat!(this.env, args, repeat.add, repeat.count - i, costNs);
+        const s = def.runRepeat!(this.env, base, repeat.add, i, repeat.count - i, costNs);
         if (s !== null && s.calls > 0) {
           costNs = s.costNs;
           lastRet = s.ret;

@@ -16,7 +16,9 @@ import { H_FUNCTION, hcallErrorName } from '../model/ppc/papr';
 import { SpaprMachine } from '../model/ppc/spaprMachine';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import type { VcpuSet } from '../model/guestDma/vcpuSet';
-import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpRepeatStretch, type OpsEnvironment } from './opTypes';
+import type { SpaprHcalls } from '../model/ppc/qemu/spaprHcalls';
+import { H_SUCCESS } from '../model/ppc/papr';
 import { alignDown } from '../model/base/pages';
 import { TCE_LIST_PAGE } from '../model/ppc/qemu/spaprHcalls';
 
@@ -58,6 +60,48 @@ export function onSpaprVcpu0(g: SpaprGuestAccess, body: (call: DmaCall) => void)
   body(call);
   g.vcpus.occupy(0, start, call.t);
   return { call, costNs: call.t - start };
+}
+
+/**
+ * runRepeat of a hypercall op: the calls one after the other on vCPU 0, as run() makes them (each from
+ * where vCPU 0 is free), with one look-up of the guest for all of them; `make` issues each call with
+ * the arguments of its repetition (only those in `numeric` may be advanced). Stops at the first call
+ * that fails, reported as run() reports it.
+ */
+function hcallRepeat<A extends { readonly vm?: string | undefined }>(
+  numeric: readonly string[],
+  make: (h: SpaprHcalls, call: DmaCall, arg: (name: keyof A & string) => number) => number,
+  ret: (h: SpaprHcalls) => unknown,
+): (
+  env: OpsEnvironment,
+  a: A,
+  add: Readonly<Record<string, number>>,
+  from: number,
+  count: number,
+  costNs: number,
+) => OpRepeatStretch | null {
+  return (env, a, add, from, count, costNs) => {
+    for (const k in add) if (!numeric.includes(k)) return null;
+    const g = spaprGuestOf(env, a.vm);
+    if (g === null) return null;
+    const h = g.machine.hcalls;
+    const call = new DmaCall(0);
+    let j = 0;
+    const arg = (name: keyof A & string): number => (name in add ? repeatArg(a, add, name, from + j) : (a[name] as number));
+    let total = costNs;
+    let last: unknown = null;
+    for (; j < count; j++) {
+      call.begin(g.vcpus.startAt(0, g.nowNs));
+      const start = call.t;
+      const rc = make(h, call, arg);
+      g.vcpus.occupy(0, start, call.t);
+      if (rc !== H_SUCCESS)
+        return { calls: j, costNs: total, ret: last, lane: g.machine.laneName, failed: hcallOutcome(g, rc, call.t - start, ret(h)) };
+      total += call.t - start;
+      last = ret(h);
+    }
+    return { calls: count, costNs: total, ret: last, lane: g.machine.laneName };
+  };
 }
 
 function noSpapr(vm: string | undefined): OpOutcome {
@@ -115,6 +159,11 @@ export const HCALL_OPS: readonly OpDefinition[] = [
       const { costNs } = onSpaprVcpu0(g, (c) => (rc = g.machine.hcalls.putTce(c, a.liobn, a.ioba, a.tce)));
       return hcallOutcome(g, rc, costNs, null);
     },
+    runRepeat: hcallRepeat<z.infer<typeof putArgs>>(
+      ['liobn', 'ioba', 'tce'],
+      (h, c, arg) => h.putTce(c, arg('liobn'), arg('ioba'), arg('tce')),
+      () => null,
+    ),
   }),
   defineOp({
     name: 'hcall.H_PUT_TCE_INDIRECT',
@@ -149,6 +198,11 @@ export const HCALL_OPS: readonly OpDefinition[] = [
       const { costNs } = onSpaprVcpu0(g, (c) => (rc = h.stuffTce(c, a.liobn, a.ioba, a.value, a.count)));
       return hcallOutcome(g, rc, costNs, h.lastWritten);
     },
+    runRepeat: hcallRepeat<z.infer<typeof stuffArgs>>(
+      ['liobn', 'ioba', 'value', 'count'],
+      (h, c, arg) => h.stuffTce(c, arg('liobn'), arg('ioba'), arg('value'), arg('count')),
+      (h) => h.lastWritten,
+    ),
   }),
   defineOp({
     name: 'hcall.H_GET_TCE',

@@ -5,8 +5,8 @@
 
 import { z } from 'zod';
 import { u64, toHexOrNumber } from '../scenario/numbers';
-import { IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
-import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { IOVA_OK, IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
+import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const treeName = z
   .string()
@@ -53,6 +53,22 @@ export const IOVA_TREE_OPS: readonly OpDefinition[] = [
     run: (env, a) => {
       const t = treeOf(env, a.tree);
       return outcome(t, t.insert(a.iova, a.translatedAddr, a.size, a.perm, a.id ?? null), null);
+    },
+    // The calls one after the other on the tree, without an outcome per call; the first failing one
+    // is reported as run() reports it.
+    runRepeat: (env, a, add, from, count, costNs) => {
+      for (const k in add) if (k !== 'iova' && k !== 'translatedAddr' && k !== 'id') return null;
+      const t = treeOf(env, a.tree);
+      const arg = (name: 'iova' | 'translatedAddr', i: number): number => (name in add ? repeatArg(a, add, name, i) : a[name]);
+      const idOf = (i: number): number | null => ('id' in add ? repeatArg(a, add, 'id', i) : (a.id ?? null));
+      let total = costNs;
+      for (let j = 0; j < count; j++) {
+        const i = from + j;
+        const rc = t.insert(arg('iova', i), arg('translatedAddr', i), a.size, a.perm, idOf(i));
+        if (rc !== IOVA_OK) return { calls: j, costNs: total, ret: null, lane: t.laneName, failed: outcome(t, rc, null) };
+        total += t.lastCostNs;
+      }
+      return { calls: count, costNs: total, ret: null, lane: t.laneName };
     },
   }),
   defineOp({

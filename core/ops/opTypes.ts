@@ -45,6 +45,19 @@ export interface OpOutcome {
   readonly lane: string;
 }
 
+/** What OpDefinition.runRepeat did: `calls` calls that succeeded, then maybe one that failed. */
+export interface OpRepeatStretch {
+  /** Calls made that succeeded (at least 1 unless `failed` is set). */
+  readonly calls: number;
+  /** The running cost total with each successful call's cost added, in call order. */
+  readonly costNs: number;
+  /** ret of the last successful call. */
+  readonly ret: unknown;
+  readonly lane: string;
+  /** The call after them, when it was made and failed: what run() would have returned for it. */
+  readonly failed?: OpOutcome;
+}
+
 export interface OpDefinition<A = unknown> {
   readonly name: string;
   /** Layer family, for messages and the op list (vfio, iommufd, spapr, iovaTree, ...). */
@@ -52,6 +65,27 @@ export interface OpDefinition<A = unknown> {
   readonly summary: string;
   readonly args: z.ZodType<A>;
   readonly run: (env: OpsEnvironment, args: A) => OpOutcome;
+  /**
+   * Optional fast path of a repeated step: runs up to `count` calls from repetition `from`, as run()
+   * would one by one (the same layer state, counters and costs); repetition i has the arguments
+   * `base` with every argument named in `add` set to repeatArg(base, add, name, i), as the runner
+   * computes them. It stops at the first call that fails (made, and reported in `failed`, or left to
+   * run()) or where it cannot tell; null or 0 calls without `failed`: the runner makes the next call
+   * through run().
+   */
+  readonly runRepeat?: (
+    env: OpsEnvironment,
+    base: A,
+    add: Readonly<Record<string, number>>,
+    from: number,
+    count: number,
+    costNs: number,
+  ) => OpRepeatStretch | null;
+}
+
+/** Argument `name` of repetition `i` of a repeated step (base + i * add, the expression the runner uses). */
+export function repeatArg<A>(base: A, add: Readonly<Record<string, number>>, name: string, i: number): number {
+  return ((base as Record<string, unknown>)[name] as number) + i * add[name]!;
 }
 
 /** Erases the argument type so definitions of different ops fit one list. */

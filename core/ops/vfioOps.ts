@@ -16,7 +16,8 @@ import { VfioType1Container } from '../model/vfio/vfioType1';
 import { createVfioContainer } from '../stack/hostContainers';
 
 import { toHexOrNumber, u64 } from '../scenario/numbers';
-import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { PAGE_SIZE } from '../model/base/pages';
+import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const DEFAULT_CONTAINER = 'container0';
 
@@ -77,6 +78,24 @@ const mapOp = defineOp({
     const c = containerOf(env, a.container);
     const flags = ((a.read ? VFIO_DMA_MAP_FLAG_READ : 0) | (a.write ? VFIO_DMA_MAP_FLAG_WRITE : 0) | a.flags) >>> 0;
     return outcome(c, c.mapDma(a.iova, a.vaddr, a.size, flags), null);
+  },
+  // Single-page maps whose iova and vaddr both advance a page per call: the container maps the
+  // stretch that would succeed one by one (VfioContainerApi.mapDmaRun, as QEMU's shadowing uses it).
+  // The container steps both addresses a page per call itself: exact while they stay safe integers.
+  runRepeat: (env, a, add, from, count, costNs) => {
+    if (a.size !== PAGE_SIZE || add.iova !== PAGE_SIZE || add.vaddr !== PAGE_SIZE || Object.keys(add).length !== 2) return null;
+    const iova = repeatArg(a, add, 'iova', from);
+    const vaddr = repeatArg(a, add, 'vaddr', from);
+    const safe = (v: number): boolean => Number.isSafeInteger(v) && Number.isSafeInteger(v + count * PAGE_SIZE);
+    if (!Number.isSafeInteger(a.iova) || !Number.isSafeInteger(a.vaddr) || !safe(iova) || !safe(vaddr)) return null;
+    const c = containerOf(env, a.container);
+    const flags = ((a.read ? VFIO_DMA_MAP_FLAG_READ : 0) | (a.write ? VFIO_DMA_MAP_FLAG_WRITE : 0) | a.flags) >>> 0;
+    const n = c.mapDmaRun(iova, vaddr, count, flags);
+    if (n === 0) return null;
+    const perCall = c.lastCostNs;
+    let total = costNs;
+    for (let k = 0; k < n; k++) total += perCall;
+    return { calls: n, costNs: total, ret: null, lane: c.laneName };
   },
 });
 

@@ -4,6 +4,8 @@
 // reservation made for the future. This keeps the busy intervals still ahead of the clock's `now`
 // and gives each request the first free gap at or after its arrival. Spinlocks and mutexes are not
 // FIFO, so this is also the more faithful model of QEMU's big lock and of a TCE table's pool lock.
+// The gap a request lands in is found by bisection, so a long list of reservations ahead of the clock
+// (an ops script's calls, all at one simulated instant) costs O(log n) per request.
 // Must not: schedule events; callers use the returned release time.
 
 export class GapFillingLock {
@@ -28,8 +30,14 @@ export class GapFillingLock {
       this.head = 0;
     }
     let at = t;
+    // The first interval ending after `at`: ends rise with starts (sorted, disjoint), so bisect.
     let i = this.head;
-    while (i < s.length && e[i]! <= at) i++;
+    let hi = e.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (e[mid]! <= at) i = mid + 1;
+      else hi = mid;
+    }
     while (i < s.length && s[i]! < at + holdNs) {
       at = Math.max(at, e[i]!);
       i++;

@@ -12,7 +12,7 @@
 // no-IOMMU mode) and a chunk costs only dma-direct's software path.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../sim/latencyHistogram';
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, usToNs } from '../sim/simTime';
 import type { DpdkWorkload } from '../scenario/workloadSchemas';
@@ -54,7 +54,7 @@ export class DpdkWorkloadRunner implements SimComponent {
   private setupGeneration = -1;
   private setupDoneNs = 0;
   private setupFailed = false;
-  private readonly latency = hdr.build({
+  private readonly latency = new LatencyHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
     numberOfSignificantValueDigits: 3,

@@ -14,7 +14,7 @@
 // before it and the whole IO is retried.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../sim/latencyHistogram';
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime';
 import { NO_CAUSE } from '../sim/timelineRecorder';
@@ -61,7 +61,7 @@ export class FioWorkloadRunner implements SimComponent {
   /** The device's pauseEpoch when the slot's IO reached it. */
   private readonly slotPause: Int32Array;
   private errors = 0;
-  private readonly latency = hdr.build({
+  private readonly latency = new LatencyHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
     numberOfSignificantValueDigits: 3,

@@ -13,7 +13,7 @@
 // driver fills its RX ring again (new maps) at the first arrival.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../sim/latencyHistogram';
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { Prng } from '../sim/prng';
@@ -69,7 +69,7 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly txEpoch = new Int32Array(NET_TX_RING_ENTRIES);
   /** lifecycle.generation the RX ring was filled for. */
   private ringGeneration = 0;
-  private readonly latency = hdr.build({
+  private readonly latency = new LatencyHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
     numberOfSignificantValueDigits: 3,

@@ -42,10 +42,15 @@ export class OpsWorkloadRunner implements SimComponent {
   private failed = 0;
   private stack: Stack | null = null;
 
+  /**
+   * @param repeatStretches let repeated steps run stretches of calls through OpDefinition.runRepeat
+   *   (false: every call through run(), the reference the stretches are tested against)
+   */
   constructor(
     private readonly sim: Simulation,
     private readonly workload: OpsWorkload,
     private readonly scenario: Scenario,
+    private readonly repeatStretches = true,
   ) {
     this.env = { ...createHostEnvironment(scenario, sim.costs), guest: () => this.guest(), sim };
     this.handler = sim.register(this);
@@ -95,6 +100,9 @@ export class OpsWorkloadRunner implements SimComponent {
     const def = OPS.get(op)!;
     const base = def.args.parse(rawArgs) as Record<string, unknown>;
     const args: Record<string, unknown> = { ...base };
+    const keys = Object.keys(repeat.add);
+    const deltas = keys.map((k) => repeat.add[k]!);
+    const stretches = this.repeatStretches && def.runRepeat !== undefined;
     let costNs = 0;
     let failed = 0;
     let firstErrno: string | null = null;
@@ -102,20 +110,40 @@ export class OpsWorkloadRunner implements SimComponent {
     let lastRet: unknown = null;
     let lane = '';
     const startNs = this.sim.now;
-    for (let i = 0; i < repeat.count; i++) {
-      for (const [k, d] of Object.entries(repeat.add)) args[k] = (base[k] as number) + i * d;
-      const o = def.run(this.env, args);
+    /** Accounts call `at` of the step, made by run() or reported failed by runRepeat. */
+    const take = (o: OpOutcome, at: number): void => {
       lane = o.lane;
       if (!o.ok) {
         failed++;
         if (firstErrno === null) {
           firstErrno = o.errno;
-          firstFailedAt = i;
+          firstFailedAt = at;
         }
         if (failed <= REPEAT_FAILURES_RECORDED) this.recordAt(op, o, startNs + costNs);
       }
       lastRet = o.ret;
       costNs += o.costNs;
+    };
+    for (let i = 0; i < repeat.count;) {
+      // repeatArg(base, add, key, i): the arguments runRepeat computes for the same repetition.
+      for (let j = 0; j < keys.length; j++) args[keys[j]!] = (base[keys[j]!] as number) + i * deltas[j]!;
+      if (stretches) {
+        const s = def.runRepeat!(this.env, base, repeat.add, i, repeat.count - i, costNs);
+        if (s !== null && s.calls > 0) {
+          costNs = s.costNs;
+          lastRet = s.ret;
+          lane = s.lane;
+          i += s.calls;
+        }
+        if (s?.failed !== undefined) {
+          take(s.failed, i);
+          i++;
+          continue;
+        }
+        if (s !== null && s.calls > 0) continue;
+      }
+      take(def.run(this.env, args), i);
+      i++;
     }
     const outcome: OpOutcome = {
       ok: failed === 0,

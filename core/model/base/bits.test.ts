@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bitsPer, isPowerOfTwo, lowestSetBit, popcount, roundDownPowerOfTwo, roundUpPowerOfTwo } from './bits';
+import { bitsPer, isPowerOfTwo, lowestSetBit, popcount, remPow2, roundDownPowerOfTwo, roundUpPowerOfTwo } from './bits';
 
 /** Reference results on bigints, exact at any size. */
 const big = {
@@ -82,5 +82,19 @@ describe('popcount', () => {
     expect(popcount(2 ** 53 - 1)).toBe(53);
     expect(popcount(2 ** 64 - 4096)).toBe(52);
     fc.assert(fc.property(wide, (x) => popcount(x) === big.popcount(BigInt(x))));
+  });
+});
+
+describe('remPow2', () => {
+  it('is x % m bit for bit for any double and any power of two m', () => {
+    const specials = [0, -0, 1, 3, 4.5, 2 ** 53 - 1, 2 ** 53 + 2, 2 ** 64, 2 ** 64 - 2048, 5e-324, -7, -4.25, NaN, Infinity, -Infinity];
+    for (const x of specials)
+      for (const k of [0, 2, 12, 16, 34, 60]) expect(Object.is(remPow2(x, 2 ** k), x % 2 ** k), `${x} % 2^${k}`).toBe(true);
+    fc.assert(
+      fc.property(fc.oneof(wide, fc.double(), fc.double({ min: 0, max: 2 ** 64 })), fc.integer({ min: 0, max: 62 }), (x, k) =>
+        Object.is(remPow2(x, 2 ** k), x % 2 ** k),
+      ),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -64,3 +64,23 @@ export function popcount(x: number): number {
   if (x < TWO_32) return popcount32(x);
   return popcount32(x % TWO_32) + popcount32(Math.floor(x / TWO_32));
 }
+
+/**
+ * x % m for a power of two m, without the generic floating-point remainder (a library call per use
+ * in V8): for x > 0, x / m and its floor are exact, and so is x - floor(x / m) * m, the remainder
+ * being representable; the result is x % m bit for bit, fractional x included. Zero is its own
+ * remainder (sign kept, as `%` keeps it); negative and non-finite x take `%` itself.
+ */
+export function remPow2(x: number, m: number): number {
+  if (x > 0) return x - Math.floor(x / m) * m;
+  // 0 % m is 0 and -0 % m is -0: x itself.
+  return x === 0 ? x : x % m;
+}
+
+/** 2 ** k for k = 0..64, computed once. */
+const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
+
+/** 2 ** k, looked up for the integers 0..64 (a page or TCE shift) instead of calling Math.pow. */
+export function pow2(k: number): number {
+  return POW2[k] ?? 2 ** k;
+}

@@ -74,6 +74,9 @@ export class SpaprMachine implements LayerInstance {
   /** The front-end that reports this machine's metrics (the latest one built for the VM's first device). */
   reporter: object | null = null;
   private readonly slots = new Map<number, SpaprLiobnSlot>();
+  /** The last LIOBN looked up and its slot (slots never change once the machine is built). */
+  private lastLiobn = -1;
+  private lastSlot: SpaprLiobnSlot | undefined = undefined;
   /** Device -> when its guest-side DMA layer was last retired (ns), for telling a guest reset from a re-plug. */
   private readonly retiredAt = new Map<string, number>();
   private readonly layerDevices = new Set<string>();
@@ -160,7 +163,7 @@ export class SpaprMachine implements LayerInstance {
         timeline.record(deps.clock.now as SimTimeNs, 0, this.lane, kind, f.pe, timeline.internString(linuxErrnoName(f.errno) ?? 'E?'));
     }
     const l0 = nested ? this.l0 : null;
-    const find = (liobn: number) => this.slots.get(liobn);
+    const find = (liobn: number) => this.findLiobn(liobn);
     this.hcalls = new SpaprHcalls({ costs, timeline, lane: this.lane, qemu: deps.qemu, l0, ramBytes: this.ramBytes, find });
     this.rtas = new SpaprRtasDdw({ costs, timeline, lane: this.lane, qemu: deps.qemu, l0, findPhb: (pe) => this.phb(pe), find });
     this.kernel = new PseriesKernel({
@@ -192,7 +195,8 @@ export class SpaprMachine implements LayerInstance {
 
   /** The guest PHB of guest PE `pe`. */
   phb(pe: number): SpaprPhb | undefined {
-    return this.phbs.find((p) => p.index === pe);
+    for (const p of this.phbs) if (p.index === pe) return p;
+    return undefined;
   }
 
   /** The guest PHB a host PE sits under. */
@@ -201,7 +205,13 @@ export class SpaprMachine implements LayerInstance {
   }
 
   findLiobn(liobn: number): SpaprLiobnSlot | undefined {
-    return this.slots.get(liobn);
+    if (liobn === this.lastLiobn) return this.lastSlot;
+    const slot = this.slots.get(liobn);
+    if (slot !== undefined) {
+      this.lastLiobn = liobn;
+      this.lastSlot = slot;
+    }
+    return slot;
   }
 
   /** Whether a guest-side DMA layer was built for the device before (a rebuild after reset or re-plug). */

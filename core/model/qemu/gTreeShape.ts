@@ -3,218 +3,448 @@
 // (g_tree_insert_internal, g_tree_remove_internal, g_tree_node_balance), a step counter that prices
 // lookups, and an optional interval augmentation (largest last address per subtree). QEMU's IOVA tree
 // (iovaTree.ts) stores its maps here; which map a lookup returns depends on this shape.
+// Nodes are numbers indexing arrays (children, heights, augmentation), so a tree of 65536 maps is a
+// few arrays rather than 65536 objects; trees may share their node arrays (GTreeNodes: the IOVA tree's
+// reverse indexes, one per id, often hold a single map each). A value ordered after every value in the tree (QEMU maps
+// a region's pages in ascending IOVA order) goes down the right spine, which is kept as a list: such
+// an insert or lookup costs the spine's length in steps, as walking it would, and rebalances from the
+// bottom only as far as heights change (above that the standard insert's rebalancing changes
+// nothing); the spine's augmentation is brought up to date when something reads it. The values in
+// order are kept as a list while only appends change the tree, so an in-order search is a loop over
+// it, charged the nodes an in-order walk would visit.
 // Must not: know what the values are (DMA maps, IOVAs, ids: the comparator and `lastOf` say all it
 // needs), reset its own step counter (callers read and zero `steps`), or deviate from GLib's shape.
 
-export interface AvlNode<T> {
-  value: T;
-  left: AvlNode<T> | null;
-  right: AvlNode<T> | null;
-  height: number;
-  /** Largest `lastOf` in the subtree (reverse index only: an interval tree on host addresses). */
-  maxLast: number;
+/** No node. */
+const NIL = -1;
+
+/** A node of the tree as tests and snapshots see it. */
+export interface AvlNodeView<T> {
+  readonly value: T;
+  readonly height: number;
+  readonly left: AvlNodeView<T> | null;
+  readonly right: AvlNodeView<T> | null;
 }
+
+/** Node storage: value, children, height and augmentation by node id; trees given the same one share it. */
+export class GTreeNodes<T> {
+  readonly values: (T | undefined)[] = [];
+  left = new Int32Array(16);
+  right = new Int32Array(16);
+  heights = new Int32Array(16);
+  maxLast = new Float64Array(16);
+  /** Ids of removed nodes, reused first. */
+  readonly freeIds: number[] = [];
+  private next = 0;
+
+  /** A leaf holding `v` whose augmentation is `last`. */
+  alloc(v: T, last: number): number {
+    let id = this.freeIds.pop();
+    if (id === undefined) {
+      id = this.next++;
+      if (id === this.left.length) this.grow();
+    }
+    this.values[id] = v;
+    this.left[id] = NIL;
+    this.right[id] = NIL;
+    this.heights[id] = 1;
+    this.maxLast[id] = last;
+    return id;
+  }
+
+  release(id: number): void {
+    this.values[id] = undefined;
+    this.freeIds.push(id);
+  }
+
+  private grow(): void {
+    const n = this.left.length * 2;
+    const left = new Int32Array(n);
+    left.set(this.left);
+    this.left = left;
+    const right = new Int32Array(n);
+    right.set(this.right);
+    this.right = right;
+    const heights = new Int32Array(n);
+    heights.set(this.heights);
+    this.heights = heights;
+    const maxLast = new Float64Array(n);
+    maxLast.set(this.maxLast);
+    this.maxLast = maxLast;
+  }
+}
+
+/** The spine of a tree that never needed one. */
+const NO_SPINE: readonly number[] = Object.freeze([]);
 
 /**
  * GLib's GTree shape with a step counter (one step = one comparator call or one node visited).
  * `lastOf`, when given, augments nodes with the subtree's largest last host byte.
  */
 export class GTreeShape<T> {
-  root: AvlNode<T> | null = null;
   size = 0;
   steps = 0;
-  private readonly stack: AvlNode<T>[] = [];
+  private root = NIL;
+  /** The right spine, root first (valid when spineValid; allocated when first needed). */
+  private spine = NO_SPINE as number[];
+  private spineLen = 0;
+  private spineValid = true;
+  /** maxLast of the spine's nodes may be out of date (every other node's is exact). */
+  private spineStale = false;
+  /** The values in order, while only appends changed the tree (null: built when asked). */
+  private ordered: T[] | null = null;
 
+  /**
+   * @param compare the order; for a key after the last value (compare(key, last) > 0) it must also be
+   *   after every other value (true of any total order, and of QEMU's overlap comparator on maps that
+   *   do not overlap, whose ends rise with their starts)
+   * @param n node storage, shared with other trees or the tree's own
+   */
   constructor(
     private readonly compare: (a: T, b: T) => number,
     private readonly lastOf: ((v: T) => number) | null = null,
+    private readonly n: GTreeNodes<T> = new GTreeNodes<T>(),
   ) {}
+
+  /** The root as nested node views (tests, snapshots). */
+  get rootView(): AvlNodeView<T> | null {
+    this.settle();
+    const view = (n: number): AvlNodeView<T> | null =>
+      n === NIL
+        ? null
+        : { value: this.n.values[n]!, height: this.n.heights[n]!, left: view(this.n.left[n]!), right: view(this.n.right[n]!) };
+    return view(this.root);
+  }
+
+  private newNode(v: T): number {
+    return this.n.alloc(v, this.lastOf === null ? 0 : this.lastOf(v));
+  }
+
+  /** The right spine, rebuilt after anything but an append changed the tree. */
+  private rightSpine(): void {
+    if (this.spineValid) return;
+    if (this.spine === NO_SPINE) this.spine = [];
+    this.spineLen = 0;
+    for (let n = this.root; n !== NIL; n = this.n.right[n]!) this.pushSpine(n);
+    this.spineValid = true;
+  }
+
+  private pushSpine(n: number): void {
+    if (this.spineLen === this.spine.length) this.spine.push(n);
+    else this.spine[this.spineLen] = n;
+    this.spineLen++;
+  }
+
+  /** Whether `key` comes after every value (then a walk from the root follows the right spine to its end). */
+  private afterLast(key: T): boolean {
+    this.rightSpine();
+    return this.spineLen > 0 && this.compare(key, this.n.values[this.spine[this.spineLen - 1]!]!) > 0;
+  }
+
+  /** Brings the spine's maxLast up to date (before anything reads or rebalances with it). */
+  private settle(): void {
+    if (!this.spineStale) return;
+    for (let k = this.spineLen - 1; k >= 0; k--) this.fix(this.spine[k]!);
+    this.spineStale = false;
+  }
 
   /** g_tree_find_node: walk from the root and return the first node the comparator calls equal. */
   lookup(key: T): T | null {
+    if (this.afterLast(key)) {
+      // Every node on the way compares below the key: the walk goes right to the end of the spine.
+      this.steps += this.spineLen;
+      return null;
+    }
     let node = this.root;
-    while (node !== null) {
+    while (node !== NIL) {
       this.steps++;
-      const c = this.compare(key, node.value);
-      if (c === 0) return node.value;
-      node = c < 0 ? node.left : node.right;
+      const c = this.compare(key, this.n.values[node]!);
+      if (c === 0) return this.n.values[node]!;
+      node = c < 0 ? this.n.left[node]! : this.n.right[node]!;
     }
     return null;
   }
 
   insert(v: T): void {
+    if (this.root === NIL) {
+      this.root = this.newNode(v);
+      this.size = 1;
+      this.spineValid = false;
+      this.ordered = null;
+      return;
+    }
+    if (this.afterLast(v)) {
+      this.append(v);
+      return;
+    }
+    this.settle();
     this.root = this.insertAt(this.root, v);
     this.size++;
+    this.spineValid = false;
+    this.ordered = null;
+  }
+
+  /**
+   * insertAt for a value after every other: one step per spine node, the leaf hangs off the last,
+   * heights are updated from the bottom while they change; where the balance breaks, the single left
+   * rotation g_tree_node_balance makes (the spine's lower part is right-heavy) restores the height
+   * the subtree had, so nothing above changes.
+   */
+  private append(v: T): void {
+    const len = this.spineLen;
+    this.steps += len;
+    const leaf = this.newNode(v);
+    this.size++;
+    this.ordered?.push(v);
+    const sp = this.spine;
+    const h = this.n.heights;
+    this.n.right[sp[len - 1]!] = leaf;
+    this.pushSpine(leaf);
+    const spine = this.spine;
+    if (this.lastOf !== null) this.spineStale = true;
+    for (let k = len - 1; k >= 0; k--) {
+      const n = spine[k]!;
+      const l = this.n.left[n]!;
+      const hl = l === NIL ? 0 : h[l]!;
+      const r = spine[k + 1]!;
+      const hr = h[r]!;
+      if (hr - hl > 1) {
+        if (this.height(this.n.left[r]!) > this.height(this.n.right[r]!)) {
+          // Not reached by an append (its path is right-heavy); the general rebalance keeps the shape exact.
+          this.settle();
+          this.spineValid = false;
+          const top = this.rebalance(n);
+          if (k === 0) this.root = top;
+          else this.n.right[spine[k - 1]!] = top;
+          return;
+        }
+        // rotateLeft(n): r takes n's place on the spine, n goes down to its left.
+        this.n.right[n] = this.n.left[r]!;
+        this.n.left[r] = n;
+        this.fix(n);
+        const below = k + 2 < this.spineLen ? h[spine[k + 2]!]! : 0;
+        h[r] = 1 + Math.max(h[n]!, below);
+        if (k === 0) this.root = r;
+        else this.n.right[spine[k - 1]!] = r;
+        for (let j = k + 1; j < this.spineLen; j++) spine[j - 1] = spine[j]!;
+        this.spineLen--;
+        return;
+      }
+      const hn = 1 + (hl > hr ? hl : hr);
+      if (hn === h[n]) return;
+      h[n] = hn;
+    }
   }
 
   /** g_tree_remove of the node equal to `key`; true when one was removed. */
   remove(key: T): boolean {
+    this.settle();
     const before = this.size;
     this.root = this.removeAt(this.root, key);
+    this.spineValid = false;
+    this.ordered = null;
     return this.size < before;
   }
 
   /** g_tree_foreach: in-order until `visit` returns true; every visited node is one step. */
   forEachInOrder(visit: (v: T) => boolean): void {
-    const stack = this.stack;
-    stack.length = 0;
+    const stack: number[] = [];
+    let top = 0;
     let node = this.root;
-    while (node !== null || stack.length > 0) {
-      while (node !== null) {
-        stack.push(node);
-        node = node.left;
+    while (node !== NIL || top > 0) {
+      while (node !== NIL) {
+        if (top === stack.length) stack.push(node);
+        else stack[top] = node;
+        top++;
+        node = this.n.left[node]!;
       }
-      const top = stack.pop()!;
+      const n = stack[--top]!;
       this.steps++;
-      if (visit(top.value)) {
-        stack.length = 0;
-        return;
-      }
-      node = top.right;
+      if (visit(this.n.values[n]!)) return;
+      node = this.n.right[n]!;
     }
+  }
+
+  /**
+   * g_tree_foreach until `match` holds: the first value in order that matches, or null, charged one
+   * step per node the walk visits (the match included; all of them when none matches).
+   */
+  firstInOrder(match: (v: T) => boolean): T | null {
+    let ordered = this.ordered;
+    if (ordered === null) {
+      const all: T[] = [];
+      const steps = this.steps;
+      this.forEachInOrder((v) => {
+        all.push(v);
+        return false;
+      });
+      this.steps = steps;
+      this.ordered = ordered = all;
+    }
+    for (let i = 0; i < ordered.length; i++) {
+      if (match(ordered[i]!)) {
+        this.steps += i + 1;
+        return ordered[i]!;
+      }
+    }
+    this.steps += ordered.length;
+    return null;
   }
 
   /** Interval-tree search: the lowest-ordered value whose [startOf, lastOf] overlaps [start, last]. */
   lowestOverlap(start: number, last: number, startOf: (v: T) => number): T | null {
+    this.settle();
     const lastOf = this.lastOf!;
     let node = this.root;
-    while (node !== null) {
+    while (node !== NIL) {
       this.steps++;
       // Anything in the left subtree that reaches `start` makes the answer (if any) lie there.
-      if (node.left !== null && node.left.maxLast >= start) {
-        node = node.left;
+      const l = this.n.left[node]!;
+      if (l !== NIL && this.n.maxLast[l]! >= start) {
+        node = l;
         continue;
       }
-      const s = startOf(node.value);
-      if (s > last) return null;
-      if (lastOf(node.value) >= start) return node.value;
-      node = node.right;
+      const v = this.n.values[node]!;
+      if (startOf(v) > last) return null;
+      if (lastOf(v) >= start) return v;
+      node = this.n.right[node]!;
     }
     return null;
   }
 
   /** Pre-order values (the shape, for snapshots). */
-  preOrder(out: T[] = [], node: AvlNode<T> | null = this.root): T[] {
-    if (node === null) return out;
-    out.push(node.value);
-    this.preOrder(out, node.left);
-    return this.preOrder(out, node.right);
+  preOrder(out: T[] = [], node: number = this.root): T[] {
+    if (node === NIL) return out;
+    out.push(this.n.values[node]!);
+    this.preOrder(out, this.n.left[node]!);
+    return this.preOrder(out, this.n.right[node]!);
   }
 
   /** Broken AVL properties (height, balance, order, augmentation), as sentences. */
   check(name: string): string[] {
+    this.settle();
     const problems: string[] = [];
     let prev: T | null = null;
-    const walk = (n: AvlNode<T> | null): number => {
-      if (n === null) return 0;
-      const hl = walk(n.left);
-      if (prev !== null && this.compare(prev, n.value) >= 0) problems.push(`${name}: in-order values are not strictly increasing`);
-      prev = n.value;
-      const hr = walk(n.right);
-      if (n.height !== 1 + Math.max(hl, hr)) problems.push(`${name}: a node height is stale`);
+    let count = 0;
+    const walk = (n: number): number => {
+      if (n === NIL) return 0;
+      const hl = walk(this.n.left[n]!);
+      const v = this.n.values[n]!;
+      count++;
+      if (prev !== null && this.compare(prev, v) >= 0) problems.push(`${name}: in-order values are not strictly increasing`);
+      prev = v;
+      const hr = walk(this.n.right[n]!);
+      if (this.n.heights[n] !== 1 + Math.max(hl, hr)) problems.push(`${name}: a node height is stale`);
       if (Math.abs(hr - hl) > 1) problems.push(`${name}: a node is out of AVL balance`);
-      if (this.lastOf !== null && n.maxLast !== this.augment(n)) problems.push(`${name}: a subtree maxLast is stale`);
+      if (this.lastOf !== null && this.n.maxLast[n] !== this.augment(n)) problems.push(`${name}: a subtree maxLast is stale`);
       return 1 + Math.max(hl, hr);
     };
     walk(this.root);
-    let count = 0;
-    this.forEachCount(this.root, () => count++);
     if (count !== this.size) problems.push(`${name}: holds ${count} nodes but counts ${this.size}`);
+    if (this.ordered !== null) {
+      const walked: T[] = [];
+      const steps = this.steps;
+      this.forEachInOrder((v) => walked.push(v) < 0);
+      this.steps = steps;
+      if (walked.length !== this.ordered.length || walked.some((v, i) => v !== this.ordered![i]))
+        problems.push(`${name}: the in-order list is stale`);
+    }
     return problems;
   }
 
-  private forEachCount(n: AvlNode<T> | null, f: () => void): void {
-    if (n === null) return;
-    this.forEachCount(n.left, f);
-    f();
-    this.forEachCount(n.right, f);
-  }
-
-  private insertAt(node: AvlNode<T> | null, v: T): AvlNode<T> {
-    if (node === null) {
-      const leaf: AvlNode<T> = { value: v, left: null, right: null, height: 1, maxLast: 0 };
-      leaf.maxLast = this.augment(leaf);
-      return leaf;
-    }
+  private insertAt(node: number, v: T): number {
+    if (node === NIL) return this.newNode(v);
     this.steps++;
-    if (this.compare(v, node.value) < 0) node.left = this.insertAt(node.left, v);
-    else node.right = this.insertAt(node.right, v);
+    // The child first: creating the leaf may replace the node arrays.
+    if (this.compare(v, this.n.values[node]!) < 0) {
+      const child = this.insertAt(this.n.left[node]!, v);
+      this.n.left[node] = child;
+    } else {
+      const child = this.insertAt(this.n.right[node]!, v);
+      this.n.right[node] = child;
+    }
     return this.rebalance(node);
   }
 
-  private removeAt(node: AvlNode<T> | null, key: T): AvlNode<T> | null {
-    if (node === null) return null;
+  private removeAt(node: number, key: T): number {
+    if (node === NIL) return NIL;
     this.steps++;
-    const c = this.compare(key, node.value);
-    if (c < 0) node.left = this.removeAt(node.left, key);
-    else if (c > 0) node.right = this.removeAt(node.right, key);
+    const c = this.compare(key, this.n.values[node]!);
+    if (c < 0) this.n.left[node] = this.removeAt(this.n.left[node]!, key);
+    else if (c > 0) this.n.right[node] = this.removeAt(this.n.right[node]!, key);
     else {
       this.size--;
-      if (node.left === null) return node.right;
-      if (node.right === null) return node.left;
+      const l = this.n.left[node]!;
+      const r = this.n.right[node]!;
+      this.n.release(node);
+      if (l === NIL) return r;
+      if (r === NIL) return l;
       // g_tree_remove_internal: the in-order successor takes the removed node's place.
-      let succ = node.right;
-      while (succ.left !== null) succ = succ.left;
-      succ.right = this.removeMin(node.right);
-      succ.left = node.left;
+      let succ = r;
+      while (this.n.left[succ] !== NIL) succ = this.n.left[succ]!;
+      this.n.right[succ] = this.removeMin(r);
+      this.n.left[succ] = l;
       return this.rebalance(succ);
     }
     return this.rebalance(node);
   }
 
-  private removeMin(node: AvlNode<T>): AvlNode<T> | null {
-    if (node.left === null) return node.right;
-    node.left = this.removeMin(node.left);
+  private removeMin(node: number): number {
+    const l = this.n.left[node]!;
+    if (l === NIL) return this.n.right[node]!;
+    this.n.left[node] = this.removeMin(l);
     return this.rebalance(node);
   }
 
-  private height(n: AvlNode<T> | null): number {
-    return n === null ? 0 : n.height;
+  private height(n: number): number {
+    return n === NIL ? 0 : this.n.heights[n]!;
   }
 
-  private augment(n: AvlNode<T>): number {
+  private augment(n: number): number {
     if (this.lastOf === null) return 0;
-    let m = this.lastOf(n.value);
-    if (n.left !== null && n.left.maxLast > m) m = n.left.maxLast;
-    if (n.right !== null && n.right.maxLast > m) m = n.right.maxLast;
+    let m = this.lastOf(this.n.values[n]!);
+    const l = this.n.left[n]!;
+    const r = this.n.right[n]!;
+    if (l !== NIL && this.n.maxLast[l]! > m) m = this.n.maxLast[l]!;
+    if (r !== NIL && this.n.maxLast[r]! > m) m = this.n.maxLast[r]!;
     return m;
   }
 
-  private fix(n: AvlNode<T>): void {
-    n.height = 1 + Math.max(this.height(n.left), this.height(n.right));
-    n.maxLast = this.augment(n);
+  private fix(n: number): void {
+    this.n.heights[n] = 1 + Math.max(this.height(this.n.left[n]!), this.height(this.n.right[n]!));
+    this.n.maxLast[n] = this.augment(n);
   }
 
   /** g_tree_node_balance: single rotation unless the heavy child leans the other way. */
-  private rebalance(n: AvlNode<T>): AvlNode<T> {
+  private rebalance(n: number): number {
     this.fix(n);
-    const balance = this.height(n.right) - this.height(n.left);
+    const balance = this.height(this.n.right[n]!) - this.height(this.n.left[n]!);
     if (balance < -1) {
-      const l = n.left!;
-      if (this.height(l.right) > this.height(l.left)) n.left = this.rotateLeft(l);
+      const l = this.n.left[n]!;
+      if (this.height(this.n.right[l]!) > this.height(this.n.left[l]!)) this.n.left[n] = this.rotateLeft(l);
       return this.rotateRight(n);
     }
     if (balance > 1) {
-      const r = n.right!;
-      if (this.height(r.left) > this.height(r.right)) n.right = this.rotateRight(r);
+      const r = this.n.right[n]!;
+      if (this.height(this.n.left[r]!) > this.height(this.n.right[r]!)) this.n.right[n] = this.rotateRight(r);
       return this.rotateLeft(n);
     }
     return n;
   }
 
-  private rotateLeft(n: AvlNode<T>): AvlNode<T> {
-    const r = n.right!;
-    n.right = r.left;
-    r.left = n;
+  private rotateLeft(n: number): number {
+    const r = this.n.right[n]!;
+    this.n.right[n] = this.n.left[r]!;
+    this.n.left[r] = n;
     this.fix(n);
     this.fix(r);
     return r;
   }
 
-  private rotateRight(n: AvlNode<T>): AvlNode<T> {
-    const l = n.left!;
-    n.left = l.right;
-    l.right = n;
+  private rotateRight(n: number): number {
+    const l = this.n.left[n]!;
+    this.n.left[n] = this.n.right[l]!;
+    this.n.right[l] = n;
     this.fix(n);
     this.fix(l);
     return l;

@@ -9,12 +9,13 @@
 // overlapping ranges. Which map a lookup returns depends on the tree's shape, so GTreeShape
 // (gTreeShape.ts) re-creates GLib's shape exactly: standard AVL insert, and removal of a node with two
 // children by moving its in-order successor into its place (glib/gtree.c: g_tree_insert_internal,
-// g_tree_remove_internal, g_tree_node_balance).
+// g_tree_remove_internal, g_tree_node_balance). The trees order slot numbers of a map table (field
+// arrays), so a tree of 65536 maps allocates no object per map.
 
 import type { CostTable } from '../../sim/costTable';
 import type { LayerInstance } from '../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
-import { GTreeShape } from './gTreeShape';
+import { GTreeNodes, GTreeShape } from './gTreeShape';
 import { U64_END } from '../base/bits';
 
 /** include/qemu/iova-tree.h return codes (negative, as QEMU returns them). */
@@ -68,27 +69,30 @@ function u64(x: number): number {
   return x >= U64_END ? x - U64_END : x;
 }
 
-/** iova_tree_compare: ranges that overlap compare equal. */
-function compareIova(a: DmaMap, b: DmaMap): number {
-  if (a.iova > b.iova + b.size) return 1;
-  if (a.iova + a.size < b.iova) return -1;
-  return 0;
-}
-
-/** Order of the host-address index: by translated address, then IOVA (a strict order; aliases allowed). */
-function compareHost(a: DmaMap, b: DmaMap): number {
-  if (a.translatedAddr !== b.translatedAddr) return a.translatedAddr < b.translatedAddr ? -1 : 1;
-  if (a.iova !== b.iova) return a.iova < b.iova ? -1 : 1;
-  return 0;
-}
-
-const hostLast = (m: DmaMap): number => m.translatedAddr + m.size;
-const hostStart = (m: DmaMap): number => m.translatedAddr;
+/** A lookup's needle; no result is ever this value. */
+const NEEDLE = 0;
+/** Shared by every call that leaves no remainder. */
+const NO_REMAINDER: readonly HostRange[] = Object.freeze([]);
 
 export class IovaTree implements LayerInstance {
-  private readonly tree = new GTreeShape<DmaMap>(compareIova);
+  // The maps, one slot each (slot NEEDLE holds a lookup's needle), in field arrays: the trees order
+  // slot numbers, so 65536 maps are no 65536 objects. A DmaMap object is made when one is asked for.
+  private iovas = new Float64Array(16);
+  private addrs = new Float64Array(16);
+  private sizes = new Float64Array(16);
+  private readonly perms: IommuPerm[] = ['rw'];
+  private readonly ids: (number | null)[] = [null];
+  private readonly views: (DmaMap | undefined)[] = [undefined];
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 1;
+  private readonly tree: GTreeShape<number>;
   /** Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'. */
-  private readonly reverse = new Map<number | null, GTreeShape<DmaMap>>();
+  private readonly reverse = new Map<number | null, GTreeShape<number>>();
+  /** Node storage the reverse indexes share (with ids there is one index per id). */
+  private readonly reverseNodes = new GTreeNodes<number>();
+  private readonly compareHost: (a: number, b: number) => number;
+  private readonly hostLast: (m: number) => number;
+  private readonly hostStart: (m: number) => number;
   private readonly useIds: boolean;
   private readonly useReverse: boolean;
 
@@ -105,7 +109,7 @@ export class IovaTree implements LayerInstance {
   lastIova = 0;
   lastRemoved = 0;
   lastWrong = false;
-  lastRemainder: readonly HostRange[] = [];
+  lastRemainder: readonly HostRange[] = NO_REMAINDER;
 
   constructor(
     readonly laneName: string,
@@ -114,23 +118,90 @@ export class IovaTree implements LayerInstance {
   ) {
     this.useIds = fix === 'id' || fix === 'id+reverse-index';
     this.useReverse = fix === 'reverse-index' || fix === 'id+reverse-index';
+    // iova_tree_compare: ranges that overlap compare equal.
+    this.tree = new GTreeShape<number>((a, b) => {
+      const ai = this.iovas[a]!;
+      const bi = this.iovas[b]!;
+      if (ai > bi + this.sizes[b]!) return 1;
+      if (ai + this.sizes[a]! < bi) return -1;
+      return 0;
+    });
+    // Order of the host-address index: by translated address, then IOVA (a strict order; aliases allowed).
+    this.compareHost = (a, b) => {
+      const aa = this.addrs[a]!;
+      const ba = this.addrs[b]!;
+      if (aa !== ba) return aa < ba ? -1 : 1;
+      const ai = this.iovas[a]!;
+      const bi = this.iovas[b]!;
+      if (ai !== bi) return ai < bi ? -1 : 1;
+      return 0;
+    };
+    this.hostLast = (m) => this.addrs[m]! + this.sizes[m]!;
+    this.hostStart = (m) => this.addrs[m]!;
   }
 
   get mapCount(): number {
     return this.tree.size;
   }
 
+  /** The map in `slot` as a DmaMap (made once per map). */
+  private view(slot: number): DmaMap {
+    let v = this.views[slot];
+    if (v === undefined) {
+      v = {
+        iova: this.iovas[slot]!,
+        translatedAddr: this.addrs[slot]!,
+        size: this.sizes[slot]!,
+        perm: this.perms[slot]!,
+        id: this.ids[slot]!,
+      };
+      this.views[slot] = v;
+    }
+    return v;
+  }
+
+  private viewOrNull(slot: number | null): DmaMap | null {
+    return slot === null ? null : this.view(slot);
+  }
+
+  /** Writes a map into `slot` (NEEDLE: the next lookup's needle). */
+  private put(slot: number, iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null): void {
+    this.iovas[slot] = iova;
+    this.addrs[slot] = translatedAddr;
+    this.sizes[slot] = size;
+    this.perms[slot] = perm;
+    this.ids[slot] = id;
+    this.views[slot] = undefined;
+  }
+
+  private newSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    const slot = this.nextSlot++;
+    if (slot === this.iovas.length) {
+      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.iovas = grow(this.iovas);
+      this.addrs = grow(this.addrs);
+      this.sizes = grow(this.sizes);
+    }
+    return slot;
+  }
+
   /** iova_tree_insert: wrap or IOMMU_NONE -> INVALID; any overlap -> OVERLAP; never merged with neighbours. */
   insert(iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null = null): number {
     this.begin();
-    const rc = this.insertMap({ iova, translatedAddr, size, perm, id });
-    return this.end(rc);
+    return this.end(this.insertMap(iova, translatedAddr, size, perm, id));
   }
 
   /** iova_tree_find: the overlapping map met first on the GTree search path (the one nearest the root), or null. */
   find(iova: number, size: number): DmaMap | null {
     this.begin();
-    this.lastMap = this.tree.lookup({ iova, translatedAddr: 0, size, perm: 'rw', id: null });
+    this.put(NEEDLE, iova, 0, size, 'rw', null);
+    this.lastMap = this.viewOrNull(this.tree.lookup(NEEDLE));
     this.countLookup();
     this.end(IOVA_OK);
     return this.lastMap;
@@ -146,34 +217,33 @@ export class IovaTree implements LayerInstance {
     this.begin();
     const needleId = intendedId ?? null;
     const last = translatedAddr + size;
-    let found: DmaMap | null = null;
+    let found: number | null = null;
     if (this.useReverse) {
       const index = this.reverse.get(this.useIds ? needleId : null);
-      found = index === undefined ? null : index.lowestOverlap(translatedAddr, last, hostStart);
+      found = index === undefined ? null : index.lowestOverlap(translatedAddr, last, this.hostStart);
       if (index !== undefined) this.tree.steps += index.steps;
       if (index !== undefined) index.steps = 0;
     } else {
-      // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids).
-      this.tree.forEachInOrder((m) => {
-        if (m.translatedAddr + m.size < translatedAddr || last < m.translatedAddr) return false;
-        if (this.useIds && m.id !== needleId) return false;
-        found = m;
-        return true;
-      });
+      // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids) over a
+      // g_tree_foreach: charged one step per map the walk visits.
+      const useIds = this.useIds;
+      found = this.tree.firstInOrder(
+        (m) => !(this.addrs[m]! + this.sizes[m]! < translatedAddr || last < this.addrs[m]!) && (!useIds || this.ids[m] === needleId),
+      );
     }
-    this.lastMap = found;
+    this.lastMap = this.viewOrNull(found);
     this.countLookup();
     this.judgeReverse(found, translatedAddr, size, intendedId);
     this.end(IOVA_OK);
-    return found;
+    return this.lastMap;
   }
 
   /** iova_tree_remove: deletes every map overlapping the range, one lookup at a time; never splits. */
   remove(iova: number, size: number): number {
     this.begin();
-    const needle: DmaMap = { iova, translatedAddr: 0, size, perm: 'rw', id: null };
+    this.put(NEEDLE, iova, 0, size, 'rw', null);
     let removed = 0;
-    for (let m = this.tree.lookup(needle); m !== null; m = this.tree.lookup(needle)) {
+    for (let m = this.tree.lookup(NEEDLE); m !== null; m = this.tree.lookup(NEEDLE)) {
       this.tree.remove(m);
       const index = this.reverseIndexOf(m);
       if (index !== undefined) {
@@ -181,6 +251,8 @@ export class IovaTree implements LayerInstance {
         this.tree.steps += index.steps;
         index.steps = 0;
       }
+      this.views[m] = undefined;
+      this.freeSlots.push(m);
       removed++;
     }
     this.lastRemoved = removed;
@@ -197,12 +269,12 @@ export class IovaTree implements LayerInstance {
   allocMap(translatedAddr: number, size: number, perm: IommuPerm, begin: number, last: number, id: number | null = null): number {
     this.begin();
     if (last < begin) return this.end(IOVA_ERR_INVALID);
-    let prev: DmaMap | null = null;
+    let prev = -1;
     let result = -1;
-    const inHole = (next: DmaMap | null): boolean => {
-      if (next !== null && next.iova + next.size < begin) return false;
-      const holeStart = Math.max(prev === null ? 0 : u64(prev.iova + prev.size + 1), begin);
-      if (holeDiffExceeds(next === null ? null : next.iova, holeStart, size)) {
+    const inHole = (next: number): boolean => {
+      if (next >= 0 && this.iovas[next]! + this.sizes[next]! < begin) return false;
+      const holeStart = Math.max(prev < 0 ? 0 : u64(this.iovas[prev]! + this.sizes[prev]! + 1), begin);
+      if (holeDiffExceeds(next < 0 ? null : this.iovas[next]!, holeStart, size)) {
         result = holeStart;
         return true;
       }
@@ -213,10 +285,10 @@ export class IovaTree implements LayerInstance {
       prev = m;
       return found;
     });
-    if (result < 0) inHole(null);
+    if (result < 0) inHole(-1);
     if (result < 0 || u64(result + size) > last) return this.end(IOVA_ERR_NOMEM);
     this.lastIova = result;
-    return this.end(this.insertMap({ iova: result, translatedAddr, size, perm, id }));
+    return this.end(this.insertMap(result, translatedAddr, size, perm, id));
   }
 
   /** All maps in IOVA order. */
@@ -224,7 +296,7 @@ export class IovaTree implements LayerInstance {
     const out: DmaMap[] = [];
     const steps = this.tree.steps;
     this.tree.forEachInOrder((m) => {
-      out.push(m);
+      out.push(this.view(m));
       return false;
     });
     this.tree.steps = steps;
@@ -243,8 +315,8 @@ export class IovaTree implements LayerInstance {
     return {
       fix: this.fix,
       maps: this.maps().map((m) => ({ ...m })),
-      shape: this.tree.preOrder().map((m) => m.iova),
-      reverse: [...this.reverse.entries()].map(([id, t]) => ({ id, shape: t.preOrder().map((m) => m.iova) })),
+      shape: this.tree.preOrder().map((m) => this.iovas[m]!),
+      reverse: [...this.reverse.entries()].map(([id, t]) => ({ id, shape: t.preOrder().map((m) => this.iovas[m]!) })),
     };
   }
 
@@ -259,40 +331,46 @@ export class IovaTree implements LayerInstance {
       if (next !== undefined && m.iova + m.size >= next.iova) problems.push(`maps at IOVA ${m.iova} and ${next.iova} overlap`);
     }
     if (this.mapsPeak < maps.length) problems.push('mapsPeak is below the live map count');
-    if (this.useReverse) problems.push(...this.checkReverse(maps));
+    if (this.useReverse) problems.push(...this.checkReverse(maps.length));
     else if (this.reverse.size > 0) problems.push('a reverse index exists without the reverse-index fix');
     return problems;
   }
 
-  private checkReverse(maps: readonly DmaMap[]): string[] {
+  private checkReverse(count: number): string[] {
     const problems: string[] = [];
     let total = 0;
     for (const [id, index] of this.reverse) {
       problems.push(...index.check(`reverse index ${String(id)}`));
       total += index.size;
     }
-    if (total !== maps.length) problems.push(`reverse index holds ${total} maps, the tree ${maps.length}`);
-    for (const m of maps) {
+    if (total !== count) problems.push(`reverse index holds ${total} maps, the tree ${count}`);
+    const steps = this.tree.steps;
+    this.tree.forEachInOrder((m) => {
       const index = this.reverseIndexOf(m);
-      const steps = index?.steps ?? 0;
-      if (index?.lookup(m) !== m) problems.push(`map at IOVA ${m.iova} is missing from the reverse index`);
-      if (index !== undefined) index.steps = steps;
-    }
+      const indexSteps = index?.steps ?? 0;
+      if (index?.lookup(m) !== m) problems.push(`map at IOVA ${this.iovas[m]!} is missing from the reverse index`);
+      if (index !== undefined) index.steps = indexSteps;
+      return false;
+    });
+    this.tree.steps = steps;
     return problems;
   }
 
-  private insertMap(map: DmaMap): number {
-    if (wrapsU64(map.iova, map.size) || map.perm === 'none') return IOVA_ERR_INVALID;
-    if (this.tree.lookup(map) !== null) return IOVA_ERR_OVERLAP;
-    this.tree.insert(map);
+  private insertMap(iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null): number {
+    if (wrapsU64(iova, size) || perm === 'none') return IOVA_ERR_INVALID;
+    this.put(NEEDLE, iova, translatedAddr, size, perm, id);
+    if (this.tree.lookup(NEEDLE) !== null) return IOVA_ERR_OVERLAP;
+    const slot = this.newSlot();
+    this.put(slot, iova, translatedAddr, size, perm, id);
+    this.tree.insert(slot);
     if (this.useReverse) {
-      const key = this.useIds ? map.id : null;
+      const key = this.useIds ? id : null;
       let index = this.reverse.get(key);
       if (index === undefined) {
-        index = new GTreeShape<DmaMap>(compareHost, hostLast);
+        index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
         this.reverse.set(key, index);
       }
-      index.insert(map);
+      index.insert(slot);
       this.tree.steps += index.steps;
       index.steps = 0;
     }
@@ -300,23 +378,26 @@ export class IovaTree implements LayerInstance {
     return IOVA_OK;
   }
 
-  private reverseIndexOf(m: DmaMap): GTreeShape<DmaMap> | undefined {
+  private reverseIndexOf(m: number): GTreeShape<number> | undefined {
     if (!this.useReverse) return undefined;
-    return this.reverse.get(this.useIds ? m.id : null);
+    return this.reverse.get(this.useIds ? this.ids[m]! : null);
   }
 
-  private judgeReverse(found: DmaMap | null, translatedAddr: number, size: number, intendedId: number | null | undefined): void {
-    this.lastWrong = found !== null && intendedId !== undefined && found.id !== intendedId;
+  private judgeReverse(found: number | null, translatedAddr: number, size: number, intendedId: number | null | undefined): void {
+    this.lastWrong = found !== null && intendedId !== undefined && this.ids[found] !== intendedId;
     if (this.lastWrong) this.wrongTranslations++;
-    const remainder: HostRange[] = [];
-    if (found !== null) {
-      const last = translatedAddr + size;
-      const foundLast = found.translatedAddr + found.size;
-      if (found.translatedAddr > translatedAddr) remainder.push({ translatedAddr, size: found.translatedAddr - 1 - translatedAddr });
-      if (foundLast < last) remainder.push({ translatedAddr: foundLast + 1, size: last - foundLast - 1 });
+    if (found === null) {
+      this.lastRemainder = NO_REMAINDER;
+      return;
     }
+    const remainder: HostRange[] = [];
+    const last = translatedAddr + size;
+    const foundAddr = this.addrs[found]!;
+    const foundLast = foundAddr + this.sizes[found]!;
+    if (foundAddr > translatedAddr) remainder.push({ translatedAddr, size: foundAddr - 1 - translatedAddr });
+    if (foundLast < last) remainder.push({ translatedAddr: foundLast + 1, size: last - foundLast - 1 });
     if (remainder.length > 0) this.partialMatches++;
-    this.lastRemainder = remainder;
+    this.lastRemainder = remainder.length > 0 ? remainder : NO_REMAINDER;
   }
 
   private countLookup(): void {
@@ -329,7 +410,7 @@ export class IovaTree implements LayerInstance {
     this.lastMap = null;
     this.lastRemoved = 0;
     this.lastWrong = false;
-    this.lastRemainder = [];
+    this.lastRemainder = NO_REMAINDER;
   }
 
   private end(rc: number): number {

@@ -8,9 +8,13 @@
 // small allocation moves the hint to the next it_blocksize (16) boundary, a large one to its end.
 // iommu_area_alloc never uses the last entry below the limit, aligns in bitmap space and refuses a
 // span crossing the device's segment boundary. Frees clear the bits and leave hints alone.
+// The entries in use are the kernel's it_map bitmap (iommuItMap.ts); each allocation's length is
+// kept by its first entry, as the caller of iommu_free knows it (iommu_free_check refuses a free
+// that does not match one).
 // Must not: write TCEs (the caller issues the hypercalls) or know about devices beyond their masks.
 
-import { IntervalMap } from '../../base/intervalMap';
+import { IommuItMap } from './iommuItMap';
+import { pow2, remPow2 } from '../../base/bits';
 
 /** IOMMU_NR_POOLS. */
 const NR_POOLS = 4;
@@ -29,11 +33,6 @@ interface Pool {
   hint: number;
 }
 
-interface Extent {
-  readonly start: number;
-  readonly last: number;
-}
-
 /** hash_32(cpu, IOMMU_POOL_HASHBITS): the pool a CPU starts in (setup_iommu_pool_hash). */
 export function iommuPoolHash(cpu: number): number {
   return (Math.imul(cpu, GOLDEN_RATIO_32) >>> 0) >>> (32 - POOL_HASH_BITS);
@@ -43,7 +42,10 @@ export class IommuPoolTable {
   readonly pools: Pool[];
   readonly largePool: Pool;
   readonly poolSize: number;
-  private readonly allocated = new IntervalMap<Extent>();
+  /** it_map: one bit per entry in use. */
+  private readonly itMap: IommuItMap;
+  /** First entry of each live allocation -> its TCEs (entry 0's reservation included). */
+  private readonly lengths = new Map<number, number>();
   /** TCEs allocated (entry 0's reservation not counted). */
   allocatedTces = 0;
   allocatedPeak = 0;
@@ -55,7 +57,7 @@ export class IommuPoolTable {
    * @param liobn the window's LIOBN (it_index)
    * @param offset it_offset: the window's first TCE number (bus address >> pageShift)
    * @param size it_size in TCEs
-   * @param boundaryTces dma_get_seg_boundary_nr_pages: TCEs per device DMA segment (PCI: 4 GiB)
+   * @param boundaryTces dma_get_seg_boundary_nr_pages: TCEs per device DMA segment (PCI: 4 GiB), a power of two
    */
   constructor(
     readonly liobn: number,
@@ -65,6 +67,7 @@ export class IommuPoolTable {
     private readonly boundaryTces: number,
   ) {
     this.pageSize = 2 ** pageShift;
+    this.itMap = new IommuItMap(size);
     const nrPools = size * this.pageSize >= 2 ** 30 ? NR_POOLS : 1;
     this.poolSize = Math.floor(Math.floor((size * 3) / 4) / nrPools);
     this.pools = Array.from({ length: nrPools }, (_, i) => ({
@@ -74,7 +77,7 @@ export class IommuPoolTable {
     }));
     this.largePool = { start: nrPools * this.poolSize, end: size, hint: nrPools * this.poolSize };
     // iommu_table_reserve_pages: "Reserve page 0 so it will not be used for any mappings".
-    if (offset === 0) this.allocated.insert({ start: 0, last: 0 });
+    if (offset === 0) this.mark(0, 1);
   }
 
   get nrPools(): number {
@@ -97,7 +100,7 @@ export class IommuPoolTable {
    */
   alloc(cpu: number, npages: number, maskTces: number, alignOrder: number): number {
     if (npages === 0) return -1;
-    const alignMask = 2 ** alignOrder - 1;
+    const alignMask = pow2(alignOrder) - 1;
     const large = npages > LARGE_ALLOC;
     let poolNr = iommuPoolHash(cpu) & (this.nrPools - 1);
     let pool = large ? this.largePool : this.pools[poolNr]!;
@@ -118,7 +121,7 @@ export class IommuPoolTable {
         if (pass > 1) this.poolFallbacks++;
         const end = n + npages;
         pool.hint = large ? end : Math.ceil(end / BLOCK_SIZE) * BLOCK_SIZE;
-        this.allocated.insert({ start: n, last: end - 1 });
+        this.mark(n, npages);
         this.allocatedTces += npages;
         if (this.allocatedTces > this.allocatedPeak) this.allocatedPeak = this.allocatedTces;
         return n;
@@ -135,9 +138,16 @@ export class IommuPoolTable {
     }
   }
 
+  private mark(entry: number, npages: number): void {
+    this.itMap.set(entry, entry + npages - 1);
+    this.lengths.set(entry, npages);
+  }
+
   /**
    * iommu_area_alloc(map, limit, start, nr, shift = it_offset, boundary, align_mask): the lowest
    * aligned free run at or after `start` ending before limit - 1 that does not cross a segment boundary.
+   * A candidate that meets a set bit moves past the run of set bits (bitmap_find_next_zero_area_off):
+   * no start inside that run can be free.
    */
   private areaAlloc(start: number, limit: number, nr: number, alignMask: number): number {
     const size = limit - 1;
@@ -145,35 +155,39 @@ export class IommuPoolTable {
     for (;;) {
       pos = Math.ceil(pos / (alignMask + 1)) * (alignMask + 1);
       if (pos + nr > size) return -1;
-      const into = (this.offset + pos) % this.boundaryTces;
+      const into = remPow2(this.offset + pos, this.boundaryTces);
       if (into + nr > this.boundaryTces) {
         pos += this.boundaryTces - into;
         continue;
       }
-      const hit = this.allocated.firstOverlap(pos, pos + nr - 1);
-      if (hit === undefined) return pos;
-      pos = hit.last + 1;
+      const hit = this.itMap.firstSet(pos, pos + nr - 1);
+      if (hit < 0) return pos;
+      pos = this.itMap.nextClear(hit);
     }
   }
 
   /** Whether [entry, entry + npages) is exactly one live allocation. */
   isAllocated(entry: number, npages: number): boolean {
-    const e = this.allocated.containing(entry);
-    return e !== undefined && e.start === entry && e.last === entry + npages - 1 && !(entry === 0 && this.offset === 0);
+    return this.lengths.get(entry) === npages && !(entry === 0 && this.offset === 0);
   }
 
   /** Whether any of [entry, entry + npages) is allocated. */
   anyAllocated(entry: number, npages: number): boolean {
-    return this.allocated.firstOverlap(entry, entry + npages - 1) !== undefined;
+    // An empty span still asks about its first entry (as an interval lookup of [entry, entry - 1] would).
+    return this.itMap.firstSet(entry, Math.max(entry, entry + npages - 1)) >= 0;
   }
 
   /** The bitmap_clear of __iommu_free for a live allocation. */
   free(entry: number, npages: number): void {
-    const e = this.allocated.containing(entry);
-    if (e === undefined || e.start !== entry || e.last !== entry + npages - 1)
-      throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
-    this.allocated.delete(e);
+    if (this.lengths.get(entry) !== npages) throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
+    this.lengths.delete(entry);
+    this.itMap.clear(entry, entry + npages - 1);
     this.allocatedTces -= npages;
+  }
+
+  /** Live allocations as [first, last] entries, in entry order (entry 0's reservation included). */
+  private extents(): [number, number][] {
+    return [...this.lengths].sort((a, b) => a[0] - b[0]).map(([start, n]) => [start, start + n - 1]);
   }
 
   /** iommu_table_in_use: anything allocated besides the reserved entry 0. */
@@ -185,22 +199,26 @@ export class IommuPoolTable {
     return {
       liobn: this.liobn,
       hints: [...this.pools.map((p) => p.hint), this.largePool.hint],
-      allocated: [...this.allocated.values()].map((e) => [e.start, e.last]),
+      allocated: this.extents(),
     };
   }
 
   checkInvariants(): string[] {
     const problems: string[] = [];
+    const name = `table 0x${this.liobn.toString(16)}`;
     let n = 0;
+    let bits = 0;
     let prev = -1;
-    for (const e of this.allocated.values()) {
-      if (e.start <= prev) problems.push(`table 0x${this.liobn.toString(16)}: allocations overlap at ${e.start}`);
-      if (e.last >= this.size) problems.push(`table 0x${this.liobn.toString(16)}: allocation past the window at ${e.start}`);
-      if (!(e.start === 0 && e.last === 0 && this.offset === 0)) n += e.last - e.start + 1;
-      prev = e.last;
+    for (const [start, last] of this.extents()) {
+      if (start <= prev) problems.push(`${name}: allocations overlap at ${start}`);
+      if (last >= this.size) problems.push(`${name}: allocation past the window at ${start}`);
+      if (!(start === 0 && last === 0 && this.offset === 0)) n += last - start + 1;
+      bits += last - start + 1;
+      if (this.itMap.nextClear(start) <= Math.min(last, this.size - 1)) problems.push(`${name}: allocation at ${start} is not in it_map`);
+      prev = last;
     }
-    if (n !== this.allocatedTces)
-      problems.push(`table 0x${this.liobn.toString(16)}: ${n} TCEs allocated but ${this.allocatedTces} counted`);
+    if (n !== this.allocatedTces) problems.push(`${name}: ${n} TCEs allocated but ${this.allocatedTces} counted`);
+    if (bits !== this.itMap.count) problems.push(`${name}: it_map holds ${this.itMap.count} entries, the allocations ${bits}`);
     return problems;
   }
 }

@@ -23,7 +23,8 @@ import type { GuestDmaOps, LastUnmapProbe } from '../../guestDma/guestDmaOps';
 import type { IommuPoolTable } from './iommuPoolTable';
 import type { PseriesDdw, PseriesTableGroup } from './pseriesKernel';
 import type { SpaprMachine } from '../spaprMachine';
-import { bitsPer } from '../../base/bits';
+import type { SpaprPhb } from '../qemu/spaprPhb';
+import { bitsPer, pow2, remPow2 } from '../../base/bits';
 
 interface LastUnmap {
   dmaAddr: number;
@@ -38,7 +39,7 @@ interface LastUnmap {
 
 /** DMA mask >> page shift as a TCE number (exact: at most 2^52 for 4 KiB TCEs). */
 function maskTces(bits: number, pageShift: number): number {
-  return bits >= 64 ? 2 ** (64 - pageShift) - 1 : Math.max(0, 2 ** Math.max(0, bits - pageShift) - 1);
+  return bits >= 64 ? pow2(64 - pageShift) - 1 : Math.max(0, pow2(Math.max(0, bits - pageShift)) - 1);
 }
 
 export class PseriesIommu implements GuestDmaOps {
@@ -54,7 +55,14 @@ export class PseriesIommu implements GuestDmaOps {
   private ddw: PseriesDdw | null = null;
   /** Mask bits the last DDW attempt was made for (0 = never). */
   private probedMaskBits = 0;
+  /** The device's guest PHB (the machine's PHBs never change), looked up on first use. */
+  private phbOfPe: SpaprPhb | null = null;
+  /** maskTces of the last (mask bits, page shift) asked. */
+  private maskFor = -1;
+  private maskShift = -1;
+  private maskTces = 0;
   private readonly coherentPages = new Map<number, number>();
+  /** The last unmap (one object, rewritten by every unmap). */
   private last: LastUnmap | null = null;
 
   constructor(
@@ -98,21 +106,21 @@ export class PseriesIommu implements GuestDmaOps {
     return this.ddw;
   }
 
-  /** dma_go_direct with dma_ops_bypass: the mask must reach base + RAM (dma_direct_get_required_mask). */
-  private goesDirect(maskBits: number): PseriesDdw | null {
-    const ddw = this.currentDdw();
+  /** dma_go_direct with dma_ops_bypass for `ddw` (currentDdw()): the mask must reach base + RAM (dma_direct_get_required_mask). */
+  private goesDirect(ddw: PseriesDdw | null, maskBits: number): PseriesDdw | null {
     if (ddw === null || !ddw.direct) return null;
-    return maskBits >= 64 || 2 ** maskBits - 1 >= ddw.base + this.machine.ramBytes - 1 ? ddw : null;
+    return maskBits >= 64 || pow2(maskBits) - 1 >= ddw.base + this.machine.ramBytes - 1 ? ddw : null;
   }
 
-  private tableFor(): IommuPoolTable {
-    return this.currentDdw()?.table ?? this.group.defaultTable;
+  /** The table iommu_alloc takes entries from, for `ddw` (currentDdw()). */
+  private tableFor(ddw: PseriesDdw | null): IommuPoolTable {
+    return ddw?.table ?? this.group.defaultTable;
   }
 
   /** Waits for a window change of the device's PHB to finish. */
   private waitForPhb(call: DmaCall): void {
-    const phb = this.machine.phb(this.guestPe);
-    if (phb !== undefined && call.t < phb.busyUntilNs) {
+    const phb = (this.phbOfPe ??= this.machine.phb(this.guestPe) ?? null);
+    if (phb !== null && call.t < phb.busyUntilNs) {
       call.t = phb.busyUntilNs;
       this.machine.hcalls.blockedCalls++;
     }
@@ -122,20 +130,22 @@ export class PseriesIommu implements GuestDmaOps {
     this.probe(call, dev.dmaMaskBits, false);
     this.waitForPhb(call);
     call.t += this.costs.guestDmaMapNs;
-    const direct = this.goesDirect(dev.dmaMaskBits);
+    const ddw = this.currentDdw();
+    const direct = this.goesDirect(ddw, dev.dmaMaskBits);
     if (direct !== null) {
       call.dmaAddr = direct.base + gpa;
       this.directMaps++;
       this.maps++;
       return;
     }
-    const tbl = this.tableFor();
+    const tbl = this.tableFor(ddw);
     const tce = tbl.pageSize;
-    const npages = Math.ceil(((gpa % tce) + bytes) / tce);
-    const guestPage = 2 ** this.machine.kernel.guestPageShift;
+    const npages = Math.ceil((remPow2(gpa, tce) + bytes) / tce);
+    const kernel = this.machine.kernel;
+    const guestPage = kernel.guestPageSize;
     const align =
-      tbl.pageShift < this.machine.kernel.guestPageShift && bytes >= guestPage && gpa % guestPage === 0
-        ? this.machine.kernel.guestPageShift - tbl.pageShift
+      tbl.pageShift < kernel.guestPageShift && bytes >= guestPage && remPow2(gpa, guestPage) === 0
+        ? kernel.guestPageShift - tbl.pageShift
         : 0;
     this.iommuMap(call, tbl, gpa, npages, align, dev.dmaMaskBits, write);
   }
@@ -144,15 +154,16 @@ export class PseriesIommu implements GuestDmaOps {
     this.probe(call, dev.dmaMaskBits, false);
     this.waitForPhb(call);
     call.t += this.costs.guestDmaMapNs;
-    const direct = this.goesDirect(dev.coherentMaskBits);
+    const ddw = this.currentDdw();
+    const direct = this.goesDirect(ddw, dev.coherentMaskBits);
     if (direct !== null) {
       call.dmaAddr = direct.base + gpa;
       this.directMaps++;
       this.maps++;
       return;
     }
-    const tbl = this.tableFor();
-    const guestPage = 2 ** this.machine.kernel.guestPageShift;
+    const tbl = this.tableFor(ddw);
+    const guestPage = this.machine.kernel.guestPageSize;
     const size = Math.ceil(bytes / guestPage) * guestPage;
     const nio = Math.ceil(size / tbl.pageSize);
     // get_iommu_order: __ilog2((size - 1) >> it_page_shift) + 1.
@@ -172,7 +183,12 @@ export class PseriesIommu implements GuestDmaOps {
     write: boolean,
   ): boolean {
     call.t += this.costs.guestIovaAllocNs;
-    const entry = tbl.alloc(call.cpu, npages, maskTces(maskBits, tbl.pageShift), align);
+    if (maskBits !== this.maskFor || tbl.pageShift !== this.maskShift) {
+      this.maskTces = maskTces(maskBits, tbl.pageShift);
+      this.maskFor = maskBits;
+      this.maskShift = tbl.pageShift;
+    }
+    const entry = tbl.alloc(call.cpu, npages, this.maskTces, align);
     if (entry < 0) {
       this.iovaExhaustions++;
       this.mapFailures++;
@@ -181,8 +197,9 @@ export class PseriesIommu implements GuestDmaOps {
     }
     const tcenum = entry + tbl.offset;
     const tce = tbl.pageSize;
-    this.machine.kernel.buildTces(call, tbl.liobn, tbl.pageShift, tcenum, npages, gpa - (gpa % tce), write);
-    call.dmaAddr = tcenum * tce + (gpa % tce);
+    const inPage = remPow2(gpa, tce);
+    this.machine.kernel.buildTces(call, tbl.liobn, tbl.pageShift, tcenum, npages, gpa - inPage, write);
+    call.dmaAddr = tcenum * tce + inPage;
     this.maps++;
     return true;
   }
@@ -191,15 +208,15 @@ export class PseriesIommu implements GuestDmaOps {
     this.waitForPhb(call);
     call.t += this.costs.guestDmaMapNs;
     const ddw = this.currentDdw();
-    if (ddw !== null && ddw.direct && dmaAddr >= ddw.base && dmaAddr < ddw.base + 2 ** ddw.windowShift) {
+    if (ddw !== null && ddw.direct && dmaAddr >= ddw.base && dmaAddr < ddw.base + pow2(ddw.windowShift)) {
       this.unmaps++;
       this.remember(call, dmaAddr, bytes, true, null, 0, 0);
       return;
     }
     const tbl = this.group.tableHolding(dmaAddr);
-    const coherent = this.coherentPages.get(dmaAddr);
+    const coherent = this.coherentPages.size === 0 ? undefined : this.coherentPages.get(dmaAddr);
     const tce = tbl?.pageSize ?? 1;
-    const npages = coherent ?? Math.ceil(((dmaAddr % tce) + bytes) / tce);
+    const npages = coherent ?? Math.ceil((remPow2(dmaAddr, tce) + bytes) / tce);
     const entry = Math.floor(dmaAddr / tce) - (tbl?.offset ?? 0);
     if (tbl === null || !tbl.isAllocated(entry, npages)) {
       // iommu_free_check prints "iommu_free: invalid entry"; the lab refuses and changes nothing.
@@ -209,7 +226,7 @@ export class PseriesIommu implements GuestDmaOps {
     }
     if (!this.group.orphanTables.includes(tbl)) this.machine.kernel.freeTces(call, tbl.liobn, tbl.pageShift, entry + tbl.offset, npages);
     tbl.free(entry, npages);
-    this.coherentPages.delete(dmaAddr);
+    if (coherent !== undefined) this.coherentPages.delete(dmaAddr);
     this.unmaps++;
     this.remember(call, dmaAddr, bytes, false, tbl, entry, npages);
   }
@@ -223,7 +240,19 @@ export class PseriesIommu implements GuestDmaOps {
     entry: number,
     npages: number,
   ): void {
-    this.last = { dmaAddr, bytes, atNs: call.t, cause: call.cause, direct, table, entry, npages };
+    const l = this.last;
+    if (l === null) {
+      this.last = { dmaAddr, bytes, atNs: call.t, cause: call.cause, direct, table, entry, npages };
+      return;
+    }
+    l.dmaAddr = dmaAddr;
+    l.bytes = bytes;
+    l.atNs = call.t;
+    l.cause = call.cause;
+    l.direct = direct;
+    l.table = table;
+    l.entry = entry;
+    l.npages = npages;
   }
 
   fqDepth(): number {

@@ -21,6 +21,7 @@ import { TCE_LIST_PAGE, TCES_PER_INDIRECT, type SpaprHcalls } from '../qemu/spap
 import type { SpaprRtasDdw } from '../qemu/spaprRtasDdw';
 import { TCE_READ, TCE_RW, TCE_WRITE } from '../qemu/spaprTceTable';
 import { alignDown } from '../../base/pages';
+import { pow2 } from '../../base/bits';
 
 /** A PCI device's DMA segment boundary (0xffffffff, pci_device_add). */
 const PCI_SEG_BOUNDARY_BYTES = 2 ** 32;
@@ -100,6 +101,11 @@ export class PseriesKernel {
     return this.deps.options.guestPageShift;
   }
 
+  /** PAGE_SIZE of the guest kernel. */
+  get guestPageSize(): number {
+    return pow2(this.deps.options.guestPageShift);
+  }
+
   /** The PE node's table group, set up from ibm,dma-window on first use (pci_dma_dev_setup_pSeriesLP). */
   group(guestPe: number): PseriesTableGroup {
     let g = this.groups.get(guestPe);
@@ -127,7 +133,7 @@ export class PseriesKernel {
    * Returns the last hypercall's status (the caller ignores all but H_NOT_ENOUGH_RESOURCES, as Linux).
    */
   buildTces(call: DmaCall, liobn: number, pageShift: number, tcenum: number, npages: number, gpa: number, write: boolean): number {
-    const ps = 2 ** pageShift;
+    const ps = pow2(pageShift);
     const proto = TCE_READ | (write ? TCE_WRITE : 0);
     const h = this.deps.hcalls;
     const perTce = this.deps.costs.guestPteWriteNs;
@@ -154,7 +160,7 @@ export class PseriesKernel {
 
   /** tce_freemulti_pSeriesLP: H_STUFF_TCE(0) in batches of 512, or H_PUT_TCE(0) per TCE without multi-TCE. */
   freeTces(call: DmaCall, liobn: number, pageShift: number, tcenum: number, npages: number): void {
-    const ps = 2 ** pageShift;
+    const ps = pow2(pageShift);
     const h = this.deps.hcalls;
     if (!this.deps.options.multiTce) {
       for (let i = 0; i < npages; i++) h.putTce(call, liobn, (tcenum + i) * ps, 0);

@@ -73,6 +73,22 @@ export class PowerVmL0 {
     return done;
   }
 
+  /**
+   * `n` exchanges of boot-time work (exchangeTce with serialize false) back to back from `t`: each adds
+   * its cost, in order; returns when the last is done.
+   */
+  exchangeTcesAt(t: number, n: number): number {
+    const costNs = 2 * this.costs.l1ToL0HcallNs;
+    let at = t;
+    for (let i = 0; i < n; i++) {
+      this.l0Ns += costNs;
+      at += costNs;
+    }
+    this.getTce += n;
+    this.putTce += n;
+    return at;
+  }
+
   /** `n` exchanges done back to back by one L1 CPU outside the hot path (window clean-up, copies); returns their cost. */
   exchangeTcesUnqueued(n: number): number {
     this.getTce += n;

@@ -71,8 +71,12 @@ export class SpaprHostTce {
   /** Host window creations QEMU failed (the guest window stays unmirrored; QEMU would hw_error). */
   windowFailures = 0;
   lastCostNs = 0;
-  /** LIOBNs with a KVM table attached to the containers' groups (enabled windows, in-kernel mode). */
-  private readonly kvmLiobns = new Set<number>();
+  /** LIOBNs with a KVM table attached to the containers' groups (enabled windows, in-kernel mode; at most a few). */
+  private readonly kvmLiobns: number[] = [];
+  /** hostPageShift and 2^(guest shift - host shift) of the last guest page shift asked (fixed per host config). */
+  private subFor = -1;
+  private subHps = 0;
+  private sub = 1;
 
   constructor(
     readonly config: SpaprHostTceConfig,
@@ -96,7 +100,7 @@ export class SpaprHostTce {
 
   /** KVM has a table for this LIOBN (kvmppc_find_table); otherwise the hypercall goes to QEMU (H_TOO_HARD). */
   knowsLiobn(liobn: number): boolean {
-    return this.kvmLiobns.has(liobn);
+    return this.kvmLiobns.includes(liobn);
   }
 
   /**
@@ -157,7 +161,7 @@ export class SpaprHostTce {
       if (this.nested && !this.isDefaultWindowRequest(table, hps)) this.lastCostNs += this.l0!.rtasCalls(2 * this.containers.length);
     }
     if (this.inKernel) {
-      this.kvmLiobns.add(table.liobn);
+      if (!this.kvmLiobns.includes(table.liobn)) this.kvmLiobns.push(table.liobn);
       this.lastCostNs += costs.vfioMapIoctlNs * (1 + this.config.hostPes.length);
     }
     return OK;
@@ -201,7 +205,8 @@ export class SpaprHostTce {
   removeWindow(table: SpaprTceTable): void {
     const costs = this.env.costs;
     this.lastCostNs = 0;
-    this.kvmLiobns.delete(table.liobn);
+    const at = this.kvmLiobns.indexOf(table.liobn);
+    if (at >= 0) this.kvmLiobns.splice(at, 1);
     if (this.setupErrno !== OK || table.nbTable === 0) return;
     const hps = this.hostPageShift(table.pageShift);
     const sub = hps === 0 ? 1 : 2 ** (table.pageShift - hps);
@@ -222,22 +227,33 @@ export class SpaprHostTce {
   }
 
   /**
-   * KVM writes one guest TCE entry into every host table attached to the LIOBN (map or clear), starting
-   * at `t`; returns when done. PowerNV: one shared table, one TCE kill per PE. Nested: one exchange
-   * through L0 per host page per PE, queued on the PE's table lock unless `boot`.
+   * KVM writes `n` consecutive guest TCE entries into every host table attached to the LIOBN (map or
+   * clear), one entry after the other from `t`; returns when done. PowerNV: one shared table, one TCE
+   * kill per PE per entry. Nested: one exchange through L0 per host page per PE per entry, queued on
+   * the PE's table lock unless `boot` (then they only add up).
    */
-  kvmWriteEntry(t: number, table: SpaprTceTable, boot: boolean): number {
+  kvmWriteEntries(t: number, table: SpaprTceTable, n: number, boot: boolean): number {
     const costs = this.env.costs;
-    const hps = this.hostPageShift(table.pageShift);
-    const sub = 2 ** (table.pageShift - hps);
-    const pes = this.config.hostPes;
-    if (!this.nested) {
-      this.hostWrites += sub;
-      return t + sub * costs.hostPteWriteNs + pes.length * costs.hostIotlbInvalidationNs;
+    if (table.pageShift !== this.subFor) {
+      this.subHps = this.hostPageShift(table.pageShift);
+      this.sub = 2 ** (table.pageShift - this.subHps);
+      this.subFor = table.pageShift;
     }
+    const sub = this.sub;
+    const pes = this.config.hostPes;
     let at = t;
-    for (const pe of pes) for (let i = 0; i < sub; i++) at = this.l0!.exchangeTce(at, pe, !boot);
-    this.hostWrites += sub * pes.length;
+    if (!this.nested) {
+      const writeNs = sub * costs.hostPteWriteNs;
+      const killNs = pes.length * costs.hostIotlbInvalidationNs;
+      // Summed entry by entry, as the kernel spends it (the same float additions as one call per entry).
+      for (let i = 0; i < n; i++) at = at + writeNs + killNs;
+      this.hostWrites += sub * n;
+      return at;
+    }
+    const l0 = this.l0!;
+    if (boot) at = l0.exchangeTcesAt(at, n * pes.length * sub);
+    else for (let i = 0; i < n; i++) for (const pe of pes) for (let j = 0; j < sub; j++) at = l0.exchangeTce(at, pe, true);
+    this.hostWrites += sub * pes.length * n;
     return at;
   }
 
@@ -327,7 +343,7 @@ export class SpaprHostTce {
 
   checkInvariants(): string[] {
     const problems = this.containers.flatMap((c) => c.checkInvariants());
-    if (this.kvmLiobns.size > 0 && !this.inKernel)
+    if (this.kvmLiobns.length > 0 && !this.inKernel)
       problems.push(`${this.config.laneName}: KVM tables attached without in-kernel TCE handling`);
     return problems;
   }

@@ -28,6 +28,7 @@ import type { PowerVmL0 } from '../host/nestedPowerVm';
 import { H_PARAMETER, H_SUCCESS, hcallErrorName } from '../papr';
 import { SPAPR_TCE_PAGE_SHIFT, type SpaprPhb } from './spaprPhb';
 import { tcePerm, TCE_FAULT, type SpaprTceTable } from './spaprTceTable';
+import { remPow2 } from '../../base/bits';
 
 /** KVM's "let userspace do it" (H_TOO_HARD, arch/powerpc/include/asm/hvcall.h); never reaches the guest. */
 const H_TOO_HARD = 9999;
@@ -195,7 +196,7 @@ export class SpaprHcalls implements TrapHandler {
   /** kvmppc_ioba_validate: aligned, inside the table for all n entries. */
   private kvmIobaValid(t: SpaprTceTable, npages: number): boolean {
     const ps = t.pageSize;
-    if (this.ioba % ps !== 0) return false;
+    if (remPow2(this.ioba, ps) !== 0) return false;
     const idx = this.ioba / ps - t.busOffset / ps;
     return idx >= 0 && idx + npages <= t.nbTable;
   }
@@ -204,7 +205,7 @@ export class SpaprHcalls implements TrapHandler {
   private kvmTceValid(t: SpaprTceTable, tce: number): boolean {
     if (tcePerm(tce) === TCE_FAULT) return true;
     const gpa = tce - tcePerm(tce);
-    return gpa % t.pageSize === 0 && t.isBacked(tce);
+    return remPow2(gpa, t.pageSize) === 0 && t.isBacked(tce);
   }
 
   private kvmExecute(call: DmaCall, slot: SpaprLiobnSlot): number {
@@ -214,22 +215,20 @@ export class SpaprHcalls implements TrapHandler {
       case PUT:
         if (!this.kvmIobaValid(t, 1)) return H_PARAMETER;
         if (!this.kvmTceValid(t, this.value)) return H_TOO_HARD;
-        this.kvmWrite(call, slot, t.indexOf(this.ioba), this.value);
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), 1, null, this.value);
         return H_SUCCESS;
       case INDIRECT: {
-        if (n > TCES_PER_INDIRECT || this.listGpa % TCE_LIST_PAGE !== 0) return H_PARAMETER;
+        if (n > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) return H_PARAMETER;
         if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
         if (this.listGpa + TCE_LIST_PAGE > this.deps.ramBytes) return H_TOO_HARD;
         for (let i = 0; i < n; i++) if (!this.kvmTceValid(t, this.listEntry(i))) return H_TOO_HARD;
-        const first = t.indexOf(this.ioba);
-        for (let i = 0; i < n; i++) this.kvmWrite(call, slot, first + i, this.listEntry(i));
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), n, this.list, 0);
         return H_SUCCESS;
       }
       case STUFF: {
         if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
         if (tcePerm(this.value) !== TCE_FAULT) return H_PARAMETER;
-        const first = t.indexOf(this.ioba);
-        for (let i = 0; i < n; i++) this.kvmWrite(call, slot, first + i, this.value);
+        this.kvmWrite(call, slot, t.indexOf(this.ioba), n, null, this.value);
         return H_SUCCESS;
       }
       default:
@@ -239,11 +238,17 @@ export class SpaprHcalls implements TrapHandler {
     }
   }
 
-  private kvmWrite(call: DmaCall, slot: SpaprLiobnSlot, index: number, tce: number): void {
-    call.t = slot.phb.host.kvmWriteEntry(call.t, slot.table, this.bootMode);
-    slot.table.put(index, tce);
-    this.guestWrites++;
-    this.lastWritten++;
+  /**
+   * kvmppc_tce_iommu_map/_unmap for `n` entries from `index`: entry i gets list[i] (0 past listLength)
+   * or, without a list, `value`. Each entry's host writes run in order (SpaprHostTce.kvmWriteEntries);
+   * the guest table gets the same values.
+   */
+  private kvmWrite(call: DmaCall, slot: SpaprLiobnSlot, index: number, n: number, list: Float64Array | null, value: number): void {
+    call.t = slot.phb.host.kvmWriteEntries(call.t, slot.table, n, this.bootMode);
+    if (list === null) slot.table.fill(index, n, value);
+    else slot.table.putList(index, list, Math.min(n, this.listLength), n);
+    this.guestWrites += n;
+    this.lastWritten += n;
   }
 
   // ---- QEMU (spapr_iommu.c), run under the BQL by QemuVm.trap ----
@@ -257,14 +262,14 @@ export class SpaprHcalls implements TrapHandler {
     }
     const t = slot.table;
     let ns = 0;
-    const base = this.ioba - (this.ioba % (t.nbTable > 0 ? t.pageSize : 1));
+    const base = this.ioba - remPow2(this.ioba, t.nbTable > 0 ? t.pageSize : 1);
     switch (this.op) {
       case PUT:
         ns = this.putTceEmu(slot, base, this.value);
         break;
       case INDIRECT:
         this.rc = H_PARAMETER;
-        if (this.npages > TCES_PER_INDIRECT || this.listGpa % TCE_LIST_PAGE !== 0) break;
+        if (this.npages > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) break;
         for (let i = 0; i < this.npages; i++) {
           ns += this.putTceEmu(slot, base + i * t.pageSize, this.qemuListEntry(i));
           if (this.rc !== H_SUCCESS) break;

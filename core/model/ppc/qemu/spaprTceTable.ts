@@ -2,11 +2,15 @@
 // always exists while its PHB does, and, when the window is enabled, its bus offset, TCE page shift
 // and nb_table entries. Each entry holds the raw 64-bit TCE the guest wrote: the real (guest-physical)
 // page address plus two permission bits (0 fault, 1 read-only, 2 write-only, 3 read-write; Linux
-// TCE_PCI_READ = 1, TCE_PCI_WRITE = 2). Windows up to 2^21 entries (16 MiB of TCEs) keep a dense
-// array like QEMU's; larger ones (a window may have 2^31 entries) keep only non-zero entries. Live
+// TCE_PCI_READ = 1, TCE_PCI_WRITE = 2). Windows up to 2^21 entries (16 MiB of TCEs) keep an array
+// like QEMU's, in chunks of 4096 entries allocated at their first non-zero TCE (an untouched chunk
+// reads as zeros: a 1 GiB default window the guest barely uses costs no 2 MiB at every reset); larger
+// ones (a window may have 2^31 entries) keep only non-zero entries. Live
 // entries (permission != 0) are counted, as are those whose page lies in guest RAM ("backed": the
 // only ones the host can mirror).
 // Must not: check hypercall arguments (spaprHcalls.ts does) or talk to the host.
+
+import { remPow2 } from '../../base/bits';
 
 /** TCE permission bits (enum SpaprTceAccess; Linux TCE_PCI_READ / TCE_PCI_WRITE). */
 export const TCE_FAULT = 0;
@@ -14,12 +18,15 @@ export const TCE_READ = 1;
 export const TCE_WRITE = 2;
 export const TCE_RW = 3;
 
-/** Largest window kept as a dense array (entries). */
+/** Largest window kept as an array (entries). */
 const DENSE_MAX = 2 ** 21;
+/** Entries per chunk of that array. */
+const CHUNK_SHIFT = 12;
+const CHUNK = 1 << CHUNK_SHIFT;
 
-/** Permission bits of a TCE. Values are exact doubles (u64 input refuses inexact ones), so % is exact. */
+/** Permission bits of a TCE (tce % 4). */
 export function tcePerm(tce: number): number {
-  return tce % 4;
+  return remPow2(tce, 4);
 }
 
 export class SpaprTceTable {
@@ -29,8 +36,8 @@ export class SpaprTceTable {
   nbTable = 0;
   /** 2^pageShift, kept rather than computed on every TCE. */
   pageSize = 1;
-  /** Dense storage of a window of at most DENSE_MAX entries, else null. */
-  private dense: Float64Array | null = null;
+  /** Array storage of a window of at most DENSE_MAX entries, by chunk (null: all zero), else null. */
+  private dense: (Float64Array | null)[] | null = null;
   /** Sparse storage of a larger window: index -> TCE, non-zero values only. */
   private readonly sparse = new Map<number, number>();
   /** Entries with permission bits set. */
@@ -66,7 +73,7 @@ export class SpaprTceTable {
     this.pageSize = 2 ** pageShift;
     this.busOffset = busOffset;
     this.nbTable = nbTable;
-    this.dense = nbTable <= DENSE_MAX ? new Float64Array(nbTable) : null;
+    this.dense = nbTable <= DENSE_MAX ? new Array<Float64Array | null>(Math.ceil(nbTable / CHUNK)).fill(null) : null;
   }
 
   /** spapr_tce_table_disable: the table and every TCE in it go. */
@@ -81,7 +88,7 @@ export class SpaprTceTable {
 
   /** spapr_tce_reset: all entries zeroed, the window stays. */
   clearAll(): void {
-    this.dense?.fill(0);
+    this.dense?.fill(null);
     this.sparse.clear();
     this.live = 0;
     this.liveBacked = 0;
@@ -106,12 +113,15 @@ export class SpaprTceTable {
   }
 
   get(index: number): number {
-    return this.dense !== null ? this.dense[index]! : (this.sparse.get(index) ?? 0);
+    const d = this.dense;
+    if (d === null) return this.sparse.get(index) ?? 0;
+    const chunk = d[index >>> CHUNK_SHIFT];
+    return chunk == null ? 0 : chunk[index & (CHUNK - 1)]!;
   }
 
   /** Guest-physical page a TCE points at (tce & page_mask). */
   gpaOf(tce: number): number {
-    return tce - (tce % this.pageSize);
+    return tce - remPow2(tce, this.pageSize);
   }
 
   /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */
@@ -123,12 +133,27 @@ export class SpaprTceTable {
   put(index: number, tce: number): number {
     const old = this.get(index);
     this.account(old, -1);
-    if (this.dense !== null) this.dense[index] = tce;
-    else if (tce === 0) this.sparse.delete(index);
+    const d = this.dense;
+    if (d !== null) {
+      const at = index >>> CHUNK_SHIFT;
+      let chunk = d[at];
+      if (chunk === null && tce !== 0) chunk = d[at] = new Float64Array(CHUNK);
+      if (chunk != null) chunk[index & (CHUNK - 1)] = tce;
+    } else if (tce === 0) this.sparse.delete(index);
     else this.sparse.set(index, tce);
     this.account(tce, 1);
     if (this.live > this.livePeak) this.livePeak = this.live;
     return old;
+  }
+
+  /** put() of `value` into entries index..index+n-1, in order. */
+  fill(index: number, n: number, value: number): void {
+    for (let i = 0; i < n; i++) this.put(index + i, value);
+  }
+
+  /** put() of list[i] into entry index + i for i < n, in order; entries at or past `listLength` get 0. */
+  putList(index: number, list: Float64Array, listLength: number, n: number): void {
+    for (let i = 0; i < n; i++) this.put(index + i, i < listLength ? list[i]! : 0);
   }
 
   private account(tce: number, sign: number): void {
@@ -142,7 +167,10 @@ export class SpaprTceTable {
     const out: [number, number][] = [];
     const d = this.dense;
     if (d !== null) {
-      for (let i = 0; i < d.length; i++) if (d[i] !== 0) out.push([i, d[i]!]);
+      for (let c = 0; c < d.length; c++) {
+        const chunk = d[c];
+        if (chunk != null) for (let i = 0; i < CHUNK; i++) if (chunk[i] !== 0) out.push([c * CHUNK + i, chunk[i]!]);
+      }
     } else for (const e of this.sparse) out.push(e);
     return out;
   }

@@ -1,0 +1,37 @@
+// The gap-filling lock with its bisection against the lock that stepped through its intervals
+// (gapFillingLockReference.testkit.ts): random requests (arrival times behind, at and ahead of the
+// clock, touching and overlapping reservations, a clock that advances and prunes) must get the same
+// release times, waits and interval counts.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GapFillingLock } from './gapFillingLock';
+import { GapFillingLockReference } from './gapFillingLockReference.testkit';
+
+type Cmd = { readonly op: 'acquire'; readonly t: number; readonly hold: number } | { readonly op: 'advance'; readonly by: number };
+
+describe('GapFillingLock matches the lock that steps through its intervals', () => {
+  it('for any requests and clock', () => {
+    const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ op: fc.constant('acquire' as const), t: fc.nat(400), hold: fc.integer({ min: 1, max: 30 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('advance' as const), by: fc.nat(60) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(cmd, { minLength: 1, maxLength: 300 }), (cmds) => {
+        const clock = { now: 0 };
+        const fast = new GapFillingLock(clock);
+        const ref = new GapFillingLockReference(clock);
+        for (const c of cmds) {
+          if (c.op === 'advance') {
+            clock.now += c.by;
+            continue;
+          }
+          const t = clock.now + c.t - 50;
+          expect(fast.acquire(t, c.hold)).toBe(ref.acquire(t, c.hold));
+          expect(fast.waitNs).toBe(ref.waitNs);
+          expect(fast.intervals).toBe(ref.intervals);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,104 @@
+// A latency histogram with HdrHistogram's buckets and answers (hdr-histogram-js: lowest discernible
+// value, highest trackable value, significant digits; auto-resizing), cheap to record into: a value
+// is counted in its bucket by the library's own index arithmetic (JsHistogram.countsArrayIndex: the
+// same Math expressions in the same order, powers of two looked up), and only a percentile query
+// builds the library's histogram, from each used bucket's count and one value recorded in it, and
+// asks it. The answers are the library's for the same values recorded one by one: every percentile
+// depends only on the per-bucket counts and the total.
+// Must not: answer anything the library would not answer the same way (no own percentile math).
+
+import * as hdr from 'hdr-histogram-js';
+
+export interface LatencyHistogramConfig {
+  readonly lowestDiscernibleValue: number;
+  readonly highestTrackableValue: number;
+  readonly numberOfSignificantValueDigits: 1 | 2 | 3 | 4 | 5;
+}
+
+/** The fields of hdr-histogram-js's JsHistogram that place a value in its counts array. */
+interface HdrShape {
+  readonly unitMagnitude: number;
+  readonly subBucketHalfCountMagnitude: number;
+  readonly subBucketHalfCount: number;
+  readonly countsArrayLength: number;
+}
+
+/** 2 ** k for k = 0..64 (Math.pow(2, k), as the library computes it, is the same exact power of two). */
+const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
+
+function pow2(k: number): number {
+  return POW2[k] ?? Math.pow(2, k);
+}
+
+export class LatencyHistogram {
+  private readonly unitMagnitude: number;
+  private readonly halfCountMagnitude: number;
+  private readonly halfCount: number;
+  /** Count per counts-array index, and one value recorded at that index. */
+  private counts: Float64Array;
+  private repr: Float64Array;
+  /** Values whose index is NaN (NaN, infinity): the library counts them in the total only. */
+  private unplaced = 0;
+  private unplacedValue = 0;
+  private used = 0;
+  totalCount = 0;
+  private answered: hdr.Histogram | null = null;
+
+  constructor(private readonly config: LatencyHistogramConfig) {
+    const shape = hdr.build({ ...config, bitBucketSize: 32 }) as unknown as HdrShape;
+    this.unitMagnitude = shape.unitMagnitude;
+    this.halfCountMagnitude = shape.subBucketHalfCountMagnitude;
+    this.halfCount = shape.subBucketHalfCount;
+    this.counts = new Float64Array(Math.min(shape.countsArrayLength, 4 * this.halfCount));
+    this.repr = new Float64Array(this.counts.length);
+  }
+
+  /** JsHistogram.countsArrayIndex(value), with its expressions: getBucketIndex, getSubBucketIndex, computeCountsArrayIndex. */
+  countsArrayIndex(value: number): number {
+    if (value < 0) throw new Error('Histogram recorded value cannot be negative.');
+    const bucketIndex = Math.max(Math.floor(Math.log2(value)) - this.halfCountMagnitude - this.unitMagnitude, 0);
+    const subBucketIndex = Math.floor(value / pow2(bucketIndex + this.unitMagnitude));
+    return (bucketIndex + 1) * pow2(this.halfCountMagnitude) + (subBucketIndex - this.halfCount);
+  }
+
+  recordValue(value: number): void {
+    const index = this.countsArrayIndex(value);
+    this.totalCount++;
+    this.answered = null;
+    if (Number.isNaN(index)) {
+      this.unplaced++;
+      this.unplacedValue = value;
+      return;
+    }
+    if (index >= this.counts.length) this.grow(index);
+    this.counts[index]!++;
+    this.repr[index] = value;
+    if (index >= this.used) this.used = index + 1;
+  }
+
+  private grow(index: number): void {
+    let n = this.counts.length * 2;
+    while (n <= index) n *= 2;
+    const counts = new Float64Array(n);
+    counts.set(this.counts);
+    const repr = new Float64Array(n);
+    repr.set(this.repr);
+    this.counts = counts;
+    this.repr = repr;
+  }
+
+  /** The library's getValueAtPercentile over the same values. */
+  getValueAtPercentile(percentile: number): number {
+    return this.library().getValueAtPercentile(percentile);
+  }
+
+  /** The library's histogram of everything recorded so far (bucket by bucket; kept until the next record). */
+  private library(): hdr.Histogram {
+    if (this.answered !== null) return this.answered;
+    const h = hdr.build({ ...this.config, bitBucketSize: 32 });
+    for (let i = 0; i < this.used; i++) if (this.counts[i]! > 0) h.recordValueWithCount(this.repr[i]!, this.counts[i]!);
+    if (this.unplaced > 0) h.recordValueWithCount(this.unplacedValue, this.unplaced);
+    this.answered = h;
+    return h;
+  }
+}

@@ -32,7 +32,7 @@ function runScript(scenario: Scenario, stretches: boolean): Outcome {
   while (!sim.step(1e15 as SimTimeNs, 1_000_000));
   const metrics: MetricMap = {};
   runner.collectMetrics(metrics);
-  return { ops: runner.opResults(), metrics, hash: sim.timeline.hash(0), events: sim.timeline.size, now: sim.now };
+  return { ops: runner.opResults(), metrics, hash: sim.timeline.hash(), events: sim.timeline.size, now: sim.now };
 }
 
 const mapStep = fc.record({

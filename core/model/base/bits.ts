@@ -77,9 +77,6 @@ export function remPow2(x: number, m: number): number {
   return x === 0 ? x : x % m;
 }
 
-/** 2 ** k for k = 0..64, computed once. */
-const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
-
 /** 2 ** k, looked up for the integers 0..64 (a page or TCE shift) instead of calling Math.pow. */
 export function pow2(k: number): number {
   return POW2[k] ?? 2 ** k;

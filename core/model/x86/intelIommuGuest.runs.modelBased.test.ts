@@ -242,6 +242,7 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
 
 const optionsArb: fc.Arbitrary<IntelIommuOptions> = fc.record({
   cachingMode: fc.constant(true),
+  cachingModeForcesStrict: fc.boolean(),
   awBits: fc.constantFrom(39 as const, 48 as const),
   superpages: fc.constantFrom('none' as const, '2m' as const, '2m+1g' as const),
 });
@@ -275,6 +276,14 @@ describe('intel-iommu with runs of leaves matches the per-leaf driver, table and
     for (let k = 0; k < 8; k++) cmds.push({ op: 'map', page: 32 * k, pages: 32, gpaPage: 1000 + 32 * k, write: true });
     for (let k = 0; k < 8; k++) cmds.push({ op: 'unmap', pick: 0, sync: k % 2 === 0 });
     cmds.push({ op: 'flush' });
-    compare({ options: { cachingMode: true, awBits: 48, superpages: '2m+1g' }, limit: 65535, guestFailAt: 0, hostFailAt: 0 }, cmds);
+    compare(
+      {
+        options: { cachingMode: true, cachingModeForcesStrict: true, awBits: 48, superpages: '2m+1g' },
+        limit: 65535,
+        guestFailAt: 0,
+        hostFailAt: 0,
+      },
+      cmds,
+    );
   });
 });

@@ -30,6 +30,8 @@ interface Timed {
   readonly errno: string | null;
   readonly ret: unknown;
   readonly costNs: number;
+  /** Why a failed call failed. */
+  readonly why?: string | null;
 }
 
 /** Runs `body` at the EEH clock's time; without a simulation the clock then moves past the call. */
@@ -37,7 +39,14 @@ function timed(sys: EehSystem, body: (tNs: number) => Timed): OpOutcome {
   const t = sys.advanceTo(sys.nowNs());
   const r = body(t);
   if (!sys.clock.attached) sys.advanceTo(t + r.costNs);
-  return { ok: r.errno === null, errno: r.errno, ret: r.errno === null ? r.ret : null, costNs: r.costNs, lane: sys.laneName };
+  return {
+    ok: r.errno === null,
+    errno: r.errno,
+    ret: r.errno === null ? r.ret : null,
+    costNs: r.costNs,
+    lane: sys.laneName,
+    why: r.why ?? null,
+  };
 }
 
 const vmName = z
@@ -78,7 +87,8 @@ function hostOf(env: OpsEnvironment, pe: number): EehSystem {
 }
 
 function rtasOutcome(sys: EehSystem, status: number, ret: unknown): Timed {
-  return { errno: rtasErrorName(status), ret, costNs: sys.qemu.lastCostNs };
+  const errno = rtasErrorName(status);
+  return { errno, ret, costNs: sys.qemu.lastCostNs, why: errno === null ? null : sys.qemu.lastWhy };
 }
 
 function hex(v: number | bigint): string {
@@ -159,7 +169,7 @@ const rtasOps: OpDefinition[] = [
 ];
 
 function hostOutcome(sys: EehSystem, errno: number, ret: unknown): Timed {
-  return { errno: linuxErrnoName(errno), ret, costNs: sys.vfio.lastCostNs };
+  return { errno: linuxErrnoName(errno), ret, costNs: sys.vfio.lastCostNs, why: errno === 0 ? null : sys.vfio.lastWhy };
 }
 
 const eehOps: OpDefinition[] = [
@@ -207,7 +217,7 @@ const eehOps: OpDefinition[] = [
       const sys = hostOf(env, a.pe);
       return timed(sys, () => {
         const pe = sys.hostPe(a.pe);
-        if (pe === undefined) return { errno: linuxErrnoName(ENODEV), ret: null, costNs: 0 };
+        if (pe === undefined) return { errno: linuxErrnoName(ENODEV), ret: null, costNs: 0, why: `no host PE ${a.pe}` };
         return { errno: null, ret: { state: pe.state, code: eehPeStateCode(pe.state) }, costNs: 0 };
       });
     },
@@ -219,7 +229,11 @@ const eehOps: OpDefinition[] = [
     args: z.strictObject({ pe: hostPe, step: z.enum(EEH_RECOVERY_STEPS) }),
     run: (env, a) => {
       const sys = hostOf(env, a.pe);
-      return timed(sys, () => ({ errno: sys.armStepFailure(a.pe, a.step) ? null : linuxErrnoName(ENODEV), ret: null, costNs: 0 }));
+      return timed(sys, () =>
+        sys.armStepFailure(a.pe, a.step)
+          ? { errno: null, ret: null, costNs: 0 }
+          : { errno: linuxErrnoName(ENODEV), ret: null, costNs: 0, why: `no host PE ${a.pe}` },
+      );
     },
   }),
   defineOp({
@@ -229,7 +243,11 @@ const eehOps: OpDefinition[] = [
     args: z.strictObject({ pe: hostPe, ms: z.number().int().nonnegative().max(86_400_000) }),
     run: (env, a) => {
       const sys = hostOf(env, a.pe);
-      return timed(sys, (t) => ({ errno: sys.makeUnavailable(a.pe, a.ms, t) ? null : linuxErrnoName(ENODEV), ret: null, costNs: 0 }));
+      return timed(sys, (t) =>
+        sys.makeUnavailable(a.pe, a.ms, t)
+          ? { errno: null, ret: null, costNs: 0 }
+          : { errno: linuxErrnoName(ENODEV), ret: null, costNs: 0, why: `no host PE ${a.pe}` },
+      );
     },
   }),
   defineOp({
@@ -266,7 +284,15 @@ const mmioOps: OpDefinition[] = [
     args: z.strictObject({ device, offset: u64.default(0), width }),
     run: (env, a) => {
       const sys = deviceSystem(env, a.device);
-      if (sys === undefined) return { ok: false, errno: linuxErrnoName(ENODEV), ret: null, costNs: 0, lane: `mmio.${a.device}` };
+      if (sys === undefined)
+        return {
+          ok: false,
+          errno: linuxErrnoName(ENODEV),
+          ret: null,
+          costNs: 0,
+          lane: `mmio.${a.device}`,
+          why: `no device ${a.device} with EEH`,
+        };
       return timed(sys, (t) => ({
         errno: null,
         ret: hex(sys.mmioRead(a.device, a.offset, a.width as MmioWidth, t)),
@@ -281,7 +307,15 @@ const mmioOps: OpDefinition[] = [
     args: z.strictObject({ device, offset: u64.default(0), width, value: u64.default(0) }),
     run: (env, a) => {
       const sys = deviceSystem(env, a.device);
-      if (sys === undefined) return { ok: false, errno: linuxErrnoName(ENODEV), ret: null, costNs: 0, lane: `mmio.${a.device}` };
+      if (sys === undefined)
+        return {
+          ok: false,
+          errno: linuxErrnoName(ENODEV),
+          ret: null,
+          costNs: 0,
+          lane: `mmio.${a.device}`,
+          why: `no device ${a.device} with EEH`,
+        };
       return timed(sys, (t) => {
         const delivered = sys.mmioWrite(a.device, a.offset, a.width as MmioWidth, a.value, t);
         return { errno: null, ret: { dropped: !delivered }, costNs: sys.lastCostNs };

@@ -105,12 +105,13 @@ function hcallRepeat<A extends { readonly vm?: string | undefined }>(
 }
 
 function noSpapr(vm: string | undefined): OpOutcome {
-  return { ok: false, errno: hcallErrorName(H_FUNCTION), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}` };
+  const why = `${vm === undefined ? 'no VM' : `VM ${vm}`} has the spapr-tce vIOMMU: the hypercall is not implemented for it`;
+  return { ok: false, errno: hcallErrorName(H_FUNCTION), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}`, why };
 }
 
 function hcallOutcome(g: SpaprGuestAccess, rc: number, costNs: number, ret: unknown): OpOutcome {
   const errno = hcallErrorName(rc);
-  return { ok: errno === null, errno, ret, costNs, lane: g.machine.laneName };
+  return { ok: errno === null, errno, ret, costNs, lane: g.machine.laneName, why: errno === null ? null : g.machine.hcalls.lastWhy };
 }
 
 /** A page of guest RAM for the TCE list: 32 MiB in, or the last page of a smaller guest. */

@@ -63,8 +63,8 @@ function resolveIoas(
   return { ioas, costNs: ioas.lastCostNs };
 }
 
-function outcome(rc: number, ret: unknown, costNs: number, lane: string): OpOutcome {
-  return { ok: rc === OK, errno: linuxErrnoName(rc), ret: rc === OK ? ret : null, costNs, lane };
+function outcome(rc: number, ret: unknown, costNs: number, lane: string, why: string | null = null): OpOutcome {
+  return { ok: rc === OK, errno: linuxErrnoName(rc), ret: rc === OK ? ret : null, costNs, lane, why: rc === OK ? null : why };
 }
 
 /** Runs `call` on the named IOAS (after creating it if needed), reporting its cost and lane. */
@@ -77,7 +77,7 @@ function onIoas(
   const r = resolveIoas(env, ctx, ref);
   if ('rc' in r) return outcome(r.rc, null, r.costNs, ctx.laneName);
   const { rc, ret } = call(r.ioas);
-  return outcome(rc, ret, r.costNs + r.ioas.lastCostNs, r.ioas.laneName);
+  return outcome(rc, ret, r.costNs + r.ioas.lastCostNs, r.ioas.laneName, r.ioas.lastWhy);
 }
 
 export const IOMMUFD_OPS: OpDefinition[] = [

@@ -43,6 +43,11 @@ export interface OpOutcome {
   readonly costNs: number;
   /** Lane of the instance the call ran on. */
   readonly lane: string;
+  /**
+   * Why a failed call was refused: the check that decided it, as the layer instance reports it
+   * (recorded as the failure's cause on the timeline). Absent on success.
+   */
+  readonly why?: string | null;
 }
 
 /** What OpDefinition.runRepeat did: `calls` calls that succeeded, then maybe one that failed. */

@@ -27,12 +27,20 @@ const peArg = z
 const shift = z.number().int().min(0).max(63);
 
 function refused(vm: string | undefined): OpOutcome {
-  return { ok: false, errno: rtasErrorName(RTAS_OUT_PARAM_ERROR), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}` };
+  const why = `${vm === undefined ? 'no VM' : `VM ${vm}`} has the spapr-tce vIOMMU: no RTAS DDW calls`;
+  return { ok: false, errno: rtasErrorName(RTAS_OUT_PARAM_ERROR), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}`, why };
 }
 
 function rtasOutcome(g: SpaprGuestAccess, status: number, costNs: number, ret: unknown): OpOutcome {
   const errno = rtasErrorName(status);
-  return { ok: errno === null, errno, ret: errno === null ? ret : null, costNs, lane: g.machine.laneName };
+  return {
+    ok: errno === null,
+    errno,
+    ret: errno === null ? ret : null,
+    costNs,
+    lane: g.machine.laneName,
+    why: errno === null ? null : g.machine.rtas.lastWhy,
+  };
 }
 
 function peOf(g: SpaprGuestAccess, pe: number | undefined): number {

@@ -32,7 +32,14 @@ function containerOf(env: OpsEnvironment, name: string): SpaprTceContainer {
 
 function outcome(c: SpaprTceContainer, rc: number, ret: unknown): OpOutcome {
   const errno = linuxErrnoName(rc);
-  return { ok: errno === null, errno, ret: errno === null ? ret : null, costNs: c.lastCostNs, lane: c.laneName };
+  return {
+    ok: errno === null,
+    errno,
+    ret: errno === null ? ret : null,
+    costNs: c.lastCostNs,
+    lane: c.laneName,
+    why: errno === null ? null : c.lastWhy,
+  };
 }
 
 const only = z.strictObject({ container: containerName });

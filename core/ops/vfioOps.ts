@@ -53,7 +53,13 @@ function setupErrnoOf(c: VfioContainerApi): number {
 function outcome(c: VfioContainerApi, errno: number, ret: unknown): OpOutcome {
   const setup = setupErrnoOf(c);
   const e = setup !== 0 ? setup : errno;
-  return { ok: e === 0, errno: linuxErrnoName(e), ret: e === 0 ? ret : null, costNs: c.lastCostNs, lane: c.laneName };
+  const why =
+    e === 0
+      ? null
+      : setup !== 0
+        ? `VFIO_SET_IOMMU could not attach the first group (${linuxErrnoName(setup) ?? setup}): QEMU stops there`
+        : (c.lastWhy ?? null);
+  return { ok: e === 0, errno: linuxErrnoName(e), ret: e === 0 ? ret : null, costNs: c.lastCostNs, lane: c.laneName, why };
 }
 
 /** An inclusive range end: above 2^53 the double is the rounded exclusive end k*4096, so print k*4096-1 exactly. */

@@ -10,6 +10,8 @@
 
 import type { Simulation, SimComponent } from '../sim/simulation';
 import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
+import { NO_CAUSE } from '../sim/timelineRecorder';
+import { PRIORITY_LATE } from '../sim/scheduler';
 
 import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
@@ -22,6 +24,8 @@ import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { PAGE_SIZE } from '../model/base/pages';
 
 const STEP = 0;
+/** At the run's end: whether the script was cut short. */
+const END = 1;
 /** Failures of one repeated step drawn individually on the timeline, at most. */
 const REPEAT_FAILURES_RECORDED = 100;
 
@@ -38,8 +42,12 @@ export class OpsWorkloadRunner implements SimComponent {
   private readonly results: OpResult[] = [];
   private readonly okKinds = new Map<string, number>();
   private readonly failKinds = new Map<string, number>();
+  private readonly whyKinds = new Map<string, number>();
   private next = 0;
   private failed = 0;
+  /** The script ended (last step, or stopOnError): steps left are not cut short by time. */
+  private stopped = false;
+  private cutShort = false;
   private stack: Stack | null = null;
 
   /**
@@ -67,11 +75,17 @@ export class OpsWorkloadRunner implements SimComponent {
     return (this.stack ??= buildStack(this.sim, this.scenario, VIOMMU_FACTORIES, this.env));
   }
 
-  start(): void {
+  /** @param endNs the run's end (durationMs): steps still waiting then are reported as not run. */
+  start(endNs?: SimTimeNs): void {
     this.sim.schedule(0, this.handler, STEP);
+    if (endNs !== undefined) this.sim.scheduleAt(endNs, this.handler, END, 0, 0, PRIORITY_LATE);
   }
 
-  handleEvent(): void {
+  handleEvent(kind: number): void {
+    if (kind === END) {
+      this.noteCutShort();
+      return;
+    }
     const step = this.workload.steps[this.next]!;
     if (step.atMs !== undefined && this.sim.now < msToNs(step.atMs)) {
       this.sim.scheduleAt(msToNs(step.atMs) as number as SimTimeNs, this.handler, STEP);
@@ -84,6 +98,7 @@ export class OpsWorkloadRunner implements SimComponent {
     if (!outcome.ok) this.failed++;
     const over = this.next >= this.workload.steps.length || (!outcome.ok && this.workload.stopOnError);
     if (over) {
+      this.stopped = true;
       // Faults act after the script: the run then lasts its duration, so they fire and play out.
       if (this.scenario.faults.length === 0) this.sim.stop();
       return;
@@ -156,6 +171,31 @@ export class OpsWorkloadRunner implements SimComponent {
     return outcome;
   }
 
+  /**
+   * The run's duration ran out with steps still waiting (a step past it, or calls whose modelled
+   * times add up to more): the script was cut short. Recorded as a failure whose cause says which
+   * step was next and how many were not run (ops.notRun); the CLI and the run page say so.
+   */
+  private noteCutShort(): void {
+    if (this.stopped || this.next >= this.workload.steps.length) return;
+    this.cutShort = true;
+    const tl = this.sim.timeline;
+    const lane = tl.defineLane('ops.script', 'ops');
+    const notRun = this.workload.steps.length - this.next;
+    const whyKind = tl.defineKind({ name: 'ops.durationEnded', args: [{ name: 'why', format: 'str' }] });
+    const why = `the run's durationMs (${this.scenario.durationMs} ms) ended before step ${this.next} (${this.workload.steps[this.next]!.op}) ran`;
+    const cause = tl.record(this.sim.now, 0, lane, whyKind, tl.internString(why));
+    const kind = tl.defineKind({
+      name: 'ops.cutShort',
+      args: [
+        { name: 'notRun', format: 'int' },
+        { name: 'firstNotRun', format: 'int' },
+      ],
+      failure: true,
+    });
+    tl.record(this.sim.now, 0, lane, kind, notRun, this.next, 0, cause);
+  }
+
   private record(op: string, outcome: OpOutcome): void {
     this.recordAt(op, outcome, this.sim.now);
   }
@@ -178,6 +218,8 @@ export class OpsWorkloadRunner implements SimComponent {
       kinds.set(op, kind);
     }
     const errno = outcome.errno === null ? 0 : tl.internString(outcome.errno);
+    // A refusal's reason goes first, as the event the failure points at (its cause).
+    const cause = outcome.ok || outcome.why == null ? NO_CAUSE : this.recordWhy(op, outcome.why, lane, atNs);
     tl.record(
       atNs as SimTimeNs,
       outcome.costNs as DurationNs,
@@ -186,7 +228,19 @@ export class OpsWorkloadRunner implements SimComponent {
       errno,
       tl.internString(JSON.stringify(outcome.ret ?? null)),
       this.next,
+      cause,
     );
+  }
+
+  /** Records why a call of `op` was refused (the check that decided it) and returns the event. */
+  private recordWhy(op: string, why: string, lane: number, atNs: number): number {
+    const tl = this.sim.timeline;
+    let kind = this.whyKinds.get(op);
+    if (kind === undefined) {
+      kind = tl.defineKind({ name: `${op}.refused`, args: [{ name: 'why', format: 'str' }] });
+      this.whyKinds.set(op, kind);
+    }
+    return tl.record(atNs as SimTimeNs, 0, lane, kind, tl.internString(why));
   }
 
   opResults(): readonly OpResult[] {
@@ -199,6 +253,8 @@ export class OpsWorkloadRunner implements SimComponent {
     for (const inst of this.env.instances()) inst.collectMetrics(into);
     into['ops.steps'] = this.results.length;
     into['ops.failed'] = this.failed;
+    into['ops.notRun'] = this.workload.steps.length - this.results.length;
+    into['ops.cutShort'] = this.cutShort ? 1 : 0;
     this.results.forEach((r, i) => collectRetMetrics(into, `ops.${i}`, r.ret, 0));
     into['vfio.lockedBytesPeak'] = this.env.process.lockedPeakBytes;
     into['vfio.lockedBytesEnd'] = this.env.process.lockedPages * PAGE_SIZE;

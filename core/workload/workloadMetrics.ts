@@ -15,6 +15,8 @@ export const WORKLOAD_METRICS: readonly MetricInfo[] = [
   m('io.mapRetries', 'IOs', 'IOs whose DMA map failed and that blk-mq retried after 3 ms (BLK_STS_RESOURCE)'),
   m('ops.steps', 'calls', 'ops-script steps run'),
   m('ops.failed', 'calls', 'ops-script steps that returned an error'),
+  m('ops.notRun', 'calls', 'ops-script steps never run (the run ended first, or stopOnError stopped the script)'),
+  m('ops.cutShort', 'flag', "1 when the run's durationMs ended before the script's last step ran"),
   m('net.arrivals', 'packets', 'packets that arrived (each is sent, received, dropped or still in flight at the end)'),
   m('net.txPackets', 'packets', 'packets transmitted: mapped, sent by the device and unmapped at completion'),
   m('net.rxPackets', 'packets', 'packets received into recycled, long-mapped RX buffers'),

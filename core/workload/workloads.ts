@@ -43,7 +43,7 @@ export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTi
   if (kind === 'ops') {
     const ops = new OpsWorkloadRunner(sim, scenario.workload, scenario);
     return {
-      start: () => ops.start(),
+      start: () => ops.start(endNs),
       collectMetrics: (into) => ops.collectMetrics(into),
       opResults: () => ops.opResults(),
       stack: () => ops.guestStack(),

@@ -48,6 +48,15 @@ export function formatRunText(json: RunJson): string {
       lines.push(`  ${String(i).padStart(3)} ${o.op.padEnd(28)} ${o.ok ? 'ok' : (o.errno ?? 'error')}  ${JSON.stringify(o.ret)}`),
     );
   }
+  for (const [name, value] of Object.entries(json.metrics)) {
+    // ops.notRun / <variant>:ops.notRun: a script the run's duration cut short says so.
+    if (!name.endsWith('ops.notRun') || value === 0 || json.metrics[name.replace(/notRun$/, 'cutShort')] !== 1) continue;
+    const variant = name.slice(0, -'ops.notRun'.length).replace(/:$/, '');
+    lines.push(
+      '',
+      `ops script cut short${variant === '' ? '' : ` (${variant})`}: ${value} step(s) not run, the run's durationMs ended first`,
+    );
+  }
   if (json.claims.length > 0) {
     lines.push('', 'claims:');
     for (const c of json.claims) {

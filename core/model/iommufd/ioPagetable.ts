@@ -14,7 +14,7 @@
 
 import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
-import { EADDRINUSE, EINVAL, ENOENT, ENOMEM, ENOSPC, EOVERFLOW, EPERM, OK } from '../base/errno';
+import { EADDRINUSE, EEXIST, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, EOVERFLOW, EPERM, OK } from '../base/errno';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, isAligned, pagesSpanned } from '../base/pages';
 import { lowestSetBit, roundUpPowerOfTwo, U64_END } from '../base/bits';
@@ -44,6 +44,9 @@ export interface PagesSlice {
 }
 
 export class IoPagetable {
+  /** Why the last refused call was refused (the check that failed), or null; reset by the IOAS at each call. */
+  lastWhy: string | null = null;
+
   readonly space = new IommufdIovaSpace();
   readonly domains: IommufdDomains;
   readonly windows: IommufdWindows | null;
@@ -79,9 +82,9 @@ export class IoPagetable {
    */
   mapUserPages(iova: number | null, uptr: number, length: number, read: boolean, write: boolean): number {
     // iopt_alloc_user_pages / iopt_alloc_pages
-    if (uptr + length >= U64_END) return EOVERFLOW;
-    if (length === 0 || length >= U64_END - PAGE_SIZE) return EINVAL;
-    if (this.deps.faults.fail('alloc')) return ENOMEM;
+    if (uptr + length >= U64_END) return this.no(EOVERFLOW, 'user address + length overflows (iopt_alloc_user_pages)');
+    if (length === 0 || length >= U64_END - PAGE_SIZE) return this.no(EINVAL, 'length is 0 or too large (iopt_alloc_pages)');
+    if (this.deps.faults.fail('alloc')) return this.no(ENOMEM, 'allocating the pages object failed (injected fault)');
     const pageOffset = uptr % PAGE_SIZE;
     const pages = new IommufdPages(uptr - pageOffset, pagesSpanned(uptr, length), write);
     return this.mapPages([{ pages, startByte: pageOffset, length }], length, iova, read, write, null);
@@ -94,21 +97,32 @@ export class IoPagetable {
    */
   unmapIova(iova: number, length: number): number {
     this.lastUnmappedBytes = 0;
-    if (length === 0) return EINVAL;
-    if (wrapsU64(iova, length)) return EOVERFLOW;
+    if (length === 0) return this.no(EINVAL, 'length is 0');
+    if (wrapsU64(iova, length)) return this.no(EOVERFLOW, 'iova + length wraps past 2^64');
     const end = iova + length;
-    if (this.windows !== null && this.windows.fitting(iova, end) === undefined) return EINVAL;
+    if (this.windows !== null && this.windows.fitting(iova, end) === undefined)
+      return this.no(EINVAL, 'the range is not inside one DMA window');
     let bytes = 0;
     for (let a = this.space.firstArea(iova, end); a !== undefined; a = this.space.firstArea(iova, end)) {
       if (a.start < iova || a.end > end) {
         this.lastUnmappedBytes = bytes;
-        return ENOENT;
+        // iopt_unmap_iova_range: areas are never split.
+        return this.no(
+          ENOENT,
+          `the area [${hex(a.start)}, ${hex(a.end)}) lies only partly inside the range (iommufd never splits an area)`,
+        );
       }
       bytes += a.end - a.start;
       this.removeArea(a);
     }
     this.lastUnmappedBytes = bytes;
     return OK;
+  }
+
+  /** Records why a call is refused and returns its errno. */
+  no(rc: number, why: string): number {
+    this.lastWhy = why;
+    return rc;
   }
 
   /** iopt_unmap_all: removes every area; bytes -> lastUnmappedBytes. */
@@ -136,21 +150,22 @@ export class IoPagetable {
    * containing iova onwards (iopt_for_each_contig_area); -ENOENT on any gap.
    */
   getPages(iova: number, length: number, out: PagesSlice[]): number {
-    if (length === 0) return EINVAL;
-    if (wrapsU64(iova, length)) return EOVERFLOW;
+    if (length === 0) return this.no(EINVAL, 'length is 0');
+    if (wrapsU64(iova, length)) return this.no(EOVERFLOW, 'iova + length wraps past 2^64');
     const end = iova + length;
-    if (this.windows !== null && this.windows.containing(iova, end) === undefined) return EINVAL;
+    if (this.windows !== null && this.windows.containing(iova, end) === undefined)
+      return this.no(EINVAL, 'the source range is not inside one DMA window');
     let cur = iova;
     let area = this.space.areas.containing(iova);
     while (area !== undefined && area.start <= cur) {
-      if (this.deps.faults.fail('alloc')) return ENOMEM;
+      if (this.deps.faults.fail('alloc')) return this.no(ENOMEM, 'allocating a pages slice failed (injected fault)');
       const sliceEnd = Math.min(end, area.end);
       out.push({ pages: area.pages, startByte: area.startByte + (cur - area.start), length: sliceEnd - cur });
       if (sliceEnd >= end) return OK;
       cur = sliceEnd;
       area = this.space.areas.next(area);
     }
-    return ENOENT;
+    return this.no(ENOENT, `the source range has no mapping at ${hex(cur)} (iopt_get_pages needs contiguous areas)`);
   }
 
   /**
@@ -165,17 +180,24 @@ export class IoPagetable {
     write: boolean,
     copyPageSize: number | null,
   ): number {
-    for (let i = 0; i < slices.length; i++) if (this.deps.faults.fail('alloc')) return ENOMEM;
-    if (length === 0 || !isAligned(length, this.iovaAlignment)) return EINVAL;
+    for (let i = 0; i < slices.length; i++)
+      if (this.deps.faults.fail('alloc')) return this.no(ENOMEM, 'allocating an area failed (injected fault)');
+    if (length === 0 || !isAligned(length, this.iovaAlignment))
+      return this.no(EINVAL, `length is 0 or not a multiple of the IOAS alignment (${this.iovaAlignment} bytes)`);
     let rc: number;
     if (iova === null) {
       const first = slices[0]!;
       rc = this.allocIova(first.pages.uptrBase + first.startByte, length, copyPageSize);
     } else {
       rc = this.space.checkFixed(iova, length, this.iovaAlignment);
+      if (rc !== OK) this.lastWhy = fixedWhy(rc, this.iovaAlignment);
       if (rc === OK && this.windows !== null) {
         const w = this.windows.fitting(iova, iova + length);
-        if (w === undefined || (copyPageSize !== null && w.pageSize !== copyPageSize)) rc = EINVAL;
+        if (w === undefined || (copyPageSize !== null && w.pageSize !== copyPageSize))
+          rc = this.no(
+            EINVAL,
+            w === undefined ? 'the range is not inside one DMA window' : 'the destination window has another page size than the source',
+          );
       }
       this.lastIova = iova;
     }
@@ -184,8 +206,9 @@ export class IoPagetable {
     let at = this.lastIova;
     for (const s of slices) {
       // iopt_insert_area
-      if (write && !s.pages.writable) return EPERM;
-      if (!isAligned(s.startByte % PAGE_SIZE, this.iovaAlignment)) return EINVAL;
+      if (write && !s.pages.writable) return this.no(EPERM, 'a writable mapping of pages pinned read-only');
+      if (!isAligned(s.startByte % PAGE_SIZE, this.iovaAlignment))
+        return this.no(EINVAL, `the user address is not aligned to the IOAS alignment (${this.iovaAlignment} bytes)`);
       const end = at + s.length;
       areas.push({
         start: at,
@@ -220,19 +243,23 @@ export class IoPagetable {
    * address) capped at the huge page size; -EINVAL below the IOAS alignment; first fit -> lastIova.
    */
   private allocIova(uptr: number, length: number, copyPageSize: number | null): number {
-    if (length === 0 || length >= U64_END / 2) return EOVERFLOW;
+    if (length === 0 || length >= U64_END / 2) return this.no(EOVERFLOW, 'length is 0 or at least 2^63');
     let align = uptr === 0 ? roundUpPowerOfTwo(length) : Math.min(roundUpPowerOfTwo(length), lowestSetBit(uptr));
     if (align >= this.deps.maxAutoAlignBytes) align = this.deps.maxAutoAlignBytes;
-    if (align < this.iovaAlignment) return EINVAL;
+    if (align < this.iovaAlignment)
+      return this.no(
+        EINVAL,
+        `the natural alignment of the user address (${align} bytes) is below the IOAS alignment (${this.iovaAlignment} bytes)`,
+      );
     const pageOffset = uptr % PAGE_SIZE;
     let iova: number;
     if (this.windows === null) {
       iova = this.space.findFit(this.space.autoSpans(), length, align, pageOffset);
     } else {
       iova = this.windows.findFit(this.space, length, align, pageOffset, copyPageSize);
-      if (iova === NO_WINDOW_FITS) return EINVAL;
+      if (iova === NO_WINDOW_FITS) return this.no(EINVAL, 'no DMA window fits the length');
     }
-    if (iova < 0) return ENOSPC;
+    if (iova < 0) return this.no(ENOSPC, `no free IOVA hole of ${length} bytes aligned to ${align} bytes (iopt_alloc_iova)`);
     this.lastIova = iova;
     return OK;
   }
@@ -275,10 +302,22 @@ export class IoPagetable {
   /** Pins (when the IOAS has a domain) and writes a new area into every domain; undone on failure. */
   private fillArea(area: IommufdArea): number {
     if (this.domains.count === 0) return OK;
+    const memlockFailures = this.deps.process.memlockFailures;
     const rc = this.holdPins(area);
-    if (rc !== OK) return rc;
+    if (rc !== OK) {
+      if (rc === EFAULT) return this.no(rc, 'a page of the user range is not mapped in the process');
+      if (this.deps.process.memlockFailures > memlockFailures)
+        return this.no(
+          rc,
+          `RLIMIT_MEMLOCK (${String(this.deps.process.memlockLimitBytes)} bytes) exceeded while pinning (iopt_area_fill_domains)`,
+        );
+      return this.no(rc, 'pinning the pages failed (injected fault)');
+    }
     const mapped = this.domains.fill(area, this.largePagesDisabled);
-    if (mapped !== OK) this.releasePins(area);
+    if (mapped !== OK) {
+      this.releasePins(area);
+      this.lastWhy = 'iommu_map into a domain failed (injected fault)';
+    }
     return mapped;
   }
 
@@ -305,4 +344,15 @@ export class IoPagetable {
     this.deps.account.removeUser(area);
     this.space.removeArea(area);
   }
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+/** Why iopt_check_iova (a fixed IOVA) refused. */
+function fixedWhy(rc: number, alignment: number): string {
+  if (rc === EEXIST) return 'the range overlaps an existing area';
+  if (rc === EOVERFLOW) return 'iova + length wraps past 2^64';
+  return `the IOVA is not aligned to the IOAS alignment (${alignment} bytes) or hits a reserved range`;
 }

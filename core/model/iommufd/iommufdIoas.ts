@@ -57,6 +57,11 @@ export class IommufdIoas implements LayerInstance {
   /** Simulated cost of the last call, ns (also on failure). */
   lastCostNs = 0;
 
+  /** Why the last refused map, copy or unmap was refused (the check that failed), or null. */
+  get lastWhy(): string | null {
+    return this.iopt.lastWhy;
+  }
+
   constructor(
     readonly id: number,
     readonly name: string,
@@ -102,9 +107,10 @@ export class IommufdIoas implements LayerInstance {
     this.mapIoctls++;
     let rc: number;
     // iommufd_ioas_map
-    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
-    else if (iova >= U64_END || length >= U64_END) rc = EOVERFLOW;
-    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
+    if ((flags & ~MAP_FLAGS) !== 0) rc = this.iopt.no(EOPNOTSUPP, 'unknown IOMMU_IOAS_MAP flags');
+    else if (iova >= U64_END || length >= U64_END) rc = this.iopt.no(EOVERFLOW, 'iova or length does not fit in 64 bits');
+    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0)
+      rc = this.iopt.no(EINVAL, 'neither READABLE nor WRITEABLE');
     else
       rc = this.iopt.mapUserPages(
         (flags & IOMMU_IOAS_MAP_FIXED_IOVA) !== 0 ? iova : null,
@@ -134,12 +140,15 @@ export class IommufdIoas implements LayerInstance {
     this.begin(this.deps.costs.vfioMapIoctlNs);
     this.copyIoctls++;
     let rc: number;
-    if ((flags & ~MAP_FLAGS) !== 0) rc = EOPNOTSUPP;
-    else if (length >= U64_END || srcIova >= U64_END || dstIova >= U64_END) rc = EOVERFLOW;
-    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0) rc = EINVAL;
+    if ((flags & ~MAP_FLAGS) !== 0) rc = this.iopt.no(EOPNOTSUPP, 'unknown IOMMU_IOAS_COPY flags');
+    else if (length >= U64_END || srcIova >= U64_END || dstIova >= U64_END)
+      rc = this.iopt.no(EOVERFLOW, 'an address or length does not fit in 64 bits');
+    else if ((flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)) === 0)
+      rc = this.iopt.no(EINVAL, 'neither READABLE nor WRITEABLE');
     else {
       const slices: PagesSlice[] = [];
       rc = src.iopt.getPages(srcIova, length, slices);
+      if (rc !== OK) this.iopt.lastWhy = src.iopt.lastWhy;
       if (rc === OK) {
         const srcWindow = src.iopt.windows?.containing(srcIova, srcIova + length);
         rc = this.iopt.mapPages(
@@ -169,11 +178,11 @@ export class IommufdIoas implements LayerInstance {
       rc = OK;
     } else if (iova >= U64_END || length >= U64_END) {
       this.iopt.lastUnmappedBytes = 0;
-      rc = EOVERFLOW;
+      rc = this.iopt.no(EOVERFLOW, 'iova or length does not fit in 64 bits');
     } else {
       rc = this.iopt.unmapIova(iova, length);
       // iommufd_ioas_unmap: an empty range is -ENOENT here (the compat path takes it as success)
-      if (rc === OK && this.iopt.lastUnmappedBytes === 0) rc = ENOENT;
+      if (rc === OK && this.iopt.lastUnmappedBytes === 0) rc = this.iopt.no(ENOENT, 'no area lies inside the range');
     }
     return this.end(rc);
   }
@@ -274,6 +283,7 @@ export class IommufdIoas implements LayerInstance {
 
   /** Starts a call: resets the cost accumulators with the call's fixed cost. */
   begin(fixedCostNs: number): void {
+    this.iopt.lastWhy = null;
     this.iopt.costNs = fixedCostNs;
     this.iopt.domains.costNs = 0;
   }

@@ -59,6 +59,8 @@ export interface VfioContainerApi extends LayerInstance {
   /** VFIO_GROUP_SET_CONTAINER of one more device's group (its IOMMU geometry joins the container). */
   attachDevice(name: string): number;
   readonly lastUnmappedBytes: number;
+  /** Why the last map, unmap or attach was refused (the check that failed, in the kernel's terms); null after a success. */
+  readonly lastWhy?: string | null;
   /** Simulated cost of the last call, ns (also on failure: the work done before failing). */
   readonly lastCostNs: number;
   /** Mappings in the container now (vfio_dma entries or compat areas). */

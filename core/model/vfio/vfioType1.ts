@@ -6,7 +6,7 @@
 // Must not: pin or map pages itself (vfioDma.ts), build IOVA lists (vfioIovaList.ts) or decide an
 // attach (vfioDomainAttach.ts); it never throws for a simulated failure.
 
-import { EEXIST, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
+import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, alignDown } from '../base/pages';
@@ -36,6 +36,12 @@ const MAP_FLAGS = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MA
 const UNMAP_FLAGS = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR;
 /** 2^64: u64 values are below it; a double equal to it can only come from rounding 2^64-1024..2^64-1. */
 const U64_LIMIT = 2 ** 64;
+/** vfio_fops_unl_ioctl answers every ioctl with -EINVAL while no IOMMU driver is set. */
+const SETUP_WHY = 'VFIO_SET_IOMMU failed, the container has no IOMMU driver';
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
 
 export interface VfioType1Deps {
   readonly process: HostProcess;
@@ -56,6 +62,8 @@ export class VfioType1Container implements VfioContainerApi {
   readonly laneName: string;
   lastUnmappedBytes = 0;
   lastCostNs = 0;
+  /** Why the last MAP_DMA / UNMAP_DMA / attach was refused (the check that failed), or null. */
+  lastWhy: string | null = null;
   /**
    * Result of attaching the first group at VFIO_SET_IOMMU. Nonzero (EPERM without interrupt
    * remapping, EINVAL for an empty IOVA list) leaves the container without an IOMMU driver, and
@@ -115,6 +123,7 @@ export class VfioType1Container implements VfioContainerApi {
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.mapIoctls++;
     this.lastCostNs = this.deps.costs.vfioMapIoctlNs;
+    this.lastWhy = null;
     const err = this.doMap(iova, vaddr, size, flags);
     if (err !== 0) {
       this.mapFailures++;
@@ -192,37 +201,50 @@ export class VfioType1Container implements VfioContainerApi {
     this.unmapIoctls++;
     this.lastCostNs = this.deps.costs.vfioUnmapIoctlNs;
     this.lastUnmappedBytes = 0;
-    if (this.setupErrno !== 0) return EINVAL;
-    if (flags >>> 0 !== flags || (flags & ~UNMAP_FLAGS) !== 0) return EINVAL;
+    this.lastWhy = null;
+    if (this.setupErrno !== 0) return this.refuse(EINVAL, SETUP_WHY);
+    if (flags >>> 0 !== flags || (flags & ~UNMAP_FLAGS) !== 0) return this.refuse(EINVAL, 'unknown UNMAP_DMA flags');
     const dirty = (flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) !== 0;
     const all = (flags & VFIO_DMA_UNMAP_FLAG_ALL) !== 0;
     const invalidateVaddr = (flags & VFIO_DMA_UNMAP_FLAG_VADDR) !== 0;
-    if (dirty && (all || invalidateVaddr)) return EINVAL;
-    if (!this.aligned(iova)) return EINVAL;
+    if (dirty && (all || invalidateVaddr)) return this.refuse(EINVAL, 'GET_DIRTY_BITMAP combined with FLAG_ALL or FLAG_VADDR');
+    if (!this.aligned(iova)) return this.refuse(EINVAL, `iova is not aligned to the smallest IOMMU page (${this.pgsizes[0]!} bytes)`);
     let endExcl: number;
     if (all) {
-      if (iova !== 0 || size !== 0) return EINVAL; // FLAG_ALL means size = U64_MAX from 0
+      // FLAG_ALL means size = U64_MAX from 0
+      if (iova !== 0 || size !== 0) return this.refuse(EINVAL, 'FLAG_ALL with a nonzero iova or size');
       endExcl = U64_LIMIT;
     } else {
-      if (size === 0 || !this.aligned(size) || iova + size > U64_LIMIT) return EINVAL;
+      if (size === 0) return this.refuse(EINVAL, 'size is 0');
+      if (!this.aligned(size)) return this.refuse(EINVAL, `size is not a multiple of the smallest IOMMU page (${this.pgsizes[0]!} bytes)`);
+      if (iova + size > U64_LIMIT) return this.refuse(EINVAL, 'iova + size - 1 wraps past 2^64');
       endExcl = iova + size;
     }
     // GET_DIRTY_BITMAP needs dirty page tracking, which is never started here.
-    if (dirty) return EINVAL;
+    if (dirty) return this.refuse(EINVAL, 'GET_DIRTY_BITMAP without dirty page tracking started');
     const lastPage = endExcl - PAGE_SIZE;
     if (this.version === 2 && !all) {
       // v2: the range may not bisect a mapping at either end.
       const head = this.dmas.map.containing(iova);
-      if (head !== undefined && entryStart(head, iova) !== iova) return EINVAL;
+      if (head !== undefined && entryStart(head, iova) !== iova)
+        return this.refuse(
+          EINVAL,
+          `v2: the range starts inside the mapping at ${hex(entryStart(head, iova))} (a v2 unmap may not bisect a mapping)`,
+        );
       const tail = this.dmas.map.containing(lastPage);
-      if (tail !== undefined && entryEnd(tail, lastPage) !== endExcl) return EINVAL;
+      if (tail !== undefined && entryEnd(tail, lastPage) !== endExcl)
+        return this.refuse(
+          EINVAL,
+          `v2: the range ends inside the mapping ending at ${hex(entryEnd(tail, lastPage))} (a v2 unmap may not bisect a mapping)`,
+        );
     }
     if (invalidateVaddr) this.dmas.splitRuns(iova, lastPage);
     // vfio_find_dma_first_node: the lowest mapping overlapping the range.
     const first = this.dmas.map.firstOverlap(iova, lastPage);
     if (invalidateVaddr) {
       const marked = this.dmas.invalidateVaddrs(this.version, first, iova, endExcl);
-      if (marked < 0) return EINVAL;
+      if (marked < 0)
+        return this.refuse(EINVAL, 'FLAG_VADDR: a mapping in the range already has its vaddr invalidated, or the range bisects one');
       this.lastUnmappedBytes = marked;
       return 0;
     }
@@ -299,32 +321,59 @@ export class VfioType1Container implements VfioContainerApi {
   }
 
   private doMap(iova: number, vaddr: number, size: number, flags: number): number {
-    if (this.setupErrno !== 0) return EINVAL;
-    if (flags >>> 0 !== flags || (flags & ~MAP_FLAGS) !== 0) return EINVAL;
+    if (this.setupErrno !== 0) return this.refuse(EINVAL, SETUP_WHY);
+    if (flags >>> 0 !== flags || (flags & ~MAP_FLAGS) !== 0) return this.refuse(EINVAL, 'unknown MAP_DMA flags');
     const prot = flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
     const setVaddr = (flags & VFIO_DMA_MAP_FLAG_VADDR) !== 0;
     // Exactly one of: a permission (a new mapping) or FLAG_VADDR (a new vaddr for one).
-    if ((prot !== 0) === setVaddr) return EINVAL;
-    if (size === 0 || !this.aligned(size) || !this.aligned(iova) || !this.aligned(vaddr)) return EINVAL;
-    if (iova + size > U64_LIMIT || vaddr + size > U64_LIMIT) return EINVAL; // iova/vaddr + size - 1 wraps
+    if ((prot !== 0) === setVaddr)
+      return this.refuse(EINVAL, setVaddr ? 'FLAG_VADDR together with READ/WRITE' : 'neither READ/WRITE nor FLAG_VADDR set');
+    if (size === 0) return this.refuse(EINVAL, 'size is 0');
+    if (!this.aligned(size) || !this.aligned(iova) || !this.aligned(vaddr))
+      return this.refuse(EINVAL, `iova, vaddr or size is not aligned to the smallest IOMMU page (${this.pgsizes[0]!} bytes)`);
+    if (iova + size > U64_LIMIT || vaddr + size > U64_LIMIT) return this.refuse(EINVAL, 'iova or vaddr + size - 1 wraps past 2^64');
     const endExcl = iova + size;
     if (setVaddr) this.dmas.splitRuns(iova, endExcl - PAGE_SIZE);
     const hit = this.dmas.map.firstOverlap(iova, endExcl - PAGE_SIZE);
-    if (setVaddr) return this.dmas.updateVaddr(hit, iova, size, vaddr);
-    if (hit !== undefined) return EEXIST;
-    if (this.dmas.dmaAvail === 0) return ENOSPC;
-    if (!this.iovaList.containsRange(iova, endExcl)) return EINVAL;
-    if (this.deps.faults.fail('alloc')) return ENOMEM; // kzalloc of the vfio_dma
+    if (setVaddr) {
+      const rc = this.dmas.updateVaddr(hit, iova, size, vaddr);
+      if (rc !== 0) this.lastWhy = 'FLAG_VADDR: no mapping with an invalidated vaddr at exactly this iova and size';
+      return rc;
+    }
+    if (hit !== undefined)
+      return this.refuse(EEXIST, `the range overlaps the mapping at ${hex(entryStart(hit, Math.max(iova, hit.start)))} (vfio_find_dma)`);
+    if (this.dmas.dmaAvail === 0)
+      return this.refuse(ENOSPC, `dma_avail is 0: the container holds dma_entry_limit (${this.deps.dmaEntryLimit}) mappings`);
+    if (!this.iovaList.containsRange(iova, endExcl))
+      return this.refuse(EINVAL, 'the range is outside the valid IOVA ranges (vfio_iommu_iova_dma_valid)');
+    // kzalloc of the vfio_dma
+    if (this.deps.faults.fail('alloc')) return this.refuse(ENOMEM, 'kzalloc of the vfio_dma failed (injected fault)');
     // The newest domain heads the list and has the highest seq: all present ones map it now.
     const dma = new VfioDma(iova, size, vaddr, prot, this.domains[0]!.seq);
     this.resetTally();
+    const memlockFailures = this.deps.process.memlockFailures;
     const err = dma.pinAndMap(this.dmaEnv, this.domains, this.tally);
     this.absorbTally();
-    if (err !== 0) return err;
+    if (err !== 0) return this.refuse(err, this.pinWhy(err, memlockFailures));
     this.dmas.insert(dma);
     if (this.dmas.size > this.entriesPeak) this.entriesPeak = this.dmas.size;
     this.notePtesPeak();
     return 0;
+  }
+
+  private refuse(errno: number, why: string): number {
+    this.lastWhy = why;
+    return errno;
+  }
+
+  /** Why vfio_pin_map_dma failed: the process's memlock accounting tells a limit from an injected fault. */
+  private pinWhy(err: number, memlockFailuresBefore: number): string {
+    if (err === EFAULT) return 'a page of [vaddr, vaddr + size) is not mapped in the process (pin_user_pages_remote)';
+    if (this.deps.process.memlockFailures > memlockFailuresBefore) {
+      const limit = this.deps.process.memlockLimitBytes;
+      return `RLIMIT_MEMLOCK (${String(limit)} bytes) exceeded: ${this.deps.process.lockedPages * PAGE_SIZE} bytes already locked (vfio_pin_pages_remote)`;
+    }
+    return 'pinning or iommu_map failed (injected fault)';
   }
 
   private attach(device: string, geometry: IommuGeometry, irqRemapping: boolean, env: VfioDmaEnv): number {

@@ -88,6 +88,8 @@ const RESET_OPS: Readonly<Record<number, number>> = {
 };
 
 export class QemuSpaprEeh implements TrapHandler {
+  /** Why the last refused RTAS call was refused (QEMU's check, or the host's answer), or null. */
+  lastWhy: string | null = null;
   lastCostNs = 0;
   /** read-slot-reset-state2 outputs of the last successful call. */
   lastState = 0;
@@ -198,6 +200,7 @@ export class QemuSpaprEeh implements TrapHandler {
     this.pDevice = device;
     this.pT = tNs;
     this.pStatus = RTAS_OUT_SUCCESS;
+    this.lastWhy = null;
     const c = this.call.begin(tNs);
     c.cause = cause;
     this.qemu.trap(c, this.trapNames[kind], this, 0, 0);
@@ -210,10 +213,15 @@ export class QemuSpaprEeh implements TrapHandler {
   serve(): number {
     this.hostNs = 0;
     const gpe = this.pGpe;
-    if (gpe === undefined) this.pStatus = RTAS_OUT_PARAM_ERROR;
+    if (gpe === undefined) this.pStatus = this.no(RTAS_OUT_PARAM_ERROR, 'no guest PHB has this PE address (spapr_pci_find_phb)');
     else if (!this.eehAvailable(gpe)) {
       this.refusedCalls++;
-      this.pStatus = RTAS_OUT_PARAM_ERROR;
+      this.pStatus = this.no(
+        RTAS_OUT_PARAM_ERROR,
+        this.options.iommufd
+          ? 'the PHB is backed by iommufd, which has no EEH (spapr_phb_eeh_available)'
+          : `the guest PE spans ${gpe.hostPes.length} host PEs: QEMU offers EEH only for a PHB with one host PE (spapr_phb_eeh_available)`,
+      );
     } else this.pStatus = this.serveOn(gpe);
     return this.hostNs;
   }
@@ -222,12 +230,12 @@ export class QemuSpaprEeh implements TrapHandler {
     switch (this.pKind) {
       case 'ibm,set-eeh-option': {
         const op = SET_OPTION_OPS[this.pOption];
-        if (op === undefined) return RTAS_OUT_PARAM_ERROR;
-        return this.forward(gpe, op) < 0 ? RTAS_OUT_HW_ERROR : RTAS_OUT_SUCCESS;
+        if (op === undefined) return this.no(RTAS_OUT_PARAM_ERROR, `unknown option ${this.pOption}`);
+        return this.forward(gpe, op) < 0 ? this.no(RTAS_OUT_HW_ERROR, this.ioctlWhy('VFIO_EEH_PE_OP')) : RTAS_OUT_SUCCESS;
       }
       case 'ibm,read-slot-reset-state2': {
         const ret = this.forward(gpe, VFIO_EEH_PE_GET_STATE);
-        if (ret < 0) return RTAS_OUT_PARAM_ERROR;
+        if (ret < 0) return this.no(RTAS_OUT_PARAM_ERROR, this.ioctlWhy('VFIO_EEH_PE_GET_STATE'));
         this.lastState = ret;
         this.lastSupport = RTAS_EEH_SUPPORT;
         this.lastUnavailableMs = this.options.unavailableHintMs;
@@ -236,25 +244,31 @@ export class QemuSpaprEeh implements TrapHandler {
       }
       case 'ibm,set-slot-reset': {
         const op = RESET_OPS[this.pOption];
-        if (op === undefined) return RTAS_OUT_PARAM_ERROR;
-        return this.forward(gpe, op) < 0 ? RTAS_OUT_HW_ERROR : RTAS_OUT_SUCCESS;
+        if (op === undefined) return this.no(RTAS_OUT_PARAM_ERROR, `unknown reset option ${this.pOption}`);
+        return this.forward(gpe, op) < 0 ? this.no(RTAS_OUT_HW_ERROR, this.ioctlWhy('VFIO_EEH_PE_RESET')) : RTAS_OUT_SUCCESS;
       }
       case 'ibm,configure-pe':
-        return this.forward(gpe, VFIO_EEH_PE_CONFIGURE) < 0 ? RTAS_OUT_PARAM_ERROR : RTAS_OUT_SUCCESS;
+        return this.forward(gpe, VFIO_EEH_PE_CONFIGURE) < 0
+          ? this.no(RTAS_OUT_PARAM_ERROR, this.ioctlWhy('VFIO_EEH_PE_CONFIGURE'))
+          : RTAS_OUT_SUCCESS;
       case 'ibm,slot-error-detail': {
-        if (this.pOption !== RTAS_SLOT_TEMP_ERR_LOG && this.pOption !== RTAS_SLOT_PERM_ERR_LOG) return RTAS_OUT_PARAM_ERROR;
+        if (this.pOption !== RTAS_SLOT_TEMP_ERR_LOG && this.pOption !== RTAS_SLOT_PERM_ERR_LOG)
+          return this.no(RTAS_OUT_PARAM_ERROR, `option ${this.pOption} is neither 1 (temporary) nor 2 (permanent)`);
         // The lab's read_log fault: retrieving the log fails on that host PE (QEMU itself keeps none).
         let failed = false;
         for (const pe of gpe.hostPes) if (pe.consume('read_log')) failed = true;
-        return failed ? RTAS_OUT_HW_ERROR : RTAS_OUT_NO_ERRORS_FOUND;
+        return failed
+          ? this.no(RTAS_OUT_HW_ERROR, 'retrieving the error log failed on a host PE (injected read_log fault)')
+          : RTAS_OUT_NO_ERRORS_FOUND;
       }
       case 'ibm,get-config-addr-info2':
         if (this.pOption === RTAS_GET_PE_MODE) {
           this.lastValue = RTAS_PE_MODE_SHARED;
           return RTAS_OUT_SUCCESS;
         }
-        if (this.pOption !== RTAS_GET_PE_ADDR) return RTAS_OUT_PARAM_ERROR;
-        if (this.pDevice !== undefined && !gpe.devices.some((d) => d.name === this.pDevice)) return RTAS_OUT_PARAM_ERROR;
+        if (this.pOption !== RTAS_GET_PE_ADDR) return this.no(RTAS_OUT_PARAM_ERROR, `unknown option ${this.pOption}`);
+        if (this.pDevice !== undefined && !gpe.devices.some((d) => d.name === this.pDevice))
+          return this.no(RTAS_OUT_PARAM_ERROR, `device ${this.pDevice} is not on this guest PE`);
         // "00BB0001": the lab's devices sit on the PHB's root bus (bus 0).
         this.lastValue = (0 << 16) + 1;
         return RTAS_OUT_SUCCESS;
@@ -263,6 +277,16 @@ export class QemuSpaprEeh implements TrapHandler {
         throw new Error(`unknown RTAS call ${String(never)}`);
       }
     }
+  }
+
+  private no(status: number, why: string): number {
+    this.lastWhy = why;
+    return status;
+  }
+
+  /** Why the host refused the forwarded VFIO_EEH_PE_OP (the host PE's answer). */
+  private ioctlWhy(op: string): string {
+    return `${op} failed on the host${this.vfio.lastWhy === null ? '' : `: ${this.vfio.lastWhy}`}`;
   }
 
   /** The ioctl's return as vfio_eeh_as_op sees it: >= 0 (GET_STATE: the state), < 0: -errno. */

@@ -63,6 +63,8 @@ const NO_ARGS: VfioEehPeOpArgs = {};
 
 export class VfioEehPeOp {
   lastCostNs = 0;
+  /** Why the last refused op was refused (the check that failed), or null. */
+  lastWhy: string | null = null;
   /** GET_STATE result of the last successful call (EEH_PE_STATE_*). */
   lastState = 0;
   /** Serial of the freeze the last INJECT_ERR caused (0: it froze nothing). */
@@ -95,10 +97,11 @@ export class VfioEehPeOp {
    */
   run(pe: HostPe | undefined, op: number, tNs: number, args: VfioEehPeOpArgs = NO_ARGS): number {
     this.calls++;
+    this.lastWhy = null;
     this.lastCostNs = 0;
     this.lastSerial = 0;
-    if (pe === undefined) return this.fail(ENODEV);
-    if ((args.flags ?? 0) !== 0) return this.fail(EINVAL);
+    if (pe === undefined) return this.fail(ENODEV, 'no EEH PE behind the group');
+    if ((args.flags ?? 0) !== 0) return this.fail(EINVAL, 'flags must be 0');
     pe.endUnavailable(tNs, () => this.newSerial());
     this.lastCostNs = this.opNs;
     const cause = args.cause ?? NO_CAUSE;
@@ -112,7 +115,11 @@ export class VfioEehPeOp {
         return OK;
       case VFIO_EEH_PE_ENABLE:
         // eeh_pe_change_owner: a frozen PE is unfrozen (thaw MMIO, thaw DMA); an active one is left alone.
-        if (inert) return this.fail(EIO);
+        if (inert)
+          return this.fail(
+            EIO,
+            'the PE is unavailable: its PHB is under recovery (the enable and reset paths end without the active flag)',
+          );
         if (s === 'stopped' || s === 'stopped-dma' || s === 'stopped-mmio') pe.setState('normal', tNs, cause);
         return OK;
       case VFIO_EEH_PE_UNFREEZE_IO:
@@ -125,7 +132,11 @@ export class VfioEehPeOp {
       case VFIO_EEH_PE_RESET_DEACTIVATE:
         // eeh_pe_reset(DEACTIVATE, true): platform reset deassert (settle sleep), eeh_pe_reenable_devices
         // unfreezes the PE (include_passed).
-        if (inert) return this.fail(EIO);
+        if (inert)
+          return this.fail(
+            EIO,
+            'the PE is unavailable: its PHB is under recovery (the enable and reset paths end without the active flag)',
+          );
         this.lastCostNs += this.timing.resetSettleMs * 1e6;
         pe.setState('normal', tNs, cause);
         return OK;
@@ -133,11 +144,15 @@ export class VfioEehPeOp {
       case VFIO_EEH_PE_RESET_FUNDAMENTAL:
         // eeh_pe_reset(HOT|FUNDAMENTAL): freeze the PE first (EEH_OPT_FREEZE_PE), then assert reset
         // (hold sleep). A failing platform reset leaves the PE frozen by that first step.
-        if (inert) return this.fail(EIO);
+        if (inert)
+          return this.fail(
+            EIO,
+            'the PE is unavailable: its PHB is under recovery (the enable and reset paths end without the active flag)',
+          );
         this.lastCostNs += this.timing.resetHoldMs * 1e6;
         if (pe.consume('reset')) {
           if (s !== 'stopped') pe.setState('stopped', tNs, cause);
-          return this.fail(EIO);
+          return this.fail(EIO, 'the platform reset failed (injected reset fault); the PE stays frozen');
         }
         pe.setState('reset', tNs, cause);
         return OK;
@@ -147,17 +162,19 @@ export class VfioEehPeOp {
       case VFIO_EEH_PE_INJECT_ERR:
         return this.inject(pe, tNs, args, inert, cause);
       default:
-        return this.fail(EINVAL);
+        return this.fail(EINVAL, `unknown VFIO_EEH_PE_OP ${op}`);
     }
   }
 
   /** eeh_pci_enable(THAW_MMIO | THAW_DMA): nothing to do when already active (no platform call). */
   private thaw(pe: HostPe, side: 'mmio' | 'dma', tNs: number, cause: number): number {
     const s = pe.state;
-    if (s === 'unavailable') return this.fail(EIO);
+    if (s === 'unavailable')
+      return this.fail(EIO, 'the PE is unavailable: its PHB is under recovery (the enable and reset paths end without the active flag)');
     const active = s === 'reset' || (side === 'mmio' ? pe.mmioEnabled : pe.dmaEnabled);
     if (active) return OK;
-    if (pe.consume(side === 'mmio' ? 'thaw_mmio' : 'thaw_dma')) return this.fail(EIO);
+    if (pe.consume(side === 'mmio' ? 'thaw_mmio' : 'thaw_dma'))
+      return this.fail(EIO, `thawing ${side.toUpperCase()} failed (injected fault)`);
     if (side === 'mmio') pe.setState(s === 'stopped' ? 'stopped-dma' : 'normal', tNs, cause);
     else pe.setState(s === 'stopped' ? 'stopped-mmio' : 'normal', tNs, cause);
     return OK;
@@ -167,17 +184,20 @@ export class VfioEehPeOp {
   private inject(pe: HostPe, tNs: number, args: VfioEehPeOpArgs, inert: boolean, cause: number): number {
     const type = args.errType ?? EEH_ERR_TYPE_32;
     const func = args.errFunc ?? EEH_ERR_FUNC_MIN;
-    if (type !== EEH_ERR_TYPE_32 && type !== EEH_ERR_TYPE_64) return this.fail(EINVAL);
-    if (!Number.isInteger(func) || func < EEH_ERR_FUNC_MIN || func > EEH_ERR_FUNC_MAX) return this.fail(EINVAL);
-    if (inert) return this.fail(EIO);
+    if (type !== EEH_ERR_TYPE_32 && type !== EEH_ERR_TYPE_64) return this.fail(EINVAL, `error type ${type} is neither 32-bit nor 64-bit`);
+    if (!Number.isInteger(func) || func < EEH_ERR_FUNC_MIN || func > EEH_ERR_FUNC_MAX)
+      return this.fail(EINVAL, `error function ${func} is outside ${EEH_ERR_FUNC_MIN}..${EEH_ERR_FUNC_MAX}`);
+    if (inert)
+      return this.fail(EIO, 'the PE is unavailable: its PHB is under recovery (the enable and reset paths end without the active flag)');
     const serial = args.serial !== undefined && args.serial > 0 ? args.serial : this.newSerial();
     // The lab freezes at once; the hardware freezes at the next access of the chosen kind.
     if (pe.freeze(serial, tNs, args.origin ?? 'error', cause)) this.lastSerial = serial;
     return OK;
   }
 
-  private fail(errno: number): number {
+  private fail(errno: number, why: string): number {
     this.failures++;
+    this.lastWhy = why;
     return errno;
   }
 }

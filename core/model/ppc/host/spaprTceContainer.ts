@@ -49,6 +49,13 @@ export const SPAPR_MAP_WRITE = 2;
 
 const MAX_TABLES = 2;
 
+/** tce_iommu_ioctl answers -EPERM until ENABLE (v1) or a pre-registration (v2). */
+const NOT_ENABLED = 'the container is not enabled (v1: VFIO_IOMMU_ENABLE; v2: REGISTER_MEMORY first)';
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
 export class SpaprTceContainer implements LayerInstance {
   private readonly windows: (TceWindow | null)[] = [null, null];
   private readonly prereg = new Set<MmIommuRegion>();
@@ -67,6 +74,8 @@ export class SpaprTceContainer implements LayerInstance {
   tcesPeak = 0;
 
   lastCostNs = 0;
+  /** Why the last refused ioctl was refused (the check that failed), or null. */
+  lastWhy: string | null = null;
   lastStartAddr = 0;
   lastUnmappedBytes = 0;
 
@@ -91,10 +100,11 @@ export class SpaprTceContainer implements LayerInstance {
   /** VFIO_IOMMU_ENABLE (v1 only): charge the whole default window to locked memory (tce_iommu_enable). */
   enable(): number {
     this.lastCostNs = this.costs.vfioMapIoctlNs;
-    if (this.version === 2) return ENOTTY;
-    if (this.enabled) return EBUSY;
+    this.lastWhy = null;
+    if (this.version === 2) return this.no(ENOTTY, 'VFIO_IOMMU_ENABLE is a v1 ioctl; v2 containers enable by pre-registering memory');
+    if (this.enabled) return this.no(EBUSY, 'the container is already enabled');
     const pages = spaprHostPagesAsLabPages(this.platform, this.platform.tce32SizeBytes);
-    if (!this.process.tryLock(pages)) return ENOMEM;
+    if (!this.process.tryLock(pages)) return this.no(ENOMEM, this.memlockWhy('charging the default window at ENABLE'));
     this.mmSet = true;
     this.enablePages = pages;
     this.enabled = true;
@@ -104,27 +114,30 @@ export class SpaprTceContainer implements LayerInstance {
   /** VFIO_IOMMU_SPAPR_REGISTER_MEMORY (v2): tce_iommu_register_pages. */
   registerMemory(vaddr: number, size: number, flags = 0): number {
     this.lastCostNs = this.costs.vfioMapIoctlNs;
-    if (this.version === 1) return ENOTTY;
-    if (flags !== 0) return EINVAL;
+    this.lastWhy = null;
+    if (this.version === 1) return this.no(ENOTTY, 'v2-only ioctl on a v1 (VFIO_SPAPR_TCE_IOMMU) container');
+    if (flags !== 0) return this.no(EINVAL, 'flags must be 0');
     const sys = 2 ** this.platform.hostPageShift;
-    if (vaddr % sys !== 0 || size % sys !== 0 || vaddr + size >= U64_END) return EINVAL;
+    if (vaddr % sys !== 0 || size % sys !== 0 || vaddr + size >= U64_END)
+      return this.no(EINVAL, `vaddr or size is not a multiple of the host page (${sys} bytes), or the range wraps`);
     // A zero-size region gets no hpas array: vzalloc(0) fails, so mm_iommu_new answers -ENOMEM.
-    if (size === 0) return ENOMEM;
+    if (size === 0) return this.no(ENOMEM, 'a zero-size region gets no hpas array (vzalloc(0) fails in mm_iommu_new)');
     let region = this.mm.get(vaddr, size);
     if (region !== null && this.prereg.has(region)) {
       this.mm.put(region);
-      return EBUSY;
+      return this.no(EBUSY, 'the region is already pre-registered by this container');
     }
     if (region === null) {
       const chunk = this.process.chunkBytes;
+      const memlockFailures = this.process.memlockFailures;
       const created = this.mm.create(vaddr, size, chunk, this.process.config.backing.startsWith('hugepages'));
-      if (typeof created === 'number') return created;
+      if (typeof created === 'number') return this.no(created, this.regionWhy(created, memlockFailures));
       region = created;
       this.lastCostNs += (size / PAGE_SIZE) * this.costs.vfioPinPerPageNs;
     }
     if (this.faults.fail('alloc')) {
       this.mm.put(region);
-      return ENOMEM;
+      return this.no(ENOMEM, 'allocating the container region failed (injected fault)');
     }
     this.prereg.add(region);
     this.enabled = true;
@@ -141,13 +154,16 @@ export class SpaprTceContainer implements LayerInstance {
    */
   unregisterMemory(vaddr: number, size: number, flags = 0): number {
     this.lastCostNs = this.costs.vfioUnmapIoctlNs;
-    if (this.version === 1) return ENOTTY;
-    if (!this.mmSet) return EPERM;
+    this.lastWhy = null;
+    if (this.version === 1) return this.no(ENOTTY, 'v2-only ioctl on a v1 (VFIO_SPAPR_TCE_IOMMU) container');
+    if (!this.mmSet) return this.no(EPERM, 'nothing was pre-registered by this container (container->mm not set)');
     const sys = 2 ** this.platform.hostPageShift;
-    if (flags !== 0 || vaddr % sys !== 0 || size % sys !== 0) return EINVAL;
+    if (flags !== 0 || vaddr % sys !== 0 || size % sys !== 0)
+      return this.no(EINVAL, `flags are not 0, or vaddr or size is not a multiple of the host page (${sys} bytes)`);
     const region = this.mm.get(vaddr, size);
-    if (region === null) return ENOENT;
+    if (region === null) return this.no(ENOENT, 'no pre-registered region has exactly this vaddr and size (mm_iommu_get)');
     let rc: number = ENOENT;
+    this.lastWhy = 'this container did not pre-register the region';
     if (this.prereg.has(region)) {
       rc = this.mm.put(region);
       if (rc === OK) this.prereg.delete(region);
@@ -161,8 +177,9 @@ export class SpaprTceContainer implements LayerInstance {
   /** VFIO_IOMMU_SPAPR_TCE_CREATE (v2): the default window first if pending, then tce_iommu_create_window. */
   createWindow(pageShift: number, windowSize: number, levels: number, flags = 0): number {
     this.lastCostNs = this.costs.vfioMapIoctlNs;
-    if (this.version === 1) return ENOTTY;
-    if (flags !== 0) return EINVAL;
+    this.lastWhy = null;
+    if (this.version === 1) return this.no(ENOTTY, 'v2-only ioctl on a v1 (VFIO_SPAPR_TCE_IOMMU) container');
+    if (flags !== 0) return this.no(EINVAL, 'flags must be 0');
     const pending = this.defaultWindowPending;
     let rc = this.createDefaultWindow();
     if (rc === OK) rc = this.addWindow(pageShift, windowSize, levels);
@@ -174,15 +191,16 @@ export class SpaprTceContainer implements LayerInstance {
   /** VFIO_IOMMU_SPAPR_TCE_REMOVE (v2): the window holding startAddr goes, with all its TCEs. */
   removeWindow(startAddr: number, flags = 0): number {
     this.lastCostNs = this.costs.vfioUnmapIoctlNs;
-    if (this.version === 1) return ENOTTY;
-    if (flags !== 0) return EINVAL;
+    this.lastWhy = null;
+    if (this.version === 1) return this.no(ENOTTY, 'v2-only ioctl on a v1 (VFIO_SPAPR_TCE_IOMMU) container');
+    if (flags !== 0) return this.no(EINVAL, 'flags must be 0');
     if (this.defaultWindowPending && startAddr === 0) {
       this.defaultWindowPending = false;
       this.mmSet = true;
       return OK;
     }
     const win = tceWindowFind(this.windows, startAddr);
-    if (win === null) return EINVAL;
+    if (win === null) return this.no(EINVAL, `no window starts at ${hex(startAddr)}`);
     this.mmSet = true;
     this.lastCostNs += this.clear(win, win.start, win.start + win.sizeBytes - win.pageSize) * this.costs.hostPteWriteNs;
     this.lastCostNs += this.costs.hostIotlbInvalidationNs;
@@ -195,6 +213,7 @@ export class SpaprTceContainer implements LayerInstance {
   mapDma(iova: number, vaddr: number, size: number, flags: number): number {
     this.mapIoctls++;
     this.lastCostNs = this.costs.vfioMapIoctlNs;
+    this.lastWhy = null;
     const pending = this.defaultWindowPending;
     const rc = this.mapChecked(iova, vaddr, size, flags);
     if (rc !== OK) {
@@ -208,6 +227,7 @@ export class SpaprTceContainer implements LayerInstance {
   unmapDma(iova: number, size: number, flags: number): number {
     this.unmapIoctls++;
     this.lastCostNs = this.costs.vfioUnmapIoctlNs;
+    this.lastWhy = null;
     this.lastUnmappedBytes = 0;
     const pending = this.defaultWindowPending;
     const rc = this.unmapChecked(iova, size, flags);
@@ -216,14 +236,15 @@ export class SpaprTceContainer implements LayerInstance {
   }
 
   private unmapChecked(iova: number, size: number, flags: number): number {
-    if (!this.enabled) return EPERM;
-    if (flags !== 0) return EINVAL;
+    if (!this.enabled) return this.no(EPERM, NOT_ENABLED);
+    if (flags !== 0) return this.no(EINVAL, 'flags must be 0');
     const rc = this.createDefaultWindow();
     if (rc !== OK) return rc;
     const win = tceWindowFind(this.windows, iova);
-    if (win === null) return ENXIO;
-    if (size % win.pageSize !== 0 || iova % win.pageSize !== 0) return EINVAL;
-    if (iova + size > win.start + win.sizeBytes) return EINVAL;
+    if (win === null) return this.no(ENXIO, `no DMA window holds iova ${hex(iova)} (iommu_tce_check_ioba)`);
+    if (size % win.pageSize !== 0 || iova % win.pageSize !== 0)
+      return this.no(EINVAL, `iova or size is not a multiple of the window's TCE page (${win.pageSize} bytes)`);
+    if (iova + size > win.start + win.sizeBytes) return this.no(EINVAL, 'the range runs past the end of the window');
     if (size === 0) return OK;
     const cleared = this.clear(win, iova, iova + size - win.pageSize);
     this.lastUnmappedBytes = cleared * win.pageSize;
@@ -236,6 +257,7 @@ export class SpaprTceContainer implements LayerInstance {
   /** VFIO_IOMMU_SPAPR_TCE_GET_INFO: the platform's dma32 window, plus DDW capabilities for v2. */
   getInfo(): SpaprTceInfo {
     this.lastCostNs = this.costs.vfioMapIoctlNs;
+    this.lastWhy = null;
     return spaprTableGroupInfo(this.platform, this.version === 2 && this.platform.maxWindows > 0);
   }
 
@@ -290,25 +312,26 @@ export class SpaprTceContainer implements LayerInstance {
   }
 
   private mapChecked(iova: number, vaddr: number, size: number, flags: number): number {
-    if (!this.enabled) return EPERM;
-    if ((flags & ~(SPAPR_MAP_READ | SPAPR_MAP_WRITE)) !== 0) return EINVAL;
+    if (!this.enabled) return this.no(EPERM, NOT_ENABLED);
+    if ((flags & ~(SPAPR_MAP_READ | SPAPR_MAP_WRITE)) !== 0) return this.no(EINVAL, 'unknown MAP_DMA flags');
     const rc = this.createDefaultWindow();
     if (rc !== OK) return rc;
     const win = tceWindowFind(this.windows, iova);
-    if (win === null) return ENXIO;
+    if (win === null) return this.no(ENXIO, `no DMA window holds iova ${hex(iova)} (iommu_tce_check_ioba)`);
     const pg = win.pageSize;
-    if (size % pg !== 0 || vaddr % pg !== 0) return EINVAL;
-    if ((flags & (SPAPR_MAP_READ | SPAPR_MAP_WRITE)) === 0) return EINVAL;
+    if (size % pg !== 0 || vaddr % pg !== 0)
+      return this.no(EINVAL, `size or vaddr is not a multiple of the window's TCE page (${pg} bytes)`);
+    if ((flags & (SPAPR_MAP_READ | SPAPR_MAP_WRITE)) === 0) return this.no(EINVAL, 'neither READ nor WRITE');
     // iommu_tce_put_param_check: the kernel ORs two checks into a boolean, so a misaligned IOVA
     // makes the ioctl return 1 rather than -EINVAL; the lab answers EINVAL
     // (docs/model.md#divergences-and-assumptions).
-    if (iova % pg !== 0) return EINVAL;
+    if (iova % pg !== 0) return this.no(EINVAL, `iova is not a multiple of the window's TCE page (${pg} bytes)`);
     // iommu_tce_check_ioba checks only the first TCE; a range running past the window would write
     // past the table. The lab refuses it.
-    if (iova + size > win.start + win.sizeBytes) return EINVAL;
+    if (iova + size > win.start + win.sizeBytes) return this.no(EINVAL, 'the range runs past the end of the window');
     const n = size / pg;
     const built = this.version === 1 ? this.pinForBuild(vaddr, n, pg) : tceWindowCheckPreregistered(win, this.mm, this.faults, vaddr, n);
-    if (built !== OK) return built;
+    if (built !== OK) return this.no(built, this.buildWhy(built, pg));
     if (n === 0) return OK;
     this.lastCostNs += this.clear(win, iova, iova + size - pg) * (this.version === 1 ? this.costs.vfioUnpinPerPageNs : 0);
     this.insertRuns(win, iova, vaddr, n, flags);
@@ -379,16 +402,22 @@ export class SpaprTceContainer implements LayerInstance {
    */
   private addWindow(pageShift: number, windowSize: number, levels: number): number {
     const slot = this.windows.indexOf(null);
-    if (slot < 0 || slot >= MAX_TABLES) return ENOSPC;
-    if (!this.platform.pageShifts.includes(pageShift)) return EINVAL;
+    if (slot < 0 || slot >= MAX_TABLES)
+      return this.no(ENOSPC, `both window slots are in use (IOMMU_TABLE_GROUP_MAX_TABLES = ${MAX_TABLES})`);
+    if (!this.platform.pageShifts.includes(pageShift))
+      return this.no(EINVAL, `TCE page shift ${pageShift} is not among the platform's page sizes (${this.platform.pageShifts.join(', ')})`);
     const tableBytes = spaprTableBytes(pageShift, windowSize, levels, this.platform.maxLevels, this.platform.hostPageShift);
-    if (tableBytes === 0) return EINVAL;
+    if (tableBytes === 0)
+      return this.no(
+        EINVAL,
+        `no table for this window: size, levels (max ${this.platform.maxLevels}) or page shift out of range (pnv_pci_ioda2_get_table_size is 0)`,
+      );
     const pages = spaprHostPagesAsLabPages(this.platform, tableBytes);
-    if (!this.process.tryLock(pages)) return ENOMEM;
+    if (!this.process.tryLock(pages)) return this.no(ENOMEM, this.memlockWhy(`charging the ${tableBytes}-byte TCE table`));
     const rc = spaprPlatformCreateTable(this.platform, this.faults, slot, pageShift, windowSize, levels);
     if (rc !== OK) {
       this.process.unlock(pages);
-      return rc;
+      return this.no(rc, 'the platform could not create the TCE table (create_table failed)');
     }
     const win = tceWindowNew(this.platform, slot, pageShift, windowSize, levels, pages);
     this.windows[slot] = win;
@@ -396,5 +425,32 @@ export class SpaprTceContainer implements LayerInstance {
     this.lastStartAddr = win.start;
     this.lastCostNs += this.costs.hostIotlbInvalidationNs;
     return OK;
+  }
+
+  private no(rc: number, why: string): number {
+    this.lastWhy = why;
+    return rc;
+  }
+
+  private memlockWhy(what: string): string {
+    return `RLIMIT_MEMLOCK (${String(this.process.memlockLimitBytes)} bytes) exceeded ${what} (locked_vm already ${this.process.lockedPages * PAGE_SIZE} bytes)`;
+  }
+
+  /** Why mm_iommu_new refused a region. */
+  private regionWhy(rc: number, memlockFailuresBefore: number): string {
+    if (rc === EINVAL) return 'the range overlaps a pre-registered region of another size (mm_iommu_new)';
+    if (rc === EFAULT) return 'a page of the region is not mapped in the process (mm_iommu_new)';
+    if (this.process.memlockFailures > memlockFailuresBefore) return this.memlockWhy('charging the region (mm_iommu_new)');
+    return 'allocating or pinning the region failed (injected fault)';
+  }
+
+  /** Why tce_iommu_build / tce_iommu_build_v2 refused the TCEs. */
+  private buildWhy(rc: number, pg: number): string {
+    if (this.version === 2)
+      return rc === EINVAL
+        ? `a page of the range is not in a pre-registered region whose pages are at least the TCE page (${pg} bytes; tce_iommu_prereg_ua_to_hpa)`
+        : 'allocating a table level failed (injected fault)';
+    if (rc === EPERM) return `the backing page is smaller than the TCE page (${pg} bytes; tce_page_is_contained)`;
+    return 'a page of the range could not be pinned (not mapped in the process)';
   }
 }

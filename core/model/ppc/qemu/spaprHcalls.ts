@@ -76,6 +76,8 @@ export class SpaprHcalls implements TrapHandler {
   blockedCalls = 0;
   lastWritten = 0;
   lastTce = 0;
+  /** Why the last refused hypercall was refused (the check that failed, KVM's or QEMU's), or null. */
+  lastWhy: string | null = null;
   // The call being served (one at a time; fields, so the hot path allocates nothing).
   private op = PUT;
   private liobn = 0;
@@ -88,6 +90,7 @@ export class SpaprHcalls implements TrapHandler {
   private rc = H_SUCCESS;
   private readonly trapWhat: number[];
   private readonly failKind: number;
+  private readonly whyKind: number;
 
   constructor(private readonly deps: SpaprHcallDeps) {
     this.trapWhat = HCALL_NAMES.map((n) => deps.qemu.trapName(n));
@@ -100,6 +103,7 @@ export class SpaprHcalls implements TrapHandler {
       ],
       failure: true,
     });
+    this.whyKind = deps.timeline.defineKind({ name: 'hcall.refused', args: [{ name: 'why', format: 'str' }] });
   }
 
   putTce(call: DmaCall, liobn: number, ioba: number, tce: number): number {
@@ -143,6 +147,7 @@ export class SpaprHcalls implements TrapHandler {
     this.npages = npages;
     this.lastWritten = 0;
     this.lastTce = 0;
+    this.lastWhy = null;
   }
 
   private run(call: DmaCall): number {
@@ -213,26 +218,27 @@ export class SpaprHcalls implements TrapHandler {
     const n = this.npages;
     switch (this.op) {
       case PUT:
-        if (!this.kvmIobaValid(t, 1)) return H_PARAMETER;
+        if (!this.kvmIobaValid(t, 1)) return this.no(H_PARAMETER, this.iobaWhy(t, 1, 'KVM'));
         if (!this.kvmTceValid(t, this.value)) return H_TOO_HARD;
         this.kvmWrite(call, slot, t.indexOf(this.ioba), 1, null, this.value);
         return H_SUCCESS;
       case INDIRECT: {
-        if (n > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) return H_PARAMETER;
-        if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
+        if (n > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) return this.no(H_PARAMETER, this.listWhy(n, 'KVM'));
+        if (!this.kvmIobaValid(t, n)) return this.no(H_PARAMETER, this.iobaWhy(t, n, 'KVM'));
         if (this.listGpa + TCE_LIST_PAGE > this.deps.ramBytes) return H_TOO_HARD;
         for (let i = 0; i < n; i++) if (!this.kvmTceValid(t, this.listEntry(i))) return H_TOO_HARD;
         this.kvmWrite(call, slot, t.indexOf(this.ioba), n, this.list, 0);
         return H_SUCCESS;
       }
       case STUFF: {
-        if (!this.kvmIobaValid(t, n)) return H_PARAMETER;
-        if (tcePerm(this.value) !== TCE_FAULT) return H_PARAMETER;
+        if (!this.kvmIobaValid(t, n)) return this.no(H_PARAMETER, this.iobaWhy(t, n, 'KVM'));
+        if (tcePerm(this.value) !== TCE_FAULT)
+          return this.no(H_PARAMETER, 'KVM: H_STUFF_TCE with a value that has permission bits set (kvmppc_h_stuff_tce only clears)');
         this.kvmWrite(call, slot, t.indexOf(this.ioba), n, null, this.value);
         return H_SUCCESS;
       }
       default:
-        if (!this.kvmIobaValid(t, 1)) return H_PARAMETER;
+        if (!this.kvmIobaValid(t, 1)) return this.no(H_PARAMETER, this.iobaWhy(t, 1, 'KVM'));
         this.lastTce = t.get(t.indexOf(this.ioba));
         return H_SUCCESS;
     }
@@ -257,7 +263,7 @@ export class SpaprHcalls implements TrapHandler {
   serve(): number {
     const slot = this.liobn > 0xffff_ffff ? undefined : this.deps.find(this.liobn);
     if (slot === undefined) {
-      this.rc = H_PARAMETER;
+      this.rc = this.no(H_PARAMETER, `QEMU: no TCE table has LIOBN ${hex(this.liobn)} (spapr_tce_find_by_liobn)`);
       return 0;
     }
     const t = slot.table;
@@ -268,7 +274,10 @@ export class SpaprHcalls implements TrapHandler {
         ns = this.putTceEmu(slot, base, this.value);
         break;
       case INDIRECT:
-        this.rc = H_PARAMETER;
+        this.rc = this.no(
+          H_PARAMETER,
+          this.npages === 0 ? 'QEMU: H_PUT_TCE_INDIRECT with npages 0 (ret starts as H_PARAMETER)' : this.listWhy(this.npages, 'QEMU'),
+        );
         if (this.npages > TCES_PER_INDIRECT || remPow2(this.listGpa, TCE_LIST_PAGE) !== 0) break;
         for (let i = 0; i < this.npages; i++) {
           ns += this.putTceEmu(slot, base + i * t.pageSize, this.qemuListEntry(i));
@@ -276,7 +285,12 @@ export class SpaprHcalls implements TrapHandler {
         }
         break;
       case STUFF:
-        this.rc = H_PARAMETER;
+        this.rc = this.no(
+          H_PARAMETER,
+          this.npages === 0
+            ? 'QEMU: H_STUFF_TCE with npages 0 (ret starts as H_PARAMETER)'
+            : `QEMU: npages ${this.npages} exceeds the table's ${t.nbTable} entries`,
+        );
         if (this.npages > t.nbTable) break;
         for (let i = 0; i < this.npages; i++) {
           ns += this.putTceEmu(slot, base + i * t.pageSize, this.value);
@@ -285,7 +299,7 @@ export class SpaprHcalls implements TrapHandler {
         break;
       default: {
         const idx = t.indexOf(base);
-        this.rc = t.inRange(idx) ? H_SUCCESS : H_PARAMETER;
+        this.rc = t.inRange(idx) ? H_SUCCESS : this.no(H_PARAMETER, this.qemuIndexWhy(t, base));
         if (this.rc === H_SUCCESS) this.lastTce = t.get(idx);
       }
     }
@@ -297,13 +311,14 @@ export class SpaprHcalls implements TrapHandler {
     const t = slot.table;
     const idx = t.indexOf(ioba);
     if (!t.inRange(idx)) {
-      this.rc = H_PARAMETER;
+      this.rc = this.no(H_PARAMETER, this.qemuIndexWhy(t, ioba));
       return 0;
     }
     t.put(idx, tce);
     this.guestWrites++;
     this.lastWritten++;
     this.rc = H_SUCCESS;
+    this.lastWhy = null;
     return this.deps.costs.qemuPteWalkNs + slot.phb.host.qemuNotify(t, idx, tce);
   }
 
@@ -319,6 +334,9 @@ export class SpaprHcalls implements TrapHandler {
   private fail(call: DmaCall, rc: number): void {
     this.failures++;
     const tl = this.deps.timeline;
+    // The check that refused it goes first, as the failure's cause.
+    if (this.lastWhy !== null)
+      call.cause = tl.record(call.t as SimTimeNs, 0, this.deps.lane, this.whyKind, tl.internString(this.lastWhy), 0, 0, call.cause);
     call.cause = tl.record(
       call.t as SimTimeNs,
       0,
@@ -331,6 +349,26 @@ export class SpaprHcalls implements TrapHandler {
     );
   }
 
+  private no(rc: number, why: string): number {
+    this.lastWhy = why;
+    return rc;
+  }
+
+  /** Why kvmppc_ioba_validate refused `n` entries at ioba. */
+  private iobaWhy(t: SpaprTceTable, n: number, who: string): string {
+    if (remPow2(this.ioba, t.pageSize) !== 0) return `${who}: ioba ${hex(this.ioba)} is not aligned to the TCE page (${t.pageSize} bytes)`;
+    return `${who}: ioba ${hex(this.ioba)} + ${n} TCE(s) lies outside the window [${hex(t.busOffset)}, ${hex(t.busOffset + t.nbTable * t.pageSize)}) (kvmppc_ioba_validate)`;
+  }
+
+  private listWhy(n: number, who: string): string {
+    if (n > TCES_PER_INDIRECT) return `${who}: npages ${n} exceeds the ${TCES_PER_INDIRECT} TCEs of one list page`;
+    return `${who}: the TCE list at ${hex(this.listGpa)} is not 4 KiB aligned`;
+  }
+
+  private qemuIndexWhy(t: SpaprTceTable, ioba: number): string {
+    return `QEMU: ioba ${hex(ioba)} lies outside the window [${hex(t.busOffset)}, ${hex(t.busOffset + t.nbTable * t.pageSize)}) (put_tce_emu)`;
+  }
+
   collectMetrics(into: MetricMap): void {
     HCALL_NAMES.forEach((name, i) => addMetric(into, `hcall.${name}`, this.calls[i]!));
     addMetric(into, 'hcall.failed', this.failures);
@@ -341,4 +379,8 @@ export class SpaprHcalls implements TrapHandler {
     addMetric(into, 'tce.guestWrites', this.guestWrites);
     addMetric(into, 'window.blockedCalls', this.blockedCalls);
   }
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
 }

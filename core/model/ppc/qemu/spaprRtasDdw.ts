@@ -65,6 +65,9 @@ export class SpaprRtasDdw implements TrapHandler {
   private windowShift = 0;
   private liobn = 0;
   private status = RTAS_OUT_SUCCESS;
+  /** Why the last failed call failed (the check in QEMU's RTAS handler), or null. */
+  lastWhy: string | null = null;
+  private readonly whyKind: number;
   private readonly trapWhat: number[];
   private readonly kind: number;
   private readonly failKind: number;
@@ -78,6 +81,7 @@ export class SpaprRtasDdw implements TrapHandler {
     ] as const;
     this.kind = deps.timeline.defineKind({ name: 'rtas', args });
     this.failKind = deps.timeline.defineKind({ name: 'rtas failed', args, failure: true });
+    this.whyKind = deps.timeline.defineKind({ name: 'rtas.refused', args: [{ name: 'why', format: 'str' }] });
   }
 
   query(call: DmaCall, guestPe: number): number {
@@ -110,6 +114,7 @@ export class SpaprRtasDdw implements TrapHandler {
   private run(call: DmaCall): number {
     const d = this.deps;
     this.calls[this.op]!++;
+    this.lastWhy = null;
     d.l0?.reflectHcall();
     if (this.bootMode) {
       const exitNs = d.costs.vmExitNs * (d.l0 !== null ? d.costs.nestedExitFactor : 1);
@@ -118,6 +123,9 @@ export class SpaprRtasDdw implements TrapHandler {
     const failed = this.status !== RTAS_OUT_SUCCESS;
     if (failed) this.failures++;
     const tl = d.timeline;
+    // A failure's reason goes first, as its cause.
+    if (failed && this.lastWhy !== null)
+      call.cause = tl.record(call.t as SimTimeNs, 0, d.lane, this.whyKind, tl.internString(this.lastWhy), 0, 0, call.cause);
     call.cause = tl.record(
       call.t as SimTimeNs,
       0,
@@ -152,7 +160,7 @@ export class SpaprRtasDdw implements TrapHandler {
 
   private serveQuery(): number {
     const phb = this.ddwPhb();
-    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    if (phb === undefined) return this.refuse(RTAS_OUT_PARAM_ERROR, this.noPhbWhy());
     this.lastAvail = SPAPR_PCI_DMA_MAX_WINDOWS - phb.activeWindows();
     this.lastLargestBlock = DDW_LARGEST_BLOCK_TCES;
     this.lastPageMask = phb.queryPageMask();
@@ -163,18 +171,29 @@ export class SpaprRtasDdw implements TrapHandler {
     this.lastLiobn = 0;
     this.lastBase = 0;
     const phb = this.ddwPhb();
-    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    if (phb === undefined) return this.refuse(RTAS_OUT_PARAM_ERROR, this.noPhbWhy());
     const table = phb.freeTable();
     const windows = phb.activeWindows();
-    if (!phb.config.pageShifts.includes(this.pageShift) || this.windowShift < this.pageShift) return this.done(RTAS_OUT_PARAM_ERROR);
-    if (table === null || windows === SPAPR_PCI_DMA_MAX_WINDOWS) return this.done(RTAS_OUT_HW_ERROR);
+    if (!phb.config.pageShifts.includes(this.pageShift))
+      return this.refuse(
+        RTAS_OUT_PARAM_ERROR,
+        `page shift ${this.pageShift} is not in the PHB's page sizes (shifts ${phb.config.pageShifts.join(', ')})`,
+      );
+    if (this.windowShift < this.pageShift)
+      return this.refuse(RTAS_OUT_PARAM_ERROR, `window shift ${this.windowShift} is below the page shift ${this.pageShift}`);
+    if (table === null || windows === SPAPR_PCI_DMA_MAX_WINDOWS)
+      return this.refuse(
+        RTAS_OUT_HW_ERROR,
+        `the PE already has ${windows} of ${SPAPR_PCI_DMA_MAX_WINDOWS} DMA windows (no free TCE table)`,
+      );
     const base = windows === 0 ? phb.config.dmaWinAddr : phb.config.dma64WinAddr;
     // spapr_tce_table_enable takes nb_table as uint32_t: 1ULL << 32 and above truncate to 0.
     const shift = this.windowShift - this.pageShift;
     const nbTable = shift >= 32 ? 0 : 2 ** shift;
-    if (nbTable === 0) return this.done(RTAS_OUT_HW_ERROR);
+    if (nbTable === 0) return this.refuse(RTAS_OUT_HW_ERROR, `2^${shift} TCEs truncate to 0 in spapr_tce_table_enable's uint32_t nb_table`);
     if (phb.enableWindow(table, this.pageShift, base, nbTable) !== OK) {
       this.status = RTAS_OUT_HW_ERROR;
+      this.lastWhy = 'the host refused the window (VFIO_IOMMU_SPAPR_TCE_CREATE failed)';
       return phb.lastCostNs;
     }
     this.windowsCreated++;
@@ -186,7 +205,15 @@ export class SpaprRtasDdw implements TrapHandler {
 
   private serveRemove(): number {
     const slot = this.liobn > 0xffff_ffff ? undefined : this.deps.find(this.liobn);
-    if (slot === undefined || !slot.phb.config.ddwEnabled || !slot.table.enabled) return this.done(RTAS_OUT_PARAM_ERROR);
+    if (slot === undefined || !slot.phb.config.ddwEnabled || !slot.table.enabled)
+      return this.refuse(
+        RTAS_OUT_PARAM_ERROR,
+        slot === undefined
+          ? `no TCE table has LIOBN 0x${this.liobn.toString(16)}`
+          : !slot.phb.config.ddwEnabled
+            ? 'the PHB has DDW disabled'
+            : `the window of LIOBN 0x${this.liobn.toString(16)} is not enabled`,
+      );
     slot.phb.disableWindow(slot.table);
     this.status = RTAS_OUT_SUCCESS;
     return slot.phb.lastCostNs;
@@ -194,7 +221,7 @@ export class SpaprRtasDdw implements TrapHandler {
 
   private serveReset(): number {
     const phb = this.ddwPhb();
-    if (phb === undefined) return this.done(RTAS_OUT_PARAM_ERROR);
+    if (phb === undefined) return this.refuse(RTAS_OUT_PARAM_ERROR, this.noPhbWhy());
     phb.dmaReset();
     this.status = RTAS_OUT_SUCCESS;
     return phb.lastCostNs;
@@ -203,6 +230,15 @@ export class SpaprRtasDdw implements TrapHandler {
   private done(status: number): number {
     this.status = status;
     return 0;
+  }
+
+  private refuse(status: number, why: string): number {
+    this.lastWhy = why;
+    return this.done(status);
+  }
+
+  private noPhbWhy(): string {
+    return this.deps.findPhb(this.pe) === undefined ? `no PHB has guest PE ${this.pe}` : `the PHB of guest PE ${this.pe} has DDW disabled`;
   }
 
   collectMetrics(into: MetricMap): void {

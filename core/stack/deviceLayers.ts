@@ -16,7 +16,7 @@ import type { VfioContainerApi } from '../model/vfio/vfioContainerApi';
 import type { ViommuContext } from '../model/viommu/viommuContext';
 import type { ViommuFrontEnd } from '../model/viommu/viommuFrontEnd';
 import { msToNs } from '../sim/simTime';
-import { chooseDmaMode, forcedac } from './dmaModeChoice';
+import { chooseDmaModeWhy, forcedac } from './dmaModeChoice';
 
 export type ViommuFactory = (ctx: ViommuContext) => ViommuFrontEnd;
 
@@ -58,7 +58,7 @@ export function buildDeviceLayers(ctx: DeviceLayerContext, config: DeviceConfig,
   });
   if (frontEnd.dmaOps !== null) return { dma: frontEnd.dmaOps, frontEnd };
   if (frontEnd.driver === null) throw new Error(`vIOMMU ${model} gave neither a driver nor a DMA layer`);
-  const mode = chooseDmaMode(scenario, vm, frontEnd.driver.shadowOnFlush);
+  const { mode, why, forced } = chooseDmaModeWhy(scenario, vm, frontEnd.driver.shadowOnFlush);
   if (mode === 's390-legacy') throw new Error('s390-legacy is served by the s390 front-end, not dma-iommu');
   const fq = vm.guest.flushQueue;
   const dma = new IommuDmaDomain(
@@ -73,6 +73,8 @@ export function buildDeviceLayers(ctx: DeviceLayerContext, config: DeviceConfig,
       singleTimeoutNs: msToNs(fq.singleTimeoutMs),
       forcedac: forcedac(scenario, vm),
       iovaMagazineSize: vm.guest.iovaMagazineSize,
+      modeWhy: why,
+      modeForced: forced,
       timeline: { recorder: sim.timeline, laneName: `dma.${vm.name}.${config.name}` },
     },
     sim.costs,

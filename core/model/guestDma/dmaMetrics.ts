@@ -7,6 +7,14 @@ import { metric, type MetricInfo } from '../../contract/catalog';
 
 export const DMA_LAYER_METRICS: readonly MetricInfo[] = [
   metric('dma.maps', 'calls', 'guest DMA API map calls'),
+  metric('dma.domainsStrict', 'domains', 'dma-iommu domains in strict mode (each unmap flushes the IOTLB before returning)'),
+  metric('dma.domainsLazy', 'domains', 'dma-iommu domains with per-CPU flush queues'),
+  metric('dma.domainsLazySingle', 'domains', 'dma-iommu domains with the single flush queue'),
+  metric(
+    'dma.domainsForcedStrict',
+    'domains',
+    'domains Linux put in strict mode against the lazy default or setting (intel-iommu caching mode, no deferred flush); the reason is on the dma.mode event',
+  ),
   metric('dma.unmaps', 'calls', 'guest DMA API unmap calls'),
   metric('dma.mapFailures', 'calls', 'map calls that returned DMA_MAPPING_ERROR'),
   metric('iova.exhaustions', 'calls', 'IOVA allocations that failed even after flushing the rcaches'),

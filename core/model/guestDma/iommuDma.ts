@@ -41,6 +41,10 @@ export interface IommuDmaOptions {
   readonly forcedac: boolean;
   /** IOVA_MAG_SIZE of the guest kernel (127 since Linux 6.0, 128 before); 127 when omitted. */
   readonly iovaMagazineSize?: number;
+  /** Why Linux picked `mode` (core/stack/dmaModeChoice.ts), recorded with the mode in effect. */
+  readonly modeWhy?: string;
+  /** Linux overrode a lazy mode the configuration asked for, or its default (caching mode). */
+  readonly modeForced?: boolean;
   /**
    * Where the domain explains itself: the flush-queue timer arming and an IOVA space that has no
    * room (the cause of the failed map). Without it nothing is recorded (unit tests of one layer).
@@ -63,6 +67,10 @@ export class IommuDmaDomain implements GuestDmaOps {
   readonly rcache: IovaRcache;
   readonly fq: FlushQueue | null;
   readonly mode: FlushMode;
+  /** Why this mode is in effect (the choice's reason, or the fallback to strict). */
+  readonly modeWhy: string;
+  /** Linux put this domain in strict mode although lazy was asked for or the default. */
+  readonly modeForced: boolean;
   maps = 0;
   unmaps = 0;
   mapFailures = 0;
@@ -104,7 +112,13 @@ export class IommuDmaDomain implements GuestDmaOps {
     this.rcache = new IovaRcache(this.iovad, options.cpus, options.iovaMagazineSize);
     this.timeline = options.timeline;
     // iommu_dma_init_fq falls back to strict without IOMMU_CAP_DEFERRED_FLUSH.
-    this.mode = options.mode !== 'strict' && !driver.deferredFlush ? 'strict' : options.mode;
+    const fallback = options.mode !== 'strict' && !driver.deferredFlush;
+    this.mode = fallback ? 'strict' : options.mode;
+    this.modeWhy = fallback
+      ? `the vIOMMU driver lacks IOMMU_CAP_DEFERRED_FLUSH, so iommu_dma_init_fq falls back to strict (${options.mode} was chosen: ${options.modeWhy ?? 'the default'})`
+      : (options.modeWhy ?? '');
+    this.modeForced = fallback || (options.modeForced ?? false);
+    this.recordMode(sim.now);
     if (this.mode === 'strict') this.fq = null;
     else {
       const single = this.mode === 'lazy-single';
@@ -160,6 +174,30 @@ export class IommuDmaDomain implements GuestDmaOps {
     const pfn = this.allocIovaFast(call.cpu, pages, Math.floor(dmaLimit / GRANULE), true, call.t, call);
     if (pfn === 0) this.iovaExhaustions++;
     return pfn * GRANULE;
+  }
+
+  /** The DMA mode in effect and why, at the domain's creation (boot, reset or hot-plug). */
+  private recordMode(t: number): void {
+    const tl = this.timeline;
+    if (tl === undefined) return;
+    const kind = tl.recorder.defineKind({
+      name: 'dma.mode',
+      args: [
+        { name: 'mode', format: 'str' },
+        { name: 'why', format: 'str' },
+        { name: 'forced', format: 'int' },
+      ],
+    });
+    const r = tl.recorder;
+    r.record(
+      t as SimTimeNs,
+      0,
+      this.laneOf(r, tl.laneName),
+      kind,
+      r.internString(this.mode),
+      r.internString(this.modeWhy),
+      this.modeForced ? 1 : 0,
+    );
   }
 
   /** The timeline lane of this domain, defined on first use (so a domain that records nothing adds no lane). */
@@ -328,6 +366,10 @@ export class IommuDmaDomain implements GuestDmaOps {
 
   collectMetrics(into: MetricMap): void {
     addMetric(into, 'dma.maps', this.maps);
+    addMetric(into, 'dma.domainsStrict', this.mode === 'strict' ? 1 : 0);
+    addMetric(into, 'dma.domainsLazy', this.mode === 'lazy' ? 1 : 0);
+    addMetric(into, 'dma.domainsLazySingle', this.mode === 'lazy-single' ? 1 : 0);
+    addMetric(into, 'dma.domainsForcedStrict', this.modeForced ? 1 : 0);
     addMetric(into, 'dma.unmaps', this.unmaps);
     addMetric(into, 'dma.mapFailures', this.mapFailures);
     addMetric(into, 'iova.exhaustions', this.iovaExhaustions);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const IntelIommuSchema = z.strictObject({
   cachingMode: z.boolean().default(true).meta({
     description:
-      'Caching mode: the guest invalidates every new mapping, so QEMU can shadow it. Without it QEMU refuses device assignment (hw/i386/intel_iommu.c vtd_panic_require_caching_mode).',
+      'Caching mode: the guest invalidates every new mapping, so QEMU can shadow it. Without it QEMU refuses device assignment (hw/i386/intel_iommu.c vtd_panic_require_caching_mode). With it Linux >= 5.11 runs the device strict whatever iommu.strict says (cachingModeForcesStrict); the run reports the mode in effect (dma.mode event, dma.domainsForcedStrict).',
     mirrors: '-device intel-iommu,caching-mode=on',
   }),
   awBits: z

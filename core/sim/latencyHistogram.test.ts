@@ -50,7 +50,13 @@ describe('LatencyHistogram', () => {
     for (const v of edges) expect(fast.countsArrayIndex(v), String(v)).toBe(lib.countsArrayIndex(v));
     fc.assert(
       fc.property(
-        fc.oneof(fc.double({ min: 0, max: 2 ** 60, noNaN: true }), fc.maxSafeNat()),
+        fc.oneof(
+          fc.double({ min: 0, max: 2 ** 60, noNaN: true }),
+          fc.maxSafeNat(),
+          // The integer fast path (below 2^32) and the values just below each power of two.
+          fc.maxSafeNat().map((v) => v % 2 ** 32),
+          fc.tuple(fc.integer({ min: 1, max: 32 }), fc.integer({ min: 1, max: 1000 })).map(([k, d]) => Math.max(0, 2 ** k - d)),
+        ),
         (v) => fast.countsArrayIndex(v) === lib.countsArrayIndex(v),
       ),
     );

@@ -26,6 +26,8 @@ interface HdrShape {
 /** 2 ** k for k = 0..64 (Math.pow(2, k), as the library computes it, is the same exact power of two). */
 const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
 
+const TWO_32 = 2 ** 32;
+
 function pow2(k: number): number {
   return POW2[k] ?? Math.pow(2, k);
 }
@@ -56,7 +58,11 @@ export class LatencyHistogram {
   /** JsHistogram.countsArrayIndex(value), with its expressions: getBucketIndex, getSubBucketIndex, computeCountsArrayIndex. */
   countsArrayIndex(value: number): number {
     if (value < 0) throw new Error('Histogram recorded value cannot be negative.');
-    const bucketIndex = Math.max(Math.floor(Math.log2(value)) - this.halfCountMagnitude - this.unitMagnitude, 0);
+    // floor(Math.log2(v)) for an integer 1 <= v < 2^32 is 31 - clz32(v): log2(2^k - 1) lies 2^-k / ln 2
+    // (> 1e-10) below k, far more than Math.log2's rounding error, so both agree; other values
+    // (fractions, 0, 2^32 and up) take the library's expression itself.
+    const log2 = value >= 1 && value < TWO_32 && Math.floor(value) === value ? 31 - Math.clz32(value) : Math.floor(Math.log2(value));
+    const bucketIndex = Math.max(log2 - this.halfCountMagnitude - this.unitMagnitude, 0);
     const subBucketIndex = Math.floor(value / pow2(bucketIndex + this.unitMagnitude));
     return (bucketIndex + 1) * pow2(this.halfCountMagnitude) + (subBucketIndex - this.halfCount);
   }

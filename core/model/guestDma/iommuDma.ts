@@ -6,7 +6,7 @@
 // strict: sync the IOTLB and free the IOVA; lazy: queue the IOVA until a flush covers it.
 // Must not: model the vIOMMU (the GuestIommuDriver does) or decide costs of traps.
 
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../../sim/latencyHistogram';
 import type { CostTable } from '../../sim/costTable';
 import type { Scheduler } from '../../sim/scheduler';
 import { bitsPer, roundUpPowerOfTwo } from '../base/bits';
@@ -88,7 +88,7 @@ export class IommuDmaDomain implements GuestDmaOps {
   private armKind = -1;
   private exhaustedKind = -1;
   /** Stale-IOTLB windows, ns (one sample per unmapped IOVA). */
-  readonly staleWindowNs = hdr.build({
+  readonly staleWindowNs = new LatencyHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
     numberOfSignificantValueDigits: 3,

@@ -19,7 +19,7 @@
 //   lazy mode marks the address lazily freed: it stays allocated until the next merge.
 // Must not: model QEMU or VFIO (ZpciFunction's RPCIT does), or share state with dma-iommu.
 
-import * as hdr from 'hdr-histogram-js';
+import { LatencyHistogram } from '../../sim/latencyHistogram';
 import type { CostTable } from '../../sim/costTable';
 import type { SimTimeNs } from '../../sim/simTime';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
@@ -65,7 +65,7 @@ export class S390LegacyDma implements GuestDmaOps {
   unmapErrors = 0;
   lazyPeak = 0;
   /** From an unmap to the flush that makes the address unreachable (a global RPCIT, or the strict RPCIT). */
-  readonly staleWindowNs = hdr.build({
+  readonly staleWindowNs = new LatencyHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000_000,
     numberOfSignificantValueDigits: 3,

@@ -28,6 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { setUpNewDatabase } from './storage';
 
 export type LabDatabase = Database.Database;
 
@@ -70,7 +71,8 @@ export function describeDatabaseError(err: unknown): string {
     return `cannot write here: read-only location or no permission (${message})`;
   }
   if (code.startsWith('SQLITE_CANTOPEN')) return `cannot open the database (${message}): check that its directory exists and is writable`;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `the disk is full (${message})`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
+    return `disk full: the lab database cannot grow (${message}); free space on its disk or delete runs`;
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return `I/O error (${message})`;
   if (code.startsWith('SQLITE_BUSY')) return `the database is locked by another process (${message})`;
   return message;
@@ -190,6 +192,8 @@ function configure(db: LabDatabase, path: string, options: OpenOptions): LabData
     db.pragma('busy_timeout = 5000');
     // Reads the header: a file that is not a database fails here, at open, not at the first query.
     schemaVersion(db);
+    // Before the first page is written (journal_mode writes it): see storage.ts.
+    if (!options.readonly) setUpNewDatabase(db);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

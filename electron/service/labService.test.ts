@@ -10,11 +10,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LabError } from './labError';
 import { INTERRUPTED_ERROR, RunStore } from '../../db/runStore';
 import { OwnerStore } from '../../db/labOwners';
+import Database from 'better-sqlite3';
+import { storageFigures } from '../../db/storage';
+import { TimelineWriter } from '../../db/timeline/timelineWriter';
+import { newTestRun, recordTestTimeline } from '../../db/timeline/timelineFixture.testkit';
+import { WORKER_DIED, type RunWorkerSpawner } from './runQueue';
 import { prepareRun } from '../../core/run/runRequest';
 import { storeRun } from './runLauncher';
 import { openLabDatabase } from '../../db/database';
 import { Worker } from 'node:worker_threads';
-import type { RunWorkerSpawner } from './runQueue';
 import type { ExportHandler } from './runExport';
 
 let dir: string;
@@ -339,5 +343,39 @@ describe('LabService: disk space', () => {
     expect(statSync(`${path}-wal`).size).toBe(0);
     expect(statSync(path).size).toBeLessThan(full / 2);
     expect((await service.getTimelineSummary(ids[2]!)).complete).toBe(true);
+  });
+});
+
+describe('LabService: tidying the store at start', () => {
+  it('removes timelines left incomplete by failed or cancelled runs, keeps a dead worker’s, and converts a small older database', async () => {
+    service.close();
+    const path = join(dir, 'old.db');
+    // An older lab made it: WAL before any page, so auto_vacuum stayed NONE.
+    const raw = new Database(path);
+    raw.pragma('journal_mode = WAL');
+    raw.close();
+    const db = openLabDatabase(path);
+    expect(storageFigures(db).incremental).toBe(false);
+    const runs = new RunStore(db);
+    const cols = recordTestTimeline([{ t: 0, dur: 1, lane: 0, kind: 0 }], 1);
+    const ids = ['failed', 'cancelled', 'worker'].map((name) => {
+      const id = newTestRun(db, name);
+      // Partial timelines: rows stored, never finished (as a process that could not remove them leaves them).
+      const writer = new TimelineWriter(db, id);
+      writer.write({ ...cols, first: 0, count: cols.count });
+      writer.restore();
+      return id;
+    });
+    runs.finish(ids[0]!, 'failed', 'disk full: ...', 1);
+    runs.finish(ids[1]!, 'cancelled', null, 1);
+    runs.finish(ids[2]!, 'failed', `${WORKER_DIED} exited with code 1 before finishing`, 1);
+    db.close();
+    service = new LabService({ dbPath: path, spawnWorker: spawnTsxRunWorker, version: 'test' });
+    await expect(service.getTimelineSummary(ids[0]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
+    await expect(service.getTimelineSummary(ids[1]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
+    await expect(service.getTimelineSummary(ids[2]!)).resolves.toMatchObject({ eventCount: 1, complete: false });
+    const after = openLabDatabase(path, { readonly: true });
+    expect(storageFigures(after).incremental).toBe(true);
+    after.close();
   });
 });

@@ -178,6 +178,11 @@ describe('RunStore', () => {
     expect(me.get(other)!.status).toBe('cancelled');
     expect(me.activeOwner(queued)).toMatchObject({ status: 'queued', liveness: 'alive' });
     expect(me.activeOwner(other)).toBeUndefined();
+    // Cancel or delete from elsewhere: refused while its (live) owner has it, allowed for its owner and for finished runs.
+    const elsewhere = new RunStore(t.db, { owners });
+    expect(elsewhere.busyElsewhere(queued)).toBe(`run ${queued} is queued in another lab process; cancel it there`);
+    expect(me.busyElsewhere(queued)).toBeNull();
+    expect(elsewhere.busyElsewhere(running)).toBeNull();
     // Housekeeping: the dead owner's row goes once no active run names it.
     expect(owners.forgetDead()).toBe(1);
   });

@@ -300,6 +300,18 @@ export class RunStore {
     return { status: row.status, ownerId: row.owner_id, liveness: this.owners.liveness([row.owner_id])(row.owner_id) };
   }
 
+  /**
+   * Why the run may not be cancelled or deleted from here: it is queued or running in another lab
+   * process that is alive (or, unknown, still heartbeating); null when it may (finished, orphaned,
+   * or this store's own). `pcilab delete` and the hosts ask this before deleting.
+   */
+  busyElsewhere(id: number): string | null {
+    const active = this.activeOwner(id);
+    if (active === undefined || (active.ownerId !== null && active.ownerId === this.ownerId)) return null;
+    if (this.orphans().some((o) => o.id === id)) return null;
+    return `run ${id} is ${active.status} in another lab process; cancel it there`;
+  }
+
   /** What a stored run simulates (to resume a queued one), or undefined. */
   storedPlan(id: number): StoredRunPlan | undefined {
     const row = this.db

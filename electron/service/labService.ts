@@ -137,10 +137,8 @@ export class LabService implements LabApi {
       this.runs.markInterrupted(orphan);
       return Promise.reject(new LabError('conflict', `run ${runId} is not running: the process running it stopped (interrupted)`));
     }
-    const active = this.runs.activeOwner(runId);
-    if (active !== undefined) {
-      return Promise.reject(new LabError('conflict', `run ${runId} is ${active.status} in another lab process; cancel it there`));
-    }
+    const busy = this.runs.busyElsewhere(runId);
+    if (busy !== null) return Promise.reject(new LabError('conflict', busy));
     return Promise.reject(new LabError('conflict', `run ${runId} is not queued or running`));
   }
 
@@ -163,10 +161,8 @@ export class LabService implements LabApi {
     if (this.queue.isActive(runId)) {
       return Promise.reject(new LabError('conflict', `run ${runId} is still running; cancel it first`));
     }
-    const active = this.runs.activeOwner(runId);
-    if (active !== undefined && active.ownerId !== this.ownerId && !this.runs.orphans().some((o) => o.id === runId)) {
-      return Promise.reject(new LabError('conflict', `run ${runId} is ${active.status} in another lab process; cancel it there first`));
-    }
+    const busy = this.runs.busyElsewhere(runId);
+    if (busy !== null) return Promise.reject(new LabError('conflict', `${busy} first`));
     if (!this.runs.delete(runId)) return Promise.reject(new LabError('not-found', `no run ${runId}`));
     this.reclaimSpace();
     return Promise.resolve();

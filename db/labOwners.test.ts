@@ -28,6 +28,11 @@ describe('lab owners on this machine', () => {
     const owners = new OwnerStore(db);
     const id = asOwner(db, 0, (ownerId) => {
       expect(owners.liveness([ownerId])(ownerId)).toBe(process.platform === 'linux' ? 'alive' : 'unknown');
+      // The store that registered an owner knows it is alive on any platform.
+      const mine = new OwnerStore(db);
+      const own = mine.register(0);
+      expect(mine.liveness([own])(own)).toBe('alive');
+      mine.release(own);
       return ownerId;
     });
     expect(db.prepare('SELECT COUNT(*) AS n FROM lab_owners').get()).toEqual({ n: 0 });

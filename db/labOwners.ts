@@ -86,6 +86,9 @@ export function livenessOf(owner: OwnerIdentity, probe: ProcessProbe = systemPro
 }
 
 export class OwnerStore {
+  /** Owner ids this store registered and has not released: this process, alive by definition. */
+  private readonly mine = new Set<number>();
+
   constructor(
     private readonly db: LabDatabase,
     private readonly probe: ProcessProbe = systemProbe,
@@ -94,15 +97,18 @@ export class OwnerStore {
   /** Registers this process; returns its owner id (one per open lab, released by release()). */
   register(nowMs: number): number {
     const me = currentIdentity(this.probe);
-    return Number(
+    const id = Number(
       this.db
         .prepare('INSERT INTO lab_owners (host, pid, start_token, started_at) VALUES (?, ?, ?, ?)')
         .run(me.host, me.pid, me.startToken, new Date(nowMs).toISOString()).lastInsertRowid,
     );
+    this.mine.add(id);
+    return id;
   }
 
   /** Removes the owner's row: its runs that are still queued or running are orphans from now on. */
   release(ownerId: number): void {
+    this.mine.delete(ownerId);
     this.db.prepare('DELETE FROM lab_owners WHERE id = ?').run(ownerId);
   }
 
@@ -115,6 +121,10 @@ export class OwnerStore {
     const get = this.db.prepare('SELECT id, host, pid, start_token FROM lab_owners WHERE id = ?');
     for (const id of ownerIds) {
       if (id === null || known.has(id)) continue;
+      if (this.mine.has(id)) {
+        known.set(id, 'alive');
+        continue;
+      }
       const row = get.get(id) as OwnerRow | undefined;
       known.set(id, row === undefined ? 'dead' : livenessOf({ host: row.host, pid: row.pid, startToken: row.start_token }, this.probe));
     }

@@ -86,7 +86,7 @@ describe('RunStore', () => {
     const { probe, live } = fakeProbe();
     live.set(100, 'boot:1');
     const owners = new OwnerStore(t.db, probe);
-    const ownerId = owners.register(0);
+    const ownerId = new OwnerStore(t.db, probe).register(0);
     const mine = new RunStore(t.db, { ownerId, owners, nowMs: () => 1000 });
     const running = mine.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 1 }, 0);
     const queued = mine.create({ name: 'q', preset: null, seed: 1, scenario: {}, durationNs: 1 }, 0);
@@ -116,7 +116,7 @@ describe('RunStore', () => {
     probe.pid = 7;
     live.set(7, 'boot:1');
     const owners = new OwnerStore(t.db, probe);
-    const ownerId = owners.register(0);
+    const ownerId = new OwnerStore(t.db, probe).register(0);
     let now = 1000;
     const store = new RunStore(t.db, { ownerId, owners, nowMs: () => now });
     const id = store.create({ name: 'r', preset: null, seed: 1, scenario: {}, durationNs: 1 }, 0);
@@ -144,7 +144,7 @@ describe('RunStore', () => {
     probe.pid = 1;
     live.set(1, 'a');
     const owners = new OwnerStore(t.db, probe);
-    const dead = owners.register(0);
+    const dead = new OwnerStore(t.db, probe).register(0);
     const old = new RunStore(t.db, { ownerId: dead, owners });
     const running = old.create({ name: 'r', preset: null, seed: 1, scenario: { name: 'r' }, durationNs: 5 }, 0);
     old.markRunning(running, 0);

@@ -31,7 +31,7 @@ import { discardTimeline, incompleteFinishedTimelines } from '../../db/timeline/
 import { TimelineStore } from '../../db/timeline/timelineStore';
 import { ExperimentStore } from '../../db/experimentStore';
 import { ComparisonStore } from '../../db/comparisonStore';
-import { LabError } from './labError';
+import { errorMessage, LabError } from './labError';
 import type { Worker } from 'node:worker_threads';
 import { inlineRunPreparer, WorkerRunPreparer, type RunPreparer } from './runPreparer';
 import { RunQueue, WORKER_DIED, type RunWorkerSpawner } from './runQueue';
@@ -203,7 +203,14 @@ export class LabService implements LabApi {
   }
 
   private resume(runId: number): void {
-    const stored = this.runs.storedPlan(runId);
+    let stored: ReturnType<RunStore['storedPlan']>;
+    try {
+      stored = this.runs.storedPlan(runId);
+    } catch (err) {
+      // Ours now: never leave it queued with nobody to run it.
+      this.runs.finish(runId, 'failed', `its stored plan cannot be read (${errorMessage(err)})`, this.nowMs());
+      return;
+    }
     if (stored === undefined) return;
     this.queue.enqueue({
       runId,

@@ -57,7 +57,14 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
   };
   try {
     runs.markRunning(runId, started);
-    writer = new TimelineWriter(db, runId, { onLaneFinished: () => beat(hooks.nowMs()) });
+    writer = new TimelineWriter(db, runId, {
+      // Between batches of rows of a chunk and between the lanes finish() closes.
+      onBatch: () => {
+        beat(hooks.nowMs());
+        return false;
+      },
+      onLaneFinished: () => beat(hooks.nowMs()),
+    });
     // Storing happens inside the simulation's steps now; sim.wallMs stays the simulation's own time.
     const sink = new TimedSink(writer, hooks.nowMs);
     const sim = new PlanRun(plan, { timelineSink: sink });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabDatabaseError, migrate, openLabDatabase, schemaVersion } from './database';
@@ -72,6 +72,26 @@ describe('the environment of the lab database', () => {
     expect(mode(join(dir, 'data'))).toBe(0o700);
     for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
     db.close();
+  });
+
+  it('makes an existing database of ours and its -wal and -shm 0600 when it opens it for writing, not when reading', () => {
+    dir = mkdtempSync(join(tmpdir(), 'pcilab-env-'));
+    const path = join(dir, 'lab.db');
+    const first = openLabDatabase(path);
+    first
+      .prepare("INSERT INTO runs (name, status, seed, scenario_json, created_at, duration_ns) VALUES ('x','completed',1,'{}','now',1)")
+      .run();
+    // A database made by an older lab: world-readable, and its WAL kept (not closed).
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644);
+    openLabDatabase(path, { readonly: true }).close();
+    expect(mode(path)).toBe(0o644);
+    const db = openLabDatabase(path);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
+    chmodSync(path, 0o640);
+    openLabDatabase(path).close();
+    expect(mode(path)).toBe(0o600);
+    db.close();
+    first.close();
   });
 
   it('finds a file that is not a database at open, as one line naming it', () => {

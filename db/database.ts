@@ -5,16 +5,30 @@
 // Opening is where a broken environment shows: each failure becomes one LabDatabaseError line
 // naming the file (read-only location, not a database, damaged, newer schema), read at open so a
 // garbage file is caught there and not at the first query. A new data directory is created 0700
-// and a new database 0600 (SQLite gives its -wal and -shm the database's mode). Read-only opens
+// and a new database 0600 (SQLite gives its -wal and -shm the database's mode); an existing database
+// of ours (and its -wal and -shm) that others may read is made 0600 when opened for writing. Read-only opens
 // create nothing and work on read-only media (through a temporary copy when SQLite cannot create
 // the -shm file it needs to read a WAL database).
 // Must not: know about runs or timelines (store modules do).
 
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { setUpNewDatabase } from './storage';
 
 export type LabDatabase = Database.Database;
 
@@ -57,7 +71,8 @@ export function describeDatabaseError(err: unknown): string {
     return `cannot write here: read-only location or no permission (${message})`;
   }
   if (code.startsWith('SQLITE_CANTOPEN')) return `cannot open the database (${message}): check that its directory exists and is writable`;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `the disk is full (${message})`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
+    return `disk full: the lab database cannot grow (${message}); free space on its disk or delete runs`;
   if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return `I/O error (${message})`;
   if (code.startsWith('SQLITE_BUSY')) return `the database is locked by another process (${message})`;
   return message;
@@ -80,6 +95,7 @@ export function openLabDatabase(path: string, options: OpenOptions = {}): LabDat
   }
   try {
     createPrivately(path);
+    makePrivate(path);
     return configure(openOrExplain(path, options), path, options);
   } catch (err) {
     // SQLite opens a file it may not write read-only and fails later, with a vaguer error.
@@ -111,6 +127,24 @@ function createPrivately(path: string): void {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (err) {
     if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * Databases created before the lab made them 0600 (and -wal/-shm files SQLite gave their mode) may be
+ * readable by other users: files we own get 0600 (group and others lose every bit). Files of another
+ * user are left alone (we could not change them, and a shared database is the user's choice).
+ */
+function makePrivate(path: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no POSIX modes
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      const st = statSync(file);
+      if (st.isFile() && st.uid === uid && (st.mode & 0o077) !== 0) chmodSync(file, st.mode & 0o700);
+    } catch {
+      // Missing (-wal, -shm) or not ours to change: nothing to tighten.
+    }
   }
 }
 
@@ -158,6 +192,8 @@ function configure(db: LabDatabase, path: string, options: OpenOptions): LabData
     db.pragma('busy_timeout = 5000');
     // Reads the header: a file that is not a database fails here, at open, not at the first query.
     schemaVersion(db);
+    // Before the first page is written (journal_mode writes it): see storage.ts.
+    if (!options.readonly) setUpNewDatabase(db);
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

@@ -279,6 +279,26 @@ export const MIGRATIONS: readonly Migration[] = [
     // The v3 effect blocks become one part each, then their table is dropped.
     apply: convertEffectBlocks,
   },
+  {
+    version: 7,
+    description: 'run owners: the lab process that queued or runs a run, so a dead one is known at once',
+    sql: `
+      -- One row per lab process that stores runs (app, browser host, pcilab run), removed when it
+      -- ends cleanly. start_token tells a live process from a later one with the same pid (Linux:
+      -- boot id and start time in clock ticks); NULL where the platform does not tell.
+      CREATE TABLE lab_owners (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        host        TEXT    NOT NULL,
+        pid         INTEGER NOT NULL,
+        start_token TEXT,
+        started_at  TEXT    NOT NULL
+      );
+
+      -- No foreign key: a run outlives its owner's row. NULL for runs stored before v7 (their
+      -- liveness falls back to the heartbeat).
+      ALTER TABLE runs ADD COLUMN owner_id INTEGER;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,10 +1,16 @@
 // Runs and their results in the store: create, progress heartbeat, complete/fail/cancel, list,
-// read back, delete. A run that stops sending heartbeats (its process was killed) is shown as
-// interrupted; its rows stay until the user deletes the run. Run ids are never reused (id_floors):
-// saved comparisons and experiments keep naming runs that may have been deleted.
+// read back, delete. Each queued or running run names its owner, the lab process that queued it
+// (labOwners.ts): reads show a running run whose owner is dead as interrupted at once, computed,
+// with no write (so listing works on read-only media); a queued run of a dead owner stays queued
+// (it is only a plan: the next app or browser host to start resumes it, see orphans()). Where the
+// owner's liveness is unknown (runs stored before owners, another host) a run whose heartbeat is
+// older than HEARTBEAT_STALE_MS counts as interrupted. Rows of interrupted runs stay until the
+// user deletes the run. Run ids are never reused (id_floors): saved comparisons and experiments
+// keep naming runs that may have been deleted.
 // Must not: run simulations or read timelines (timelineStore.ts does).
 
 import type { LabDatabase } from './database';
+import { OwnerStore, type Liveness } from './labOwners';
 import { dropEventsTableSql } from './timeline/timelineTables';
 import type { ClaimResult, CounterSeries, OpResult, RunDetail, RunResult, RunStatus, RunSummary } from '../core/contract/runResult';
 
@@ -26,8 +32,33 @@ export interface RunListFilter {
   readonly limit?: number;
 }
 
-/** A run whose heartbeat is older than this is considered interrupted. */
+/** A run whose owner's liveness is unknown and whose heartbeat is older than this is considered interrupted. */
 export const HEARTBEAT_STALE_MS = 30_000;
+
+export const INTERRUPTED_ERROR = 'the process running it stopped before it finished';
+
+export interface RunStoreOptions {
+  /** The owner id runs created here are stored with (the registered lab process), or none. */
+  readonly ownerId?: number | null;
+  readonly owners?: OwnerStore;
+  readonly nowMs?: () => number;
+}
+
+/** A queued or running run whose owner is not alive (dead, or unknown with a stale heartbeat). */
+export interface OrphanRun {
+  readonly id: number;
+  readonly status: 'queued' | 'running';
+  readonly ownerId: number | null;
+}
+
+/** What a queued run will simulate, as stored (for resuming it in another process). */
+export interface StoredRunPlan {
+  readonly name: string;
+  readonly durationNs: number;
+  readonly scenario: unknown;
+  readonly variants: readonly { readonly name: string; readonly description: string; readonly set: readonly string[] }[];
+  readonly planClaims: readonly unknown[];
+}
 
 interface RunRow {
   id: number;
@@ -46,10 +77,14 @@ interface RunRow {
   error: string | null;
   claims_held: number;
   claims_total: number;
+  owner_id: number | null;
+  heartbeat_ms: number | null;
 }
 
+const ACTIVE = new Set<RunStatus>(['queued', 'running']);
+
 const SUMMARY_COLUMNS = `r.id, r.name, r.preset, r.status, r.seed, r.created_at, r.finished_at, r.duration_ns,
-  r.simulated_ns, r.event_count, r.timeline_hash, r.error,
+  r.simulated_ns, r.event_count, r.timeline_hash, r.error, r.owner_id, r.heartbeat_ms,
   (SELECT COUNT(*) FROM run_claims c WHERE c.run_id = r.id AND c.holds = 1) AS claims_held,
   (SELECT COUNT(*) FROM run_claims c WHERE c.run_id = r.id) AS claims_total`;
 
@@ -70,6 +105,12 @@ function toSummary(row: RunRow): RunSummary {
   };
 }
 
+/** Whether an active run is nobody's any more: its owner is dead, or unknown and its heartbeat stale. */
+function isOrphan(status: RunStatus, liveness: Liveness, heartbeatMs: number | null, nowMs: number, staleMs = HEARTBEAT_STALE_MS): boolean {
+  if (!ACTIVE.has(status) || liveness === 'alive') return false;
+  return liveness === 'dead' || heartbeatMs === null || heartbeatMs < nowMs - staleMs;
+}
+
 function floatsToBlob(values: readonly number[]): Buffer {
   const arr = Float64Array.from(values);
   return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
@@ -82,7 +123,36 @@ function blobToFloats(blob: Buffer): number[] {
 }
 
 export class RunStore {
-  constructor(private readonly db: LabDatabase) {}
+  private readonly ownerId: number | null;
+  private readonly owners: OwnerStore;
+  private readonly nowMs: () => number;
+
+  constructor(
+    private readonly db: LabDatabase,
+    options: RunStoreOptions = {},
+  ) {
+    this.ownerId = options.ownerId ?? null;
+    this.owners = options.owners ?? new OwnerStore(db);
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /**
+   * The status to show for stored rows: a running run whose owner is dead (or, owner unknown,
+   * whose heartbeat is stale) is interrupted; everything else as stored. Reads only.
+   */
+  private withLiveStatus(rows: RunRow[]): RunRow[] {
+    const active = rows.filter((r) => ACTIVE.has(r.status));
+    if (active.length === 0) return rows;
+    const live = this.owners.liveness(active.map((r) => r.owner_id));
+    const now = this.nowMs();
+    for (const r of active) {
+      if (isOrphan(r.status, live(r.owner_id), r.heartbeat_ms, now) && r.status === 'running') {
+        r.status = 'interrupted';
+        r.error = INTERRUPTED_ERROR;
+      }
+    }
+    return rows;
+  }
 
   create(run: NewRun, nowMs: number): number {
     const insert = this.db.transaction(() => {
@@ -95,8 +165,8 @@ export class RunStore {
       ).id;
       this.db
         .prepare(
-          `INSERT INTO runs (id, name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns, variants_json, plan_claims_json)
-           VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, name, preset, status, seed, scenario_json, created_at, heartbeat_ms, duration_ns, variants_json, plan_claims_json, owner_id)
+           VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -109,6 +179,7 @@ export class RunStore {
           run.durationNs,
           JSON.stringify(run.variants ?? []),
           JSON.stringify(run.planClaims ?? []),
+          this.ownerId,
         );
       this.db.prepare(`INSERT OR REPLACE INTO id_floors (name, next_id) VALUES ('runs', ?)`).run(id + 1);
       return id;
@@ -176,15 +247,85 @@ export class RunStore {
   }
 
   /**
-   * Marks queued/running runs with a stale heartbeat as interrupted; returns how many. Looks first
-   * (a read never waits in WAL mode) and takes the write lock only when there is one to mark.
+   * Queued and running runs whose owner is not alive: dead, or unknown with a heartbeat older than
+   * `staleMs`. Reads only; the caller decides (mark interrupted, resume, cancel).
    */
-  markInterrupted(nowMs: number, staleMs = HEARTBEAT_STALE_MS): number {
-    const stale = `status IN ('queued','running') AND (heartbeat_ms IS NULL OR heartbeat_ms < ?)`;
-    if (this.db.prepare(`SELECT 1 FROM runs WHERE ${stale} LIMIT 1`).get(nowMs - staleMs) === undefined) return 0;
-    return this.db
-      .prepare(`UPDATE runs SET status = 'interrupted', error = 'the process running it stopped before it finished' WHERE ${stale}`)
-      .run(nowMs - staleMs).changes;
+  orphans(staleMs = HEARTBEAT_STALE_MS): OrphanRun[] {
+    const rows = this.db
+      .prepare(`SELECT id, status, owner_id, heartbeat_ms FROM runs WHERE status IN ('queued','running') ORDER BY id`)
+      .all() as { id: number; status: 'queued' | 'running'; owner_id: number | null; heartbeat_ms: number | null }[];
+    if (rows.length === 0) return [];
+    const live = this.owners.liveness(rows.map((r) => r.owner_id));
+    const now = this.nowMs();
+    return rows
+      .filter((r) => isOrphan(r.status, live(r.owner_id), r.heartbeat_ms, now, staleMs))
+      .map((r) => ({ id: r.id, status: r.status, ownerId: r.owner_id }));
+  }
+
+  /** Marks an orphaned running run interrupted, unless it changed meanwhile (status or owner); true when marked. */
+  markInterrupted(orphan: OrphanRun): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE runs SET status = 'interrupted', error = ? WHERE id = ? AND status = ? AND owner_id IS ?`)
+        .run(INTERRUPTED_ERROR, orphan.id, orphan.status, orphan.ownerId).changes === 1
+    );
+  }
+
+  /**
+   * Takes over an orphaned queued run for this store's owner (resume), unless another process took
+   * it or it changed meanwhile; true when it is ours now.
+   */
+  adopt(orphan: OrphanRun, nowMs: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE runs SET owner_id = ?, heartbeat_ms = ? WHERE id = ? AND status = 'queued' AND owner_id IS ?`)
+        .run(this.ownerId, nowMs, orphan.id, orphan.ownerId).changes === 1
+    );
+  }
+
+  /** Cancels an orphaned queued run (nobody runs it), unless it changed meanwhile; true when cancelled. */
+  cancelOrphan(orphan: OrphanRun, nowMs: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'queued' AND owner_id IS ?`)
+        .run(new Date(nowMs).toISOString(), orphan.id, orphan.ownerId).changes === 1
+    );
+  }
+
+  /** The owner a queued or running run names and whether it is alive, or undefined when the run is not active. */
+  activeOwner(id: number): { status: 'queued' | 'running'; ownerId: number | null; liveness: Liveness } | undefined {
+    const row = this.db.prepare(`SELECT status, owner_id FROM runs WHERE id = ? AND status IN ('queued','running')`).get(id) as
+      { status: 'queued' | 'running'; owner_id: number | null } | undefined;
+    if (row === undefined) return undefined;
+    return { status: row.status, ownerId: row.owner_id, liveness: this.owners.liveness([row.owner_id])(row.owner_id) };
+  }
+
+  /**
+   * Why the run may not be cancelled or deleted from here: it is queued or running in another lab
+   * process that is alive (or, unknown, still heartbeating); null when it may (finished, orphaned,
+   * or this store's own). `pcilab delete` and the hosts ask this before deleting.
+   */
+  busyElsewhere(id: number): string | null {
+    const active = this.activeOwner(id);
+    if (active === undefined || (active.ownerId !== null && active.ownerId === this.ownerId)) return null;
+    if (this.orphans().some((o) => o.id === id)) return null;
+    return `run ${id} is ${active.status} in another lab process; cancel it there`;
+  }
+
+  /** What a stored run simulates (to resume a queued one), or undefined. */
+  storedPlan(id: number): StoredRunPlan | undefined {
+    const row = this.db
+      .prepare('SELECT name, duration_ns, scenario_json, variants_json, plan_claims_json FROM runs WHERE id = ?')
+      .get(id) as { name: string; duration_ns: number; scenario_json: string; variants_json: string; plan_claims_json: string } | undefined;
+    return (
+      row && {
+        name: row.name,
+        durationNs: row.duration_ns,
+        scenario: JSON.parse(row.scenario_json) as unknown,
+        variants: JSON.parse(row.variants_json) as StoredRunPlan['variants'],
+        planClaims: JSON.parse(row.plan_claims_json) as unknown[],
+      }
+    );
   }
 
   list(filter: RunListFilter = {}): RunSummary[] {
@@ -195,20 +336,26 @@ export class RunStore {
       const like = `%${filter.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
       params.push(like, like);
     }
-    if (filter.status !== undefined && filter.status !== '') {
-      where.push('r.status = ?');
-      params.push(filter.status);
+    const status = filter.status ?? '';
+    // A running run may show as interrupted (computed): those two filters read both and filter after.
+    const computed = status === 'interrupted' || status === 'running';
+    if (status !== '') {
+      where.push(computed ? `r.status IN ('running','interrupted')` : 'r.status = ?');
+      if (!computed) params.push(status);
     }
+    const limit = filter.limit ?? 500;
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs r ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
-                 ORDER BY r.id DESC LIMIT ?`;
-    params.push(filter.limit ?? 500);
-    return (this.db.prepare(sql).all(...params) as RunRow[]).map(toSummary);
+                 ORDER BY r.id DESC ${computed ? '' : 'LIMIT ?'}`;
+    if (!computed) params.push(limit);
+    const rows = this.withLiveStatus(this.db.prepare(sql).all(...params) as RunRow[]);
+    return (computed ? rows.filter((r) => r.status === status).slice(0, limit) : rows).map(toSummary);
   }
 
   get(id: number): RunDetail | undefined {
     const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, r.scenario_json, r.variants_json FROM runs r WHERE r.id = ?`).get(id) as
       RunRow | undefined;
     if (row === undefined) return undefined;
+    this.withLiveStatus([row]);
     const metrics: Record<string, number> = {};
     for (const m of this.db.prepare('SELECT name, value FROM run_metrics WHERE run_id = ? ORDER BY name').all(id) as {
       name: string;
@@ -231,9 +378,10 @@ export class RunStore {
 
   /** Progress fields of a run, for hosts that poll another process's run. */
   progress(id: number): { status: RunStatus; simulatedNs: number; durationNs: number; events: number } | undefined {
-    const row = this.db.prepare('SELECT status, simulated_ns, duration_ns, event_count FROM runs WHERE id = ?').get(id) as
-      { status: RunStatus; simulated_ns: number; duration_ns: number; event_count: number } | undefined;
-    return row && { status: row.status, simulatedNs: row.simulated_ns, durationNs: row.duration_ns, events: row.event_count };
+    const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
+    if (row === undefined) return undefined;
+    this.withLiveStatus([row]);
+    return { status: row.status, simulatedNs: row.simulated_ns, durationNs: row.duration_ns, events: row.event_count };
   }
 
   /** Deletes the run, its timeline's own table and (by cascade) every other row that belongs to it. */

@@ -66,6 +66,8 @@ export interface TimelineWriterOptions {
   readonly lane?: LaneBuilderOptions;
   /** Called after each batch of rows with the rows stored so far; true stops the rows of this chunk. */
   readonly onBatch?: (stored: number) => boolean;
+  /** Called after each lane finish() closed (a run's heartbeat: closing many lanes takes seconds). */
+  readonly onLaneFinished?: () => void;
 }
 
 export class TimelineWriter implements TimelineSink {
@@ -155,6 +157,7 @@ export class TimelineWriter implements TimelineSink {
             builder.lane,
           );
         })();
+        this.options.onLaneFinished?.();
       }
       s.complete.run(this.runId);
     } finally {
@@ -403,4 +406,19 @@ function setRow(args: (number | null)[], o: number, chunk: TimelineChunk, i: num
   args[o + 6] = chunk.a1[i]!;
   args[o + 7] = chunk.a2[i]!;
   args[o + 8] = c < 0 ? null : c;
+}
+
+/**
+ * Runs that failed or were cancelled with an incomplete timeline (their process could not remove it:
+ * the disk was full, or it died removing it; or, kept on purpose, a run worker that died).
+ */
+export function incompleteFinishedTimelines(db: Db): { runId: number; status: 'failed' | 'cancelled'; error: string | null }[] {
+  return (
+    db
+      .prepare(
+        `SELECT t.run_id, r.status, r.error FROM timeline_runs t JOIN runs r ON r.id = t.run_id
+         WHERE t.complete = 0 AND r.status IN ('failed','cancelled')`,
+      )
+      .all() as { run_id: number; status: 'failed' | 'cancelled'; error: string | null }[]
+  ).map((r) => ({ runId: r.run_id, status: r.status, error: r.error }));
 }

@@ -19,6 +19,7 @@ import { PRESETS } from '../../core/scenario/presets';
 import { prepareRun } from '../../core/run/runRequest';
 import { openLabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
+import { asOwner } from '../../db/labOwners';
 import { executeRun } from '../service/runExecution';
 import { storeRun } from '../service/runLauncher';
 import { runJson } from './cliOutput';
@@ -152,8 +153,13 @@ function importTrace(args: string[], io: ImportTraceIo): number {
   }
   const db = openLabDatabase(io.dbPath(values.db));
   try {
-    const { runId } = storeRun(new RunStore(db), prepared, Date.now(), `import-trace ${basename(file)}`);
-    const outcome = executeRun(db, runId, prepared.plan, { nowMs: () => Date.now(), isCancelled: () => false });
+    const { runId, outcome } = asOwner(db, Date.now(), (ownerId) => {
+      const stored = storeRun(new RunStore(db, { ownerId }), prepared, Date.now(), `import-trace ${basename(file)}`);
+      return {
+        runId: stored.runId,
+        outcome: executeRun(db, stored.runId, prepared.plan, { nowMs: () => Date.now(), isCancelled: () => false }),
+      };
+    });
     if (outcome.status !== 'completed') {
       io.err(`run ${runId} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
       return 1;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
 import { LabService } from '../service/labService';
@@ -252,4 +252,28 @@ describe('the installed command', () => {
     expect(hashes[0]).toMatch(/^[0-9a-f]{16}$/);
     expect(hashes[0]).toBe(hashes[1]);
   });
+
+  it('shows a `pcilab run` killed with SIGKILL as interrupted at once in `runs`, computed without writing', async () => {
+    const bin = new URL('../../bin/pcilab.mjs', import.meta.url).pathname;
+    const db = join(dir, 'lab.db');
+    const env = { ...process.env, PCILAB_DB: db };
+    const child = spawn(process.execPath, [bin, 'run', 'quickstart-nvme-fio', '--set', 'durationMs=60000'], { env, stdio: 'ignore' });
+    const listed = (): { id: number; status: string; error: string | null }[] => {
+      const r = spawnSync(process.execPath, [bin, 'runs', '--json'], { env, encoding: 'utf8' });
+      return r.status === 0 ? (JSON.parse(r.stdout) as { id: number; status: string; error: string | null }[]) : [];
+    };
+    const deadline = Date.now() + 60_000;
+    while (listed()[0]?.status !== 'running') {
+      if (Date.now() > deadline) throw new Error('the run never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    // Well inside the 30 s heartbeat window: the owner is known dead, no timeout is involved.
+    expect(listed()[0]).toMatchObject({ status: 'interrupted', error: 'the process running it stopped before it finished' });
+    const raw = openLabDatabase(db, { readonly: true });
+    expect(raw.prepare('SELECT status FROM runs').all()).toEqual([{ status: 'running' }]);
+    raw.close();
+  }, 90_000);
 });

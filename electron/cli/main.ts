@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeDatabaseError, isEnvironmentError, LabDatabaseError, openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
+import { asOwner } from '../../db/labOwners';
 import { PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
@@ -122,39 +123,42 @@ function commandRun(args: string[], io: CliIo): number {
     for (const p of prepared.problems) io.err(p);
     return EXIT_INVALID;
   }
-  return withDatabase(dbPathOf(values.db, io), 'write', (db) => {
-    const { runId, durationNs: totalNs } = storeRun(new RunStore(db), prepared, Date.now());
-    const showProgress = io.isTty && values.json !== true;
-    let lastShown = 0;
-    const outcome = executeRun(db, runId, prepared.plan, {
-      nowMs: () => Date.now(),
-      isCancelled: () => false,
-      onProgress: (p) => {
-        const now = Date.now();
-        if (!showProgress || now - lastShown < 200) return;
-        lastShown = now;
-        const pct = ((100 * p.simulatedNs) / totalNs).toFixed(0);
-        io.err(
-          p.phase === 'simulating'
-            ? `run ${runId}: simulating ${pct}% (${p.events} events)`
-            : `run ${runId}: storing timeline (${p.stored} events)`,
-        );
-      },
-    });
-    if (outcome.status !== 'completed') {
-      io.err(`run ${runId} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
-      return EXIT_INTERNAL;
-    }
-    const json = runJson(runId, 'completed', outcome.result.metrics, outcome.result.ops, outcome.result.claims);
-    io.out(values.json === true ? JSON.stringify(json) : formatRunText(json));
-    return EXIT_OK;
-  });
+  return withDatabase(dbPathOf(values.db, io), 'write', (db) =>
+    asOwner(db, Date.now(), (ownerId) => {
+      // Registered as the run's owner: if this process dies, every lab sees the run interrupted at once.
+      const { runId, durationNs: totalNs } = storeRun(new RunStore(db, { ownerId }), prepared, Date.now());
+      const showProgress = io.isTty && values.json !== true;
+      let lastShown = 0;
+      const outcome = executeRun(db, runId, prepared.plan, {
+        nowMs: () => Date.now(),
+        isCancelled: () => false,
+        onProgress: (p) => {
+          const now = Date.now();
+          if (!showProgress || now - lastShown < 200) return;
+          lastShown = now;
+          const pct = ((100 * p.simulatedNs) / totalNs).toFixed(0);
+          io.err(
+            p.phase === 'simulating'
+              ? `run ${runId}: simulating ${pct}% (${p.events} events)`
+              : `run ${runId}: storing timeline (${p.stored} events)`,
+          );
+        },
+      });
+      if (outcome.status !== 'completed') {
+        io.err(`run ${runId} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
+        return EXIT_INTERNAL;
+      }
+      const json = runJson(runId, 'completed', outcome.result.metrics, outcome.result.ops, outcome.result.claims);
+      io.out(values.json === true ? JSON.stringify(json) : formatRunText(json));
+      return EXIT_OK;
+    }),
+  );
 }
 
 function commandRuns(args: string[], io: CliIo): number {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
-  // Read-only: listing must work on read-only media, so it leaves marking stale runs interrupted to
-  // the writers (the app, the browser host and `pcilab run` mark them when they open the lab).
+  // Read-only (listing works on read-only media): a run whose owner process died is shown
+  // interrupted, computed from the owner's liveness, without writing (see db/runStore.ts).
   return withDatabase(dbPathOf(values.db, io), 'read', (db) => {
     const list = new RunStore(db).list();
     io.out(values.json === true ? JSON.stringify(list) : formatRunsText(list));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registerDesktopIpc, registerLabIpc, type InvokeEventLike, type IpcMainLike } from './ipc';
+import { MAX_IPC_ARGS_BYTES, oversizedArguments, registerDesktopIpc, registerLabIpc, type InvokeEventLike, type IpcMainLike } from './ipc';
 import { LAB_API_METHODS, type LabApi } from '../../core/contract/labApi';
 import { isTrustedFrameUrl } from './senderCheck';
 
@@ -76,5 +76,37 @@ describe('sender check', () => {
     const dev = { pageUrl: 'http://localhost:5173/' };
     expect(isTrustedFrameUrl('http://localhost:5173/#/runs', dev)).toBe(true);
     expect(isTrustedFrameUrl('http://localhost:5174/', dev)).toBe(false);
+  });
+});
+
+describe('IPC argument size limit (the browser bridge body limit, 1 MiB as JSON)', () => {
+  it('refuses a call whose arguments exceed 1 MiB before validating or dispatching it', async () => {
+    const { ipc, handlers } = fakeIpc();
+    const called: unknown[] = [];
+    const spy = { validateScenario: (r: unknown) => (called.push(r), Promise.resolve({ ok: true })) } as unknown as LabApi;
+    registerLabIpc(ipc, spy, trusted);
+    const call = handlers.get('pcilab:validateScenario')!;
+    const page = event('file:///app/out/renderer/index.html');
+    const big = { scenarioText: 'x'.repeat(MAX_IPC_ARGS_BYTES), overrides: [] };
+    expect(await call(page, big)).toEqual({
+      ok: false,
+      error: {
+        code: 'invalid-argument',
+        message: expect.stringMatching(
+          /^IPC validateScenario refused: arguments are [\d,]+ bytes as JSON, more than the 1 MiB limit/,
+        ) as string,
+      },
+    });
+    expect(called).toEqual([]);
+    expect(await call(page, { scenarioText: 'x'.repeat(1000), overrides: [] })).toMatchObject({ ok: true });
+    expect(called).toHaveLength(1);
+  });
+
+  it('measures the arguments as JSON and refuses ones that cannot be read as JSON', () => {
+    expect(oversizedArguments('getRun', [3])).toBeNull();
+    expect(oversizedArguments('getRun', ['é'.repeat(MAX_IPC_ARGS_BYTES / 2)])).toMatch(/more than the 1 MiB limit/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(oversizedArguments('getRun', [cyclic])).toMatch(/cannot be read as JSON/);
   });
 });

@@ -1,10 +1,29 @@
 // Registers one IPC handler per LabApi method, and the desktop shell's save-scenario call. Each call checks its sender (a top-level frame of
-// one of our windows showing our page) before its arguments are validated and dispatched.
+// one of our windows showing our page) before its arguments are validated and dispatched, and refuses arguments larger than the browser
+// bridge's body limit (1 MiB as JSON), so a page cannot make the main process validate megabytes of scenario on its only thread (saving a
+// scenario file keeps its own limit: the scenario file size, checked by its schema).
 // Must not: expose a generic "call any method" channel.
 
 import { LAB_API_METHODS, ipcChannelOf, type LabApi, type LabApiResponse } from '../../core/contract/labApi';
 import { SAVE_SCENARIO_CHANNEL, type SaveScenarioResult } from '../../core/contract/desktopShell';
 import { dispatchLabCall } from '../service/apiDispatch';
+
+/** Largest IPC call, as JSON: the browser bridge's request body limit (MAX_BODY_BYTES in electron/serve/httpBridge.ts). */
+export const MAX_IPC_ARGS_BYTES = 1024 * 1024;
+
+/** Why `args` may not be dispatched (larger than MAX_IPC_ARGS_BYTES as JSON, or not JSON at all), or null. */
+export function oversizedArguments(method: string, args: readonly unknown[]): string | null {
+  let bytes: number;
+  try {
+    // Electron has already copied the arguments into this process; measuring them costs as much again, once.
+    bytes = Buffer.byteLength(JSON.stringify(args) ?? '', 'utf8');
+  } catch {
+    return `IPC ${method} refused: arguments cannot be read as JSON (too deeply nested or cyclic)`;
+  }
+  return bytes > MAX_IPC_ARGS_BYTES
+    ? `IPC ${method} refused: arguments are ${bytes.toLocaleString('en-US')} bytes as JSON, more than the ${MAX_IPC_ARGS_BYTES / 1024 / 1024} MiB limit; scenarios are far smaller`
+    : null;
+}
 
 /** The slice of Electron's IpcMainInvokeEvent the check reads. */
 export interface InvokeEventLike {
@@ -25,6 +44,8 @@ export function registerLabIpc(ipc: IpcMainLike, service: LabApi, isTrustedSende
       if (!isTrustedSender(event)) {
         return { ok: false, error: { code: 'invalid-argument', message: `IPC ${method} refused: unknown sender` } };
       }
+      const oversized = oversizedArguments(method, args);
+      if (oversized !== null) return { ok: false, error: { code: 'invalid-argument', message: oversized } };
       return dispatchLabCall(service, method, args);
     });
   }

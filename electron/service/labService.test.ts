@@ -1,16 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LabService } from './labService';
 import { spawnTsxRunPreparer, spawnTsxRunWorker } from './tsxWorkerSpawner';
 import { MAX_OPS_STEPS } from '../../core/scenario/schema';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LabError } from './labError';
-import { RunStore } from '../../db/runStore';
+import { INTERRUPTED_ERROR, RunStore } from '../../db/runStore';
+import { OwnerStore } from '../../db/labOwners';
+import Database from 'better-sqlite3';
+import { storageFigures } from '../../db/storage';
+import { TimelineWriter } from '../../db/timeline/timelineWriter';
+import { newTestRun, recordTestTimeline } from '../../db/timeline/timelineFixture.testkit';
+import { WORKER_DIED, type RunWorkerSpawner } from './runQueue';
+import { prepareRun } from '../../core/run/runRequest';
+import { storeRun } from './runLauncher';
 import { openLabDatabase } from '../../db/database';
 import { Worker } from 'node:worker_threads';
-import type { RunWorkerSpawner } from './runQueue';
 import type { ExportHandler } from './runExport';
 
 let dir: string;
@@ -250,5 +258,124 @@ describe('LabService: progress and a worker killed midway', () => {
     expect((await service.getTimelineSummary(kept)).complete).toBe(true);
     await service.deleteRun(killed);
     await expect(service.getTimelineSummary(killed)).rejects.toMatchObject({ code: 'not-found' });
+  });
+});
+
+/** A lab process that has ended: its owner row (an exited child's pid) with a run running and one queued. */
+function deadLabWithRuns(path: string): { running: number; queued: number; ownerId: number } {
+  const db = openLabDatabase(path);
+  try {
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    const ownerId = Number(
+      db.prepare("INSERT INTO lab_owners (host, pid, start_token, started_at) VALUES (?, ?, 'gone:1', 'then')").run(hostname(), child.pid)
+        .lastInsertRowid,
+    );
+    const prepared = prepareRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'] });
+    if (!prepared.ok) throw new Error(prepared.problems.join('\n'));
+    const runs = new RunStore(db, { ownerId });
+    // Heartbeats are fresh: no timeout is involved, the owner is known dead.
+    const now = Date.now();
+    const running = storeRun(runs, prepared, now).runId;
+    runs.markRunning(running, now);
+    const queued = storeRun(runs, prepared, now, 'queued when its lab died').runId;
+    return { running, queued, ownerId };
+  } finally {
+    db.close();
+  }
+}
+
+describe('LabService: runs of a lab process that died', () => {
+  it('marks its running run interrupted at once and resumes its queued run (a queued run is only a plan)', async () => {
+    service.close();
+    const path = join(dir, 'lab.db');
+    const { running, queued } = deadLabWithRuns(path);
+    service = new LabService({ dbPath: path, spawnWorker: spawnTsxRunWorker, version: 'test' });
+    expect(await service.getRun(running)).toMatchObject({ status: 'interrupted', error: INTERRUPTED_ERROR });
+    expect((await service.getActiveRuns()).map((p) => p.runId)).toEqual([queued]);
+    await service.idle();
+    expect(await service.getRun(queued)).toMatchObject({ status: 'completed', name: 'queued when its lab died' });
+    // Written, not only computed: a reader without owners sees it too.
+    const db = openLabDatabase(path, { readonly: true });
+    expect(db.prepare('SELECT status FROM runs WHERE id = ?').get(running)).toEqual({ status: 'interrupted' });
+    db.close();
+  });
+
+  it('cancels a queued run left by a lab process that died while this one runs, and refuses to cancel its interrupted run', async () => {
+    const { running, queued } = deadLabWithRuns(join(dir, 'lab.db'));
+    // Listing shows the truth before any sweep: the running one is interrupted, the queued one queued.
+    const listed = await service.listRuns({});
+    expect(listed.find((r) => r.id === running)!.status).toBe('interrupted');
+    expect(listed.find((r) => r.id === queued)!.status).toBe('queued');
+    await service.cancelRun(queued);
+    expect((await service.getRun(queued)).status).toBe('cancelled');
+    await expect(service.cancelRun(running)).rejects.toMatchObject({
+      code: 'conflict',
+      message: `run ${running} is not running: the process running it stopped (interrupted)`,
+    });
+    await expect(service.cancelRun(queued)).rejects.toMatchObject({ code: 'conflict', message: `run ${queued} is not queued or running` });
+  });
+
+  it('refuses to cancel or delete a run queued by another live lab process', async () => {
+    const db = openLabDatabase(join(dir, 'lab.db'));
+    const prepared = prepareRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'] });
+    if (!prepared.ok) throw new Error('invalid');
+    // This test process stands in for the other lab (alive): its owner row, and a run it queued.
+    const ownerId = new OwnerStore(db).register(Date.now());
+    const runId = storeRun(new RunStore(db, { ownerId }), prepared, Date.now()).runId;
+    db.close();
+    const message = `run ${runId} is queued in another lab process; cancel it there`;
+    await expect(service.cancelRun(runId)).rejects.toMatchObject({ code: 'conflict', message });
+    await expect(service.deleteRun(runId)).rejects.toMatchObject({ code: 'conflict', message: `${message} first` });
+    expect((await service.getRun(runId)).status).toBe('queued');
+  });
+});
+
+describe('LabService: disk space', () => {
+  it('gives the space of deleted runs back to the file system and truncates the WAL', async () => {
+    const path = join(dir, 'lab.db');
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=10'] })).runId);
+    await service.idle();
+    const full = statSync(path).size + statSync(`${path}-wal`).size;
+    await service.deleteRun(ids[0]!);
+    await service.deleteRun(ids[1]!);
+    await service.spaceReclaimed();
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    expect(statSync(path).size).toBeLessThan(full / 2);
+    expect((await service.getTimelineSummary(ids[2]!)).complete).toBe(true);
+  });
+});
+
+describe('LabService: tidying the store at start', () => {
+  it('removes timelines left incomplete by failed or cancelled runs, keeps a dead worker’s, and converts a small older database', async () => {
+    service.close();
+    const path = join(dir, 'old.db');
+    // An older lab made it: WAL before any page, so auto_vacuum stayed NONE.
+    const raw = new Database(path);
+    raw.pragma('journal_mode = WAL');
+    raw.close();
+    const db = openLabDatabase(path);
+    expect(storageFigures(db).incremental).toBe(false);
+    const runs = new RunStore(db);
+    const cols = recordTestTimeline([{ t: 0, dur: 1, lane: 0, kind: 0 }], 1);
+    const ids = ['failed', 'cancelled', 'worker'].map((name) => {
+      const id = newTestRun(db, name);
+      // Partial timelines: rows stored, never finished (as a process that could not remove them leaves them).
+      const writer = new TimelineWriter(db, id);
+      writer.write({ ...cols, first: 0, count: cols.count });
+      writer.restore();
+      return id;
+    });
+    runs.finish(ids[0]!, 'failed', 'disk full: ...', 1);
+    runs.finish(ids[1]!, 'cancelled', null, 1);
+    runs.finish(ids[2]!, 'failed', `${WORKER_DIED} exited with code 1 before finishing`, 1);
+    db.close();
+    service = new LabService({ dbPath: path, spawnWorker: spawnTsxRunWorker, version: 'test' });
+    await expect(service.getTimelineSummary(ids[0]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
+    await expect(service.getTimelineSummary(ids[1]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
+    await expect(service.getTimelineSummary(ids[2]!)).resolves.toMatchObject({ eventCount: 1, complete: false });
+    const after = openLabDatabase(path, { readonly: true });
+    expect(storageFigures(after).incremental).toBe(true);
+    after.close();
   });
 });

@@ -1,6 +1,11 @@
 // The host-neutral lab service: everything the renderer (or any client) can ask of the lab,
 // implemented once over the store and the run queue. Electron's IPC, the browser host's HTTP
-// bridge and tests all drive this same object through LabApi.
+// bridge and tests all drive this same object through LabApi. It registers as the owner of the
+// runs it queues (db/labOwners.ts) and, at start and every few seconds, looks for runs whose owner
+// died: running ones are marked interrupted (their partial timeline is kept and shown as such),
+// queued ones are resumed here (a queued run is only a plan). At start it also removes timelines
+// left incomplete by failed runs, converts a small database made before incremental auto-vacuum,
+// and after deleting runs it gives their space back in slices (db/storage.ts).
 // Must not: import electron or know about a transport; validate arguments (apiDispatch does).
 
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
@@ -19,14 +24,17 @@ import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import { findPreset, PRESETS } from '../../core/scenario/presets';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { openLabDatabase, type LabDatabase } from '../../db/database';
-import { RunStore } from '../../db/runStore';
+import { RunStore, type OrphanRun } from '../../db/runStore';
+import { OwnerStore, type ProcessProbe } from '../../db/labOwners';
+import { CONVERT_AT_START_MAX_BYTES, convertToIncremental, reclaimInBackground, storageFigures, truncateWal } from '../../db/storage';
+import { discardTimeline, incompleteFinishedTimelines } from '../../db/timeline/timelineWriter';
 import { TimelineStore } from '../../db/timeline/timelineStore';
 import { ExperimentStore } from '../../db/experimentStore';
 import { ComparisonStore } from '../../db/comparisonStore';
-import { LabError } from './labError';
+import { errorMessage, LabError } from './labError';
 import type { Worker } from 'node:worker_threads';
 import { inlineRunPreparer, WorkerRunPreparer, type RunPreparer } from './runPreparer';
-import { RunQueue, type RunWorkerSpawner } from './runQueue';
+import { RunQueue, WORKER_DIED, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
@@ -47,7 +55,12 @@ export interface LabServiceOptions {
    * other calls (the browser host and the desktop app pass one); without it they are prepared inline.
    */
   readonly spawnPreparer?: () => Worker;
+  /** How owner liveness is probed (tests); default: this machine's processes. */
+  readonly processProbe?: ProcessProbe;
 }
+
+/** How often the service looks for runs whose owner died (and resumes the queued ones). */
+const ORPHAN_SWEEP_MS = 5_000;
 
 export class LabService implements LabApi {
   private readonly db: LabDatabase;
@@ -59,15 +72,24 @@ export class LabService implements LabApi {
   private readonly comparisons: ComparisonService;
   private readonly nowMs: () => number;
   private readonly preparer: RunPreparer;
+  private readonly owners: OwnerStore;
+  private readonly ownerId: number;
+  private readonly sweepTimer: ReturnType<typeof setInterval>;
+  private reclaiming: Promise<void> | null = null;
 
   constructor(private readonly options: LabServiceOptions) {
     this.preparer = options.spawnPreparer === undefined ? inlineRunPreparer : new WorkerRunPreparer(options.spawnPreparer);
     this.nowMs = options.nowMs ?? Date.now;
     this.db = openLabDatabase(options.dbPath, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
-    this.runs = new RunStore(this.db);
+    this.owners = new OwnerStore(this.db, options.processProbe);
+    this.ownerId = this.owners.register(this.nowMs());
+    this.runs = new RunStore(this.db, { ownerId: this.ownerId, owners: this.owners, nowMs: this.nowMs });
     this.timeline = new TimelineStore(this.db);
-    this.runs.markInterrupted(this.nowMs());
     this.queue = new RunQueue(options.spawnWorker, options.dbPath, this.runs, this.nowMs, options.concurrency ?? 1, options.nativeBinding);
+    this.tidyStorage();
+    this.sweepOrphans();
+    this.sweepTimer = setInterval(() => this.sweepOrphans(), ORPHAN_SWEEP_MS);
+    this.sweepTimer.unref();
     this.launcher = new RunLauncher(this.runs, this.queue, this.nowMs);
     this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs, this.preparer);
     this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
@@ -108,10 +130,16 @@ export class LabService implements LabApi {
   }
 
   cancelRun(runId: number): Promise<void> {
-    if (!this.queue.cancel(runId)) {
-      return Promise.reject(new LabError('conflict', `run ${runId} is not queued or running in this lab`));
+    if (this.queue.cancel(runId)) return Promise.resolve();
+    const orphan = this.runs.orphans().find((o) => o.id === runId);
+    if (orphan?.status === 'queued' && this.runs.cancelOrphan(orphan, this.nowMs())) return Promise.resolve();
+    if (orphan?.status === 'running') {
+      this.runs.markInterrupted(orphan);
+      return Promise.reject(new LabError('conflict', `run ${runId} is not running: the process running it stopped (interrupted)`));
     }
-    return Promise.resolve();
+    const busy = this.runs.busyElsewhere(runId);
+    if (busy !== null) return Promise.reject(new LabError('conflict', busy));
+    return Promise.reject(new LabError('conflict', `run ${runId} is not queued or running`));
   }
 
   getActiveRuns(): Promise<RunProgress[]> {
@@ -119,7 +147,7 @@ export class LabService implements LabApi {
   }
 
   listRuns(filter: RunFilter): Promise<RunSummary[]> {
-    this.runs.markInterrupted(this.nowMs());
+    // Reads only: a run whose owner died shows as interrupted (computed from the owner's liveness).
     return Promise.resolve(this.runs.list(filter));
   }
 
@@ -133,8 +161,83 @@ export class LabService implements LabApi {
     if (this.queue.isActive(runId)) {
       return Promise.reject(new LabError('conflict', `run ${runId} is still running; cancel it first`));
     }
+    const busy = this.runs.busyElsewhere(runId);
+    if (busy !== null) return Promise.reject(new LabError('conflict', `${busy} first`));
     if (!this.runs.delete(runId)) return Promise.reject(new LabError('not-found', `no run ${runId}`));
+    this.reclaimSpace();
     return Promise.resolve();
+  }
+
+  /** Gives the space of deleted runs back to the file system, in slices between other calls (one pass at a time). */
+  private reclaimSpace(): void {
+    if (this.reclaiming !== null) {
+      // A pass is going: the pages this delete freed are taken by one more pass after it.
+      void this.reclaiming.then(() => this.reclaimSpace());
+      return;
+    }
+    this.reclaiming = reclaimInBackground(this.db).finally(() => {
+      this.reclaiming = null;
+    });
+  }
+
+  /** Resolves when space freed by deletes so far has been given back (tests, shutdown). */
+  async spaceReclaimed(): Promise<void> {
+    while (this.reclaiming !== null) await this.reclaiming;
+  }
+
+  /**
+   * Runs whose owner died: running ones are marked interrupted, queued ones resumed in this lab.
+   * Reads only when there is none (every few seconds).
+   */
+  private sweepOrphans(): void {
+    let orphans: OrphanRun[];
+    try {
+      orphans = this.runs.orphans();
+      for (const o of orphans) {
+        if (o.status === 'running') this.runs.markInterrupted(o);
+        else if (o.ownerId !== this.ownerId && this.runs.adopt(o, this.nowMs())) this.resume(o.id);
+      }
+    } catch {
+      // A busy or broken database: the next sweep tries again.
+    }
+  }
+
+  private resume(runId: number): void {
+    let stored: ReturnType<RunStore['storedPlan']>;
+    try {
+      stored = this.runs.storedPlan(runId);
+    } catch (err) {
+      // Ours now: never leave it queued with nobody to run it.
+      this.runs.finish(runId, 'failed', `its stored plan cannot be read (${errorMessage(err)})`, this.nowMs());
+      return;
+    }
+    if (stored === undefined) return;
+    this.queue.enqueue({
+      runId,
+      name: stored.name,
+      durationNs: stored.durationNs,
+      plan: { scenario: stored.scenario, variants: stored.variants, claims: stored.planClaims },
+    });
+  }
+
+  /**
+   * At start: timelines left incomplete by failed or cancelled runs go (not those of runs whose
+   * worker died: kept on purpose, like an interrupted run's), dead owners' rows go, a
+   * small database made before incremental auto-vacuum is converted, and the WAL is truncated.
+   * Best effort: a busy or full database is tidied at a later start.
+   */
+  private tidyStorage(): void {
+    try {
+      for (const r of incompleteFinishedTimelines(this.db)) {
+        if (r.status === 'cancelled' || !(r.error ?? '').startsWith(WORKER_DIED)) discardTimeline(this.db, r.runId);
+      }
+      this.owners.forgetDead();
+      const f = storageFigures(this.db);
+      if (!f.incremental && !this.db.memory && f.pages * f.pageSize <= CONVERT_AT_START_MAX_BYTES) convertToIncremental(this.db);
+      truncateWal(this.db);
+    } catch {
+      // See above.
+    }
   }
 
   getTimelineWindow(query: TimelineWindowQuery): Promise<TimelineWindow> {
@@ -252,8 +355,15 @@ export class LabService implements LabApi {
   }
 
   close(): void {
+    clearInterval(this.sweepTimer);
     this.preparer.dispose();
     this.queue.dispose();
+    try {
+      // Runs still queued here are resumed by the next lab to start; running ones read as interrupted.
+      this.owners.release(this.ownerId);
+    } catch {
+      // A broken database: the row names a process that is ending, which reads as dead.
+    }
     this.db.close();
   }
 }

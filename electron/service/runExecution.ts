@@ -1,13 +1,18 @@
 // Runs one stored run to its end and stores the result: simulate in steps (progress, heartbeat,
 // cancel between steps) while the recorder streams the timeline to the store chunk by chunk (so
 // memory does not grow with the run), then finish the timeline (its last rows and figures), then
-// the results in one transaction. A cancelled or failed run keeps no partial timeline.
+// the results in one transaction. Every phase heartbeats at least once a second (simulating steps,
+// chunk batches, each lane the finish closes). A cancelled or failed run keeps no partial timeline;
+// a failure of the disk (SQLITE_FULL, I/O errors) is one line ("disk full: ... free space on its
+// disk or delete runs"), and the WAL, which may hold tens of MiB of the rolled-back rows, is
+// truncated so the space comes back at once.
 // Shared by the worker thread (app, browser host) and the CLI (in-process).
 // Must not: hold state between runs.
 
-import type { LabDatabase } from '../../db/database';
+import { describeDatabaseError, isEnvironmentError, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { TimelineWriter } from '../../db/timeline/timelineWriter';
+import { truncateWal } from '../../db/storage';
+import { discardTimeline, TimelineWriter } from '../../db/timeline/timelineWriter';
 import type { TimelineChunk, TimelineSink } from '../../core/sim/timelineRecorder';
 import { PlanRun } from '../../core/run/planRun';
 import type { RunPlan } from '../../core/run/runPlan';
@@ -44,32 +49,41 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
   const started = hooks.nowMs();
   let lastBeat = started;
   let writer: TimelineWriter | null = null;
-  runs.markRunning(runId, started);
+  let run: PlanRun | null = null;
+  const beat = (now: number): void => {
+    if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
+    runs.heartbeat(runId, run?.simulatedNs ?? 0, run?.eventsProcessed ?? 0, now);
+    lastBeat = now;
+  };
   try {
-    writer = new TimelineWriter(db, runId);
+    runs.markRunning(runId, started);
+    writer = new TimelineWriter(db, runId, {
+      // Between batches of rows of a chunk and between the lanes finish() closes.
+      onBatch: () => {
+        beat(hooks.nowMs());
+        return false;
+      },
+      onLaneFinished: () => beat(hooks.nowMs()),
+    });
     // Storing happens inside the simulation's steps now; sim.wallMs stays the simulation's own time.
     const sink = new TimedSink(writer, hooks.nowMs);
-    const run = new PlanRun(plan, { timelineSink: sink });
-    const beat = (now: number): void => {
-      if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
-      runs.heartbeat(runId, run.simulatedNs, run.eventsProcessed, now);
-      lastBeat = now;
-    };
+    const sim = new PlanRun(plan, { timelineSink: sink });
+    run = sim;
     for (;;) {
-      const done = run.step(STEP_EVENTS);
-      hooks.onProgress?.({ phase: 'simulating', simulatedNs: run.simulatedNs, events: run.eventsProcessed, timelineEvents: 0, stored: 0 });
+      const done = sim.step(STEP_EVENTS);
+      hooks.onProgress?.({ phase: 'simulating', simulatedNs: sim.simulatedNs, events: sim.eventsProcessed, timelineEvents: 0, stored: 0 });
       beat(hooks.nowMs());
       if (done) break;
       if (hooks.isCancelled()) return cancel(runs, runId, writer, hooks);
     }
-    const base = run.result();
+    const base = sim.result();
     const result: RunResult = { ...base, metrics: { ...base.metrics, 'sim.wallMs': hooks.nowMs() - started - sink.spentMs } };
     const storing = (stored: number): void => {
       hooks.onProgress?.({
         phase: 'storing',
-        simulatedNs: run.simulatedNs,
-        events: run.eventsProcessed,
-        timelineEvents: run.timelineEvents,
+        simulatedNs: sim.simulatedNs,
+        events: sim.eventsProcessed,
+        timelineEvents: sim.timelineEvents,
         stored,
       });
       beat(hooks.nowMs());
@@ -78,12 +92,13 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
     if (hooks.isCancelled()) return cancel(runs, runId, writer, hooks);
     writer.finish();
     storing(writer.stored);
-    runs.complete(runId, result, run.timelineEvents, hooks.nowMs());
+    runs.complete(runId, result, sim.timelineEvents, hooks.nowMs());
     return { status: 'completed', result };
   } catch (err) {
-    const message = errorMessage(err);
-    discardQuietly(writer);
-    runs.finish(runId, 'failed', message, hooks.nowMs());
+    const message = isEnvironmentError(err) ? describeDatabaseError(err) : errorMessage(err);
+    discardQuietly(db, runId, writer);
+    finishQuietly(db, () => runs.finish(runId, 'failed', message, hooks.nowMs()));
+    truncateWal(db);
     return { status: 'failed', error: message };
   }
 }
@@ -94,12 +109,39 @@ function cancel(runs: RunStore, runId: number, writer: TimelineWriter, hooks: Ru
   return { status: 'cancelled' };
 }
 
-/** A failed run keeps no partial timeline; when removing it fails too (the disk that failed), the first error is the one reported. */
-function discardQuietly(writer: TimelineWriter | null): void {
+/**
+ * A failed run keeps no partial timeline. On a full disk removing it needs room in the WAL too:
+ * truncating the WAL first gives that back. When removing still fails, the host removes the rows
+ * at its next start (LabService: failed runs with an incomplete timeline); the first error is the
+ * one reported.
+ */
+function discardQuietly(db: LabDatabase, runId: number, writer: TimelineWriter | null): void {
+  if (writer === null) return;
   try {
-    writer?.discard();
+    writer.discard();
+    return;
   } catch {
-    writer?.restore();
+    writer.restore();
+  }
+  truncateWal(db);
+  try {
+    discardTimeline(db, runId);
+  } catch {
+    // Left to the host's sweep, see above.
+  }
+}
+
+/** Records the failure; on a full disk after truncating the WAL, once more (the queue records it too). */
+function finishQuietly(db: LabDatabase, finish: () => void): void {
+  try {
+    finish();
+  } catch {
+    truncateWal(db);
+    try {
+      finish();
+    } catch {
+      // The host that queued the run records the failure it is told about (RunQueue).
+    }
   }
 }
 

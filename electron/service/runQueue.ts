@@ -35,6 +35,12 @@ interface Tracked {
   cancelFlag: Int32Array | null;
 }
 
+/**
+ * How the error of a run whose worker died begins. Such a run keeps the timeline it stored, shown
+ * as incomplete (like an interrupted run); a run that failed by itself keeps none.
+ */
+export const WORKER_DIED = 'run worker';
+
 /** Finished runs stay in the progress list this long, so a poller sees how they ended. */
 const KEEP_FINISHED_MS = 30_000;
 const QUEUED_HEARTBEAT_MS = 5_000;
@@ -168,7 +174,7 @@ export class RunQueue {
       worker = this.spawn(data);
     } catch (err) {
       this.running--;
-      this.failRun(t, `could not start the run worker: ${errorMessage(err)}`);
+      this.failRun(t, `${WORKER_DIED} could not start: ${errorMessage(err)}`);
       this.pump();
       return;
     }
@@ -182,19 +188,21 @@ export class RunQueue {
         t.stored = m.stored;
       } else {
         settled = true;
+        // The worker records its outcome; a failure it could not record (a full disk) is recorded here once more.
+        if (m.status === 'failed') this.recordFailure(t.job.runId, m.error);
         this.settle(t, m.status, m.error);
       }
     });
     worker.on('error', (err) => {
       if (!settled) {
         settled = true;
-        this.failRun(t, `run worker crashed: ${err.message}`);
+        this.failRun(t, `${WORKER_DIED} crashed: ${err.message}`);
       }
     });
     worker.on('exit', (code) => {
       if (!settled) {
         settled = true;
-        this.failRun(t, `run worker exited with code ${code} before finishing`);
+        this.failRun(t, `${WORKER_DIED} exited with code ${code} before finishing`);
       }
       this.running--;
       this.pump();
@@ -202,8 +210,16 @@ export class RunQueue {
   }
 
   private failRun(t: Tracked, error: string): void {
-    this.runs.finish(t.job.runId, 'failed', error, this.nowMs());
+    this.recordFailure(t.job.runId, error);
     this.settle(t, 'failed', error);
+  }
+
+  private recordFailure(runId: number, error: string | null): void {
+    try {
+      this.runs.finish(runId, 'failed', error, this.nowMs());
+    } catch {
+      // The database refuses writes: the run shows as interrupted once this process is gone.
+    }
   }
 
   private settle(t: Tracked, status: RunStatus, error: string | null): void {

@@ -32,7 +32,9 @@ describe('pcilab run', () => {
     expect(Object.keys(json['run'] as object)).toEqual(['id', 'status']);
     const claims = json['claims'] as Record<string, unknown>[];
     expect(claims.length).toBeGreaterThan(0);
-    for (const c of claims) expect(Object.keys(c)).toEqual(['id', 'text', 'holds', 'measured']);
+    for (const c of claims) {
+      expect(Object.keys(c)).toEqual(['id', 'text', 'holds', 'measured', 'unit', 'expectation', 'source', 'whyNot']);
+    }
   });
 
   it('exits 2 with one line per problem, with its path, for an invalid scenario file', () => {

@@ -337,8 +337,9 @@ function progressReporter(
   if (!forced && !io.isTty) return { report: () => undefined, done: () => undefined };
   const started = Date.now();
   const everyMs = inPlace ? 250 : 2000;
-  let last = started;
+  let last = Number.NEGATIVE_INFINITY; // the first step's progress at once
   let shown = false;
+  let phase: ExecutionProgress['phase'] = 'simulating';
   const show = (line: string): void => {
     shown = true;
     if (inPlace) io.status!(line);
@@ -347,8 +348,10 @@ function progressReporter(
   return {
     report: (p) => {
       const now = Date.now();
-      if (now - last < everyMs) return;
+      // Throttled, but a new phase (storing the timeline) is shown at once.
+      if (now - last < everyMs && p.phase === phase) return;
       last = now;
+      phase = p.phase;
       show(formatProgress(runId, p, totalNs, now - started));
     },
     done: () => {

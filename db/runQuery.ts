@@ -95,25 +95,25 @@ export function createRunViews(db: LabDatabase, runId: number): void {
   const kind = db.prepare('INSERT INTO temp.kinds VALUES (?, ?, ?, ?)');
   for (const k of kinds) kind.run(k.id, k.name, k.failure ? 1 : 0, JSON.stringify(k.args.map((a) => a.name)));
 
-  db.exec(`CREATE TEMP TABLE counters (variant TEXT, name TEXT NOT NULL, unit TEXT NOT NULL, t_ns INTEGER NOT NULL, value REAL NOT NULL)`);
-  const sample = db.prepare('INSERT INTO temp.counters VALUES (?, ?, ?, ?, ?)');
+  // Samples are decoded here (cheap) but become rows only when a query reads `counters` (a
+  // virtual table: a query that does not use it does not pay for tens of thousands of rows).
   const series = db.prepare('SELECT name, unit, t_ns, vals FROM run_counters WHERE run_id = ? ORDER BY idx').all(runId) as {
     name: string;
     unit: string;
     t_ns: Buffer;
     vals: Buffer;
   }[];
-  const byKey = new Map<string, { t: Float64Array; v: Float64Array }>();
-  db.transaction(() => {
-    for (const s of series) {
-      const t = floats(s.t_ns);
-      const v = floats(s.vals);
-      const [variant, name] = splitVariant(s.name, ':');
-      byKey.set(`${variant ?? ''}\u0000${name}`, { t, v });
-      for (let i = 0; i < t.length && i < v.length; i++) sample.run(variant, name, s.unit, t[i]!, v[i]!);
-    }
-  })();
-  db.exec('CREATE INDEX temp.counters_name_t ON counters(name, variant, t_ns)');
+  const decoded = series.map((s) => {
+    const [variant, name] = splitVariant(s.name, ':');
+    return { variant, name, unit: s.unit, t: floats(s.t_ns), v: floats(s.vals) };
+  });
+  const byKey = new Map(decoded.map((s) => [`${s.variant ?? ''}\u0000${s.name}`, s]));
+  db.table('counters', {
+    columns: ['variant', 'name', 'unit', 't_ns', 'value'],
+    *rows() {
+      for (const s of decoded) for (let i = 0; i < s.t.length && i < s.v.length; i++) yield [s.variant, s.name, s.unit, s.t[i]!, s.v[i]!];
+    },
+  });
   db.function('counter_at', { deterministic: true, varargs: true }, (...args: unknown[]) => {
     const [name, tNs, variant] = args;
     const s = byKey.get(`${variant === undefined || variant === null ? '' : String(variant)}\u0000${String(name)}`);

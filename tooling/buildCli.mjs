@@ -4,8 +4,8 @@
 // (native). Beside them, out/cli/inputs.json lists the source files the bundles were made from:
 // bin/pcilab.mjs rebuilds when one is newer than the build. Files are written to a temporary name
 // and renamed, so two commands rebuilding at once never load a half-written bundle.
-// Must not: fail `npm install` when esbuild is absent (an install without dev dependencies): it
-// says so and leaves bin/pcilab.mjs to run the TypeScript source.
+// Must not: fail `npm install` (`--if-possible`) when esbuild is absent (an install without dev
+// dependencies) or the build fails: it says so and leaves bin/pcilab.mjs to run the TypeScript source.
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,13 +54,22 @@ function writeAtomically(path, contents) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // `--if-possible` (npm install's `prepare`): a build that cannot run is reported, not fatal, so
+  // an install never fails over it; `npm run build:cli` fails.
+  const ifPossible = process.argv.includes('--if-possible');
   try {
     await import('esbuild');
   } catch {
     console.error('pcilab: esbuild is not installed (no dev dependencies): `pcilab` will run from the TypeScript source');
-    process.exit(0);
+    process.exit(ifPossible ? 0 : 1);
   }
   const t0 = Date.now();
-  const inputs = await buildCli();
-  console.error(`pcilab: built out/cli from ${inputs.length} source files in ${Date.now() - t0} ms`);
+  try {
+    const inputs = await buildCli();
+    console.error(`pcilab: built out/cli from ${inputs.length} source files in ${Date.now() - t0} ms`);
+  } catch (err) {
+    console.error(`pcilab: building out/cli failed: ${String(err instanceof Error ? err.message : err)}`);
+    if (ifPossible) console.error('pcilab: `pcilab` will run from the TypeScript source until `npm run build:cli` succeeds');
+    process.exit(ifPossible ? 0 : 1);
+  }
 }

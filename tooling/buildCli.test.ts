@@ -1,6 +1,8 @@
 // `pcilab` built ahead of time (tooling/buildCli.mjs): the build writes out/cli, bin/pcilab.mjs runs
 // the built JavaScript (no note about running the source), and --version answers from package.json.
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
@@ -49,5 +51,22 @@ describe('the built CLI', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: pcilab run /);
     expect(help.stderr).toBe('');
+  });
+
+  it('falls back to the TypeScript source, saying why in one line, when it cannot build (here: no tooling/)', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'pcilab-nobuild-'));
+    try {
+      mkdirSync(join(copy, 'bin'));
+      copyFileSync(bin, join(copy, 'bin', 'pcilab.mjs'));
+      for (const entry of ['package.json', 'node_modules', 'core', 'db', 'electron']) symlinkSync(join(root, entry), join(copy, entry));
+      const r = spawnSync(process.execPath, [join(copy, 'bin', 'pcilab.mjs'), 'presets', '--json'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /^pcilab: running the TypeScript source \(slower to start\): the built CLI is not built yet, and building it failed \(.*\); `npm run build:cli` builds it\n$/,
+      );
+      expect((JSON.parse(r.stdout) as { id: string }[]).map((p) => p.id)).toContain('s390-rpcit-exhaustion');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -191,6 +191,11 @@ export class RunStore {
     return this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id) !== undefined;
   }
 
+  /** The run's status, or undefined when there is no such run. */
+  status(id: number): RunStatus | undefined {
+    return (this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined)?.status;
+  }
+
   markRunning(id: number, nowMs: number): void {
     this.db.prepare(`UPDATE runs SET status = 'running', heartbeat_ms = ? WHERE id = ? AND status IN ('queued','running')`).run(nowMs, id);
   }

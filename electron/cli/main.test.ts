@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
-import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, main, type CliIo } from './main';
+import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, formatProgress, labVersion, main, type CliIo } from './main';
+import { formatRunText, runJson } from './cliOutput';
+import { RunStore } from '../../db/runStore';
 import { LabService } from '../service/labService';
 import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
 import type { RunDetail } from '../../core/contract/runResult';
@@ -15,12 +17,20 @@ import { openLabDatabase } from '../../db/database';
 let dir: string;
 let out: string[];
 let err: string[];
+let stdout: string[];
 let io: CliIo;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-cli-'));
   out = [];
   err = [];
-  io = { out: (t) => out.push(t), err: (t) => err.push(t), env: { PCILAB_DB: join(dir, 'lab.db') }, isTty: false };
+  stdout = [];
+  io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    writeStdout: (t) => stdout.push(t),
+    env: { PCILAB_DB: join(dir, 'lab.db') },
+    isTty: false,
+  };
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,7 +42,9 @@ describe('pcilab run', () => {
     expect(Object.keys(json['run'] as object)).toEqual(['id', 'status']);
     const claims = json['claims'] as Record<string, unknown>[];
     expect(claims.length).toBeGreaterThan(0);
-    for (const c of claims) expect(Object.keys(c)).toEqual(['id', 'text', 'holds', 'measured']);
+    for (const c of claims) {
+      expect(Object.keys(c)).toEqual(['id', 'text', 'holds', 'measured', 'unit', 'expectation', 'source', 'whyNot']);
+    }
   });
 
   it('exits 2 with one line per problem, with its path, for an invalid scenario file', () => {
@@ -276,4 +288,203 @@ describe('the installed command', () => {
     expect(raw.prepare('SELECT status FROM runs').all()).toEqual([{ status: 'running' }]);
     raw.close();
   }, 90_000);
+});
+
+describe('help, version and usage errors', () => {
+  it('explains each command with --help, -h or help <command>, and lists them all with --help', () => {
+    expect(main(['run', '--help'], io)).toBe(EXIT_OK);
+    expect(out[0]).toMatch(/^usage: pcilab run <file \| preset>/);
+    expect(out[0]).toContain('--progress');
+    const runHelp = out[0];
+    out = [];
+    expect(main(['help', 'run'], io)).toBe(EXIT_OK);
+    expect(out).toEqual([runHelp]);
+    for (const command of ['runs', 'compare', 'export', 'query', 'delete', 'import-trace', 'presets', 'schema', 'completion']) {
+      out = [];
+      expect(main([command, 'x', '-h'], io), command).toBe(EXIT_OK);
+      expect(out[0]).toMatch(new RegExp(`^usage: pcilab ${command}`));
+    }
+    out = [];
+    expect(main(['--help'], io)).toBe(EXIT_OK);
+    for (const command of ['run', 'runs', 'compare', 'export', 'query', 'delete', 'import-trace', 'presets', 'schema']) {
+      expect(out[0]).toContain(`  ${command}`);
+    }
+    expect(err).toEqual([]);
+    expect(main(['help', 'frobnicate'], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual(['pcilab: help: unknown command "frobnicate" (pcilab help lists them)']);
+  });
+
+  it('prints the version of package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(labVersion()).toBe(pkg.version);
+    expect(main(['--version'], io)).toBe(EXIT_OK);
+    expect(out).toEqual([`pcilab ${pkg.version}`]);
+  });
+
+  it('names a bad option in one line and exits 2', async () => {
+    const cases: [string[], string][] = [
+      [['run', 'quickstart-nvme-fio', '--bogus'], 'pcilab: run: unknown option --bogus (pcilab run --help lists the options)'],
+      [['query', '1', 'SELECT 1', '--jsn'], 'pcilab: query: unknown option --jsn (pcilab query --help lists the options)'],
+      [['export', '1', '--format'], 'pcilab: export: --format needs a value'],
+      [['runs', '--json=yes'], 'pcilab: runs: --json takes no value'],
+      [['runs', 'extra'], 'pcilab: runs: unexpected argument extra'],
+      [['--bogus'], 'pcilab: unknown option --bogus (pcilab --help lists the commands)'],
+      [['import-trace', 'x', '--nope'], 'pcilab: unknown option --nope'],
+      [['query', '1', 'SELECT 1', '--max-rows', '0'], 'pcilab: --max-rows: expected an integer from 1 to 100,000, got "0"'],
+    ];
+    for (const [args, line] of cases) {
+      err = [];
+      expect(await main(args, io), args.join(' ')).toBe(EXIT_INVALID);
+      expect(err).toEqual([line]);
+    }
+  });
+
+  it('prints a bash completion script that bash accepts', () => {
+    expect(main(['completion', 'bash'], io)).toBe(EXIT_OK);
+    expect(out[0]).toContain('complete -F _pcilab pcilab');
+    expect(out[0]).toContain('s390-rpcit-exhaustion');
+    const check = spawnSync('bash', ['-n'], { input: out[0], encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    expect(main(['completion', 'zsh'], io)).toBe(EXIT_INVALID);
+  });
+});
+
+describe('run progress and claims', () => {
+  it('shows progress lines on stderr with --progress (stderr not a terminal): simulated time, events, ETA', () => {
+    expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', '--json', '--progress'], io)).toBe(EXIT_OK);
+    expect(err[0]).toMatch(/^run 1: simulated [\d.]+ (ns|us|ms) of 1\.0 ms \(\d+ %\), [\d,]+ events, [\d.]+ s elapsed/);
+    expect(err.some((l) => /^run 1: storing the timeline, [\d,]+ of [\d,]+ events$/.test(l))).toBe(true);
+    expect(() => JSON.parse(out.join('')) as unknown).not.toThrow();
+  });
+
+  it('shows nothing without --progress when stderr is not a terminal; on a terminal one status line, cleared at the end', () => {
+    expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1'], io)).toBe(EXIT_OK);
+    expect(err).toEqual([]);
+    const status: (string | null)[] = [];
+    expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1'], { ...io, isTty: true, status: (l) => status.push(l) })).toBe(
+      EXIT_OK,
+    );
+    expect(status.length).toBeGreaterThan(1);
+    expect(status[0]).toMatch(/^run 2: simulated /);
+    expect(status.at(-1)).toBeNull();
+    expect(err).toEqual([]);
+  });
+
+  it('formats progress with units and an ETA from the wall time so far', () => {
+    const p = { phase: 'simulating', simulatedNs: 250_000_000, events: 1_234_567, timelineEvents: 0, stored: 0 } as const;
+    expect(formatProgress(7, p, 1_000_000_000, 3000)).toBe(
+      'run 7: simulated 250.0 ms of 1.00 s (25 %), 1,234,567 events, 3.0 s elapsed, ETA 9.0 s',
+    );
+  });
+
+  it('prints each claim with its expectation and source, and why not when it does not hold', () => {
+    const claim = {
+      id: 'c1',
+      text: 'Maps fail.',
+      holds: false,
+      measured: 0,
+      metric: 'dma.mapFailures',
+      unit: 'calls',
+      expectation: '>= 1',
+      source: 'thread X',
+      note: 'the model has no such limit',
+    };
+    const text = formatRunText(runJson(1, 'completed', {}, [], [claim, { ...claim, id: 'c2', holds: true, note: undefined }]));
+    expect(text).toContain('claims: 1 of 2 hold');
+    expect(text).toContain(
+      '  [DOES NOT HOLD] c1: measured 0 calls, expected >= 1\n      Maps fail.\n      why not: the model has no such limit\n      source: thread X',
+    );
+    expect(text).toContain('  [holds] c2: measured 0 calls, expected >= 1\n      Maps fail.\n      source: thread X');
+  });
+});
+
+describe('pcilab export --out', () => {
+  it('writes to stdout with --out -', () => {
+    const id = runOnce([]);
+    err = [];
+    expect(main(['export', String(id), '--format', 'csv', '--out', '-'], io)).toBe(EXIT_OK);
+    expect(stdout.join('').split('\n')[0]).toBe('seq,t_ns,dur_ns,lane,kind,failure,cause,args');
+    expect(err).toEqual([expect.stringMatching(new RegExp(`^wrote run ${id} as csv to stdout \\(`))]);
+  });
+
+  it('says in one line why --out cannot be written, exit 2, and writes nothing', () => {
+    const id = runOnce([]);
+    const cases: [string, string][] = [
+      [join(dir, 'no-such-dir', 'x.csv'), `pcilab: --out: ${join(dir, 'no-such-dir', 'x.csv')}: its directory does not exist`],
+      [dir, `pcilab: --out: ${dir} is a directory`],
+    ];
+    for (const [path, line] of cases) {
+      err = [];
+      expect(main(['export', String(id), '--format', 'csv', '--out', path], io)).toBe(EXIT_INVALID);
+      expect(err).toEqual([line]);
+    }
+  });
+});
+
+describe('pcilab delete', () => {
+  it('deletes runs as the app does, refuses a running one and names a missing one (exit 1)', () => {
+    const a = runOnce([]);
+    const b = runOnce([]);
+    const c = runOnce([]);
+    const db = openLabDatabase(join(dir, 'lab.db'));
+    // A run another process is running (an owner of unknown liveness with a fresh heartbeat).
+    db.prepare(`UPDATE runs SET status = 'running', heartbeat_ms = ?, owner_id = NULL WHERE id = ?`).run(Date.now(), c);
+    db.close();
+    err = [];
+    expect(main(['delete', String(a), '9999', String(c)], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual([
+      `deleted run ${a}`,
+      `pcilab: no run 9999 in ${join(dir, 'lab.db')}`,
+      `pcilab: run ${c} is running in another lab process; cancel it there`,
+    ]);
+    out = [];
+    main(['runs', '--json'], io);
+    expect((JSON.parse(out[0]!) as { id: number }[]).map((r) => r.id).sort()).toEqual([b, c]);
+    err = [];
+    expect(main(['delete', String(b)], io)).toBe(EXIT_OK);
+    expect(err).toEqual([`deleted run ${b}`]);
+    expect(new RunStore(openLabDatabase(join(dir, 'lab.db'), { readonly: true })).exists(b)).toBe(false);
+    expect(main(['delete'], io)).toBe(EXIT_INVALID);
+    expect(main(['delete', 'x'], io)).toBe(EXIT_INVALID);
+  });
+});
+
+describe('pcilab query', () => {
+  it('prints a table, JSON or CSV; rejects writes (exit 2); caps rows with a note; names a missing run (exit 1)', async () => {
+    const id = runOnce([]);
+    out = [];
+    expect(await main(['query', String(id), 'SELECT kind, count(*) AS n FROM events GROUP BY kind ORDER BY kind'], io)).toBe(EXIT_OK);
+    expect(out[0]).toMatch(/^kind\s+n\n-+\s+-+\ndma\.map\s+\d+\ndma\.unmap\s+\d+\nio\s+\d+\n\(3 rows, \d+ ms\)$/);
+    out = [];
+    err = [];
+    expect(await main(['query', String(id), 'SELECT seq, kind FROM events ORDER BY seq', '--json', '--max-rows', '2'], io)).toBe(EXIT_OK);
+    expect(JSON.parse(out[0]!)).toEqual({
+      columns: ['seq', 'kind'],
+      rows: [
+        [0, 'dma.map'],
+        [1, 'dma.map'],
+      ],
+      truncated: true,
+    });
+    expect(err).toEqual(['pcilab: query: only the first 2 rows (--max-rows); there are more']);
+    out = [];
+    expect(await main(['query', String(id), "SELECT 'a,b' AS x, NULL AS y", '--csv'], io)).toBe(EXIT_OK);
+    expect(out).toEqual(['x,y\n"a,b",']);
+    err = [];
+    expect(await main(['query', String(id), 'DELETE FROM runs'], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual(['pcilab: query: only SELECT statements are allowed (this one starts with DELETE)']);
+    err = [];
+    expect(await main(['query', '9999', 'SELECT 1'], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual([`pcilab: no run 9999 in ${join(dir, 'lab.db')}`]);
+  });
+
+  it('stops a query at --timeout (exit 2, one line)', async () => {
+    const id = runOnce([]);
+    err = [];
+    const runaway = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c WHERE x < 1e15';
+    expect(await main(['query', String(id), runaway, '--timeout', '2500'], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([
+      'pcilab: query: ran longer than 2,500 ms (--timeout) and was stopped; narrow it (WHERE on t_ns, variant, kind) or raise --timeout',
+    ]);
+  });
 });

@@ -1,29 +1,48 @@
-// `pcilab`: the lab's command line (docs/model.md#command-line). Exit codes: 0 the command did its
-// job (for `run`: the run completed, also when the simulated system failed), 2 invalid input
-// (scenario problems or usage, listed on stderr), 1 an internal error.
+// `pcilab`: the lab's command line (docs/model.md#command-line; `pcilab help <command>` explains each
+// command). Exit codes: 0 the command did its job (for `run`: the run completed, also when the
+// simulated system failed), 2 invalid input (scenario problems, usage, a bad query: one line each on
+// stderr), 1 a missing run, a broken environment or an internal error.
 // Must not: print anything on stdout but the command's output (progress goes to stderr).
 
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeDatabaseError, isEnvironmentError, LabDatabaseError, openLabDatabase, type LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
 import { asOwner } from '../../db/labOwners';
+import { reclaimAll } from '../../db/storage';
 import { PRESETS } from '../../core/scenario/presets';
 
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
 import { defaultDatabasePath } from '../service/dataDir';
 import { prepareRun } from '../../core/run/runRequest';
-import { executeRun } from '../service/runExecution';
+import { executeRun, type ExecutionProgress, type RunOutcome } from '../service/runExecution';
 import { storeRun } from '../service/runLauncher';
-import { formatComparisonText, formatPresetsText, formatRunsText, formatRunText, runJson } from './cliOutput';
+import {
+  bashCompletion,
+  formatComparisonText,
+  formatPresetsText,
+  formatQueryCsv,
+  formatQueryTable,
+  formatRunsText,
+  formatRunText,
+  runJson,
+} from './cliOutput';
 import type { StartRunRequest } from '../../core/contract/labApi';
 import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
 import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
 import { presetSummary } from '../service/labCatalog';
 import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
-import { errorMessage } from '../service/labError';
+import { errorMessage, LabError } from '../service/labError';
+import { queryRun, QueryTimeoutError } from '../service/runQuery';
+import {
+  QUERY_DEFAULT_MAX_ROWS,
+  QUERY_DEFAULT_TIMEOUT_MS,
+  QUERY_MAX_ROWS,
+  QUERY_MAX_TIMEOUT_MS,
+  type QueryRunResult,
+} from '../../core/contract/query';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
 
@@ -31,35 +50,192 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal (progress is shown there by default). */
   readonly isTty: boolean;
+  /** One status line rewritten in place on the terminal (null clears it); without it progress is printed as lines. */
+  readonly status?: ((line: string | null) => void) | undefined;
+  /** Raw bytes to stdout (`--out -`); default: file descriptor 1. */
+  readonly writeStdout?: (chunk: string) => void;
 }
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_INVALID = 2;
 
-const USAGE = `usage: pcilab <command> [options]
+const DB_HELP = '  --db PATH        the lab database (default: $PCILAB_DB, else the data directory)';
 
-commands:
-  run <file | preset> [--db PATH] [--seed N] [--set a.b.c=value ...] [--json]
-                      run a scenario file (JSON or YAML) or a preset and store the run
-  runs [--db PATH] [--json]        list stored runs
-  compare <run> <run>... [--db PATH] [--json]
-                                   metrics side by side (* = differs by more than 1 %) and the
-                                   configuration differences of stored runs
-  export <run> --format perfetto|csv|json --out FILE [--db PATH]
-                                   write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON
-  import-trace <trace> [--qemu-log FILE] [--scenario FILE | --preset ID] [--set ...] [--db PATH] [--json]
-                                   store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a
-                                   run and replay its DMA maps on a host (default: s390 KVM, QEMU 7.1)
-  presets [--json]                 list the shipped presets
-  schema                           print the scenario JSON Schema
+/** Each command's synopsis, one-line summary (the overview) and help (`pcilab help <command>`). */
+const COMMANDS: Readonly<Record<string, { readonly synopsis: string; readonly summary: string; readonly help: string }>> = {
+  run: {
+    synopsis: 'run <file | preset> [--seed N] [--set a.b.c=value ...] [--json] [--progress] [--db PATH]',
+    summary: 'run a scenario file (JSON or YAML) or a preset and store the run',
+    help: `Simulates a scenario file (JSON or YAML, at most 8 MiB) or a shipped preset (pcilab presets)
+and stores the run; prints its metrics, ops and claims (with why a claim does not hold, its
+expectation and its source).
 
-database: --db PATH, else $PCILAB_DB, else the user's data directory`;
+  --seed N         the random seed (default: the scenario's)
+  --set a.b.c=V    override one scenario field; repeat for more
+  --json           print one JSON object: {"run", "metrics", "ops", "claims"}
+  --progress       show progress on stderr even when it is not a terminal (on a terminal it is shown anyway)
+${DB_HELP}
+
+Exit status: 0 the run completed (also when the simulated system failed), 2 invalid input, 1 the
+environment is broken (one line naming the file) or an internal error.`,
+  },
+  runs: {
+    synopsis: 'runs [--json] [--db PATH]',
+    summary: 'list stored runs',
+    help: `Lists the stored runs, newest first (also shown in the app). Opens the database read-only.
+
+  --json           print the list as JSON
+${DB_HELP}`,
+  },
+  compare: {
+    synopsis: 'compare <run> <run>... [--json] [--db PATH]',
+    summary: 'metrics side by side (* = differs by more than 1 %) and configuration differences',
+    help: `Compares stored runs: their metrics side by side (* marks a metric that differs by more than
+1 %), then the configuration fields that differ. Opens the database read-only.
+
+  --json           print the comparison as JSON
+${DB_HELP}`,
+  },
+  export: {
+    synopsis: 'export <run> --format perfetto|csv|json --out FILE|- [--db PATH]',
+    summary: 'write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON',
+    help: `Writes a stored run as a Perfetto trace (Chrome JSON; ui.perfetto.dev opens it), its timeline as
+CSV, or the whole run as JSON. Opens the database read-only.
+
+  --format F       perfetto, csv or json
+  --out FILE       where to write; - writes to stdout
+${DB_HELP}`,
+  },
+  query: {
+    synopsis: 'query <run> "SELECT ..." [--json | --csv] [--max-rows N] [--timeout MS] [--db PATH]',
+    summary: 'ask a stored run a question in read-only SQL (views: events, counters, metrics, claims, ...)',
+    help: `Runs one read-only SQL statement (SELECT, WITH ... SELECT, VALUES) over views of a stored run:
+  events(seq, t_ns, dur_ns, end_ns, kind, failure, variant, lane, lane_group, args, errno, cause)
+      args: the event's arguments as a JSON object (args ->> 'iova'); errno: its symbolic errno
+  counters(variant, name, unit, t_ns, value)     one row per sample
+  metrics(variant, name, value, unit)
+  claims(idx, id, holds, measured, unit, expectation, text, source, why_not)
+  ops(idx, op, ok, errno, ret)   lanes(id, variant, name, lane_group, events)   kinds(id, name, failure, args)
+and the function counter_at(name, t_ns [, variant]): a counter's last sample at or before t_ns.
+
+  --json           print {"columns", "rows", "truncated"} (default: a table)
+  --csv            print CSV with a header line
+  --max-rows N     at most N rows (default 1000, at most 100000); more are cut, with a note on stderr
+  --timeout MS     stop the query after MS milliseconds (default 10000)
+${DB_HELP}
+
+Example (preset s390-rpcit-exhaustion: which maps failed, and the VFIO entry count then):
+  pcilab query 1 "SELECT variant, t_ns, args ->> 'iova' AS iova, errno,
+    counter_at('vfio.entries', t_ns, variant) AS vfio_entries
+    FROM events WHERE kind = 'dma map failed' ORDER BY t_ns LIMIT 20"
+
+Exit status: 0 answered, 2 the query is not a single SELECT, SQLite rejects it or it runs past
+--timeout, 1 no such run or a broken database.`,
+  },
+  delete: {
+    synopsis: 'delete <run>... [--db PATH]',
+    summary: 'delete stored runs (their results and timelines)',
+    help: `Deletes stored runs with their results and timelines, as the app's Delete does. A run still
+queued or running (in the app, the browser mode or another pcilab) is refused: cancel it there
+first. Run ids are never reused.
+
+${DB_HELP}
+
+Exit status: 0 every run was deleted, 1 some run is missing or still running (the others are deleted).`,
+  },
+  'import-trace': {
+    synopsis: 'import-trace <trace> [--qemu-log FILE] [--scenario FILE | --preset ID] [--set ...] [--json] [--db PATH]',
+    summary: 'store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a run, replayed on a host',
+    help: `Reads a real guest trace (the tracefs trace file or trace-cmd report text with iommu:map /
+iommu:unmap, dma:*, intel_iommu:qi_submit events; gzip'd or not) and QEMU -trace logs into a
+stored run; its DMA maps and unmaps replay on a host (default: s390 KVM, QEMU 7.1).
+
+  --qemu-log FILE  a QEMU -trace log to add (repeat for more)
+  --scenario FILE  the host side to replay on, from a scenario file
+  --preset ID      ... or from a preset
+  --set a.b.c=V    override one scenario field; repeat for more
+  --json           print the run and the trace's figures as JSON
+${DB_HELP}`,
+  },
+  presets: {
+    synopsis: 'presets [--json]',
+    summary: 'list the shipped presets',
+    help: `Lists the shipped presets: id, title, the thread it reproduces and its number of claims.
+
+  --json           print the list as JSON`,
+  },
+  schema: {
+    synopsis: 'schema',
+    summary: 'print the scenario JSON Schema',
+    help: 'Prints the JSON Schema of scenario files: every field with its default and what it models.',
+  },
+  completion: {
+    synopsis: 'completion bash',
+    summary: 'print a bash completion script (source <(pcilab completion bash))',
+    help: `Prints a bash completion script for pcilab: commands, options, presets and files.
+Load it with: source <(pcilab completion bash)`,
+  },
+};
+
+const USAGE = [
+  'usage: pcilab <command> [options]',
+  '',
+  'commands:',
+  ...Object.values(COMMANDS).flatMap((c) => [`  ${c.synopsis}`, `      ${c.summary}`]),
+  '',
+  '`pcilab help <command>` or `pcilab <command> --help` explains a command; `pcilab --version` prints the version.',
+  "database: --db PATH, else $PCILAB_DB, else the user's data directory",
+].join('\n');
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name]!;
+  return `usage: pcilab ${c.synopsis}\n\n${c.help}`;
+}
+
+/** The lab's version, from package.json (two folders up from this file, in the source and in out/cli). */
+export function labVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 class UsageError extends Error {}
 /** Bad input that is not about usage (a scenario path that is not a readable file): its `path: message` line alone. */
 class InputError extends Error {}
+
+/** Node's parseArgs for one command, its errors turned into one line naming the option. */
+function parseCommand<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    if (!isParseArgsError(err)) throw err;
+    const hint =
+      (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? ` (pcilab ${command} --help lists the options)` : '';
+    throw new UsageError(`${command}: ${parseArgsProblem(err)}${hint}`);
+  }
+}
+
+/** One line for a parseArgs error: which option or argument, and what is wrong with it. */
+function parseArgsProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown }).code;
+  const option = /'(-[^' ]*)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? message}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /argument missing/.test(message) ? `${option ?? 'an option'} needs a value` : `${option ?? 'an option'} takes no value`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`.trim();
+  return message.split('\n')[0]!;
+}
+
+function isParseArgsError(err: unknown): boolean {
+  return err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+}
 
 function dbPathOf(db: string | undefined, io: CliIo): string {
   return db ?? defaultDatabasePath({ env: io.env, platform: process.platform, home: homedir() });
@@ -112,12 +288,18 @@ function readScenarioText(path: string): string {
 }
 
 function commandRun(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommand('run', {
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, seed: { type: 'string' }, set: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    options: {
+      db: { type: 'string' },
+      seed: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
   });
-  if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario file or preset name');
+  if (positionals.length !== 1) throw new UsageError('run: takes exactly one scenario file or preset name');
   const prepared = prepareRun(runRequestOf(positionals[0]!, values.set ?? [], parseSeed(values.seed)));
   if (!prepared.ok) {
     for (const p of prepared.problems) io.err(p);
@@ -127,23 +309,13 @@ function commandRun(args: string[], io: CliIo): number {
     asOwner(db, Date.now(), (ownerId) => {
       // Registered as the run's owner: if this process dies, every lab sees the run interrupted at once.
       const { runId, durationNs: totalNs } = storeRun(new RunStore(db, { ownerId }), prepared, Date.now());
-      const showProgress = io.isTty && values.json !== true;
-      let lastShown = 0;
-      const outcome = executeRun(db, runId, prepared.plan, {
-        nowMs: () => Date.now(),
-        isCancelled: () => false,
-        onProgress: (p) => {
-          const now = Date.now();
-          if (!showProgress || now - lastShown < 200) return;
-          lastShown = now;
-          const pct = ((100 * p.simulatedNs) / totalNs).toFixed(0);
-          io.err(
-            p.phase === 'simulating'
-              ? `run ${runId}: simulating ${pct}% (${p.events} events)`
-              : `run ${runId}: storing timeline (${p.stored} events)`,
-          );
-        },
-      });
+      const progress = progressReporter(io, runId, totalNs, values.progress === true);
+      let outcome: RunOutcome;
+      try {
+        outcome = executeRun(db, runId, prepared.plan, { nowMs: () => Date.now(), isCancelled: () => false, onProgress: progress.report });
+      } finally {
+        progress.done();
+      }
       if (outcome.status !== 'completed') {
         io.err(`run ${runId} ${outcome.status}${outcome.status === 'failed' ? `: ${outcome.error}` : ''}`);
         return EXIT_INTERNAL;
@@ -155,8 +327,69 @@ function commandRun(args: string[], io: CliIo): number {
   );
 }
 
+/**
+ * Progress of a run on stderr: on a terminal one status line rewritten in place (4 times a second),
+ * else (with --progress) a line every 2 s: simulated time of the total, events, an ETA from the
+ * wall time so far.
+ */
+function progressReporter(
+  io: CliIo,
+  runId: number,
+  totalNs: number,
+  forced: boolean,
+): { report: (p: ExecutionProgress) => void; done: () => void } {
+  const inPlace = io.isTty && io.status !== undefined;
+  if (!forced && !io.isTty) return { report: () => undefined, done: () => undefined };
+  const started = Date.now();
+  const everyMs = inPlace ? 250 : 2000;
+  let last = Number.NEGATIVE_INFINITY; // the first step's progress at once
+  let shown = false;
+  let phase: ExecutionProgress['phase'] = 'simulating';
+  const show = (line: string): void => {
+    shown = true;
+    if (inPlace) io.status!(line);
+    else io.err(line);
+  };
+  return {
+    report: (p) => {
+      const now = Date.now();
+      // Throttled, but a new phase (storing the timeline) is shown at once.
+      if (now - last < everyMs && p.phase === phase) return;
+      last = now;
+      phase = p.phase;
+      show(formatProgress(runId, p, totalNs, now - started));
+    },
+    done: () => {
+      if (inPlace && shown) io.status!(null);
+    },
+  };
+}
+
+export function formatProgress(runId: number, p: ExecutionProgress, totalNs: number, elapsedMs: number): string {
+  if (p.phase === 'storing') {
+    return `run ${runId}: storing the timeline, ${p.stored.toLocaleString('en-US')} of ${p.timelineEvents.toLocaleString('en-US')} events`;
+  }
+  const fraction = totalNs > 0 ? Math.min(1, p.simulatedNs / totalNs) : 0;
+  const eta = fraction > 0.01 ? `, ETA ${formatSeconds((elapsedMs * (1 - fraction)) / fraction)}` : '';
+  return (
+    `run ${runId}: simulated ${formatNs(p.simulatedNs)} of ${formatNs(totalNs)} (${(100 * fraction).toFixed(0)} %), ` +
+    `${p.events.toLocaleString('en-US')} events, ${formatSeconds(elapsedMs)} elapsed${eta}`
+  );
+}
+
+function formatNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} us`;
+  return `${ns} ns`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function commandRuns(args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseCommand('runs', { args, options: { db: { type: 'string' }, json: { type: 'boolean' } } });
   // Read-only (listing works on read-only media): a run whose owner process died is shown
   // interrupted, computed from the owner's liveness, without writing (see db/runStore.ts).
   return withDatabase(dbPathOf(values.db, io), 'read', (db) => {
@@ -176,12 +409,12 @@ function parseRunId(raw: string): number {
 }
 
 function commandCompare(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommand('compare', {
     args,
     allowPositionals: true,
     options: { db: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (positionals.length < 2) throw new UsageError('compare takes at least two run ids');
+  if (positionals.length < 2) throw new UsageError('compare: takes at least two run ids');
   const ids = positionals.map(parseRunId);
   const dbPath = dbPathOf(values.db, io);
   return withDatabase(dbPath, 'read', (db) => {
@@ -197,36 +430,154 @@ function commandCompare(args: string[], io: CliIo): number {
   });
 }
 
+/** Opens --out FILE for writing, or stdout for "-"; a path that cannot be written is a usage error naming why. */
+function openOut(out: string, io: CliIo): { write: (chunk: string) => number; close: () => void } {
+  if (out === '-') {
+    const write = io.writeStdout ?? ((chunk: string) => writeSync(1, chunk));
+    return { write: (chunk) => (write(chunk), Buffer.byteLength(chunk)), close: () => undefined };
+  }
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
+  let fd: number;
+  try {
+    fd = openSync(out, 'w');
+  } catch (err) {
+    throw new UsageError(`--out: ${out}: ${fileProblem(err)}`);
+  }
+  return { write: (chunk) => writeSync(fd, chunk), close: () => closeSync(fd) };
+}
+
+/** What a file system error means, in a few words ("no such directory", "permission denied"). */
+function fileProblem(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'its directory does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
+  return errorMessage(err).split('\n')[0]!;
+}
+
 function commandExport(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommand('export', {
     args,
     allowPositionals: true,
     options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   });
-  if (positionals.length !== 1) throw new UsageError('export takes exactly one run id');
+  if (positionals.length !== 1) throw new UsageError('export: takes exactly one run id');
   const runId = parseRunId(positionals[0]!);
   const format = values.format ?? '';
   if (!isExportFormat(format)) throw new UsageError(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
-  if (values.out === undefined || values.out === '') throw new UsageError('--out FILE is required');
+  if (values.out === undefined || values.out === '') throw new UsageError('--out: required (a file, or - for stdout)');
   const out = values.out;
   const dbPath = dbPathOf(values.db, io);
   return withDatabase(dbPath, 'read', (db) => {
     const chunks = exportChunks(db, runId, format);
     if (chunks === undefined) throw new MissingRunError(`no run ${runId} in ${dbPath}`);
-    const fd = openSync(out, 'w');
+    const sink = openOut(out, io);
     let bytes = 0;
     try {
-      for (const chunk of chunks) bytes += writeSync(fd, chunk);
+      for (const chunk of chunks) bytes += sink.write(chunk);
     } finally {
-      closeSync(fd);
+      sink.close();
     }
-    io.err(`wrote run ${runId} as ${format} to ${out} (${bytes.toLocaleString('en-US')} bytes)`);
+    io.err(`wrote run ${runId} as ${format} to ${out === '-' ? 'stdout' : out} (${bytes.toLocaleString('en-US')} bytes)`);
     return EXIT_OK;
   });
 }
 
+/**
+ * `pcilab delete`: as the app's deleteRun (electron/service/labService.ts), the run and all its rows;
+ * a run that is still queued or running somewhere (fresh heartbeat) is refused. Stale ones are
+ * marked interrupted first, as every writer does when it opens the lab.
+ */
+function commandDelete(args: string[], io: CliIo): number {
+  const { values, positionals } = parseCommand('delete', { args, allowPositionals: true, options: { db: { type: 'string' } } });
+  if (positionals.length === 0) throw new UsageError('delete: takes at least one run id');
+  const ids = [...new Set(positionals.map(parseRunId))];
+  const dbPath = dbPathOf(values.db, io);
+  if (!existsSync(dbPath)) {
+    for (const id of ids) io.err(`pcilab: no run ${id} in ${dbPath}`);
+    return EXIT_INTERNAL;
+  }
+  return withDatabase(dbPath, 'write', (db) => {
+    const runs = new RunStore(db);
+    let failed = 0;
+    let deleted = 0;
+    for (const id of ids) {
+      // A run another live lab process has queued or running is that process's to cancel; one whose
+      // owner died (shown interrupted) may go.
+      const busy = runs.exists(id) ? runs.busyElsewhere(id) : null;
+      if (!runs.exists(id)) {
+        io.err(`pcilab: no run ${id} in ${dbPath}`);
+        failed++;
+      } else if (busy !== null) {
+        io.err(`pcilab: ${busy}`);
+        failed++;
+      } else if (runs.delete(id)) {
+        deleted++;
+        io.err(`deleted run ${id}`);
+      }
+    }
+    // Give the deleted runs' pages back to the file system (incremental vacuum, WAL truncated).
+    if (deleted > 0) reclaimAll(db);
+    return failed === 0 ? EXIT_OK : EXIT_INTERNAL;
+  });
+}
+
+async function commandQuery(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('query', {
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      'max-rows': { type: 'string' },
+      timeout: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 2) throw new UsageError('query: takes a run id and one SQL statement (quote it)');
+  if (values.json === true && values.csv === true) throw new UsageError('query: give --json or --csv, not both');
+  const runId = parseRunId(positionals[0]!);
+  const maxRows = parseCount('--max-rows', values['max-rows'], QUERY_DEFAULT_MAX_ROWS, QUERY_MAX_ROWS);
+  const timeoutMs = parseCount('--timeout', values.timeout, QUERY_DEFAULT_TIMEOUT_MS, QUERY_MAX_TIMEOUT_MS);
+  const dbPath = dbPathOf(values.db, io);
+  if (!existsSync(dbPath)) throw new MissingRunError(`no run ${runId} in ${dbPath}`);
+  let result: QueryRunResult;
+  try {
+    result = await queryRun({ runId, sql: positionals[1]!, maxRows, timeoutMs }, { dbPath });
+  } catch (err) {
+    if (!(err instanceof LabError)) throw err;
+    if (err instanceof QueryTimeoutError) {
+      throw new UsageError(
+        `query: ran longer than ${timeoutMs.toLocaleString('en-US')} ms (--timeout) and was stopped; narrow it (WHERE on t_ns, variant, kind) or raise --timeout`,
+      );
+    }
+    if (err.code === 'invalid-argument') throw new UsageError(`query: ${err.message}`);
+    if (err.code === 'not-found') throw new MissingRunError(`${err.message} in ${dbPath}`);
+    throw new EnvironmentLine(err.message);
+  }
+  if (values.json === true) io.out(JSON.stringify({ columns: result.columns, rows: result.rows, truncated: result.truncated }));
+  else if (values.csv === true) io.out(formatQueryCsv(result));
+  else io.out(formatQueryTable(result));
+  if (result.truncated) io.err(`pcilab: query: only the first ${maxRows.toLocaleString('en-US')} rows (--max-rows); there are more`);
+  return EXIT_OK;
+}
+
+/** A failure of the environment already phrased as one line (no "internal error"). */
+class EnvironmentLine extends Error {}
+
+function parseCount(option: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`${option}: expected an integer from 1 to ${max.toLocaleString('en-US')}, got "${raw}"`);
+  }
+  return n;
+}
+
 function commandPresets(args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const { values } = parseCommand('presets', { args, options: { json: { type: 'boolean' } } });
   // The app's preset summaries; the CLI's list leaves out the variants.
   const list = PRESETS.map(presetSummary).map(({ variants: _variants, ...p }) => p);
   io.out(values.json === true ? JSON.stringify(list) : formatPresetsText(list));
@@ -234,14 +585,35 @@ function commandPresets(args: string[], io: CliIo): number {
 }
 
 function commandSchema(args: string[], io: CliIo): number {
-  parseArgs({ args, options: {} });
+  parseCommand('schema', { args, options: {} });
   io.out(JSON.stringify(scenarioJsonSchema(), null, 2));
   return EXIT_OK;
 }
 
-export function main(argv: readonly string[], io: CliIo): number {
+function commandCompletion(args: string[], io: CliIo): number {
+  const { positionals } = parseCommand('completion', { args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1 || positionals[0] !== 'bash')
+    throw new UsageError('completion: only bash is supported (pcilab completion bash)');
+  io.out(
+    bashCompletion(
+      Object.keys(COMMANDS),
+      PRESETS.map((p) => p.id),
+    ),
+  );
+  return EXIT_OK;
+}
+
+/**
+ * Runs one command; the exit code (a promise for `query`, which waits for its query process).
+ * `--help` / `-h` anywhere before `--` prints the command's help.
+ */
+export function main(argv: readonly string[], io: CliIo): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command !== undefined && command in COMMANDS && wantsHelp(rest)) {
+      io.out(commandHelp(command));
+      return EXIT_OK;
+    }
     switch (command) {
       case 'run':
         return commandRun(rest, io);
@@ -251,41 +623,76 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandCompare(rest, io);
       case 'export':
         return commandExport(rest, io);
+      case 'delete':
+        return commandDelete(rest, io);
+      case 'query':
+        return commandQuery(rest, io).catch((err: unknown) => failure(err, io));
       case 'presets':
         return commandPresets(rest, io);
       case 'import-trace':
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
         return commandSchema(rest, io);
-      case undefined:
+      case 'completion':
+        return commandCompletion(rest, io);
+      case '--version':
+      case '-V':
+        io.out(`pcilab ${labVersion()}`);
+        return EXIT_OK;
       case 'help':
+        if (rest.length > 0) {
+          if (!(rest[0]! in COMMANDS)) throw new UsageError(`help: unknown command "${rest[0]}" (pcilab help lists them)`);
+          io.out(commandHelp(rest[0]!));
+          return EXIT_OK;
+        }
+        io.out(USAGE);
+        return EXIT_OK;
+      case undefined:
       case '--help':
       case '-h':
         io.out(USAGE);
         return command === undefined ? EXIT_INVALID : EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(
+          command.startsWith('-')
+            ? `unknown option ${command} (pcilab --help lists the commands)`
+            : `unknown command "${command}" (pcilab help lists them)`,
+        );
     }
   } catch (err) {
-    if (err instanceof InputError) {
-      io.err(err.message);
-      return EXIT_INVALID;
-    }
-    if (err instanceof MissingRunError) {
-      io.err(`pcilab: ${err.message}`);
-      return EXIT_INTERNAL;
-    }
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`pcilab: ${err.message}`);
-      io.err(USAGE);
-      return EXIT_INVALID;
-    }
-    // A broken environment (read-only location, not a database, newer schema, disk full...) is one
-    // line naming the file; anything else is a bug of the lab. The stack only with PCILAB_DEBUG.
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    io.err(isEnvironmentError(err) ? `pcilab: ${message}` : `pcilab: internal error: ${message}`);
-    const debug = io.env['PCILAB_DEBUG'];
-    if (debug !== undefined && debug !== '' && err instanceof Error && err.stack !== undefined) io.err(err.stack);
+    return failure(err, io);
+  }
+}
+
+function wantsHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** The exit code and the one line (or lines) on stderr for whatever a command threw. */
+function failure(err: unknown, io: CliIo): number {
+  if (err instanceof InputError) {
+    io.err(err.message);
+    return EXIT_INVALID;
+  }
+  if (err instanceof MissingRunError || err instanceof EnvironmentLine) {
+    io.err(`pcilab: ${err.message}`);
     return EXIT_INTERNAL;
   }
+  if (err instanceof UsageError) {
+    io.err(`pcilab: ${err.message}`);
+    return EXIT_INVALID;
+  }
+  if (isParseArgsError(err)) {
+    // A command that parses its own options (import-trace).
+    io.err(`pcilab: ${parseArgsProblem(err)}`);
+    return EXIT_INVALID;
+  }
+  // A broken environment (read-only location, not a database, newer schema, disk full...) is one
+  // line naming the file; anything else is a bug of the lab. The stack only with PCILAB_DEBUG.
+  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  io.err(isEnvironmentError(err) ? `pcilab: ${message}` : `pcilab: internal error: ${message}`);
+  const debug = io.env['PCILAB_DEBUG'];
+  if (debug !== undefined && debug !== '' && err instanceof Error && err.stack !== undefined) io.err(err.stack);
+  return EXIT_INTERNAL;
 }

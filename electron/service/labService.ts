@@ -40,6 +40,8 @@ import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
+import { queryRun, type QueryProcessSpawner } from './runQuery';
+import type { QueryRunRequest, QueryRunResult } from '../../core/contract/query';
 
 export interface LabServiceOptions {
   readonly dbPath: string;
@@ -57,6 +59,8 @@ export interface LabServiceOptions {
   readonly spawnPreparer?: () => Worker;
   /** How owner liveness is probed (tests); default: this machine's processes. */
   readonly processProbe?: ProcessProbe;
+  /** Starts a query process (runQuery.ts); default: the built one beside the built CLI, else the source through tsx. */
+  readonly spawnQuery?: QueryProcessSpawner;
 }
 
 /** How often the service looks for runs whose owner died (and resumes the queued ones). */
@@ -337,6 +341,22 @@ export class LabService implements LabApi {
     const chunks = exportChunks(this.db, runId, format);
     if (chunks === undefined) throw new LabError('not-found', `no run ${runId}`);
     return writeChunks(chunks, sink);
+  }
+
+  /**
+   * Read-only SQL over one run's views (db/runQuery.ts), in a query process killed at `timeoutMs`:
+   * columns, at most `maxRows` rows and whether more were cut off. Rejects with 'invalid-argument'
+   * (bad request, not one SELECT, SQLite's error, time-out) or 'not-found'. Not yet part of LabApi.
+   */
+  queryRun(runId: number, sql: string, options: Pick<QueryRunRequest, 'maxRows' | 'timeoutMs'> = {}): Promise<QueryRunResult> {
+    return queryRun(
+      { runId, sql, ...options },
+      {
+        dbPath: this.options.dbPath,
+        ...(this.options.nativeBinding === undefined ? {} : { nativeBinding: this.options.nativeBinding }),
+        ...(this.options.spawnQuery === undefined ? {} : { spawn: this.options.spawnQuery }),
+      },
+    );
   }
 
   /** Runs a synchronous service call as a promise; with `runId`, the run must exist. */

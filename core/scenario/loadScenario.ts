@@ -212,6 +212,10 @@ function platformProblems(scenario: Scenario): string[] {
       );
     }
     if (arch !== 'ppc64le' && spaprModel) problems.push(`vms.${i}.viommu.model: "spapr-tce" is the pseries (ppc64le) IOMMU`);
+    // A bare-metal host has no hypervisor to emulate an IOMMU: its DMA API runs on the machine (dma-direct).
+    if (hypervisor === 'bare-metal' && vm.viommu.model !== 'none') {
+      problems.push(`vms.${i}.viommu.model: a bare-metal host has no vIOMMU (no QEMU emulates one): use "none", not "${vm.viommu.model}"`);
+    }
   });
   return problems;
 }

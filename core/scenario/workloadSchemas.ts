@@ -251,8 +251,8 @@ export function workloadReferenceProblems(s: WorkloadReferenceView): WorkloadPro
     const w = s.workload as VirtioMemWorkload;
     if (w.vm !== undefined && !s.vms.some((vm) => vm.name === w.vm))
       problems.push({ path: ['workload', 'vm'], message: `no VM named "${w.vm}"` });
-    // virtio-mem is a QEMU device: s390 LPAR and z/VM guests run without QEMU.
-    if (s.host.hypervisor === 'lpar' || s.host.hypervisor === 'zvm') {
+    // virtio-mem is a QEMU device: s390 LPAR and z/VM guests and a bare-metal host run without QEMU.
+    if (s.host.hypervisor === 'lpar' || s.host.hypervisor === 'zvm' || s.host.hypervisor === 'bare-metal') {
       problems.push({
         path: ['workload', 'kind'],
         message: `virtio-mem needs QEMU; hypervisor "${s.host.hypervisor}" runs the guest without it`,

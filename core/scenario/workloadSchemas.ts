@@ -47,6 +47,24 @@ export const NetWorkloadSchema = z.strictObject({
     .max(65536)
     .default(2048)
     .meta(doc('Bytes of one RX buffer; page_pool packs 4096 / rxBufferBytes of them into each mapped page.', 'ethtool -G <if> rx-buf-len')),
+  txStackNs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e9)
+    .default(0)
+    .meta(
+      doc(
+        "CPU time the network stack spends per TX packet outside the DMA API, ns (netperf TCP_STREAM: tcp_sendmsg, the qdisc and the driver's xmit); 0 = only the DMA path costs CPU time.",
+      ),
+    ),
+  rxStackNs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e9)
+    .default(0)
+    .meta(doc('CPU time the network stack spends per RX packet, ns (NAPI poll, GRO, tcp_v4_rcv); 0 = free.')),
   arrival: z
     .enum(['fixed', 'poisson'])
     .default('fixed')

@@ -18,7 +18,7 @@ export function chooseDmaMode(scenario: Scenario, vm: VmConfig, shadowOnFlush: b
   if (explicit !== undefined) return explicit;
   // intel_iommu_init: caching mode with second-stage tables calls iommu_set_dma_strict()
   // ("IOMMU batching disallowed due to virtualization"), which iommu.strict=0 does not undo.
-  if (intelIommuForcesStrict(vm)) return 'strict';
+  if (scenario.host.hypervisor !== 'bare-metal' && intelIommuForcesStrict(vm)) return 'strict';
   const strictParam = vm.guest.kernelParams['iommu.strict'];
   const lazyDefault = scenario.host.arch === 'x86_64' || scenario.host.arch === 's390x';
   const strict = strictParam === undefined ? !lazyDefault : strictParam === 1;

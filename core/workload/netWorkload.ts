@@ -7,7 +7,8 @@
 // ring buffer; nothing is mapped. Drops, kept simple: a packet whose vCPU is busy for more than
 // 1 ms when it arrives (as if the ring overflowed while NAPI could not run), a TX packet with no
 // free TX descriptor or whose map fails (the driver frees the skb), an RX packet with no free buffer.
-// The guest's own packet processing costs no vCPU time here; only the DMA path does. While the
+// The guest's own packet processing costs txStackNs / rxStackNs of vCPU time per packet (default 0:
+// only the DMA path costs time), so a CPU-bound sender such as netperf is modelled. While the
 // device is away (unplugged, its guest rebooting) arriving packets are dropped; packets in flight
 // when the guest was reset are lost; when the device comes back with a new guest-side DMA path the
 // driver fills its RX ring again (new maps) at the first arrival.
@@ -238,10 +239,13 @@ export class NetWorkloadRunner implements SimComponent {
     const { dma, dev, vcpus } = this.target;
     const tl = this.sim.timeline;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
+    const begin = call.t;
+    // The stack builds and queues the packet before the driver maps it.
+    call.t += this.config.txStackNs;
     const start = call.t;
     // DMA_TO_DEVICE: the device only reads the packet.
     dma.map(call, dev, this.txBaseGpa + slot * this.txMapBytes, this.txMapBytes, false);
-    vcpus.occupy(cpu, start, call.t);
+    vcpus.occupy(cpu, begin, call.t);
     const lane = this.cpuLanes[cpu]!;
     if (call.errno !== 0) {
       const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
@@ -328,6 +332,10 @@ export class NetWorkloadRunner implements SimComponent {
   private receive(now: number, cpu: number): void {
     if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu);
     this.rxFree--;
+    if (this.config.rxStackNs > 0) {
+      const from = this.target.vcpus.startAt(cpu, now);
+      this.target.vcpus.occupy(cpu, from, from + this.config.rxStackNs);
+    }
     const life = this.target.lifecycle;
     life.ioStarted();
     const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);

@@ -22,7 +22,8 @@ export function checkScenario(scenario: Scenario): string[] {
     if (misfit !== null) problems.push(`faults.${i}.${misfit.field}: ${misfit.message}`);
   });
   scenario.vms.forEach((vm, i) => {
-    const assignment = intelIommuAssignmentProblem(vm, vm.devices);
+    // On a bare-metal host intel-iommu is the physical VT-d: no QEMU, nothing assigned.
+    const assignment = scenario.host.hypervisor === 'bare-metal' ? null : intelIommuAssignmentProblem(vm, vm.devices);
     if (assignment !== null) problems.push(`vms.${i}.viommu.intel.cachingMode: QEMU refuses to start: "${assignment}"`);
   });
   problems.push(...opsProblems(scenario));

@@ -212,6 +212,13 @@ function platformProblems(scenario: Scenario): string[] {
       );
     }
     if (arch !== 'ppc64le' && spaprModel) problems.push(`vms.${i}.viommu.model: "spapr-tce" is the pseries (ppc64le) IOMMU`);
+    // A bare-metal host has no hypervisor to emulate an IOMMU: its DMA API runs on the machine, either
+    // untranslated (dma-direct, "none") or through the physical VT-d ("intel-iommu").
+    if (hypervisor === 'bare-metal' && vm.viommu.model !== 'none' && vm.viommu.model !== 'intel-iommu') {
+      problems.push(
+        `vms.${i}.viommu.model: a bare-metal host has no vIOMMU (no QEMU emulates one): use "none" (dma-direct) or "intel-iommu" (the physical VT-d), not "${vm.viommu.model}"`,
+      );
+    }
   });
   return problems;
 }

@@ -9,7 +9,7 @@ export type Arch = Scenario['host']['arch'];
 export type Hypervisor = Scenario['host']['hypervisor'];
 
 export const HYPERVISORS_BY_ARCH: Readonly<Record<Arch, readonly Hypervisor[]>> = {
-  x86_64: ['kvm'],
+  x86_64: ['kvm', 'bare-metal'],
   s390x: ['kvm', 'zvm', 'lpar'],
   ppc64le: ['kvm', 'powernv', 'powervm-nested'],
 };

@@ -89,7 +89,14 @@ export const HostIommuSchema = z.strictObject({
 
 export const HostSchema = z.strictObject({
   arch: z.enum(['x86_64', 's390x', 'ppc64le']).default('x86_64').meta(doc('Host and guest architecture.')),
-  hypervisor: z.enum(['kvm', 'zvm', 'lpar', 'powernv', 'powervm-nested']).default('kvm').meta(doc('Hypervisor stack the guest runs on.')),
+  hypervisor: z
+    .enum(['kvm', 'zvm', 'lpar', 'powernv', 'powervm-nested', 'bare-metal'])
+    .default('kvm')
+    .meta(
+      doc(
+        'Hypervisor stack the guest runs on. "bare-metal" (x86_64): no hypervisor, the "VM" is the host kernel itself driving the device (no QEMU, no VFIO): the baseline published figures are relative to.',
+      ),
+    ),
   memoryBacking: z
     .enum(['4k', 'thp', 'hugepages-2m', 'hugepages-1g'])
     .default('thp')
@@ -256,20 +263,52 @@ export const VmSchema = z.strictObject({
     .prefault([{ name: 'nvme0' }]),
 });
 
-export const FioWorkloadSchema = z.strictObject({
-  kind: z.literal('fio'),
-  rw: z.enum(['randread', 'randwrite', 'read', 'write']).default('randread').meta(doc('IO pattern.', 'fio --rw')),
-  blockSizeBytes: z
-    .number()
-    .int()
-    .min(512)
-    .max(64 * 1024 * 1024)
-    .default(P['workload.fio.blockSizeBytes'].value)
-    .meta(doc('Block size in bytes.', 'fio --bs')),
-  iodepth: z.number().int().min(1).max(4096).default(P['workload.fio.iodepth'].value).meta(doc('IOs in flight per job.', 'fio --iodepth')),
-  numjobs: z.number().int().min(1).max(256).default(P['workload.fio.numjobs'].value).meta(doc('Jobs; one per vCPU.', 'fio --numjobs')),
-  device: identifier.optional().meta(doc('Device the jobs target; default the first device of the first VM.')),
-});
+export const FioWorkloadSchema = z
+  .strictObject({
+    kind: z.literal('fio'),
+    rw: z
+      .enum(['randread', 'randwrite', 'randrw', 'read', 'write'])
+      .default('randread')
+      .meta(doc('IO pattern; randrw alternates reads and writes (fio --rwmixread=50).', 'fio --rw')),
+    blockSizeBytes: z
+      .number()
+      .int()
+      .min(512)
+      .max(64 * 1024 * 1024)
+      .default(P['workload.fio.blockSizeBytes'].value)
+      .meta(doc('Block size in bytes.', 'fio --bs')),
+    iodepth: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(P['workload.fio.iodepth'].value)
+      .meta(doc('IOs in flight per job.', 'fio --iodepth')),
+    numjobs: z.number().int().min(1).max(256).default(P['workload.fio.numjobs'].value).meta(doc('Jobs; one per vCPU.', 'fio --numjobs')),
+    device: identifier.optional().meta(doc('Device the jobs target; default the first device of the first VM.')),
+    sgElements: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .refine(isPowerOfTwo, 'must be a power of two (each request splits into equal page-multiple elements)')
+      .default(1)
+      .meta(
+        doc(
+          "Physically discontiguous pieces of each request's buffer: the scatterlist elements the block layer hands the driver (1 = one contiguous buffer, e.g. on hugepages). dma-iommu maps them into one IOVA range with one iommu_map_sg.",
+          'user buffer layout (fio --iomem), blk_rq_map_sg',
+        ),
+      ),
+  })
+  .superRefine((w, ctx) => {
+    if (w.blockSizeBytes % (w.sgElements * 4096) !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sgElements'],
+        message: `blockSizeBytes (${w.blockSizeBytes}) must be a multiple of sgElements x 4096 bytes`,
+      });
+    }
+  });
 
 export const OpsStepSchema = z.strictObject({
   op: z.string().min(1).max(100).meta(doc('Op name, e.g. "vfio.map" (docs/model.md#ops-scripts).')),

@@ -78,6 +78,8 @@ describe('versions', () => {
     });
     expect(implied(x86('10.0', '6.7'))['vms.0.viommu.virtio.deferredFlush']).toBe(false);
     expect(implied(x86('10.0', '6.8'))['vms.0.viommu.virtio.deferredFlush']).toBe(true);
+    expect(implied(x86('10.0', '6.7'))['vms.0.viommu.virtio.iotlbSyncMap']).toBe(false);
+    expect(implied(x86('10.0', '6.8'))['vms.0.viommu.virtio.iotlbSyncMap']).toBe(true);
     expect(implied(x86('10.0', '5.10'))['vms.0.viommu.intel.cachingModeForcesStrict']).toBe(false);
     expect(implied(x86('10.0', '5.11'))['vms.0.viommu.intel.cachingModeForcesStrict']).toBe(true);
     expect(implied(x86('9.2', '6.12'))['vms.0.viommu.intel.awBits']).toBe(39);

@@ -139,6 +139,13 @@ export const VERSION_RULES: readonly VersionRule[] = [
       `guest ${LINUX} ${atLeast(c.guestKernel, '6.8') ? '>= 6.8' : '< 6.8: always strict'}: 6f01a732608f "iommu/virtio: Add ops->flush_iotlb_all and enable deferred flush" (Linux 6.8, viommu_capable)`,
   },
   {
+    path: 'vm.viommu.virtio.iotlbSyncMap',
+    arches: ['x86_64'],
+    value: (c) => atLeast(c.guestKernel, '6.8'),
+    because: (c) =>
+      `guest ${LINUX} ${atLeast(c.guestKernel, '6.8') ? '>= 6.8: MAP requests queued, one sync per iommu_map' : '< 6.8: every viommu_map_pages sends its MAP synchronously'}: "iommu/virtio: Make use of ops->iotlb_sync_map" (Linux 6.8, the series of 6f01a732608f; viommu_iotlb_sync_map)`,
+  },
+  {
     path: 'vm.viommu.intel.awBits',
     arches: ['x86_64'],
     value: (c) => (atLeast(c.qemu, '10.0') && atLeast(c.machine, '9.2') ? 48 : 39),

@@ -14,7 +14,7 @@ function workload(value: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('workload schemas fill the documented defaults', () => {
-  it('net: 1e6 pps of 1500 bytes, half TX, 1024 RX buffers of 2048 bytes, fixed arrivals', () => {
+  it('net: 1e6 pps of 1500 bytes, half TX, 1024 RX buffers of 2048 bytes, fixed arrivals, no stack cost', () => {
     expect(workload({ kind: 'net' })).toEqual({
       kind: 'net',
       packetRate: 1e6,
@@ -22,6 +22,8 @@ describe('workload schemas fill the documented defaults', () => {
       txShare: 0.5,
       rxRingEntries: 1024,
       rxBufferBytes: 2048,
+      txStackNs: 0,
+      rxStackNs: 0,
       arrival: 'fixed',
     });
   });

@@ -47,6 +47,24 @@ export const NetWorkloadSchema = z.strictObject({
     .max(65536)
     .default(2048)
     .meta(doc('Bytes of one RX buffer; page_pool packs 4096 / rxBufferBytes of them into each mapped page.', 'ethtool -G <if> rx-buf-len')),
+  txStackNs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e9)
+    .default(0)
+    .meta(
+      doc(
+        "CPU time the network stack spends per TX packet outside the DMA API, ns (netperf TCP_STREAM: tcp_sendmsg, the qdisc and the driver's xmit); 0 = only the DMA path costs CPU time.",
+      ),
+    ),
+  rxStackNs: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e9)
+    .default(0)
+    .meta(doc('CPU time the network stack spends per RX packet, ns (NAPI poll, GRO, tcp_v4_rcv); 0 = free.')),
   arrival: z
     .enum(['fixed', 'poisson'])
     .default('fixed')
@@ -251,8 +269,8 @@ export function workloadReferenceProblems(s: WorkloadReferenceView): WorkloadPro
     const w = s.workload as VirtioMemWorkload;
     if (w.vm !== undefined && !s.vms.some((vm) => vm.name === w.vm))
       problems.push({ path: ['workload', 'vm'], message: `no VM named "${w.vm}"` });
-    // virtio-mem is a QEMU device: s390 LPAR and z/VM guests run without QEMU.
-    if (s.host.hypervisor === 'lpar' || s.host.hypervisor === 'zvm') {
+    // virtio-mem is a QEMU device: s390 LPAR and z/VM guests and a bare-metal host run without QEMU.
+    if (s.host.hypervisor === 'lpar' || s.host.hypervisor === 'zvm' || s.host.hypervisor === 'bare-metal') {
       problems.push({
         path: ['workload', 'kind'],
         message: `virtio-mem needs QEMU; hypervisor "${s.host.hypervisor}" runs the guest without it`,

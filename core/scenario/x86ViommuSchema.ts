@@ -38,8 +38,13 @@ export const VirtioIommuSchema = z.strictObject({
   }),
   deferredFlush: z.boolean().default(true).meta({
     description:
-      'The guest driver reports IOMMU_CAP_DEFERRED_FLUSH and has flush_iotlb_all, so lazy (flush-queue) mode is possible (Linux >= 6.7, "iommu/virtio: Add ops->flush_iotlb_all and enable deferred flush"). Off = older guest, always strict.',
+      'The guest driver reports IOMMU_CAP_DEFERRED_FLUSH and has flush_iotlb_all, so lazy (flush-queue) mode is possible (Linux >= 6.8, 6f01a732608f "iommu/virtio: Add ops->flush_iotlb_all and enable deferred flush"). Off = older guest, always strict.',
     mirrors: 'drivers/iommu/virtio-iommu.c viommu_capable',
+  }),
+  iotlbSyncMap: z.boolean().default(true).meta({
+    description:
+      'The guest driver has iotlb_sync_map: viommu_map_pages only queues its MAP request and one kick syncs a whole iommu_map / iommu_map_sg (Linux >= 6.8, "iommu/virtio: Make use of ops->iotlb_sync_map"). Off = older guest: every viommu_map_pages call sends its MAP and waits (viommu_send_req_sync), so a scatterlist of n elements costs n kicks.',
+    mirrors: 'drivers/iommu/virtio-iommu.c viommu_iotlb_sync_map',
   }),
   shadowOnFlush: z.boolean().default(false).meta({
     description:

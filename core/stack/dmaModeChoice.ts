@@ -33,7 +33,8 @@ export function chooseDmaModeWhy(scenario: Scenario, vm: VmConfig, shadowOnFlush
   const strict = strictParam === undefined ? !lazyDefault : strictParam === 1;
   // intel_iommu_init: caching mode with second-stage tables calls iommu_set_dma_strict()
   // ("IOMMU batching disallowed due to virtualization"), which iommu.strict=0 does not undo.
-  if (intelIommuForcesStrict(vm))
+  // A bare-metal host's VT-d has no caching mode to force anything (the physical IOMMU).
+  if (scenario.host.hypervisor !== 'bare-metal' && intelIommuForcesStrict(vm))
     return {
       mode: 'strict',
       why: 'intel-iommu caching mode: Linux >= 5.11 forces strict ("IOMMU batching disallowed due to virtualization", intel_iommu_init -> iommu_set_dma_strict)',

@@ -1,5 +1,5 @@
 // Builds the whole DMA path of a scenario: per VM its vCPUs and its QEMU (none on s390 LPAR and
-// z/VM, where no QEMU or VFIO is involved); per passed-through device its host container, its
+// z/VM, where no QEMU or VFIO is involved, nor on an x86 bare-metal host); per passed-through device its host container, its
 // vIOMMU front-end and the guest DMA layer on top, in the mode Linux would pick. Without a vIOMMU,
 // one container per VM holds guest RAM mapped once at boot (IOVA = GPA; that boot work is not
 // charged to the workload's simulated time but shows in the VFIO metrics). With a vIOMMU, QEMU
@@ -175,7 +175,8 @@ export class Stack {
 }
 
 function hasQemu(scenario: Scenario): boolean {
-  return scenario.host.hypervisor !== 'lpar' && scenario.host.hypervisor !== 'zvm';
+  const h = scenario.host.hypervisor;
+  return h !== 'lpar' && h !== 'zvm' && h !== 'bare-metal';
 }
 
 /**

@@ -12,6 +12,9 @@
 // segment, the device serves them (as one transfer: per-request device overheads are not modelled
 // apart) and the completion unmaps every segment. A segment that fails to map unmaps the ones
 // before it and the whole IO is retried.
+// With sgElements > 1 each request's buffer is that many physically discontiguous pieces (one page
+// apart): a layer that maps scatterlists (dma-iommu: iommu_dma_map_sg) maps them into one IOVA range
+// with one dma_map_sg, others map the request as one buffer.
 // Must not: decide how a map is done (the DMA layer does) or how long the device takes (the device does).
 
 import { LatencyHistogram } from '../sim/latencyHistogram';
@@ -55,6 +58,10 @@ export class FioWorkloadRunner implements SimComponent {
   /** Segments of each slot's current IO. */
   private readonly slotSegments: Uint16Array;
   private readonly maxSegments: number;
+  /** Bytes between slots' buffers (room for the gaps between scatterlist elements). */
+  private readonly slotStride: number;
+  /** Guest-physical address of each scatterlist element of the request being mapped. */
+  private readonly sgGpas: Float64Array;
   private readonly ioEvent: Int32Array;
   /** The device's epoch when the slot's IO was mapped. */
   private readonly slotEpoch: Int32Array;
@@ -70,6 +77,8 @@ export class FioWorkloadRunner implements SimComponent {
   private completedBytes = 0;
   private inFlight = 0;
   private retries = 0;
+  /** IOs submitted (randrw alternates directions by it). */
+  private submitted = 0;
   private lastSampleCompleted = 0;
 
   constructor(
@@ -100,6 +109,11 @@ export class FioWorkloadRunner implements SimComponent {
     // A segment is at least a page: no IO has more segments than pages.
     this.maxSegments = Math.ceil(config.blockSizeBytes / 4096);
     this.dmaAddr = new Float64Array(slots * this.maxSegments);
+    const sg = config.sgElements;
+    this.sgGpas = new Float64Array(sg);
+    // Room for a page before each segment and up to two between elements, kept a multiple of 8 KiB.
+    const stride = config.blockSizeBytes + this.maxSegments * (2 * sg + 2) * 4096;
+    this.slotStride = sg > 1 ? Math.ceil(stride / 8192) * 8192 : config.blockSizeBytes;
     this.slotSegments = new Uint16Array(slots).fill(1);
     this.ioEvent = new Int32Array(slots).fill(NO_CAUSE);
     this.slotEpoch = new Int32Array(slots);
@@ -161,17 +175,29 @@ export class FioWorkloadRunner implements SimComponent {
     const vcpus = this.target.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
     const tl = this.sim.timeline;
-    const write = this.config.rw.endsWith('read');
+    // A read makes the device write to memory; randrw alternates (fio --rwmixread=50).
+    const write = this.config.rw === 'randrw' ? (this.submitted++ & 1) === 0 : this.config.rw.endsWith('read');
     if (this.submittedAt[slot]! < 0) this.submittedAt[slot] = now;
     const seg = this.segmentBytes(bytes);
     const segments = Math.ceil(bytes / seg);
     const base = slot * this.maxSegments;
     let mapEvent = NO_CAUSE;
+    const dma = this.target.dma;
+    const sg = this.config.sgElements > 1 && dma.mapSg !== undefined && (dma.mapsSg ?? true) ? this.config.sgElements : 1;
     for (let i = 0; i < segments; i++) {
       const len = Math.min(seg, bytes - i * seg);
       const start = call.t;
       call.cause = NO_CAUSE;
-      this.target.dma.map(call, this.target.dev, this.target.bufferGpa + slot * bytes + i * seg, len, write);
+      if (sg > 1 && len % (sg * 4096) === 0) {
+        // Elements a page or two apart (nothing merges them, as iommu_map_sg would), each starting at
+        // an odd page frame: only 4 KiB aligned, like most pages of a scattered buffer, so each
+        // element is one iommu_pgsize run (one map_pages call).
+        const elementBytes = len / sg;
+        const gap = (elementBytes / 4096) % 2 === 0 ? 8192 : 4096;
+        const first = this.target.bufferGpa + slot * this.slotStride + i * (seg + (2 * sg + 2) * 4096) + 4096;
+        for (let e = 0; e < sg; e++) this.sgGpas[e] = first + e * (elementBytes + gap);
+        dma.mapSg!(call, this.target.dev, this.sgGpas, sg, elementBytes, write);
+      } else dma.map(call, this.target.dev, this.target.bufferGpa + slot * this.slotStride + i * seg, len, write);
       vcpus.occupy(cpu, start, call.t);
       if (call.errno !== 0) {
         tl.record(

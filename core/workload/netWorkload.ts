@@ -7,7 +7,8 @@
 // ring buffer; nothing is mapped. Drops, kept simple: a packet whose vCPU is busy for more than
 // 1 ms when it arrives (as if the ring overflowed while NAPI could not run), a TX packet with no
 // free TX descriptor or whose map fails (the driver frees the skb), an RX packet with no free buffer.
-// The guest's own packet processing costs no vCPU time here; only the DMA path does. While the
+// The guest's own packet processing costs txStackNs / rxStackNs of vCPU time per packet (default 0:
+// only the DMA path costs time), so a CPU-bound sender such as netperf is modelled. While the
 // device is away (unplugged, its guest rebooting) arriving packets are dropped; packets in flight
 // when the guest was reset are lost; when the device comes back with a new guest-side DMA path the
 // driver fills its RX ring again (new maps) at the first arrival.
@@ -59,6 +60,13 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly txAddr = new Float64Array(NET_TX_RING_ENTRIES);
   /** 1 when the slot's packet could not be read: the NIC's DMA faulted in the host IOMMU. */
   private readonly txFaulted = new Uint8Array(NET_TX_RING_ENTRIES);
+  /** The fault event of a TX send that faulted (the cause of its drop). */
+  private readonly txFaultEvent = new Int32Array(NET_TX_RING_ENTRIES).fill(NO_CAUSE);
+  /** Per vCPU, the last event of work it did for this workload (the cause of a busy drop). */
+  private cpuLast: Int32Array = new Int32Array(0);
+  /** The last TX send and RX receive on the device (the causes of full-ring drops). */
+  private lastTxSent = NO_CAUSE;
+  private lastRx = NO_CAUSE;
   private readonly hostFaults: HostFaultLog;
   /** The RX ring's mapped pages (IOVA, map event): the NIC fills their buffers in ring order. */
   private rxPageAddr: number[] = [];
@@ -98,6 +106,7 @@ export class NetWorkloadRunner implements SimComponent {
     const cpus = target.vcpus.count;
     this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
     this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
+    this.cpuLast = new Int32Array(cpus).fill(NO_CAUSE);
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
     ({ kinds: this.kinds, dropReasons: this.dropReasons } = defineNetTimeline(tl));
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
@@ -211,9 +220,13 @@ export class NetWorkloadRunner implements SimComponent {
     return now + Math.round(this.target.rng.exponential(this.intervalNs));
   }
 
-  private drop(now: number, reason: number, cpu: number): void {
+  /**
+   * A packet lost: `cause` is what decided it (the failed map, the fault, the last packet holding
+   * the ring, the work still occupying the vCPU).
+   */
+  private drop(now: number, reason: number, cpu: number, cause: number): void {
     this.dropped++;
-    this.sim.timeline.record(now as SimTimeNs, 0, this.cpuLanes[cpu]!, this.kinds.drop, reason, cpu);
+    this.sim.timeline.record(now as SimTimeNs, 0, this.cpuLanes[cpu]!, this.kinds.drop, reason, cpu, 0, cause);
   }
 
   private arrive(): void {
@@ -224,33 +237,47 @@ export class NetWorkloadRunner implements SimComponent {
     if (next < this.endNs) this.sim.scheduleAt(next as SimTimeNs, this.handler, ARRIVE);
     const cpu = i % this.calls.length;
     const life = this.target.lifecycle;
-    if (!life.accepting) return this.drop(now, this.dropReasons.offline, cpu);
+    if (!life.accepting) return this.drop(now, this.dropReasons.offline, cpu, NO_CAUSE);
     // Back on a new DMA path: the driver's open fills the RX ring again before handling traffic.
     if (this.ringGeneration !== life.generation) this.fillRxRing(now);
-    if (this.target.vcpus.startAt(cpu, now) - now > BUSY_DROP_NS) return this.drop(now, this.dropReasons.busy, cpu);
+    // The vCPU is still busy with the work it last did for this workload.
+    if (this.target.vcpus.startAt(cpu, now) - now > BUSY_DROP_NS) return this.drop(now, this.dropReasons.busy, cpu, this.cpuLast[cpu]!);
     if (this.isTx(i)) this.transmit(now, cpu);
     else this.receive(now, cpu);
   }
 
   private transmit(now: number, cpu: number): void {
-    if (this.freeTxCount === 0) return this.drop(now, this.dropReasons.txRing, cpu);
+    // Every TX descriptor is in flight: the latest one sent is the last to have taken one.
+    if (this.freeTxCount === 0) return this.drop(now, this.dropReasons.txRing, cpu, this.lastTxSent);
     const slot = this.freeTx[--this.freeTxCount]!;
     const { dma, dev, vcpus } = this.target;
     const tl = this.sim.timeline;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
+    const begin = call.t;
+    // The stack builds and queues the packet before the driver maps it.
+    call.t += this.config.txStackNs;
     const start = call.t;
     // DMA_TO_DEVICE: the device only reads the packet.
     dma.map(call, dev, this.txBaseGpa + slot * this.txMapBytes, this.txMapBytes, false);
-    vcpus.occupy(cpu, start, call.t);
+    vcpus.occupy(cpu, begin, call.t);
     const lane = this.cpuLanes[cpu]!;
     if (call.errno !== 0) {
       const errno = tl.internString(linuxErrnoName(call.errno) ?? 'E?');
-      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, lane, this.kinds.mapFailed, this.txMapBytes, errno, cpu, call.cause);
+      const failed = tl.record(
+        start as SimTimeNs,
+        (call.t - start) as DurationNs,
+        lane,
+        this.kinds.mapFailed,
+        this.txMapBytes,
+        errno,
+        cpu,
+        call.cause,
+      );
       this.freeTx[this.freeTxCount++] = slot;
       this.txMapFailures++;
-      return this.drop(call.t, this.dropReasons.txMap, cpu);
+      return this.drop(call.t, this.dropReasons.txMap, cpu, failed);
     }
-    this.txEvent[slot] = tl.record(
+    this.txEvent[slot] = this.cpuLast[cpu] = tl.record(
       start as SimTimeNs,
       (call.t - start) as DurationNs,
       lane,
@@ -283,7 +310,8 @@ export class NetWorkloadRunner implements SimComponent {
     const mapEv = this.txEvent[slot]!;
     // Reading a packet the host cannot translate faults: the send completes in error (the driver frees and unmaps it).
     this.txFaulted[slot] = this.hostFaults.faults(this.txAddr[slot]!, this.config.packetBytes, slot, mapEv) ? 1 : 0;
-    this.txEvent[slot] = this.sim.timeline.record(
+    if (this.txFaulted[slot] === 1) this.txFaultEvent[slot] = this.hostFaults.lastEvent;
+    this.txEvent[slot] = this.lastTxSent = this.sim.timeline.record(
       now,
       (done - now) as DurationNs,
       this.deviceLane,
@@ -305,7 +333,7 @@ export class NetWorkloadRunner implements SimComponent {
     call.cause = this.txEvent[slot]!;
     dma.unmap(call, this.txAddr[slot]!, this.txMapBytes);
     vcpus.occupy(cpu, start, call.t);
-    this.sim.timeline.record(
+    this.cpuLast[cpu] = this.sim.timeline.record(
       start as SimTimeNs,
       (call.t - start) as DurationNs,
       this.cpuLanes[cpu]!,
@@ -315,7 +343,8 @@ export class NetWorkloadRunner implements SimComponent {
       cpu,
       call.cause,
     );
-    if (this.txFaulted[slot] === 1) this.drop(call.t, this.sim.timeline.internString('TX DMA faulted in the host IOMMU'), cpu);
+    if (this.txFaulted[slot] === 1)
+      this.drop(call.t, this.sim.timeline.internString('TX DMA faulted in the host IOMMU'), cpu, this.txFaultEvent[slot]!);
     else {
       this.latency.recordValue(Math.max(1, Math.round(call.t - this.txStart[slot]!)));
       this.txPackets++;
@@ -326,12 +355,23 @@ export class NetWorkloadRunner implements SimComponent {
   }
 
   private receive(now: number, cpu: number): void {
-    if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu);
+    // Every RX buffer holds a packet not yet processed: the latest one received is the last to have taken one.
+    if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu, this.lastRx);
     this.rxFree--;
+    if (this.config.rxStackNs > 0) {
+      const from = this.target.vcpus.startAt(cpu, now);
+      this.target.vcpus.occupy(cpu, from, from + this.config.rxStackNs);
+    }
     const life = this.target.lifecycle;
     life.ioStarted();
     const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);
-    this.sim.timeline.record(now as SimTimeNs, (done - now) as DurationNs, this.deviceLane, this.kinds.rx, this.config.packetBytes);
+    this.lastRx = this.sim.timeline.record(
+      now as SimTimeNs,
+      (done - now) as DurationNs,
+      this.deviceLane,
+      this.kinds.rx,
+      this.config.packetBytes,
+    );
     // The NIC writes into the ring's next buffer; if the host cannot translate it the write faults and the packet is lost.
     const perMap = this.buffersPerMap();
     const buffer = this.rxFilled++ % this.rxBuffersInRing();
@@ -342,7 +382,7 @@ export class NetWorkloadRunner implements SimComponent {
     if (this.hostFaults.faults(this.rxPageAddr[page]! + offset, bytes, page, this.rxPageEvent[page]!)) {
       life.ioEnded(life.epoch);
       this.rxFree++;
-      return this.drop(now, this.sim.timeline.internString('RX DMA faulted in the host IOMMU'), cpu);
+      return this.drop(now, this.sim.timeline.internString('RX DMA faulted in the host IOMMU'), cpu, this.hostFaults.lastEvent);
     }
     this.sim.scheduleAt(done, this.handler, RX_DONE, life.epoch);
   }

@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { DurationNs, SimTimeNs } from '../sim/simTime';
 import { addMetric, type MetricMap } from '../sim/metricSink';
+import { NO_CAUSE } from '../sim/timelineRecorder';
 import { guestRamRegions, type Stack } from '../stack/stackBuilder';
 import type { DeviceModel } from '../model/device/deviceModel';
 import type { GuestDmaOps } from '../model/guestDma/guestDmaOps';
@@ -71,6 +72,9 @@ export class HostFaultLog {
   ) {}
 
   /** Whether the device's DMA to [iova, iova + bytes) faults now; if so it is recorded (`tag`: the workload's slot, job or buffer). */
+  /** The last fault recorded (the cause of what the workload does about it). */
+  lastEvent = NO_CAUSE;
+
   faults(iova: number, bytes: number, tag: number, cause: number): boolean {
     if (this.host === null || this.host.reaches(iova, bytes)) return false;
     const tl = this.sim.timeline;
@@ -85,7 +89,7 @@ export class HostFaultLog {
         failure: true,
       });
     this.count++;
-    tl.record(this.sim.now, 0 as DurationNs, this.lane, this.kind, iova, bytes, tag, cause);
+    this.lastEvent = tl.record(this.sim.now, 0 as DurationNs, this.lane, this.kind, iova, bytes, tag, cause);
     return true;
   }
 

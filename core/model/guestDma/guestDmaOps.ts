@@ -30,6 +30,15 @@ export interface GuestDmaOps {
   readonly label: string;
   map(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number, write: boolean): void;
   unmap(call: DmaCall, dmaAddr: number, bytes: number): void;
+  /**
+   * dma_map_sg of `count` physically discontiguous elements of `elementBytes` (page multiples) at
+   * gpas[i], when the layer maps a scatterlist into one bus address range (dma-iommu): call.dmaAddr
+   * is its start, and unmap(dmaAddr, count * elementBytes) undoes it (iommu_dma_unmap_sg). Layers
+   * without it map such a buffer as one (their cost does not depend on the layout).
+   */
+  /** Whether mapSg serves calls now (a slot forwards to layers that may lack it); absent = mapSg decides. */
+  readonly mapsSg?: boolean;
+  mapSg?(call: DmaCall, dev: DmaDevice, gpas: ArrayLike<number>, count: number, elementBytes: number, write: boolean): void;
   allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void;
   /** IOVAs unmapped but not yet flushed (0 for strict and direct). */
   fqDepth(): number;

@@ -36,6 +36,16 @@ export class GuestDmaSlot implements GuestDmaOps {
     this.current.unmap(call, dmaAddr, bytes);
   }
 
+  /** The current layer maps scatterlists into one bus address range (mapSg). */
+  get mapsSg(): boolean {
+    return this.current.mapSg !== undefined;
+  }
+
+  mapSg(call: DmaCall, dev: DmaDevice, gpas: ArrayLike<number>, count: number, elementBytes: number, write: boolean): void {
+    if (this.current.mapSg === undefined) throw new Error(`${this.current.label} has no scatterlist path (check mapsSg)`);
+    this.current.mapSg(call, dev, gpas, count, elementBytes, write);
+  }
+
   allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void {
     this.current.allocCoherent(call, dev, gpa, bytes);
   }

@@ -20,6 +20,11 @@ export interface GuestIommuDriver {
   readonly reservedRanges: readonly { readonly start: number; readonly last: number }[];
   /** iommu_map + iotlb_sync_map; sets call.errno on failure (after the driver's own retries). */
   map(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): void;
+  /**
+   * iommu_map_sg: `count` elements of `elementBytes` at gpas[i], mapped back to back from `iova`, then
+   * one iotlb_sync_map. Without it dma-iommu maps element by element (each its own iommu_map).
+   */
+  mapSg?(call: DmaCall, iova: number, gpas: ArrayLike<number>, count: number, elementBytes: number, write: boolean): void;
   /** iommu_unmap_fast: clears the guest PTEs; no IOTLB sync. */
   unmap(call: DmaCall, iova: number, size: number): void;
   /** iommu_iotlb_sync for one unmapped range (strict mode). */

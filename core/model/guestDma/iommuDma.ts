@@ -298,6 +298,44 @@ export class IommuDmaDomain implements GuestDmaOps {
     this.mapWith(call, dev, gpa, bytes, write, dev.dmaMaskBits);
   }
 
+  /**
+   * iommu_dma_map_sg for page-aligned elements: one IOVA range for all of them (iommu_dma_alloc_iova),
+   * iommu_map_sg into it (the driver's mapSg: one iotlb_sync_map; without one, iommu_map per element),
+   * a failure frees the IOVA and fails the call.
+   */
+  mapSg(call: DmaCall, dev: DmaDevice, gpas: ArrayLike<number>, count: number, elementBytes: number, write: boolean): void {
+    call.t += this.costs.guestDmaMapNs;
+    const span = count * elementBytes;
+    const iova = this.allocIova(call, dev, span, dev.dmaMaskBits);
+    if (iova === 0) {
+      call.errno = ENOMEM;
+      this.mapFailures++;
+      this.recordExhausted(call, span / GRANULE);
+      return;
+    }
+    const driver = this.driver;
+    if (driver.mapSg !== undefined) driver.mapSg(call, iova, gpas, count, elementBytes, write);
+    else {
+      for (let i = 0; i < count && call.errno === 0; i++) {
+        driver.map(call, iova + i * elementBytes, gpas[i]!, elementBytes, write);
+        if (call.errno !== 0 && i > 0) {
+          const errno = call.errno;
+          driver.unmap(call, iova, i * elementBytes);
+          driver.iotlbSync(call, iova, i * elementBytes);
+          call.errno = errno;
+        }
+      }
+    }
+    if (call.errno !== 0) {
+      this.freeIovaFast(call.cpu, iova / GRANULE, span / GRANULE, call.t);
+      this.mapFailures++;
+      return;
+    }
+    call.dmaAddr = iova;
+    this.maps++;
+    if (iova < this.lastUnmapIova + this.lastUnmapBytes && this.lastUnmapIova < iova + span) this.lastUnmapReused = true;
+  }
+
   /** dma_alloc_coherent: the same path with the coherent DMA mask. */
   allocCoherent(call: DmaCall, dev: DmaDevice, gpa: number, bytes: number): void {
     this.mapWith(call, dev, gpa, bytes, true, dev.coherentMaskBits);

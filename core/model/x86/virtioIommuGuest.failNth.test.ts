@@ -28,7 +28,7 @@ function setup(guestFaults: FaultInjector, hostFaults: FaultInjector): SweepRig<
     costs: host.costs,
     timeline: host.timeline,
     laneName: 'viommu.vm0.nvme0',
-    options: { awBits: 39, deferredFlush: true, shadowOnFlush: false, requestQueueSize: 4 },
+    options: { awBits: 39, deferredFlush: true, iotlbSyncMap: true, shadowOnFlush: false, requestQueueSize: 4 },
     faults: guestFaults,
   });
   return { driver, container: host.container, qemu: host.qemu, process: host.process };

@@ -130,7 +130,7 @@ function setup(queueSize: number): Real {
     costs,
     timeline,
     laneName: 'viommu.vm0.nvme0',
-    options: { awBits: 39, deferredFlush: true, shadowOnFlush: false, requestQueueSize: queueSize },
+    options: { awBits: 39, deferredFlush: true, iotlbSyncMap: true, shadowOnFlush: false, requestQueueSize: queueSize },
   });
   return { driver, container, call: new DmaCall(0) };
 }

@@ -1,8 +1,12 @@
 // The guest's virtio-iommu driver (Linux drivers/iommu/virtio-iommu.c) as dma-iommu calls it, with
 // the iommu core's splitting of a range into map_pages/unmap_pages calls (drivers/iommu/iommu.c
-// __iommu_map, __iommu_unmap, iommu_pgsize). viommu_map_pages records the mapping in the driver's
-// own tree and queues a MAP request without kicking; iotlb_sync_map then syncs: kick (one exit into
-// QEMU, which serves every queued request) and wait. viommu_unmap_pages drops the mappings that
+// __iommu_map, __iommu_unmap, iommu_pgsize, iommu_map_sg). viommu_map_pages records the mapping in
+// the driver's own tree and queues a MAP request without kicking; iotlb_sync_map then syncs once per
+// iommu_map or iommu_map_sg: kick (one exit into QEMU, which serves every queued request) and wait
+// (viommu_sync_req: the vCPU spins until QEMU has served the queue, so the wait for the big QEMU lock
+// is guest CPU time). A guest before Linux 6.8 has no iotlb_sync_map (option iotlbSyncMap off):
+// every viommu_map_pages call sends its MAP and waits (viommu_send_req_sync), so a scatterlist of n
+// physically discontiguous elements costs n kicks. viommu_unmap_pages drops the mappings that
 // start inside the range (never splitting one: the whole mapping goes) and queues an UNMAP without
 // kicking, so QEMU and VFIO keep the mapping until the next kick by anyone: a later map, an
 // iotlb_sync (strict) or a flush_iotlb_all (lazy). Adding to a full virtqueue kicks first.
@@ -124,8 +128,38 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     this.kickWhat = deps.qemu.trapName('virtio-iommu-kick');
   }
 
-  /** __iommu_map (one viommu_map_pages per iommu_pgsize run) + iotlb_sync_map. */
+  /** iommu_map: __iommu_map (one viommu_map_pages per iommu_pgsize run) + iotlb_sync_map. */
   map(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): void {
+    if (this.mapRuns(call, iova, gpa, size, write)) this.syncMap(call);
+  }
+
+  /**
+   * iommu_map_sg for elements of `elementBytes` each at `gpas[i]`, mapped back to back from `iova`:
+   * __iommu_map per element, then one iotlb_sync_map. A failed element unmaps what the earlier ones
+   * mapped (iommu_unmap: unmap + iotlb_sync) and fails the call.
+   */
+  mapSg(call: DmaCall, iova: number, gpas: ArrayLike<number>, count: number, elementBytes: number, write: boolean): void {
+    for (let i = 0; i < count; i++) {
+      if (!this.mapRuns(call, iova + i * elementBytes, gpas[i]!, elementBytes, write)) {
+        if (i > 0) {
+          const errno = call.errno;
+          this.unmap(call, iova, i * elementBytes);
+          this.iotlbSync(call);
+          call.errno = errno;
+        }
+        return;
+      }
+    }
+    this.syncMap(call);
+  }
+
+  /** viommu_iotlb_sync_map (Linux >= 6.8); before it, viommu_map_pages already waited for each MAP. */
+  private syncMap(call: DmaCall): void {
+    if (this.deps.options.iotlbSyncMap) this.kick(call);
+  }
+
+  /** __iommu_map: viommu_map_pages per iommu_pgsize run; false (call.errno set) when it fails. */
+  private mapRuns(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): boolean {
     if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size - 1 > this.apertureLast) {
       throw new RangeError(`virtio-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or outside the aperture`);
     }
@@ -147,7 +181,7 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
         this.mapFailures++;
         call.errno = ENOMEM;
         call.cause = this.deps.timeline.record(call.t as SimTimeNs, 0, this.lane, this.mapFailKind, this.enomemName, iova, 0, call.cause);
-        return;
+        return false;
       }
     }
     const flags = VIRTIO_IOMMU_MAP_F_READ | (write ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
@@ -155,12 +189,13 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
       const bytes = pgsizeRunBytes(p, g, rem);
       this.mappings.insert({ start: p, last: p + bytes - 1, gpa: g, flags });
       this.enqueue(call, VIRTIO_IOMMU_T_MAP, p, p + bytes - 1, g, flags);
+      // Before iotlb_sync_map: viommu_send_req_sync, one kick and wait per viommu_map_pages.
+      if (!this.deps.options.iotlbSyncMap) this.kick(call);
       p += bytes;
       g += bytes;
       rem -= bytes;
     }
-    // viommu_iotlb_sync_map
-    this.kick(call);
+    return true;
   }
 
   /** __iommu_unmap: viommu_unmap_pages per iommu_pgsize run, until one unmaps nothing. */

@@ -66,7 +66,8 @@ describe('exporting a run', () => {
       [2, 'lane1'],
     ]);
     expect(ev.find((e) => e.name === 'process_name')!.args!['name']).toContain(`run ${runId}`);
-    const lane0 = ev.filter((e) => e.tid === 1 && e.ph !== 'M');
+    const isEvent = (e: TraceEvent): boolean => e.ph !== 'M' && e.ph !== 's' && e.ph !== 'f';
+    const lane0 = ev.filter((e) => e.tid === 1 && isEvent(e));
     expect(lane0.map((e) => [e.ph, e.ts, e.dur])).toEqual([
       ['X', 1, 0.5],
       ['X', 1.1, 0.1],
@@ -74,7 +75,7 @@ describe('exporting a run', () => {
       ['i', 1.7, undefined],
     ]);
     expect(lane0[1]!.args).toMatchObject({ seq: 1, cause: 0, iova: '0x1000' });
-    const lane1 = ev.filter((e) => e.tid === 2 && e.ph !== 'M');
+    const lane1 = ev.filter((e) => e.tid === 2 && isEvent(e));
     // The first IO is a complete event; the second overlaps it without nesting: an async pair.
     expect(lane1.map((e) => [e.ph, e.ts, e.id])).toEqual([
       ['X', 1, undefined],

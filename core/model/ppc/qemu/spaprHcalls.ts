@@ -92,7 +92,7 @@ export class SpaprHcalls implements TrapHandler {
   constructor(private readonly deps: SpaprHcallDeps) {
     this.trapWhat = HCALL_NAMES.map((n) => deps.qemu.trapName(n));
     this.failKind = deps.timeline.defineKind({
-      name: 'hcall failed',
+      name: 'spapr.hcall.failed',
       args: [
         { name: 'hcall', format: 'str' },
         { name: 'rc', format: 'str' },

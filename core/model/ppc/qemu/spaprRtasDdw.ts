@@ -76,8 +76,8 @@ export class SpaprRtasDdw implements TrapHandler {
       { name: 'status', format: 'str' },
       { name: 'liobn', format: 'hex' },
     ] as const;
-    this.kind = deps.timeline.defineKind({ name: 'rtas', args });
-    this.failKind = deps.timeline.defineKind({ name: 'rtas failed', args, failure: true });
+    this.kind = deps.timeline.defineKind({ name: 'spapr.rtas', args });
+    this.failKind = deps.timeline.defineKind({ name: 'spapr.rtas.failed', args, failure: true });
   }
 
   query(call: DmaCall, guestPe: number): number {

@@ -17,6 +17,7 @@ export function formatArg(value: number | string, format: TimelineArgFormat): st
     case 'ns':
       return formatNs(value);
     case 'errno':
+      // The store decodes errnos to their names (core/contract/errnoNames.ts); a number here is not one.
       return `errno ${value}`;
     case 'str':
     case 'int':
@@ -44,7 +45,7 @@ export function formatArgs(event: TimelineEvent, kinds: readonly TimelineKindInf
   });
 }
 
-/** "#6292 rpcit insufficient resources at 100.54 ms" */
+/** "#6292 rpcit.refresh.insufficientResources at 100.54 ms" */
 export function eventLabel(e: TimelineEvent): string {
   return `#${e.seq} ${e.kind} at ${formatNs(e.tNs)}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent, TimelineKindInfo } from '../../../../core/contract/timeline';
-import { eventLabel, formatArg, formatArgs, hoverText, stepFailure } from './eventFormat';
+import { byDecision, decidedNs, eventLabel, formatArg, formatArgs, hoverText, stepFailure } from './eventFormat';
 
 function ev(seq: number, tNs: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
   return { seq, tNs, durNs: 0, lane: 0, kind: 'dma.map.failed', failure: true, args: {}, cause: null, ...extra };
@@ -51,6 +51,23 @@ describe('stepping through failures', () => {
     expect(stepFailure(failures, { tNs: 100, seq: 11 }, -1)?.seq).toBe(10);
     expect(stepFailure(failures, { tNs: 100, seq: 10 }, -1)).toBeNull();
     expect(stepFailure(failures, { tNs: 1000, seq: -1 }, -1)?.seq).toBe(20);
+  });
+});
+
+describe('failures in the order they were decided', () => {
+  // A failed map whose call started at 100.5 ms and was decided at 105.4 ms, after its causes at 105.3 ms.
+  const failedMap = ev(6293, 100_500_000, { durNs: 4_900_000 });
+  const later = ev(6300, 101_000_000);
+
+  it('lists a failure at the end of its call, after its causes', () => {
+    expect(decidedNs(failedMap)).toBe(105_400_000);
+    expect(byDecision([failedMap, later]).map((f) => f.seq)).toEqual([6300, 6293]);
+  });
+
+  it('steps by decision time', () => {
+    const ordered = byDecision([failedMap, later]);
+    expect(stepFailure(ordered, { tNs: 101_000_000, seq: 6300 }, 1)?.seq).toBe(6293);
+    expect(stepFailure(ordered, { tNs: 105_400_000, seq: 6293 }, 1)).toBeNull();
   });
 });
 

@@ -1,3 +1,4 @@
+// errnoSymbol is the one way the lab names an errno for people: by name, whatever the sign, never a bare number.
 import { describe, expect, it } from 'vitest';
 import { errnoSymbol, LINUX_ERRNO } from './errnoNames';
 

@@ -1,3 +1,4 @@
+// Decoding a stored event: errno arguments come out as names, also from runs that stored them as integers.
 import { describe, expect, it } from 'vitest';
 import { decodeEventValues, type TimelineMeta } from './timelineMeta';
 

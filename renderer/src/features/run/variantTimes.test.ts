@@ -1,3 +1,4 @@
+// A run with variants reports each variant's simulated time (each on its own clock from 0), never their sum.
 import { describe, expect, it } from 'vitest';
 import { runAxisNs, simulatedText, variantTimes } from './variantTimes';
 

@@ -1,6 +1,7 @@
 // The Perfetto export keeps what the inspector shows: a process per variant (named with the variant
-// and the VMs), a thread per lane, a flow (arrow) for every cause link whose ids pair up one start
-// with one finish, and counters as counter tracks of their variant's process.
+// and the VMs), a thread per lane (and extra ones for its overlapping spans), a flow (arrow) for
+// every cause link whose ids pair up one start with one finish, each end on its event's own slice,
+// and counters as counter tracks of their variant's process.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TimelineRecorder } from '../../core/sim/timelineRecorder';
@@ -82,6 +83,12 @@ function expectFlowsPairUp(trace: readonly TraceEvent[], events: readonly Ev[]):
   const linked = events.flatMap((e, seq) => (e.cause === undefined ? [] : [seq]));
   expect(ids(starts)).toEqual(linked);
   for (const f of finishes) expect(f).toMatchObject({ bp: 'e', name: FLOW_NAME });
+  // Each end lies on its event's own slice (same process, thread and start), never on an async track.
+  expect(trace.filter((e) => e.ph === 'b' || e.ph === 'e')).toEqual([]);
+  const slice = new Map<number, string>();
+  for (const e of trace) if (e.ph === 'X' || e.ph === 'i') slice.set(e.args!['seq'] as number, `${e.pid}/${e.tid}/${e.ts}`);
+  for (const f of finishes) expect(`${f.pid}/${f.tid}/${f.ts}`).toBe(slice.get(f.id!));
+  for (const st of starts) expect(`${st.pid}/${st.tid}/${st.ts}`).toBe(slice.get(events[st.id!]!.cause!));
 }
 
 describe('the Perfetto export', () => {

@@ -4,9 +4,10 @@
 //   pid 1), named by process_name metadata with the run, the variant and the scenario's VMs;
 // - one thread per lane (tid = lane id + 1), named by thread_name metadata without the variant
 //   prefix (the process says which variant);
-// - on a lane, spans that nest or follow each other are complete events ("X"); a span that overlaps
-//   the open one without nesting in it (IOs in flight on a device) becomes an async pair ("b"/"e",
-//   id = its seq, cat = the lane); zero-duration events are thread-scoped instants ("i");
+// - on a lane, spans that nest or follow each other are complete events ("X") on the lane's thread;
+//   a span that overlaps the open one without nesting in it (IOs in flight on a device) goes to the
+//   lane's first extra thread where it nests or follows ("device.nvme0 (2)"...), so every span is a
+//   thread slice a flow can bind to; zero-duration events are thread-scoped instants ("i");
 // - every cause link is a flow (an arrow in Perfetto): "s" at the cause, "f" (bp "e": bound to the
 //   enclosing slice) at the effect, with the effect's seq as the flow id, so each id is one start and
 //   one finish; args still carry seq and cause;
@@ -15,7 +16,7 @@
 // Memory: a first pass over the events collects the seqs that cause something; the second keeps
 // where each of those lies (time, process, thread) until the run's end, plus the effects met before
 // their cause (a failure span starts before the events that decide it). No event is held otherwise.
-// Must not: hold more than a chunk of output besides those, and per lane the stack of open spans.
+// Must not: hold more than a chunk of output besides those, and per lane thread the stack of open spans.
 
 import type { TimelineEvent } from '../../core/contract/timeline';
 import { ChunkWriter, nsToUs, type ExportSource } from './runExportSource';
@@ -31,6 +32,12 @@ function argsOf(e: TimelineEvent): Record<string, unknown> {
 export function laneVariant(laneName: string): string {
   const slash = laneName.indexOf('/');
   return slash < 0 ? '' : laneName.slice(0, slash);
+}
+
+/** A lane's thread name: the lane without its variant prefix (the process names the variant). */
+function threadName(laneName: string): string {
+  const variant = laneVariant(laneName);
+  return variant === '' ? laneName : laneName.slice(variant.length + 1);
 }
 
 /** The variant a counter series belongs to ("percpu" of "percpu:vfio.entries"), or ''. */
@@ -98,15 +105,8 @@ export function* perfettoChunks(source: ExportSource): Generator<string> {
     yield* emit({ ph: 'M', pid, name: 'process_sort_index', args: { sort_index: pid } });
   }
   for (const l of lanes) {
-    const variant = laneVariant(l.name);
     const pid = lanePid[l.id] ?? 1;
-    yield* emit({
-      ph: 'M',
-      pid,
-      tid: l.id + 1,
-      name: 'thread_name',
-      args: { name: variant === '' ? l.name : l.name.slice(variant.length + 1) },
-    });
+    yield* emit({ ph: 'M', pid, tid: l.id + 1, name: 'thread_name', args: { name: threadName(l.name) } });
     yield* emit({ ph: 'M', pid, tid: l.id + 1, name: 'thread_sort_index', args: { sort_index: l.id } });
   }
 
@@ -122,13 +122,36 @@ export function* perfettoChunks(source: ExportSource): Generator<string> {
   };
 
   // Pass 2: the events, and a flow per cause link as soon as both ends are known.
-  // Per lane, the end times of the complete events still open (innermost last).
-  const open: number[][] = lanes.map(() => []);
+  // Per lane, its threads (the lane's own first, extra ones for overlapping spans): each with its
+  // tid and the end times of its complete events still open (innermost last).
+  const threads: { tid: number; open: number[] }[][] = lanes.map((l) => [{ tid: l.id + 1, open: [] }]);
+  let nextTid = lanes.reduce((m, l) => Math.max(m, l.id + 1), 0) + 1;
   for (const e of source.events()) {
-    const tid = e.lane + 1;
     const pid = lanePid[e.lane] ?? 1;
-    const cat = lanes[e.lane]?.name ?? `lane${e.lane}`;
+    const lane = lanes[e.lane];
+    const cat = lane?.name ?? `lane${e.lane}`;
+    const own = (threads[e.lane] ??= [{ tid: e.lane + 1, open: [] }]);
     const ts = nsToUs(e.tNs);
+    let tid = own[0]!.tid;
+    if (e.durNs === 0) {
+      yield* emit({ ph: 'i', s: 't', pid, tid, ts, name: e.kind, cat, args: argsOf(e) });
+    } else {
+      const end = e.tNs + e.durNs;
+      let thread = own.find((t) => {
+        while (t.open.length > 0 && t.open[t.open.length - 1]! <= e.tNs) t.open.pop();
+        return t.open.length === 0 || end <= t.open[t.open.length - 1]!;
+      });
+      if (thread === undefined) {
+        thread = { tid: nextTid++, open: [] };
+        own.push(thread);
+        const base = lane === undefined ? `lane${e.lane}` : threadName(lane.name);
+        yield* emit({ ph: 'M', pid, tid: thread.tid, name: 'thread_name', args: { name: `${base} (${own.length})` } });
+        yield* emit({ ph: 'M', pid, tid: thread.tid, name: 'thread_sort_index', args: { sort_index: e.lane + own.length / 1000 } });
+      }
+      thread.open.push(end);
+      tid = thread.tid;
+      yield* emit({ ph: 'X', pid, tid, ts, dur: nsToUs(e.durNs), name: e.kind, cat, args: argsOf(e) });
+    }
     const here: Place = { ts, pid, tid };
     if (causes.has(e.seq)) {
       placeOf.set(e.seq, here);
@@ -136,20 +159,6 @@ export function* perfettoChunks(source: ExportSource): Generator<string> {
       if (effects !== undefined) {
         waiting.delete(e.seq);
         for (const w of effects) yield* flow(here, w.seq, w.at);
-      }
-    }
-    if (e.durNs === 0) {
-      yield* emit({ ph: 'i', s: 't', pid, tid, ts, name: e.kind, cat, args: argsOf(e) });
-    } else {
-      const stack = (open[e.lane] ??= []);
-      const end = e.tNs + e.durNs;
-      while (stack.length > 0 && stack[stack.length - 1]! <= e.tNs) stack.pop();
-      if (stack.length === 0 || end <= stack[stack.length - 1]!) {
-        stack.push(end);
-        yield* emit({ ph: 'X', pid, tid, ts, dur: nsToUs(e.durNs), name: e.kind, cat, args: argsOf(e) });
-      } else {
-        yield* emit({ ph: 'b', pid, tid, ts, id: e.seq, name: e.kind, cat, args: argsOf(e) });
-        yield* emit({ ph: 'e', pid, tid, ts: nsToUs(end), id: e.seq, name: e.kind, cat });
       }
     }
     if (e.cause !== null) {

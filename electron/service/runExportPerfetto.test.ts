@@ -62,7 +62,14 @@ function storeRun(events: readonly Ev[], variants: readonly string[] = ['a', 'b'
   ]);
   runs.complete(
     id,
-    { metrics: {}, ops: [], claims: [], counters: variants.length > 0 ? counters : [], timelineHash: 'h', simulatedNs: 2000 },
+    {
+      metrics: Object.fromEntries(variants.map((v, i) => [`${v}:sim.simulatedMs`, 200 / (i + 1)])),
+      ops: [],
+      claims: [],
+      counters: variants.length > 0 ? counters : [],
+      timelineHash: 'h',
+      simulatedNs: 2000,
+    },
     events.length,
     0,
   );
@@ -147,6 +154,15 @@ describe('the Perfetto export', () => {
       [1, 'vfio.entries (mappings)', 1, 3],
       [2, 'vfio.entries (mappings)', 0, 0],
       [2, 'vfio.entries (mappings)', 1, 5],
+    ]);
+  });
+
+  it('the JSON export gives each variant its own simulated time', () => {
+    const id = storeRun(events);
+    const doc = JSON.parse([...exportChunks(t.db, id, 'json')!].join('')) as { variants: unknown[] };
+    expect(doc.variants).toEqual([
+      { name: 'a', simulatedNs: 200_000_000 },
+      { name: 'b', simulatedNs: 100_000_000 },
     ]);
   });
 

@@ -55,7 +55,7 @@ export function recordSyntheticRun(rec: TimelineRecorder, count: number, seed = 
     rec.defineKind({ name: 'dma.map', args: [iova, bytes] }),
     rec.defineKind({ name: 'dma.unmap', args: [iova] }),
     rec.defineKind({ name: 'io', args: [bytes, { name: 'job', format: 'int' }] }),
-    rec.defineKind({ name: 'vfio.map failed', failure: true, args: [{ name: 'errno', format: 'errno' }] }),
+    rec.defineKind({ name: 'vfio.map.failed', failure: true, args: [{ name: 'errno', format: 'errno' }] }),
     rec.defineKind({ name: 'eeh.recovery' }),
   ];
   rec.internString('ENOSPC');

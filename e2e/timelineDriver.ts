@@ -212,6 +212,34 @@ export class TimelineDriver {
     await toggles.getByTestId(`group-toggle-${key}`).click();
   }
 
+  /** How many lane rows a group holds in the rows list (its lanes follow its header). */
+  async groupLaneCount(key: string): Promise<number> {
+    const rows = await this.rows();
+    const at = rows.indexOf(`${key} (group)`);
+    expect(at, `group ${key} is in the rows`).toBeGreaterThanOrEqual(0);
+    let n = 0;
+    for (let i = at + 1; i < rows.length && !rows[i]!.endsWith('(group)'); i++) n++;
+    return n;
+  }
+
+  /** Shows or hides a variant's lanes with its button; resolves once the rows changed. */
+  async toggleVariant(name: string): Promise<void> {
+    const before = (await this.rows()).join('|');
+    await this.page.getByTestId(`variant-toggle-${name}`).click();
+    await expect.poll(async () => (await this.rows()).join('|')).not.toBe(before);
+  }
+
+  /** The variants whose buttons are pressed (shown). */
+  async shownVariants(): Promise<string[]> {
+    const buttons = this.page.getByTestId('variant-toggles').locator('button[aria-pressed="true"]');
+    return (await buttons.allTextContents()).map((t) => t.trim());
+  }
+
+  /** The variant the counters under the timeline follow. */
+  async counterVariant(): Promise<string | null> {
+    return this.page.getByTestId('counter-chart').getAttribute('data-variant');
+  }
+
   failureItems(): Locator {
     return this.page.getByTestId('failure-item');
   }

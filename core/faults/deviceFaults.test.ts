@@ -38,7 +38,7 @@ function chain(tl: TimelineColumns, i: number): string[] {
 
 /** IOs the device served (device-lane "io" events) that started in [fromNs, toNs). */
 function iosBetween(tl: TimelineColumns, fromNs: number, toNs: number): number {
-  const io = kindId(tl, 'io');
+  const io = kindId(tl, 'device.io');
   let n = 0;
   for (let i = 0; i < tl.count; i++) if (tl.kind[i] === io && tl.t[i]! >= fromNs && tl.t[i]! < toNs) n++;
   return n;
@@ -52,7 +52,7 @@ describe('device-unplug: in-flight IOs finish, no new IO starts, QEMU drops the 
   const r = run({ vms: intel, workload: fio, faults: [{ kind: 'device-unplug', atMs: 20, device: 'nvme0' }] });
 
   it('lets the IOs in flight at the request complete, then starts none', () => {
-    const [removed] = eventsOf(r.tl, 'device removed');
+    const [removed] = eventsOf(r.tl, 'device.remove');
     const removedAt = r.tl.t[removed!]!;
     expect(removedAt).toBeGreaterThanOrEqual(20 * ms);
     expect(removedAt).toBeLessThan(21 * ms);
@@ -67,8 +67,8 @@ describe('device-unplug: in-flight IOs finish, no new IO starts, QEMU drops the 
   });
 
   it('explains the removal: removed <- unplug requested <- the injected fault', () => {
-    const [removed] = eventsOf(r.tl, 'device removed');
-    expect(chain(r.tl, removed!)).toEqual(['device removed', 'device unplug requested', 'fault injected']);
+    const [removed] = eventsOf(r.tl, 'device.remove');
+    expect(chain(r.tl, removed!)).toEqual(['device.remove', 'device.unplug.requested', 'fault.inject']);
   });
 
   it('counts the unplug and about 80 ms offline', () => {
@@ -123,7 +123,7 @@ describe('device-hotplug: the device comes back with a fresh DMA path', () => {
 
   it('ignores a hot-plug of a device that is present', () => {
     const r = run({ workload: fio, faults: [{ kind: 'device-hotplug', atMs: 5, device: 'nvme0' }] });
-    expect(eventsOf(r.tl, 'hotplug ignored: device present')).toHaveLength(1);
+    expect(eventsOf(r.tl, 'device.hotplug.ignored')).toHaveLength(1);
     expect(r.m['device.hotplugs'] ?? 0).toBe(0);
   });
 });

@@ -51,7 +51,7 @@ function removeDevice(ctx: FaultContext, vm: VmStack, device: DeviceStack, cause
     sim.now,
     workNs as DurationNs,
     deviceLane(sim.timeline, device.config.name),
-    lifecycleKind(sim.timeline, 'device removed'),
+    lifecycleKind(sim.timeline, 'device.remove'),
     workNs,
     0,
     0,
@@ -64,10 +64,10 @@ function unplug(ctx: FaultContext, name: string, cause: number): void {
   const { vm, device } = findDevice(ctx, name);
   const lane = deviceLane(sim.timeline, name);
   if (device.lifecycle.state !== 'online') {
-    sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'unplug ignored: device not present'), 0, 0, 0, cause);
+    sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'device.unplug.ignored'), 0, 0, 0, cause);
     return;
   }
-  const requested = sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'device unplug requested'), 0, 0, 0, cause);
+  const requested = sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'device.unplug.requested'), 0, 0, 0, cause);
   device.lifecycle.drain(() => removeDevice(ctx, vm, device, requested));
 }
 
@@ -87,7 +87,7 @@ function hotplug(ctx: FaultContext, name: string, cause: number): void {
   const { vm, device } = findDevice(ctx, name);
   const lane = deviceLane(sim.timeline, name);
   if (!device.lifecycle.removed) {
-    sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'hotplug ignored: device present'), 0, 0, 0, cause);
+    sim.timeline.record(sim.now, 0, lane, lifecycleKind(sim.timeline, 'device.hotplug.ignored'), 0, 0, 0, cause);
     return;
   }
   const qemuNs = restoreRamContainer(ctx, vm, device);
@@ -95,7 +95,7 @@ function hotplug(ctx: FaultContext, name: string, cause: number): void {
   const totalNs = qemuNs + sim.costs.guestHotplugProbeNs;
   stack.countIncident('device.hotplugs');
   stack.countIncident('device.hotplugMs', totalNs / 1e6);
-  sim.timeline.record(sim.now, totalNs as DurationNs, lane, lifecycleKind(sim.timeline, 'device hot-plugged'), qemuNs, 0, 0, cause);
+  sim.timeline.record(sim.now, totalNs as DurationNs, lane, lifecycleKind(sim.timeline, 'device.hotplug'), qemuNs, 0, 0, cause);
   device.lifecycle.bringOnlineAt((sim.now + totalNs) as SimTimeNs);
 }
 
@@ -126,7 +126,7 @@ function resetVm(ctx: FaultContext, stack: Stack, vm: VmStack, cause: number): v
     sim.now,
     (backNs - sim.now) as DurationNs,
     lane,
-    lifecycleKind(sim.timeline, 'guest reset', true),
+    lifecycleKind(sim.timeline, 'guest.reset', true),
     qemuNs,
     0,
     0,

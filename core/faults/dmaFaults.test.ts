@@ -69,13 +69,13 @@ describe('dma-to-unmapped: what a DMA to the last unmapped address reaches depen
       faults: [{ kind: 'dma-to-unmapped', atMs: 25, device: 'nvme0' }],
     });
     expect(r.m['dma.staleAccesses']).toBe(1);
-    const ev = firstEvent(r.tl, 'DMA reached a freed buffer');
+    const ev = firstEvent(r.tl, 'dma.access.stale');
     expect(ev).toBeGreaterThanOrEqual(0);
     // The event names the IO whose buffer it was and how long ago it was unmapped.
     const io = r.tl.a2[ev]!;
-    expect(r.tl.kinds[r.tl.kind[io]!]!.name).toBe('io');
+    expect(r.tl.kinds[r.tl.kind[io]!]!.name).toBe('device.io');
     expect(r.tl.a1[ev]).toBeLessThan(10e6);
-    expect(r.tl.kinds[r.tl.kind[r.tl.cause[ev]!]!]!.name).toBe('fault injected');
+    expect(r.tl.kinds[r.tl.kind[r.tl.cause[ev]!]!]!.name).toBe('fault.inject');
   });
 
   it('records that nothing was unmapped yet rather than inventing a target', () => {

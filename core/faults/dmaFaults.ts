@@ -12,10 +12,10 @@ import type { StaleDmaOutcome } from '../model/guestDma/guestDmaOps';
 import type { FaultHandlers } from './faultTypes';
 
 const OUTCOME: Record<StaleDmaOutcome, { readonly metric: string; readonly event: string }> = {
-  stale: { metric: 'dma.staleAccesses', event: 'DMA reached a freed buffer (unmap not flushed yet)' },
-  remapped: { metric: 'dma.remappedAccesses', event: 'DMA reached another buffer (IOVA handed out again)' },
-  fault: { metric: 'iommu.faults', event: 'IOMMU fault: DMA to an unmapped IOVA' },
-  unprotected: { metric: 'dma.unprotectedAccesses', event: 'DMA reached guest memory (no vIOMMU translates)' },
+  stale: { metric: 'dma.staleAccesses', event: 'dma.access.stale' },
+  remapped: { metric: 'dma.remappedAccesses', event: 'dma.access.remapped' },
+  fault: { metric: 'iommu.faults', event: 'iommu.translate.fault' },
+  unprotected: { metric: 'dma.unprotectedAccesses', event: 'dma.access.unprotected' },
 };
 
 export const DMA_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'dma-to-unmapped'> = {
@@ -28,7 +28,7 @@ export const DMA_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'dma-to-unmapped'
     const lane = sim.timeline.defineLane(`device.${fault.device}`, 'device');
     const probe = device.lifecycle.state === 'offline' && device.lifecycle.removed ? null : device.dma.probeLastUnmap();
     if (probe === null) {
-      const kind = sim.timeline.defineKind({ name: 'dma-to-unmapped: nothing unmapped yet', args: [] });
+      const kind = sim.timeline.defineKind({ name: 'fault.dmaToUnmapped.skipped', args: [] });
       sim.timeline.record(sim.now, 0 as DurationNs, lane, kind, 0, 0, 0, cause);
       stack.countIncident('dma.toUnmappedWithoutTarget');
       return;

@@ -22,7 +22,7 @@ export class FaultScheduler implements SimComponent {
     this.handler = sim.register(this);
     this.lane = sim.timeline.defineLane('faults', 'faults');
     // The scenario's injection is the root of what follows (its effects are the failures), not a failure itself.
-    this.kind = sim.timeline.defineKind({ name: 'fault injected', args: [{ name: 'fault', format: 'str' }] });
+    this.kind = sim.timeline.defineKind({ name: 'fault.inject', args: [{ name: 'fault', format: 'str' }] });
   }
 
   start(): void {

@@ -17,7 +17,7 @@ export const HOST_FAULT_HANDLERS: Pick<Required<FaultHandlers>, 'memlock-shrink'
     stack.env.process.setMemlockLimit(fault.bytes);
     const lane = ctx.sim.timeline.defineLane('host.process', 'host');
     const kind = ctx.sim.timeline.defineKind({
-      name: 'RLIMIT_MEMLOCK lowered',
+      name: 'host.memlock.lowered',
       args: [
         { name: 'limit', format: 'bytes' },
         { name: 'locked', format: 'bytes' },

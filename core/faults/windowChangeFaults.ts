@@ -32,7 +32,7 @@ export function handleWindowChangeFault(ctx: WindowChangeFaultContext, fault: Wi
   }
   const tl = ctx.sim.timeline;
   const kind = tl.defineKind({
-    name: 'window-change: no guest PHB holds this host PE',
+    name: 'fault.windowChange.noGuestPhb',
     args: [{ name: 'pe', format: 'int' }],
     failure: true,
   });

@@ -4,6 +4,7 @@
 // (`npm run golden -- --write`) and say why in its commit.
 
 import type { RunResult } from '../contract/runResult';
+import { HOST_MEASURED_METRIC as HOST_MEASURED } from './runMetrics';
 
 export interface PresetGolden {
   readonly timelineHash: string;
@@ -12,9 +13,6 @@ export interface PresetGolden {
   readonly claims: Record<string, { holds: boolean; measured: number | null }>;
   readonly ops: readonly { op: string; ok: boolean; errno: string | null; ret: unknown }[];
 }
-
-/** Metrics measured by the host, not the simulation (they differ run to run). */
-const HOST_MEASURED = /(^|:)sim\.wallMs$/;
 
 export function goldenOf(result: RunResult): PresetGolden {
   const metrics: Record<string, number> = {};

@@ -10,6 +10,7 @@ import { presetPlan } from './presetPlan';
 import { PlanRun } from './planRun';
 import { METRIC_CATALOG, metricInfo } from './metricCatalog';
 import { goldenOf, type PresetGolden } from './presetGolden.testkit';
+import { EVENT_KIND_NAME } from '../sim/timelineRecorder';
 
 const GOLDEN = JSON.parse(readFileSync(new URL('./presetPlan.golden.json', import.meta.url), 'utf8')) as Record<string, PresetGolden>;
 
@@ -19,7 +20,9 @@ describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) 
     expect(planned.ok ? [] : planned.problems).toEqual([]);
   });
   if (!planned.ok) return;
-  const result = new PlanRun(planned.plan).runToEnd();
+  const run = new PlanRun(planned.plan);
+  const result = run.runToEnd();
+  const kinds = run.timelineColumns().kinds.map((k) => k.name);
 
   it('states at least one claim; every claim holds as measured, or the preset documents why the faithful model differs', () => {
     expect(result.claims.length).toBeGreaterThan(0);
@@ -34,6 +37,11 @@ describe.each(PRESETS.map((p) => [p.id, p] as const))('preset %s', (id, preset) 
 
   it('measures what the golden file pins (metrics, claims, ops)', () => {
     expect(goldenOf(result)).toEqual(GOLDEN[id]);
+  });
+
+  it('names every event kind it records layer.verb[.outcome]', () => {
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => !EVENT_KIND_NAME.test(k))).toEqual([]);
   });
 
   it('produces only metrics the catalog documents (each has a unit)', () => {

@@ -11,3 +11,6 @@ export const RUN_METRICS: readonly MetricInfo[] = [
   metric('sim.simulatedMs', 'ms', 'simulated time covered by the run'),
   metric('sim.wallMs', 'ms', 'wall-clock time the simulation took (host-measured, not deterministic)'),
 ];
+
+/** Metrics the host measures (wall time): they differ run to run, so comparisons and golden files ignore their spread. */
+export const HOST_MEASURED_METRIC = /(^|:)sim\.wallMs$/;

@@ -54,7 +54,7 @@ export function buildRunPlan(base: Scenario, variants: readonly VariantSpec[] = 
   return { ok: true, plan: { base, variants: planned, claims: [...base.claims, ...extraClaims] } };
 }
 
-/** Total simulated duration of a plan, ns (the variants run one after the other). */
+/** Simulated time a plan's run goes through, ns: the sum of its variants' durations (each has its own clock from 0), for progress. */
 export function planDurationNs(plan: RunPlan): number {
   const scenarios = plan.variants.length > 0 ? plan.variants.map((v) => v.scenario) : [plan.base];
   return scenarios.reduce((t, s) => t + Math.round(s.durationMs * 1e6), 0);

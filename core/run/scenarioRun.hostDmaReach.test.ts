@@ -43,7 +43,7 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
       // Faulted IOs still in flight at the end (at most iodepth x numjobs = 128) have not failed yet.
       expect(m['iommu.faults']).toBeGreaterThanOrEqual(m['io.errors']!);
       expect(m['iommu.faults']).toBeLessThanOrEqual(m['io.errors']! + 128);
-      const faultKind = tl.kinds.findIndex((k) => k.name.startsWith('host IOMMU fault'));
+      const faultKind = tl.kinds.findIndex((k) => k.name === 'iommu.hostFault.unmapped');
       let faults = 0;
       for (let i = 0; i < tl.count; i++) {
         if (tl.kind[i] !== faultKind) continue;
@@ -63,7 +63,7 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
       device: 'mlx5-vf',
       limit: 64,
       durationMs: 20,
-      mapKinds: ['net.tx map', 'net.rx page map'],
+      mapKinds: ['net.txBuffer.map', 'net.rxPage.map'],
       lost: 'net.dropped',
     },
     {
@@ -72,7 +72,7 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
       device: 'nvme',
       limit: 16,
       durationMs: 80,
-      mapKinds: ['dpdk.mempool map'],
+      mapKinds: ['dpdk.mempoolMap'],
       lost: 'io.errors',
     },
     {
@@ -81,7 +81,7 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
       device: 'gpu',
       limit: 2,
       durationMs: 400,
-      mapKinds: ['gpu.buffer map'],
+      mapKinds: ['gpu.bufferMap'],
       lost: 'io.errors',
     },
   ] as const;
@@ -95,7 +95,7 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
       expect(tight.m['qemu.vfioMapFailures']).toBeGreaterThan(0);
       expect(tight.m['iommu.faults']).toBeGreaterThan(0);
       expect(tight.m[w.lost]).toBeGreaterThan(roomy.m[w.lost] ?? 0);
-      const faultKind = tight.tl.kinds.findIndex((k) => k.name.startsWith('host IOMMU fault'));
+      const faultKind = tight.tl.kinds.findIndex((k) => k.name === 'iommu.hostFault.unmapped');
       for (let i = 0; i < tight.tl.count; i++)
         if (tight.tl.kind[i] === faultKind) expect(w.mapKinds).toContain(tight.tl.kinds[tight.tl.kind[tight.tl.cause[i]!]!]!.name);
     });
@@ -106,10 +106,10 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
     // The RX ring is mapped first: a limit below its page count leaves later pages unshadowed.
     const { m, tl } = run('intel-iommu', 16, { kind: 'net', txShare: 0 }, extra);
     expect(m['net.rxPagesMapped']).toBeGreaterThan(16);
-    const faultKind = tl.kinds.findIndex((k) => k.name.startsWith('host IOMMU fault'));
+    const faultKind = tl.kinds.findIndex((k) => k.name === 'iommu.hostFault.unmapped');
     let rxFaults = 0;
     for (let i = 0; i < tl.count; i++)
-      if (tl.kind[i] === faultKind && tl.kinds[tl.kind[tl.cause[i]!]!]!.name === 'net.rx page map') rxFaults++;
+      if (tl.kind[i] === faultKind && tl.kinds[tl.kind[tl.cause[i]!]!]!.name === 'net.rxPage.map') rxFaults++;
     expect(rxFaults).toBeGreaterThan(0);
     expect(rxFaults).toBe(m['iommu.faults']);
     expect(m['net.dropped']).toBeGreaterThanOrEqual(rxFaults);
@@ -127,10 +127,10 @@ describe('DMA to an IOVA QEMU failed to shadow into VFIO', () => {
     expect(m['io.completed']).toBe(0);
     expect(m['iommu.faults'] ?? 0).toBe(0);
     const tl = timeline.columns();
-    const exit = tl.kinds.findIndex((k) => k.name.startsWith('QEMU exits'));
+    const exit = tl.kinds.findIndex((k) => k.name === 'qemu.vfioListener.failed');
     expect(exit).toBeGreaterThanOrEqual(0);
     let cause = -1;
     for (let i = 0; i < tl.count; i++) if (tl.kind[i] === exit) cause = tl.cause[i]!;
-    expect(tl.kinds[tl.kind[cause]!]!.name).toBe('vfio.map failed');
+    expect(tl.kinds[tl.kind[cause]!]!.name).toBe('vfio.map.failed');
   });
 });

@@ -40,8 +40,8 @@ describe('a run is a pure function of its scenario', () => {
     const cols = run.timeline();
     const kindName = (i: number) => cols.kinds[cols.kind[i]!]!.name;
     for (let i = 0; i < Math.min(cols.count, 500); i++) {
-      if (kindName(i) === 'io') expect(kindName(cols.cause[i]!)).toBe('dma.map');
-      if (kindName(i) === 'dma.unmap') expect(kindName(cols.cause[i]!)).toBe('io');
+      if (kindName(i) === 'device.io') expect(kindName(cols.cause[i]!)).toBe('dma.map');
+      if (kindName(i) === 'dma.unmap') expect(kindName(cols.cause[i]!)).toBe('device.io');
     }
   });
 });

@@ -26,7 +26,17 @@ export const DEFAULT_CHUNK_EVENTS = 65_536;
 /** The buffer starts small (tests make thousands of recorders) and doubles up to what a step records. */
 const INITIAL_CAPACITY = 4096;
 
+/**
+ * How the lab names event kinds: layer.verb[.outcome] ("dma.map", "dma.map.failed",
+ * "rpcit.refresh.insufficientResources", "vfio.map.failed"): a lower-case layer, then dot-separated
+ * words without spaces. Ops keep their call's own name after the layer ("hcall.H_PUT_TCE",
+ * "rtas.ibm,create-pe-dma-window"), and a failed op adds ".failed". Marks copied from a real trace
+ * (import-trace) keep the trace's names.
+ */
+export const EVENT_KIND_NAME = /^[a-z][a-zA-Z0-9-]*(\.[A-Za-z0-9][A-Za-z0-9_,-]*)+$/;
+
 export interface TimelineKindDef {
+  /** layer.verb[.outcome], see EVENT_KIND_NAME. */
   readonly name: string;
   /** Names and formats of the numeric arguments a0..a2 (unused trailing ones omitted). */
   readonly args?: readonly { readonly name: string; readonly format: TimelineArgFormat }[];

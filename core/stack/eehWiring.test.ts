@@ -31,7 +31,7 @@ function run(extra: Record<string, unknown>, durationMs = 6000): { m: Record<str
 
 /** Device-lane IOs that started in [fromNs, toNs). */
 function ios(tl: TimelineColumns, fromNs: number, toNs: number): number {
-  const io = tl.kinds.find((k) => k.name === 'io')!.id;
+  const io = tl.kinds.find((k) => k.name === 'device.io')!.id;
   let n = 0;
   for (let i = 0; i < tl.count; i++) if (tl.kind[i] === io && tl.t[i]! >= fromNs && tl.t[i]! < toNs) n++;
   return n;

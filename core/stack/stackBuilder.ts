@@ -239,7 +239,7 @@ export function buildStack(
 function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuVm): void {
   const tl = sim.timeline;
   const kind = tl.defineKind({
-    name: 'QEMU exits: vfio memory listener initialization failed (guest RAM could not be mapped)',
+    name: 'qemu.vfioListener.failed',
     args: [{ name: 'failedMaps', format: 'int' }],
     failure: true,
   });

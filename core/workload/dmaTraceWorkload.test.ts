@@ -49,7 +49,7 @@ describe('dma-trace workload', () => {
     expect(result.metrics['viommu.invalidations.psi']).toBe(3);
     const lanes = tl.lanes.map((l) => l.name);
     expect(lanes).toEqual(expect.arrayContaining(['trace.cpu0', 'trace.cpu1', 'trace.qemu', 'vm0.cpu0', 'vm0.cpu1']));
-    const mapKind = tl.kinds.findIndex((k) => k.name === 'dma.map (replayed)');
+    const mapKind = tl.kinds.findIndex((k) => k.name === 'replay.map');
     const times: number[] = [];
     for (let i = 0; i < tl.count; i++) if (tl.kind[i] === mapKind) times.push(tl.t[i]!);
     expect(times).toEqual([1000, 2000]);

@@ -65,16 +65,17 @@ export class DmaTraceRunner implements SimComponent {
     const kernelAddr = { name: 'kernelDmaAddr', format: 'hex' } as const;
     const id = { name: 'id', format: 'int' } as const;
     this.kindTraced = [
-      tl.defineKind({ name: `traced dma map (${w.source})`, args: [bytes, kernelAddr, id] }),
-      tl.defineKind({ name: `traced dma unmap (${w.source})`, args: [bytes, kernelAddr, id] }),
+      tl.defineKind({ name: 'trace.dma.map', args: [bytes, kernelAddr, id] }),
+      tl.defineKind({ name: 'trace.dma.unmap', args: [bytes, kernelAddr, id] }),
     ];
-    this.kindMap = tl.defineKind({ name: 'dma.map (replayed)', args: [bytes, { name: 'dmaAddr', format: 'hex' }, id] });
-    this.kindUnmap = tl.defineKind({ name: 'dma.unmap (replayed)', args: [bytes, { name: 'dmaAddr', format: 'hex' }, id] });
+    this.kindMap = tl.defineKind({ name: 'replay.map', args: [bytes, { name: 'dmaAddr', format: 'hex' }, id] });
+    this.kindUnmap = tl.defineKind({ name: 'replay.unmap', args: [bytes, { name: 'dmaAddr', format: 'hex' }, id] });
     this.kindMapFailed = tl.defineKind({
-      name: 'dma.map failed (replayed)',
+      name: 'replay.map.failed',
       args: [bytes, { name: 'errno', format: 'errno' }, id],
       failure: true,
     });
+    // Marks keep the real trace's event names ("intel_iommu qi_submit"): they are not lab kinds.
     for (const name of w.markNames) {
       const space = name.indexOf(' ');
       const lane = space < 0 ? 'events' : name.slice(0, space);

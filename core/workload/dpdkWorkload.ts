@@ -78,11 +78,11 @@ export class DpdkWorkloadRunner implements SimComponent {
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
     const bytes = { name: 'bytes', format: 'bytes' } as const;
     this.kindMap = tl.defineKind({
-      name: 'dpdk.mempool map',
+      name: 'dpdk.mempoolMap',
       args: [bytes, { name: 'dmaAddr', format: 'hex' }, { name: 'chunk', format: 'int' }],
     });
     this.kindMapFailed = tl.defineKind({
-      name: 'dpdk.mempool map failed',
+      name: 'dpdk.mempoolMap.failed',
       args: [bytes, { name: 'errno', format: 'errno' }, { name: 'chunk', format: 'int' }],
       failure: true,
     });

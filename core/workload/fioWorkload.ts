@@ -23,6 +23,7 @@ import { type DurationNs, type SimTimeNs, msToNs, usToNs } from '../sim/simTime'
 import { NO_CAUSE } from '../sim/timelineRecorder';
 import type { FioWorkload } from '../scenario/schema';
 import { DmaCall } from '../model/base/dmaCall';
+import { errnoSymbol } from '../model/base/errno';
 import type { MetricMap } from '../sim/metricSink';
 import { deviceTarget, HostFaultLog, type DeviceTarget, type WorkloadFactory } from './runnableWorkload';
 
@@ -97,12 +98,12 @@ export class FioWorkloadRunner implements SimComponent {
     const addrArg = { name: 'dmaAddr', format: 'hex' } as const;
     this.kindMap = tl.defineKind({ name: 'dma.map', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
     this.kindMapFailed = tl.defineKind({
-      name: 'dma.map failed',
-      args: [bytesArg, { name: 'errno', format: 'int' }, { name: 'job', format: 'int' }],
+      name: 'dma.map.failed',
+      args: [bytesArg, { name: 'errno', format: 'errno' }, { name: 'job', format: 'int' }],
       failure: true,
     });
     this.kindUnmap = tl.defineKind({ name: 'dma.unmap', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
-    this.kindIo = tl.defineKind({ name: 'io', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
+    this.kindIo = tl.defineKind({ name: 'device.io', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     const slots = config.numjobs * config.iodepth;
     this.submittedAt = new Float64Array(slots).fill(-1);
@@ -206,7 +207,7 @@ export class FioWorkloadRunner implements SimComponent {
           this.cpuLanes[cpu]!,
           this.kindMapFailed,
           len,
-          call.errno,
+          tl.internString(errnoSymbol(call.errno)),
           job,
           call.cause,
         );

@@ -67,9 +67,9 @@ export class GpuWorkloadRunner implements SimComponent {
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     const bytes = { name: 'bytes', format: 'bytes' } as const;
     const buffer = { name: 'buffer', format: 'int' } as const;
-    this.kindMap = tl.defineKind({ name: 'gpu.buffer map', args: [bytes, { name: 'dmaAddr', format: 'hex' }, buffer] });
+    this.kindMap = tl.defineKind({ name: 'gpu.bufferMap', args: [bytes, { name: 'dmaAddr', format: 'hex' }, buffer] });
     this.kindMapFailed = tl.defineKind({
-      name: 'gpu.buffer map failed',
+      name: 'gpu.bufferMap.failed',
       args: [bytes, { name: 'errno', format: 'errno' }, buffer],
       failure: true,
     });

@@ -29,11 +29,11 @@ export function defineNetTimeline(tl: TimelineRecorder): NetTimeline {
   const cpu = { name: 'cpu', format: 'int' } as const;
   return {
     kinds: {
-      rxMap: tl.defineKind({ name: 'net.rx page map', args: [bytes, addr] }),
-      mapFailed: tl.defineKind({ name: 'net.map failed', args: [bytes, { name: 'errno', format: 'errno' }, cpu], failure: true }),
-      txMap: tl.defineKind({ name: 'net.tx map', args: [bytes, addr, cpu] }),
+      rxMap: tl.defineKind({ name: 'net.rxPage.map', args: [bytes, addr] }),
+      mapFailed: tl.defineKind({ name: 'net.map.failed', args: [bytes, { name: 'errno', format: 'errno' }, cpu], failure: true }),
+      txMap: tl.defineKind({ name: 'net.txBuffer.map', args: [bytes, addr, cpu] }),
       tx: tl.defineKind({ name: 'net.tx', args: [bytes, addr] }),
-      txUnmap: tl.defineKind({ name: 'net.tx unmap', args: [bytes, addr, cpu] }),
+      txUnmap: tl.defineKind({ name: 'net.txBuffer.unmap', args: [bytes, addr, cpu] }),
       rx: tl.defineKind({ name: 'net.rx', args: [bytes] }),
       drop: tl.defineKind({ name: 'net.drop', args: [{ name: 'reason', format: 'str' }, cpu], failure: true }),
     },

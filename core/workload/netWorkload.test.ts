@@ -135,8 +135,8 @@ describe('net: arrivals and latency', () => {
     const name = (i: number) => cols.kinds[cols.kind[i]!]!.name;
     let checked = 0;
     for (let i = 0; i < cols.count; i++) {
-      if (name(i) === 'net.tx') expect(name(cols.cause[i]!)).toBe('net.tx map');
-      if (name(i) === 'net.tx unmap') {
+      if (name(i) === 'net.tx') expect(name(cols.cause[i]!)).toBe('net.txBuffer.map');
+      if (name(i) === 'net.txBuffer.unmap') {
         expect(name(cols.cause[i]!)).toBe('net.tx');
         checked++;
       }

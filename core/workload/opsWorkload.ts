@@ -207,7 +207,7 @@ export class OpsWorkloadRunner implements SimComponent {
     let kind = kinds.get(op);
     if (kind === undefined) {
       kind = tl.defineKind({
-        name: outcome.ok ? op : `${op} failed`,
+        name: outcome.ok ? op : `${op}.failed`,
         args: [
           { name: 'errno', format: 'errno' },
           { name: 'ret', format: 'str' },

@@ -82,12 +82,12 @@ export class ProbeWorkloadRunner {
       args: [what, { name: 'bytes', format: 'bytes' }, { name: 'dmaAddr', format: 'hex' }],
     });
     this.kindDmaFailed = tl.defineKind({
-      name: 'probe.dma failed',
+      name: 'probe.dma.failed',
       args: [what, { name: 'bytes', format: 'bytes' }, { name: 'errno', format: 'errno' }],
       failure: true,
     });
     this.kindProbeFailed = tl.defineKind({
-      name: 'probe failed',
+      name: 'probe.device.failed',
       args: [
         { name: 'device', format: 'str' },
         { name: 'error', format: 'int' },

@@ -80,7 +80,7 @@ export class HostFaultLog {
     const tl = this.sim.timeline;
     if (this.kind < 0)
       this.kind = tl.defineKind({
-        name: 'host IOMMU fault: DMA to an IOVA the host has not mapped (QEMU failed to shadow it)',
+        name: 'iommu.hostFault.unmapped',
         args: [
           { name: 'dmaAddr', format: 'hex' },
           { name: 'bytes', format: 'bytes' },

@@ -25,7 +25,7 @@ function run(workload: Record<string, unknown>, extra: Record<string, unknown> =
 }
 
 function firstPlugGpa(cols: ReturnType<typeof run>['timeline']): number {
-  for (let i = 0; i < cols.count; i++) if (cols.kinds[cols.kind[i]!]!.name === 'virtio-mem plug') return cols.a1[i]!;
+  for (let i = 0; i < cols.count; i++) if (cols.kinds[cols.kind[i]!]!.name === 'virtio-mem.plug') return cols.a1[i]!;
   return -1;
 }
 
@@ -96,8 +96,8 @@ describe('virtio-mem without a vIOMMU: one VFIO map per plugged block (reference
     let firstUnplug = Infinity;
     for (let i = 0; i < cols.count; i++) {
       const name = cols.kinds[cols.kind[i]!]!.name;
-      if (name === 'virtio-mem plug') lastPlugEnd = Math.max(lastPlugEnd, cols.t[i]! + cols.dur[i]!);
-      if (name === 'virtio-mem unplug') firstUnplug = Math.min(firstUnplug, cols.t[i]!);
+      if (name === 'virtio-mem.plug') lastPlugEnd = Math.max(lastPlugEnd, cols.t[i]! + cols.dur[i]!);
+      if (name === 'virtio-mem.unplug') firstUnplug = Math.min(firstUnplug, cols.t[i]!);
     }
     expect(m['virtioMem.blocksUnplugged']).toBe(512);
     expect(firstUnplug).toBeGreaterThanOrEqual(lastPlugEnd);
@@ -123,7 +123,7 @@ describe('virtio-mem: a failed VFIO map rolls the request back and stops pluggin
     const { m, timeline: cols } = run({}, { host: { vfio: { memlockBytes: 8 * GiB + 100 * MiB } } });
     expect(m['virtioMem.blocksPlugged']).toBe(0);
     expect(m['virtioMem.plugFailures']).toBe(1);
-    const failed = [...Array(cols.count).keys()].find((i) => cols.kinds[cols.kind[i]!]!.name === 'virtio-mem plug failed')!;
+    const failed = [...Array(cols.count).keys()].find((i) => cols.kinds[cols.kind[i]!]!.name === 'virtio-mem.plug.failed')!;
     expect(cols.strings[cols.a2[failed]!]).toBe('ENOMEM');
   });
 

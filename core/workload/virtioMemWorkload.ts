@@ -78,13 +78,13 @@ export class VirtioMemWorkloadRunner implements SimComponent {
     const bytes = { name: 'bytes', format: 'bytes' } as const;
     const gpa = { name: 'gpa', format: 'hex' } as const;
     const vfio = { name: 'vfioCalls', format: 'int' } as const;
-    this.kindPlug = tl.defineKind({ name: 'virtio-mem plug', args: [bytes, gpa, vfio] });
+    this.kindPlug = tl.defineKind({ name: 'virtio-mem.plug', args: [bytes, gpa, vfio] });
     this.kindPlugFailed = tl.defineKind({
-      name: 'virtio-mem plug failed',
+      name: 'virtio-mem.plug.failed',
       args: [bytes, gpa, { name: 'errno', format: 'errno' }],
       failure: true,
     });
-    this.kindUnplug = tl.defineKind({ name: 'virtio-mem unplug', args: [bytes, gpa, vfio] });
+    this.kindUnplug = tl.defineKind({ name: 'virtio-mem.unplug', args: [bytes, gpa, vfio] });
     this.plugTrap = target.qemu.trapName('virtio-mem plug');
     this.unplugTrap = target.qemu.trapName('virtio-mem unplug');
     this.requestBytes = Math.max(config.blockSizeBytes, LINUX_MEMORY_BLOCK_BYTES);

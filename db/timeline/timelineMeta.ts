@@ -1,9 +1,10 @@
 // What a stored timeline says about itself: lanes (with the figures window queries need), kinds,
 // strings, its extent and whether it was stored completely; and the decoding of an event row into
-// the TimelineEvent the inspector shows (arguments by their kind's formats).
+// the TimelineEvent the inspector shows (arguments by their kind's formats; errnos always by name).
 // Must not: run window or lookup queries (timelineStore.ts, timelineWindow.ts do).
 
 import type BetterSqlite3 from 'better-sqlite3';
+import { errnoSymbol } from '../../core/contract/errnoNames';
 import type { TimelineEvent, TimelineKindInfo, TimelineLaneInfo } from '../../core/contract/timeline';
 import type { EventRow } from './timelineTables';
 
@@ -156,6 +157,10 @@ function decodeArgs(kind: TimelineKindInfo, v: EventValues, strings: readonly st
         args[a.name] = '0x' + x.toString(16);
         break;
       case 'int':
+        // Runs stored before every errno was interned as its name kept fio's as a number: name it
+        // here, so the inspector, the exports and queries never show "errno 12".
+        args[a.name] = a.name === 'errno' && x !== 0 ? errnoSymbol(x) : x;
+        break;
       case 'bytes':
       case 'ns':
         args[a.name] = x;

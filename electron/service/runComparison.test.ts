@@ -45,6 +45,17 @@ describe('comparing runs', () => {
     expect(c.runs.map((r) => r.counters[0]!.values)).toEqual([[1], [2]]);
   });
 
+  it('never flags the host-measured wall time as a difference between the runs', () => {
+    const c = compareRunDetails([
+      run(1, { 'sim.wallMs': 100, 'a:sim.wallMs': 5 }, {}),
+      run(2, { 'sim.wallMs': 180, 'a:sim.wallMs': 9 }, {}),
+    ]);
+    expect(c.metrics.map((m) => [m.name, m.differs])).toEqual([
+      ['a:sim.wallMs', false],
+      ['sim.wallMs', false],
+    ]);
+  });
+
   it('lists the dotted paths where the scenarios differ, with escaped dots in keys', () => {
     const a = {
       host: { vfio: { backend: 'type1v2', dmaEntryLimit: 65535 } },

@@ -1,5 +1,6 @@
 // Comparing stored runs: their metrics side by side with units (a row differs when its values
-// spread by more than 1 % of the largest magnitude, or a run lacks it), their counters for
+// spread by more than 1 % of the largest magnitude, or a run lacks it; host-measured wall time never
+// differs by value), their counters for
 // overlaying, and the configuration diff: the dotted paths where the runs' stored scenarios
 // (validated, every default filled in) hold different values. Used by the service and `pcilab compare`.
 // Must not: read the store (callers pass the runs).
@@ -7,6 +8,7 @@
 import type { ComparedRun, ConfigDifference, MetricRow, RunComparison } from '../../core/contract/comparison';
 import type { RunDetail } from '../../core/contract/runResult';
 import { metricInfo } from '../../core/run/metricCatalog';
+import { HOST_MEASURED_METRIC } from '../../core/run/runMetrics';
 
 export const DIFFERS_FRACTION = 0.01;
 
@@ -33,7 +35,11 @@ function metricRows(runs: readonly RunDetail[]): MetricRow[] {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   return names.map((name) => {
     const values = runs.map((r) => r.metrics[name] ?? null);
-    return { name, unit: metricInfo(name)?.unit ?? '', values, differs: valuesDiffer(values) };
+    // Wall time differs run to run on the same scenario: not a difference between the runs.
+    const differs = HOST_MEASURED_METRIC.test(name)
+      ? values.some((v) => v === null) && values.some((v) => v !== null)
+      : valuesDiffer(values);
+    return { name, unit: metricInfo(name)?.unit ?? '', values, differs };
   });
 }
 

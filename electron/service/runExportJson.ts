@@ -1,5 +1,6 @@
 // A run as one JSON document: the run detail (scenario with defaults, metrics, claims, ops,
-// counters), the timeline's lanes and kinds, then every event in time order. Written as a stream:
+// counters), each variant's own simulated time (variants run on their own clocks from 0; the run's
+// simulatedNs is the longest), the timeline's lanes and kinds, then every event in time order. Written as a stream:
 // the events array is never built in memory.
 // Must not: hold more than a chunk of output.
 
@@ -11,8 +12,12 @@ export function* jsonChunks(source: ExportSource): Generator<string> {
   const { run, meta } = source;
   const out = new ChunkWriter();
   const lanes = (meta?.lanes ?? []).map((l) => ({ id: l.id, name: l.name, group: l.group }));
+  const variants = run.variants.map((v) => {
+    const ms = run.metrics[`${v.name}:sim.simulatedMs`];
+    return { name: v.name, simulatedNs: ms === undefined ? null : Math.round(ms * 1e6) };
+  });
   const head = out.add(
-    `{"format":${JSON.stringify(JSON_EXPORT_FORMAT)},"version":1,"run":${JSON.stringify(run)},` +
+    `{"format":${JSON.stringify(JSON_EXPORT_FORMAT)},"version":1,"run":${JSON.stringify(run)},"variants":${JSON.stringify(variants)},` +
       `"timeline":${JSON.stringify(meta === undefined ? null : { complete: meta.complete, eventCount: meta.eventCount, startNs: meta.startNs, endNs: meta.endNs })},` +
       `"lanes":${JSON.stringify(lanes)},"kinds":${JSON.stringify(meta?.kinds ?? [])},"events":[`,
   );

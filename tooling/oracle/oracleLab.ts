@@ -92,7 +92,7 @@ export function runLab(c: OracleConfig): LabObservation {
   const kindId = (name: string) => tl.kinds.findIndex((k) => k.name === name);
   const mapKind = kindId('dma.map');
   const unmapKind = kindId('dma.unmap');
-  const psiKind = kindId('vtd.iotlb invalidation');
+  const psiKind = kindId('vtd.invalidate.iotlb');
   const maps: LabMap[] = [];
   const psiBytes: number[] = [];
   let unmaps = 0;

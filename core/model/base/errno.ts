@@ -1,30 +1,11 @@
 // Error codes the modelled interfaces return, by their kernel/firmware names. Models return these
-// numbers (0 = success) so hot paths allocate nothing; ops and the timeline show the names.
+// numbers (0 = success) so hot paths allocate nothing; ops and the timeline show the names. The
+// Linux table and its naming for people live in core/contract/errnoNames.ts (the renderer reads it too).
 // Must not: invent codes; each family is copied by value from its header (include/uapi/asm-generic/
 // errno-base.h and errno.h; PAPR hcall and RTAS return codes; QEMU's iova-tree.h).
 
-/** Linux errno values (x86-64/s390/ppc64 share these). */
-export const LINUX_ERRNO = {
-  EPERM: 1,
-  ENOENT: 2,
-  ESRCH: 3,
-  EIO: 5,
-  ENXIO: 6,
-  E2BIG: 7,
-  ENOMEM: 12,
-  EFAULT: 14,
-  EBUSY: 16,
-  EEXIST: 17,
-  ENODEV: 19,
-  EINVAL: 22,
-  ENOTTY: 25,
-  ENOSPC: 28,
-  EDEADLK: 35,
-  EOVERFLOW: 75,
-  EMSGSIZE: 90,
-  EOPNOTSUPP: 95,
-  EADDRINUSE: 98,
-} as const;
+export { LINUX_ERRNO, errnoSymbol } from '../../contract/errnoNames';
+import { LINUX_ERRNO } from '../../contract/errnoNames';
 
 export type LinuxErrnoName = keyof typeof LINUX_ERRNO;
 export type LinuxErrno = (typeof LINUX_ERRNO)[LinuxErrnoName];

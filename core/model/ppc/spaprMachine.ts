@@ -152,10 +152,10 @@ export class SpaprMachine implements LayerInstance {
       });
     if (this.setupFailures.length > 0) {
       const kind = timeline.defineKind({
-        name: 'VFIO SPAPR container setup failed',
+        name: 'vfio.spaprSetup.failed',
         args: [
           { name: 'guestPe', format: 'int' },
-          { name: 'errno', format: 'str' },
+          { name: 'errno', format: 'errno' },
         ],
         failure: true,
       });

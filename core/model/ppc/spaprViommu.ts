@@ -67,7 +67,7 @@ function probeAtBoot(ctx: ViommuContext, machine: SpaprMachine, layer: PseriesIo
   if (ns === 0) return;
   const tl = ctx.timeline;
   const kind = tl.defineKind({
-    name: 'DDW setup (probe)',
+    name: 'ddw.setup',
     args: [
       { name: 'device', format: 'str' },
       { name: 'hypercalls', format: 'int' },

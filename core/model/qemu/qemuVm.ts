@@ -75,7 +75,7 @@ export class QemuVm {
       ],
     });
     this.vfioFailKind = timeline.defineKind({
-      name: 'vfio.map failed',
+      name: 'vfio.map.failed',
       args: [
         { name: 'errno', format: 'errno' },
         { name: 'iova', format: 'hex' },

@@ -209,10 +209,10 @@ describe('RPCIT -ENOMEM in iotlb_sync_map (reference 000)', () => {
     // The undo's RPCIT follows the failure event, so the failure event is the undo trap's cause.
     const undoTrap = r.call.cause;
     const failed = cols.cause[undoTrap]!;
-    expect(kindName(r.sim, failed)).toBe('dma map failed');
+    expect(kindName(r.sim, failed)).toBe('dma.map.failed');
     expect(cols.a2[failed]).toBe(r.sim.timeline.internString('ENOMEM'));
     const insufficient = cols.cause[failed]!;
-    expect(kindName(r.sim, insufficient)).toBe('rpcit insufficient resources');
+    expect(kindName(r.sim, insufficient)).toBe('rpcit.refresh.insufficientResources');
     expect(kindName(r.sim, cols.cause[insufficient]!)).toBe('qemu.trap');
   });
 

@@ -65,7 +65,7 @@ export class S390IommuDriver implements GuestIommuDriver {
     this.shadowOnFlush = zpci.tlbRefresh;
     this.reservedRanges = zpci.window.reservedRanges();
     this.failKind = timeline.defineKind({
-      name: 'dma map failed',
+      name: 'dma.map.failed',
       args: [
         { name: 'iova', format: 'hex' },
         { name: 'size', format: 'bytes' },

@@ -93,7 +93,7 @@ export class S390LegacyDma implements GuestDmaOps {
     this.usablePages = zpci.window.pages - 1;
     this.shiftPages = zpci.window.startDma / ZPCI_PAGE_SIZE;
     this.failKind = timeline.defineKind({
-      name: 'dma map failed',
+      name: 'dma.map.failed',
       args: [
         { name: 'iova', format: 'hex' },
         { name: 'size', format: 'bytes' },

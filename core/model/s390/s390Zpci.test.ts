@@ -111,7 +111,7 @@ describe('RPCIT under KVM is intercepted by QEMU; zpci_refresh_trans maps the an
     zpci.refreshTrans(call, 4 * GiB, PAGE);
     const cols = timeline.columns();
     const ev = call.cause;
-    expect(cols.kinds[cols.kind[ev]!]!.name).toBe('rpcit insufficient resources');
+    expect(cols.kinds[cols.kind[ev]!]!.name).toBe('rpcit.refresh.insufficientResources');
     expect(cols.kinds[cols.kind[ev]!]!.failure).toBe(true);
     expect(cols.a2[ev]).toBe(7);
     expect(cols.kinds[cols.kind[cols.cause[ev]!]!]!.name).toBe('qemu.trap');
@@ -126,7 +126,7 @@ describe('RPCIT under KVM is intercepted by QEMU; zpci_refresh_trans maps the an
     const trap = call.cause;
     expect(cols.kinds[cols.kind[trap]!]!.name).toBe('qemu.trap');
     const global = cols.cause[trap]!;
-    expect(cols.kinds[cols.kind[global]!]!.name).toBe('rpcit global');
+    expect(cols.kinds[cols.kind[global]!]!.name).toBe('rpcit.refresh.global');
     expect(cols.strings[cols.a0[global]!]).toBe('flush-queue');
     expect(cols.dur[global]).toBe(call.t);
   });

@@ -87,7 +87,7 @@ export class ZpciFunction {
     this.rpcitWhat = deps.qemu?.trapName('rpcit') ?? 0;
     this.lane = deps.timeline.defineLane(deps.laneName, 'viommu');
     this.insuffKind = deps.timeline.defineKind({
-      name: 'rpcit insufficient resources',
+      name: 'rpcit.refresh.insufficientResources',
       args: [
         { name: 'iova', format: 'hex' },
         { name: 'size', format: 'bytes' },
@@ -96,7 +96,7 @@ export class ZpciFunction {
       failure: true,
     });
     this.globalKind = deps.timeline.defineKind({
-      name: 'rpcit global',
+      name: 'rpcit.refresh.global',
       args: [
         { name: 'reason', format: 'str' },
         { name: 'windowBytes', format: 'bytes' },

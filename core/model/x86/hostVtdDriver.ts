@@ -66,14 +66,14 @@ export class HostVtdDriver implements GuestIommuDriver {
     const tl = deps.timeline;
     this.lane = tl.defineLane(deps.laneName, 'viommu');
     this.invKind = tl.defineKind({
-      name: 'vtd.hw invalidation',
+      name: 'vtd.hw.invalidation',
       args: [
         { name: 'what', format: 'str' },
         { name: 'bytes', format: 'bytes' },
       ],
     });
     this.mapFailKind = tl.defineKind({
-      name: 'vtd.map failed',
+      name: 'vtd.map.failed',
       args: [
         { name: 'errno', format: 'errno' },
         { name: 'iova', format: 'hex' },

@@ -242,7 +242,7 @@ describe('intel-iommu caching mode: every invalidation is one exit and a shadow 
     driver.flushIotlbAll(call.begin(0));
     const cols = timeline.columns();
     const names = [...cols.kind].map((k) => cols.kinds[k]!.name);
-    expect(names).toEqual(['vtd.domain invalidation', 'qemu.trap']);
+    expect(names).toEqual(['vtd.invalidate.domain', 'qemu.trap']);
     expect(cols.cause[1]).toBe(0);
     expect(cols.dur[0]).toBeGreaterThan(0);
   });

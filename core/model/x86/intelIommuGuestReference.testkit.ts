@@ -56,7 +56,7 @@ export class IntelIommuGuestReference implements GuestIommuDriver {
     const tl = deps.timeline;
     this.lane = tl.defineLane(deps.laneName, 'viommu');
     this.dsiKind = tl.defineKind({
-      name: 'vtd.domain invalidation',
+      name: 'vtd.invalidate.domain',
       args: [
         { name: 'staleLeaves', format: 'int' },
         { name: 'leaves', format: 'int' },
@@ -64,14 +64,14 @@ export class IntelIommuGuestReference implements GuestIommuDriver {
     });
     // Recorded before the trap, so what QEMU does while serving it (a VFIO map that fails) names it as its cause.
     this.psiKind = tl.defineKind({
-      name: 'vtd.iotlb invalidation',
+      name: 'vtd.invalidate.iotlb',
       args: [
         { name: 'addr', format: 'hex' },
         { name: 'bytes', format: 'bytes' },
       ],
     });
     this.mapFailKind = tl.defineKind({
-      name: 'vtd.map failed',
+      name: 'vtd.map.failed',
       args: [
         { name: 'errno', format: 'errno' },
         { name: 'iova', format: 'hex' },

@@ -117,7 +117,7 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
       ],
     });
     this.mapFailKind = tl.defineKind({
-      name: 'virtio-iommu.map failed',
+      name: 'virtio-iommu.map.failed',
       args: [
         { name: 'errno', format: 'errno' },
         { name: 'iova', format: 'hex' },

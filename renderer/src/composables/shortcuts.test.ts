@@ -58,3 +58,24 @@ describe('keyboard shortcuts', () => {
     expect(r.list().map((s) => s.name)).toEqual(['shell']);
   });
 });
+
+describe('the shortcut list', () => {
+  it('lists a key bound by a view and the shell once, under the view, with what it does otherwise', () => {
+    const r = new ShortcutRegistry();
+    r.push({
+      name: 'Lab',
+      shortcuts: [
+        { keys: 'c', description: 'Compare (saved comparisons)', run: () => undefined },
+        { keys: 'n', description: 'New run', run: () => undefined },
+      ],
+    });
+    r.push({ name: 'Runs', shortcuts: [{ keys: 'c', description: 'Compare the selected runs', run: () => false }] });
+    const shown = r.shown();
+    expect(shown.map((s) => [s.name, s.shortcuts.map((k) => `${k.keys}: ${k.description}`)])).toEqual([
+      ['Runs', ['c: Compare the selected runs; otherwise: Compare (saved comparisons)']],
+      ['Lab', ['n: New run']],
+    ]);
+    // Dispatch still sees both bindings: the view's declines, the shell's runs.
+    expect(r.list()[1]!.shortcuts).toHaveLength(2);
+  });
+});

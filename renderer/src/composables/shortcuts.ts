@@ -76,6 +76,31 @@ export class ShortcutRegistry {
     return [...this.scopes].reverse();
   }
 
+  /**
+   * The scopes as the shortcut list shows them: a key bound in a newer scope and an older one (the
+   * runs list's "c" over the shell's) is listed once, under the newer scope, with what it does
+   * otherwise.
+   */
+  shown(): readonly ShortcutScope[] {
+    const seen = new Map<string, { description: string }>();
+    const out: { name: string; shortcuts: Shortcut[] }[] = [];
+    for (const scope of this.list()) {
+      const shortcuts: Shortcut[] = [];
+      for (const s of scope.shortcuts) {
+        const newer = seen.get(s.keys);
+        if (newer !== undefined) {
+          newer.description += `; otherwise: ${s.description}`;
+          continue;
+        }
+        const entry = { ...s };
+        seen.set(s.keys, entry);
+        shortcuts.push(entry);
+      }
+      out.push({ name: scope.name, shortcuts });
+    }
+    return out.filter((s) => s.shortcuts.length > 0);
+  }
+
   /** Runs the binding the key selects; true when one handled it. */
   dispatch(e: KeyLike): boolean {
     const typing = isTyping(e.target);

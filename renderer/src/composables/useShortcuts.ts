@@ -30,5 +30,5 @@ export function useShortcuts(name: string, shortcuts: readonly Shortcut[]): void
 /** The scopes active now, newest first (reactive: re-read when a scope comes or goes). */
 export function activeShortcutScopes(): readonly ShortcutScope[] {
   void version.value;
-  return registry.list();
+  return registry.shown();
 }

@@ -227,7 +227,7 @@ describe('timeline', () => {
     const w = eehWorld({ devices: NVME });
     const tl = w.sim.timeline;
     const lane = tl.defineLane('faults', 'faults');
-    const kind = tl.defineKind({ name: 'fault injected' });
+    const kind = tl.defineKind({ name: 'fault.inject' });
     const injection = tl.record(0 as SimTimeNs, 0 as DurationNs, lane, kind);
     w.eeh.freeze(1, 0, injection);
     w.runTo(60 * S);

@@ -43,7 +43,7 @@ export class EehTimeline {
     });
     this.recoveredKind = timeline.defineKind({ name: 'eeh.recovered', args: [{ name: 'recoveryNs', format: 'ns' }] });
     this.failedKind = timeline.defineKind({
-      name: 'eeh.permanent failure',
+      name: 'eeh.recovery.permanentFailure',
       args: [
         { name: 'freezeCount', format: 'int' },
         { name: 'why', format: 'str' },

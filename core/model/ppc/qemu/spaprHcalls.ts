@@ -95,7 +95,7 @@ export class SpaprHcalls implements TrapHandler {
   constructor(private readonly deps: SpaprHcallDeps) {
     this.trapWhat = HCALL_NAMES.map((n) => deps.qemu.trapName(n));
     this.failKind = deps.timeline.defineKind({
-      name: 'hcall failed',
+      name: 'spapr.hcall.failed',
       args: [
         { name: 'hcall', format: 'str' },
         { name: 'rc', format: 'str' },
@@ -103,7 +103,7 @@ export class SpaprHcalls implements TrapHandler {
       ],
       failure: true,
     });
-    this.whyKind = deps.timeline.defineKind({ name: 'hcall.refused', args: [{ name: 'why', format: 'str' }] });
+    this.whyKind = deps.timeline.defineKind({ name: 'spapr.hcall.refused', args: [{ name: 'why', format: 'str' }] });
   }
 
   putTce(call: DmaCall, liobn: number, ioba: number, tce: number): number {

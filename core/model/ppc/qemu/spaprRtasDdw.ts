@@ -79,9 +79,9 @@ export class SpaprRtasDdw implements TrapHandler {
       { name: 'status', format: 'str' },
       { name: 'liobn', format: 'hex' },
     ] as const;
-    this.kind = deps.timeline.defineKind({ name: 'rtas', args });
-    this.failKind = deps.timeline.defineKind({ name: 'rtas failed', args, failure: true });
-    this.whyKind = deps.timeline.defineKind({ name: 'rtas.refused', args: [{ name: 'why', format: 'str' }] });
+    this.kind = deps.timeline.defineKind({ name: 'spapr.rtas', args });
+    this.failKind = deps.timeline.defineKind({ name: 'spapr.rtas.failed', args, failure: true });
+    this.whyKind = deps.timeline.defineKind({ name: 'spapr.rtas.refused', args: [{ name: 'why', format: 'str' }] });
   }
 
   query(call: DmaCall, guestPe: number): number {

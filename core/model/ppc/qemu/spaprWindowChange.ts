@@ -50,14 +50,14 @@ export class SpaprWindowChange {
   constructor(private readonly deps: SpaprWindowChangeDeps) {
     const tl = deps.timeline;
     this.kind = tl.defineKind({
-      name: 'DMA window change',
+      name: 'spapr.windowChange',
       args: [
         { name: 'copiedTces', format: 'int' },
         { name: 'guestRemapTces', format: 'int' },
         { name: 'newLiobn', format: 'hex' },
       ],
     });
-    this.failKind = tl.defineKind({ name: 'DMA window change refused', args: [{ name: 'status', format: 'str' }], failure: true });
+    this.failKind = tl.defineKind({ name: 'spapr.windowChange.refused', args: [{ name: 'status', format: 'str' }], failure: true });
   }
 
   /** Serves a window change on `phb` starting at `nowNs` (or when a previous one ends); returns its duration. */

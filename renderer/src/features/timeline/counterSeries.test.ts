@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CounterSeries } from '../../../../core/contract/runResult';
-import { alignCounters, defaultPick, unitsOf } from './counterSeries';
+import { alignCounters, defaultPick, repick, seriesVariant, unitsOf } from './counterSeries';
 
 const s = (name: string, unit: string, tNs: number[], values: number[]): CounterSeries => ({ name, unit, tNs, values });
 
@@ -38,5 +38,28 @@ describe('counters on a shared time axis', () => {
     expect(defaultPick(series)).toEqual(['entries', 'bytes', 'iops']);
     expect(defaultPick([series[0]!])).toEqual(['limit']);
     expect(unitsOf(series.slice(0, 3))).toEqual(['entries', 'bytes']);
+  });
+});
+
+describe('counters of a run with variants', () => {
+  const variants = ['percpu', 'strict'];
+  const series = [
+    s('percpu:vfio.entries', 'mappings', [0, 1], [0, 9]),
+    s('percpu:io.inflight', 'IOs', [0, 1], [1, 2]),
+    s('strict:vfio.entries', 'mappings', [0, 1], [0, 3]),
+    s('strict:io.inflight', 'IOs', [0, 1], [4, 2]),
+  ];
+
+  it('picks the series of the variant looked at', () => {
+    expect(seriesVariant('strict:vfio.entries', variants)).toBe('strict');
+    expect(seriesVariant('vfio.entries', variants)).toBe('');
+    expect(defaultPick(series, variants, 'strict')).toEqual(['strict:vfio.entries', 'strict:io.inflight']);
+  });
+
+  it('moves the picked series to the variant of the selected failure', () => {
+    expect(repick(['percpu:vfio.entries'], series, variants, 'strict')).toEqual(['strict:vfio.entries']);
+    // Nothing of the picked exists in that variant: its defaults.
+    expect(repick(['percpu:gone'], series, variants, 'strict')).toEqual(['strict:vfio.entries', 'strict:io.inflight']);
+    expect(repick(['percpu:vfio.entries'], series, [], '')).toEqual(['percpu:vfio.entries']);
   });
 });

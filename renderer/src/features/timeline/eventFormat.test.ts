@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent, TimelineKindInfo } from '../../../../core/contract/timeline';
-import { eventLabel, formatArg, formatArgs, hoverText, stepFailure } from './eventFormat';
+import { byDecision, decidedNs, eventLabel, formatArg, formatArgs, hoverText, stepFailure } from './eventFormat';
 
 function ev(seq: number, tNs: number, extra: Partial<TimelineEvent> = {}): TimelineEvent {
-  return { seq, tNs, durNs: 0, lane: 0, kind: 'dma.map failed', failure: true, args: {}, cause: null, ...extra };
+  return { seq, tNs, durNs: 0, lane: 0, kind: 'dma.map.failed', failure: true, args: {}, cause: null, ...extra };
 }
 
 describe('event arguments', () => {
@@ -19,7 +19,7 @@ describe('event arguments', () => {
     const kinds: TimelineKindInfo[] = [
       {
         id: 0,
-        name: 'rpcit insufficient resources',
+        name: 'rpcit.refresh.insufficientResources',
         failure: false,
         args: [
           { name: 'iova', format: 'hex' },
@@ -27,12 +27,12 @@ describe('event arguments', () => {
         ],
       },
     ];
-    const e = ev(1, 0, { kind: 'rpcit insufficient resources', args: { iova: '0x2f0000000', size: 4096 } });
+    const e = ev(1, 0, { kind: 'rpcit.refresh.insufficientResources', args: { iova: '0x2f0000000', size: 4096 } });
     expect(formatArgs(e, kinds)).toEqual([
       { name: 'iova', text: '0x2f0000000', format: 'hex' },
       { name: 'size', text: '4 KiB (4,096 B)', format: 'bytes' },
     ]);
-    expect(eventLabel(e)).toBe('#1 rpcit insufficient resources at 0 ns');
+    expect(eventLabel(e)).toBe('#1 rpcit.refresh.insufficientResources at 0 ns');
   });
 });
 
@@ -54,10 +54,27 @@ describe('stepping through failures', () => {
   });
 });
 
+describe('failures in the order they were decided', () => {
+  // A failed map whose call started at 100.5 ms and was decided at 105.4 ms, after its causes at 105.3 ms.
+  const failedMap = ev(6293, 100_500_000, { durNs: 4_900_000 });
+  const later = ev(6300, 101_000_000);
+
+  it('lists a failure at the end of its call, after its causes', () => {
+    expect(decidedNs(failedMap)).toBe(105_400_000);
+    expect(byDecision([failedMap, later]).map((f) => f.seq)).toEqual([6300, 6293]);
+  });
+
+  it('steps by decision time', () => {
+    const ordered = byDecision([failedMap, later]);
+    expect(stepFailure(ordered, { tNs: 101_000_000, seq: 6300 }, 1)?.seq).toBe(6293);
+    expect(stepFailure(ordered, { tNs: 105_400_000, seq: 6293 }, 1)).toBeNull();
+  });
+});
+
 describe('hoverText: one line for what the pointer is over', () => {
   it('names an event by kind, start and duration, failures first', () => {
-    const e = { seq: 7, tNs: 1500, durNs: 250, lane: 0, kind: 'vfio.map failed', failure: true, args: {}, cause: 6 };
-    expect(hoverText({ type: 'event', event: e })).toBe('failure: vfio.map failed at 1.5 us, 250 ns long (#7)');
+    const e = { seq: 7, tNs: 1500, durNs: 250, lane: 0, kind: 'vfio.map.failed', failure: true, args: {}, cause: 6 };
+    expect(hoverText({ type: 'event', event: e })).toBe('failure: vfio.map.failed at 1.5 us, 250 ns long (#7)');
     expect(hoverText({ type: 'event', event: { ...e, failure: false, kind: 'dma.map' } })).toBe('dma.map at 1.5 us, 250 ns long (#7)');
   });
   it('counts a crowded column and says a click zooms into it', () => {

@@ -1,6 +1,7 @@
 // How the inspector shows an event: its arguments by their kind's declared format (hex address,
 // bytes, ns duration, errno name, interned string, integer), a one-line label for lists (cause
-// chain, effects, failures), and which failure comes next or before a point in the run.
+// chain, effects, failures), and which failure comes next or before a point in the run (failures
+// ordered by when they were decided, after their causes).
 // Must not: touch the DOM or fetch.
 
 import type { TimelineArgFormat, TimelineEvent, TimelineKindInfo } from '../../../../core/contract/timeline';
@@ -17,6 +18,7 @@ export function formatArg(value: number | string, format: TimelineArgFormat): st
     case 'ns':
       return formatNs(value);
     case 'errno':
+      // The store decodes errnos to their names (core/contract/errnoNames.ts); a number here is not one.
       return `errno ${value}`;
     case 'str':
     case 'int':
@@ -44,7 +46,7 @@ export function formatArgs(event: TimelineEvent, kinds: readonly TimelineKindInf
   });
 }
 
-/** "#6292 rpcit insufficient resources at 100.54 ms" */
+/** "#6292 rpcit.refresh.insufficientResources at 100.54 ms" */
 export function eventLabel(e: TimelineEvent): string {
   return `#${e.seq} ${e.kind} at ${formatNs(e.tNs)}`;
 }
@@ -65,11 +67,29 @@ export interface RunPoint {
   readonly seq: number;
 }
 
-function after(e: TimelineEvent, p: RunPoint): boolean {
-  return e.tNs > p.tNs || (e.tNs === p.tNs && e.seq > p.seq);
+/**
+ * When a failure was decided: the end of its span. A failed map's span starts when the call does,
+ * and the events that decide it (an RPCIT answering "insufficient resources", a VFIO map refused)
+ * lie inside it: listed at its start, a failure would come before its own causes.
+ */
+export function decidedNs(e: TimelineEvent): number {
+  return e.tNs + e.durNs;
 }
 
-/** The failure after (dir 1) or before (dir -1) a point, from failures in time order; null past the ends. */
+/** Failures in the order they were decided (ties by seq), as the list shows them and [ / ] step. */
+export function byDecision(failures: readonly TimelineEvent[]): TimelineEvent[] {
+  return [...failures].sort((a, b) => decidedNs(a) - decidedNs(b) || a.seq - b.seq);
+}
+
+function after(e: TimelineEvent, p: RunPoint): boolean {
+  const t = decidedNs(e);
+  return t > p.tNs || (t === p.tNs && e.seq > p.seq);
+}
+
+/**
+ * The failure after (dir 1) or before (dir -1) a point, from failures in decision order (byDecision);
+ * null past the ends. A point is a time, or a failure's decision time and seq.
+ */
 export function stepFailure(failures: readonly TimelineEvent[], from: RunPoint, dir: 1 | -1): TimelineEvent | null {
   if (dir === 1) return failures.find((f) => after(f, from)) ?? null;
   for (let i = failures.length - 1; i >= 0; i--) {

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineLaneInfo } from '../../../../core/contract/timeline';
-import { AXIS_HEIGHT_PX, groupOf, layoutRows, ROW_HEIGHT_PX, rowAtY, rowTop, shownLaneIds, visibleRows } from './laneLayout';
+import {
+  AXIS_HEIGHT_PX,
+  groupOf,
+  laneVariant,
+  lanesOfShownVariants,
+  layoutRows,
+  ROW_HEIGHT_PX,
+  rowAtY,
+  rowTop,
+  shownLaneIds,
+  variantsOf,
+  visibleRows,
+} from './laneLayout';
 
 const lanes: TimelineLaneInfo[] = [
   { id: 0, name: 'qemu.vm0', group: 'qemu' },
@@ -49,5 +61,34 @@ describe('lane rows', () => {
     expect(visibleRows(100, 0, 5 * ROW_HEIGHT_PX)).toEqual({ first: 0, end: 5 });
     expect(visibleRows(100, 10 * ROW_HEIGHT_PX + 3, 2 * ROW_HEIGHT_PX)).toEqual({ first: 10, end: 13 });
     expect(visibleRows(3, 0, 1000)).toEqual({ first: 0, end: 3 });
+  });
+});
+
+describe('variants on the timeline', () => {
+  const variantLanes: TimelineLaneInfo[] = [
+    { id: 0, name: 'percpu/vm0.cpu0', group: 'guest' },
+    { id: 1, name: 'percpu/device.nvme0', group: 'device' },
+    { id: 2, name: 'strict/vm0.cpu0', group: 'guest' },
+    { id: 3, name: 'strict/device.nvme0', group: 'device' },
+    { id: 4, name: 'retry/vm0.cpu0', group: 'guest' },
+  ];
+
+  it('knows each lane’s variant and the variants in the order they ran', () => {
+    expect(variantLanes.map(laneVariant)).toEqual(['percpu', 'percpu', 'strict', 'strict', 'retry']);
+    expect(variantsOf(variantLanes)).toEqual(['percpu', 'strict', 'retry']);
+    expect(variantsOf(lanes)).toEqual([]);
+  });
+
+  it('groups lanes by variant, and shows two variants one above the other when the others are hidden', () => {
+    const rows = layoutRows(lanesOfShownVariants(variantLanes, new Set(['percpu'])), new Set(), '');
+    expect(rows.map((r) => (r.type === 'group' ? `[${r.key}]` : r.label))).toEqual([
+      '[strict · guest]',
+      'vm0.cpu0',
+      '[strict · device]',
+      'device.nvme0',
+      '[retry · guest]',
+      'vm0.cpu0',
+    ]);
+    expect(lanesOfShownVariants(variantLanes, new Set())).toHaveLength(5);
   });
 });

@@ -1,6 +1,8 @@
 // The rows of the timeline, top to bottom: a header per component group (lane.group, and the
 // variant for a run that compared variants: "percpu · guest") followed by its lanes, unless the
-// group is collapsed or the name filter leaves none of them. Every row has the same height, so a
+// group is collapsed or the name filter leaves none of them. A variant's lanes come together (the
+// variants ran one after the other), every variant on its own clock from 0: hiding all but two
+// variants shows them one above the other on the same time axis. Every row has the same height, so a
 // row is found from y by division and only the rows in view are drawn (virtualized).
 // Must not: touch the DOM.
 
@@ -31,6 +33,27 @@ export function groupOf(lane: TimelineLaneInfo): { key: string; label: string } 
   const slash = lane.name.indexOf('/');
   if (slash < 0) return { key: lane.group, label: lane.name };
   return { key: `${lane.name.slice(0, slash)} · ${lane.group}`, label: lane.name.slice(slash + 1) };
+}
+
+/** The variant a lane belongs to ("percpu" of "percpu/vm0.cpu0"), or '' in a run without variants. */
+export function laneVariant(lane: TimelineLaneInfo): string {
+  const slash = lane.name.indexOf('/');
+  return slash < 0 ? '' : lane.name.slice(0, slash);
+}
+
+/** The run's variants in the order their lanes come (the order they ran); empty without variants. */
+export function variantsOf(lanes: readonly TimelineLaneInfo[]): string[] {
+  const seen = new Set<string>();
+  for (const lane of lanes) {
+    const v = laneVariant(lane);
+    if (v !== '') seen.add(v);
+  }
+  return [...seen];
+}
+
+/** The lanes of the variants not hidden (every lane of a run without variants). */
+export function lanesOfShownVariants(lanes: readonly TimelineLaneInfo[], hidden: ReadonlySet<string>): TimelineLaneInfo[] {
+  return hidden.size === 0 ? [...lanes] : lanes.filter((l) => !hidden.has(laneVariant(l)));
 }
 
 /** Rows for the lanes, in lane order within groups and groups in order of their first lane. */

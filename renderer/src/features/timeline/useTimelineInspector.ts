@@ -1,19 +1,21 @@
-// The timeline inspector's state and verbs: the run's timeline summary and failures, the lane rows
-// (groups, collapse, filter), the view and its store window, the selected event, and what the
-// buttons, keys and clicks do (zoom, pan, whole run, focus an event, step through failures).
+// The timeline inspector's state and verbs: the run's timeline summary and failures (in the order
+// they were decided), the lane rows (variants shown, groups, collapse, filter), the view and its
+// store window, the selected event and the variant it belongs to, and what the buttons, keys and
+// clicks do (zoom, pan, whole run, focus an event, step through failures, show or hide a variant).
 // Must not: draw; the components bind these to the canvas, the panels and the shortcuts.
 
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue';
 import type { TimelineEvent, TimelineSummary } from '../../../../core/contract/timeline';
 import { lab } from '../../api/labClient';
 import { LatestRequests } from '../../api/latestRequests';
-import { stepFailure } from './eventFormat';
-import { groupOf, layoutRows, shownLaneIds, type GroupRow } from './laneLayout';
+import { byDecision, decidedNs, stepFailure } from './eventFormat';
+import { groupOf, laneVariant, lanesOfShownVariants, layoutRows, shownLaneIds, variantsOf, type GroupRow } from './laneLayout';
 import { centerWindow, clampWindow, focusWindow, MIN_SPAN_NS, panByFraction, wholeRun, zoomAtCenter, type TimeWindow } from './timeScale';
 import { useEventSelection } from './useEventSelection';
 import { useTimelineWindow } from './useTimelineWindow';
 import type { TimelineHit } from './windowIndex';
 import { errorMessage } from '../../format/errorMessage';
+import { formatNs } from '../../format/units';
 
 /** How many failures the list holds (and [ / ] step through). */
 export const FAILURE_LIST_LIMIT = 1000;
@@ -24,11 +26,23 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   const loadError = ref<string | null>(null);
   const filter = ref('');
   const collapsed = ref<ReadonlySet<string>>(new Set());
+  /** Variants whose lanes are hidden (never all of them). */
+  const hiddenVariants = ref<ReadonlySet<string>>(new Set());
+  /** Said when [ / ] found no failure that way (instead of doing nothing). */
+  const failureNote = ref<string | null>(null);
 
   const totalNs = computed(() => Math.max(MIN_SPAN_NS, simulatedNs(), summary.value?.endNs ?? 0));
-  const rows = computed(() => layoutRows(summary.value?.lanes ?? [], collapsed.value, filter.value));
-  const groups = computed(() =>
-    layoutRows(summary.value?.lanes ?? [], collapsed.value, '').filter((r): r is GroupRow => r.type === 'group'),
+  const variants = computed(() => variantsOf(summary.value?.lanes ?? []));
+  const shownLanes = computed(() => lanesOfShownVariants(summary.value?.lanes ?? [], hiddenVariants.value));
+  const rows = computed(() => layoutRows(shownLanes.value, collapsed.value, filter.value));
+  const groups = computed(() => layoutRows(shownLanes.value, collapsed.value, '').filter((r): r is GroupRow => r.type === 'group'));
+  const laneVariantOf = (id: number): string => {
+    const lane = summary.value?.lanes.find((l) => l.id === id);
+    return lane === undefined ? '' : laneVariant(lane);
+  };
+  /** Failures of the variants shown, in decision order: what [ / ] step through. */
+  const shownFailures = computed(() =>
+    hiddenVariants.value.size === 0 ? failures.value : failures.value.filter((f) => !hiddenVariants.value.has(laneVariantOf(f.lane))),
   );
   const lanes = computed(() => shownLaneIds(rows.value));
   const win = useTimelineWindow(
@@ -38,6 +52,11 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   );
   const selection = useEventSelection(runId);
   const selected = computed(() => selection.detail.value?.event ?? null);
+  /** The variant the inspector looks at: the selected event's, else the first one shown ('' without variants). */
+  const focusVariant = computed(() => {
+    if (selected.value !== null) return laneVariantOf(selected.value.lane);
+    return variants.value.find((v) => !hiddenVariants.value.has(v)) ?? '';
+  });
 
   /** A summary answered for a run the inspector has since left is dropped. */
   const loads = new LatestRequests();
@@ -50,7 +69,8 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
       const f = s.failureCount > 0 ? await lab.listFailures(id, FAILURE_LIST_LIMIT) : [];
       if (!loads.isLatest(mine)) return;
       summary.value = s;
-      failures.value = f;
+      failures.value = byDecision(f);
+      hiddenVariants.value = new Set();
       loadError.value = null;
     } catch (err) {
       if (loads.isLatest(mine)) loadError.value = errorMessage(err);
@@ -67,17 +87,47 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
 
   /** Centres the view on an event (zooming in when far out) and selects it, showing its lane if hidden. */
   async function focus(e: TimelineEvent): Promise<void> {
+    failureNote.value = null;
     revealLane(e.lane);
     setView(focusWindow(e, win.view.value, totalNs.value));
     await selection.select(e.seq);
   }
 
-  /** Jumps to the failure after (or before) the selected event, or after the view's start (before its end). */
+  /**
+   * Jumps to the failure decided after (or before) the selected event, or after the view's start
+   * (before its end); past the last (first) one it says so.
+   */
   async function jumpToFailure(dir: 1 | -1): Promise<void> {
     const v = win.view.value;
-    const from = selected.value ?? (dir === 1 ? { tNs: v.startNs, seq: -1 } : { tNs: v.endNs, seq: Number.MAX_SAFE_INTEGER });
-    const next = stepFailure(failures.value, from, dir);
-    if (next !== null) await focus(next);
+    const sel = selected.value;
+    const from =
+      sel !== null
+        ? { tNs: decidedNs(sel), seq: sel.seq }
+        : dir === 1
+          ? { tNs: v.startNs, seq: -1 }
+          : { tNs: v.endNs, seq: Number.MAX_SAFE_INTEGER };
+    const next = stepFailure(shownFailures.value, from, dir);
+    if (next === null) {
+      const listed = shownFailures.value.length;
+      failureNote.value =
+        listed === 0
+          ? 'No failure in the variants shown.'
+          : `No failure ${dir === 1 ? 'after' : 'before'} ${formatNs(from.tNs)}${
+              (summary.value?.failureCount ?? 0) > failures.value.length && dir === 1 ? ' among the failures listed' : ''
+            }: this is the ${dir === 1 ? 'last' : 'first'} one.`;
+      return;
+    }
+    await focus(next);
+  }
+
+  /** Shows or hides a variant's lanes; the last variant shown stays. */
+  function toggleVariant(name: string): void {
+    const next = new Set(hiddenVariants.value);
+    if (!next.delete(name)) {
+      if (variants.value.every((v) => v === name || next.has(v))) return;
+      next.add(name);
+    }
+    hiddenVariants.value = next;
   }
 
   function onHit(hit: TimelineHit | null): void {
@@ -92,6 +142,12 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   function revealLane(id: number): void {
     const lane = summary.value?.lanes.find((l) => l.id === id);
     if (lane === undefined) return;
+    const variant = laneVariant(lane);
+    if (hiddenVariants.value.has(variant)) {
+      const next = new Set(hiddenVariants.value);
+      next.delete(variant);
+      hiddenVariants.value = next;
+    }
     const key = groupOf(lane).key;
     if (collapsed.value.has(key)) toggleGroup(key);
     if (!lanes.value.includes(id)) filter.value = '';
@@ -109,6 +165,11 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   return {
     summary,
     failures,
+    failureNote,
+    variants,
+    hiddenVariants,
+    focusVariant,
+    toggleVariant,
     loadError,
     filter,
     rows,

@@ -69,7 +69,13 @@ export class LabService implements LabApi {
     this.runs.markInterrupted(this.nowMs());
     this.queue = new RunQueue(options.spawnWorker, options.dbPath, this.runs, this.nowMs, options.concurrency ?? 1, options.nativeBinding);
     this.launcher = new RunLauncher(this.runs, this.queue, this.nowMs);
-    this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs, this.preparer);
+    this.experiments = new ExperimentService(
+      new ExperimentStore(this.db),
+      this.launcher,
+      this.nowMs,
+      this.preparer,
+      (runId) => this.runs.get(runId)?.metrics,
+    );
     this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
   }
 
@@ -246,12 +252,14 @@ export class LabService implements LabApi {
     }
   }
 
-  /** Waits for every queued and running run to finish (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Waits for every queued and running run, and every running bisect, to finish (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.experiments.idle();
+    await this.queue.idle();
   }
 
   close(): void {
+    this.experiments.close();
     this.preparer.dispose();
     this.queue.dispose();
     this.db.close();

@@ -25,6 +25,7 @@ import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
 import { errorMessage } from '../service/labError';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
+import { BISECT_USAGE, BisectInputError, BisectStopped, commandBisect, formatBisectText } from './bisect';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -51,6 +52,7 @@ commands:
   import-trace <trace> [--qemu-log FILE] [--scenario FILE | --preset ID] [--set ...] [--db PATH] [--json]
                                    store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a
                                    run and replay its DMA maps on a host (default: s390 KVM, QEMU 7.1)
+${BISECT_USAGE}
   presets [--json]                 list the shipped presets
   schema                           print the scenario JSON Schema
 
@@ -249,6 +251,18 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandExport(rest, io);
       case 'presets':
         return commandPresets(rest, io);
+      case 'bisect': {
+        const { json, asJson } = commandBisect(rest, {
+          out: io.out,
+          err: io.err,
+          progress: (asJsonOut) => io.isTty && !asJsonOut,
+          request: runRequestOf,
+          parseSeed,
+          withDatabase: (db, use) => withDatabase(dbPathOf(db, io), 'write', use),
+        });
+        io.out(asJson ? JSON.stringify(json) : formatBisectText(json));
+        return EXIT_OK;
+      }
       case 'import-trace':
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
@@ -263,6 +277,14 @@ export function main(argv: readonly string[], io: CliIo): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    if (err instanceof BisectInputError) {
+      for (const p of err.problems) io.err(p);
+      return EXIT_INVALID;
+    }
+    if (err instanceof BisectStopped) {
+      io.err(`pcilab: bisect stopped: ${err.message}`);
+      return EXIT_INTERNAL;
+    }
     if (err instanceof InputError) {
       io.err(err.message);
       return EXIT_INVALID;

@@ -112,6 +112,7 @@ export const LAB_API_ARGS = {
   listPresets: z.tuple([]),
   getPreset: z.tuple([z.string().min(1).max(100)]),
   getScenarioSchema: z.tuple([]),
+  getImpliedSwitches: z.tuple([z.unknown()]),
   validateScenario: z.tuple([StartRunRequestSchema]),
   startRun: z.tuple([StartRunRequestSchema]),
   cancelRun: z.tuple([runId]),

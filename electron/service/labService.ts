@@ -4,7 +4,7 @@
 // Must not: import electron or know about a transport; validate arguments (apiDispatch does).
 
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
-import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from '../../core/contract/catalog';
+import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from '../../core/contract/catalog';
 import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
 import type {
   TimelineEvent,
@@ -30,7 +30,7 @@ import { RunQueue, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
-import { labCatalog, presetDetail, presetSummary } from './labCatalog';
+import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
 
 export interface LabServiceOptions {
@@ -95,6 +95,10 @@ export class LabService implements LabApi {
 
   getScenarioSchema(): Promise<unknown> {
     return Promise.resolve(scenarioJsonSchema());
+  }
+
+  getImpliedSwitches(scenario: unknown): Promise<VersionImplication[]> {
+    return this.call(() => versionImplications(scenario));
   }
 
   async validateScenario(request: StartRunRequest): Promise<ValidationResult> {

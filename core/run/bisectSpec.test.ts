@@ -2,7 +2,7 @@
 // comparison), the outcome text parses both ways, and a preset run is restricted to one variant.
 import { describe, expect, it } from 'vitest';
 import { findPreset } from '../scenario/presets';
-import { bisectRequest, checkBisectSpec, formatOutcome, outcomeOf, parseOutcome, restrictToVariant } from './bisectSpec';
+import { bisectRequest, checkBisectSpec, formatOutcome, outcomeOf, parseOutcome, pinnedBaseProblem, restrictToVariant } from './bisectSpec';
 import { prepareRun } from './runRequest';
 import type { BisectSpec } from '../contract/experiments';
 
@@ -70,5 +70,22 @@ describe('bisect specs', () => {
       ok: false,
       problems: [expect.stringMatching(/^bisect\.variant: no variant "x"/)],
     });
+  });
+});
+
+describe('a base that pins the switches the versions change', () => {
+  const s = { path: 'host.qemu.version', versions: ['7.1', '7.2'], outcome: { metric: 'dma.mapFailures' } };
+  const raw = { name: 'x', host: { arch: 's390x', qemu: { version: '7.2' } } };
+
+  it("is refused, naming the switches, when every one is set (a stored run's scenario)", () => {
+    expect(pinnedBaseProblem({ scenario: raw }, s)).toBeNull();
+    const filled = { ...raw, vms: [{ viommu: { s390: { rpcitSecondPass: true } } }] };
+    expect(pinnedBaseProblem({ scenario: filled }, s)).toMatch(
+      /^bisect\.path: the base scenario sets every switch host\.qemu\.version changes between 7\.1 and 7\.2 \(vms\.0\.viommu\.s390\.rpcitSecondPass\)/,
+    );
+    expect(pinnedBaseProblem({ scenarioText: JSON.stringify(filled) }, s)).not.toBeNull();
+    // One switch left to the version is enough.
+    expect(pinnedBaseProblem({ scenario: filled }, { ...s, versions: ['7.1', '8.0'] })).toBeNull();
+    expect(pinnedBaseProblem({ preset: 's390-rpcit-exhaustion' }, s)).toBeNull();
   });
 });

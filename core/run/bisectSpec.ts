@@ -7,7 +7,8 @@
 
 import type { StartRunRequest } from '../contract/labApi';
 import type { BisectOutcome, BisectSpec, OutcomeOp } from '../contract/experiments';
-import { compareVersions, parseVersion, type Version } from '../scenario/versions';
+import { compareVersions, impliedSwitches, parseVersion, type Version } from '../scenario/versions';
+import { applyOverrides, parseScenarioText } from '../scenario/loadScenario';
 import { metricInfo } from './metricCatalog';
 import type { PreparedRun } from './runRequest';
 
@@ -182,4 +183,39 @@ export function variantProblem(spec: BisectSpec, names: readonly string[]): stri
   return names.length === 0
     ? 'bisect.variant: the scenario has no variants; leave it out'
     : `bisect.variant: no variant "${spec.variant}" (variants: ${names.join(', ')})`;
+}
+
+/**
+ * A base scenario object that sets every switch the swept versions change (as a stored run's
+ * scenario does: loading filled them in) cannot show a change: explicit switches win over what a
+ * version implies. The problem says so, naming the switches; null when a version can change one
+ * (or changes none: then the versions only matter to validation).
+ */
+export function pinnedSwitchesProblem(raw: unknown, overrides: readonly string[], spec: BisectSpec): string | null {
+  const first = spec.versions[0];
+  const last = spec.versions.at(-1);
+  if (first === undefined || last === undefined || first === last) return null;
+  const at = (version: string): Map<string, { value: string; overridden: boolean }> | null => {
+    const set = applyOverrides(raw, [...overrides, `${spec.path}=${version}`]);
+    if (!set.ok) return null;
+    return new Map(impliedSwitches(set.value).map((i) => [i.path, { value: JSON.stringify(i.value), overridden: i.overridden }]));
+  };
+  const a = at(first);
+  const b = at(last);
+  if (a === null || b === null) return null;
+  const changing = [...new Set([...a.keys(), ...b.keys()])].filter((p) => a.get(p)?.value !== b.get(p)?.value);
+  if (changing.length === 0) return null;
+  if (!changing.every((p) => (a.get(p) ?? b.get(p))!.overridden)) return null;
+  return (
+    `bisect.path: the base scenario sets every switch ${spec.path} changes between ${first} and ${last} (${changing.join(', ')}), ` +
+    `so the versions cannot change the run; leave them out of the base (a stored run's scenario has them filled in)`
+  );
+}
+
+/** pinnedSwitchesProblem for a run request's base (a scenario object or file text; a preset pins nothing). */
+export function pinnedBaseProblem(base: StartRunRequest, spec: BisectSpec): string | null {
+  if (base.scenario !== undefined) return pinnedSwitchesProblem(base.scenario, base.overrides ?? [], spec);
+  if (base.scenarioText === undefined) return null;
+  const parsed = parseScenarioText(base.scenarioText);
+  return parsed.ok ? pinnedSwitchesProblem(parsed.value, base.overrides ?? [], spec) : null;
 }

@@ -8,7 +8,15 @@ import { parseArgs } from 'node:util';
 import type { BisectSpec } from '../../core/contract/experiments';
 import type { StartRunRequest } from '../../core/contract/labApi';
 import { bisectNext, bisectSummary, type BisectResult } from '../../core/run/bisect';
-import { bisectRequest, checkBisectSpec, formatOutcome, outcomeOf, parseOutcome, restrictToVariant } from '../../core/run/bisectSpec';
+import {
+  bisectRequest,
+  checkBisectSpec,
+  formatOutcome,
+  outcomeOf,
+  parseOutcome,
+  pinnedBaseProblem,
+  restrictToVariant,
+} from '../../core/run/bisectSpec';
 import { prepareRun } from '../../core/run/runRequest';
 import { metricInfo } from '../../core/run/metricCatalog';
 import type { LabDatabase } from '../../db/database';
@@ -119,6 +127,8 @@ export function commandBisect(args: string[], ctx: BisectCliContext): { json: Bi
   if (positionals.length !== 1) throw new BisectInputError(['bisect takes exactly one scenario file or preset name']);
   const spec = specOf(values);
   const base = ctx.request(positionals[0]!, values.set ?? [], ctx.parseSeed(values.seed));
+  const pinned = pinnedBaseProblem(base, spec);
+  if (pinned !== null) throw new BisectInputError([asOption(pinned)]);
   // Every version is checked before anything is stored.
   const prepared = spec.versions.map((v) => restrictToVariant(prepareRun(bisectRequest(base, spec, v)), spec));
   const problems = prepared.flatMap((p, i) =>

@@ -10,7 +10,7 @@ import type { RunStatus } from '../../core/contract/runResult';
 import type { StartRunRequest } from '../../core/contract/runRequest';
 import type { ExperimentStore, StoredExperiment, VariantRun } from '../../db/experimentStore';
 import { bisectSummary } from '../../core/run/bisect';
-import { bisectRequest, checkBisectSpec, restrictToVariant, variantProblem } from '../../core/run/bisectSpec';
+import { bisectRequest, checkBisectSpec, pinnedBaseProblem, restrictToVariant, variantProblem } from '../../core/run/bisectSpec';
 import { findPreset } from '../../core/scenario/presets';
 import { LabError } from './labError';
 import { checkExperiment, experimentRequests, variantRequest } from './experimentVariants';
@@ -94,6 +94,8 @@ export class ExperimentService {
       (preset?.variants ?? []).map((v) => v.name),
     );
     if (variant !== null && (base.preset === undefined || preset !== undefined)) problems.push(variant);
+    const pinned = pinnedBaseProblem(base, spec);
+    if (pinned !== null) problems.push(pinned);
     if (problems.length > 0) throw new LabError('invalid-argument', problems.join('\n'), problems);
     const checked = await this.preparer.check([base, ...spec.versions.map((v) => bisectRequest(base, spec, v))]);
     const [baseCheck, ...perVersion] = checked;

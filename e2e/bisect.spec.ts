@@ -1,9 +1,11 @@
 // A version bisect made in the Experiments screen: preset 1's retry variant over QEMU releases, a
 // bad version order refused by the lab naming the field, then the bisect names QEMU 7.2 (the RPCIT
 // second pass) with its steps linked to their runs; the 7.2 run's page shows the switch the version
-// implies, and the configurator shows what a version implies as it is edited.
+// implies, and the configurator shows what a version implies as it is edited. A stored run's
+// scenario (every implied switch filled in) as the base leaves those switches to the versions.
 import { test, expect } from './labTest';
 import { ExperimentsDriver } from './experimentsDriver';
+import { runFromCli } from './labCli';
 
 test.afterEach(async ({ page }) => {
   const exp = new ExperimentsDriver(page);
@@ -15,12 +17,16 @@ test('a bisect over QEMU versions names 7.2, its steps link to their runs, and v
   test.setTimeout(150_000);
   const exp = new ExperimentsDriver(page);
   await exp.app.openRuns();
-  const count = await exp.fillBisectExperiment('rpcit second pass', 's390-rpcit-exhaustion', {
-    path: 'host.qemu.version',
-    versions: '7.2, 7.1, 8.0',
-    outcome: 's390.shadow.retryPasses > 0',
-    variant: 'retry',
-  });
+  const count = await exp.fillBisectExperiment(
+    'rpcit second pass',
+    { preset: 's390-rpcit-exhaustion' },
+    {
+      path: 'host.qemu.version',
+      versions: '7.2, 7.1, 8.0',
+      outcome: 's390.shadow.retryPasses > 0',
+      variant: 'retry',
+    },
+  );
   expect(count).toBe(3);
   await exp.submitExperiment();
   await expect(exp.experimentProblems()).toContainText('bisect.versions.1: "7.1" comes before "7.2"');
@@ -54,4 +60,13 @@ test('a bisect over QEMU versions names 7.2, its steps link to their runs, and v
   await exp.app.setField('host.qemu.version', '7.1');
   await expect(implied.getByTestId('implied-value')).toHaveText('false');
   await expect(implied).toHaveAttribute('data-overridden', 'true');
+});
+
+test("a bisect on a stored run's scenario leaves the switches its versions filled in to the swept versions", async ({ page }) => {
+  const runId = runFromCli('s390-rpcit-exhaustion', ['durationMs=1']);
+  const exp = new ExperimentsDriver(page);
+  await exp.app.openRuns();
+  await exp.fillBisectExperiment('from a run', { runId }, { path: 'host.qemu.version', versions: '7.1, 7.2', outcome: 'dma.mapFailures' });
+  await exp.createFilledExperiment();
+  await expect(exp.bisectResult()).toHaveAttribute('data-state', 'not-run');
 });

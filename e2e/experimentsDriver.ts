@@ -67,14 +67,20 @@ export class ExperimentsDriver {
   }
 
   /** Presses Create on the filled form (the lab validates every variant). */
-  /** Fills the form for a version bisect of a preset; returns the version count the form shows. */
-  async fillBisectExperiment(name: string, preset: string, bisect: BisectInput): Promise<number> {
+  /** Fills the form for a version bisect on `base`; returns the version count the form shows. */
+  async fillBisectExperiment(name: string, base: ExperimentBaseInput, bisect: BisectInput): Promise<number> {
     await this.openExperiments();
     await this.page.getByTestId('new-experiment').click();
     const form = this.page.getByTestId('experiment-form');
     await form.getByTestId('experiment-name').fill(name);
-    await form.getByTestId('base-kind-preset').check();
-    await form.getByTestId('base-preset').selectOption(preset);
+    if (base === 'draft') await form.getByTestId('base-kind-draft').check();
+    else if ('preset' in base) {
+      await form.getByTestId('base-kind-preset').check();
+      await form.getByTestId('base-preset').selectOption(base.preset);
+    } else {
+      await form.getByTestId('base-kind-run').check();
+      await form.getByTestId('base-run').selectOption(String(base.runId));
+    }
     await form.getByTestId('mode-bisect').check();
     await form.getByTestId('bisect-path').fill(bisect.path);
     await form.getByTestId('bisect-versions').fill(bisect.versions);

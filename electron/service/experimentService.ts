@@ -139,7 +139,9 @@ export class ExperimentService {
           ? 'stopped'
           : (execution.state ?? 'done');
     const error =
-      execution?.state === 'running' && state === 'stopped' ? 'interrupted: the lab closed while it ran' : (execution?.error ?? null);
+      execution?.state === 'running' && state === 'stopped'
+        ? 'not running in this lab: interrupted when the lab closed, or run by another process (pcilab bisect) that has not finished'
+        : (execution?.error ?? null);
     const summary = state === 'done' ? bisectSummary(spec.versions, seen) : null;
     return {
       spec,

@@ -25,6 +25,7 @@ describe('ExperimentStore', () => {
       createdAt: '1970-01-01T00:00:00.000Z',
       base: { preset: 'p' },
       variants: [{ name: 'x=1', set: ['x=1'] }],
+      kind: 'variants',
     });
     expect(experiments.list().map((e) => e.id)).toEqual([b, a]);
   });
@@ -48,8 +49,8 @@ describe('ExperimentStore', () => {
     runs.finish(second[0]!, 'cancelled', null, 0);
     runs.delete(second[1]!);
     expect(experiments.latestRuns(id)).toEqual([
-      { runId: second[0], status: 'cancelled' },
-      { runId: null, status: null },
+      { runId: second[0], status: 'cancelled', outcome: null, ran: true },
+      { runId: null, status: null, outcome: null, ran: true },
     ]);
     expect(experiments.executionCount(id)).toBe(2);
   });
@@ -65,5 +66,34 @@ describe('ExperimentStore', () => {
     }
     expect(runs.exists(run)).toBe(true);
     expect(experiments.delete(id)).toBe(false);
+  });
+
+  it('stores a bisect: its spec, each step as it starts, its outcome, and the execution state', () => {
+    const bisect = { path: 'host.qemu.version', versions: ['7.1', '7.2', '8.0'], outcome: { metric: 'm', op: '>' as const, value: 0 } };
+    const id = experiments.create(
+      {
+        name: 'b',
+        base: { preset: 'p' },
+        variants: bisect.versions.map((v) => ({ name: v, set: [`host.qemu.version=${v}`] })),
+        kind: 'bisect',
+        bisect,
+      },
+      0,
+    );
+    expect(experiments.get(id)).toMatchObject({ kind: 'bisect', bisect });
+    expect(experiments.latestExecution(id)).toBeUndefined();
+    const ex = experiments.startBisectExecution(id, 0);
+    expect(experiments.latestExecution(id)).toEqual({ id: ex, state: 'running', error: null });
+    const [r0, r2] = [newRun(), newRun()];
+    experiments.addStep(ex, 0, r0);
+    experiments.setStepOutcome(ex, 0, 0);
+    experiments.addStep(ex, 2, r2);
+    expect(experiments.latestRuns(id)).toEqual([
+      { runId: r0, status: 'queued', outcome: 0, ran: true },
+      { runId: null, status: null, outcome: null, ran: false },
+      { runId: r2, status: 'queued', outcome: null, ran: true },
+    ]);
+    experiments.finishExecution(ex, 'stopped', 'why');
+    expect(experiments.latestExecution(id)).toEqual({ id: ex, state: 'stopped', error: 'why' });
   });
 });

@@ -7,6 +7,7 @@ import { migrate, openLabDatabase, schemaVersion } from './database';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { RunStore } from './runStore';
 import { TimelineStore } from './timeline/timelineStore';
+import { ExperimentStore } from './experimentStore';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,6 +82,45 @@ describe('migrating a v2 database with data to the latest schema', () => {
     expect(w.events.find((e) => e.seq === 0)!.args).toEqual({ errno: 'ENOSPC' });
     // A new run does not take an id of the old ones.
     expect(runs.create({ name: 'n', preset: null, seed: 1, scenario: {}, durationNs: 1 }, 0)).toBe(3);
+    db.close();
+  });
+});
+
+describe('migrating a v6 database with experiments', () => {
+  it('keeps its experiments as variants experiments and stores bisects after', () => {
+    dir = mkdtempSync(join(tmpdir(), 'pcilab-mig-'));
+    const path = join(dir, 'lab.db');
+    const old = new Database(path);
+    old.pragma('foreign_keys = ON');
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 6),
+    );
+    expect(schemaVersion(old)).toBe(6);
+    old
+      .prepare(`INSERT INTO experiments (name, created_at, base_json, variants_json) VALUES ('old', '2026-01-01T00:00:00.000Z', ?, ?)`)
+      .run('{"preset":"p"}', '[{"name":"v","set":["x=1"]}]');
+    old.prepare(`INSERT INTO experiment_executions (experiment_id, created_at) VALUES (1, '2026-01-01T00:00:00.000Z')`).run();
+    old.prepare(`INSERT INTO experiment_runs (execution_id, idx, run_id) VALUES (1, 0, NULL)`).run();
+    old.close();
+
+    const db = openLabDatabase(path);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    const experiments = new ExperimentStore(db);
+    expect(experiments.get(1)).toEqual({
+      id: 1,
+      name: 'old',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      base: { preset: 'p' },
+      variants: [{ name: 'v', set: ['x=1'] }],
+      kind: 'variants',
+    });
+    expect(experiments.latestExecution(1)).toEqual({ id: 1, state: null, error: null });
+    expect(experiments.latestRuns(1)).toEqual([{ runId: null, status: null, outcome: null, ran: true }]);
+    const bisect = { path: 'host.qemu.version', versions: ['7.1', '7.2'], outcome: { metric: 'm' } };
+    const id = experiments.create({ name: 'b', base: { preset: 'p' }, variants: [], kind: 'bisect', bisect }, 0);
+    expect(experiments.get(id)).toMatchObject({ kind: 'bisect', bisect });
+    expect(() => db.prepare(`UPDATE experiments SET kind = 'other' WHERE id = 1`).run()).toThrow(/CHECK/);
     db.close();
   });
 });

@@ -299,6 +299,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN owner_id INTEGER;
     `,
   },
+  {
+    version: 8,
+    description: 'bisect experiments: the kind and spec of an experiment, the state of an execution, the outcome of each step',
+    // Experiments stored before are 'variants' experiments; their executions keep NULL state (a
+    // variants execution queues all its runs at once and has no state of its own).
+    sql: `
+      ALTER TABLE experiments ADD COLUMN kind TEXT NOT NULL DEFAULT 'variants' CHECK (kind IN ('variants','bisect'));
+      ALTER TABLE experiments ADD COLUMN bisect_json TEXT;
+      ALTER TABLE experiment_executions ADD COLUMN state TEXT CHECK (state IN ('running','done','stopped'));
+      ALTER TABLE experiment_executions ADD COLUMN error TEXT;
+      -- A bisect step's outcome (the metric's value, or 1 / 0 with a comparison), kept when its run is deleted.
+      ALTER TABLE experiment_runs ADD COLUMN outcome REAL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -77,7 +77,7 @@ describe('the views of a run', () => {
       null,
       null,
     ]);
-    const failed = query(rpcit, "SELECT variant, lane, errno, args ->> 'iova' FROM events WHERE kind = 'dma map failed' LIMIT 1");
+    const failed = query(rpcit, "SELECT variant, lane, errno, args ->> 'iova' FROM events WHERE kind = 'dma.map.failed' LIMIT 1");
     expect(failed.rows[0]).toEqual([expect.any(String), expect.any(String), 'ENOMEM', expect.stringMatching(/^0x[0-9a-f]+$/)]);
   });
 
@@ -120,7 +120,7 @@ describe('the views of a run', () => {
               c.args ->> 'entriesInUse' AS entries_in_use,
               counter_at('vfio.entries', f.t_ns, f.variant) AS vfio_entries_sampled
        FROM events f LEFT JOIN events c ON c.seq = f.cause
-       WHERE f.kind = 'dma map failed' ORDER BY f.t_ns LIMIT 20`,
+       WHERE f.kind = 'dma.map.failed' ORDER BY f.t_ns LIMIT 20`,
     );
     const used = process.cpuUsage(cpu);
     expect((used.user + used.system) / 1000).toBeLessThan(1000);

@@ -19,6 +19,14 @@ export interface GridAxisInput {
 /** An experiment's base as the form offers it: a preset, a stored run's scenario, or the configurator's draft. */
 export type ExperimentBaseInput = { readonly preset: string } | { readonly runId: number } | 'draft';
 
+/** A version bisect as the form takes it: the version field, versions (comma-separated), outcome text, a preset's variant. */
+export interface BisectInput {
+  readonly path: string;
+  readonly versions: string;
+  readonly outcome: string;
+  readonly variant?: string;
+}
+
 /** One explicit variant: a name and `path=value` overrides. */
 export interface VariantInput {
   readonly name: string;
@@ -59,6 +67,55 @@ export class ExperimentsDriver {
   }
 
   /** Presses Create on the filled form (the lab validates every variant). */
+  /** Fills the form for a version bisect on `base`; returns the version count the form shows. */
+  async fillBisectExperiment(name: string, base: ExperimentBaseInput, bisect: BisectInput): Promise<number> {
+    await this.openExperiments();
+    await this.page.getByTestId('new-experiment').click();
+    const form = this.page.getByTestId('experiment-form');
+    await form.getByTestId('experiment-name').fill(name);
+    if (base === 'draft') await form.getByTestId('base-kind-draft').check();
+    else if ('preset' in base) {
+      await form.getByTestId('base-kind-preset').check();
+      await form.getByTestId('base-preset').selectOption(base.preset);
+    } else {
+      await form.getByTestId('base-kind-run').check();
+      await form.getByTestId('base-run').selectOption(String(base.runId));
+    }
+    await form.getByTestId('mode-bisect').check();
+    await form.getByTestId('bisect-path').fill(bisect.path);
+    await form.getByTestId('bisect-versions').fill(bisect.versions);
+    await form.getByTestId('bisect-outcome').fill(bisect.outcome);
+    await form.getByTestId('bisect-variant').fill(bisect.variant ?? '');
+    const text = (await this.variantCount().textContent()) ?? '';
+    return Number(/^(\d+)/.exec(text.trim())?.[1] ?? NaN);
+  }
+
+  experimentProblems(): Locator {
+    return this.page.getByTestId('experiment-problems');
+  }
+
+  async setBisectVersions(versions: string): Promise<void> {
+    await this.page.getByTestId('bisect-versions').fill(versions);
+  }
+
+  bisectResult(): Locator {
+    return this.page.getByTestId('bisect-result');
+  }
+
+  bisectSteps(): Locator {
+    return this.page.getByTestId('bisect-step');
+  }
+
+  async startBisect(): Promise<void> {
+    await this.page.getByTestId('run-all').click();
+  }
+
+  /** Waits until the bisect is done; returns the version it names. */
+  async waitBisectDone(timeoutMs = 90_000): Promise<string> {
+    await expect(this.bisectResult()).toHaveAttribute('data-state', 'done', { timeout: timeoutMs });
+    return (await this.page.getByTestId('bisect-first-change').textContent()) ?? '';
+  }
+
   async submitExperiment(): Promise<void> {
     await this.page.getByTestId('create-experiment').click();
   }

@@ -41,9 +41,27 @@ const entityId = runId;
 const name = z.string().trim().min(1, 'must not be empty').max(200);
 const setPath = z.string().min(1).max(2000);
 
+const versionText = z
+  .string()
+  .max(20)
+  .regex(/^[0-9]+\.[0-9]+(\.[0-9]+)?$/, 'must be a version like "7.2" or "6.1.5"');
+
+export const BisectSpecSchema = z.strictObject({
+  path: z.string().min(1).max(200),
+  versions: z.array(versionText).min(2, 'give at least two versions, oldest first').max(64),
+  outcome: z.strictObject({
+    metric: z.string().min(1).max(300),
+    op: z.enum(['>', '>=', '<', '<=', '==', '!=']).optional(),
+    value: z.number().finite().optional(),
+  }),
+  variant: z.string().min(1).max(100).optional(),
+  all: z.boolean().optional(),
+});
+
 const ExperimentRequestSchema = z
   .strictObject({
     name,
+    kind: z.enum(['variants', 'bisect']).optional(),
     base: StartRunRequestSchema,
     variants: z
       .array(z.strictObject({ name, set: z.array(setPath).max(500) }))
@@ -58,10 +76,25 @@ const ExperimentRequestSchema = z
       )
       .max(8)
       .optional(),
+    bisect: BisectSpecSchema.optional(),
   })
-  .refine((r) => (r.variants?.length ?? 0) + (r.grid?.length ?? 0) > 0, {
-    message: 'give variants or a grid (at least one)',
-    path: ['variants'],
+  .superRefine((r, ctx) => {
+    if (r.kind === 'bisect') {
+      if (r.bisect === undefined) ctx.addIssue({ code: 'custom', message: 'a bisect experiment needs its bisect spec', path: ['bisect'] });
+      if ((r.variants?.length ?? 0) + (r.grid?.length ?? 0) > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a bisect experiment has no variants or grid (its versions are its runs)',
+          path: ['variants'],
+        });
+      }
+    } else {
+      if ((r.variants?.length ?? 0) + (r.grid?.length ?? 0) === 0) {
+        ctx.addIssue({ code: 'custom', message: 'give variants or a grid (at least one)', path: ['variants'] });
+      }
+      if (r.bisect !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'only a bisect experiment (kind "bisect") has one', path: ['bisect'] });
+    }
   });
 
 const SavedComparisonRequestSchema = z.strictObject({
@@ -79,6 +112,7 @@ export const LAB_API_ARGS = {
   listPresets: z.tuple([]),
   getPreset: z.tuple([z.string().min(1).max(100)]),
   getScenarioSchema: z.tuple([]),
+  getImpliedSwitches: z.tuple([z.unknown()]),
   validateScenario: z.tuple([StartRunRequestSchema]),
   startRun: z.tuple([StartRunRequestSchema]),
   cancelRun: z.tuple([runId]),

@@ -54,6 +54,20 @@ export interface PlatformInfo {
   readonly defaults: { readonly backend: ArchDefaultInfo; readonly viommu: ArchDefaultInfo };
 }
 
+/** A behaviour switch a scenario's versions imply (QEMU release, host and guest kernels; docs/model.md#versions). */
+export interface VersionImplication {
+  /** Scenario path, e.g. "vms.0.viommu.s390.rpcitSecondPass". */
+  readonly path: string;
+  /** The value the versions give it. */
+  readonly value: unknown;
+  /** Why, with the source: release, commit title, file:function. */
+  readonly because: string;
+  /** The scenario sets the switch to another value: the version's does not apply. */
+  readonly overridden: boolean;
+  /** What the scenario sets it to, when it sets it. */
+  readonly scenarioValue?: unknown;
+}
+
 export interface LabCatalog {
   readonly costs: readonly CostInfo[];
   readonly parameters: readonly ParameterInfo[];

@@ -1,4 +1,5 @@
-// Experiments (a base scenario and its variants, each run as an ordinary run), as the renderer and
+// Experiments (a base scenario and its variants, each run as an ordinary run; or a version bisect:
+// the base across ordered releases, naming the first whose outcome changes), as the renderer and
 // the CLI see them. Plain data shapes only.
 // Must not: import anything but other contract types.
 
@@ -18,8 +19,37 @@ export interface ExperimentGridAxis {
   readonly values: readonly unknown[];
 }
 
+/** How an outcome is compared: with a comparison the outcome is 1 when it holds, else 0. */
+export type OutcomeOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+/** What a bisect watches in each run: a metric's value, or whether it compares as given. */
+export interface BisectOutcome {
+  /** A metric of the catalog (without the variant prefix: `variant` chooses it). */
+  readonly metric: string;
+  readonly op?: OutcomeOp;
+  readonly value?: number;
+}
+
+/** A version sweep: the base scenario at each version of one version field. */
+export interface BisectSpec {
+  /** The version field: host.qemu.version, host.kernelVersion or vms.N.guest.kernelVersion. */
+  readonly path: string;
+  /** Releases, oldest first (at least two). */
+  readonly versions: readonly string[];
+  readonly outcome: BisectOutcome;
+  /** For a preset with variants: the one variant to run (its metrics are read). */
+  readonly variant?: string;
+  /** Run every version instead of halving. */
+  readonly all?: boolean;
+}
+
+export type ExperimentKind = 'variants' | 'bisect';
+
 export interface ExperimentRequest {
   readonly name: string;
+  /** 'variants' (default): variants and a grid; 'bisect': `bisect` over versions. */
+  readonly kind?: ExperimentKind;
+  readonly bisect?: BisectSpec;
   /** The base scenario: a scenario object, a scenario file's text or a preset (overrides apply to the base). */
   readonly base: StartRunRequest;
   readonly variants?: readonly ExperimentVariantSpec[];
@@ -29,6 +59,7 @@ export interface ExperimentRequest {
 export interface ExperimentSummary {
   readonly id: number;
   readonly name: string;
+  readonly kind: ExperimentKind;
   readonly createdAt: string;
   readonly variantCount: number;
   /** The base scenario request (a preset name, or the scenario object or file text, with its overrides). */
@@ -45,6 +76,31 @@ export interface ExperimentVariantDetail {
   readonly status: RunStatus | null;
 }
 
+/** One version a bisect ran, in version order. */
+export interface BisectStepDetail {
+  readonly version: string;
+  readonly runId: number | null;
+  readonly status: RunStatus | null;
+  /** The metric's value, or 1 / 0 with a comparison; null until the run completed. */
+  readonly outcome: number | null;
+}
+
+export type BisectState = 'not-run' | 'running' | 'done' | 'stopped';
+
+export interface BisectDetail {
+  readonly spec: BisectSpec;
+  /** Of the latest execution: 'stopped' when a run did not complete (see `error`). */
+  readonly state: BisectState;
+  readonly error: string | null;
+  /** The first version whose outcome differs from the oldest's; null when none (or not done). */
+  readonly firstChange: string | null;
+  readonly before: number | null;
+  readonly after: number | null;
+  readonly steps: readonly BisectStepDetail[];
+}
+
 export interface ExperimentDetail extends ExperimentSummary {
+  /** For a bisect: one per version of the spec (none has run yet until executed). */
   readonly variants: readonly ExperimentVariantDetail[];
+  readonly bisect?: BisectDetail;
 }

@@ -6,7 +6,7 @@
 import type { RunDetail, RunProgress, RunSummary } from './runResult';
 import type { TimelineEvent, TimelineEventDetail, TimelineSummary, TimelineWindow, TimelineWindowQuery } from './timeline';
 
-import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from './catalog';
+import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from './catalog';
 import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from './comparison';
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
@@ -25,6 +25,8 @@ export interface LabApi {
   listPresets(): Promise<PresetSummary[]>;
   getPreset(id: string): Promise<PresetDetail>;
   getScenarioSchema(): Promise<unknown>;
+  /** The switches a scenario's versions imply (a raw scenario object, as the configurator edits it, or a run's). */
+  getImpliedSwitches(scenario: unknown): Promise<VersionImplication[]>;
   validateScenario(request: StartRunRequest): Promise<ValidationResult>;
   startRun(request: StartRunRequest): Promise<{ runId: number }>;
   cancelRun(runId: number): Promise<void>;
@@ -59,6 +61,7 @@ export const LAB_API_METHODS = [
   'listPresets',
   'getPreset',
   'getScenarioSchema',
+  'getImpliedSwitches',
   'validateScenario',
   'startRun',
   'cancelRun',

@@ -32,43 +32,56 @@ export function sortVersions(versions: readonly string[]): string[] {
   return parsed.sort((a, b) => compareVersions(a.p, b.p)).map((x) => x.v);
 }
 
+const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/**
+ * The index (into `count` ordered versions) to run next, given the outcomes seen so far (index ->
+ * outcome), or null when the bisect is done. Halving keeps the invariant outcome(lo) = outcome(0)
+ * != outcome(hi), where lo is the newest seen version like the oldest and hi the oldest seen unlike
+ * it; `all` takes every version in order. A caller that runs asynchronously (one stored run per
+ * step) calls this after each run.
+ */
+export function bisectNext(count: number, seen: ReadonlyMap<number, number>, all = false): number | null {
+  if (count < 2) throw new Error('bisect needs at least two versions');
+  if (all) {
+    for (let i = 0; i < count; i++) if (!seen.has(i)) return i;
+    return null;
+  }
+  const base = seen.get(0);
+  if (base === undefined) return 0;
+  const last = seen.get(count - 1);
+  if (last === undefined) return count - 1;
+  if (same(last, base)) return null;
+  let lo = 0;
+  let hi = count - 1;
+  for (const [i, o] of seen) {
+    if (same(o, base)) lo = Math.max(lo, i);
+    else hi = Math.min(hi, i);
+  }
+  return hi - lo > 1 ? (lo + hi) >> 1 : null;
+}
+
+/**
+ * The result from the outcomes seen: the first seen version (in order) unlike the oldest. Halving
+ * only runs versions at or below lo (like the oldest) and at or above hi (unlike it), so that is hi.
+ */
+export function bisectSummary(order: readonly string[], seen: ReadonlyMap<number, number>): BisectResult {
+  const indices = [...seen.keys()].sort((a, b) => a - b);
+  const steps = indices.map((i) => ({ version: order[i]!, outcome: seen.get(i)! }));
+  const base = seen.get(0);
+  const firstIdx = base === undefined ? -1 : indices.findIndex((i) => !same(seen.get(i)!, base));
+  if (firstIdx < 0) return { firstChange: null, before: null, after: null, steps };
+  const first = indices[firstIdx]!;
+  return { firstChange: order[first]!, before: seen.get(indices[firstIdx - 1]!)!, after: seen.get(first)!, steps };
+}
+
 /**
  * Finds the first of `versions` (at least two) whose outcome differs from the oldest one's.
  * `all` runs every version instead of halving.
  */
 export function bisectVersions(versions: readonly string[], evaluate: (version: string) => number, all = false): BisectResult {
   const order = sortVersions(versions);
-  if (order.length < 2) throw new Error('bisect needs at least two versions');
   const seen = new Map<number, number>();
-  const at = (i: number): number => {
-    let o = seen.get(i);
-    if (o === undefined) {
-      o = evaluate(order[i]!);
-      seen.set(i, o);
-    }
-    return o;
-  };
-  const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
-  const base = at(0);
-  let first = -1;
-  if (all) {
-    for (let i = 1; i < order.length; i++) if (!same(at(i), base) && first < 0) first = i;
-  } else if (!same(at(order.length - 1), base)) {
-    // Invariant: outcome(lo) = base, outcome(hi) != base.
-    let lo = 0;
-    let hi = order.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (same(at(mid), base)) lo = mid;
-      else hi = mid;
-    }
-    first = hi;
-  }
-  const steps = [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([i, outcome]) => ({ version: order[i]!, outcome }));
-  return {
-    firstChange: first < 0 ? null : order[first]!,
-    before: first < 0 ? null : at(first - 1),
-    after: first < 0 ? null : at(first),
-    steps,
-  };
+  for (let i = bisectNext(order.length, seen, all); i !== null; i = bisectNext(order.length, seen, all)) seen.set(i, evaluate(order[i]!));
+  return bisectSummary(order, seen);
 }

@@ -149,7 +149,18 @@ export class TimelineRecorder {
 
   defineKind(def: TimelineKindDef): number {
     const known = this.kindIndex.get(def.name);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // One name, one meaning: the same kind defined elsewhere must decode its arguments the same way.
+      const k = this.kinds[known]!;
+      const args = def.args ?? [];
+      if (
+        k.failure !== (def.failure ?? false) ||
+        k.args.length !== args.length ||
+        k.args.some((a, i) => a.name !== args[i]!.name || a.format !== args[i]!.format)
+      )
+        throw new Error(`timeline kind ${def.name} defined twice with different arguments or failure flag`);
+      return known;
+    }
     if ((def.args?.length ?? 0) > MAX_ARGS) throw new RangeError(`kind ${def.name}: at most ${MAX_ARGS} args`);
     const id = this.kinds.length;
     if (id > 0xffff) throw new RangeError('too many timeline kinds');

@@ -97,8 +97,9 @@ export class FioWorkloadRunner implements SimComponent {
     const bytesArg = { name: 'bytes', format: 'bytes' } as const;
     const addrArg = { name: 'dmaAddr', format: 'hex' } as const;
     this.kindMap = tl.defineKind({ name: 'dma.map', args: [bytesArg, addrArg, { name: 'job', format: 'int' }] });
+    // The request whose map failed (blk-mq retries it); the DMA layer records its own dma.map.failed.
     this.kindMapFailed = tl.defineKind({
-      name: 'dma.map.failed',
+      name: 'fio.map.failed',
       args: [bytesArg, { name: 'errno', format: 'errno' }, { name: 'job', format: 'int' }],
       failure: true,
     });

@@ -59,7 +59,7 @@ describe('a refused ops call explains itself', () => {
     const failed = Array.from({ length: tl.count }, (_, k) => k).filter((k) => tl.kinds[tl.kind[k]!]!.failure);
     expect(failed).toHaveLength(1);
     const cause = tl.cause[failed[0]!]!;
-    expect(tl.kinds[tl.kind[cause]!]!.name).toBe('vfio.map.refused');
+    expect(tl.kinds[tl.kind[cause]!]!.name).toBe('ops.vfio.map.refused');
     expect(tl.strings[tl.a0[cause]!]).toBe('the range overlaps the mapping at 0x100000 (vfio_find_dma)');
   });
 });

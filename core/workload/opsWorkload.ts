@@ -207,7 +207,8 @@ export class OpsWorkloadRunner implements SimComponent {
     let kind = kinds.get(op);
     if (kind === undefined) {
       kind = tl.defineKind({
-        name: outcome.ok ? op : `${op}.failed`,
+        // ops.<call>: the script's own record of the call (the layers record theirs under their names).
+        name: outcome.ok ? `ops.${op}` : `ops.${op}.failed`,
         args: [
           { name: 'errno', format: 'errno' },
           { name: 'ret', format: 'str' },
@@ -237,7 +238,7 @@ export class OpsWorkloadRunner implements SimComponent {
     const tl = this.sim.timeline;
     let kind = this.whyKinds.get(op);
     if (kind === undefined) {
-      kind = tl.defineKind({ name: `${op}.refused`, args: [{ name: 'why', format: 'str' }] });
+      kind = tl.defineKind({ name: `ops.${op}.refused`, args: [{ name: 'why', format: 'str' }] });
       this.whyKinds.set(op, kind);
     }
     return tl.record(atNs as SimTimeNs, 0, lane, kind, tl.internString(why));

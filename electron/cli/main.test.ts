@@ -454,7 +454,7 @@ describe('pcilab query', () => {
     const id = runOnce([]);
     out = [];
     expect(await main(['query', String(id), 'SELECT kind, count(*) AS n FROM events GROUP BY kind ORDER BY kind'], io)).toBe(EXIT_OK);
-    expect(out[0]).toMatch(/^kind\s+n\n-+\s+-+\ndma\.map\s+\d+\ndma\.unmap\s+\d+\nio\s+\d+\n\(3 rows, \d+ ms\)$/);
+    expect(out[0]).toMatch(/^kind\s+n\n-+\s+-+\ndevice\.io\s+\d+\ndma\.map\s+\d+\ndma\.unmap\s+\d+\n\(3 rows, \d+ ms\)$/);
     out = [];
     err = [];
     expect(await main(['query', String(id), 'SELECT seq, kind FROM events ORDER BY seq', '--json', '--max-rows', '2'], io)).toBe(EXIT_OK);

@@ -45,6 +45,7 @@ import {
 } from '../../core/contract/query';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
+import { BISECT_USAGE, BisectInputError, BisectStopped, commandBisect, formatBisectText } from './bisect';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -130,7 +131,7 @@ ${DB_HELP}
 Example (preset s390-rpcit-exhaustion: which maps failed, and the VFIO entry count then):
   pcilab query 1 "SELECT variant, t_ns, args ->> 'iova' AS iova, errno,
     counter_at('vfio.entries', t_ns, variant) AS vfio_entries
-    FROM events WHERE kind = 'dma map failed' ORDER BY t_ns LIMIT 20"
+    FROM events WHERE kind = 'dma.map.failed' ORDER BY t_ns LIMIT 20"
 
 Exit status: 0 answered, 2 the query is not a single SELECT, SQLite rejects it or it runs past
 --timeout, 1 no such run or a broken database.`,
@@ -159,6 +160,20 @@ stored run; its DMA maps and unmaps replay on a host (default: s390 KVM, QEMU 7.
   --set a.b.c=V    override one scenario field; repeat for more
   --json           print the run and the trace's figures as JSON
 ${DB_HELP}`,
+  },
+  bisect: {
+    synopsis:
+      'bisect <file | preset> --path FIELD --versions V1,V2,... --outcome METRIC[OP NUMBER] [--variant NAME] [--all] [--set ...] [--seed N] [--name TEXT] [--json] [--db PATH]',
+    summary: 'name the first release of a version field whose outcome changes',
+    help: `${BISECT_USAGE.trim()}
+
+Example: pcilab bisect s390-rpcit-exhaustion --path host.qemu.version --versions 7.0,7.1,7.2,8.0 \\
+           --outcome 's390.shadow.retryPasses>0' --variant retry
+prints "first change: 7.2 (0 -> 1)" and the steps with their run ids.
+${DB_HELP}
+
+Exit status: 0 a first change was named (or none: the outcome never changed), 2 invalid input (one
+line per problem), 1 a step's run failed or lacked the metric (the bisect stopped).`,
   },
   presets: {
     synopsis: 'presets [--json]',
@@ -629,6 +644,18 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
         return commandQuery(rest, io).catch((err: unknown) => failure(err, io));
       case 'presets':
         return commandPresets(rest, io);
+      case 'bisect': {
+        const { json, asJson } = commandBisect(rest, {
+          out: io.out,
+          err: io.err,
+          progress: (asJsonOut) => io.isTty && !asJsonOut,
+          request: runRequestOf,
+          parseSeed,
+          withDatabase: (db, use) => withDatabase(dbPathOf(db, io), 'write', use),
+        });
+        io.out(asJson ? JSON.stringify(json) : formatBisectText(json));
+        return EXIT_OK;
+      }
       case 'import-trace':
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
@@ -671,6 +698,14 @@ function wantsHelp(args: readonly string[]): boolean {
 
 /** The exit code and the one line (or lines) on stderr for whatever a command threw. */
 function failure(err: unknown, io: CliIo): number {
+  if (err instanceof BisectInputError) {
+    for (const p of err.problems) io.err(p);
+    return EXIT_INVALID;
+  }
+  if (err instanceof BisectStopped) {
+    io.err(`pcilab: bisect stopped: ${err.message}`);
+    return EXIT_INTERNAL;
+  }
   if (err instanceof InputError) {
     io.err(err.message);
     return EXIT_INVALID;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labCatalog, platformCatalog, presetDetail, presetSummary } from './labCatalog';
+import { labCatalog, platformCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
 import { OPS } from '../../core/ops/opRegistry';
 import { PRESETS } from '../../core/scenario/presets';
 import { validateScenario } from '../../core/scenario/loadScenario';
@@ -68,5 +68,26 @@ describe('presets', () => {
     expect(presetSummary(withVariants).variants).toEqual(detail.variants);
     const plain = PRESETS.find((p) => p.variants === undefined)!;
     expect(presetDetail(plain).variants).toEqual([]);
+  });
+});
+
+describe('versionImplications (getImpliedSwitches)', () => {
+  it('lists what the versions imply, and only a different value as an override', () => {
+    const raw = {
+      name: 's',
+      host: { arch: 's390x', qemu: { version: '7.1' } },
+      vms: [{ viommu: { s390: { coalescedUnmap: false, rpcitSecondPass: true } } }],
+    };
+    const list = versionImplications(raw);
+    const at = (p: string) => list.find((i) => i.path === p)!;
+    expect(at('vms.0.viommu.s390.rpcitSecondPass')).toMatchObject({ value: false, overridden: true, scenarioValue: true });
+    expect(at('vms.0.viommu.s390.rpcitSecondPass').because).toMatch(/QEMU < 7\.2/);
+    // Set to the value the version gives (a stored run's filled-in scenario): not an override.
+    expect(at('vms.0.viommu.s390.coalescedUnmap')).toMatchObject({ value: false, overridden: false, scenarioValue: false });
+    expect(at('vms.0.viommu.s390.apertureRestriction')).toMatchObject({ value: false, overridden: false });
+    expect(at('vms.0.viommu.s390.apertureRestriction')).not.toHaveProperty('scenarioValue');
+    expect(
+      versionImplications({ host: { arch: 's390x', qemu: { version: '7.2' } } }).find((i) => i.path.endsWith('rpcitSecondPass'))!.value,
+    ).toBe(true);
   });
 });

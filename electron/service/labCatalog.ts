@@ -1,9 +1,11 @@
 // The reference data the lab serves (LabApi.getCatalog) and the preset views (listPresets,
 // getPreset), assembled from the simulator's own tables: cost defaults, parameter defaults, the
-// metric catalog, the op registry with its argument schemas, the platform table.
+// metric catalog, the op registry with its argument schemas, the platform table; and what a
+// scenario's versions imply (getImpliedSwitches).
 // Must not: hold data of its own; every entry comes from core.
 
-import type { LabCatalog, PlatformInfo, PresetDetail, PresetSummary } from '../../core/contract/catalog';
+import type { LabCatalog, PlatformInfo, PresetDetail, PresetSummary, VersionImplication } from '../../core/contract/catalog';
+import { impliedSwitches } from '../../core/scenario/versions';
 import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
 import { PARAMETER_DEFAULTS } from '../../core/scenario/parameterDefaults';
 import { METRIC_CATALOG } from '../../core/run/metricCatalog';
@@ -50,4 +52,26 @@ export function presetSummary(p: Preset): PresetSummary {
 
 export function presetDetail(p: Preset): PresetDetail {
   return { ...presetSummary(p), scenario: p.scenario };
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  let node = root;
+  for (const k of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[k];
+  }
+  return node;
+}
+
+/**
+ * The switches a raw scenario's versions imply (core/scenario/versions.ts impliedSwitches), each
+ * with what the scenario sets it to. Overridden means set to another value: a stored run's
+ * scenario has every implied switch filled in, and one the versions gave is not an override.
+ */
+export function versionImplications(raw: unknown): VersionImplication[] {
+  return impliedSwitches(raw).map((i) => {
+    const scenarioValue = valueAt(raw, i.path);
+    const overridden = i.overridden && JSON.stringify(scenarioValue) !== JSON.stringify(i.value);
+    return { path: i.path, value: i.value, because: i.because, overridden, ...(scenarioValue === undefined ? {} : { scenarioValue }) };
+  });
 }

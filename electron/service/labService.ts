@@ -9,7 +9,7 @@
 // Must not: import electron or know about a transport; validate arguments (apiDispatch does).
 
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
-import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult } from '../../core/contract/catalog';
+import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from '../../core/contract/catalog';
 import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
 import type {
   TimelineEvent,
@@ -38,7 +38,7 @@ import { RunQueue, WORKER_DIED, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
-import { labCatalog, presetDetail, presetSummary } from './labCatalog';
+import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult } from '../../core/contract/query';
@@ -95,7 +95,13 @@ export class LabService implements LabApi {
     this.sweepTimer = setInterval(() => this.sweepOrphans(), ORPHAN_SWEEP_MS);
     this.sweepTimer.unref();
     this.launcher = new RunLauncher(this.runs, this.queue, this.nowMs);
-    this.experiments = new ExperimentService(new ExperimentStore(this.db), this.launcher, this.nowMs, this.preparer);
+    this.experiments = new ExperimentService(
+      new ExperimentStore(this.db),
+      this.launcher,
+      this.nowMs,
+      this.preparer,
+      (runId) => this.runs.get(runId)?.metrics,
+    );
     this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
   }
 
@@ -115,6 +121,10 @@ export class LabService implements LabApi {
 
   getScenarioSchema(): Promise<unknown> {
     return Promise.resolve(scenarioJsonSchema());
+  }
+
+  getImpliedSwitches(scenario: unknown): Promise<VersionImplication[]> {
+    return this.call(() => versionImplications(scenario));
   }
 
   async validateScenario(request: StartRunRequest): Promise<ValidationResult> {
@@ -369,13 +379,15 @@ export class LabService implements LabApi {
     }
   }
 
-  /** Waits for every queued and running run to finish (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Waits for every queued and running run, and every running bisect, to finish (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.experiments.idle();
+    await this.queue.idle();
   }
 
   close(): void {
     clearInterval(this.sweepTimer);
+    this.experiments.close();
     this.preparer.dispose();
     this.queue.dispose();
     try {

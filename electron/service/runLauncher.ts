@@ -7,6 +7,7 @@
 import { planDurationNs } from '../../core/run/runPlan';
 import type { RunStore } from '../../db/runStore';
 import type { QueuedRun, RunQueue } from './runQueue';
+import type { RunStatus } from '../../core/contract/runResult';
 import { storedPlanOf, type PreparedRun } from '../../core/run/runRequest';
 
 export type ValidRun = Extract<PreparedRun, { ok: true }>;
@@ -44,5 +45,10 @@ export class RunLauncher {
     const job = storeRun(this.runs, prepared, this.nowMs(), name);
     this.queue.enqueue(job);
     return job.runId;
+  }
+
+  /** The run's final status once it finishes (null when this process does not run it). */
+  finished(runId: number): Promise<RunStatus | null> {
+    return this.queue.finished(runId);
   }
 }

@@ -50,6 +50,7 @@ export class RunQueue {
   private readonly pending: number[] = [];
   private running = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly finishWaiters = new Map<number, ((status: RunStatus) => void)[]>();
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -129,6 +130,14 @@ export class RunQueue {
       });
     }
     return out;
+  }
+
+  /** Resolves with the run's final status when it finishes (at once when it is not active here). */
+  finished(runId: number): Promise<RunStatus | null> {
+    const t = this.tracked.get(runId);
+    if (t === undefined) return Promise.resolve(null);
+    if (!this.isActive(runId)) return Promise.resolve(t.status);
+    return new Promise((resolve) => this.finishWaiters.set(runId, [...(this.finishWaiters.get(runId) ?? []), resolve]));
   }
 
   /** Resolves when nothing is queued or running. */
@@ -228,6 +237,9 @@ export class RunQueue {
     t.error = error;
     t.finishedMs = this.nowMs();
     if (status === 'completed') t.simulatedNs = t.job.durationNs;
+    const waiters = this.finishWaiters.get(t.job.runId) ?? [];
+    this.finishWaiters.delete(t.job.runId);
+    for (const w of waiters) w(status);
   }
 }
 

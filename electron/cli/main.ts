@@ -25,6 +25,7 @@ import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
 import { errorMessage } from '../service/labError';
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
+import { commandExplain } from './explain';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -52,6 +53,8 @@ commands:
                                    store a real trace (ftrace / trace-cmd text, QEMU -trace log) as a
                                    run and replay its DMA maps on a host (default: s390 KVM, QEMU 7.1)
   presets [--json]                 list the shipped presets
+  explain "<log line>" [--json]    the mechanism, limit, knobs and reproducing preset of a kernel
+                                   or QEMU message
   schema                           print the scenario JSON Schema
 
 database: --db PATH, else $PCILAB_DB, else the user's data directory`;
@@ -253,6 +256,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
         return commandSchema(rest, io);
+      case 'explain':
+        return commandExplain(rest, io);
       case undefined:
       case 'help':
       case '--help':

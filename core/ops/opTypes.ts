@@ -48,6 +48,11 @@ export interface OpOutcome {
    * (recorded as the failure's cause on the timeline). Absent on success.
    */
   readonly why?: string | null;
+  /**
+   * The lines the real stack prints for a failed call, in its own wording: the kernel's (dmesg) and
+   * the caller's (the VMM's report of the failed ioctl). Absent when nothing is printed.
+   */
+  readonly log?: { readonly kernel: string | null; readonly caller: string | null };
 }
 
 /** What OpDefinition.runRepeat did: `calls` calls that succeeded, then maybe one that failed. */

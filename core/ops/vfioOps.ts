@@ -5,7 +5,8 @@
 // Must not: model any kernel behaviour (the container does) or throw for a simulated failure.
 
 import { z } from 'zod';
-import { EINVAL, ENOENT, linuxErrnoName } from '../model/base/errno';
+import { EINVAL, ENOENT, LINUX_ERRNO, linuxErrnoName, type LinuxErrnoName } from '../model/base/errno';
+import { vfioMapDmaFailed } from '../model/base/logLines';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
@@ -83,7 +84,10 @@ const mapOp = defineOp({
   run: (env, a) => {
     const c = containerOf(env, a.container);
     const flags = ((a.read ? VFIO_DMA_MAP_FLAG_READ : 0) | (a.write ? VFIO_DMA_MAP_FLAG_WRITE : 0) | a.flags) >>> 0;
-    return outcome(c, c.mapDma(a.iova, a.vaddr, a.size, flags), null);
+    const o = outcome(c, c.mapDma(a.iova, a.vaddr, a.size, flags), null);
+    if (o.ok || o.errno === null) return o;
+    // dmesg (vfio_pin_pages_remote's warning) and the caller's report of the failed ioctl.
+    return { ...o, log: { kernel: c.lastKernelLog ?? null, caller: vfioMapDmaFailed(LINUX_ERRNO[o.errno as LinuxErrnoName]) } };
   },
   // Single-page maps whose iova and vaddr both advance a page per call: the container maps the
   // stretch that would succeed one by one (VfioContainerApi.mapDmaRun, as QEMU's shadowing uses it).

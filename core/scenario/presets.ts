@@ -9,6 +9,7 @@ import { REF002_PRESET } from './presetsRef002';
 import { S390_PRESETS } from './presetsS390';
 import { PPC_PRESETS } from './presetsPpc';
 import { EEH_PRESETS } from './presetsEeh';
+import { FIELD_PRESETS } from './presetsField';
 
 export type { Preset } from './presetTypes';
 
@@ -62,6 +63,7 @@ export const PRESETS: readonly Preset[] = [
   ...X86_PRESETS,
   ...PPC_PRESETS,
   ...EEH_PRESETS,
+  ...FIELD_PRESETS,
 ];
 
 export function findPreset(id: string): Preset | undefined {

@@ -28,6 +28,7 @@ import { buildDeviceLayers, type DeviceLayerContext, type DeviceLayers, type Vio
 import { eehSystemFor, type EehSystem } from '../model/ppc/eeh/eehSystem';
 import { wireEeh } from './eehWiring';
 import { PAGE_SIZE } from '../model/base/pages';
+import { qemuListenerInitFailed, recordLogLine } from '../model/base/logLines';
 
 export type { ViommuFactory, ViommuRegistry } from './deviceLayers';
 
@@ -201,7 +202,9 @@ export function buildStack(
     let ramContainer: VfioContainerApi | null = null;
     if (model === 'none' && qemu !== null) {
       ramContainer = env.instance(`vfio:${vm.name}`, () => createVfioContainer(env, vm.name, vm.devices[0]!.name));
+      qemu.mapErrors = 'collect';
       for (const r of guestRamRegions(scenario, vm)) stack.bootVfioNs += qemu.vfioMap(ramContainer, r.gpa, r.gpa, r.bytes, false, 0, -1);
+      qemu.mapErrors = 'report';
     }
     // SPAPR TCE containers do not serve type1 calls; the sPAPR front-end creates its own through env.
     const spapr = scenario.host.vfio.backend.startsWith('spapr');
@@ -243,16 +246,18 @@ function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuV
     args: [{ name: 'failedMaps', format: 'int' }],
     failure: true,
   });
-  tl.record(
-    0 as SimTimeNs,
-    0 as DurationNs,
-    tl.defineLane(`qemu.${vm.config.name}`, 'qemu'),
-    kind,
-    qemu.vfioMapFailures,
-    0,
-    0,
-    qemu.lastVfioFailure,
-  );
+  // What QEMU prints before it exits: the first map error, under the setup error's prefixes.
+  const printed =
+    qemu.setupFailureText === null
+      ? qemu.lastVfioFailure
+      : recordLogLine(
+          tl,
+          { qemu: vm.config.name },
+          0,
+          qemuListenerInitFailed(vm.config.devices[0]?.name ?? 'device', 'pc.ram', qemu.setupFailureText),
+          qemu.lastVfioFailure,
+        );
+  tl.record(0 as SimTimeNs, 0 as DurationNs, tl.defineLane(`qemu.${vm.config.name}`, 'qemu'), kind, qemu.vfioMapFailures, 0, 0, printed);
   for (const device of vm.devices) device.lifecycle.setOffline(true);
   stack.countIncident('qemu.startFailures');
 }

@@ -22,6 +22,7 @@ import { type MetricMap } from '../sim/metricSink';
 import { buildStack, type Stack } from '../stack/stackBuilder';
 import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { PAGE_SIZE } from '../model/base/pages';
+import { recordLogLine } from '../model/base/logLines';
 
 const STEP = 0;
 /** At the run's end: whether the script was cut short. */
@@ -219,9 +220,12 @@ export class OpsWorkloadRunner implements SimComponent {
       kinds.set(op, kind);
     }
     const errno = outcome.errno === null ? 0 : tl.internString(outcome.errno);
-    // A refusal's reason goes first, as the event the failure points at (its cause).
-    const cause = outcome.ok || outcome.why == null ? NO_CAUSE : this.recordWhy(op, outcome.why, lane, atNs);
-    tl.record(
+    // What the kernel printed goes first, then the refusal's reason, as the events the failure
+    // points at (its causes); what the caller prints about the failure comes after it.
+    const kernelLog = outcome.log?.kernel ?? null;
+    const printed = kernelLog === null ? NO_CAUSE : recordLogLine(tl, 'kernel', atNs, kernelLog, NO_CAUSE);
+    const cause = outcome.ok || outcome.why == null ? printed : this.recordWhy(op, outcome.why, lane, atNs, printed);
+    const failure = tl.record(
       atNs as SimTimeNs,
       outcome.costNs as DurationNs,
       lane,
@@ -231,17 +235,19 @@ export class OpsWorkloadRunner implements SimComponent {
       this.next,
       cause,
     );
+    const callerLog = outcome.log?.caller ?? null;
+    if (callerLog !== null) recordLogLine(tl, 'vmm', atNs, callerLog, failure);
   }
 
   /** Records why a call of `op` was refused (the check that decided it) and returns the event. */
-  private recordWhy(op: string, why: string, lane: number, atNs: number): number {
+  private recordWhy(op: string, why: string, lane: number, atNs: number, cause: number = NO_CAUSE): number {
     const tl = this.sim.timeline;
     let kind = this.whyKinds.get(op);
     if (kind === undefined) {
       kind = tl.defineKind({ name: `ops.${op}.refused`, args: [{ name: 'why', format: 'str' }] });
       this.whyKinds.set(op, kind);
     }
-    return tl.record(atNs as SimTimeNs, 0, lane, kind, tl.internString(why));
+    return tl.record(atNs as SimTimeNs, 0, lane, kind, tl.internString(why), 0, 0, cause);
   }
 
   opResults(): readonly OpResult[] {

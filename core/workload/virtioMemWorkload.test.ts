@@ -48,6 +48,8 @@ function handBuilt(
     ramContainer: withContainer ? container : null,
     vcpus: new VcpuSet('vm0', 1),
     regionGpa: 16 * GiB,
+    dmaMaxMappings: loaded.scenario.host.vfio.dmaEntryLimit,
+    maxMemslots: 32764,
   });
   runner.start();
   return { sim, env, container, qemu, runner, cfg };

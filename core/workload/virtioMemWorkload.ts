@@ -12,6 +12,8 @@
 // Must not: model VFIO (the container does) or QEMU's trap handling (QemuVm does).
 
 import type { Simulation, SimComponent } from '../sim/simulation';
+import { NO_CAUSE } from '../sim/timelineRecorder';
+import { recordLogLine } from '../model/base/logLines';
 import { type DurationNs, type SimTimeNs, msToNs } from '../sim/simTime';
 import type { VirtioMemWorkload } from '../scenario/workloadSchemas';
 import { DmaCall } from '../model/base/dmaCall';
@@ -35,7 +37,14 @@ export interface VirtioMemTarget {
   readonly vcpus: VcpuSet;
   /** Guest-physical start of the device's memory region. */
   readonly regionGpa: number;
+  /** The container's DMA_AVAIL when QEMU connected it (type1: dma_entry_limit; 0 when it reports none). */
+  readonly dmaMaxMappings: number;
+  /** KVM_CAP_NR_MEMSLOTS (kvm_get_max_memslots). */
+  readonly maxMemslots: number;
 }
+
+/** KVM_USER_MEM_SLOTS by host architecture, what KVM_CAP_NR_MEMSLOTS reports (L arch/<arch>/include/asm/kvm_host.h). */
+export const KVM_MAX_MEMSLOTS: Readonly<Record<string, number>> = { x86_64: 32764, s390x: 32, ppc64le: 512 };
 
 export class VirtioMemWorkloadRunner implements SimComponent {
   private readonly handler: number;
@@ -96,9 +105,31 @@ export class VirtioMemWorkloadRunner implements SimComponent {
   }
 
   start(): void {
+    this.warnAtRegistration();
     this.sim.scheduleAt(this.atNs as SimTimeNs, this.handler, PLUG, 0);
     if (this.config.unplugAtMs !== null)
       this.sim.scheduleAt(msToNs(this.config.unplugAtMs) as number as SimTimeNs, this.handler, UNPLUG, -1);
+  }
+
+  /**
+   * Q hw/vfio/listener.c vfio_register_ram_discard_listener: with the device's region registered,
+   * QEMU compares the blocks it could map plus the memslots that could also take a mapping each
+   * (vrdl_mappings + max_memslots - vrdl_count) with the container's DMA_AVAIL and warns
+   * (warn_report, the text as QEMU 6.1 to 10.0 print it, "devies" included). The region is the
+   * plugged size here (one virtio-mem device, vrdl_count 1).
+   */
+  private warnAtRegistration(): void {
+    const { ramContainer, dmaMaxMappings, maxMemslots, qemu } = this.target;
+    if (ramContainer === null || dmaMaxMappings === 0) return;
+    const vrdlMappings = Math.ceil(this.config.plugBytes / this.config.blockSizeBytes);
+    if (vrdlMappings + maxMemslots - 1 <= dmaMaxMappings) return;
+    recordLogLine(
+      this.sim.timeline,
+      { qemu: qemu.name },
+      this.sim.now,
+      `warning: vfio_register_ram_discard_listener: possibly running out of DMA mappings. E.g., try increasing the 'block-size' of virtio-mem devies. Maximum possible DMA mappings: ${dmaMaxMappings}, Maximum possible memslots: ${maxMemslots}`,
+      NO_CAUSE,
+    );
   }
 
   /** Guest-physical range of request k. */
@@ -203,6 +234,8 @@ export class VirtioMemWorkloadRunner implements SimComponent {
     const size = this.requestSize(k);
     let costNs = 0;
     const errorsBefore = new Map(qemu.vfioErrors);
+    // vfio_ram_discard_notify_populate prints nothing on a failed map: it rolls back and returns.
+    qemu.mapErrors = 'silent';
     for (let off = 0; off < size; off += block) {
       const failuresBefore = qemu.vfioMapFailures;
       this.vfioMaps++;
@@ -216,6 +249,7 @@ export class VirtioMemWorkloadRunner implements SimComponent {
         break;
       }
     }
+    qemu.mapErrors = 'report';
     return costNs;
   }
 
@@ -261,6 +295,9 @@ export const createVirtioMemWorkload: WorkloadFactory = (sim, scenario, stack) =
     ramContainer,
     vcpus: vm.vcpus,
     regionGpa: workload.regionGpa ?? virtioMemRegionGpa(guestRamRegions(scenario, vm.config), workload.blockSizeBytes),
+    // Only type1 answers VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL (iommufd's compat layer has no entry limit).
+    dmaMaxMappings: scenario.host.vfio.backend.startsWith('type1') ? scenario.host.vfio.dmaEntryLimit : 0,
+    maxMemslots: KVM_MAX_MEMSLOTS[scenario.host.arch] ?? 512,
   });
   return {
     start: () => runner.start(),

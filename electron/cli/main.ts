@@ -46,6 +46,7 @@ import {
 import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
 import { BISECT_USAGE, BisectInputError, BisectStopped, commandBisect, formatBisectText } from './bisect';
+import { commandExplain } from './explain';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -174,6 +175,19 @@ ${DB_HELP}
 
 Exit status: 0 a first change was named (or none: the outcome never changed), 2 invalid input (one
 line per problem), 1 a step's run failed or lacked the metric (the bisect stopped).`,
+  },
+  explain: {
+    synopsis: 'explain "<log line>" [--json]',
+    summary: 'the mechanism, limit, knobs and reproducing preset of a kernel or QEMU message',
+    help: `Matches a kernel or QEMU message pasted from a bug report (core/run/logExplain.ts: the type1
+RLIMIT_MEMLOCK warning, QEMU's vfio_container_dma_map error, "memory listener initialization
+failed", virtio-mem's DMA-mapping warning, VFIO_MAP_DMA errors, intel-iommu's address-width
+message) to the mechanism behind it, the limit it hit, the knobs that move it and the field-report
+preset that reproduces it, with a pcilab run line carrying the numbers the message holds.
+
+  --json           print {"line", "matches": [...]}
+
+Exit status: 0 the line matched, 2 nothing matched.`,
   },
   presets: {
     synopsis: 'presets [--json]',
@@ -660,6 +674,8 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':
         return commandSchema(rest, io);
+      case 'explain':
+        return commandExplain(rest, io);
       case 'completion':
         return commandCompletion(rest, io);
       case '--version':

@@ -15,6 +15,29 @@ export const { EPERM, ENOENT, ESRCH, EIO, ENXIO, E2BIG, ENOMEM, EFAULT, EBUSY, E
   LINUX_ERRNO;
 export const { EOVERFLOW, EMSGSIZE, EOPNOTSUPP, EADDRINUSE } = LINUX_ERRNO;
 
+/** glibc's strerror() text of each Linux errno, as QEMU prints it (error_report "... = %d (%s)", strerror(-ret)). */
+export const LINUX_STRERROR: Readonly<Record<LinuxErrnoName, string>> = {
+  EPERM: 'Operation not permitted',
+  ENOENT: 'No such file or directory',
+  ESRCH: 'No such process',
+  EIO: 'Input/output error',
+  ENXIO: 'No such device or address',
+  E2BIG: 'Argument list too long',
+  ENOMEM: 'Cannot allocate memory',
+  EFAULT: 'Bad address',
+  EBUSY: 'Device or resource busy',
+  EEXIST: 'File exists',
+  ENODEV: 'No such device',
+  EINVAL: 'Invalid argument',
+  ENOTTY: 'Inappropriate ioctl for device',
+  ENOSPC: 'No space left on device',
+  EDEADLK: 'Resource deadlock avoided',
+  EOVERFLOW: 'Value too large for defined data type',
+  EMSGSIZE: 'Message too long',
+  EOPNOTSUPP: 'Operation not supported',
+  EADDRINUSE: 'Address already in use',
+};
+
 const LINUX_NAMES = new Map<number, LinuxErrnoName>(Object.entries(LINUX_ERRNO).map(([k, v]) => [v, k as LinuxErrnoName]));
 
 /** Symbolic name of a Linux errno (positive value), or null for 0. */

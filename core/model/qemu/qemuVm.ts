@@ -12,6 +12,7 @@ import { GapFillingLock } from '../../sim/gapFillingLock';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../../sim/simTime';
 import { linuxErrnoName } from '../base/errno';
+import { qemuDmaMapError, recordLogLine } from '../base/logLines';
 import { PAGE_SIZE } from '../base/pages';
 import type { DmaCall } from '../base/dmaCall';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
@@ -47,7 +48,11 @@ export class QemuVm {
   private readonly lane: number;
   private readonly trapKind: number;
   private readonly vfioFailKind: number;
+  /** Defined on the first refusal, so runs without one keep their timeline definitions. */
+  private whyKind: number | undefined;
   private readonly exitNs: number;
+  /** The VM's name (its QEMU log lane is log.qemu.<name>). */
+  readonly name: string;
   exits = 0;
   trapBusyNs = 0;
   vfioMapCalls = 0;
@@ -57,12 +62,24 @@ export class QemuVm {
   readonly vfioErrors = new Map<string, number>();
   /** Timeline event of the last VFIO failure, for cause chains. */
   lastVfioFailure = -1;
+  /** QEMU's text for the last failed map ("vfio_container_dma_map(...) = -12 (Cannot allocate memory)"), or null. */
+  lastVfioFailureText: string | null = null;
+  /**
+   * What QEMU does with a failed map's error, by caller: 'report' at run time (vfio_iommu_map_notify
+   * error_reports each one), 'collect' while the listener replays guest RAM at container setup
+   * (vfio_listener_region_add error_setg's it; QEMU prints the first when setup fails), 'silent' in
+   * virtio-mem's vfio_ram_discard_notify_populate (it rolls back and returns the error, printing nothing).
+   */
+  mapErrors: 'report' | 'collect' | 'silent' = 'report';
+  /** The first map error during setup: the one QEMU keeps (bcontainer->error is set once) and prints. */
+  setupFailureText: string | null = null;
 
   constructor(
     private readonly costs: CostTable,
     private readonly timeline: TimelineRecorder,
     options: QemuVmOptions,
   ) {
+    this.name = options.name;
     this.bql = options.clock === undefined ? new SerialResource(`${options.name}.bql`) : new GapFillingLock(options.clock);
     this.exitNs = options.nested ? costs.vmExitNs * costs.nestedExitFactor : costs.vmExitNs;
     this.lane = timeline.defineLane(`qemu.${options.name}`, 'qemu');
@@ -126,6 +143,15 @@ export class QemuVm {
       this.vfioMapFailures++;
       const name = linuxErrnoName(err) ?? 'E?';
       this.vfioErrors.set(name, (this.vfioErrors.get(name) ?? 0) + 1);
+      // The kernel's own line first (dmesg), then the failure QEMU sees, then what QEMU prints.
+      const kernelLog = container.lastKernelLog ?? null;
+      let below = kernelLog === null ? cause : recordLogLine(this.timeline, 'kernel', tNs, kernelLog, cause);
+      // The check that refused it (the limit reached), as the failure's cause.
+      const why = container.lastWhy ?? null;
+      if (why !== null) {
+        this.whyKind ??= this.timeline.defineKind({ name: 'vfio.map.refused', args: [{ name: 'why', format: 'str' }] });
+        below = this.timeline.record(tNs as SimTimeNs, 0, this.lane, this.whyKind, this.timeline.internString(why), 0, 0, below);
+      }
       this.lastVfioFailure = this.timeline.record(
         tNs as SimTimeNs,
         0,
@@ -134,8 +160,12 @@ export class QemuVm {
         this.timeline.internString(name),
         iova,
         container.entries,
-        cause,
+        below,
       );
+      this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err);
+      if (this.mapErrors === 'collect') this.setupFailureText ??= this.lastVfioFailureText;
+      else if (this.mapErrors === 'report')
+        recordLogLine(this.timeline, { qemu: this.name }, tNs, this.lastVfioFailureText, this.lastVfioFailure);
     }
     return container.lastCostNs;
   }

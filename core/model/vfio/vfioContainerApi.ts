@@ -61,6 +61,8 @@ export interface VfioContainerApi extends LayerInstance {
   readonly lastUnmappedBytes: number;
   /** Why the last map, unmap or attach was refused (the check that failed, in the kernel's terms); null after a success. */
   readonly lastWhy?: string | null;
+  /** What the kernel printed (dmesg) during the last map, in its own wording; null or absent when nothing. */
+  readonly lastKernelLog?: string | null;
   /** Simulated cost of the last call, ns (also on failure: the work done before failing). */
   readonly lastCostNs: number;
   /** Mappings in the container now (vfio_dma entries or compat areas). */

@@ -7,6 +7,7 @@
 // attach (vfioDomainAttach.ts); it never throws for a simulated failure.
 
 import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
+import { type1MemlockWarning } from '../base/logLines';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, alignDown } from '../base/pages';
@@ -64,6 +65,8 @@ export class VfioType1Container implements VfioContainerApi {
   lastCostNs = 0;
   /** Why the last MAP_DMA / UNMAP_DMA / attach was refused (the check that failed), or null. */
   lastWhy: string | null = null;
+  /** What the kernel printed (dmesg) during the last MAP_DMA, or null. */
+  lastKernelLog: string | null = null;
   /**
    * Result of attaching the first group at VFIO_SET_IOMMU. Nonzero (EPERM without interrupt
    * remapping, EINVAL for an empty IOVA list) leaves the container without an IOMMU driver, and
@@ -124,6 +127,7 @@ export class VfioType1Container implements VfioContainerApi {
     this.mapIoctls++;
     this.lastCostNs = this.deps.costs.vfioMapIoctlNs;
     this.lastWhy = null;
+    this.lastKernelLog = null;
     const err = this.doMap(iova, vaddr, size, flags);
     if (err !== 0) {
       this.mapFailures++;
@@ -371,6 +375,7 @@ export class VfioType1Container implements VfioContainerApi {
     if (err === EFAULT) return 'a page of [vaddr, vaddr + size) is not mapped in the process (pin_user_pages_remote)';
     if (this.deps.process.memlockFailures > memlockFailuresBefore) {
       const limit = this.deps.process.memlockLimitBytes;
+      this.lastKernelLog = type1MemlockWarning(limit ?? 0);
       return `RLIMIT_MEMLOCK (${String(limit)} bytes) exceeded: ${this.deps.process.lockedPages * PAGE_SIZE} bytes already locked (vfio_pin_pages_remote)`;
     }
     return 'pinning or iommu_map failed (injected fault)';

@@ -1,0 +1,76 @@
+// Log lanes: the lines the real stack prints when a call fails, with the kernel's and QEMU's
+// wording, errno numbers and strerror() texts as they print them, recorded as timeline events on
+// a `log.kernel` lane (the host's dmesg), a `log.qemu.<vm>` lane (QEMU's stderr) or a `log.vmm` lane
+// (what the caller of an ops script's ioctl prints), so a run shows
+// the message a user pastes into a bug report beside the failure it comes from. Lanes and kinds
+// are defined on the first line only: a run that prints nothing has no log lane. Each formatter
+// cites the function whose format string it follows (L = Linux, Q = QEMU).
+// Must not: decide whether anything fails (the layers do; they hand their failure over).
+
+import type { SimTimeNs } from '../../sim/simTime';
+import type { TimelineRecorder } from '../../sim/timelineRecorder';
+import { LINUX_STRERROR, linuxErrnoName } from './errno';
+
+/**
+ * Records `message` on the kernel's, a VM's QEMU or the VMM's (an ops script's caller) log lane at
+ * `t`, caused by `cause`; returns the event.
+ */
+export function recordLogLine(
+  tl: TimelineRecorder,
+  who: 'kernel' | 'vmm' | { qemu: string },
+  t: number,
+  message: string,
+  cause: number,
+): number {
+  const lane = typeof who === 'string' ? tl.defineLane(`log.${who}`, 'log') : tl.defineLane(`log.qemu.${who.qemu}`, 'log');
+  const kind = tl.defineKind({
+    name: typeof who === 'string' ? `log.${who}.line` : 'log.qemu.line',
+    args: [{ name: 'message', format: 'str' }],
+  });
+  return tl.record(t as SimTimeNs, 0, lane, kind, tl.internString(message), 0, 0, cause);
+}
+
+/** "-12 (Cannot allocate memory)": a negative errno as QEMU prints a return code (%d (%s), strerror(-ret)). */
+export function errnoAsPrinted(errno: number): string {
+  const name = linuxErrnoName(errno);
+  return `-${Math.abs(errno)} (${name === null ? 'Success' : LINUX_STRERROR[name]})`;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+/** L drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote: pr_warn("%s: RLIMIT_MEMLOCK (%ld) exceeded\n", __func__, limit << PAGE_SHIFT). */
+export function type1MemlockWarning(limitBytes: number): string {
+  return `vfio_pin_pages_remote: RLIMIT_MEMLOCK (${limitBytes}) exceeded`;
+}
+
+/**
+ * The address QEMU prints for its container object (%p). A real run prints a heap address; the lab
+ * prints a fixed one so runs stay deterministic.
+ */
+export const QEMU_CONTAINER_PTR = 0x55d0c0de0000;
+
+/**
+ * Q hw/vfio/listener.c vfio_listener_region_add / vfio_iommu_map_notify:
+ * "vfio_container_dma_map(%p, 0x%"HWADDR_PRIx", 0x%"HWADDR_PRIx", %p) = %d (%s)".
+ */
+export function qemuDmaMapError(iova: number, size: number, vaddr: number, errno: number): string {
+  return `vfio_container_dma_map(${hex(QEMU_CONTAINER_PTR)}, ${hex(iova)}, ${hex(size)}, ${hex(vaddr)}) = ${errnoAsPrinted(errno)}`;
+}
+
+/**
+ * What QEMU prints when guest RAM cannot be mapped at container setup: vfio_connect_container's
+ * error_propagate_prepend("memory listener initialization failed: ") over the listener's
+ * "Region %s: " + the vfio_container_dma_map error (Q hw/vfio/container.c, hw/vfio/listener.c
+ * vfio_listener_region_add), under vfio_realize's "vfio %s: failed to setup container for group %d: ".
+ */
+export function qemuListenerInitFailed(device: string, region: string, mapError: string): string {
+  return `vfio ${device}: failed to setup container for group 0: memory listener initialization failed: Region ${region}: ${mapError}`;
+}
+
+/** The VFIO_IOMMU_MAP_DMA ioctl's failure as a caller prints it: "VFIO_MAP_DMA failed: %s" (Q hw/vfio/container.c vfio_legacy_dma_map, QEMU 5.2 to 9.2). */
+export function vfioMapDmaFailed(errno: number): string {
+  const name = linuxErrnoName(errno);
+  return `VFIO_MAP_DMA failed: ${name === null ? 'Success' : LINUX_STRERROR[name]}`;
+}

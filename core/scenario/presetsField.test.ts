@@ -1,0 +1,83 @@
+// The field-report presets: every claim holds, the failing variant prints the report's message on
+// a log lane (the kernel's / QEMU's / the VMM's wording, errno as printed), the failure's cause
+// chain reaches that line, and `pcilab explain` on the message names the preset.
+import { describe, expect, it } from 'vitest';
+import { FIELD_PRESETS } from './presetsField';
+import { presetPlan } from '../run/presetPlan';
+import { PlanRun } from '../run/planRun';
+import { explainLogLine } from '../run/logExplain';
+
+/** Per preset: messages the run must print (exact lines on a log lane) and the one a user pastes. */
+/**
+ * `linked`: a printed line and a failure are tied by a cause chain. Not for virtio-mem: QEMU warns
+ * at registration, before anything fails, and the failed populate prints nothing.
+ */
+const EXPECTED: Record<string, { printed: readonly string[]; pasted: string; linked?: false }> = {
+  'field-memlock-too-small': {
+    printed: [
+      'vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded',
+      'vfio nvme0: failed to setup container for group 0: memory listener initialization failed: Region pc.ram: vfio_container_dma_map(0x55d0c0de0000, 0x0, 0xc0000000, 0x7f0000000000) = -12 (Cannot allocate memory)',
+    ],
+    pasted: 'vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded',
+  },
+  'field-second-map-eexist': {
+    printed: ['VFIO_MAP_DMA failed: File exists'],
+    pasted: 'VfioMapRegion(DmaMap(IommuDmaMap(Error(17))))',
+  },
+  'field-iova-outside-ranges': {
+    printed: ['VFIO_MAP_DMA failed: Invalid argument'],
+    pasted: 'VFIO_MAP_DMA: -22',
+  },
+  'field-virtio-mem-entries': {
+    printed: [
+      "warning: vfio_register_ram_discard_listener: possibly running out of DMA mappings. E.g., try increasing the 'block-size' of virtio-mem devies. Maximum possible DMA mappings: 65535, Maximum possible memslots: 32764",
+    ],
+    linked: false,
+    pasted:
+      "vfio_register_ram_discard_listener: possibly running out of DMA mappings. E.g., try increasing the 'block-size' of virtio-mem devices. Maximum possible DMA mappings: 65535",
+  },
+};
+
+function logLines(run: PlanRun): { lines: string[]; linked: number } {
+  const tl = run.timelineColumns();
+  const lines: string[] = [];
+  const logEvents = new Set<number>();
+  for (let i = 0; i < tl.count; i++) {
+    const lane = tl.lanes[tl.lane[i]!]!;
+    if (lane.group !== 'log') continue;
+    lines.push(tl.strings[tl.a0[i]!]!);
+    logEvents.add(i);
+  }
+  // Failures and log lines linked by a cause chain: a failure caused through what the kernel
+  // printed, or a line the caller printed about a failure.
+  let linked = 0;
+  for (let i = 0; i < tl.count; i++) {
+    const failure = tl.kinds[tl.kind[i]!]!.failure;
+    if (!failure && !logEvents.has(i)) continue;
+    for (let c = tl.cause[i]!, hops = 0; c >= 0 && hops < 16; c = tl.cause[c]!, hops++) {
+      if (failure ? logEvents.has(c) : tl.kinds[tl.kind[c]!]!.failure) {
+        linked++;
+        break;
+      }
+    }
+  }
+  return { lines, linked };
+}
+
+describe.each(FIELD_PRESETS.map((p) => [p.id, p] as const))('%s', (id, preset) => {
+  it('holds every claim, prints the report message and is what explain offers', () => {
+    const planned = presetPlan(preset);
+    if (!planned.ok) throw new Error(planned.problems.join('; '));
+    const run = new PlanRun(planned.plan);
+    const result = run.runToEnd();
+    const failed = result.claims.filter((c) => !c.holds).map((c) => `${c.id}: measured ${String(c.measured)}`);
+    expect(failed).toEqual([]);
+    const expected = EXPECTED[id];
+    expect(expected, `EXPECTED entry for ${id}`).toBeDefined();
+    const { lines, linked } = logLines(run);
+    for (const m of expected!.printed) expect(lines).toContain(m);
+    if (expected!.linked !== false) expect(linked).toBeGreaterThan(0);
+    expect(explainLogLine(expected!.pasted).map((e) => e.preset)).toContain(id);
+    for (const m of expected!.printed) expect(explainLogLine(m).length, m).toBeGreaterThan(0);
+  });
+});

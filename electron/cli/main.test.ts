@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -288,6 +289,39 @@ describe('the installed command', () => {
     expect(raw.prepare('SELECT status FROM runs').all()).toEqual([{ status: 'running' }]);
     raw.close();
   }, 90_000);
+
+  it('survives kill -9 at random moments of runs: integrity_check ok, the completed run unchanged', async () => {
+    const bin = new URL('../../bin/pcilab.mjs', import.meta.url).pathname;
+    const db = join(dir, 'lab.db');
+    const env = { ...process.env, PCILAB_DB: db };
+    const json = (args: string[]): unknown => JSON.parse(spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' }).stdout);
+    // A completed run first, as a reference that must not change.
+    const done = json(['run', 'type1-entry-limit', '--json']) as { run: { id: number }; metrics: Record<string, number> };
+    const before = json(['runs', '--json']) as { id: number; timelineHash: string }[];
+    // Kills at seeded random moments: while starting, simulating, storing (bounded: five runs).
+    const rng = fc.sample(fc.integer({ min: 50, max: 2500 }), { numRuns: 5, seed: 11 });
+    for (const delayMs of rng) {
+      const child = spawn(process.execPath, [bin, 'run', 'quickstart-nvme-fio', '--set', 'durationMs=20'], { env, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const raw = openLabDatabase(db, { readonly: true });
+    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    raw.close();
+    const after = json(['runs', '--json']) as { id: number; status: string; timelineHash: string }[];
+    expect(after.find((r) => r.id === done.run.id)).toMatchObject({ status: 'completed', timelineHash: before[0]!.timelineHash });
+    // No run is left looking live: each killed one is completed (it finished first) or interrupted.
+    for (const r of after) expect(['completed', 'interrupted']).toContain(r.status);
+    // The completed run still exports whole.
+    const exported = spawnSync(process.execPath, [bin, 'export', String(done.run.id), '--format', 'json', '--out', '-'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(exported.status).toBe(0);
+    expect((JSON.parse(exported.stdout) as { run: { metrics: Record<string, number> } }).run.metrics).toMatchObject(done.metrics);
+  }, 120_000);
 });
 
 describe('help, version and usage errors', () => {

@@ -8,7 +8,7 @@
 // Must not: read kernel traces (oracleObserve.ts does) or judge agreement.
 
 import { loadRunnableScenario } from '../../core/run/scenarioChecks';
-import { validateScenario } from '../../core/scenario/loadScenario';
+import { loadScenario } from '../../core/scenario/loadScenario';
 import { ScenarioRun } from '../../core/run/scenarioRun';
 import type { Scenario } from '../../core/scenario/schema';
 import type { Stack } from '../../core/stack/stackBuilder';
@@ -37,10 +37,11 @@ export interface LabObservation {
 }
 
 /**
- * The scenario key of a guest kernel version, once the lab has one (a parallel issue adds version
- * inputs). Null until then: the comparison reports the version split as not expressible.
+ * The guest kernel's release as the scenario's version input (core/scenario/versions.ts): it
+ * implies what that release does (the nvme dma_opt_mapping_size clamp from 6.4, the IOVA magazine
+ * size, s390's dma-iommu from 6.7...), so the lab runs the kernel the oracle booted.
  */
-export const KERNEL_VERSION_OVERRIDE: ((version: string) => string) | null = null;
+export const KERNEL_VERSION_OVERRIDE: ((version: string) => string) | null = (version) => `vms.0.guest.kernelVersion=${version}`;
 
 export function labScenario(c: OracleConfig): Record<string, unknown> {
   const arch = KERNELS[c.kernel].arch;
@@ -80,7 +81,9 @@ export function runLab(c: OracleConfig): LabObservation {
   if (loaded.ok) scenario = loaded.scenario;
   else {
     refused = loaded.problems.join('; ');
-    const schemaOnly = validateScenario(value);
+    // The same scenario with the same version input, checked by the schema alone (QEMU would refuse
+    // to assign a device without caching mode; the oracle's devices are emulated).
+    const schemaOnly = loadScenario({ value, origin: c.id }, overrides);
     if (!schemaOnly.ok) throw new Error(`oracle: lab scenario for ${c.id} is invalid: ${schemaOnly.problems.join('; ')}`);
     scenario = schemaOnly.scenario;
   }

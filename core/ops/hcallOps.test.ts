@@ -88,7 +88,14 @@ describe('ops scripts of TCE hypercalls and DDW RTAS calls', () => {
       },
     });
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    expect(new ScenarioRun(loaded.scenario).runToEnd().ops[0]!.errno).toBe('H_FUNCTION');
+    const run = new ScenarioRun(loaded.scenario);
+    expect(run.runToEnd().ops[0]!.errno).toBe('H_FUNCTION');
+    // The failure says why: its cause is the refusal's reason.
+    const tl = run.timeline();
+    const failed = Array.from({ length: tl.count }, (_, i) => i).find((i) => tl.kinds[tl.kind[i]!]!.failure)!;
+    const why = tl.cause[failed]!;
+    expect(tl.kinds[tl.kind[why]!]!.name).toBe('ops.hcall.H_PUT_TCE.refused');
+    expect(tl.strings[tl.a0[why]!]).toBe('no VM has spapr-tce vIOMMU, so the TCE hypercalls are not registered (H_FUNCTION)');
   });
 
   it('a pseries guest always has the sPAPR vIOMMU: "none" is refused, and it is the default', () => {

@@ -105,7 +105,8 @@ function hcallRepeat<A extends { readonly vm?: string | undefined }>(
 }
 
 function noSpapr(vm: string | undefined): OpOutcome {
-  const why = `${vm === undefined ? 'no VM' : `VM ${vm}`} has the spapr-tce vIOMMU: the hypercall is not implemented for it`;
+  // H_FUNCTION: without an sPAPR TCE vIOMMU the TCE hypercalls are not registered (spapr_register_hypercall).
+  const why = `${vm === undefined ? 'no VM has' : `VM ${vm} has no`} spapr-tce vIOMMU, so the TCE hypercalls are not registered (H_FUNCTION)`;
   return { ok: false, errno: hcallErrorName(H_FUNCTION), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}`, why };
 }
 

@@ -27,7 +27,7 @@ const peArg = z
 const shift = z.number().int().min(0).max(63);
 
 function refused(vm: string | undefined): OpOutcome {
-  const why = `${vm === undefined ? 'no VM' : `VM ${vm}`} has the spapr-tce vIOMMU: no RTAS DDW calls`;
+  const why = `${vm === undefined ? 'no VM has' : `VM ${vm} has no`} spapr-tce vIOMMU, so it has no RTAS DDW calls`;
   return { ok: false, errno: rtasErrorName(RTAS_OUT_PARAM_ERROR), ret: null, costNs: 0, lane: `spapr.${vm ?? 'vm'}`, why };
 }
 

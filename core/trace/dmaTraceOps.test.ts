@@ -108,4 +108,31 @@ describe('DMA operations from the allocator kprobes', () => {
       'map fff60000',
     ]);
   });
+  it('infers a flush-queue timer flush whose kprobe missed from its domain-selective invalidation, before the allocation it interrupted', () => {
+    const dsi = (cpu: number, t: string) => line(cpu, t, 'qi_submit', 'iotlb_inv dmar0: 0x300e2 0x0 0x0 0x0');
+    const text = [
+      // A traced timer and its own invalidation: one flush.
+      line(1, '1.0', 'fq_timeout', '(fq_flush_timeout+0x0/0xa0)'),
+      dsi(1, '1.0001'),
+      // Right after an unmap: queue_iova's full-ring flush, which the replay's own ring makes.
+      unmap(1, '2.0', 0xfff40000, 262144),
+      dsi(1, '2.0001'),
+      // Inside an allocation, no fq_timeout hit (kprobe_profile counts a miss): the timer's flush.
+      line(1, '3.0', 'alloc_iova', '(alloc_iova_fast+0x0/0x280) iovad=0xff01 size=64 limit=0xfffff'),
+      dsi(1, '3.0004'),
+      line(1, '3.0007', 'alloc_iova_ret', '(iommu_dma_alloc_iova+0xb9/0xe0 <- alloc_iova_fast) pfn=0xfff40'),
+      // A page-selective invalidation is not a flush-queue flush.
+      line(0, '4.0', 'qi_submit', 'iotlb_inv dmar0: 0x300f2 0xfff40006 0x0 0x0'),
+    ];
+    const ops = dmaOpsFromProbes(parseFtraceText(text.join('\n')));
+    expect(ops.map((o) => (o.kind === 'fq-timeout' ? `flush${o.inferred === true ? ' inferred' : ''} ${o.tNs}` : o.kind))).toEqual([
+      'flush 1000000000',
+      'unmap',
+      'flush inferred 3000400000',
+      'map',
+    ]);
+    // Without the allocator's timer probe in the trace nothing is inferred.
+    const noProbe = dmaOpsFromProbes(parseFtraceText(text.slice(2).join('\n')));
+    expect(noProbe.some((o) => o.kind === 'fq-timeout')).toBe(false);
+  });
 });

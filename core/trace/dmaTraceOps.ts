@@ -9,7 +9,7 @@
 //   iommu:unmap shows a boundary (__iommu_dma_unmap unmaps a whole DMA range at once).
 // Must not: simulate anything (the lab's replay does) or parse text (ftraceText.ts does).
 
-import { iommuMapFields, iommuUnmapFields, type FtraceEvent } from './ftraceText';
+import { iommuMapFields, iommuUnmapFields, qiSubmitFields, type FtraceEvent } from './ftraceText';
 
 export interface DmaTraceMap {
   readonly kind: 'map';
@@ -47,6 +47,11 @@ export interface DmaTraceFlush {
   readonly tNs: number;
   readonly cpu: number;
   readonly line: number;
+  /**
+   * The fq_flush_timeout kprobe missed this hit (kprobe_profile counts it) and the flush is known
+   * only by its domain-selective IOTLB invalidation (intel_iommu:qi_submit): see dmaOpsFromProbes.
+   */
+  readonly inferred?: boolean;
 }
 
 /** free_iova_fast as the kprobe saw it (lazy mode frees at flush time, strict at unmap). */
@@ -92,7 +97,13 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
   const sacFailedOn = new Set<number>();
   const current = new Map<number, DmaTraceMap>();
   const live = new Map<number, DmaTraceMap[]>();
+  // A traced fq_flush_timeout hit waiting for its own domain-wide invalidation, per CPU.
+  const timerOn = new Set<number>();
+  // The last event each CPU traced (other than qi_submit): an fq-full flush follows an unmap.
+  const lastOn = new Map<number, string>();
+  const probed = events.some((e) => e.event === 'fq_timeout');
   for (const e of events) {
+    if (e.event !== 'qi_submit') lastOn.set(e.cpu, e.event);
     switch (e.event) {
       case 'alloc_iova': {
         const pages = num(kv(e.body, 'size'));
@@ -168,7 +179,26 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
         break;
       case 'fq_timeout':
         ops.push({ kind: 'fq-timeout', tNs: e.tNs, cpu: e.cpu, line: e.line });
+        timerOn.add(e.cpu);
         break;
+      case 'qi_submit': {
+        // A kprobe misses a hit that nests in another probe's handler on the same CPU, so a timer
+        // flush can be missing while its invalidation is traced. In lazy mode dma-iommu flushes the
+        // domain's IOTLB as a whole only from the flush queue: fq_flush_timeout, or queue_iova when
+        // the ring is full (that one right after its iommu:unmap; the replay's own ring does it).
+        // A domain-selective invalidation that is neither is the timer's, its probe missed
+        // (L drivers/iommu/dma-iommu.c fq_flush_timeout -> iommu_dma_flush_iotlb_all ->
+        // intel_flush_iotlb_all, DMA_TLB_DSI_FLUSH).
+        if (!probed || qiSubmitFields(e)?.kind !== 'iotlb-domain') break;
+        if (timerOn.delete(e.cpu) || lastOn.get(e.cpu) === 'unmap') break;
+        const flush: DmaTraceFlush = { kind: 'fq-timeout', tNs: e.tNs, cpu: e.cpu, line: e.line, inferred: true };
+        // Inside an allocation on that CPU (the timer's softirq ran on its way): it frees into the
+        // rcache the allocation then takes from, so it goes before that map.
+        const p = pending.get(e.cpu);
+        if (p === undefined) ops.push(flush);
+        else ops.splice(ops.indexOf(p.map), 0, flush);
+        break;
+      }
     }
   }
   // An allocation whose return the trace lacks (a missed kprobe hit) has no IOVA: left out.

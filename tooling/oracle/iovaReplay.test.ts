@@ -24,4 +24,26 @@ describe('IOVA allocator replay of real kernel traces', () => {
     const ops = fixtureDomainOps(f).map((o) => (o.kind === 'fq-timeout' ? { ...o, cpu: 1 } : o));
     expect(replayIova(ops, f.meta.replay).mismatches.length).toBeGreaterThan(0);
   });
+  it('places a timer flush whose kprobe missed only where the trace proves it, and no more than kprobe_profile counts', () => {
+    // 6.1: the missed fq_flush_timeout left its domain-selective invalidation inside an allocation.
+    // A second 6.1 capture, kept for this (kprobe_profile: fq_timeout 24 hits, 1 miss).
+    const f61 = readFixture('x86_64-6.1-intel-cmoff-lazy-nvme.missed-timer-probe');
+    const ops61 = fixtureDomainOps(f61);
+    expect(ops61.some((o) => o.kind === 'fq-timeout' && o.inferred === true)).toBe(true);
+    const r61 = replayIova(ops61, f61.meta.replay);
+    expect(r61.maps).toBe(220);
+    expect(r61.matched).toBe(r61.maps);
+    const without61 = ops61.filter((o) => !(o.kind === 'fq-timeout' && o.inferred === true));
+    expect(replayIova(without61, { ...f61.meta.replay, missedTimerHits: 0 }).mismatches.length).toBeGreaterThan(0);
+    // 6.12 virtio-iommu: the timer's probe, its frees and viommu_flush_all all missed; a map got
+    // back an IOVA unmapped since the last traced flush.
+    const f = readFixture('x86_64-6.12-virtio-iommu-lazy-nvme');
+    const ops = fixtureDomainOps(f);
+    const missed = f.meta.replay.missedTimerHits ?? 0;
+    expect(missed).toBeGreaterThan(0);
+    const r = replayIova(ops, f.meta.replay);
+    expect(r.inferredFlushes).toBeGreaterThan(0);
+    expect(r.inferredFlushes).toBeLessThanOrEqual(missed);
+    expect(replayIova(ops, { ...f.meta.replay, missedTimerHits: 0 }).mismatches.length).toBeGreaterThan(0);
+  });
 });

@@ -442,7 +442,7 @@ export function replayRow(c: OracleConfig, cap: OracleCapture, k: KernelObservat
   return {
     id: 'iova-replay',
     title,
-    kernel: `${r.maps} maps, ${r.flushes} timer flushes`,
+    kernel: `${r.maps} maps, ${r.flushes} timer flushes${r.inferredFlushes > 0 ? ` (${r.inferredFlushes} whose kprobe missed, placed by their invalidation or by the IOVA a map got back)` : ''}`,
     lab,
     agree,
     explanation: agree ? null : explain(c, 'iova-replay', k, null),

@@ -122,7 +122,10 @@ export const FINDINGS: readonly string[] = [
     'pinning) is not observed; the trace clock is TCG time, so flush counts that depend on the 10 ms / 1 s timers are shown, ' +
     'not compared; kprobes miss hits that nest in another probe on the same CPU (kprobe_profile), so the replay takes unmaps ' +
     "from the iommu:unmap tracepoint and frees from the lab's own flush queue; an allocation an interrupt on the same CPU " +
-    "interrupted is ordered after that interrupt's unmap when it returned the unmapped range (dmaTraceOps.ts).",
+    "interrupted is ordered after that interrupt's unmap when it returned the unmapped range (dmaTraceOps.ts). A flush-queue timer " +
+    'whose fq_flush_timeout hit was missed is placed by its domain-selective IOTLB invalidation (intel-iommu, dmaTraceOps.ts) or, ' +
+    'no more often than kprobe_profile counts misses, before the first map that got back an IOVA the lab still holds queued ' +
+    '(iovaReplay.ts: no allocator hands out a queued IOVA); a capture with missed hits whose invariants disagree is captured once more.',
   "**Under TCG the ppc64 guest's DDW creation fails** (ibm,create-pe-dma-window returns -3 for the 16 MiB pages the query offered, page mask 0x107), " +
     'so it keeps the 32-bit default window and maps with TCE hypercalls; the lab scenario turns DDW off to match.',
 ];

@@ -28,6 +28,7 @@ export const FIXTURE_CONFIGS: Readonly<Record<string, 'all' | 'replay'>> = {
   'x86_64-6.1-intel-cmoff-lazy-virtio-blk': 'replay',
   'x86_64-6.12-intel-cmoff-lazy-nvme': 'all',
   'x86_64-6.12-virtio-iommu-strict-nvme': 'all',
+  'x86_64-6.12-virtio-iommu-lazy-nvme': 'replay',
   's390x-6.12-s390-zpci-strict-virtio-blk': 'replay',
 };
 
@@ -42,9 +43,22 @@ export interface FixtureMeta {
 
 const KEEP_EVENTS = {
   all: /: (alloc_iova|alloc_iova_ret|free_iova|fq_timeout|map|unmap|tracing_mark_write|dma_\w+|qi_submit|cache_tag_flush_\w+|rpcit|viommu_\w+): /,
-  replay: /: (alloc_iova|alloc_iova_ret|free_iova|fq_timeout|unmap|tracing_mark_write): /,
+  replay: /: (alloc_iova|alloc_iova_ret|free_iova|fq_timeout|unmap|qi_submit|tracing_mark_write): /,
 };
 const KEEP_QEMU = /(vtd_inv_desc_iotlb|virtio_iommu_(map|unmap)|spapr_iommu|pci_nvme_read|virtio_blk_handle_read)/;
+
+/** The miss count of one probe in tracefs kprobe_profile ("<event> <hits> <misses>" per line). */
+export function kprobeMisses(profile: string, event: string): number {
+  const m = new RegExp(`^\\s*${event}\\s+\\d+\\s+(\\d+)\\s*$`, 'm').exec(profile);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Hits every probe in kprobe_profile missed. */
+export function kprobeMissesTotal(profile: string): number {
+  let n = 0;
+  for (const m of profile.matchAll(/^\s*\S+\s+\d+\s+(\d+)\s*$/gm)) n += Number(m[1]);
+  return n;
+}
 
 /** The replay's options for a captured domain: its mode, CPUs, aperture and reserved ranges. */
 export function replayOptionsOf(cap: OracleCapture, k: KernelObservation): ReplayOptions {
@@ -67,6 +81,7 @@ export function replayOptionsOf(cap: OracleCapture, k: KernelObservation): Repla
     reserved: k.reserved.filter((r) => r.start <= (limitPfn + 1) * 4096 - 1),
     forcedac: cap.config.viommu === 's390-zpci',
     frees: 'unmap',
+    missedTimerHits: kprobeMisses(cap.sections['kprobe_profile'] ?? '', 'fq_timeout'),
   };
 }
 

@@ -16,7 +16,7 @@ import { cachedCapture, runConfig, type OracleCapture } from './oracleQemu';
 import { observeKernel } from './oracleObserve';
 import { runLab } from './oracleLab';
 import { compareConfig, replayRow, type InvariantRow } from './oracleCompare';
-import { FIXTURE_CONFIGS, writeFixture } from './oracleFixtures';
+import { FIXTURE_CONFIGS, kprobeMissesTotal, writeFixture } from './oracleFixtures';
 import { renderOracleReport, type ConfigReport } from './oracleReport';
 
 function flag(name: string): boolean {
@@ -43,6 +43,16 @@ async function capture(c: OracleConfig, kernel: ResolvedKernel, attempts: string
   }
 }
 
+/** Every invariant of one capture, the IOVA replay last. */
+function evaluate(c: OracleConfig, cap: OracleCapture): InvariantRow[] {
+  const k = observeKernel(cap);
+  return [...compareConfig(c, k, runLab(c)), replayRow(c, cap, k)];
+}
+
+function unexplainedRows(rows: readonly InvariantRow[]): InvariantRow[] {
+  return rows.filter((r) => r.agree === false && r.explanation === null);
+}
+
 async function main(): Promise<number> {
   const only = option('--only');
   const configs = oracleMatrix().filter((c) => only === undefined || c.id.includes(only));
@@ -59,13 +69,25 @@ async function main(): Promise<number> {
       const c = configs[next++]!;
       const retries: string[] = [];
       try {
-        const cap = await capture(c, kernels.get(c.kernel)!, retries);
+        let cap = await capture(c, kernels.get(c.kernel)!, retries);
+        let rows = evaluate(c, cap);
+        // A capture whose kprobes missed hits (kprobe_profile) is an incomplete observation: when
+        // the replay cannot place what was lost, that configuration is captured once more.
+        const missed = kprobeMissesTotal(cap.sections['kprobe_profile'] ?? '');
+        if (!flag('--reuse') && missed > 0 && unexplainedRows(rows).length > 0) {
+          retries.push(
+            `kprobes missed ${missed} hit(s) and ${unexplainedRows(rows)
+              .map((r) => r.id)
+              .join(', ')} disagreed`,
+          );
+          process.stderr.write(`oracle: ${c.id}: kprobes missed ${missed} hit(s) in a disagreeing capture; capturing once more\n`);
+          cap = await runConfig(c, kernels.get(c.kernel)!);
+          rows = evaluate(c, cap);
+        }
         const k = observeKernel(cap);
-        const lab = runLab(c);
-        const rows: InvariantRow[] = [...compareConfig(c, k, lab), replayRow(c, cap, k)];
         reports.push({ config: c, capture: cap, rows, retries });
         if (flag('--write-fixtures') && FIXTURE_CONFIGS[c.id] !== undefined) writeFixture(cap, k);
-        const bad = rows.filter((r) => r.agree === false && r.explanation === null);
+        const bad = unexplainedRows(rows);
         process.stderr.write(
           `oracle: ${c.id}: ${rows.filter((r) => r.agree === true).length} agree, ${rows.filter((r) => r.agree === false && r.explanation !== null).length} explained, ${bad.length} unexplained (${(cap.wallMs / 1000).toFixed(0)} s)\n`,
         );

@@ -169,6 +169,17 @@ export class FlushQueue implements SimComponent {
     return ticket;
   }
 
+  /**
+   * Whether an IOVA range starting at `pfn` waits in a ring (not yet freed). A scan: for checks
+   * outside the hot path only (the kernel-trace replay, tooling/oracle/iovaReplay.ts).
+   */
+  holds(pfn: number): boolean {
+    for (const r of this.rings) {
+      for (let i = r.head; i !== r.tail; i = (i + 1) & (r.size - 1)) if (r.pfn[r.at(i)] === pfn) return true;
+    }
+    return false;
+  }
+
   /** An entry queued with `ticket` has been flushed from every IOTLB (a flush that started after it finished). */
   covered(ticket: number): boolean {
     return this.finishCnt > ticket;

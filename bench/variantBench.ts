@@ -2,7 +2,11 @@
 // seconds per CPU second (the real system is 1.0), recorded timeline events per CPU second, CPU per
 // completed IO, peak resident memory. The target of each variant is min(10, 4M / D), D being its
 // recorded events per simulated second: ten times faster than the real system, or, where the
-// workload's event density forbids that, 4 million recorded events per CPU second.
+// workload's event density forbids that, 4 million recorded events per CPU second. The target
+// applies to the whole run (setup included). A variant that simulates well under a millisecond (an
+// ops script of a few ioctls) cannot meet it: its CPU is the fixed cost of building the stack
+// (~0.2-1 ms, the column "setup"), which stands for starting QEMU and booting a guest (seconds on a
+// real system); the column "sim s per CPU s after setup" shows the simulation alone.
 
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -18,6 +22,8 @@ export const TARGET_EVENTS_PER_S = 4_000_000;
 export interface VariantRow extends VariantMeasure {
   /** Simulated seconds per CPU second. */
   readonly speedup: number;
+  /** Simulated seconds per CPU second of the simulation alone (setup taken off). */
+  readonly speedupAfterSetup: number;
   readonly target: number;
   readonly eventsPerCpuS: number;
   readonly cpuUsPerIo: number | null;
@@ -30,6 +36,7 @@ export function rowOf(m: VariantMeasure): VariantRow {
   return {
     ...m,
     speedup: simS / cpuS,
+    speedupAfterSetup: simS / Math.max(1e-6, (m.cpuMs - m.setupCpuMs) / 1000),
     target: density > 0 ? Math.min(TARGET_SPEEDUP, TARGET_EVENTS_PER_S / density) : TARGET_SPEEDUP,
     eventsPerCpuS: m.timelineEvents / cpuS,
     cpuUsPerIo: m.ios > 0 ? (m.cpuMs * 1000) / m.ios : null,
@@ -68,7 +75,9 @@ export function variantTable(rows: readonly VariantRow[]): string {
       'simulated (ms)',
       'CPU cold (ms)',
       'CPU steady (ms)',
+      'setup (ms)',
       'sim s per CPU s',
+      'after setup',
       'target',
       'met',
       'events per CPU s',
@@ -80,7 +89,9 @@ export function variantTable(rows: readonly VariantRow[]): string {
       fmt(r.simulatedNs / 1e6, 0),
       fmt(r.coldCpuMs, 1),
       fmt(r.cpuMs, 1),
+      fmt(r.setupCpuMs, 2),
       fmt(r.speedup, 2),
+      fmt(r.speedupAfterSetup, 2),
       fmt(r.target, 2),
       r.speedup >= r.target ? 'yes' : 'NO',
       fmt(r.eventsPerCpuS, 0),

@@ -19,6 +19,11 @@ export interface VariantMeasure {
   readonly cpuMs: number;
   /** CPU of the first run, ms (includes compiling the hot paths). */
   readonly coldCpuMs: number;
+  /**
+   * Of cpuMs, building the run (the stack: host, QEMU, guest, devices, workload; what a real setup
+   * spends starting QEMU and booting the guest), median of the same steady runs.
+   */
+  readonly setupCpuMs: number;
   readonly simulatedNs: number;
   readonly timelineEvents: number;
   readonly simEvents: number;
@@ -45,12 +50,14 @@ function main(): void {
   const scenario = variantName === '-' ? planned.plan.base : planned.plan.variants.find((v) => v.name === variantName)?.scenario;
   if (scenario === undefined) throw new Error(`preset ${presetId} has no variant ${variantName}`);
   const samples: number[] = [];
+  const setups: number[] = [];
   let last = { simulatedNs: 0, timelineEvents: 0, simEvents: 0, ios: 0 };
   let total = 0;
   while (samples.length < minRuns || (total < budgetMs && samples.length < 60)) {
     const timeline = new TimelineRecorder();
     const t0 = cpuMsNow();
     const run = new ScenarioRun(scenario, { timeline });
+    setups.push(cpuMsNow() - t0);
     while (!run.step(1_000_000));
     const m = run.result().metrics;
     const ms = cpuMsNow() - t0;
@@ -58,13 +65,16 @@ function main(): void {
     samples.push(ms);
     total += ms;
   }
-  const steady = samples.slice(samples.length - Math.ceil(samples.length / 3)).sort((a, b) => a - b);
+  const third = Math.ceil(samples.length / 3);
+  const steady = samples.slice(samples.length - third).sort((a, b) => a - b);
+  const steadySetup = setups.slice(setups.length - third).sort((a, b) => a - b);
   const out: VariantMeasure = {
     preset: preset.id,
     variant: variantName!,
     runs: samples.length,
     cpuMs: steady[Math.floor(steady.length / 2)]!,
     coldCpuMs: samples[0]!,
+    setupCpuMs: steadySetup[Math.floor(steadySetup.length / 2)]!,
     ...last,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };

@@ -22,6 +22,7 @@ import type { GuestIommuDriver } from '../guestDma/guestIommuDriver';
 import { VtdPageTable } from './vtdPageTable';
 import { psiAlignedRange, VTD_MAMV, VTD_MSI_RANGE } from './intelIommuGuest';
 import { PAGE_SIZE } from '../base/pages';
+import { VTD_MAP_FAILED } from './vtdKinds';
 
 export interface HostVtdDriverDeps {
   readonly costs: CostTable;
@@ -72,14 +73,7 @@ export class HostVtdDriver implements GuestIommuDriver {
         { name: 'bytes', format: 'bytes' },
       ],
     });
-    this.mapFailKind = tl.defineKind({
-      name: 'vtd.map.failed',
-      args: [
-        { name: 'errno', format: 'errno' },
-        { name: 'iova', format: 'hex' },
-      ],
-      failure: true,
-    });
+    this.mapFailKind = tl.defineKind(VTD_MAP_FAILED);
     this.enomemName = tl.internString('ENOMEM');
     this.psiName = tl.internString('page-selective');
     this.dsiName = tl.internString('domain-selective');

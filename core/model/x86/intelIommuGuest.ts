@@ -26,6 +26,7 @@ import type { QemuVm } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import { VtdPageTable } from './vtdPageTable';
 import { PAGE_SIZE } from '../base/pages';
+import { VTD_MAP_FAILED } from './vtdKinds';
 
 /** QEMU VTD_MAMV: largest address mask of a page-selective invalidation (cap_max_amask_val). */
 export const VTD_MAMV = 18;
@@ -117,14 +118,7 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
         { name: 'bytes', format: 'bytes' },
       ],
     });
-    this.mapFailKind = tl.defineKind({
-      name: 'vtd.map.failed',
-      args: [
-        { name: 'errno', format: 'errno' },
-        { name: 'iova', format: 'hex' },
-      ],
-      failure: true,
-    });
+    this.mapFailKind = tl.defineKind(VTD_MAP_FAILED);
     this.enomemName = tl.internString('ENOMEM');
     this.psiWhat = deps.qemu.trapName('vtd-iotlb-psi');
     this.dsiWhat = deps.qemu.trapName('vtd-iotlb-dsi');

@@ -346,6 +346,12 @@ describe('help, version and usage errors', () => {
     expect(err).toEqual([]);
     expect(main(['help', 'frobnicate'], io)).toBe(EXIT_INVALID);
     expect(err).toEqual(['pcilab: help: unknown command "frobnicate" (pcilab help lists them)']);
+    // No command at all: a usage error, so the usage goes to stderr and stdout stays empty.
+    out = [];
+    err = [];
+    expect(main([], io)).toBe(EXIT_INVALID);
+    expect(out).toEqual([]);
+    expect(err[0]).toMatch(/^usage: pcilab <command>/);
   });
 
   it('prints the version of package.json', () => {

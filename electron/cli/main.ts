@@ -691,10 +691,13 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
         io.out(USAGE);
         return EXIT_OK;
       case undefined:
+        // No command is a usage error: the usage goes to stderr (stdout stays for output), exit 2.
+        io.err(USAGE);
+        return EXIT_INVALID;
       case '--help':
       case '-h':
         io.out(USAGE);
-        return command === undefined ? EXIT_INVALID : EXIT_OK;
+        return EXIT_OK;
       default:
         throw new UsageError(
           command.startsWith('-')

@@ -70,6 +70,7 @@ async function start(): Promise<void> {
       dbPath,
       spawnWorker: (workerData) => createRunWorker({ workerData }),
       spawnPreparer: () => createRunPreparer({}),
+      warmWorkers: true,
       version: app.getVersion(),
       exportHandler: saveDialogExportHandler(),
       ...(existsSync(binding) ? { nativeBinding: binding } : {}),

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { spawnTsxRunPreparer, spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import { describeWorkerSource, spawnRunPreparer, spawnRunWorker } from '../service/workerSpawner';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
 import { DownloadTokens } from './downloadTokens';
 import { AccessGate } from './accessGate';
@@ -38,8 +38,9 @@ function main(): void {
   const tokens = new DownloadTokens();
   const service = new LabService({
     dbPath,
-    spawnWorker: spawnTsxRunWorker,
-    spawnPreparer: spawnTsxRunPreparer,
+    spawnWorker: spawnRunWorker,
+    spawnPreparer: spawnRunPreparer,
+    warmWorkers: true,
     version,
     exportHandler: tokens.handler,
   });
@@ -58,6 +59,7 @@ function main(): void {
     console.log(`PCI Passthrough Lab (browser mode): ${gate.link(origin())}`);
     console.log('  (the link works once; opening it gives this browser access and prints a new link)');
     console.log(`database: ${dbPath}   (port from PCILAB_PORT, default ${DEFAULT_PORT}; database from PCILAB_DB)`);
+    console.log(describeWorkerSource());
   });
   const shutdown = (): void => {
     server.close();

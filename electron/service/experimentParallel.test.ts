@@ -26,6 +26,7 @@ function simulated(run: RunDetail): unknown {
     timelineHash: run.timelineHash,
     claims: run.claims,
     ops: run.ops,
+    dmaModes: run.dmaModes,
     metrics: Object.fromEntries(Object.entries(run.metrics).filter(([k]) => !WALL_CLOCK.test(k))),
   };
 }

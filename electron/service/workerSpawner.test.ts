@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { builtWorkersStaleness, describeWorkerSource, runWorkerSpawner, workerSource } from './workerSpawner';
 import { LabService } from './labService';
 import type { RunWorkerData } from './runWorkerProtocol';
+import { Worker } from 'node:worker_threads';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -72,6 +73,36 @@ describe('run workers', () => {
       expect((await service.getRun(runId)).status).toBe('completed');
       // The warm worker ran it; once idle the queue keeps a new one ready.
       expect(spawned).toEqual([null, null]);
+    } finally {
+      service.close();
+    }
+  });
+
+  it('with warm workers: a warm worker that died is not given the run; the run starts its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcilab-warm-'));
+    dirs.push(dir);
+    const spawned: (number | null)[] = [];
+    const spawn = runWorkerSpawner(workerSource().kind);
+    let warmGone: () => void = () => undefined;
+    const gone = new Promise<void>((resolve) => (warmGone = resolve));
+    const service = new LabService({
+      dbPath: join(dir, 'lab.db'),
+      version: 'test',
+      warmWorkers: true,
+      spawnWorker: (data) => {
+        spawned.push(data?.runId ?? null);
+        if (data !== null) return spawn(data);
+        const w = new Worker('process.exit(0)', { eval: true });
+        w.on('exit', () => warmGone());
+        return w;
+      },
+    });
+    try {
+      await gone;
+      const { runId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'] });
+      await service.idle();
+      expect((await service.getRun(runId)).status).toBe('completed');
+      expect(spawned.slice(0, 2)).toEqual([null, runId]);
     } finally {
       service.close();
     }

@@ -10,7 +10,7 @@
 
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from '../../core/contract/catalog';
-import type { DmaModeInfo, RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
+import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
 import type {
   TimelineEvent,
   TimelineEventDetail,
@@ -36,6 +36,7 @@ import type { Worker } from 'node:worker_threads';
 import { inlineRunPreparer, WorkerRunPreparer, type RunPreparer } from './runPreparer';
 import { RunQueue, WORKER_DIED, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
+import { dmaModesOf } from './runDmaModes';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
@@ -184,20 +185,7 @@ export class LabService implements LabApi {
   getRun(runId: number): Promise<RunDetail> {
     const run = this.runs.get(runId);
     if (run === undefined) return Promise.reject(new LabError('not-found', `no run ${runId}`));
-    return Promise.resolve({ ...run, dmaModes: this.dmaModes(runId) });
-  }
-
-  /** The dma.mode event of each DMA domain's lane (the first events of each lane only). */
-  private dmaModes(runId: number): DmaModeInfo[] {
-    const meta = this.timeline.meta(runId);
-    if (meta === undefined) return [];
-    const laneNames = new Map(meta.lanes.map((l) => [l.id, l.name]));
-    return this.timeline.firstOfKind(runId, 'dma.mode').map((e) => ({
-      lane: laneNames.get(e.lane) ?? String(e.lane),
-      mode: String(e.args['mode'] ?? ''),
-      why: String(e.args['why'] ?? ''),
-      forced: e.args['forced'] === 1,
-    }));
+    return Promise.resolve({ ...run, dmaModes: dmaModesOf(this.timeline, runId) });
   }
 
   deleteRun(runId: number): Promise<void> {

@@ -1,4 +1,4 @@
-// getRun names the DMA mode each guest DMA domain ran in, with the reason, from the stored
+// getRun (runDmaModes.ts) names the DMA mode each guest DMA domain ran in, with the reason, from the stored
 // timeline's dma.mode events: Linux forcing strict under intel-iommu caching mode says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -40,7 +40,13 @@ export default defineConfig({
           url: `http://127.0.0.1:${port}/`,
           reuseExistingServer: false,
           timeout: 60_000,
-          env: { PCILAB_PORT: String(port), PCILAB_DB: process.env['PCILAB_E2E_DB'], PCILAB_TOKEN: process.env['PCILAB_E2E_TOKEN'] },
+          // Two runs at once whatever the machine's cores, so an experiment's variants run in parallel.
+          env: {
+            PCILAB_PORT: String(port),
+            PCILAB_DB: process.env['PCILAB_E2E_DB'],
+            PCILAB_TOKEN: process.env['PCILAB_E2E_TOKEN'],
+            PCILAB_WORKERS: '2',
+          },
         },
       }
     : {}),

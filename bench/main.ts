@@ -1,7 +1,7 @@
 // `npm run bench`: measures the lab's speed figures side by side and prints them as tables;
 // `npm run bench -- --write-docs` also rewrites docs/benchmarks.md from the same run (with the
 // command and the machine), so the document always holds one run's numbers.
-// `--only <section>` (kernel, host, runs, variants, store, cli; repeatable) measures just those sections and
+// `--only <section>` (kernel, host, runs, variants, store, cli, start; repeatable) measures just those sections and
 // prints them (it never writes the document: that always holds every section).
 
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -15,6 +15,7 @@ import { benchInsert, benchStreamRss, benchWindows } from './storeBench';
 import { recorderMeasures } from './recorderBench';
 import { benchVariants, variantTable, type VariantRow } from './variantBench';
 import { benchCli, type CliTiming } from './cliBench';
+import { benchStart, START_PRESET, WARM_WAIT_MS } from './startBench';
 
 interface Section {
   readonly title: string;
@@ -163,6 +164,25 @@ function cliSection(): Section {
   };
 }
 
+async function startSection(): Promise<Section> {
+  const timings = await benchStart();
+  const warm = timings.find((t) => t.mode === 'built, warm')!;
+  return {
+    title: 'Run start (Start to simulating)',
+    rows: [],
+    table: formatTable([
+      ['run workers from', 'median ms', 'samples ms'],
+      ...timings.map((t) => [t.mode, fmt(t.medianMs), t.samplesMs.map((x) => fmt(x)).join(' / ')]),
+    ]),
+    findings: [
+      `Wall time from startRun to the first progress with simulated time > 0, ${START_PRESET}, a fresh lab service per sample, median of 5.`,
+      'tsx: the worker threads compile the TypeScript source first (how the browser host and the tests started them before out/cli held built workers).',
+      `built: out/cli/runWorker.mjs and runPreparerWorker.mjs, spawned at Start; built, warm: the preparer and one run worker spawned when the lab opens (the browser host and the desktop app), Start ${fmt(WARM_WAIT_MS)} ms later.`,
+      `built, warm: ${fmt(warm.medianMs)} ms (target < 500 ms: ${warm.medianMs < 500 ? 'met' : 'NOT met'})`,
+    ],
+  };
+}
+
 function machine(): string {
   const cpu = cpus();
   return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
@@ -181,6 +201,7 @@ const SECTIONS: Readonly<Record<string, () => Section | Promise<Section>>> = {
   variants: variantsSection,
   store: storeSection,
   cli: cliSection,
+  start: startSection,
 };
 
 function onlySections(argv: readonly string[]): string[] {

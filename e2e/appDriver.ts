@@ -247,6 +247,36 @@ export class AppDriver {
     return this.page.locator(`[data-metric="${name}"]`);
   }
 
+  /** A cell of the run page's key metrics (the table it leads with). */
+  keyMetric(name: string): Locator {
+    return this.page.locator(`[data-key-metric="${name}"]`);
+  }
+
+  /** The folded table of every metric (a <details>). */
+  allMetrics(): Locator {
+    return this.page.getByTestId('all-metrics');
+  }
+
+  /** The run page's wall time line. */
+  wallTime(): Locator {
+    return this.page.getByTestId('run-wall-time');
+  }
+
+  /** The DMA mode row of a domain lane ("intelStrict/dma.vm0.nvme0", "dma.vm0.nvme0"). */
+  dmaMode(lane: string): Locator {
+    return this.page.locator(`[data-testid="dma-mode"][data-lane="${lane}"]`);
+  }
+
+  /** The run page's list of failures (the first ones of the timeline). */
+  failures(): Locator {
+    return this.page.getByTestId('failure');
+  }
+
+  /** The run page's section headings, in page order. */
+  sectionHeadings(): Locator {
+    return this.page.getByTestId('run-page').locator('h2');
+  }
+
   metricColumns(): Locator {
     return this.page.getByTestId('metrics').locator('thead th');
   }

@@ -29,7 +29,9 @@ test('a grid experiment runs, compares, saves and reopens as it was; a run expor
   await expect(exp.variantRows().first()).toContainText('durationMs=2');
 
   await exp.startAll();
+  // Each variant's row has its own progress while it runs, and never says "queued" while it simulates.
   await expect(exp.variantProgress().first()).toBeVisible();
+  expect(await exp.watchVariantsToCompletion()).toBeGreaterThanOrEqual(1);
   const runIds = await exp.waitAllCompleted();
   expect(runIds).toHaveLength(3);
   await exp.screenshot('experiment');

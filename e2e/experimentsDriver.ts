@@ -219,6 +219,28 @@ export class ExperimentsDriver {
     return this.page.getByTestId('variant-list').getByTestId('run-progress');
   }
 
+  /**
+   * Watches the variant rows until every one completed, checking at each look that no row says
+   * "queued" beside a progress bar that simulates; returns the most rows seen running at once.
+   */
+  async watchVariantsToCompletion(timeoutMs = 60_000): Promise<number> {
+    let mostRunning = 0;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.variantRows().evaluateAll((els) =>
+        els.map((el) => ({
+          status: el.getAttribute('data-status'),
+          phase: el.querySelector('[data-testid="run-progress"]')?.getAttribute('data-phase') ?? null,
+        })),
+      );
+      for (const r of rows) if (r.status === 'queued') expect(r.phase, 'a queued row shows no simulating progress').not.toBe('simulating');
+      mostRunning = Math.max(mostRunning, rows.filter((r) => r.status === 'running').length);
+      if (rows.length > 0 && rows.every((r) => r.status === 'completed')) return mostRunning;
+      if (Date.now() > deadline) throw new Error(`variants not all completed after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+      await this.page.waitForTimeout(50);
+    }
+  }
+
   /** Runs all variants and waits until every one completed; returns the runs' ids in variant order. */
   async runAll(timeoutMs = 60_000): Promise<number[]> {
     await this.startAll();

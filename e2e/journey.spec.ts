@@ -1,7 +1,9 @@
 // A user's whole journey in one sitting, on one database: an engineer builds a scenario in the
 // configurator (an x86 guest behind intel-iommu whose host allows only 1024 VFIO mappings), types
-// an invalid limit and corrects it, runs it and watches progress, opens the timeline and zooms into
-// a failed VFIO map to read why it failed, runs an experiment of three limits and compares them,
+// an invalid limit and corrects it, runs it and watches progress, reads the run page (claims, key
+// metrics, the DMA mode Linux forced, failures, every metric folded), opens the timeline and zooms into
+// a failed VFIO map to read why it failed, runs an experiment of three limits (two variants at once,
+// each with its progress) and compares them,
 // exports the run to Perfetto, then reloads and finds everything still there. Screenshots of each
 // screen go to test-results/screenshots/journey-*.png.
 import { test, expect } from './labTest';
@@ -45,6 +47,29 @@ test('configure, run, explain a failure, experiment, compare, export, reload', a
   await app.waitForRunStatus('completed', 60_000);
   // QEMU's intel-iommu shadowing hits the 1024-mapping limit: VFIO answers ENOSPC.
   await expect(app.metric('vfio.enospc')).toHaveText(/[1-9]/);
+  await expect(app.wallTime()).not.toHaveText('not finished');
+  // The run page leads with the answer: claims, key metrics, the DMA mode, failures, the timeline;
+  // every metric below, folded.
+  await expect(app.sectionHeadings()).toHaveText([
+    'Claims',
+    'Key metrics',
+    'DMA mode',
+    'Failures',
+    'Timeline',
+    'All metrics',
+    'Ops results',
+    'Scenario',
+  ]);
+  await expect(app.keyMetric('io.iops')).toContainText('IO/s');
+  // intel-iommu's caching mode: Linux runs the device strict whatever the setting, and says why.
+  await expect(app.dmaMode('dma.vm0.nvme0')).toHaveAttribute('data-mode', 'strict');
+  await expect(app.dmaMode('dma.vm0.nvme0')).toHaveAttribute('data-forced', 'true');
+  await expect(app.dmaMode('dma.vm0.nvme0')).toContainText('IOMMU batching disallowed due to virtualization');
+  await expect(app.failures().first()).toBeVisible();
+  await expect(app.allMetrics()).not.toHaveAttribute('open');
+  await expect(app.metric('vfio.enospc')).toBeHidden();
+  await app.allMetrics().locator('summary').click();
+  await expect(app.metric('vfio.enospc')).toBeVisible();
   await app.screenshot('journey-4-run-page');
 
   // 3. The timeline: zoom in and out, then jump to the first failure and read its cause chain.
@@ -78,6 +103,8 @@ test('configure, run, explain a failure, experiment, compare, export, reload', a
   await experiments.startAll();
   await expect(experiments.variantProgress().first()).toBeVisible();
   await experiments.screenshot('journey-6-experiment');
+  // Two workers (PCILAB_WORKERS=2 in the e2e lab): two variants run at once, each with its progress.
+  expect(await experiments.watchVariantsToCompletion(120_000)).toBe(2);
   const variantRuns = await experiments.waitAllCompleted(120_000);
   expect(variantRuns).toHaveLength(3);
   await experiments.openComparison();

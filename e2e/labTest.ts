@@ -21,6 +21,7 @@ async function launchDesktopApp(): Promise<ElectronApplication> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   env['PCILAB_DB'] = process.env['PCILAB_E2E_DB'] ?? '';
+  env['PCILAB_WORKERS'] = '2'; // as the browser target's server (playwright.config.ts): variants run in parallel
   // Chromium (and so Electron) refuses to run as root without --no-sandbox (CI machines run as root).
   const args = process.getuid?.() === 0 ? ['--no-sandbox', main] : [main];
   try {

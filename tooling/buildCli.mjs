@@ -1,13 +1,15 @@
 // Builds `pcilab` to JavaScript ahead of time (npm install's `prepare`, `npm run build:cli`), so the
 // command starts without compiling TypeScript: one esbuild bundle per entry in out/cli/ (the CLI
-// and the query process it and the lab service start), every package bundled but better-sqlite3
+// and the query process it and the lab service start, and the run worker and run preparer threads
+// of the browser host and the tests: electron/service/workerSpawner.ts), every package bundled but better-sqlite3
 // (native). Beside them, out/cli/inputs.json lists the source files the bundles were made from:
 // bin/pcilab.mjs rebuilds when one is newer than the build. Files are written to a temporary name
 // and renamed, so two commands rebuilding at once never load a half-written bundle.
+// `--if-stale` builds only when out/cli is missing an entry or older than a source file.
 // Must not: fail `npm install` (`--if-possible`) when esbuild is absent (an install without dev
 // dependencies) or the build fails: it says so and leaves bin/pcilab.mjs to run the TypeScript source.
 
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +20,9 @@ export const INPUTS_FILE = join(OUT_DIR, 'inputs.json');
 const ENTRIES = {
   main: 'electron/cli/main.ts',
   runQueryChild: 'electron/service/runQueryChild.ts',
+  // Worker threads of the browser host and the tests (electron/service/workerSpawner.ts).
+  runWorker: 'electron/service/runWorker.ts',
+  runPreparerWorker: 'electron/service/runPreparerWorker.ts',
 };
 
 /** Builds every entry; resolves to the list of input files (relative to the repository). */
@@ -47,6 +52,19 @@ export async function buildCli() {
   return inputs;
 }
 
+/** Why out/cli needs building (an entry missing, a source newer than the build), or null when it is current. */
+export function staleness() {
+  let builtAt = Infinity;
+  try {
+    for (const out of Object.keys(ENTRIES)) builtAt = Math.min(builtAt, statSync(join(OUT_DIR, `${out}.mjs`)).mtimeMs);
+    const { inputs } = JSON.parse(readFileSync(INPUTS_FILE, 'utf8'));
+    for (const input of inputs) if (statSync(join(ROOT, input)).mtimeMs > builtAt) return `${input} changed`;
+  } catch {
+    return 'not built';
+  }
+  return null;
+}
+
 function writeAtomically(path, contents) {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, contents);
@@ -57,6 +75,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // `--if-possible` (npm install's `prepare`): a build that cannot run is reported, not fatal, so
   // an install never fails over it; `npm run build:cli` fails.
   const ifPossible = process.argv.includes('--if-possible');
+  // `--if-stale` (`npm run serve`): nothing to do when out/cli is current.
+  if (process.argv.includes('--if-stale') && staleness() === null) process.exit(0);
   try {
     await import('esbuild');
   } catch {

@@ -24,7 +24,8 @@ describe('the built CLI', () => {
     const build = spawnSync(process.execPath, ['tooling/buildCli.mjs'], { cwd: root, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
     expect(build.stderr).toMatch(/^pcilab: built out\/cli from \d+ source files in \d+ ms\n$/);
-    for (const file of ['main.mjs', 'runQueryChild.mjs', 'inputs.json']) expect(existsSync(`${root}out/cli/${file}`), file).toBe(true);
+    for (const file of ['main.mjs', 'runQueryChild.mjs', 'runWorker.mjs', 'runPreparerWorker.mjs', 'inputs.json'])
+      expect(existsSync(`${root}out/cli/${file}`), file).toBe(true);
     const inputs = (JSON.parse(readFileSync(`${root}out/cli/inputs.json`, 'utf8')) as { inputs: string[] }).inputs;
     expect(inputs).toContain('electron/cli/main.ts');
     expect(inputs.every((p) => !p.includes('node_modules'))).toBe(true);

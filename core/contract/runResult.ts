@@ -65,6 +65,19 @@ export interface RunSummary {
   readonly claimsTotal: number;
 }
 
+/**
+ * The DMA mode a guest DMA domain ran in (its dma.mode timeline event, at the domain's creation):
+ * strict, lazy or lazy-single, and why, e.g. Linux forcing strict under intel-iommu caching mode.
+ */
+export interface DmaModeInfo {
+  /** The domain's timeline lane ("dma.vm0.nvme0", with its variant's prefix in a run with variants). */
+  readonly lane: string;
+  readonly mode: string;
+  readonly why: string;
+  /** Linux chose it against the default or the setting (caching mode, no deferred flush). */
+  readonly forced: boolean;
+}
+
 export interface RunDetail extends RunSummary {
   /** The validated (base) scenario, with every default filled in. */
   readonly scenario: unknown;
@@ -76,6 +89,11 @@ export interface RunDetail extends RunSummary {
   readonly claims: readonly ClaimResult[];
   readonly counters: readonly CounterSeries[];
   readonly simulatedNs: number;
+  /**
+   * The DMA mode of each guest DMA domain, read from the stored timeline by getRun (absent where a
+   * run is read another way; empty without a timeline or without dma-iommu domains).
+   */
+  readonly dmaModes?: readonly DmaModeInfo[];
 }
 
 /** What a run is doing: waiting, simulating, storing its timeline, or over (see status). */

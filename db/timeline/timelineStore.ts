@@ -115,6 +115,25 @@ export class TimelineStore {
     return rows.map((r) => decodeEvent(r, meta));
   }
 
+  /**
+   * Per lane, the first event of the named kind among the lane's first `scan` events (in time
+   * order): events recorded when a lane's component is set up, like dma.mode at a DMA domain's
+   * creation. Reads at most `scan` rows per lane, whatever the run's size.
+   */
+  firstOfKind(runId: number, kindName: string, scan = 64): TimelineEvent[] {
+    const meta = this.meta(runId);
+    const kind = meta?.kinds.findIndex((k) => k.name === kindName) ?? -1;
+    if (meta === undefined || kind < 0) return [];
+    const first = this.db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM (SELECT ${EVENT_COLUMNS} FROM ${eventsTableOf(runId)} WHERE lane = ? ORDER BY t, seq LIMIT ?)
+       WHERE kind = ? LIMIT 1`,
+    );
+    return meta.lanes.flatMap((l) => {
+      const row = first.get(l.id, scan, kind) as EventRow | undefined;
+      return row === undefined ? [] : [decodeEvent(row, meta)];
+    });
+  }
+
   /** Event rows stored for the run (fewer than its event count while storing or after a crash). */
   count(runId: number): number {
     if (this.meta(runId) === undefined) return 0;

@@ -5,7 +5,10 @@
 // the lanes (long spans, last rows of the levels, final figures) and marks the timeline complete.
 // Every step is its own short transaction (a batch of rows, a chunk's derived rows, a lane), so the
 // write lock is never held long: other connections' writers (the main thread's heartbeats) wait
-// milliseconds, not seconds. Memory: one chunk's order and, per lane, its open level rows and its
+// milliseconds, not seconds. Each begins IMMEDIATE (takes the write lock first, waiting through
+// busy_timeout): a deferred one that read before writing while another run's worker committed would
+// fail at once with SQLITE_BUSY (its snapshot is stale), and an experiment's variants store in
+// parallel. Memory: one chunk's order and, per lane, its open level rows and its
 // first 4096 events until its first floor decision; never the run.
 // A process killed in between leaves whole steps and an intact database: the timeline reads as
 // incomplete (windows come back raw; lookups of rows not stored find nothing).
@@ -103,7 +106,7 @@ export class TimelineWriter implements TimelineSink {
           `INSERT INTO timeline_runs (run_id, event_count, start_ns, end_ns, failure_count, lod_base_ns, complete)
            VALUES (?, 0, 0, 0, 0, ?, 0)`,
         ).run(runId, LOD_BASE_NS);
-      })();
+      }).immediate();
       this.statements = this.prepare();
     } catch (err) {
       this.restorePragmas?.();
@@ -125,7 +128,7 @@ export class TimelineWriter implements TimelineSink {
   write(chunk: TimelineChunk): void {
     if (this.stopped) return;
     if (chunk.lanes.length + chunk.kinds.length + chunk.strings.length > this.lanesWritten + this.kindsWritten + this.stringsWritten) {
-      this.db.transaction(() => this.writeDefinitions(chunk))();
+      this.db.transaction(() => this.writeDefinitions(chunk)).immediate();
     }
     if (chunk.count === 0) return;
     const ord = this.orderer.orderChunk(chunk, chunk.lanes.length);
@@ -133,7 +136,7 @@ export class TimelineWriter implements TimelineSink {
       this.stopped = true;
       return;
     }
-    this.db.transaction(() => this.writeDerived(chunk, ord.order, ord.laneStart))();
+    this.db.transaction(() => this.writeDerived(chunk, ord.order, ord.laneStart)).immediate();
   }
 
   /** Closes every lane (long spans, last rows, figures) and marks the timeline complete. */
@@ -143,20 +146,22 @@ export class TimelineWriter implements TimelineSink {
     try {
       for (const builder of this.lanes) {
         if (builder === undefined) continue;
-        this.db.transaction(() => {
-          const sum = builder.finish();
-          for (const l of sum.longSpans) s.longSpan.run(this.runId, builder.lane, l.t, l.seq, l.endT);
-          s.laneFinal.run(
-            sum.maxShortDurNs,
-            sum.eventCount,
-            sum.spanCutNs,
-            sum.lodMinLevel,
-            sum.lodMaxLevel,
-            sum.segments === null ? null : Buffer.from(sum.segments.buffer, sum.segments.byteOffset, sum.segments.byteLength),
-            this.runId,
-            builder.lane,
-          );
-        })();
+        this.db
+          .transaction(() => {
+            const sum = builder.finish();
+            for (const l of sum.longSpans) s.longSpan.run(this.runId, builder.lane, l.t, l.seq, l.endT);
+            s.laneFinal.run(
+              sum.maxShortDurNs,
+              sum.eventCount,
+              sum.spanCutNs,
+              sum.lodMinLevel,
+              sum.lodMaxLevel,
+              sum.segments === null ? null : Buffer.from(sum.segments.buffer, sum.segments.byteOffset, sum.segments.byteLength),
+              this.runId,
+              builder.lane,
+            );
+          })
+          .immediate();
         this.options.onLaneFinished?.();
       }
       s.complete.run(this.runId);
@@ -276,7 +281,7 @@ export class TimelineWriter implements TimelineSink {
     });
     for (let from = 0; from < chunk.count; from += STORE_BATCH_ROWS) {
       const to = Math.min(chunk.count, from + STORE_BATCH_ROWS);
-      batch(from, to);
+      batch.immediate(from, to);
       this.rowsStored += to - from;
       if (this.options.onBatch?.(this.rowsStored) === true && to < chunk.count) return false;
     }
@@ -319,7 +324,7 @@ export function discardTimeline(db: Db, runId: number): void {
   db.transaction(() => {
     db.exec(dropEventsTableSql(runId));
     for (const table of TIMELINE_TABLES) db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
-  })();
+  }).immediate();
 }
 
 /**

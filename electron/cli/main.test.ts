@@ -9,7 +9,7 @@ import { EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, formatProgress, labVersion, main,
 import { formatRunText, runJson } from './cliOutput';
 import { RunStore } from '../../db/runStore';
 import { LabService } from '../service/labService';
-import { spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import { spawnRunWorker } from '../service/workerSpawner';
 import type { RunDetail } from '../../core/contract/runResult';
 import { runCliOnReadOnlyDir } from './readOnlyDir.testkit';
 import { LATEST_SCHEMA_VERSION } from '../../db/migrations';
@@ -101,7 +101,7 @@ describe('pcilab run', () => {
     const args = ['quickstart-nvme-fio', '--set', 'durationMs=1', '--seed', '3'];
     expect(main(['run', ...args, '--json'], io)).toBe(EXIT_OK);
     const cliId = (JSON.parse(out.join('')) as { run: { id: number } }).run.id;
-    const service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+    const service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test' });
     try {
       const { runId: appId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'], seed: 3 });
       await service.idle();

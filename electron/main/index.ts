@@ -25,6 +25,7 @@ import { electronNativeBindingPath } from './nativeBinding';
 import { askWhereToSaveDownloads, saveDialogExportHandler } from './exportDialog';
 import { labUserDataDir, revealWindow } from './singleInstance';
 import { nodeScenarioFileSystem, saveScenarioFile, SCENARIO_FILTERS } from './scenarioFiles';
+import { runConcurrency } from '../service/runConcurrency';
 
 const { pageUrl, isDev } = rendererSource({ isPackaged: app.isPackaged, devUrl: process.env['ELECTRON_RENDERER_URL'] });
 const rendererDir = join(import.meta.dirname, '../renderer');
@@ -65,11 +66,15 @@ async function start(): Promise<void> {
   handleAppProtocol(protocol, rendererDir);
   const binding = electronNativeBindingPath(join(import.meta.dirname, '../..'), process.versions.electron ?? '');
   let service: LabService;
+  const pool = runConcurrency(process.env);
+  if (pool.problem !== null) console.error(`pcilab: ${pool.problem}`);
   try {
     service = new LabService({
       dbPath,
       spawnWorker: (workerData) => createRunWorker({ workerData }),
       spawnPreparer: () => createRunPreparer({}),
+      warmWorkers: true,
+      concurrency: pool.workers,
       version: app.getVersion(),
       exportHandler: saveDialogExportHandler(),
       ...(existsSync(binding) ? { nativeBinding: binding } : {}),

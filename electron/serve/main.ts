@@ -9,7 +9,8 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { spawnTsxRunPreparer, spawnTsxRunWorker } from '../service/tsxWorkerSpawner';
+import { describeWorkerSource, spawnRunPreparer, spawnRunWorker } from '../service/workerSpawner';
+import { runConcurrency, WORKERS_ENV } from '../service/runConcurrency';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
 import { DownloadTokens } from './downloadTokens';
 import { AccessGate } from './accessGate';
@@ -36,10 +37,14 @@ function main(): void {
   const port = parsePort(process.env['PCILAB_PORT']);
   const dbPath = defaultDatabasePath({ env: process.env, platform: process.platform, home: homedir() });
   const tokens = new DownloadTokens();
+  const pool = runConcurrency(process.env);
+  if (pool.problem !== null) console.error(`pcilab serve: ${pool.problem}`);
   const service = new LabService({
     dbPath,
-    spawnWorker: spawnTsxRunWorker,
-    spawnPreparer: spawnTsxRunPreparer,
+    spawnWorker: spawnRunWorker,
+    spawnPreparer: spawnRunPreparer,
+    warmWorkers: true,
+    concurrency: pool.workers,
     version,
     exportHandler: tokens.handler,
   });
@@ -58,6 +63,7 @@ function main(): void {
     console.log(`PCI Passthrough Lab (browser mode): ${gate.link(origin())}`);
     console.log('  (the link works once; opening it gives this browser access and prints a new link)');
     console.log(`database: ${dbPath}   (port from PCILAB_PORT, default ${DEFAULT_PORT}; database from PCILAB_DB)`);
+    console.log(`${describeWorkerSource()}; up to ${pool.workers} runs at once (${WORKERS_ENV})`);
   });
   const shutdown = (): void => {
     server.close();

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabService } from './labService';
-import { spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnRunWorker } from './workerSpawner';
 import { dispatchLabCall } from './apiDispatch';
 import type { ExperimentRequest } from '../../core/contract/experiments';
 
@@ -13,7 +13,7 @@ let dir: string;
 let service: LabService;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-bisect-'));
-  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test' });
 });
 afterAll(() => {
   service.close();

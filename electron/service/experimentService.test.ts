@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabService } from './labService';
-import { spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnRunWorker } from './workerSpawner';
 import { LabError } from './labError';
 
 let dir: string;
 let service: LabService;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-exp-'));
-  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test' });
 });
 afterAll(() => {
   service.close();

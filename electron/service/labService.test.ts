@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LabService } from './labService';
-import { spawnTsxRunPreparer, spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnRunPreparer, spawnRunWorker } from './workerSpawner';
 import { MAX_OPS_STEPS } from '../../core/scenario/schema';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LabError } from './labError';
@@ -25,7 +25,7 @@ let dir: string;
 let service: LabService;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-svc-'));
-  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test' });
 });
 afterEach(() => {
   service.close();
@@ -60,7 +60,7 @@ describe('LabService with its preparer thread', () => {
       dbPath: join(dir, 'threaded.db'),
       // Runs stay queued in an idle thread: this measures preparing and storing, not running.
       spawnWorker: () => new Worker('setInterval(() => {}, 1000)', { eval: true }),
-      spawnPreparer: spawnTsxRunPreparer,
+      spawnPreparer: spawnRunPreparer,
       version: 'test',
     });
     try {
@@ -210,7 +210,7 @@ describe('LabService: exports', () => {
       const bytes = await write({ write: (c) => void (text += c) });
       return { kind: 'saved', path: `/tmp/${request.fileName}`, bytes };
     };
-    service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test', exportHandler: handler });
+    service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test', exportHandler: handler });
     const result = await service.exportRun(runId, 'csv');
     expect(result).toEqual({ kind: 'saved', path: `/tmp/run-${runId}-quickstart-nvme-fio.csv`, bytes: Buffer.byteLength(text) });
     expect(text.split('\n').length - 2).toBe((await service.getRun(runId)).eventCount);
@@ -234,7 +234,7 @@ describe('LabService: progress and a worker killed midway', () => {
     service.close();
     const workers: Worker[] = [];
     const spawn: RunWorkerSpawner = (data) => {
-      const w = spawnTsxRunWorker(data);
+      const w = spawnRunWorker(data);
       workers.push(w);
       return w;
     };
@@ -289,7 +289,7 @@ describe('LabService: runs of a lab process that died', () => {
     service.close();
     const path = join(dir, 'lab.db');
     const { running, queued } = deadLabWithRuns(path);
-    service = new LabService({ dbPath: path, spawnWorker: spawnTsxRunWorker, version: 'test' });
+    service = new LabService({ dbPath: path, spawnWorker: spawnRunWorker, version: 'test' });
     expect(await service.getRun(running)).toMatchObject({ status: 'interrupted', error: INTERRUPTED_ERROR });
     expect((await service.getActiveRuns()).map((p) => p.runId)).toEqual([queued]);
     await service.idle();
@@ -370,7 +370,7 @@ describe('LabService: tidying the store at start', () => {
     runs.finish(ids[1]!, 'cancelled', null, 1);
     runs.finish(ids[2]!, 'failed', `${WORKER_DIED} exited with code 1 before finishing`, 1);
     db.close();
-    service = new LabService({ dbPath: path, spawnWorker: spawnTsxRunWorker, version: 'test' });
+    service = new LabService({ dbPath: path, spawnWorker: spawnRunWorker, version: 'test' });
     await expect(service.getTimelineSummary(ids[0]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
     await expect(service.getTimelineSummary(ids[1]!)).resolves.toMatchObject({ eventCount: 0, lanes: [] });
     await expect(service.getTimelineSummary(ids[2]!)).resolves.toMatchObject({ eventCount: 1, complete: false });

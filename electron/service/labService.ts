@@ -36,6 +36,7 @@ import type { Worker } from 'node:worker_threads';
 import { inlineRunPreparer, WorkerRunPreparer, type RunPreparer } from './runPreparer';
 import { RunQueue, WORKER_DIED, type RunWorkerSpawner } from './runQueue';
 import { RunLauncher } from './runLauncher';
+import { dmaModesOf } from './runDmaModes';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
@@ -48,7 +49,13 @@ export interface LabServiceOptions {
   readonly spawnWorker: RunWorkerSpawner;
   readonly version: string;
   readonly nowMs?: () => number;
+  /** Runs at once (an experiment's variants run in parallel up to it); default 1. */
   readonly concurrency?: number;
+  /**
+   * Spawns the run preparer at once and keeps one run worker loaded ahead while nothing runs, so a
+   * run simulates within a fraction of a second of Start (the desktop app and the browser host).
+   */
+  readonly warmWorkers?: boolean;
   readonly nativeBinding?: string;
   /** How this host delivers exportRun (save dialog, download URL); without one exportRun is refused. */
   readonly exportHandler?: ExportHandler;
@@ -82,14 +89,24 @@ export class LabService implements LabApi {
   private reclaiming: Promise<void> | null = null;
 
   constructor(private readonly options: LabServiceOptions) {
-    this.preparer = options.spawnPreparer === undefined ? inlineRunPreparer : new WorkerRunPreparer(options.spawnPreparer);
+    const preparer = options.spawnPreparer === undefined ? null : new WorkerRunPreparer(options.spawnPreparer);
+    if (options.warmWorkers === true) preparer?.warm();
+    this.preparer = preparer ?? inlineRunPreparer;
     this.nowMs = options.nowMs ?? Date.now;
     this.db = openLabDatabase(options.dbPath, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
     this.owners = new OwnerStore(this.db, options.processProbe);
     this.ownerId = this.owners.register(this.nowMs());
     this.runs = new RunStore(this.db, { ownerId: this.ownerId, owners: this.owners, nowMs: this.nowMs });
     this.timeline = new TimelineStore(this.db);
-    this.queue = new RunQueue(options.spawnWorker, options.dbPath, this.runs, this.nowMs, options.concurrency ?? 1, options.nativeBinding);
+    this.queue = new RunQueue(
+      options.spawnWorker,
+      options.dbPath,
+      this.runs,
+      this.nowMs,
+      options.concurrency ?? 1,
+      options.nativeBinding,
+      options.warmWorkers === true,
+    );
     this.tidyStorage();
     this.sweepOrphans();
     this.sweepTimer = setInterval(() => this.sweepOrphans(), ORPHAN_SWEEP_MS);
@@ -168,7 +185,7 @@ export class LabService implements LabApi {
   getRun(runId: number): Promise<RunDetail> {
     const run = this.runs.get(runId);
     if (run === undefined) return Promise.reject(new LabError('not-found', `no run ${runId}`));
-    return Promise.resolve(run);
+    return Promise.resolve({ ...run, dmaModes: dmaModesOf(this.timeline, runId) });
   }
 
   deleteRun(runId: number): Promise<void> {

@@ -20,6 +20,12 @@ import type { RunPhase, RunResult } from '../../core/contract/runResult';
 import { errorMessage } from './labError';
 
 export const STEP_EVENTS = 50_000;
+/**
+ * The first step's events: small, so the first progress (simulated time > 0) is posted within
+ * milliseconds of the start while the code is not optimized yet; each step after is 4x larger up to
+ * STEP_EVENTS. Step sizes never change what is simulated, only how often progress is posted.
+ */
+export const FIRST_STEP_EVENTS = 500;
 const HEARTBEAT_EVERY_MS = 1000;
 
 export type ExecutionPhase = Extract<RunPhase, 'simulating' | 'storing'>;
@@ -69,8 +75,8 @@ export function executeRun(db: LabDatabase, runId: number, plan: RunPlan, hooks:
     const sink = new TimedSink(writer, hooks.nowMs);
     const sim = new PlanRun(plan, { timelineSink: sink });
     run = sim;
-    for (;;) {
-      const done = sim.step(STEP_EVENTS);
+    for (let events = FIRST_STEP_EVENTS; ; events = Math.min(STEP_EVENTS, events * 4)) {
+      const done = sim.step(events);
       hooks.onProgress?.({ phase: 'simulating', simulatedNs: sim.simulatedNs, events: sim.eventsProcessed, timelineEvents: 0, stored: 0 });
       beat(hooks.nowMs());
       if (done) break;

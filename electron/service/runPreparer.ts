@@ -61,6 +61,11 @@ export class WorkerRunPreparer implements RunPreparer {
     return this.submit('check', requests) as Promise<CheckedRun[]>;
   }
 
+  /** Spawns the worker now instead of on first use, so the first Start does not wait for it. */
+  warm(): void {
+    if (!this.disposed) this.ensureWorker();
+  }
+
   dispose(): void {
     this.disposed = true;
     if (this.current !== null) clearTimeout(this.current.timer);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryRun, QueryTimeoutError } from './runQuery';
 import { LabService } from './labService';
-import { spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnRunWorker } from './workerSpawner';
 import { LabError } from './labError';
 
 let dir: string;
@@ -12,7 +12,7 @@ let service: LabService;
 let runId: number;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-query-'));
-  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+  service = new LabService({ dbPath: join(dir, 'lab.db'), spawnWorker: spawnRunWorker, version: 'test' });
   ({ runId } = await service.startRun({ preset: 'quickstart-nvme-fio', overrides: ['durationMs=1'] }));
   await service.idle();
 });

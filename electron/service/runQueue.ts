@@ -1,16 +1,19 @@
 // The runs this process executes: a FIFO of queued runs and at most `concurrency` worker threads
 // running them. Tracks live progress (simulated time, events per second, ETA) for the renderer,
 // forwards cancellation through a shared flag, and turns a worker that dies into a failed run.
+// With `warm`, it keeps one worker spawned ahead whenever nothing runs (its code loaded, waiting
+// for a run: runWorker.ts), so a run starts simulating without waiting for the code to load.
 // Must not: validate scenarios (the service does) or block the main thread.
 
 import type { Worker } from 'node:worker_threads';
 import type { RunPhase, RunProgress, RunStatus } from '../../core/contract/runResult';
 import type { RunStore } from '../../db/runStore';
-import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
+import type { RunWorkerData, RunWorkerJob, RunWorkerMessage } from './runWorkerProtocol';
 import type { StoredPlan } from '../../core/run/runRequest';
 import { errorMessage } from './labError';
 
-export type RunWorkerSpawner = (data: RunWorkerData) => Worker;
+/** Starts a worker for the run; with null, a warm worker that waits for its run in a message. */
+export type RunWorkerSpawner = (data: RunWorkerData | null) => Worker;
 
 export interface QueuedRun {
   readonly runId: number;
@@ -52,6 +55,9 @@ export class RunQueue {
   private idleWaiters: (() => void)[] = [];
   private readonly finishWaiters = new Map<number, ((status: RunStatus) => void)[]>();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** The warm worker waiting for a run, and how to stop watching it once it has one. */
+  private spare: { worker: Worker; release: () => void } | null = null;
+  private disposed = false;
 
   constructor(
     private readonly spawn: RunWorkerSpawner,
@@ -60,12 +66,14 @@ export class RunQueue {
     private readonly nowMs: () => number,
     private readonly concurrency = 1,
     private readonly nativeBinding?: string,
+    private readonly warm = false,
   ) {
     // Queued runs are owned by this process; keep their heartbeat fresh so they are not taken for interrupted.
     this.timer = setInterval(() => {
       for (const id of this.pending) this.runs.heartbeat(id, 0, 0, this.nowMs());
     }, QUEUED_HEARTBEAT_MS);
     this.timer.unref();
+    this.prewarm();
   }
 
   enqueue(job: QueuedRun): void {
@@ -147,7 +155,37 @@ export class RunQueue {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearInterval(this.timer);
+    const spare = this.spare;
+    this.spare = null;
+    if (spare !== null) void spare.worker.terminate();
+  }
+
+  /** Spawns the warm worker when there is none (only while nothing runs, so it never slows a run). */
+  private prewarm(): void {
+    if (!this.warm || this.disposed || this.spare !== null) return;
+    let worker: Worker;
+    try {
+      worker = this.spawn(null);
+    } catch {
+      return; // The run that comes next spawns its own worker and reports why it cannot.
+    }
+    // An idle warm worker never keeps the process alive.
+    worker.unref();
+    const lost = (): void => {
+      if (this.spare?.worker === worker) this.spare = null;
+    };
+    worker.on('error', lost);
+    worker.on('exit', lost);
+    this.spare = {
+      worker,
+      release: () => {
+        worker.off('error', lost);
+        worker.off('exit', lost);
+        worker.ref();
+      },
+    };
   }
 
   private pump(): void {
@@ -157,6 +195,7 @@ export class RunQueue {
       if (t !== undefined) this.startWorker(t);
     }
     if (this.running === 0 && this.pending.length === 0) {
+      this.prewarm();
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -180,7 +219,15 @@ export class RunQueue {
     };
     let worker: Worker;
     try {
-      worker = this.spawn(data);
+      const spare = this.spare;
+      this.spare = null;
+      if (spare !== null) {
+        spare.release();
+        worker = spare.worker;
+        worker.postMessage({ type: 'run', data } satisfies RunWorkerJob);
+      } else {
+        worker = this.spawn(data);
+      }
     } catch (err) {
       this.running--;
       this.failRun(t, `${WORKER_DIED} could not start: ${errorMessage(err)}`);

@@ -1,13 +1,15 @@
 // Worker-thread entry of one run: opens its own connection to the database (WAL lets the main
 // thread keep reading), executes the run and posts throttled progress. Cancellation arrives
 // through a shared flag, so it is seen between steps without yielding to the message loop.
+// Started without a run (workerData null: a warm worker, spawned ahead by the run queue) it loads
+// its code and waits for the run in one `run` message, so Start does not wait for the code to load.
 // Must not: be imported by anything but a Worker constructor.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLabDatabase } from '../../db/database';
 import { executeRun } from './runExecution';
 import { planFromStored } from '../../core/run/runRequest';
-import type { RunWorkerData, RunWorkerMessage } from './runWorkerProtocol';
+import type { RunWorkerData, RunWorkerJob, RunWorkerMessage } from './runWorkerProtocol';
 
 const PROGRESS_EVERY_MS = 100;
 
@@ -15,8 +17,7 @@ function post(message: RunWorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-function main(): void {
-  const data = workerData as RunWorkerData;
+function main(data: RunWorkerData): void {
   const cancel = new Int32Array(data.cancelFlag);
   // The plan was validated by the service; rebuild it to get the typed value back across the thread boundary.
   const plan = planFromStored(data.plan);
@@ -42,4 +43,7 @@ function main(): void {
   }
 }
 
-main();
+// A run's data has its runId; a warm worker gets none (the tsx bootstrap adds its `entry`).
+const given = workerData as Partial<RunWorkerData> | null | undefined;
+if (typeof given?.runId === 'number') main(given as RunWorkerData);
+else parentPort?.once('message', (job: RunWorkerJob) => main(job.data));

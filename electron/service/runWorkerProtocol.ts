@@ -14,6 +14,12 @@ export interface RunWorkerData {
   readonly nativeBinding?: string;
 }
 
+/** The run a warm worker (started with workerData null) is given, its only message. */
+export interface RunWorkerJob {
+  readonly type: 'run';
+  readonly data: RunWorkerData;
+}
+
 export type RunWorkerMessage =
   | ({ readonly type: 'progress' } & ExecutionProgress)
   | { readonly type: 'done'; readonly status: 'completed' | 'cancelled' | 'failed'; readonly error: string | null };

@@ -1,6 +1,7 @@
-// Worker-thread bootstrap for hosts that run TypeScript through tsx (the CLI and the browser
-// host): registers tsx in the new thread, then loads the real worker module given in workerData.
-// The desktop app does not use this; electron-vite bundles the worker to JavaScript.
+// Worker-thread bootstrap for the fallback to the TypeScript source (workerSpawner.ts, when the
+// built worker entries in out/cli are missing or older than a source file): registers tsx in the
+// new thread, then loads the real worker module given in workerData.entry.
+// Must not: be used when the built entries can be (the desktop app bundles its workers anyway).
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 

@@ -1,0 +1,78 @@
+// How soon a run simulates after Start (docs/benchmarks.md, "Run start"): a fresh lab service per
+// sample with its worker threads from the TypeScript source through tsx (how every host but the
+// desktop app started them before), from the built JavaScript (out/cli), and from the built
+// JavaScript kept warm (the preparer and one run worker spawned when the lab opens, as the browser
+// host and the desktop app do; Start is pressed WARM_WAIT_MS after the lab opened); wall time from
+// startRun to the first progress message with simulated time > 0, median of 5, quickstart preset.
+// Must not: leave its temporary databases behind.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabService } from '../electron/service/labService';
+import { runPreparerSpawner, runWorkerSpawner, type WorkerSourceKind } from '../electron/service/workerSpawner';
+import type { RunWorkerMessage } from '../electron/service/runWorkerProtocol';
+
+export const START_PRESET = 'quickstart-nvme-fio';
+
+export type StartMode = 'tsx' | 'built' | 'built, warm';
+
+/** How long the lab is open before Start in the warm mode (the warm worker loads meanwhile). */
+export const WARM_WAIT_MS = 3000;
+
+export interface StartTiming {
+  readonly mode: StartMode;
+  /** Each sample, ms. */
+  readonly samplesMs: readonly number[];
+  readonly medianMs: number;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** One sample: ms from startRun to the first progress with simulated time > 0. */
+async function sample(mode: StartMode): Promise<number> {
+  const source: WorkerSourceKind = mode === 'tsx' ? 'tsx' : 'built';
+  const warm = mode === 'built, warm';
+  const dir = mkdtempSync(join(tmpdir(), 'pcilab-bench-start-'));
+  const spawn = runWorkerSpawner(source);
+  let firstProgress: (ms: number) => void = () => undefined;
+  const simulating = new Promise<number>((resolve) => (firstProgress = resolve));
+  const service = new LabService({
+    dbPath: join(dir, 'lab.db'),
+    version: 'bench',
+    spawnPreparer: runPreparerSpawner(source),
+    warmWorkers: warm,
+    spawnWorker: (data) => {
+      const worker = spawn(data);
+      worker.on('message', (m: RunWorkerMessage) => {
+        if (m.type === 'progress' && m.simulatedNs > 0) firstProgress(performance.now());
+      });
+      return worker;
+    },
+  });
+  try {
+    if (warm) await new Promise((resolve) => setTimeout(resolve, WARM_WAIT_MS));
+    const t0 = performance.now();
+    const { runId } = await service.startRun({ preset: START_PRESET });
+    const ms = (await simulating) - t0;
+    await service.cancelRun(runId);
+    await service.idle();
+    return ms;
+  } finally {
+    service.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchStart(modes: readonly StartMode[] = ['tsx', 'built', 'built, warm'], times = 5): Promise<StartTiming[]> {
+  const out: StartTiming[] = [];
+  for (const mode of modes) {
+    const samplesMs: number[] = [];
+    for (let i = 0; i < times; i++) samplesMs.push(await sample(mode));
+    out.push({ mode, samplesMs, medianMs: median(samplesMs) });
+  }
+  return out;
+}

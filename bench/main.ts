@@ -1,7 +1,7 @@
 // `npm run bench`: measures the lab's speed figures side by side and prints them as tables;
 // `npm run bench -- --write-docs` also rewrites docs/benchmarks.md from the same run (with the
 // command and the machine), so the document always holds one run's numbers.
-// `--only <section>` (kernel, host, runs, variants, store, cli, start; repeatable) measures just those sections and
+// `--only <section>` (kernel, host, runs, variants, store, cli, start, block; repeatable) measures just those sections and
 // prints them (it never writes the document: that always holds every section).
 
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -13,6 +13,7 @@ import { perIoCostByLiveMappings, preset1Throughput } from './stackBench';
 import { iovaTreeMeasures, vfioMeasures } from './hostBench';
 import { benchInsert, benchStreamRss, benchWindows } from './storeBench';
 import { recorderMeasures } from './recorderBench';
+import { BLOCK_TARGET_MS, benchBlocking } from './blockBench';
 import { benchVariants, variantTable, type VariantRow } from './variantBench';
 import { benchCli, type CliTiming } from './cliBench';
 import { benchStart, START_PRESET, WARM_WAIT_MS } from './startBench';
@@ -183,6 +184,24 @@ async function startSection(): Promise<Section> {
   };
 }
 
+async function blockSection(): Promise<Section> {
+  const timings = await benchBlocking();
+  return {
+    title: 'Service thread (longest stall per call)',
+    rows: [],
+    table: formatTable([
+      ['call', 'median ms', 'samples ms'],
+      ...timings.map((t) => [t.call, fmt(t.medianMs), t.samplesMs.map((x) => fmt(x)).join(' / ')]),
+    ]),
+    findings: [
+      'The longest event-loop stall of the lab service while one call runs (monitorEventLoopDelay): every other client waits that long.',
+      ...timings.map(
+        (t) => `${t.call}: ${fmt(t.medianMs)} ms (target < ${BLOCK_TARGET_MS} ms: ${t.medianMs < BLOCK_TARGET_MS ? 'met' : 'NOT met'})`,
+      ),
+    ],
+  };
+}
+
 function machine(): string {
   const cpu = cpus();
   return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
@@ -202,6 +221,7 @@ const SECTIONS: Readonly<Record<string, () => Section | Promise<Section>>> = {
   store: storeSection,
   cli: cliSection,
   start: startSection,
+  block: blockSection,
 };
 
 function onlySections(argv: readonly string[]): string[] {

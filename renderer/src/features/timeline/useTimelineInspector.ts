@@ -1,7 +1,8 @@
 // The timeline inspector's state and verbs: the run's timeline summary and failures (in the order
 // they were decided), the lane rows (variants shown, groups, collapse, filter), the view and its
 // store window, the selected event and the variant it belongs to, and what the buttons, keys and
-// clicks do (zoom, pan, whole run, focus an event, step through failures, show or hide a variant).
+// clicks do (zoom, pan, whole run, focus an event, step through failures, show or hide a variant);
+// opened with an event to focus (a query result's "Show on timeline"), it shows that event first.
 // Must not: draw; the components bind these to the canvas, the panels and the shortcuts.
 
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue';
@@ -20,7 +21,7 @@ import { formatNs } from '../../format/units';
 /** How many failures the list holds (and [ / ] step through). */
 export const FAILURE_LIST_LIMIT = 1000;
 
-export function useTimelineInspector(runId: () => number, simulatedNs: () => number) {
+export function useTimelineInspector(runId: () => number, simulatedNs: () => number, focusSeq: () => number | undefined = () => undefined) {
   const summary = shallowRef<TimelineSummary | null>(null);
   const failures = shallowRef<readonly TimelineEvent[]>([]);
   const loadError = ref<string | null>(null);
@@ -159,7 +160,25 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
     collapsed.value = next;
   }
 
-  watch(runId, () => void load().then(whole), { immediate: true });
+  /** Focuses the event `seq` of the run (looked up in the store); a missing one is said in the event panel. */
+  async function focusBySeq(seq: number): Promise<void> {
+    const detail = await selection.select(seq);
+    if (detail !== null) await focus(detail.event);
+  }
+
+  watch(
+    runId,
+    async () => {
+      await load();
+      whole();
+      const seq = focusSeq();
+      if (seq !== undefined && summary.value !== null) await focusBySeq(seq);
+    },
+    { immediate: true },
+  );
+  watch(focusSeq, (seq) => {
+    if (seq !== undefined && summary.value !== null) void focusBySeq(seq);
+  });
   onBeforeUnmount(() => win.dispose());
 
   return {

@@ -1,4 +1,5 @@
-// Build of the desktop app: main and preload from electron/, the renderer from renderer/.
+// Build of the desktop app: main (and the run query process it forks) and preload from electron/,
+// the renderer from renderer/.
 // The preload is CommonJS because sandboxed preloads cannot be ES modules, and bundles zod (it
 // validates menu commands) because a sandboxed preload can require only Electron's own modules.
 import { resolve } from 'node:path';
@@ -10,7 +11,9 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') } },
+      rollupOptions: {
+        input: { index: resolve('electron/main/index.ts'), runQueryChild: resolve('electron/service/runQueryChild.ts') },
+      },
     },
   },
   preload: {

@@ -8,6 +8,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { RunStore } from './runStore';
 import { TimelineStore } from './timeline/timelineStore';
 import { ExperimentStore } from './experimentStore';
+import { QueryStore } from './queryStore';
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,6 +122,34 @@ describe('migrating a v6 database with experiments', () => {
     const id = experiments.create({ name: 'b', base: { preset: 'p' }, variants: [], kind: 'bisect', bisect }, 0);
     expect(experiments.get(id)).toMatchObject({ kind: 'bisect', bisect });
     expect(() => db.prepare(`UPDATE experiments SET kind = 'other' WHERE id = 1`).run()).toThrow(/CHECK/);
+    db.close();
+  });
+});
+
+describe('migrating a v8 database', () => {
+  it('keeps its comparisons and adds the saved queries table', () => {
+    dir = mkdtempSync(join(tmpdir(), 'pcilab-mig-'));
+    const path = join(dir, 'lab.db');
+    const old = new Database(path);
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    );
+    expect(schemaVersion(old)).toBe(8);
+    old
+      .prepare(
+        `INSERT INTO comparisons (name, created_at, run_ids_json, metrics_json, counters_json) VALUES ('c', '2026-01-01T00:00:00.000Z', '[1,2]', '[]', '[]')`,
+      )
+      .run();
+    old.close();
+
+    const db = openLabDatabase(path);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(LATEST_SCHEMA_VERSION).toBeGreaterThanOrEqual(9);
+    expect(db.prepare('SELECT name FROM comparisons').all()).toEqual([{ name: 'c' }]);
+    const queries = new QueryStore(db);
+    const id = queries.create({ name: 'q', sql: 'SELECT 1' }, 0);
+    expect(queries.list()).toEqual([{ id, name: 'q', sql: 'SELECT 1', createdAt: '1970-01-01T00:00:00.000Z' }]);
     db.close();
   });
 });

@@ -313,6 +313,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE experiment_runs ADD COLUMN outcome REAL;
     `,
   },
+  {
+    version: 9,
+    description: "saved queries: the query page's named SQL, run again on any run",
+    sql: `
+      CREATE TABLE saved_queries (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        name       TEXT    NOT NULL,
+        sql        TEXT    NOT NULL,
+        created_at TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

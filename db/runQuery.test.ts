@@ -7,6 +7,7 @@ import { prepareRun } from '../core/run/runRequest';
 import { planDurationNs } from '../core/run/runPlan';
 import { PlanRun } from '../core/run/planRun';
 import type { LabDatabase } from './database';
+import { QUERY_EXAMPLES, QUERY_VIEWS_INFO } from '../core/contract/query';
 
 /** Simulates a preset and stores it as `pcilab run` does (runExecution.ts), without the host around it. */
 function storePreset(db: LabDatabase, preset: string, overrides: string[]): number {
@@ -137,6 +138,23 @@ describe('the views of a run', () => {
 
   it('gives undefined for a missing run', () => {
     expect(openRunQuery(t.path, 9999)).toBeUndefined();
+  });
+});
+
+describe('what the query page lists (core/contract/query.ts)', () => {
+  it('names every view with exactly its columns, in order', () => {
+    expect(QUERY_VIEWS_INFO.map((v) => v.name).sort()).toEqual(['claims', 'counters', 'events', 'kinds', 'lanes', 'metrics', 'ops']);
+    for (const v of QUERY_VIEWS_INFO) {
+      expect(query(rpcit, `SELECT * FROM ${v.name} LIMIT 1`).columns, v.name).toEqual(v.columns.map((c) => c.name));
+    }
+  });
+
+  it('offers examples that all run on s390-rpcit-exhaustion; the failed-maps one carries seq for the timeline', () => {
+    for (const e of QUERY_EXAMPLES) expect(query(rpcit, e.sql).rows.length, e.title).toBeGreaterThan(0);
+    const failed = QUERY_EXAMPLES.find((e) => e.title.startsWith('Which maps failed'))!;
+    const r = query(rpcit, failed.sql);
+    expect(r.columns[0]).toBe('seq');
+    expect(r.columns).toContain('entries_in_use');
   });
 });
 

@@ -1,5 +1,6 @@
 // The timeline inspector's driver (page object): open a run's timeline, zoom, pan, jump to
-// failures, read the selected event and its cause chain, look at the counters. Every verb waits
+// failures, read the selected event and its cause chain, look at the counters, measure between
+// markers and find events by kind or argument. Every verb waits
 // until the store's answer for the new view is drawn, so a spec reads like a user's session.
 // Selectors live here; the geometry it needs (label column, axis, row height) mirrors laneLayout.ts.
 import { expect, type Locator, type Page } from '@playwright/test';
@@ -194,6 +195,44 @@ export class TimelineDriver {
     await this.canvas().hover({ position: await this.lanePoint(laneName, fraction) });
     const tip = this.page.getByTestId('timeline-tooltip');
     return (await tip.count()) === 0 ? null : ((await tip.textContent()) ?? '').trim();
+  }
+
+  /** Shift-clicks the time axis at a fraction of the track's width: a measuring marker at that time (no event to snap to there). */
+  async markAt(fraction: number): Promise<void> {
+    const box = (await this.canvas().boundingBox())!;
+    const before = await this.page.getByTestId('timeline-marker').count();
+    await this.canvas().click({
+      position: { x: LABEL_WIDTH_PX + fraction * (box.width - LABEL_WIDTH_PX), y: AXIS_HEIGHT_PX / 2 },
+      modifiers: ['Shift'],
+    });
+    await expect(this.page.getByTestId('timeline-marker')).toHaveCount(before === 2 ? 1 : before + 1);
+  }
+
+  /** The measure between the markers as shown (text) and exactly (ns; null with fewer than two markers), or null without markers. */
+  async measure(): Promise<{ text: string; deltaNs: number | null } | null> {
+    const m = this.page.getByTestId('measure');
+    if ((await m.count()) === 0) return null;
+    const delta = await m.getAttribute('data-delta-ns');
+    return { text: ((await m.textContent()) ?? '').trim(), deltaNs: delta === '' || delta === null ? null : Number(delta) };
+  }
+
+  /** The markers' times (ns), A first. */
+  async markerTimes(): Promise<number[]> {
+    return (await this.page.getByTestId('timeline-marker').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['tNs']))).map(
+      Number,
+    );
+  }
+
+  /** Finds the next (or previous) event matching `text` (kind or argument value); returns the search's status line. */
+  async find(text: string, dir: 1 | -1 = 1): Promise<string> {
+    await this.page.getByTestId('event-search').fill(text);
+    const status = this.page.getByTestId('search-status');
+    const before = (await status.count()) === 0 ? '' : await status.textContent();
+    await this.page.getByTestId(dir === 1 ? 'search-next' : 'search-prev').click();
+    await expect(status).toHaveAttribute('data-searching', 'false', { timeout: 20_000 });
+    await expect.poll(async () => (await status.textContent()) !== before || (await this.selectedSeq()) !== null).toBe(true);
+    await this.waitForWindow();
+    return ((await status.textContent()) ?? '').trim();
   }
 
   /** The timeline's rows top to bottom: group headers as "<group> (group)", then lane names. */

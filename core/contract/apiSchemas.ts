@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import type { LabApi, LabApiMethod } from './labApi';
+import { QUERY_MAX_SQL_CHARS } from './query';
 
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -105,6 +106,13 @@ const SavedComparisonRequestSchema = z.strictObject({
   view: z.strictObject({ onlyDifferences: z.boolean().optional() }).optional(),
 });
 
+const sql = z
+  .string()
+  .max(QUERY_MAX_SQL_CHARS, `the query is longer than ${QUERY_MAX_SQL_CHARS.toLocaleString('en-US')} characters`)
+  .refine((t) => t.trim() !== '', 'the query is empty');
+
+const SavedQueryRequestSchema = z.strictObject({ name, sql });
+
 type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };
 
 export const LAB_API_ARGS = {
@@ -135,4 +143,8 @@ export const LAB_API_ARGS = {
   getComparison: z.tuple([entityId]),
   deleteComparison: z.tuple([entityId]),
   exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json'])]),
+  queryRun: z.tuple([runId, sql]),
+  saveQuery: z.tuple([SavedQueryRequestSchema]),
+  listQueries: z.tuple([]),
+  deleteQuery: z.tuple([entityId]),
 } as const satisfies ArgSchemas;

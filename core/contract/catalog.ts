@@ -2,6 +2,8 @@
 // the presets and their claims. Served by the lab so the renderer never imports simulator code.
 // Must not: import runtime code.
 
+import type { QueryCatalog } from './query';
+
 export interface CostInfo {
   readonly key: string;
   readonly defaultNs: number;
@@ -75,6 +77,8 @@ export interface LabCatalog {
   /** Every op of ops scripts, in registry order (grouped by layer). */
   readonly ops: readonly OpInfo[];
   readonly platforms: readonly PlatformInfo[];
+  /** What the query page lists beside its editor: views, functions, examples, limits. */
+  readonly query: QueryCatalog;
   readonly version: string;
 }
 

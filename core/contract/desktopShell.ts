@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 /** Where the menu can take the renderer: the shell's top-level screens. */
-export const MENU_DESTINATIONS = ['runs', 'new', 'presets', 'experiments', 'compare'] as const;
+export const MENU_DESTINATIONS = ['runs', 'new', 'presets', 'experiments', 'compare', 'query'] as const;
 
 /** Largest scenario file the menu imports or exports (a long ops script is a few MB). */
 export const SCENARIO_FILE_MAX_BYTES = 8 * 1024 * 1024;

@@ -11,6 +11,7 @@ import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedCompa
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
 import type { StartRunRequest } from './runRequest';
+import type { QueryRunResult, SavedQuery, SavedQueryRequest } from './query';
 
 export type { StartRunRequest } from './runRequest';
 
@@ -51,6 +52,12 @@ export interface LabApi {
   getComparison(comparisonId: number): Promise<SavedComparison>;
   deleteComparison(comparisonId: number): Promise<void>;
   exportRun(runId: number, format: ExportFormat): Promise<ExportResult>;
+  /** One read-only SQL statement over the run's views (LabCatalog.query lists them), row cap and time limit the defaults'. */
+  queryRun(runId: number, sql: string): Promise<QueryRunResult>;
+  saveQuery(request: SavedQueryRequest): Promise<{ queryId: number }>;
+  /** Saved queries, newest first. */
+  listQueries(): Promise<SavedQuery[]>;
+  deleteQuery(queryId: number): Promise<void>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -84,6 +91,10 @@ export const LAB_API_METHODS = [
   'getComparison',
   'deleteComparison',
   'exportRun',
+  'queryRun',
+  'saveQuery',
+  'listQueries',
+  'deleteQuery',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

@@ -2,11 +2,13 @@
 // IPC registered once, the application menu. The page comes from app:// (appProtocol.ts; the dev
 // server only in an unpackaged app, rendererSource.ts), every permission is denied
 // (sessionSecurity.ts) and every web contents hardened (window.ts). Simulations run in worker
-// threads (the service's run queue), never on this thread; a broken environment at start (the
-// database) is one error box and exit 1.
+// threads (the service's run queue), never on this thread, and run queries in a child process
+// built beside this file (out/main/runQueryChild.js, run by Electron as Node); a broken
+// environment at start (the database) is one error box and exit 1.
 // Must not: open the database with the Node ABI build when an Electron build is present.
 
 import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +77,9 @@ async function start(): Promise<void> {
       spawnPreparer: () => createRunPreparer({}),
       warmWorkers: true,
       concurrency: pool.workers,
+      // Electron's fork runs its own binary as Node (ELECTRON_RUN_AS_NODE), so the Electron build of the native binding applies.
+      spawnQuery: () =>
+        fork(join(import.meta.dirname, 'runQueryChild.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] }),
       version: app.getVersion(),
       exportHandler: saveDialogExportHandler(),
       ...(existsSync(binding) ? { nativeBinding: binding } : {}),

@@ -31,8 +31,8 @@ function click(item: MenuItemConstructorOptions): void {
 describe('the application menu', () => {
   it('navigates to every screen of the shell through menu commands', () => {
     const { template, sent } = build();
-    for (const label of ['Runs', 'New run', 'Presets', 'Experiments', 'Compare']) click(byLabel(template, label));
-    expect(sent).toEqual(['runs', 'new', 'presets', 'experiments', 'compare'].map((to) => ({ kind: 'navigate', to })));
+    for (const label of ['Runs', 'New run', 'Presets', 'Experiments', 'Compare', 'Query']) click(byLabel(template, label));
+    expect(sent).toEqual(['runs', 'new', 'presets', 'experiments', 'compare', 'query'].map((to) => ({ kind: 'navigate', to })));
   });
 
   it('imports through the open dialog and exports the scenario as YAML or JSON', () => {

@@ -29,6 +29,7 @@ const GO: readonly { label: string; to: Extract<MenuCommand, { kind: 'navigate' 
   { label: 'Presets', to: 'presets', accelerator: 'CmdOrCtrl+2' },
   { label: 'Experiments', to: 'experiments', accelerator: 'CmdOrCtrl+3' },
   { label: 'Compare', to: 'compare', accelerator: 'CmdOrCtrl+4' },
+  { label: 'Query', to: 'query', accelerator: 'CmdOrCtrl+5' },
 ];
 
 const RUN_FORMATS: readonly { label: string; format: Extract<MenuCommand, { kind: 'export-run' }>['format'] }[] = [

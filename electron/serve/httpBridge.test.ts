@@ -11,7 +11,11 @@ import { CONTENT_SECURITY_POLICY } from '../service/contentSecurityPolicy';
 import type { LabApi } from '../../core/contract/labApi';
 import { AccessGate } from './accessGate';
 
-const service = { listPresets: () => Promise.resolve([{ id: 'p' }]) } as unknown as LabApi;
+const service = {
+  listPresets: () => Promise.resolve([{ id: 'p' }]),
+  queryRun: (runId: number, sql: string) =>
+    Promise.resolve({ columns: ['runId', 'sql'], rows: [[runId, sql]], truncated: false, elapsedMs: 1 }),
+} as unknown as LabApi;
 let dir: string;
 let server: ReturnType<typeof createLabHttpServer>;
 let port: number;
@@ -74,6 +78,16 @@ afterAll(() => {
 });
 
 describe('the browser host bridge', () => {
+  it('bridges queryRun, its arguments validated like over IPC', async () => {
+    const ok = await call('/api/queryRun', { method: 'POST', body: JSON.stringify([2, 'SELECT 1']) });
+    expect(JSON.parse(ok.body)).toMatchObject({ ok: true, value: { rows: [[2, 'SELECT 1']] } });
+    const empty = await call('/api/queryRun', { method: 'POST', body: JSON.stringify([2, ' ']) });
+    expect(JSON.parse(empty.body)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-argument', problems: ['queryRun arguments 1: the query is empty'] },
+    });
+  });
+
   it('bridges an API call as POST /api/<method> with a JSON argument array', async () => {
     const r = await call('/api/listPresets', { method: 'POST', body: '[]' });
     expect(JSON.parse(r.body)).toEqual({ ok: true, value: [{ id: 'p' }] });

@@ -90,3 +90,36 @@ describe('validation of the issue-6 methods (one bad call each, refused before t
   it('deleteComparison: a comparison id is a positive integer', () => refused('deleteComparison', [null], /0: /));
   it('exportRun: the format is perfetto, csv or json', () => refused('exportRun', [1, 'xml'], /1: /));
 });
+
+describe('validation of the query methods (one bad call each, refused before the service runs)', () => {
+  const refused = async (method: string, args: unknown[], problem: RegExp) => {
+    calls.length = 0;
+    const r = await dispatchLabCall(service, method, args);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('invalid-argument');
+    expect(r.error.problems?.join('\n')).toMatch(problem);
+    expect(calls).toEqual([]);
+  };
+
+  it('queryRun: a run id is a positive integer', () => refused('queryRun', [0, 'SELECT 1'], /queryRun arguments 0: /));
+  it('queryRun: the SQL is a string, not empty, at most 64 KiB', async () => {
+    await refused('queryRun', [1, 42], /queryRun arguments 1: /);
+    await refused('queryRun', [1, '  \n '], /1: the query is empty/);
+    await refused('queryRun', [1, `SELECT '${'x'.repeat(65_536)}'`], /1: the query is longer than 65,536 characters/);
+  });
+  it('queryRun: takes no third argument (row cap and time limit are the defaults)', () =>
+    refused('queryRun', [1, 'SELECT 1', { maxRows: 1e9 }], /./));
+  it('saveQuery: a name and the SQL, no unknown keys', async () => {
+    await refused('saveQuery', [{ name: ' ', sql: 'SELECT 1' }], /0\.name: must not be empty/);
+    await refused('saveQuery', [{ name: 'q', sql: '' }], /0\.sql: the query is empty/);
+    await refused('saveQuery', [{ name: 'q', sql: 'SELECT 1', runId: 3 }], /Unrecognized key/);
+  });
+  it('listQueries: takes no arguments', () => refused('listQueries', [1], /./));
+  it('deleteQuery: a query id is a positive integer', () => refused('deleteQuery', ['7'], /0: /));
+  it('passes a valid query through unchanged', async () => {
+    calls.length = 0;
+    expect(await dispatchLabCall(service, 'queryRun', [3, 'SELECT 1'])).toEqual({ ok: true, value: 'ok' });
+    expect(calls).toEqual([['queryRun', 3, 'SELECT 1']]);
+  });
+});

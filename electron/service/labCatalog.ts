@@ -1,7 +1,7 @@
 // The reference data the lab serves (LabApi.getCatalog) and the preset views (listPresets,
 // getPreset), assembled from the simulator's own tables: cost defaults, parameter defaults, the
-// metric catalog, the op registry with its argument schemas, the platform table; and what a
-// scenario's versions imply (getImpliedSwitches).
+// metric catalog, the op registry with its argument schemas, the platform table, the query views
+// and examples (core/contract/query.ts); and what a scenario's versions imply (getImpliedSwitches).
 // Must not: hold data of its own; every entry comes from core.
 
 import type { LabCatalog, PlatformInfo, PresetDetail, PresetSummary, VersionImplication } from '../../core/contract/catalog';
@@ -12,6 +12,7 @@ import { METRIC_CATALOG } from '../../core/run/metricCatalog';
 import { opCatalog } from '../../core/ops/opCatalog';
 import { ARCH_DEFAULTS, ARCHES, HYPERVISORS_BY_ARCH } from '../../core/scenario/platforms';
 import { presetClaims, type Preset } from '../../core/scenario/presets';
+import { QUERY_CATALOG } from '../../core/contract/query';
 
 export function platformCatalog(): PlatformInfo[] {
   return ARCHES.map((arch) => ({ arch, hypervisors: HYPERVISORS_BY_ARCH[arch], defaults: ARCH_DEFAULTS[arch] }));
@@ -36,6 +37,7 @@ export function labCatalog(version: string): LabCatalog {
     metrics: METRIC_CATALOG,
     ops: opCatalog(),
     platforms: platformCatalog(),
+    query: QUERY_CATALOG,
   };
 }
 

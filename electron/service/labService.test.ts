@@ -160,6 +160,20 @@ describe('LabService', () => {
       mirrors: 'vfio_iommu_type1.dma_entry_limit',
     });
     for (const m of c.metrics) expect(m.unit).not.toBe('');
+    expect(c.query.views.map((v) => v.name)).toContain('events');
+    expect(c.query.defaultMaxRows).toBe(1000);
+  });
+
+  it('saves, lists (newest first) and deletes named queries; a missing one is not-found', async () => {
+    const a = await service.saveQuery({ name: 'failures', sql: 'SELECT * FROM events WHERE failure' });
+    const b = await service.saveQuery({ name: 'metrics', sql: 'SELECT * FROM metrics' });
+    expect((await service.listQueries()).map((q) => [q.id, q.name])).toEqual([
+      [b.queryId, 'metrics'],
+      [a.queryId, 'failures'],
+    ]);
+    await service.deleteQuery(a.queryId);
+    await expect(service.deleteQuery(a.queryId)).rejects.toMatchObject({ code: 'not-found', message: `no saved query ${a.queryId}` });
+    expect((await service.listQueries()).map((q) => q.id)).toEqual([b.queryId]);
   });
 });
 

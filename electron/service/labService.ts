@@ -42,7 +42,8 @@ import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
-import type { QueryRunRequest, QueryRunResult } from '../../core/contract/query';
+import type { QueryRunRequest, QueryRunResult, SavedQuery, SavedQueryRequest } from '../../core/contract/query';
+import { QueryStore } from '../../db/queryStore';
 
 export interface LabServiceOptions {
   readonly dbPath: string;
@@ -81,6 +82,7 @@ export class LabService implements LabApi {
   private readonly launcher: RunLauncher;
   private readonly experiments: ExperimentService;
   private readonly comparisons: ComparisonService;
+  private readonly queries: QueryStore;
   private readonly nowMs: () => number;
   private readonly preparer: RunPreparer;
   private readonly owners: OwnerStore;
@@ -120,6 +122,7 @@ export class LabService implements LabApi {
       (runId) => this.runs.get(runId)?.metrics,
     );
     this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
+    this.queries = new QueryStore(this.db);
   }
 
   getCatalog(): Promise<LabCatalog> {
@@ -373,7 +376,8 @@ export class LabService implements LabApi {
   /**
    * Read-only SQL over one run's views (db/runQuery.ts), in a query process killed at `timeoutMs`:
    * columns, at most `maxRows` rows and whether more were cut off. Rejects with 'invalid-argument'
-   * (bad request, not one SELECT, SQLite's error, time-out) or 'not-found'. Not yet part of LabApi.
+   * (bad request, not one SELECT, SQLite's error, time-out) or 'not-found'. LabApi's queryRun
+   * passes no options (the defaults: 1,000 rows, 10 s).
    */
   queryRun(runId: number, sql: string, options: Pick<QueryRunRequest, 'maxRows' | 'timeoutMs'> = {}): Promise<QueryRunResult> {
     return queryRun(
@@ -384,6 +388,20 @@ export class LabService implements LabApi {
         ...(this.options.spawnQuery === undefined ? {} : { spawn: this.options.spawnQuery }),
       },
     );
+  }
+
+  saveQuery(request: SavedQueryRequest): Promise<{ queryId: number }> {
+    return this.call(() => ({ queryId: this.queries.create(request, this.nowMs()) }));
+  }
+
+  listQueries(): Promise<SavedQuery[]> {
+    return this.call(() => this.queries.list());
+  }
+
+  deleteQuery(queryId: number): Promise<void> {
+    return this.call(() => {
+      if (!this.queries.delete(queryId)) throw new LabError('not-found', `no saved query ${queryId}`);
+    });
   }
 
   /** Runs a synchronous service call as a promise; with `runId`, the run must exist. */

@@ -12,6 +12,7 @@ import ExperimentsView from './features/experiments/ExperimentsView.vue';
 import ExperimentView from './features/experiments/ExperimentView.vue';
 import ComparisonsView from './features/compare/ComparisonsView.vue';
 import CompareView from './features/compare/CompareView.vue';
+import QueryView from './features/query/QueryView.vue';
 import './styles.css';
 
 const router = createRouter({
@@ -26,6 +27,7 @@ const router = createRouter({
     { path: '/compare', component: ComparisonsView },
     { path: '/compare/runs/:ids', component: CompareView, props: true },
     { path: '/compare/saved/:savedId', component: CompareView, props: true },
+    { path: '/query', component: QueryView },
   ],
   scrollBehavior: (to) => (to.hash !== '' ? { el: to.hash, top: 8 } : { top: 0 }),
 });

@@ -33,7 +33,7 @@ function fakeBridge() {
 describe('menu commands in the renderer', () => {
   it("opens each destination's route", () => {
     const { calls, handlers } = recorder();
-    for (const to of ['runs', 'new', 'presets', 'experiments', 'compare'] as const)
+    for (const to of ['runs', 'new', 'presets', 'experiments', 'compare', 'query'] as const)
       void dispatchMenuCommand({ kind: 'navigate', to }, handlers);
     expect(calls).toEqual([
       ['navigate', '/'],
@@ -41,8 +41,9 @@ describe('menu commands in the renderer', () => {
       ['navigate', '/presets'],
       ['navigate', '/experiments'],
       ['navigate', '/compare'],
+      ['navigate', '/query'],
     ]);
-    expect(Object.keys(MENU_ROUTES)).toHaveLength(5);
+    expect(Object.keys(MENU_ROUTES)).toHaveLength(6);
   });
 
   it('hands file text, export formats, the run to export, theme and shortcuts to their handlers', () => {

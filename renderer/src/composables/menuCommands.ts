@@ -14,6 +14,7 @@ export const MENU_ROUTES: Readonly<Record<Destination, string>> = {
   presets: '/presets',
   experiments: '/experiments',
   compare: '/compare',
+  query: '/query',
 };
 
 export interface MenuCommandHandlers {

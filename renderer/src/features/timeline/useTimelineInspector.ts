@@ -1,7 +1,9 @@
 // The timeline inspector's state and verbs: the run's timeline summary and failures (in the order
 // they were decided), the lane rows (variants shown, groups, collapse, filter), the view and its
 // store window, the selected event and the variant it belongs to, and what the buttons, keys and
-// clicks do (zoom, pan, whole run, focus an event, step through failures, show or hide a variant).
+// clicks do (zoom, pan, whole run, focus an event, step through failures, show or hide a variant,
+// put measuring markers);
+// opened with an event to focus (a query result's "Show on timeline"), it shows that event first.
 // Must not: draw; the components bind these to the canvas, the panels and the shortcuts.
 
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue';
@@ -12,6 +14,7 @@ import { byDecision, decidedNs, stepFailure } from './eventFormat';
 import { groupOf, laneVariant, lanesOfShownVariants, layoutRows, shownLaneIds, variantsOf, type GroupRow } from './laneLayout';
 import { centerWindow, clampWindow, focusWindow, MIN_SPAN_NS, panByFraction, wholeRun, zoomAtCenter, type TimeWindow } from './timeScale';
 import { useEventSelection } from './useEventSelection';
+import { placeMarker } from './measure';
 import { useTimelineWindow } from './useTimelineWindow';
 import type { TimelineHit } from './windowIndex';
 import { errorMessage } from '../../format/errorMessage';
@@ -20,7 +23,7 @@ import { formatNs } from '../../format/units';
 /** How many failures the list holds (and [ / ] step through). */
 export const FAILURE_LIST_LIMIT = 1000;
 
-export function useTimelineInspector(runId: () => number, simulatedNs: () => number) {
+export function useTimelineInspector(runId: () => number, simulatedNs: () => number, focusSeq: () => number | undefined = () => undefined) {
   const summary = shallowRef<TimelineSummary | null>(null);
   const failures = shallowRef<readonly TimelineEvent[]>([]);
   const loadError = ref<string | null>(null);
@@ -30,6 +33,8 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
   const hiddenVariants = ref<ReadonlySet<string>>(new Set());
   /** Said when [ / ] found no failure that way (instead of doing nothing). */
   const failureNote = ref<string | null>(null);
+  /** Measuring markers (ns on the axis): none, A, or A and B. */
+  const markers = ref<readonly number[]>([]);
 
   const totalNs = computed(() => Math.max(MIN_SPAN_NS, simulatedNs(), summary.value?.endNs ?? 0));
   const variants = computed(() => variantsOf(summary.value?.lanes ?? []));
@@ -153,13 +158,42 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
     if (!lanes.value.includes(id)) filter.value = '';
   }
 
+  /** Puts a measuring marker at `tNs`; without a time, at the selected event's start (else the view's centre). */
+  function mark(tNs?: number): void {
+    const v = win.view.value;
+    markers.value = placeMarker(markers.value, tNs ?? selected.value?.tNs ?? (v.startNs + v.endNs) / 2);
+  }
+
+  function clearMarkers(): void {
+    markers.value = [];
+  }
+
   function toggleGroup(key: string): void {
     const next = new Set(collapsed.value);
     if (!next.delete(key)) next.add(key);
     collapsed.value = next;
   }
 
-  watch(runId, () => void load().then(whole), { immediate: true });
+  /** Focuses the event `seq` of the run (looked up in the store); a missing one is said in the event panel. */
+  async function focusBySeq(seq: number): Promise<void> {
+    const detail = await selection.select(seq);
+    if (detail !== null) await focus(detail.event);
+  }
+
+  watch(
+    runId,
+    async () => {
+      markers.value = [];
+      await load();
+      whole();
+      const seq = focusSeq();
+      if (seq !== undefined && summary.value !== null) await focusBySeq(seq);
+    },
+    { immediate: true },
+  );
+  watch(focusSeq, (seq) => {
+    if (seq !== undefined && summary.value !== null) void focusBySeq(seq);
+  });
   onBeforeUnmount(() => win.dispose());
 
   return {
@@ -186,5 +220,8 @@ export function useTimelineInspector(runId: () => number, simulatedNs: () => num
     jumpToFailure,
     onHit,
     toggleGroup,
+    markers,
+    mark,
+    clearMarkers,
   };
 }

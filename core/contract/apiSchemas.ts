@@ -134,5 +134,5 @@ export const LAB_API_ARGS = {
   listComparisons: z.tuple([]),
   getComparison: z.tuple([entityId]),
   deleteComparison: z.tuple([entityId]),
-  exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json'])]),
+  exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json', 'bundle'])]),
 } as const satisfies ArgSchemas;

@@ -23,7 +23,7 @@ export const MenuCommandSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('export-run'),
     runId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    format: z.enum(['perfetto', 'csv', 'json']),
+    format: z.enum(['perfetto', 'csv', 'json', 'bundle']),
   }),
   z.strictObject({ kind: z.literal('toggle-theme') }),
   z.strictObject({ kind: z.literal('show-shortcuts') }),

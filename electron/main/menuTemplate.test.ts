@@ -53,7 +53,7 @@ describe('the application menu', () => {
     const exportRun = items(template).find((i) => i.id === 'export-run')!;
     expect(exportRun.label).toBe('Export run 12');
     for (const f of exportRun.submenu as MenuItemConstructorOptions[]) click(f);
-    expect(sent).toEqual(['perfetto', 'csv', 'json'].map((format) => ({ kind: 'export-run', runId: 12, format })));
+    expect(sent).toEqual(['perfetto', 'csv', 'json', 'bundle'].map((format) => ({ kind: 'export-run', runId: 12, format })));
   });
 
   it('toggles the theme and shows the shortcut list', () => {

@@ -35,6 +35,7 @@ const RUN_FORMATS: readonly { label: string; format: Extract<MenuCommand, { kind
   { label: 'Perfetto trace (JSON)…', format: 'perfetto' },
   { label: 'Metrics and counters (CSV)…', format: 'csv' },
   { label: 'Everything (JSON)…', format: 'json' },
+  { label: 'Portable run bundle (to import into another lab)…', format: 'bundle' },
 ];
 
 function fileMenu(state: MenuState, actions: MenuActions): MenuItemConstructorOptions {

@@ -20,7 +20,7 @@ export interface MenuCommandHandlers {
   navigate(path: string): void | Promise<void>;
   importScenario(fileName: string, text: string): void | Promise<void>;
   exportScenario(format: 'json' | 'yaml'): void | Promise<void>;
-  exportRun(runId: number, format: 'perfetto' | 'csv' | 'json'): void | Promise<void>;
+  exportRun(runId: number, format: 'perfetto' | 'csv' | 'json' | 'bundle'): void | Promise<void>;
   toggleTheme(): void;
   showShortcuts(): void;
 }

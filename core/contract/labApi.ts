@@ -10,6 +10,7 @@ import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, Version
 import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from './comparison';
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
+import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from './imports';
 import type { StartRunRequest } from './runRequest';
 
 export type { StartRunRequest } from './runRequest';
@@ -51,6 +52,10 @@ export interface LabApi {
   getComparison(comparisonId: number): Promise<SavedComparison>;
   deleteComparison(comparisonId: number): Promise<void>;
   exportRun(runId: number, format: ExportFormat): Promise<ExportResult>;
+  /** Adds a portable run bundle as a new run (or names the run already holding its content); refuses a bad one naming the file. */
+  importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult>;
+  /** Queues a run that replays a real trace on a host (as `pcilab import-trace`); its events show on the run's timeline. */
+  importTrace(request: ImportTraceRequest): Promise<{ runId: number }>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -84,6 +89,8 @@ export const LAB_API_METHODS = [
   'getComparison',
   'deleteComparison',
   'exportRun',
+  'importRunBundle',
+  'importTrace',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

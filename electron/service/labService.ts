@@ -41,6 +41,8 @@ import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
 import { exportChunks, exportFileName, writeChunks, type ExportChunk, type ExportHandler, type ExportSink } from './runExport';
 import { RunStillActiveError } from '../../db/runRecord';
+import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
+import { importBundleInto, queueTraceRun } from './labImports';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult } from '../../core/contract/query';
 
@@ -348,6 +350,14 @@ export class LabService implements LabApi {
     const handler = this.options.exportHandler;
     if (handler === undefined) throw new LabError('conflict', 'this host cannot save files; use `pcilab export`');
     return handler({ runId, format, fileName: exportFileName(run, format) }, (sink) => this.writeExport(runId, format, sink));
+  }
+
+  importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult> {
+    return this.call(() => importBundleInto(this.db, request));
+  }
+
+  importTrace(request: ImportTraceRequest): Promise<{ runId: number }> {
+    return queueTraceRun(this.preparer, this.launcher, request);
   }
 
   /** Streams an export of the run into `sink` (host-neutral); resolves to the bytes written. */

@@ -76,6 +76,8 @@ export interface LabCatalog {
   readonly ops: readonly OpInfo[];
   readonly platforms: readonly PlatformInfo[];
   readonly version: string;
+  /** The largest files the app imports (core/contract/imports.ts), so a client refuses larger ones before uploading. */
+  readonly importLimits: { readonly runBundleBytes: number; readonly traceTextBytes: number };
 }
 
 export interface PresetClaimInfo {

@@ -341,7 +341,7 @@ export class ExperimentsDriver {
   // Export
 
   /** Exports the run on screen (browser mode: a download); returns the saved file's path. */
-  async exportRun(format: 'perfetto' | 'csv' | 'json'): Promise<string> {
+  async exportRun(format: 'perfetto' | 'csv' | 'json' | 'bundle'): Promise<string> {
     mkdirSync(DOWNLOAD_DIR, { recursive: true });
     const button = this.page.getByTestId(`export-run-${format}`);
     // The desktop app asks where to save (answered here) and shows the saved path; the browser downloads.

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { LabApi, LabApiMethod } from './labApi';
 import { QUERY_MAX_SQL_CHARS } from './query';
+import { RUN_BUNDLE_UPLOAD_MAX_BYTES, TRACE_TEXT_MAX_BYTES } from './imports';
 
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -112,6 +113,30 @@ const sql = z
   .refine((t) => t.trim() !== '', 'the query is empty');
 
 const SavedQueryRequestSchema = z.strictObject({ name, sql });
+const ImportRunBundleRequestSchema = z.strictObject({
+  fileName: z.string().min(1).max(255),
+  // base64 of at most RUN_BUNDLE_UPLOAD_MAX_BYTES (4 characters per 3 bytes).
+  dataBase64: z
+    .string()
+    .max(
+      Math.ceil(RUN_BUNDLE_UPLOAD_MAX_BYTES / 3) * 4,
+      `larger than ${RUN_BUNDLE_UPLOAD_MAX_BYTES / 1024 / 1024} MiB; import larger bundles with pcilab import`,
+    )
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'),
+});
+
+const ImportTraceRequestSchema = z
+  .strictObject({
+    fileName: z.string().min(1).max(255),
+    text: z
+      .string()
+      .min(1)
+      .max(TRACE_TEXT_MAX_BYTES, `larger than ${TRACE_TEXT_MAX_BYTES / 1024 / 1024} MiB; import larger traces with pcilab import-trace`),
+    preset: z.string().min(1).max(100).optional(),
+    scenarioText: z.string().max(5_000_000).optional(),
+    overrides: z.array(z.string().min(1).max(2000)).max(500).optional(),
+  })
+  .refine((r) => r.preset === undefined || r.scenarioText === undefined, { message: 'give preset or scenarioText, not both' });
 
 type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };
 
@@ -142,9 +167,11 @@ export const LAB_API_ARGS = {
   listComparisons: z.tuple([]),
   getComparison: z.tuple([entityId]),
   deleteComparison: z.tuple([entityId]),
-  exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json'])]),
   queryRun: z.tuple([runId, sql]),
   saveQuery: z.tuple([SavedQueryRequestSchema]),
   listQueries: z.tuple([]),
   deleteQuery: z.tuple([entityId]),
+  exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json', 'bundle'])]),
+  importRunBundle: z.tuple([ImportRunBundleRequestSchema]),
+  importTrace: z.tuple([ImportTraceRequestSchema]),
 } as const satisfies ArgSchemas;

@@ -80,6 +80,8 @@ export interface LabCatalog {
   /** What the query page lists beside its editor: views, functions, examples, limits. */
   readonly query: QueryCatalog;
   readonly version: string;
+  /** The largest files the app imports (core/contract/imports.ts), so a client refuses larger ones before uploading. */
+  readonly importLimits: { readonly runBundleBytes: number; readonly traceTextBytes: number };
 }
 
 export interface PresetClaimInfo {

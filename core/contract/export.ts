@@ -1,8 +1,8 @@
-// Exports of a stored run (Perfetto trace, CSV, JSON) and how a host delivers them. Plain data
-// shapes only.
+// Exports of a stored run (Perfetto trace, CSV, JSON, a portable run bundle) and how a host
+// delivers them. Plain data shapes only.
 // Must not: import anything.
 
-export type ExportFormat = 'perfetto' | 'csv' | 'json';
+export type ExportFormat = 'perfetto' | 'csv' | 'json' | 'bundle';
 
 /**
  * The desktop app saves through a file dialog; the browser host answers with a same-origin download

@@ -10,6 +10,7 @@ import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, Version
 import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from './comparison';
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
+import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from './imports';
 import type { StartRunRequest } from './runRequest';
 import type { QueryRunResult, SavedQuery, SavedQueryRequest } from './query';
 
@@ -58,6 +59,10 @@ export interface LabApi {
   /** Saved queries, newest first. */
   listQueries(): Promise<SavedQuery[]>;
   deleteQuery(queryId: number): Promise<void>;
+  /** Adds a portable run bundle as a new run (or names the run already holding its content); refuses a bad one naming the file. */
+  importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult>;
+  /** Queues a run that replays a real trace on a host (as `pcilab import-trace`); its events show on the run's timeline. */
+  importTrace(request: ImportTraceRequest): Promise<{ runId: number }>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -95,6 +100,8 @@ export const LAB_API_METHODS = [
   'saveQuery',
   'listQueries',
   'deleteQuery',
+  'importRunBundle',
+  'importTrace',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

@@ -11,11 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { parseFtraceText } from '../../core/trace/ftraceText';
-import { parseQemuTraceLog } from '../../core/trace/qemuTraceLog';
-import { traceWorkload, type TraceImportStats } from '../../core/trace/traceWorkload';
-import { parseScenarioText } from '../../core/scenario/loadScenario';
-import { PRESETS } from '../../core/scenario/presets';
+import type { TraceImportStats } from '../../core/trace/traceWorkload';
 import { prepareRun } from '../../core/run/runRequest';
 import { openLabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
@@ -23,6 +19,7 @@ import { asOwner } from '../../db/labOwners';
 import { executeRun } from '../service/runExecution';
 import { storeRun } from '../service/runLauncher';
 import { runJson } from './cliOutput';
+import { traceHostScenario, traceScenario, TraceImportError } from '../service/traceImport';
 
 /** What a trace file may weigh (a day of tracing a busy device is far less once gzip'd). */
 const MAX_TRACE_BYTES = 1024 * 1024 * 1024;
@@ -43,34 +40,6 @@ function readTraceFile(path: string): string {
   if (st.size > MAX_TRACE_BYTES) throw new ImportTraceUsageError(`${path}: larger than ${MAX_TRACE_BYTES} bytes`);
   const raw = readFileSync(path);
   return (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: 4 * MAX_TRACE_BYTES }) : raw).toString('utf8');
-}
-
-/** s390 KVM, QEMU 7.1 (its RPCIT shadow without the 7.2 aperture restriction), type1 v2 with the default dma_entry_limit. */
-export const DEFAULT_IMPORT_HOST = {
-  name: 'imported trace on s390 KVM (QEMU 7.1)',
-  seed: 1,
-  host: { arch: 's390x', hypervisor: 'kvm', vfio: { backend: 'type1v2' } },
-  vms: [
-    {
-      name: 'vm0',
-      vcpus: 2,
-      viommu: { model: 's390-zpci', s390: { apertureRestriction: false } },
-      devices: [{ name: 'dev0', kind: 'generic' }],
-    },
-  ],
-};
-
-function baseScenario(scenario: string | undefined, preset: string | undefined): Record<string, unknown> {
-  if (scenario !== undefined && preset !== undefined) throw new ImportTraceUsageError('give --scenario or --preset, not both');
-  if (preset !== undefined) {
-    const p = PRESETS.find((x) => x.id === preset);
-    if (p === undefined) throw new ImportTraceUsageError(`no preset "${preset}" (pcilab presets lists them)`);
-    return structuredClone(p.scenario) as Record<string, unknown>;
-  }
-  if (scenario === undefined) return structuredClone(DEFAULT_IMPORT_HOST);
-  const parsed = parseScenarioText(readFileSync(scenario, 'utf8'), scenario);
-  if (!parsed.ok) throw new ImportTraceUsageError(parsed.problems.join('\n'));
-  return parsed.value as Record<string, unknown>;
 }
 
 function summary(stats: TraceImportStats, runId: number, metrics: Readonly<Record<string, number>>): string {
@@ -131,21 +100,20 @@ function importTrace(args: string[], io: ImportTraceIo): number {
   if (positionals.length !== 1) throw new ImportTraceUsageError('import-trace takes exactly one trace file');
   const file = positionals[0]!;
   const text = readTraceFile(file);
-  let events = parseFtraceText(text);
   const qemuTexts = (values['qemu-log'] ?? []).map(readTraceFile);
-  if (events.length === 0) {
-    qemuTexts.unshift(text);
-    events = [];
+  let full: Record<string, unknown>;
+  let stats: TraceImportStats;
+  try {
+    const host = traceHostScenario({
+      preset: values.preset,
+      scenarioText: values.scenario === undefined ? undefined : readFileSync(values.scenario, 'utf8'),
+      scenarioName: values.scenario ?? 'scenario',
+    });
+    ({ scenario: full, stats } = traceScenario(file, text, qemuTexts, host));
+  } catch (err) {
+    if (err instanceof TraceImportError) throw new ImportTraceUsageError(err.message);
+    throw err;
   }
-  const qemu = qemuTexts.flatMap((t) => parseQemuTraceLog(t));
-  const { workload, stats } = traceWorkload(events, qemu, basename(file));
-  if (workload.ops.length === 0 && workload.marks.length === 0) {
-    throw new ImportTraceUsageError(`${file}: no iommu:map / iommu:unmap / dma:* events and no QEMU trace events`);
-  }
-  const scenario = baseScenario(values.scenario, values.preset);
-  // Long enough for the whole trace and for lazy flush queues to drain after it (1 s single-queue timer).
-  const durationMs = Math.min(86_400_000, Math.ceil(stats.spanNs / 1e6) + 1100);
-  const full = { ...scenario, durationMs, workload, claims: [] };
   const prepared = prepareRun({ scenarioText: JSON.stringify(full), overrides: values.set ?? [] });
   if (!prepared.ok) {
     for (const p of prepared.problems) io.err(p);

@@ -28,7 +28,7 @@ beforeEach(() => {
   io = {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
-    writeStdout: (t) => stdout.push(t),
+    writeStdout: (t) => stdout.push(typeof t === 'string' ? t : Buffer.from(t).toString('latin1')),
     env: { PCILAB_DB: join(dir, 'lab.db') },
     isTty: false,
   };

@@ -31,7 +31,9 @@ import {
 import type { StartRunRequest } from '../../core/contract/labApi';
 import type { RunDetail } from '../../core/contract/runResult';
 import { compareRunDetails } from '../service/runComparison';
-import { EXPORT_FORMATS, exportChunks, isExportFormat } from '../service/runExport';
+import { EXPORT_FORMATS, exportChunks, exportFileName, isExportFormat, type ExportChunk } from '../service/runExport';
+import { RunStillActiveError } from '../../db/runRecord';
+import { commandImport } from './importBundle';
 import { presetSummary } from '../service/labCatalog';
 import { readTextAtMostSync, type BoundedRead } from '../service/boundedRead';
 import { errorMessage, LabError } from '../service/labError';
@@ -57,7 +59,7 @@ export interface CliIo {
   /** One status line rewritten in place on the terminal (null clears it); without it progress is printed as lines. */
   readonly status?: ((line: string | null) => void) | undefined;
   /** Raw bytes to stdout (`--out -`); default: file descriptor 1. */
-  readonly writeStdout?: (chunk: string) => void;
+  readonly writeStdout?: (chunk: string | Uint8Array) => void;
 }
 
 export const EXIT_OK = 0;
@@ -102,14 +104,31 @@ ${DB_HELP}`,
 ${DB_HELP}`,
   },
   export: {
-    synopsis: 'export <run> --format perfetto|csv|json --out FILE|- [--db PATH]',
-    summary: 'write a stored run as a Perfetto trace (Chrome JSON), CSV or JSON',
+    synopsis: 'export <run> --format perfetto|csv|json|bundle [--out FILE|-] [--db PATH]',
+    summary: 'write a stored run as a Perfetto trace (Chrome JSON), CSV, JSON or a portable run bundle',
     help: `Writes a stored run as a Perfetto trace (Chrome JSON; ui.perfetto.dev opens it), its timeline as
-CSV, or the whole run as JSON. Opens the database read-only.
+CSV, the whole run as JSON, or a portable run bundle (gzip'd JSON lines with everything the run is,
+versioned and checksummed; pcilab import adds it to another lab, docs/bundles.md describes it).
+Opens the database read-only.
 
-  --format F       perfetto, csv or json
-  --out FILE       where to write; - writes to stdout
+  --format F       perfetto, csv, json or bundle
+  --out FILE       where to write; - writes to stdout (a bundle: default run-<id>-<name>.pcilab-run.jsonl.gz)
 ${DB_HELP}`,
+  },
+  import: {
+    synopsis: 'import <bundle>... [--json] [--db PATH]',
+    summary: 'add portable run bundles (pcilab export --format bundle) to the lab as new runs',
+    help: `Adds each run bundle to the lab as a new run (a new id; nothing stored is changed), in one
+transaction per bundle. A bundle whose content hash is that of a run already in the lab is a
+duplicate: reported with that run's id and skipped. A bundle of a newer format version, a damaged
+one (bad checksum, truncated) or a file that is not a bundle is refused with one line naming it,
+and nothing of it is stored; the other bundles are still imported.
+
+  --json           print one JSON object per bundle: {"file", "status", "runId", "contentHash" | "error"}
+${DB_HELP}
+
+Exit status: 0 every bundle was imported or already there, 2 some bundle was refused, 1 the
+environment is broken (one line naming the file).`,
   },
   query: {
     synopsis: 'query <run> "SELECT ..." [--json | --csv] [--max-rows N] [--timeout MS] [--db PATH]',
@@ -460,9 +479,9 @@ function commandCompare(args: string[], io: CliIo): number {
 }
 
 /** Opens --out FILE for writing, or stdout for "-"; a path that cannot be written is a usage error naming why. */
-function openOut(out: string, io: CliIo): { write: (chunk: string) => number; close: () => void } {
+function openOut(out: string, io: CliIo): { write: (chunk: ExportChunk) => number; close: () => void } {
   if (out === '-') {
-    const write = io.writeStdout ?? ((chunk: string) => writeSync(1, chunk));
+    const write = io.writeStdout ?? ((chunk: ExportChunk) => (typeof chunk === 'string' ? writeSync(1, chunk) : writeSync(1, chunk)));
     return { write: (chunk) => (write(chunk), Buffer.byteLength(chunk)), close: () => undefined };
   }
   if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
@@ -472,7 +491,7 @@ function openOut(out: string, io: CliIo): { write: (chunk: string) => number; cl
   } catch (err) {
     throw new UsageError(`--out: ${out}: ${fileProblem(err)}`);
   }
-  return { write: (chunk) => writeSync(fd, chunk), close: () => closeSync(fd) };
+  return { write: (chunk) => (typeof chunk === 'string' ? writeSync(fd, chunk) : writeSync(fd, chunk)), close: () => closeSync(fd) };
 }
 
 /** What a file system error means, in a few words ("no such directory", "permission denied"). */
@@ -496,12 +515,20 @@ function commandExport(args: string[], io: CliIo): number {
   const runId = parseRunId(positionals[0]!);
   const format = values.format ?? '';
   if (!isExportFormat(format)) throw new UsageError(`--format: expected one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
-  if (values.out === undefined || values.out === '') throw new UsageError('--out: required (a file, or - for stdout)');
-  const out = values.out;
+  // A bundle goes to a file named after the run by default; the other formats name their file.
+  if ((values.out === undefined || values.out === '') && format !== 'bundle')
+    throw new UsageError('--out: required (a file, or - for stdout)');
   const dbPath = dbPathOf(values.db, io);
   return withDatabase(dbPath, 'read', (db) => {
-    const chunks = exportChunks(db, runId, format);
+    let chunks: Iterable<ExportChunk> | undefined;
+    try {
+      chunks = exportChunks(db, runId, format, { labVersion: labVersion(), nowMs: Date.now() });
+    } catch (err) {
+      throw err instanceof RunStillActiveError ? new EnvironmentLine(err.message) : err;
+    }
     if (chunks === undefined) throw new MissingRunError(`no run ${runId} in ${dbPath}`);
+    const run = new RunStore(db).get(runId)!;
+    const out = values.out === undefined || values.out === '' ? exportFileName(run, format) : values.out;
     const sink = openOut(out, io);
     let bytes = 0;
     try {
@@ -670,6 +697,13 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
         io.out(asJson ? JSON.stringify(json) : formatBisectText(json));
         return EXIT_OK;
       }
+      case 'import':
+        return commandImport(rest, {
+          out: io.out,
+          err: io.err,
+          dbPath: (db) => dbPathOf(db, io),
+          withDatabase: (path, use) => withDatabase(path, 'write', use),
+        });
       case 'import-trace':
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':

@@ -14,6 +14,7 @@ const FILTERS: Readonly<Record<ExportFormat, Electron.FileFilter>> = {
   perfetto: { name: 'Perfetto / Chrome trace (JSON)', extensions: ['json'] },
   csv: { name: 'CSV', extensions: ['csv'] },
   json: { name: 'JSON', extensions: ['json'] },
+  bundle: { name: "Portable run bundle (gzip'd JSON lines)", extensions: ['gz'] },
 };
 
 export function saveDialogExportHandler(): ExportHandler {

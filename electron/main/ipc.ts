@@ -1,15 +1,17 @@
 // Registers one IPC handler per LabApi method, and the desktop shell's save-scenario call. Each call checks its sender (a top-level frame of
 // one of our windows showing our page) before its arguments are validated and dispatched, and refuses arguments larger than the browser
-// bridge's body limit (1 MiB as JSON), so a page cannot make the main process validate megabytes of scenario on its only thread (saving a
-// scenario file keeps its own limit: the scenario file size, checked by its schema).
+// bridge's body limit (1 MiB as JSON; the two imports, which carry a file, 40 MiB: core/contract/imports.ts), so a page cannot make the
+// main process validate megabytes of scenario on its only thread (saving a scenario file keeps its own limit: the scenario file size,
+// checked by its schema).
 // Must not: expose a generic "call any method" channel.
 
 import { LAB_API_METHODS, ipcChannelOf, type LabApi, type LabApiResponse } from '../../core/contract/labApi';
 import { SAVE_SCENARIO_CHANNEL, type SaveScenarioResult } from '../../core/contract/desktopShell';
+import { API_MAX_ARGS_BYTES, maxArgsBytesOf } from '../../core/contract/imports';
 import { dispatchLabCall } from '../service/apiDispatch';
 
 /** Largest IPC call, as JSON: the browser bridge's request body limit (MAX_BODY_BYTES in electron/serve/httpBridge.ts). */
-export const MAX_IPC_ARGS_BYTES = 1024 * 1024;
+export const MAX_IPC_ARGS_BYTES = API_MAX_ARGS_BYTES;
 
 /** Why `args` may not be dispatched (larger than MAX_IPC_ARGS_BYTES as JSON, or not JSON at all), or null. */
 export function oversizedArguments(method: string, args: readonly unknown[]): string | null {
@@ -20,9 +22,10 @@ export function oversizedArguments(method: string, args: readonly unknown[]): st
   } catch {
     return `IPC ${method} refused: arguments cannot be read as JSON (too deeply nested or cyclic)`;
   }
-  return bytes > MAX_IPC_ARGS_BYTES
-    ? `IPC ${method} refused: arguments are ${bytes.toLocaleString('en-US')} bytes as JSON, more than the ${MAX_IPC_ARGS_BYTES / 1024 / 1024} MiB limit; scenarios are far smaller`
-    : null;
+  const limit = maxArgsBytesOf(method);
+  if (bytes <= limit) return null;
+  const why = limit === MAX_IPC_ARGS_BYTES ? 'scenarios are far smaller' : 'import larger files with the pcilab command line';
+  return `IPC ${method} refused: arguments are ${bytes.toLocaleString('en-US')} bytes as JSON, more than the ${limit / 1024 / 1024} MiB limit; ${why}`;
 }
 
 /** The slice of Electron's IpcMainInvokeEvent the check reads. */

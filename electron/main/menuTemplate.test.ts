@@ -9,7 +9,12 @@ function build(state: Partial<MenuState> = {}) {
   let imports = 0;
   const template = appMenuTemplate(
     { platform: 'linux', isDev: false, openRunId: null, ...state },
-    { send: (c) => sent.push(c), importScenario: () => void (imports += 1) },
+    {
+      send: (c) => sent.push(c),
+      importScenario: () => void (imports += 1),
+      importRun: () => void (imports += 10),
+      importTrace: () => void (imports += 100),
+    },
   );
   return { template, sent, imports: () => imports };
 }
@@ -39,6 +44,9 @@ describe('the application menu', () => {
     const { template, sent, imports } = build();
     click(byLabel(template, 'Import scenario…'));
     expect(imports()).toBe(1);
+    click(byLabel(template, 'Import run…'));
+    click(byLabel(template, 'Import trace…'));
+    expect(imports()).toBe(111);
     click(byLabel(template, 'Export scenario as YAML…'));
     click(byLabel(template, 'Export scenario as JSON…'));
     expect(sent).toEqual([
@@ -53,7 +61,7 @@ describe('the application menu', () => {
     const exportRun = items(template).find((i) => i.id === 'export-run')!;
     expect(exportRun.label).toBe('Export run 12');
     for (const f of exportRun.submenu as MenuItemConstructorOptions[]) click(f);
-    expect(sent).toEqual(['perfetto', 'csv', 'json'].map((format) => ({ kind: 'export-run', runId: 12, format })));
+    expect(sent).toEqual(['perfetto', 'csv', 'json', 'bundle'].map((format) => ({ kind: 'export-run', runId: 12, format })));
   });
 
   it('toggles the theme and shows the shortcut list', () => {

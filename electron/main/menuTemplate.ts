@@ -1,5 +1,6 @@
 // The application menu as plain data (Electron's MenuItemConstructorOptions, built without
-// Electron so it can be tested): File (import/export scenario files, export the open run, quit),
+// Electron so it can be tested): File (import/export scenario files, import a run bundle or a
+// trace, export the open run, quit),
 // Go (the shell's screens), Edit, View (theme; reload and devtools in development only), Window,
 // Help (shortcuts, about). Lab entries either send the renderer a MenuCommand or ask main to
 // open the import dialog; nothing here runs a lab operation.
@@ -21,6 +22,10 @@ export interface MenuActions {
   readonly send: (command: MenuCommand) => void;
   /** Opens the native open dialog for a scenario file (main reads it, then sends import-scenario). */
   readonly importScenario: () => void;
+  /** ... for a run bundle (main reads it, then sends import-run). */
+  readonly importRun: () => void;
+  /** ... for a trace (main reads and unpacks it, then sends import-trace). */
+  readonly importTrace: () => void;
 }
 
 const GO: readonly { label: string; to: Extract<MenuCommand, { kind: 'navigate' }>['to']; accelerator: string }[] = [
@@ -36,6 +41,7 @@ const RUN_FORMATS: readonly { label: string; format: Extract<MenuCommand, { kind
   { label: 'Perfetto trace (JSON)…', format: 'perfetto' },
   { label: 'Metrics and counters (CSV)…', format: 'csv' },
   { label: 'Everything (JSON)…', format: 'json' },
+  { label: 'Portable run bundle (to import into another lab)…', format: 'bundle' },
 ];
 
 function fileMenu(state: MenuState, actions: MenuActions): MenuItemConstructorOptions {
@@ -58,6 +64,8 @@ function fileMenu(state: MenuState, actions: MenuActions): MenuItemConstructorOp
     label: 'File',
     submenu: [
       { label: 'Import scenario…', id: 'import-scenario', accelerator: 'CmdOrCtrl+O', click: () => actions.importScenario() },
+      { label: 'Import run…', id: 'import-run', click: () => actions.importRun() },
+      { label: 'Import trace…', id: 'import-trace', click: () => actions.importTrace() },
       {
         label: 'Export scenario as YAML…',
         accelerator: 'CmdOrCtrl+S',

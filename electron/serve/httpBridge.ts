@@ -16,6 +16,7 @@ import { EXPORT_CONTENT_TYPES, streamSink, type ExportSink } from '../service/ru
 import { DOWNLOAD_PREFIX, type DownloadTokens } from './downloadTokens';
 import { errorMessage } from '../service/labError';
 import { TOKEN_PARAM, type AccessGate } from './accessGate';
+import { API_MAX_ARGS_BYTES, maxArgsBytesOf } from '../../core/contract/imports';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 /**
@@ -23,7 +24,12 @@ export const LOOPBACK_HOST = '127.0.0.1';
  * server's only thread (about 50 ms per MiB of scenario objects), so this keeps any one request
  * under 100 ms; a valid scenario (at most 5,000 ops steps, about 350 KB) fits with room to spare.
  */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = API_MAX_ARGS_BYTES;
+
+/** What a body larger than `limit` gets told. */
+function tooLarge(limit: number): string {
+  return `request body larger than ${limit / 1024 / 1024} MiB; ${limit === MAX_BODY_BYTES ? 'scenarios are far smaller' : 'import larger files with the pcilab command line'}`;
+}
 
 class BodyTooLarge extends Error {}
 
@@ -70,14 +76,13 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
   return origin === undefined || origin === `http://${LOOPBACK_HOST}:${port}` || origin === `http://localhost:${port}`;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES)
-      throw new BodyTooLarge(`request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; scenarios are far smaller`);
+    if (size > limit) throw new BodyTooLarge(tooLarge(limit));
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -86,13 +91,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
 async function handleApi(service: LabApi, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') return refuse(res, 405, 'use POST for API calls');
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return refuse(res, 415, 'API calls take application/json');
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+  // The imports carry a file and may be larger (core/contract/imports.ts); every other call 1 MiB.
+  const limit = maxArgsBytesOf(method);
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
     res.setHeader('Connection', 'close');
-    return refuse(res, 413, `request body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; scenarios are far smaller`);
+    return refuse(res, 413, tooLarge(limit));
   }
   let text: string;
   try {
-    text = await readBody(req);
+    text = await readBody(req, limit);
   } catch (err) {
     if (!(err instanceof BodyTooLarge)) throw err;
     req.resume(); // the rest is read and dropped, so the client gets the answer instead of a reset

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTextAtMost, readTextAtMostSync } from './boundedRead';
+import { readBytesAtMost, readBytesAtMostSync, readTextAtMost, readTextAtMostSync } from './boundedRead';
 
 let dir: string;
 beforeAll(() => {
@@ -30,5 +30,17 @@ describe.each([
   it('refuses a device that never ends and a directory', async () => {
     expect(await read('/dev/zero', 64)).toEqual({ kind: 'not-a-file', what: 'a device' });
     expect(await read(dir, 64)).toEqual({ kind: 'not-a-file', what: 'a directory' });
+  });
+});
+
+describe.each([
+  ['sync', (p: string, max: number) => Promise.resolve(readBytesAtMostSync(p, max))],
+  ['async', readBytesAtMost],
+])('reading a binary file, bounded (%s)', (_name, read) => {
+  it('reads a small regular file as bytes and refuses one past the limit, a FIFO and a device', async () => {
+    expect(await read(join(dir, 'ok.yaml'), 64)).toEqual({ kind: 'bytes', bytes: Buffer.from('name: ok\n') });
+    expect(await read(join(dir, 'big.yaml'), 64)).toEqual({ kind: 'too-big' });
+    expect(await read(join(dir, 'fifo'), 64)).toEqual({ kind: 'not-a-file', what: 'a FIFO' });
+    expect(await read('/dev/zero', 64)).toEqual({ kind: 'not-a-file', what: 'a device' });
   });
 });

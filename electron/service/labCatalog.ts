@@ -4,6 +4,7 @@
 // and examples (core/contract/query.ts); and what a scenario's versions imply (getImpliedSwitches).
 // Must not: hold data of its own; every entry comes from core.
 
+import { RUN_BUNDLE_UPLOAD_MAX_BYTES, TRACE_TEXT_MAX_BYTES } from '../../core/contract/imports';
 import type { LabCatalog, PlatformInfo, PresetDetail, PresetSummary, VersionImplication } from '../../core/contract/catalog';
 import { impliedSwitches } from '../../core/scenario/versions';
 import { COST_DEFAULTS, COST_KEYS } from '../../core/sim/costTable';
@@ -21,6 +22,7 @@ export function platformCatalog(): PlatformInfo[] {
 export function labCatalog(version: string): LabCatalog {
   return {
     version,
+    importLimits: { runBundleBytes: RUN_BUNDLE_UPLOAD_MAX_BYTES, traceTextBytes: TRACE_TEXT_MAX_BYTES },
     costs: COST_KEYS.map((key) => ({
       key,
       defaultNs: COST_DEFAULTS[key].valueNs,

@@ -40,7 +40,10 @@ import { dmaModesOf } from './runDmaModes';
 import { ExperimentService } from './experimentService';
 import { ComparisonService } from './comparisonService';
 import { labCatalog, presetDetail, presetSummary, versionImplications } from './labCatalog';
-import { exportChunks, exportFileName, writeChunks, type ExportHandler, type ExportSink } from './runExport';
+import { exportChunks, exportFileName, writeChunks, type ExportChunk, type ExportHandler, type ExportSink } from './runExport';
+import { RunStillActiveError } from '../../db/runRecord';
+import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
+import { importBundleInto, queueTraceRun } from './labImports';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult, SavedQuery, SavedQueryRequest } from '../../core/contract/query';
 import { QueryStore } from '../../db/queryStore';
@@ -361,16 +364,46 @@ export class LabService implements LabApi {
   async exportRun(runId: number, format: ExportFormat): Promise<ExportResult> {
     const run = this.runs.get(runId);
     if (run === undefined) throw new LabError('not-found', `no run ${runId}`);
+    if (format === 'bundle' && (run.status === 'queued' || run.status === 'running')) {
+      throw new LabError('conflict', `run ${runId} is ${run.status}; export it when it has finished`);
+    }
     const handler = this.options.exportHandler;
     if (handler === undefined) throw new LabError('conflict', 'this host cannot save files; use `pcilab export`');
     return handler({ runId, format, fileName: exportFileName(run, format) }, (sink) => this.writeExport(runId, format, sink));
   }
 
+  importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult> {
+    return this.call(() => importBundleInto(this.db, request));
+  }
+
+  importTrace(request: ImportTraceRequest): Promise<{ runId: number }> {
+    return queueTraceRun(this.preparer, this.launcher, request);
+  }
+
   /** Streams an export of the run into `sink` (host-neutral); resolves to the bytes written. */
   async writeExport(runId: number, format: ExportFormat, sink: ExportSink): Promise<number> {
+    if (format === 'bundle') return this.writeBundle(runId, sink);
     const chunks = exportChunks(this.db, runId, format);
     if (chunks === undefined) throw new LabError('not-found', `no run ${runId}`);
     return writeChunks(chunks, sink);
+  }
+
+  /** A bundle reads its events with one statement: through a read-only connection of its own, so other calls go on meanwhile. */
+  private async writeBundle(runId: number, sink: ExportSink): Promise<number> {
+    const { dbPath, nativeBinding } = this.options;
+    const db = openLabDatabase(dbPath, { readonly: true, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
+    try {
+      let chunks: Iterable<ExportChunk> | undefined;
+      try {
+        chunks = exportChunks(db, runId, 'bundle', { labVersion: this.options.version, nowMs: this.nowMs() });
+      } catch (err) {
+        throw err instanceof RunStillActiveError ? new LabError('conflict', err.message) : err;
+      }
+      if (chunks === undefined) throw new LabError('not-found', `no run ${runId}`);
+      return await writeChunks(chunks, sink);
+    } finally {
+      db.close();
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
-// Exports of a stored run (Perfetto trace JSON, CSV, JSON), host-neutral: the chunks of a format,
+// Exports of a stored run (Perfetto trace JSON, CSV, JSON, a portable run bundle: gzip'd, so its
+// chunks are bytes), host-neutral: the chunks of a format,
 // a file name to suggest, and writing the chunks into a sink that may ask to wait (a file or HTTP
 // stream under backpressure). The desktop app writes into the file its save dialog picked, the
 // browser host into a download response, `pcilab export` into a file synchronously.
@@ -12,8 +13,10 @@ import { csvChunks } from './runExportCsv';
 import { jsonChunks } from './runExportJson';
 import { perfettoChunks } from './runExportPerfetto';
 import { exportSourceOf } from './runExportSource';
+import { bundleChunks, type BundleContext } from './runBundleExport';
+import { BUNDLE_CONTENT_TYPE, BUNDLE_EXTENSION } from './runBundleFormat';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['perfetto', 'csv', 'json'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['perfetto', 'csv', 'json', 'bundle'];
 
 export function isExportFormat(text: string): text is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(text);
@@ -23,9 +26,15 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   perfetto: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   json: 'application/json; charset=utf-8',
+  bundle: BUNDLE_CONTENT_TYPE,
 };
 
-const EXTENSIONS: Readonly<Record<ExportFormat, string>> = { perfetto: '.perfetto.json', csv: '.csv', json: '.json' };
+const EXTENSIONS: Readonly<Record<ExportFormat, string>> = {
+  perfetto: '.perfetto.json',
+  csv: '.csv',
+  json: '.json',
+  bundle: BUNDLE_EXTENSION,
+};
 
 export function exportFileName(run: { readonly id: number; readonly name: string }, format: ExportFormat): string {
   const slug = run.name
@@ -36,8 +45,21 @@ export function exportFileName(run: { readonly id: number; readonly name: string
   return `run-${run.id}${slug === '' ? '' : `-${slug}`}${EXTENSIONS[format]}`;
 }
 
-/** The export's text chunks, or undefined when there is no such run. */
-export function exportChunks(db: LabDatabase, runId: number, format: ExportFormat): Iterable<string> | undefined {
+/** What an export is written in: text, or bytes (a bundle's gzip members). */
+export type ExportChunk = string | Uint8Array;
+
+/**
+ * The export's chunks, or undefined when there is no such run. A bundle needs `bundle` (the lab's
+ * version, the export time) and iterates one statement while it is written: give it a connection
+ * of its own when other calls use `db` meanwhile.
+ */
+export function exportChunks(
+  db: LabDatabase,
+  runId: number,
+  format: ExportFormat,
+  bundle?: BundleContext,
+): Iterable<ExportChunk> | undefined {
+  if (format === 'bundle') return bundleChunks(db, runId, bundle ?? { labVersion: 'unknown', nowMs: Date.now() });
   const source = exportSourceOf(db, runId);
   if (source === undefined) return undefined;
   switch (format) {
@@ -56,7 +78,7 @@ export function exportChunks(db: LabDatabase, runId: number, format: ExportForma
 
 /** Where an export goes; `write` may return a promise to make the writer wait (backpressure). */
 export interface ExportSink {
-  write(chunk: string): void | Promise<void>;
+  write(chunk: ExportChunk): void | Promise<void>;
 }
 
 /** A sink over a Node stream (a file, an HTTP response) that waits for 'drain' when its buffer is full. */
@@ -73,7 +95,7 @@ export function streamSink(stream: Writable): ExportSink {
 const CHUNKS_PER_TURN = 16;
 
 /** Writes every chunk, waiting whenever the sink asks; returns the bytes written (UTF-8). */
-export async function writeChunks(chunks: Iterable<string>, sink: ExportSink): Promise<number> {
+export async function writeChunks(chunks: Iterable<ExportChunk>, sink: ExportSink): Promise<number> {
   let bytes = 0;
   let sinceTurn = 0;
   for (const chunk of chunks) {

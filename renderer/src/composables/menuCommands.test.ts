@@ -8,6 +8,8 @@ function recorder(overrides: Partial<MenuCommandHandlers> = {}) {
     navigate: (path) => void calls.push(['navigate', path]),
     importScenario: (fileName, text) => void calls.push(['import', fileName, text]),
     exportScenario: (format) => void calls.push(['exportScenario', format]),
+    importRun: (fileName, data) => void calls.push(['importRun', fileName, data]),
+    importTrace: (fileName, text) => void calls.push(['importTrace', fileName, text]),
     exportRun: (runId, format) => void calls.push(['exportRun', runId, format]),
     toggleTheme: () => void calls.push(['theme']),
     showShortcuts: () => void calls.push(['shortcuts']),
@@ -51,6 +53,8 @@ describe('menu commands in the renderer', () => {
     const commands: MenuCommand[] = [
       { kind: 'import-scenario', fileName: 'a.yaml', text: 'name: a' },
       { kind: 'export-scenario', format: 'json' },
+      { kind: 'import-run', fileName: 'r.gz', dataBase64: 'AQID' },
+      { kind: 'import-trace', fileName: 't.txt', text: 'line' },
       { kind: 'export-run', runId: 4, format: 'perfetto' },
       { kind: 'toggle-theme' },
       { kind: 'show-shortcuts' },
@@ -59,6 +63,8 @@ describe('menu commands in the renderer', () => {
     expect(calls).toEqual([
       ['import', 'a.yaml', 'name: a'],
       ['exportScenario', 'json'],
+      ['importRun', 'r.gz', 'AQID'],
+      ['importTrace', 't.txt', 'line'],
       ['exportRun', 4, 'perfetto'],
       ['theme'],
       ['shortcuts'],

@@ -21,7 +21,9 @@ export interface MenuCommandHandlers {
   navigate(path: string): void | Promise<void>;
   importScenario(fileName: string, text: string): void | Promise<void>;
   exportScenario(format: 'json' | 'yaml'): void | Promise<void>;
-  exportRun(runId: number, format: 'perfetto' | 'csv' | 'json'): void | Promise<void>;
+  importRun(fileName: string, dataBase64: string): void | Promise<void>;
+  importTrace(fileName: string, text: string): void | Promise<void>;
+  exportRun(runId: number, format: 'perfetto' | 'csv' | 'json' | 'bundle'): void | Promise<void>;
   toggleTheme(): void;
   showShortcuts(): void;
 }
@@ -34,6 +36,10 @@ export function dispatchMenuCommand(command: MenuCommand, handlers: MenuCommandH
       return handlers.importScenario(command.fileName, command.text);
     case 'export-scenario':
       return handlers.exportScenario(command.format);
+    case 'import-run':
+      return handlers.importRun(command.fileName, command.dataBase64);
+    case 'import-trace':
+      return handlers.importTrace(command.fileName, command.text);
     case 'export-run':
       return handlers.exportRun(command.runId, command.format);
     case 'toggle-theme':

@@ -1,0 +1,39 @@
+// The service's two imports (LabApi.importRunBundle, LabApi.importTrace), host-neutral: a run
+// bundle's bytes become a new run in one transaction (runBundleImport.ts), a trace's text becomes a
+// queued run replaying it on a host (traceImport.ts), as `pcilab import` and `pcilab import-trace`
+// do. Whatever is wrong with the input is a LabError naming the file and the problem.
+// Must not: read files (the clients send their content) or validate arguments (apiDispatch does).
+
+import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
+import type { LabDatabase } from '../../db/database';
+import { LabError } from './labError';
+import { importRunBundle } from './runBundleImport';
+import { BundleError } from './runBundleFormat';
+import type { RunPreparer } from './runPreparer';
+import type { RunLauncher } from './runLauncher';
+import { traceHostScenario, traceScenario, TraceImportError } from './traceImport';
+
+export function importBundleInto(db: LabDatabase, request: ImportRunBundleRequest): ImportRunBundleResult {
+  try {
+    const r = importRunBundle(db, Buffer.from(request.dataBase64, 'base64'), request.fileName);
+    return { kind: r.kind, runId: r.runId, name: r.name, contentHash: r.contentHash };
+  } catch (err) {
+    if (err instanceof BundleError) throw new LabError('invalid-argument', err.message);
+    throw err;
+  }
+}
+
+/** Queues the run replaying the trace; resolves to its id (its progress and timeline as any run's). */
+export async function queueTraceRun(preparer: RunPreparer, launcher: RunLauncher, request: ImportTraceRequest): Promise<{ runId: number }> {
+  let scenario: Record<string, unknown>;
+  try {
+    const host = traceHostScenario({ preset: request.preset, scenarioText: request.scenarioText, scenarioName: 'scenario' });
+    ({ scenario } = traceScenario(request.fileName, request.text, [], host));
+  } catch (err) {
+    if (err instanceof TraceImportError) throw new LabError('invalid-argument', err.message, err.problems);
+    throw err;
+  }
+  const [prepared] = await preparer.prepare([{ scenario, overrides: request.overrides ?? [] }]);
+  if (!prepared!.ok) throw new LabError('invalid-scenario', prepared!.problems.join('\n'), prepared!.problems);
+  return { runId: launcher.launch(prepared!, `import-trace ${request.fileName}`) };
+}

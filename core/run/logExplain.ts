@@ -246,6 +246,28 @@ const ROWS: readonly Row[] = [
     explain: (m) => fromErrno(errnoOf(Number(m[1])), { errno: Number(m[1]) }),
   },
   {
+    id: 'memlock-per-device-container',
+    printedBy: 'qemu',
+    source:
+      'Q hw/vfio/listener.c vfio_listener_region_add ("vfio_container_dma_map(...) = -12 (Cannot allocate memory)") over L drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote ("RLIMIT_MEMLOCK (%ld) exceeded")',
+    re: /vfio_(?:container_)?dma_map\([^)]*\) = -12\b|RLIMIT_MEMLOCK \(\d+\) exceeded/i,
+    explain: () => ({
+      mechanism:
+        "the same RLIMIT_MEMLOCK refusal when the guest has a vIOMMU and several passed-through devices: each device has its own DMA address space, so its own container (or iommufd IOAS), and before the guest enables translation QEMU maps all guest RAM into every one (intel-iommu's no-DMAR alias, vtd_switch_address_space); type1 charges each container's pins to locked_vm, so the limit must hold devices x guest RAM (libvirt's qemuDomainGetMemLockLimitBytes since 8.7.0: devices x RAM + 1 GiB). Hugepages and iommufd do not lower it",
+      limit: 'RLIMIT_MEMLOCK of the QEMU process (bytes) against devices x guest RAM',
+      knobs: [
+        ...MEMLOCK_KNOBS,
+        { path: 'vms.0.devices', what: 'passed-through devices: with a vIOMMU each charges all guest RAM at start' },
+        { path: 'vms.0.viommu.model', what: 'without a vIOMMU the devices share one container: guest RAM charged once' },
+      ],
+      preset: 'field-viommu-memlock-per-device',
+      variant: 'oneX',
+      numbers: {},
+      errno: 'ENOMEM',
+      set: [],
+    }),
+  },
+  {
     id: 'qemu-listener-init',
     printedBy: 'qemu',
     source:

@@ -194,17 +194,21 @@ const ROWS: readonly Row[] = [
       const address = parseInt(m[2]!, 16);
       return {
         mechanism:
-          'the host intel-iommu domain translates only addresses below 2^width: mapping guest RAM or a BAR above it fails with -EFAULT (a guest whose RAM or 64-bit BARs lie above 2^39 on a 39-bit IOMMU)',
+          "the host intel-iommu domain translates only addresses below 2^width: mapping guest RAM or a BAR above it fails with -EFAULT (a guest whose RAM or 64-bit BARs lie above 2^39 on a 39-bit IOMMU). type1 reaches intel_iommu_map with such a map only before Linux 5.4; later kernels refuse it first with -EINVAL (vfio_iommu_iova_dma_valid). A nested host whose IOMMU is QEMU's intel-iommu has 39 bits by default before QEMU 10.0 (and on machine types before pc-q35-9.2): aw-bits=48 fixes it",
         limit: `the IOMMU address width (${width} bits: last IOVA 2^${width} - 1)`,
         knobs: [
           { path: 'host.iommu.apertureLast', what: "the host IOMMU's last IOVA (2^width - 1)" },
           { path: 'vms.0.viommu.intel.awBits', what: "a guest vIOMMU's width (QEMU intel-iommu aw-bits=48)" },
+          {
+            path: 'host.vfio.iovaRangeCheck',
+            what: "type1's IOVA-list check (Linux >= 5.4): on, the same map is refused with EINVAL first",
+          },
         ],
         preset: 'field-iova-outside-ranges',
-        variant: 'outside',
+        variant: 'oldKernel',
         numbers: { widthBits: width, address },
         errno: 'EFAULT',
-        set: [`host.iommu.apertureLast=${2 ** width - 1}`],
+        set: [`host.iommu.apertureLast=${2 ** width - 1}`, 'host.vfio.iovaRangeCheck=false'],
       };
     },
   },

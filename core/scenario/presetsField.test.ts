@@ -34,7 +34,11 @@ const EXPECTED: Record<string, { printed: readonly string[]; pasted: string; lin
     pasted: 'VfioMapRegion(DmaMap(IommuDmaMap(Error(17))))',
   },
   'field-iova-outside-ranges': {
-    printed: ['VFIO_MAP_DMA failed: Invalid argument'],
+    printed: [
+      'VFIO_MAP_DMA failed: Invalid argument',
+      'DMAR: intel_iommu_map: iommu width (39) is not sufficient for the mapped address (8801000000)',
+      'VFIO_MAP_DMA failed: Bad address',
+    ],
     pasted: 'VFIO_MAP_DMA: -22',
   },
   'field-virtio-mem-entries': {

@@ -54,6 +54,7 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
     geometry: env.geometry,
     irqRemapping: host.iommu.irqRemapping,
     allowUnsafeInterrupts: host.vfio.allowUnsafeInterrupts,
+    iovaRangeCheck: host.vfio.iovaRangeCheck,
     initialDevice: initialDevice ?? env.scenario.vms[0]?.devices[0]?.name,
   });
 }

@@ -102,7 +102,7 @@ const viommuTwoDevices: Preset = {
       id: 'iommufd-still-exits',
       text: 'The iommufd backend does not help: each container (IOAS) pins and charges its own copy.',
       source:
-        'L drivers/iommu/iommufd/pages.c iopt_pages (one per map, accounted on its own: do_update_pinned); main.c iommufd_fops_open (/dev/vfio/vfio: IOPT_PAGES_ACCOUNT_MM)',
+        'L drivers/iommu/iommufd/pages.c iopt_pages (one per map, accounted on its own: iopt_pages_update_pinned); main.c iommufd_fops_open (/dev/vfio/vfio: IOPT_PAGES_ACCOUNT_MM)',
       metric: 'iommufd:qemu.startFailures',
       op: '==',
       value: 1,

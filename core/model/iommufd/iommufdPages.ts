@@ -157,10 +157,10 @@ export class IommufdPinAccount {
       else if (!this.process.isMapped(areaUptr(area), area.end - area.start)) rc = EFAULT;
       else if (!this.process.tryLock(delta)) rc = ENOMEM;
       if (rc !== OK) {
-        // iopt_pages_fill / pfn_reader_user_pin; do_update_pinned -> incr_user_locked_vm (no log line).
+        // pfn_reader_user_pin, then iopt_pages_update_pinned charges the pages (no log line).
         this.lastWhy =
           this.process.memlockFailures > failuresBefore
-            ? `RLIMIT_MEMLOCK: pinning ${delta} more pages would exceed the limit (iommufd incr_user_locked_vm)`
+            ? `RLIMIT_MEMLOCK: pinning ${delta} more pages would exceed the limit (iopt_pages_update_pinned: __account_locked_vm for /dev/vfio/vfio, incr_user_locked_vm for native iommufd)`
             : rc === EFAULT
               ? 'the user pages are not mapped in the process (pin_user_pages)'
               : 'pinning the pages failed (injected fault)';

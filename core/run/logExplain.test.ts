@@ -92,6 +92,22 @@ describe('explainLogLine', () => {
     expect(e!.command).toBe(`pcilab run ${e!.preset!} --set host.vfio.memlockBytes=65536`);
   });
 
+  it('offers the per-device memlock sizing of a vIOMMU guest for the report 1 lines (kubevirt/kubevirt#18915)', () => {
+    for (const line of [
+      'vfio_container_dma_map(...) = -12 (Cannot allocate memory)',
+      'vfio 0000:xx:00.0: failed to setup container for group N: memory listener initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12 (Cannot allocate memory)',
+      'vfio_pin_pages_remote: RLIMIT_MEMLOCK (9663676416) exceeded',
+    ]) {
+      const e = explainLogLine(line).find((x) => x.pattern === 'memlock-per-device-container');
+      expect(e, line).toBeDefined();
+      expect(e!.mechanism).toMatch(/devices x guest RAM/);
+      expect(e!.preset).toBe('field-viommu-memlock-per-device');
+    }
+    expect(explainLogLine('vfio_container_dma_map(...) = -17 (File exists)').map((e) => e.pattern)).not.toContain(
+      'memlock-per-device-container',
+    );
+  });
+
   it('matches nothing in an unrelated line', () => {
     expect(explainLogLine('eth0: link up, 10Gbps')).toEqual([]);
   });

@@ -194,17 +194,21 @@ const ROWS: readonly Row[] = [
       const address = parseInt(m[2]!, 16);
       return {
         mechanism:
-          'the host intel-iommu domain translates only addresses below 2^width: mapping guest RAM or a BAR above it fails with -EFAULT (a guest whose RAM or 64-bit BARs lie above 2^39 on a 39-bit IOMMU)',
+          "the host intel-iommu domain translates only addresses below 2^width: mapping guest RAM or a BAR above it fails with -EFAULT (a guest whose RAM or 64-bit BARs lie above 2^39 on a 39-bit IOMMU). type1 reaches intel_iommu_map with such a map only before Linux 5.4; later kernels refuse it first with -EINVAL (vfio_iommu_iova_dma_valid). A nested host whose IOMMU is QEMU's intel-iommu has 39 bits by default before QEMU 10.0 (and on machine types before pc-q35-9.2): aw-bits=48 fixes it",
         limit: `the IOMMU address width (${width} bits: last IOVA 2^${width} - 1)`,
         knobs: [
           { path: 'host.iommu.apertureLast', what: "the host IOMMU's last IOVA (2^width - 1)" },
           { path: 'vms.0.viommu.intel.awBits', what: "a guest vIOMMU's width (QEMU intel-iommu aw-bits=48)" },
+          {
+            path: 'host.vfio.iovaRangeCheck',
+            what: "type1's IOVA-list check (Linux >= 5.4): on, the same map is refused with EINVAL first",
+          },
         ],
         preset: 'field-iova-outside-ranges',
-        variant: 'outside',
+        variant: 'oldKernel',
         numbers: { widthBits: width, address },
         errno: 'EFAULT',
-        set: [`host.iommu.apertureLast=${2 ** width - 1}`],
+        set: [`host.iommu.apertureLast=${2 ** width - 1}`, 'host.vfio.iovaRangeCheck=false'],
       };
     },
   },
@@ -244,6 +248,28 @@ const ROWS: readonly Row[] = [
       'Cloud Hypervisor vfio-ioctls VfioContainer::vfio_dma_map (VfioError::IommuDmaMap(io::Error) from the VFIO_IOMMU_MAP_DMA ioctl)',
     re: /IommuDmaMap\((?:Os \{ code: |Error\()(\d+)/,
     explain: (m) => fromErrno(errnoOf(Number(m[1])), { errno: Number(m[1]) }),
+  },
+  {
+    id: 'memlock-per-device-container',
+    printedBy: 'qemu',
+    source:
+      'Q hw/vfio/listener.c vfio_listener_region_add ("vfio_container_dma_map(...) = -12 (Cannot allocate memory)") over L drivers/vfio/vfio_iommu_type1.c vfio_pin_pages_remote ("RLIMIT_MEMLOCK (%ld) exceeded")',
+    re: /vfio_(?:container_)?dma_map\([^)]*\) = -12\b|RLIMIT_MEMLOCK \(\d+\) exceeded/i,
+    explain: () => ({
+      mechanism:
+        "the same RLIMIT_MEMLOCK refusal when the guest has a vIOMMU and several passed-through devices: each device has its own DMA address space, so its own container (or iommufd IOAS), and before the guest enables translation QEMU maps all guest RAM into every one (intel-iommu's no-DMAR alias, vtd_switch_address_space); type1 charges each container's pins to locked_vm, so the limit must hold devices x guest RAM (libvirt's qemuDomainGetMemLockLimitBytes since 8.7.0: devices x RAM + 1 GiB). Hugepages and iommufd do not lower it",
+      limit: 'RLIMIT_MEMLOCK of the QEMU process (bytes) against devices x guest RAM',
+      knobs: [
+        ...MEMLOCK_KNOBS,
+        { path: 'vms.0.devices', what: 'passed-through devices: with a vIOMMU each charges all guest RAM at start' },
+        { path: 'vms.0.viommu.model', what: 'without a vIOMMU the devices share one container: guest RAM charged once' },
+      ],
+      preset: 'field-viommu-memlock-per-device',
+      variant: 'oneX',
+      numbers: {},
+      errno: 'ENOMEM',
+      set: [],
+    }),
   },
   {
     id: 'qemu-listener-init',

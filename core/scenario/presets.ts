@@ -10,6 +10,7 @@ import { S390_PRESETS } from './presetsS390';
 import { PPC_PRESETS } from './presetsPpc';
 import { EEH_PRESETS } from './presetsEeh';
 import { FIELD_PRESETS } from './presetsField';
+import { FIELD2_PRESETS } from './presetsField2';
 
 export type { Preset } from './presetTypes';
 
@@ -64,6 +65,7 @@ export const PRESETS: readonly Preset[] = [
   ...PPC_PRESETS,
   ...EEH_PRESETS,
   ...FIELD_PRESETS,
+  ...FIELD2_PRESETS,
 ];
 
 export function findPreset(id: string): Preset | undefined {

@@ -3,6 +3,7 @@
 // chain reaches that line, and `pcilab explain` on the message names the preset.
 import { describe, expect, it } from 'vitest';
 import { FIELD_PRESETS } from './presetsField';
+import { FIELD2_PRESETS } from './presetsField2';
 import { presetPlan } from '../run/presetPlan';
 import { PlanRun } from '../run/planRun';
 import { explainLogLine } from '../run/logExplain';
@@ -20,12 +21,24 @@ const EXPECTED: Record<string, { printed: readonly string[]; pasted: string; lin
     ],
     pasted: 'vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded',
   },
+  'field-viommu-memlock-per-device': {
+    printed: [
+      'vfio_pin_pages_remote: RLIMIT_MEMLOCK (9663676416) exceeded',
+      'vfio gpu1: failed to setup container for group 0: memory listener initialization failed: Region pc.ram: vfio_container_dma_map(0x55d0c0de0000, 0x0, 0xc0000000, 0x7f0000000000) = -12 (Cannot allocate memory)',
+    ],
+    pasted:
+      'vfio 0000:xx:00.0: failed to setup container for group N: memory listener initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12 (Cannot allocate memory)',
+  },
   'field-second-map-eexist': {
     printed: ['VFIO_MAP_DMA failed: File exists'],
     pasted: 'VfioMapRegion(DmaMap(IommuDmaMap(Error(17))))',
   },
   'field-iova-outside-ranges': {
-    printed: ['VFIO_MAP_DMA failed: Invalid argument'],
+    printed: [
+      'VFIO_MAP_DMA failed: Invalid argument',
+      'DMAR: intel_iommu_map: iommu width (39) is not sufficient for the mapped address (8801000000)',
+      'VFIO_MAP_DMA failed: Bad address',
+    ],
     pasted: 'VFIO_MAP_DMA: -22',
   },
   'field-virtio-mem-entries': {
@@ -64,7 +77,7 @@ function logLines(run: PlanRun): { lines: string[]; linked: number } {
   return { lines, linked };
 }
 
-describe.each(FIELD_PRESETS.map((p) => [p.id, p] as const))('%s', (id, preset) => {
+describe.each([...FIELD_PRESETS, ...FIELD2_PRESETS].map((p) => [p.id, p] as const))('%s', (id, preset) => {
   it('holds every claim, prints the report message and is what explain offers', () => {
     const planned = presetPlan(preset);
     if (!planned.ok) throw new Error(planned.problems.join('; '));

@@ -277,10 +277,12 @@ const iovaOutsideRanges: Preset = {
     "A host IOMMU of 39 address bits (last IOVA 2^39 - 1) and a map at 0x8800000000, where a guest's RAM or a 64-bit BAR above 512 GiB lands. " +
     'type1 checks the IOVA against the ranges the host IOMMU can map (the aperture minus reserved regions, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) ' +
     'before the IOMMU driver sees it, and refuses with EINVAL (-22, "VFIO_MAP_DMA: -22"). Kernels without that list (before 5.4) passed it to ' +
-    'intel_iommu_map, which printed "iommu width (39) is not sufficient for the mapped address" and returned -EFAULT. ' +
-    'Fixes: keep guest RAM and BARs below 2^39, or a host IOMMU with 48 bits.',
+    'intel_iommu_map, which printed "iommu width (39) is not sufficient for the mapped address" and returned -EFAULT (the oldKernel variant, host Linux 4.19). ' +
+    "The same 39 bits are what a nested host sees when its IOMMU is QEMU's intel-iommu at the default aw-bits before QEMU 10.0 (and on machine types before pc-q35-9.2): " +
+    'a VMM in that guest mapping a BAR it placed above 2^39 gets the EINVAL (cloud-hypervisor/cloud-hypervisor#7030). ' +
+    'Fixes: keep guest RAM and BARs below 2^39, or a 48-bit IOMMU (a 48-bit host IOMMU, or intel-iommu aw-bits=48).',
   thread:
-    'gnif/LookingGlass#1184 (VFIO_MAP_DMA -22 for an IOVA outside the valid ranges); MicronSSD/unvme#4 ("iommu width (39) is not sufficient for the mapped address")',
+    'gnif/LookingGlass#1184 (VFIO_MAP_DMA -22 for an IOVA outside the valid ranges); MicronSSD/unvme#4 ("iommu width (39) is not sufficient for the mapped address"); cloud-hypervisor/cloud-hypervisor#7030 (nested in QEMU: the default 39-bit intel-iommu, fixed by aw-bits=48)',
   scenario: {
     name: 'field-iova-outside-ranges',
     host: { arch: 'x86_64', hypervisor: 'kvm', iommu: { apertureLast: 2 ** 39 - 1 } },
@@ -294,6 +296,12 @@ const iovaOutsideRanges: Preset = {
       set: [workload({ kind: 'ops', steps: [mapAt('0x100000000')] })],
     },
     { name: 'wide', description: 'host IOMMU 48 bits, map at 0x8800000000', set: [`host.iommu.apertureLast=${2 ** 48 - 1}`] },
+    {
+      name: 'oldKernel',
+      description:
+        'host IOMMU 39 bits, map at 0x8800000000, host Linux 4.19 (no IOVA list: iovaRangeCheck off, as the version table implies for < 5.4)',
+      set: ['host.kernelVersion=4.19', 'host.vfio.iovaRangeCheck=false'],
+    },
   ],
   claims: [
     {
@@ -311,6 +319,14 @@ const iovaOutsideRanges: Preset = {
       variant: 'below',
       step: 0,
       errno: null,
+    },
+    {
+      id: 'old-kernel-efault',
+      text: 'Before Linux 5.4 type1 has no IOVA list: the map reaches intel_iommu_map, which refuses the end beyond 2^39 with EFAULT (-14) and prints the "iommu width (39)" line.',
+      source: 'L drivers/iommu/intel/iommu.c intel_iommu_map; MicronSSD/unvme#4',
+      variant: 'oldKernel',
+      step: 0,
+      errno: 'EFAULT',
     },
     {
       id: 'wide-ok',

@@ -67,6 +67,15 @@ export const VfioSchema = z.strictObject({
     .boolean()
     .default(false)
     .meta(doc('Allow attaching devices without interrupt remapping.', 'vfio_iommu_type1.allow_unsafe_interrupts')),
+  iovaRangeCheck: z
+    .boolean()
+    .default(true)
+    .meta(
+      doc(
+        'type1 refuses a MAP_DMA outside the valid IOVA ranges with EINVAL before the IOMMU driver sees it (Linux >= 5.4; default from host.kernelVersion). Off: older kernels, where the IOMMU driver refuses a map beyond its width (intel_iommu_map: EFAULT and "iommu width (N) is not sufficient for the mapped address").',
+        'drivers/vfio/vfio_iommu_type1.c vfio_iommu_iova_dma_valid',
+      ),
+    ),
 });
 
 const ReservedRegionSchema = z.strictObject({

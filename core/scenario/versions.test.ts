@@ -89,6 +89,19 @@ describe('versions', () => {
     expect(implied(x86('9.0', '6.12'))['vms.0.viommu.virtio.awBits']).toBe(39);
   });
 
+  it('host Linux: type1 checks the IOVA list from 5.4 (a scenario-level switch, implied once and never over an explicit value)', () => {
+    const host = (kernel: string, vfio: object = {}) => ({ name: 'x', host: { kernelVersion: kernel, vfio }, vms: [{}, {}] });
+    expect(implied(host('4.19'))['host.vfio.iovaRangeCheck']).toBe(false);
+    expect(implied(host('5.4'))['host.vfio.iovaRangeCheck']).toBe(true);
+    expect(impliedSwitches(host('4.19')).filter((i) => i.path === 'host.vfio.iovaRangeCheck')).toHaveLength(1);
+    expect(impliedSwitches(host('4.19', { iovaRangeCheck: true })).find((i) => i.path === 'host.vfio.iovaRangeCheck')!.overridden).toBe(
+      true,
+    );
+    const filled = withVersionDefaults(host('4.19')) as { host: { vfio: { iovaRangeCheck: boolean } } };
+    expect(filled.host.vfio.iovaRangeCheck).toBe(false);
+    expect((withVersionDefaults(host('4.19', { iovaRangeCheck: true })) as typeof filled).host.vfio.iovaRangeCheck).toBe(true);
+  });
+
   it('pseries DDW page sizes: 4K|64K before QEMU 4.2 or on pseries-4.1; 2M|16M added after; 2M reported from 7.1', () => {
     const ppc = (qemu: string, machine?: string) => ({
       name: 'x',

@@ -71,6 +71,15 @@ const LINUX = 'Linux';
 /** The rules, one per modelled switch that a release changed. */
 export const VERSION_RULES: readonly VersionRule[] = [
   {
+    path: 'host.vfio.iovaRangeCheck',
+    arches: ['x86_64', 's390x', 'ppc64le'],
+    value: (c) => atLeast(c.hostKernel, '5.4'),
+    because: (c) =>
+      atLeast(c.hostKernel, '5.4')
+        ? 'host Linux >= 5.4: type1 refuses a MAP_DMA outside the IOVA list with -EINVAL before any IOMMU driver sees it ("vfio/type1: check dma map request is within a valid iova range", vfio_iommu_iova_dma_valid)'
+        : 'host Linux < 5.4: type1 keeps no IOVA list; the IOMMU driver refuses a map beyond its width (intel_iommu_map: "iommu width (%d) is not sufficient for the mapped address", -EFAULT)',
+  },
+  {
     path: 'vm.viommu.s390.countsDmaAvail',
     arches: ['s390x'],
     value: (c) => atLeast(c.qemu, '5.2') && atLeast(c.hostKernel, '5.10') && c.backend !== 'iommufd',
@@ -266,14 +275,17 @@ export function impliedSwitches(raw: unknown): Implication[] {
     const vm = isObj(vms[i]) ? (vms[i] as Obj) : {};
     for (const rule of VERSION_RULES) {
       if (!rule.arches.includes(ctx.arch)) continue;
+      const vmRule = rule.path.startsWith('vm.');
+      // A scenario-level switch (host kernel, QEMU) is implied once, from the first VM's versions.
+      if (!vmRule && i > 0) continue;
       const value = rule.value(ctx);
       if (value === undefined) continue;
-      const keys = rule.path.split('.').slice(1);
+      const keys = vmRule ? rule.path.split('.').slice(1) : rule.path.split('.');
       out.push({
-        path: `vms.${i}.${keys.join('.')}`,
+        path: vmRule ? `vms.${i}.${keys.join('.')}` : keys.join('.'),
         value,
         because: rule.because(ctx),
-        overridden: getPath(vm, keys) !== undefined,
+        overridden: getPath(vmRule ? vm : s, keys) !== undefined,
       });
     }
   });
@@ -293,11 +305,19 @@ export function withVersionDefaults(raw: unknown): unknown {
   const vms: unknown[] = Array.isArray(raw['vms']) ? [...(raw['vms'] as unknown[])] : [{}];
   out['vms'] = vms;
   for (const imp of implications) {
-    const [, index, ...keys] = imp.path.split('.');
-    const i = Number(index);
-    if (!isObj(vms[i])) continue;
-    let node: Obj = { ...(vms[i] as Obj) };
-    vms[i] = node;
+    let node: Obj;
+    let keys: string[];
+    if (imp.path.startsWith('vms.')) {
+      const [, index, ...rest] = imp.path.split('.');
+      const i = Number(index);
+      if (!isObj(vms[i])) continue;
+      node = { ...(vms[i] as Obj) };
+      vms[i] = node;
+      keys = rest;
+    } else {
+      node = out;
+      keys = imp.path.split('.');
+    }
     let reachable = true;
     for (const k of keys.slice(0, -1)) {
       const next = node[k];

@@ -21,9 +21,9 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
     case 'type1v2':
       version = 2;
       break;
-    case 'iommufd':
+    case 'iommufd': {
       // QEMU opens /dev/vfio/vfio served by iommufd's compat layer and asks for type1 v2.
-      return new IommufdVfioCompat(name, {
+      const compat = new IommufdVfioCompat(name, {
         process: env.process,
         costs: env.costs,
         faults: env.faults,
@@ -31,6 +31,12 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
         version: 'type1v2',
         maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
       });
+      // The group joins the container before QEMU maps anything (VFIO_GROUP_SET_CONTAINER, then
+      // the listener): the compat IOAS has the device's domain, so its maps pin and charge at once.
+      const device = initialDevice ?? env.scenario.vms[0]?.devices[0]?.name;
+      if (device !== undefined) compat.attachDevice(device);
+      return compat;
+    }
     case 'spapr-tce-v1':
     case 'spapr-tce-v2':
       throw new Error(`backend ${backend}: a SPAPR TCE container does not serve type1 calls (use the spapr.* ops)`);
@@ -48,6 +54,7 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
     geometry: env.geometry,
     irqRemapping: host.iommu.irqRemapping,
     allowUnsafeInterrupts: host.vfio.allowUnsafeInterrupts,
+    iovaRangeCheck: host.vfio.iovaRangeCheck,
     initialDevice: initialDevice ?? env.scenario.vms[0]?.devices[0]?.name,
   });
 }

@@ -4,7 +4,10 @@
 // one container per VM holds guest RAM mapped once at boot (IOVA = GPA; that boot work is not
 // charged to the workload's simulated time but shows in the VFIO metrics). With a vIOMMU, QEMU
 // gives every device's DMA address space its own container (one per AddressSpace), so each has
-// its own dma_entry_limit.
+// its own dma_entry_limit. With intel-iommu, each device's address space is the no-DMAR alias of
+// guest RAM until the guest enables translation, so QEMU maps all guest RAM into every container
+// when the device is realized (and unmaps it when the guest turns DMA remapping on): each
+// container pins and charges all of it to RLIMIT_MEMLOCK.
 // Must not: run workloads (workload/*.ts do) or know a vIOMMU's internals (front-ends do).
 
 import type { Simulation } from '../sim/simulation';
@@ -202,12 +205,13 @@ export function buildStack(
     let ramContainer: VfioContainerApi | null = null;
     if (model === 'none' && qemu !== null) {
       ramContainer = env.instance(`vfio:${vm.name}`, () => createVfioContainer(env, vm.name, vm.devices[0]!.name));
-      qemu.mapErrors = 'collect';
-      for (const r of guestRamRegions(scenario, vm)) stack.bootVfioNs += qemu.vfioMap(ramContainer, r.gpa, r.gpa, r.bytes, false, 0, -1);
-      qemu.mapErrors = 'report';
+      stack.bootVfioNs += mapRamIntoContainer(scenario, vm, qemu, ramContainer);
     }
     // SPAPR TCE containers do not serve type1 calls; the sPAPR front-end creates its own through env.
     const spapr = scenario.host.vfio.backend.startsWith('spapr');
+    /** intel-iommu: containers holding guest RAM through the no-DMAR alias; the first device whose realize failed. */
+    const aliasMapped: VfioContainerApi[] = [];
+    let failedDevice: string | null = null;
     for (const config of vm.devices) {
       const dev = new DmaDevice(config.name, config.dmaMaskBits, config.coherentDmaMaskBits ?? config.dmaMaskBits, forcedac(scenario, vm));
       const deviceModel = new DeviceModel(config.name, devicePerformance(config, sim.costs), sim.rng.fork());
@@ -218,12 +222,23 @@ export function buildStack(
             ? null
             : env.instance(`vfio:${vm.name}.${config.name}`, () => createVfioContainer(env, `${vm.name}.${config.name}`, config.name));
       }
+      if (model === 'intel-iommu' && qemu !== null && container !== null && failedDevice === null) {
+        stack.bootVfioNs += mapRamIntoContainer(scenario, vm, qemu, container);
+        if (qemu.vfioMapFailures > 0) failedDevice = config.name;
+        else aliasMapped.push(container);
+      }
       const layers = buildDeviceLayers(layerContext, config, model === 'none' ? null : container);
       devices.push(new DeviceStack(config, dev, deviceModel, container, new DeviceLifecycle(sim, config.name), layers));
     }
     const vmStack: VmStack = { config: vm, vcpus, qemu, devices, ramContainer, layerContext };
     stack.vms.push(vmStack);
-    if (ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0) qemuDidNotStart(sim, stack, vmStack, qemu);
+    if (ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0)
+      qemuDidNotStart(sim, stack, vmStack, qemu, vm.devices[0]?.name ?? 'device');
+    if (failedDevice !== null && qemu !== null) qemuDidNotStart(sim, stack, vmStack, qemu, failedDevice);
+    else if (qemu !== null)
+      // The guest enables DMA remapping (GCMD.TE): vtd_switch_address_space drops the no-DMAR alias,
+      // the listener's region_del unmaps guest RAM and its pages are unpinned and uncharged.
+      for (const c of aliasMapped) for (const r of guestRamRegions(scenario, vm)) stack.bootVfioNs += qemu.vfioUnmap(c, r.gpa, r.bytes);
     if (scenario.host.arch === 'ppc64le') {
       // The EEH layer lives in the environment (ops scripts reach it too); the stack follows its PEs.
       const eeh = eehSystemFor(env, vm, sim, qemu);
@@ -235,11 +250,24 @@ export function buildStack(
 }
 
 /**
+ * QEMU's VFIO listener replaying guest RAM into a container it has just set up (vfio_connect_container
+ * -> memory_listener_register -> vfio_listener_region_add per RAM section, IOVA = GPA). Errors are
+ * collected as vfio_listener_region_add does (QEMU prints the first when setup fails). Returns the cost.
+ */
+function mapRamIntoContainer(scenario: Scenario, vm: VmConfig, qemu: QemuVm, container: VfioContainerApi): number {
+  let ns = 0;
+  qemu.mapErrors = 'collect';
+  for (const r of guestRamRegions(scenario, vm)) ns += qemu.vfioMap(container, r.gpa, r.gpa, r.bytes, false, 0, -1);
+  qemu.mapErrors = 'report';
+  return ns;
+}
+
+/**
  * Guest RAM QEMU could not map at boot (no vIOMMU: vfio_listener_region_add over all of RAM) makes
  * vfio_connect_container fail ("memory listener initialization failed"): the device cannot be
  * realized and QEMU exits, so the VM never runs. Its devices stay offline for the whole run.
  */
-function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuVm): void {
+function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuVm, device: string): void {
   const tl = sim.timeline;
   const kind = tl.defineKind({
     name: 'qemu.vfioListener.failed',
@@ -254,7 +282,7 @@ function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuV
           tl,
           { qemu: vm.config.name },
           0,
-          qemuListenerInitFailed(vm.config.devices[0]?.name ?? 'device', 'pc.ram', qemu.setupFailureText),
+          qemuListenerInitFailed(device, 'pc.ram', qemu.setupFailureText),
           qemu.lastVfioFailure,
         );
   tl.record(0 as SimTimeNs, 0 as DurationNs, tl.defineLane(`qemu.${vm.config.name}`, 'qemu'), kind, qemu.vfioMapFailures, 0, 0, printed);

@@ -74,3 +74,12 @@ export function vfioMapDmaFailed(errno: number): string {
   const name = linuxErrnoName(errno);
   return `VFIO_MAP_DMA failed: ${name === null ? 'Success' : LINUX_STRERROR[name]}`;
 }
+
+/**
+ * L drivers/iommu/intel/iommu.c intel_iommu_map (before Linux 5.4 reached by type1 for any IOVA):
+ * pr_err("%s: iommu width (%d) is not sufficient for the mapped address (%llx)\n", __func__,
+ * dmar_domain->gaw, max_addr) with pr_fmt "DMAR: "; max_addr = iova + size.
+ */
+export function intelIommuWidthError(widthBits: number, endExclusive: number): string {
+  return `DMAR: intel_iommu_map: iommu width (${widthBits}) is not sufficient for the mapped address (${endExclusive.toString(16)})`;
+}

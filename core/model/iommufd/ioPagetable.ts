@@ -329,6 +329,7 @@ export class IoPagetable {
 
   holdPins(area: IommufdArea): number {
     const rc = this.deps.account.hold(area);
+    if (rc !== OK && this.deps.account.lastWhy !== null) this.lastWhy = this.deps.account.lastWhy;
     this.costNs += this.deps.account.lastPagesChanged * this.deps.costs.vfioPinPerPageNs;
     return rc;
   }

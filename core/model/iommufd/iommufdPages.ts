@@ -96,6 +96,8 @@ export class IommufdPinAccount {
   private nextId = 1;
   /** Pages newly pinned by the last hold() / unpinned by the last release(). */
   lastPagesChanged = 0;
+  /** Why the last hold() was refused (the check that failed), or null. */
+  lastWhy: string | null = null;
 
   constructor(
     private readonly process: HostProcess,
@@ -147,12 +149,21 @@ export class IommufdPinAccount {
     else p.holders.push(area);
     const after = pinnedUnion(p.holders);
     const delta = after - p.pinnedPages;
+    this.lastWhy = null;
     if (delta > 0) {
+      const failuresBefore = this.process.memlockFailures;
       let rc = OK;
       if (this.faults.fail('pin')) rc = ENOMEM;
       else if (!this.process.isMapped(areaUptr(area), area.end - area.start)) rc = EFAULT;
       else if (!this.process.tryLock(delta)) rc = ENOMEM;
       if (rc !== OK) {
+        // pfn_reader_user_pin, then iopt_pages_update_pinned charges the pages (no log line).
+        this.lastWhy =
+          this.process.memlockFailures > failuresBefore
+            ? `RLIMIT_MEMLOCK: pinning ${delta} more pages would exceed the limit (iopt_pages_update_pinned: __account_locked_vm for /dev/vfio/vfio, incr_user_locked_vm for native iommufd)`
+            : rc === EFAULT
+              ? 'the user pages are not mapped in the process (pin_user_pages)'
+              : 'pinning the pages failed (injected fault)';
         if (p.holders.length === 1) p.holders = NO_HOLDERS;
         else p.holders.pop();
         this.lastPagesChanged = 0;

@@ -88,6 +88,11 @@ export class IommufdVfioCompat implements VfioContainerApi {
     return this.ioas.lastCostNs;
   }
 
+  /** Why the last call was refused (the check that failed), or null. */
+  get lastWhy(): string | null {
+    return this.ioas.lastWhy;
+  }
+
   get entries(): number {
     return this.ioas.areaCount;
   }

@@ -7,7 +7,7 @@
 // attach (vfioDomainAttach.ts); it never throws for a simulated failure.
 
 import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
-import { type1MemlockWarning } from '../base/logLines';
+import { intelIommuWidthError, type1MemlockWarning } from '../base/logLines';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, alignDown } from '../base/pages';
@@ -57,6 +57,8 @@ export interface VfioType1Deps {
   readonly allowUnsafeInterrupts: boolean;
   /** The device whose group QEMU attaches before VFIO_SET_IOMMU (default "device0"). */
   readonly initialDevice?: string;
+  /** MAP_DMA checks the IOVA list (Linux >= 5.4); false: the IOMMU driver's width check refuses instead. Default true. */
+  readonly iovaRangeCheck?: boolean;
 }
 
 export class VfioType1Container implements VfioContainerApi {
@@ -348,6 +350,7 @@ export class VfioType1Container implements VfioContainerApi {
       return this.refuse(EEXIST, `the range overlaps the mapping at ${hex(entryStart(hit, Math.max(iova, hit.start)))} (vfio_find_dma)`);
     if (this.dmas.dmaAvail === 0)
       return this.refuse(ENOSPC, `dma_avail is 0: the container holds dma_entry_limit (${this.deps.dmaEntryLimit}) mappings`);
+    if (this.deps.iovaRangeCheck === false && endExcl - 1 > this.deps.geometry.apertureLast) return this.beyondWidth(iova, endExcl);
     if (!this.iovaList.containsRange(iova, endExcl))
       return this.refuse(EINVAL, 'the range is outside the valid IOVA ranges (vfio_iommu_iova_dma_valid)');
     // kzalloc of the vfio_dma
@@ -363,6 +366,20 @@ export class VfioType1Container implements VfioContainerApi {
     if (this.dmas.size > this.entriesPeak) this.entriesPeak = this.dmas.size;
     this.notePtesPeak();
     return 0;
+  }
+
+  /**
+   * Before Linux 5.4 type1 kept no IOVA list: the map reached the IOMMU driver, and intel_iommu_map
+   * refused an end beyond the domain's width with -EFAULT, printing pr_err("%s: iommu width (%d) is
+   * not sufficient for the mapped address (%llx)", __func__, gaw, iova + size) under "DMAR: ".
+   */
+  private beyondWidth(iova: number, endExcl: number): number {
+    const width = Math.round(Math.log2(this.deps.geometry.apertureLast + 1));
+    this.lastKernelLog = intelIommuWidthError(width, endExcl);
+    return this.refuse(
+      EFAULT,
+      `[${hex(iova)}, ${hex(endExcl)}) ends beyond the IOMMU's ${width}-bit width (intel_iommu_map; no IOVA list before Linux 5.4)`,
+    );
   }
 
   private refuse(errno: number, why: string): number {

@@ -100,6 +100,11 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
   private pendingGpa = 0;
   private pendingCount = 0;
   private pendingReadonly = false;
+  // Per-entry unmaps of the walk not issued yet (QEMU < 8.0: one 4 KiB unmap per cached entry that
+  // became invalid): consecutive pages. They go to VFIO as one vfioUnmapRun before any other VFIO
+  // call and at the end of a pass; pending maps and pending unmaps are never both queued.
+  private unmapPage = 0;
+  private unmapCount = 0;
 
   private readonly secondPass: boolean;
   private readonly coalescedUnmap: boolean;
@@ -177,6 +182,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
     }
     this.flushRun();
     this.flushMaps();
+    this.flushUnmaps();
   }
 
   /** Entries [from, to) of one populated segment, in ascending order. */
@@ -225,11 +231,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       if (!this.coalescedUnmap) {
         this.flushMaps();
         this.unmapNotifies++;
-        this.workNs += this.qemu.vfioUnmap(
-          this.container,
-          (seg * PTES_PER_SEGMENT + w * 32 + (31 - Math.clz32(bit))) * ZPCI_PAGE_SIZE,
-          ZPCI_PAGE_SIZE,
-        );
+        this.queueUnmap(seg * PTES_PER_SEGMENT + w * 32 + (31 - Math.clz32(bit)));
       }
     }
     this.localAvail = this.count.limited ? this.count.avail : 1;
@@ -253,6 +255,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       if (sh.gpa[off] === gpa && ((sh.prot[w]! & bit) !== 0) === readonly) return sh;
       this.remaps++;
       this.flushMaps();
+      this.flushUnmaps();
       this.workNs += this.qemu.vfioUnmap(this.container, iova, ZPCI_PAGE_SIZE);
       if ((sh.unbacked[w]! & bit) !== 0) {
         sh.unbacked[w] = sh.unbacked[w]! & ~bit;
@@ -285,6 +288,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
       return;
     }
     this.flushMaps();
+    this.flushUnmaps();
     this.pendingPage = page;
     this.pendingGpa = gpa;
     this.pendingCount = 1;
@@ -308,6 +312,25 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
     );
   }
 
+  /** QEMU < 8.0's VFIO unmap of the cached `page` alone, issued with the pages queued next to it. */
+  private queueUnmap(page: number): void {
+    const n = this.unmapCount;
+    if (n > 0 && page === this.unmapPage + n) {
+      this.unmapCount = n + 1;
+      return;
+    }
+    this.flushUnmaps();
+    this.unmapPage = page;
+    this.unmapCount = 1;
+  }
+
+  private flushUnmaps(): void {
+    if (this.unmapCount === 0) return;
+    const count = this.unmapCount;
+    this.unmapCount = 0;
+    this.workNs = this.qemu.vfioUnmapRun(this.container, this.unmapPage * ZPCI_PAGE_SIZE, count, this.workNs);
+  }
+
   /** A queued map failed: QEMU logged it and keeps the entry in its cache, unbacked. */
   vfioMapFailed(index: number): void {
     const page = this.pendingPage + index;
@@ -322,6 +345,7 @@ export class QemuS390PciShadow implements RpcitInterceptor, VfioMapRunListener {
   private flushRun(): void {
     if (this.runPages === 0) return;
     this.flushMaps();
+    this.flushUnmaps();
     let page = this.runStart;
     let remain = this.runPages;
     while (remain > 0) {

@@ -181,7 +181,7 @@ export class QemuVirtioIommu implements TrapHandler {
     this.mapRequests++;
     this.lastCostNs = 0;
     if ((flags & ~MAP_F_MASK) !== 0 || this.mappings.firstOverlap(start, end) !== undefined) return VIRTIO_IOMMU_S_INVAL;
-    this.mappings.insert({ start, last: end, gpa, flags });
+    this.mappings.insertChecked({ start, last: end, gpa, flags });
     // virtio_iommu_notify_map: MMIO mappings and mappings without permission are not notified.
     const read = (flags & VIRTIO_IOMMU_MAP_F_READ) !== 0;
     const write = (flags & VIRTIO_IOMMU_MAP_F_WRITE) !== 0;

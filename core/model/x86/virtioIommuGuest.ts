@@ -187,7 +187,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     const flags = VIRTIO_IOMMU_MAP_F_READ | (write ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const bytes = pgsizeRunBytes(p, g, rem);
-      this.mappings.insert({ start: p, last: p + bytes - 1, gpa: g, flags });
+      // The whole range was checked free above.
+      this.mappings.insertChecked({ start: p, last: p + bytes - 1, gpa: g, flags });
       this.enqueue(call, VIRTIO_IOMMU_T_MAP, p, p + bytes - 1, g, flags);
       // Before iotlb_sync_map: viommu_send_req_sync, one kick and wait per viommu_map_pages.
       if (!this.deps.options.iotlbSyncMap) this.kick(call);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LabService } from './labService';
-import { spawnTsxRunWorker } from './tsxWorkerSpawner';
+import { spawnRunWorker } from './workerSpawner';
 import { dispatchLabCall } from './apiDispatch';
 import { RUN_BUNDLE_UPLOAD_MAX_BYTES } from '../../core/contract/imports';
 import type { ExportChunk } from './runExport';
@@ -20,8 +20,8 @@ let b: LabService;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pcilab-imports-'));
-  a = new LabService({ dbPath: join(dir, 'a.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
-  b = new LabService({ dbPath: join(dir, 'b.db'), spawnWorker: spawnTsxRunWorker, version: 'test' });
+  a = new LabService({ dbPath: join(dir, 'a.db'), spawnWorker: spawnRunWorker, version: 'test' });
+  b = new LabService({ dbPath: join(dir, 'b.db'), spawnWorker: spawnRunWorker, version: 'test' });
 });
 afterEach(async () => {
   await a.idle();

@@ -36,6 +36,7 @@ export interface ClaimResult {
 }
 
 export type { CounterSeries } from '../sim/counterSampler';
+import type { LimitsAnswer } from './limitsAnswer';
 import type { CounterSeries } from '../sim/counterSampler';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -76,6 +77,8 @@ export interface RunDetail extends RunSummary {
   readonly claims: readonly ClaimResult[];
   readonly counters: readonly CounterSeries[];
   readonly simulatedNs: number;
+  /** The "Memlock & VFIO entries" answer per variant, read from the limits.* metrics (empty for runs stored before them). */
+  readonly limits: readonly LimitsAnswer[];
 }
 
 /** What a run is doing: waiting, simulating, storing its timeline, or over (see status). */

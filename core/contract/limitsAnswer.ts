@@ -148,10 +148,9 @@ export function limitsAnswers(metrics: Readonly<Record<string, number>>): Limits
   return answers;
 }
 
-/** Bytes in binary units ("64 KiB", "4 GiB", "1.50 GiB"); exact below 1 KiB. */
+/** Bytes in binary units when exact ("64 KiB", "4 GiB"), else exact bytes with an approximation ("4294963200 bytes (~4.00 GiB)"). */
 export function formatLimitBytes(bytes: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  const neg = bytes < 0;
   let v = Math.abs(bytes);
   if (v < 1024) return `${bytes} bytes`;
   let u = -1;
@@ -159,20 +158,35 @@ export function formatLimitBytes(bytes: number): string {
     v /= 1024;
     u++;
   }
-  const text = Number.isInteger(v) ? String(v) : v.toFixed(2);
-  return `${neg ? '-' : ''}${text} ${units[u]}`;
+  const sign = bytes < 0 ? '-' : '';
+  return Number.isInteger(v) ? `${sign}${v} ${units[u]}` : `${bytes} bytes (~${sign}${v.toFixed(2)} ${units[u]})`;
 }
 
 export function formatLimitValue(value: number, unit: LimitsUnit): string {
   return unit === 'bytes' ? formatLimitBytes(value) : `${value} entries`;
 }
 
-/** One line per row, for a terminal: "<account> <resource>: start X, peak Y, limit Z, headroom W[; L would have sufficed]". */
+function limitText(r: LimitsRow): string {
+  const f = (n: number): string => formatLimitValue(n, r.unit);
+  const against =
+    r.limit === null
+      ? (r.limitNote ?? 'no limit')
+      : `limit ${f(r.limit)}, ${r.headroom! < 0 ? `short by ${f(-r.headroom!)}` : `headroom ${f(r.headroom!)}`}`;
+  const suffice = r.wouldSuffice === null ? '' : ` - ${f(r.wouldSuffice)} would have sufficed`;
+  return `start ${f(r.start)}, peak ${f(r.peak)} (${against}${suffice})`;
+}
+
+/**
+ * One line per account, for a terminal: the QEMU process's locked memory against RLIMIT_MEMLOCK,
+ * then each container's share of it and its mappings against its entry limit.
+ */
 export function limitsLines(answer: LimitsAnswer): string[] {
-  return answer.rows.map((r) => {
-    const f = (n: number): string => formatLimitValue(n, r.unit);
-    const limit = r.limit === null ? (r.limitNote ?? 'no limit') : `limit ${f(r.limit)}, headroom ${f(r.headroom!)}`;
-    const suffice = r.wouldSuffice === null ? '' : `; ${f(r.wouldSuffice)} would have sufficed`;
-    return `${r.account} ${r.resource}: start ${f(r.start)}, peak ${f(r.peak)}, ${limit}${suffice}`;
+  const byAccount = new Map<string, LimitsRow[]>();
+  for (const r of answer.rows) byAccount.set(r.account, [...(byAccount.get(r.account) ?? []), r]);
+  return [...byAccount].map(([account, rows]) => {
+    const parts = rows.map(
+      (r) => `${r.unit === 'bytes' ? (account === 'QEMU process' ? 'locked_vm' : 'locked') : r.resource} ${limitText(r)}`,
+    );
+    return `${account}: ${parts.join('; ')}`;
   });
 }

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import type { LabApi, LabApiMethod } from './labApi';
+import { LOG_LINE_MAX_CHARS } from './logExplanation';
 
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -135,4 +136,5 @@ export const LAB_API_ARGS = {
   getComparison: z.tuple([entityId]),
   deleteComparison: z.tuple([entityId]),
   exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json'])]),
+  explainLogLine: z.tuple([z.string().max(LOG_LINE_MAX_CHARS, `a log line is at most ${LOG_LINE_MAX_CHARS} characters`)]),
 } as const satisfies ArgSchemas;

@@ -11,6 +11,7 @@ import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedCompa
 import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
 import type { StartRunRequest } from './runRequest';
+import type { LogLineExplanation } from './logExplanation';
 
 export type { StartRunRequest } from './runRequest';
 
@@ -51,6 +52,8 @@ export interface LabApi {
   getComparison(comparisonId: number): Promise<SavedComparison>;
   deleteComparison(comparisonId: number): Promise<void>;
   exportRun(runId: number, format: ExportFormat): Promise<ExportResult>;
+  /** A pasted kernel or QEMU log line explained: every matching mechanism, most specific first (empty: none known). */
+  explainLogLine(text: string): Promise<LogLineExplanation[]>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -84,6 +87,7 @@ export const LAB_API_METHODS = [
   'getComparison',
   'deleteComparison',
   'exportRun',
+  'explainLogLine',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

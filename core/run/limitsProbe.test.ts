@@ -76,9 +76,11 @@ describe('each backend reports its own account', () => {
     expect(m['limits.memlockBytes']).toBe(16 * GiB);
     expect(limitsAnswers(m)[0]!.rows[0]).toMatchObject({ headroom: 8 * GiB, wouldSuffice: null });
   });
-  it('iommufd: the compat IOAS areas, with no entry limit', () => {
+  it('iommufd: the compat IOAS pins guest RAM at boot like type1 (the device is attached first), its areas have no entry limit', () => {
     const m = run({ host: { vfio: { backend: 'iommufd' } } }).metrics;
     expect(m['limits.iommufd/vfio.vm0.entriesStart']).toBe(2);
+    expect(m['limits.iommufd/vfio.vm0.lockedBytesStart']).toBe(8 * GiB);
+    expect(m['limits.lockedBytesStart']).toBe(8 * GiB);
     expect(m['limits.entryLimit']).toBeUndefined();
     const rows = limitsAnswers(m)[0]!.rows;
     expect(rows.find((r) => r.unit === 'entries')).toMatchObject({ limit: null, resource: 'IOAS areas' });

@@ -21,9 +21,9 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
     case 'type1v2':
       version = 2;
       break;
-    case 'iommufd':
+    case 'iommufd': {
       // QEMU opens /dev/vfio/vfio served by iommufd's compat layer and asks for type1 v2.
-      return new IommufdVfioCompat(name, {
+      const compat = new IommufdVfioCompat(name, {
         process: env.process,
         costs: env.costs,
         faults: env.faults,
@@ -31,6 +31,13 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
         version: 'type1v2',
         maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
       });
+      // VFIO_GROUP_SET_CONTAINER attaches the group's device to the compat IOAS (iommufd_vfio_compat_ioas_create,
+      // iommufd_device_attach) before QEMU's listener maps RAM, so maps fill a domain and pin (iopt_area_fill_domains),
+      // as type1 pins at map time. Without it nothing would ever be pinned or charged.
+      const device = initialDevice ?? env.scenario.vms[0]?.devices[0]?.name;
+      if (device !== undefined) compat.attachDevice(device);
+      return compat;
+    }
     case 'spapr-tce-v1':
     case 'spapr-tce-v2':
       throw new Error(`backend ${backend}: a SPAPR TCE container does not serve type1 calls (use the spapr.* ops)`);

@@ -139,7 +139,7 @@ export function limitsAnswers(metrics: Readonly<Record<string, number>>): Limits
             ? null
             : kind === 'iommufd'
               ? 'no entry limit (compat dma_avail reads U32_MAX)'
-              : 'no entry limit (the window size bounds TCEs)';
+              : 'no entry limit (the window size bounds TCEs); counts the TCEs set through the container, not those KVM writes in-kernel (v2)';
         rows.push(row(id, resource, 'entries', f.get('entriesStart') ?? 0, f.get('entriesPeak') ?? 0, limit, note));
       }
     }

@@ -12,6 +12,7 @@
 import type { LabDatabase } from './database';
 import { OwnerStore, type Liveness } from './labOwners';
 import { dropEventsTableSql } from './timeline/timelineTables';
+import { limitsAnswers } from '../core/contract/limitsAnswer';
 import type { ClaimResult, CounterSeries, OpResult, RunDetail, RunResult, RunStatus, RunSummary } from '../core/contract/runResult';
 
 export interface NewRun {
@@ -378,6 +379,7 @@ export class RunStore {
       ops: this.ops(id),
       counters: this.counters(id),
       simulatedNs: row.simulated_ns,
+      limits: limitsAnswers(metrics),
     };
   }
 

@@ -2,7 +2,8 @@
 // from its card, read its claims with measured values and units, see the result back on the card,
 // compare variants on the run page, and open a preset or a run in the configurator.
 import { test, expect } from './labTest';
-import { AppDriver } from './appDriver';
+import { join } from 'node:path';
+import { AppDriver, SCREENSHOT_DIR } from './appDriver';
 
 test.afterEach(async ({ page }) => {
   await new AppDriver(page).deleteAllRuns();
@@ -73,4 +74,48 @@ test('a preset with variants: metrics side by side, ops results, open in the con
   await app.openTab('claims');
   await expect(page.locator('#panel-claims')).toContainText('outside-enxio');
   await app.screenshot('configurator-from-preset');
+});
+
+test('explain a pasted log line: the mechanism, the limit, the preset with the line’s numbers, and the run’s memlock answer', async ({
+  page,
+}) => {
+  const app = new AppDriver(page);
+  await app.openRuns();
+  await app.openPresets();
+  const box = page.getByTestId('log-explain');
+  await box.getByTestId('log-line-input').fill('nothing the lab knows about');
+  await box.getByTestId('log-line-explain').click();
+  await expect(box.getByTestId('log-line-unknown')).toContainText('No known mechanism');
+
+  await box.getByTestId('log-line-input').fill('[ 1234.5678] vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded');
+  await box.getByTestId('log-line-explain').click();
+  const match = box.getByTestId('log-line-match');
+  await expect(match).toHaveCount(1);
+  await expect(match).toHaveAttribute('data-pattern', 'type1-rlimit-memlock');
+  await expect(match.getByTestId('log-line-preset')).toContainText('field-memlock-too-small');
+  await expect(match.getByTestId('log-line-numbers')).toContainText('65,536 bytes (64 KiB)');
+  await expect(match).toContainText('host.vfio.memlockBytes');
+  await app.screenshot('presets-explain-log-line');
+  await box.screenshot({ path: join(SCREENSHOT_DIR, 'presets-explain-box.png') });
+
+  // "Show preset" narrows the gallery to it; "Open in configurator" opens it there.
+  await match.getByTestId('log-line-show-field-memlock-too-small').click();
+  await expect(app.presetCards()).toHaveCount(1);
+  await expect(app.presetCard('field-memlock-too-small')).toBeInViewport();
+  const title = (await app.presetCard('field-memlock-too-small').getByRole('heading', { level: 2 }).textContent())!.trim();
+  await match.getByTestId('log-line-open-field-memlock-too-small').click();
+  await expect(page.getByTestId('new-run-form')).toBeVisible();
+  await expect(app.draftOrigin()).toHaveText(`from preset ${title}`);
+
+  // Run with the line's numbers: the run page answers what RLIMIT_MEMLOCK would have sufficed.
+  await app.openPresets();
+  await page.getByTestId('log-line-input').fill('vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded');
+  await page.getByTestId('log-line-explain').click();
+  await page.getByTestId('log-line-run-field-memlock-too-small').click();
+  await app.waitForRunStatus('completed');
+  const tooSmall = page.locator('[data-testid="limits"][data-variant="tooSmall"]');
+  await expect(tooSmall.getByTestId('limits-row').first()).toContainText('64 KiB (65,536 bytes)');
+  await expect(tooSmall.getByTestId('limits-row').first()).toContainText('4 GiB (4,294,967,296 bytes) would have sufficed');
+  await page.locator('#memlock').scrollIntoViewIfNeeded();
+  await tooSmall.screenshot({ path: join(SCREENSHOT_DIR, 'run-page-memlock-table.png') });
 });

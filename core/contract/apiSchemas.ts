@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { LabApi, LabApiMethod } from './labApi';
 import { QUERY_MAX_SQL_CHARS } from './query';
 import { RUN_BUNDLE_UPLOAD_MAX_BYTES, TRACE_TEXT_MAX_BYTES } from './imports';
+import { LOG_LINE_MAX_CHARS } from './logExplanation';
 
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -174,4 +175,5 @@ export const LAB_API_ARGS = {
   exportRun: z.tuple([runId, z.enum(['perfetto', 'csv', 'json', 'bundle'])]),
   importRunBundle: z.tuple([ImportRunBundleRequestSchema]),
   importTrace: z.tuple([ImportTraceRequestSchema]),
+  explainLogLine: z.tuple([z.string().max(LOG_LINE_MAX_CHARS, `a log line is at most ${LOG_LINE_MAX_CHARS} characters`)]),
 } as const satisfies ArgSchemas;

@@ -13,6 +13,7 @@ import type { ExportFormat, ExportResult } from './export';
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from './imports';
 import type { StartRunRequest } from './runRequest';
 import type { QueryRunResult, SavedQuery, SavedQueryRequest } from './query';
+import type { LogLineExplanation } from './logExplanation';
 
 export type { StartRunRequest } from './runRequest';
 
@@ -63,6 +64,8 @@ export interface LabApi {
   importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult>;
   /** Queues a run that replays a real trace on a host (as `pcilab import-trace`); its events show on the run's timeline. */
   importTrace(request: ImportTraceRequest): Promise<{ runId: number }>;
+  /** A pasted kernel or QEMU log line explained: every matching mechanism, most specific first (empty: none known). */
+  explainLogLine(text: string): Promise<LogLineExplanation[]>;
 }
 
 export type LabApiMethod = keyof LabApi;
@@ -102,6 +105,7 @@ export const LAB_API_METHODS = [
   'deleteQuery',
   'importRunBundle',
   'importTrace',
+  'explainLogLine',
 ] as const satisfies readonly LabApiMethod[];
 
 /** Compile-time check that LAB_API_METHODS lists every method of LabApi. */

@@ -36,6 +36,7 @@ export interface ClaimResult {
 }
 
 export type { CounterSeries } from '../sim/counterSampler';
+import type { LimitsAnswer } from './limitsAnswer';
 import type { CounterSeries } from '../sim/counterSampler';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -94,6 +95,8 @@ export interface RunDetail extends RunSummary {
    * run is read another way; empty without a timeline or without dma-iommu domains).
    */
   readonly dmaModes?: readonly DmaModeInfo[];
+  /** The "Memlock & VFIO entries" answer per variant, read from the limits.* metrics (empty for runs stored before them). */
+  readonly limits: readonly LimitsAnswer[];
 }
 
 /** What a run is doing: waiting, simulating, storing its timeline, or over (see status). */

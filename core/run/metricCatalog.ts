@@ -17,12 +17,14 @@ import { DMA_METRICS } from '../ops/dmaOpsMetrics';
 import { FAULT_METRICS } from '../faults/faultMetrics';
 import { WORKLOAD_METRICS } from '../workload/workloadMetrics';
 import { RUN_METRICS } from './runMetrics';
+import { LIMITS_METRICS, limitsAccountMetricInfo } from './limitsMetrics';
 
 /** Every list, each kept beside the code that reports its metrics. */
 export const METRIC_CATALOG: readonly MetricInfo[] = [
   ...WORKLOAD_METRICS,
   ...DMA_LAYER_METRICS,
   ...RUN_METRICS,
+  ...LIMITS_METRICS,
   ...STACK_METRICS,
   ...FAULT_METRICS,
   ...VFIO_METRICS,
@@ -42,13 +44,16 @@ const OPS_OUTPUT = /^ops\.(\d+)\.(.+)$/;
 
 /**
  * The catalog entry of a metric; a variant prefix ("lazy:vfio.entriesPeak") is looked through, and
- * `ops.<step>.<field>` (an ops step's numeric output) is described from its name.
+ * `ops.<step>.<field>` (an ops step's numeric output) and `limits.<kind>/<name>.<field>` (one limit
+ * account's value) are described from their names.
  */
 export function metricInfo(name: string): MetricInfo | undefined {
   const colon = name.indexOf(':');
   const local = colon >= 0 ? name.slice(colon + 1) : name;
   const known = BY_NAME.get(local);
   if (known !== undefined) return known;
+  const account = limitsAccountMetricInfo(local);
+  if (account !== undefined) return account;
   const out = OPS_OUTPUT.exec(local);
   if (out === null) return undefined;
   return { name: local, unit: 'value', description: `output "${out[2]}" of ops step ${out[1]} (bytes, addresses, counts: see the op)` };

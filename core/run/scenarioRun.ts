@@ -1,6 +1,8 @@
 // Builds the simulated system of one validated scenario and runs it in steps, so a host can report
 // progress and cancel between steps. The result (metrics, ops, claims, counters, timeline hash) is
 // a pure function of the scenario: same scenario and seed, same result and same timeline hash.
+// A run refused at RLIMIT_MEMLOCK or dma_entry_limit is then simulated once more without those
+// limits, with no timeline, to measure what it needed (limitsProbe.ts); that twin steps after it.
 // Must not: measure wall time or store anything (hosts do).
 
 import type { RunResult } from '../contract/runResult';
@@ -8,14 +10,15 @@ import type { Scenario } from '../scenario/schema';
 import { resolveCostTable, type CostKey } from '../sim/costTable';
 import { Simulation } from '../sim/simulation';
 import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
-import type { TimelineColumns, TimelineRecorder } from '../sim/timelineRecorder';
+import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
 import { evaluateClaims } from './claims';
 import type { MetricMap } from '../sim/metricSink';
 import { createWorkload } from '../workload/workloads';
 import { FaultScheduler } from '../faults/faultScheduler';
 
-import type { RunnableWorkload } from '../workload/runnableWorkload';
 import type { Stack } from '../stack/stackBuilder';
+import type { WorkloadOnStack } from '../workload/workloads';
+import { collectLimitsMetrics, limitFreeScenario, limitsAtStart, limitWasHit, type LimitsStart } from './limitsProbe';
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;
@@ -24,12 +27,18 @@ const MAX_COUNTER_SAMPLES = 100_000;
 export class ScenarioRun {
   readonly durationNs: SimTimeNs;
   private readonly sim: Simulation;
-  private readonly workload: RunnableWorkload;
+  private readonly workload: WorkloadOnStack;
   private faults: FaultScheduler | null = null;
   private done = false;
   /** Timeline events and drops recorded before this run started (earlier variants of a plan share the recorder). */
   private readonly timelineStart: number;
   private readonly droppedStart: number;
+  /** What the host held when the workload started. */
+  private readonly limitsStart: LimitsStart;
+  /** The limit-free twin measuring what a run refused at a limit needed; null until (unless) needed. */
+  private twin: ScenarioRun | null = null;
+  private readonly limitFree: boolean;
+  private readonly prepare: ((stack: Stack) => void) | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -38,8 +47,12 @@ export class ScenarioRun {
       readonly variant?: string;
       /** Called with the stack before anything runs (benches pre-populate host state through it). */
       readonly prepare?: (stack: Stack) => void;
+      /** This run is the limit-free twin of another (it makes no twin of its own). */
+      readonly limitFree?: boolean;
     } = {},
   ) {
+    this.limitFree = options.limitFree === true;
+    this.prepare = options.prepare;
     this.durationNs = msToNs(scenario.durationMs) as number as SimTimeNs;
     this.sim = new Simulation({
       seed: scenario.seed,
@@ -65,6 +78,8 @@ export class ScenarioRun {
       Math.ceil(this.durationNs / MAX_COUNTER_SAMPLES),
     );
     this.sim.counters.start(durationNs(interval));
+    // QEMU's setup (guest RAM mapped at boot, containers opened) is done; the workload's first IO is not.
+    this.limitsStart = limitsAtStart(workload.env());
     this.workload.start();
   }
 
@@ -77,15 +92,26 @@ export class ScenarioRun {
   }
 
   get isDone(): boolean {
-    return this.done;
+    return this.done && (this.twin === null || this.twin.isDone);
   }
 
-  /** Runs at most `maxEvents` events; returns true once the run is over. */
+  /** Runs at most `maxEvents` events; returns true once the run (and its limit-free twin, if it needs one) is over. */
   step(maxEvents: number): boolean {
-    if (!this.done) this.done = this.sim.step(this.durationNs, maxEvents);
-    // Between steps no event handler runs: the only place a timeline chunk may be cut.
-    this.sim.timeline.endStep();
-    return this.done;
+    if (!this.done) {
+      this.done = this.sim.step(this.durationNs, maxEvents);
+      // Between steps no event handler runs: the only place a timeline chunk may be cut.
+      this.sim.timeline.endStep();
+      if (this.done && !this.limitFree && limitWasHit(this.workload.env())) {
+        this.twin = new ScenarioRun(limitFreeScenario(this.scenario), {
+          timeline: new TimelineRecorder(0),
+          limitFree: true,
+          ...(this.prepare === undefined ? {} : { prepare: this.prepare }),
+        });
+      }
+      return this.isDone;
+    }
+    this.twin?.step(maxEvents);
+    return this.isDone;
   }
 
   /** Runs to the end in one go (tests, CLI without progress). */
@@ -95,7 +121,7 @@ export class ScenarioRun {
   }
 
   result(): RunResult {
-    if (!this.done) throw new Error('ScenarioRun.result() before the run is over');
+    if (!this.isDone) throw new Error('ScenarioRun.result() before the run is over');
     this.sim.counters.sampleNow();
     const metrics: MetricMap = {};
     this.workload.collectMetrics(metrics);
@@ -104,6 +130,9 @@ export class ScenarioRun {
     metrics['sim.timelineEvents'] = this.sim.timeline.size - this.timelineStart;
     metrics['sim.timelineDropped'] = this.sim.timeline.dropped - this.droppedStart;
     metrics['sim.simulatedMs'] = this.sim.now / 1e6;
+    const env = this.workload.env();
+    const needed = this.twin === null ? { env, start: this.limitsStart } : this.twin.limitsSource();
+    collectLimitsMetrics(metrics, needed, env, this.scenario, this.twin !== null);
     return {
       metrics,
       ops: this.workload.opResults(),
@@ -113,6 +142,11 @@ export class ScenarioRun {
       timelineHash: this.sim.timeline.currentSegmentHash(),
       simulatedNs: this.sim.now,
     };
+  }
+
+  /** The host and its start state, for the run whose limits answer this run gives. */
+  private limitsSource(): { env: ReturnType<WorkloadOnStack['env']>; start: LimitsStart } {
+    return { env: this.workload.env(), start: this.limitsStart };
   }
 
   timeline(): TimelineColumns {

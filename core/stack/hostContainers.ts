@@ -31,8 +31,9 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
         version: 'type1v2',
         maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
       });
-      // The group joins the container before QEMU maps anything (VFIO_GROUP_SET_CONTAINER, then
-      // the listener): the compat IOAS has the device's domain, so its maps pin and charge at once.
+      // VFIO_GROUP_SET_CONTAINER attaches the group's device to the compat IOAS (iommufd_vfio_compat_ioas_create,
+      // iommufd_device_attach) before QEMU's listener maps RAM, so maps fill a domain and pin (iopt_area_fill_domains),
+      // as type1 pins at map time. Without it nothing would ever be pinned or charged.
       const device = initialDevice ?? env.scenario.vms[0]?.devices[0]?.name;
       if (device !== undefined) compat.attachDevice(device);
       return compat;

@@ -8,6 +8,7 @@ import type { Scenario } from '../scenario/schema';
 import type { Simulation } from '../sim/simulation';
 import type { SimTimeNs } from '../sim/simTime';
 import { buildStack, type Stack } from '../stack/stackBuilder';
+import type { HostEnvironment } from '../model/host/hostEnvironment';
 
 import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
 import { defineStackCounters } from '../stack/stackCounters';
@@ -36,6 +37,8 @@ export const WORKLOADS: Record<StackKind, WorkloadFactory> = {
 /** A workload with access to the stack it runs on (faults act on it; ops scripts build it on demand). */
 export interface WorkloadOnStack extends RunnableWorkload {
   stack(): Stack;
+  /** The host the run's layers live in (without building an ops script's guest stack). */
+  env(): HostEnvironment;
 }
 
 export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTimeNs): WorkloadOnStack {
@@ -47,6 +50,7 @@ export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTi
       collectMetrics: (into) => ops.collectMetrics(into),
       opResults: () => ops.opResults(),
       stack: () => ops.guestStack(),
+      env: () => ops.env,
     };
   }
   const stack = buildStack(sim, scenario, VIOMMU_FACTORIES);
@@ -60,5 +64,6 @@ export function createWorkload(sim: Simulation, scenario: Scenario, endNs: SimTi
     },
     opResults: () => workload.opResults(),
     stack: () => stack,
+    env: () => stack.env,
   };
 }

@@ -7,12 +7,15 @@ import type { PresetSummary } from '../../core/contract/catalog';
 import type { RunComparison } from '../../core/contract/comparison';
 import { metricInfo } from '../../core/run/metricCatalog';
 import type { QueryRunResult, QueryValue } from '../../core/contract/query';
+import { limitsAnswers, limitsLines, type LimitsAnswer } from '../../core/contract/limitsAnswer';
 
 export interface RunJson {
   readonly run: { readonly id: number; readonly status: string };
   readonly metrics: Readonly<Record<string, number>>;
   readonly ops: readonly { readonly op: string; readonly ok: boolean; readonly errno: string | null; readonly ret: unknown }[];
   readonly claims: readonly ClaimJson[];
+  /** The "Memlock & VFIO entries" answer per variant (docs/model.md#limits-answer). */
+  readonly memlock: readonly LimitsAnswer[];
 }
 
 export interface ClaimJson {
@@ -39,6 +42,7 @@ export function runJson(
   return {
     run: { id, status },
     metrics,
+    memlock: limitsAnswers(metrics),
     ops: ops.map((o) => ({ op: o.op, ok: o.ok, errno: o.errno, ret: o.ret })),
     claims: claims.map((c) => ({
       id: c.id,
@@ -64,6 +68,13 @@ export function formatRunText(json: RunJson): string {
   for (const [name, value] of Object.entries(json.metrics)) {
     const unit = metricInfo(name)?.unit ?? '';
     lines.push(`  ${name.padEnd(width)}  ${formatNumber(value)} ${unit}`.trimEnd());
+  }
+  if (json.memlock.length > 0) {
+    lines.push('', 'memlock & VFIO entries (needed; from a run without the limits where the run hit one):');
+    for (const a of json.memlock) {
+      const head = `${a.variant === '' ? '' : `${a.variant}: `}${a.limitHit ? 'a limit was hit' : 'no limit hit'}`;
+      lines.push(`  ${head}`, ...limitsLines(a).map((l) => `    ${l}`));
+    }
   }
   if (json.ops.length > 0) {
     lines.push('', 'ops:');

@@ -36,10 +36,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('pcilab run', () => {
-  it('prints exactly the documented --json shape: run, metrics, ops, claims', () => {
+  it('prints exactly the documented --json shape: run, metrics, memlock, ops, claims', () => {
     expect(main(['run', 'quickstart-nvme-fio', '--set', 'durationMs=1', '--json'], io)).toBe(EXIT_OK);
     const json = JSON.parse(out.join('')) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(['run', 'metrics', 'ops', 'claims']);
+    expect(Object.keys(json)).toEqual(['run', 'metrics', 'memlock', 'ops', 'claims']);
     expect(Object.keys(json['run'] as object)).toEqual(['id', 'status']);
     const claims = json['claims'] as Record<string, unknown>[];
     expect(claims.length).toBeGreaterThan(0);

@@ -79,7 +79,7 @@ expectation and its source).
 
   --seed N         the random seed (default: the scenario's)
   --set a.b.c=V    override one scenario field; repeat for more
-  --json           print one JSON object: {"run", "metrics", "ops", "claims"}
+  --json           print one JSON object: {"run", "metrics", "memlock", "ops", "claims"}
   --progress       show progress on stderr even when it is not a terminal (on a terminal it is shown anyway)
 ${DB_HELP}
 

@@ -89,6 +89,11 @@ describe('validation of the issue-6 methods (one bad call each, refused before t
   it('getComparison: a comparison id is a positive integer', () => refused('getComparison', [-3], /0: /));
   it('deleteComparison: a comparison id is a positive integer', () => refused('deleteComparison', [null], /0: /));
   it('exportRun: the format is perfetto, csv or json', () => refused('exportRun', [1, 'xml'], /1: /));
+  it('explainLogLine: one string of at most 4096 characters', async () => {
+    await refused('explainLogLine', [42], /0: /);
+    await refused('explainLogLine', ['x'.repeat(4097)], /0: a log line is at most 4096 characters/);
+    await refused('explainLogLine', ['a', 'b'], /./);
+  });
 });
 
 describe('validation of the query methods (one bad call each, refused before the service runs)', () => {

@@ -8,6 +8,8 @@
 // and after deleting runs it gives their space back in slices (db/storage.ts).
 // Must not: import electron or know about a transport; validate arguments (apiDispatch does).
 
+import { explainLogLine } from '../../core/run/logExplain';
+import type { LogLineExplanation } from '../../core/contract/logExplanation';
 import type { LabApi, RunFilter, StartRunRequest } from '../../core/contract/labApi';
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from '../../core/contract/catalog';
 import type { RunDetail, RunProgress, RunSummary } from '../../core/contract/runResult';
@@ -140,6 +142,11 @@ export class LabService implements LabApi {
     const p = findPreset(id);
     if (p === undefined) return Promise.reject(new LabError('not-found', `no preset named "${id}"`));
     return Promise.resolve(presetDetail(p));
+  }
+
+  /** The answer `pcilab explain` gives (core/run/logExplain.ts), for the Presets screen's log-line box. */
+  explainLogLine(text: string): Promise<LogLineExplanation[]> {
+    return Promise.resolve(explainLogLine(text.trim()));
   }
 
   getScenarioSchema(): Promise<unknown> {

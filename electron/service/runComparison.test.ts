@@ -23,6 +23,7 @@ function run(id: number, metrics: Record<string, number>, scenario: unknown): Ru
     claims: [],
     counters: [{ name: 'vfio.entries', unit: 'mappings', tNs: [0], values: [id] }],
     simulatedNs: 0,
+    limits: [],
   };
 }
 

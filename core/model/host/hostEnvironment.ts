@@ -22,6 +22,12 @@ export interface HostEnvironment {
   /** The instance registered under `key`, created with `create` on first use. */
   instance<T extends LayerInstance>(key: string, create: () => T): T;
   instances(): readonly LayerInstance[];
+  /**
+   * Layers that charge the host's limits without being registered instances (a sPAPR machine's TCE
+   * containers, owned by its PHBs): the run's limits answer reads them with the instances.
+   */
+  trackLimitAccount(layer: LayerInstance): void;
+  limitAccountLayers(): readonly LayerInstance[];
   /** The run's simulation, so layers with timed behaviour (EEH recovery) share the run's clock and timeline. */
   readonly sim?: Simulation;
 }
@@ -47,6 +53,7 @@ export function createHostEnvironment(scenario: Scenario, costs: CostTable, faul
   });
   const geometry = hostIommuGeometry(scenario);
   const registry = new Map<string, LayerInstance>();
+  const tracked: LayerInstance[] = [];
   return {
     scenario,
     costs,
@@ -62,5 +69,7 @@ export function createHostEnvironment(scenario: Scenario, costs: CostTable, faul
       return inst as T;
     },
     instances: () => [...registry.values()],
+    trackLimitAccount: (layer) => void tracked.push(layer),
+    limitAccountLayers: () => tracked,
   };
 }

@@ -8,7 +8,7 @@ import type { CostTable } from '../../sim/costTable';
 import type { FaultInjector } from '../../sim/faultInjector';
 import type { MetricMap } from '../../sim/metricSink';
 import { maxMetric } from '../../sim/metricSink';
-import type { LayerInstance } from '../base/layerInstance';
+import type { LayerInstance, LimitUsage } from '../base/layerInstance';
 import { EBUSY, EEXIST, EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
@@ -110,6 +110,25 @@ export class IommufdContext implements LayerInstance {
     const rc = ioas.attachDomain(geometry, device);
     if (rc === OK) this.deviceIoas.set(device, ioas.id);
     return rc;
+  }
+
+  /** Its pin account (pages shared by IOAS_COPY count once) and its busiest IOAS's areas; iommufd has no entry limit. */
+  limitUsage(): LimitUsage {
+    let entries = 0;
+    let peak = 0;
+    for (const ioas of this.byId.values()) {
+      entries = Math.max(entries, ioas.areaCount);
+      peak = Math.max(peak, ioas.iopt.areasPeak);
+    }
+    return {
+      id: `iommufd/${this.laneName}`,
+      lockedPages: this.account.pinnedPages,
+      lockedPagesPeak: this.account.pinnedPagesPeak,
+      entries,
+      entriesPeak: peak,
+      entryLimit: null,
+      entryLimitRefusals: 0,
+    };
   }
 
   collectMetrics(into: MetricMap): void {

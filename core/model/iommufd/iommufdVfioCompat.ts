@@ -22,6 +22,7 @@ import type { MetricMap } from '../../sim/metricSink';
 import { addMetric, maxMetric } from '../../sim/metricSink';
 import { EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
+import type { LimitUsage } from '../base/layerInstance';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, isAligned } from '../base/pages';
 import { IommufdContext } from './iommufdContext';
@@ -184,6 +185,11 @@ export class IommufdVfioCompat implements VfioContainerApi {
       bitmap = kept.reduce((sum, s) => sum + s, 0);
     }
     return Math.max(bitmap, this.ioas.iovaAlignment);
+  }
+
+  /** The compat container's context: one IOAS, no dma_entry_limit (dma_avail reads U32_MAX). */
+  limitUsage(): LimitUsage {
+    return this.context.limitUsage();
   }
 
   collectMetrics(into: MetricMap): void {

@@ -124,7 +124,7 @@ export class SpaprMachine implements LayerInstance {
             ramBytes: this.ramBytes,
             ramPageShift,
           },
-          { process: env.process, mm, faults: env.faults, costs },
+          { process: env.process, mm, faults: env.faults, costs, trackLimits: (c) => env.trackLimitAccount(c) },
           deps.qemu,
           nested ? this.l0 : null,
         );

@@ -23,6 +23,8 @@ export class VfioDmaTree {
   dmaAvail: number;
   /** Pages this container has charged to the process (its share of locked_vm). */
   lockedPages = 0;
+  /** Most pages it had charged at once (a statistic, not state a failed call must preserve). */
+  lockedPagesPeak = 0;
   vaddrInvalidCount = 0;
 
   constructor(readonly dmaEntryLimit: number) {
@@ -39,6 +41,7 @@ export class VfioDmaTree {
     this.dmaAvail--;
     this.entryCount++;
     this.lockedPages += dma.pages;
+    if (this.lockedPages > this.lockedPagesPeak) this.lockedPagesPeak = this.lockedPages;
   }
 
   /** vfio_link_dma of each entry of a pinned and mapped run (its range checked free by the caller). */
@@ -47,6 +50,7 @@ export class VfioDmaTree {
     this.dmaAvail -= run.entries;
     this.entryCount += run.entries;
     this.lockedPages += run.entries;
+    if (this.lockedPages > this.lockedPagesPeak) this.lockedPagesPeak = this.lockedPages;
   }
 
   /** Turns every run overlapping [start, last] back into single entries (before per-entry operations). */

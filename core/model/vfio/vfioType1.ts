@@ -9,6 +9,7 @@
 import { EEXIST, EFAULT, EINVAL, ENOMEM, ENOSPC } from '../base/errno';
 import { intelIommuWidthError, type1MemlockWarning } from '../base/logLines';
 import type { IommuGeometry } from '../host/hostIommu';
+import type { LimitUsage } from '../base/layerInstance';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, alignDown } from '../base/pages';
 import { isPowerOfTwo } from '../base/bits';
@@ -288,6 +289,19 @@ export class VfioType1Container implements VfioContainerApi {
       return EINVAL;
     }
     return this.attach(device, geometry, irqRemapping, this.dmaEnv);
+  }
+
+  /** Its share of locked_vm (vfio_lock_acct of its own pins) and its vfio_dma entries against dma_entry_limit. */
+  limitUsage(): LimitUsage {
+    return {
+      id: `type1/${this.name}`,
+      lockedPages: this.dmas.lockedPages,
+      lockedPagesPeak: this.dmas.lockedPagesPeak,
+      entries: this.dmas.size,
+      entriesPeak: this.entriesPeak,
+      entryLimit: this.deps.dmaEntryLimit,
+      entryLimitRefusals: this.enospc,
+    };
   }
 
   collectMetrics(into: MetricMap): void {

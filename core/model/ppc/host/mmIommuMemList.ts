@@ -8,7 +8,7 @@
 // containers hold which region, and UNREGISTER's rules, are spaprTceContainer.ts's).
 
 import type { FaultInjector } from '../../../sim/faultInjector';
-import type { LayerInstance } from '../../base/layerInstance';
+import type { LayerInstance, LimitUsage } from '../../base/layerInstance';
 import { maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, OK } from '../../base/errno';
 import { IntervalMap } from '../../base/intervalMap';
@@ -98,6 +98,19 @@ export class MmIommuMemList implements LayerInstance {
     this.process.unlock(region.sizeBytes / PAGE_SIZE);
     this.lockedPages -= region.sizeBytes / PAGE_SIZE;
     return OK;
+  }
+
+  /** The process's pre-registered memory (mm_iommu_do_alloc charges it once per process). */
+  limitUsage(): LimitUsage {
+    return {
+      id: `spapr-mm/${this.laneName}`,
+      lockedPages: this.lockedPages,
+      lockedPagesPeak: this.bytesPeak / PAGE_SIZE,
+      entries: null,
+      entriesPeak: null,
+      entryLimit: null,
+      entryLimitRefusals: 0,
+    };
   }
 
   collectMetrics(into: MetricMap): void {

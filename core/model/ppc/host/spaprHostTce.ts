@@ -51,6 +51,8 @@ export interface SpaprHostEnv {
   readonly mm: MmIommuMemList;
   readonly faults: FaultInjector;
   readonly costs: CostTable;
+  /** Told of every container made, so the run's limits answer sees it (HostEnvironment.trackLimitAccount). */
+  readonly trackLimits?: (container: SpaprTceContainer) => void;
 }
 
 /** QEMU vfio_spapr_create_window: bits of the TCE index a level can hold (host page + 8 bits of order). */
@@ -87,6 +89,7 @@ export class SpaprHostTce {
     const make = (lane: string) => new SpaprTceContainer(lane, config.version, config.platform, env.process, env.mm, env.faults, env.costs);
     this.containers =
       config.topology === 'powernv' ? [make(config.laneName)] : config.hostPes.map((pe) => make(`${config.laneName}.pe${pe}`));
+    for (const c of this.containers) env.trackLimits?.(c);
   }
 
   get nested(): boolean {

@@ -15,7 +15,7 @@
 
 import type { CostTable } from '../../../sim/costTable';
 import type { FaultInjector } from '../../../sim/faultInjector';
-import type { LayerInstance } from '../../base/layerInstance';
+import type { LayerInstance, LimitUsage } from '../../base/layerInstance';
 import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTTY, ENXIO, EPERM, OK } from '../../base/errno';
 import type { HostProcess } from '../../host/hostProcess';
@@ -72,6 +72,8 @@ export class SpaprTceContainer implements LayerInstance {
   mapFailures = 0;
   windowsCreated = 0;
   tcesPeak = 0;
+  /** Most pages charged at once (ENABLE plus tables): a statistic for the limits answer. */
+  private chargedPeak = 0;
 
   lastCostNs = 0;
   /** Why the last refused ioctl was refused (the check that failed), or null. */
@@ -108,6 +110,7 @@ export class SpaprTceContainer implements LayerInstance {
     this.mmSet = true;
     this.enablePages = pages;
     this.enabled = true;
+    this.chargedPeak = Math.max(this.chargedPeak, this.chargedPages);
     return OK;
   }
 
@@ -269,6 +272,19 @@ export class SpaprTceContainer implements LayerInstance {
     maxMetric(into, 'spapr.tcesPeak', this.tcesPeak);
   }
 
+  /** Its charges (ENABLE's whole default window on v1, each created table) and its live TCEs; TCEs have no dma_entry_limit. */
+  limitUsage(): LimitUsage {
+    return {
+      id: `spapr-tce/${this.laneName}`,
+      lockedPages: this.chargedPages,
+      lockedPagesPeak: this.chargedPeak,
+      entries: this.tces,
+      entriesPeak: this.tcesPeak,
+      entryLimit: null,
+      entryLimitRefusals: 0,
+    };
+  }
+
   /** Pages this container has charged to locked memory (ENABLE plus created tables; not pre-registration). */
   get chargedPages(): number {
     return this.enablePages + this.windows.reduce((n, w) => n + (w?.tablePages ?? 0), 0);
@@ -422,6 +438,7 @@ export class SpaprTceContainer implements LayerInstance {
     const win = tceWindowNew(this.platform, slot, pageShift, windowSize, levels, pages);
     this.windows[slot] = win;
     this.windowsCreated++;
+    this.chargedPeak = Math.max(this.chargedPeak, this.chargedPages);
     this.lastStartAddr = win.start;
     this.lastCostNs += this.costs.hostIotlbInvalidationNs;
     return OK;

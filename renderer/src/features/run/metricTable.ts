@@ -29,11 +29,26 @@ export interface MetricTable {
 }
 
 const OPS_OUTPUT = /^ops\.(\d+)\.(.+)$/;
+/** limits.<kind>/<name>.<field>: one limit account's value (core/contract/limitsAnswer.ts reads them into the run's limits answer). */
+const LIMITS_ACCOUNT = /^limits\.([a-z0-9-]+)\/(.+)\.(lockedBytes|entries)(Start|Peak)$|^limits\.([a-z0-9-]+)\/(.+)\.entryLimit$/;
 
-/** The catalog entry of a metric (variant prefix already removed); ops step outputs are described from their name. */
+/** The catalog entry of a metric (variant prefix already removed); ops step outputs and limit accounts' values are described from their name. */
 export function metricInfoOf(local: string, catalog: readonly MetricInfo[]): MetricInfo | undefined {
   const known = catalog.find((m) => m.name === local);
   if (known !== undefined) return known;
+  const account = LIMITS_ACCOUNT.exec(local);
+  if (account !== null) {
+    const bytes = account[3] === 'lockedBytes';
+    const what =
+      account[4] === undefined
+        ? 'dma_entry_limit'
+        : `${bytes ? 'locked memory' : 'mappings'} needed at ${account[4] === 'Start' ? 'start' : 'peak'}`;
+    return {
+      name: local,
+      unit: bytes ? 'bytes' : 'entries',
+      description: `${account[1] ?? account[5]} account ${account[2] ?? account[6]}: ${what}`,
+    };
+  }
   const out = OPS_OUTPUT.exec(local);
   if (out === null) return undefined;
   return { name: local, unit: 'value', description: `output "${out[2]}" of ops step ${out[1]}` };

@@ -14,9 +14,9 @@ const ACCOUNT_METRIC = /^limits\.([a-z0-9-]+)\/(.+)\.(lockedBytesStart|lockedByt
 const NEEDED = 'measured without the limits when the run hit one (limits.limitHit)';
 
 const ACCOUNT_FIELDS: Record<string, { unit: string; what: string }> = {
-  lockedBytesStart: { unit: 'bytes', what: 'locked memory it had charged once QEMU was set up' },
+  lockedBytesStart: { unit: 'bytes', what: 'the most locked memory it had charged during the setup of QEMU' },
   lockedBytesPeak: { unit: 'bytes', what: 'most locked memory it had charged at once' },
-  entriesStart: { unit: 'entries', what: 'mappings it held once QEMU was set up (vfio_dma entries, iommufd areas, TCEs)' },
+  entriesStart: { unit: 'entries', what: 'the most mappings it held during the setup of QEMU (vfio_dma entries, iommufd areas, TCEs)' },
   entriesPeak: { unit: 'entries', what: 'most mappings it held at once' },
   entryLimit: { unit: 'entries', what: 'its dma_entry_limit' },
 };

@@ -15,9 +15,13 @@ export const LIMITS_METRICS: readonly MetricInfo[] = [
   ),
   metric('limits.memlockBytes', 'bytes', 'RLIMIT_MEMLOCK of the QEMU process at the end of the run (absent: unlimited)'),
   metric('limits.capIpcLock', 'flag', '1 when QEMU has CAP_IPC_LOCK: locked memory is counted but not limited'),
-  metric('limits.lockedBytesStart', 'bytes', `locked_vm needed once QEMU is set up, before the workload's first IO (${NEEDED})`),
+  metric(
+    'limits.lockedBytesStart',
+    'bytes',
+    `locked_vm needed to get through QEMU's setup (the most it held before the workload's first IO) (${NEEDED})`,
+  ),
   metric('limits.lockedBytesPeak', 'bytes', `most locked_vm needed at once, all accounts (the RLIMIT_MEMLOCK that suffices; ${NEEDED})`),
-  metric('limits.entriesStart', 'entries', `most mappings one container held once QEMU is set up (${NEEDED})`),
+  metric('limits.entriesStart', 'entries', `most mappings one container held during QEMU's setup, before the first IO (${NEEDED})`),
   metric(
     'limits.entriesPeak',
     'entries',

@@ -12,7 +12,7 @@ import { PAGE_SIZE } from '../model/base/pages';
 import type { Scenario } from '../scenario/schema';
 import type { MetricMap } from '../sim/metricSink';
 
-/** What the run held when the workload started. */
+/** The most the run held up to the workload's start (QEMU's setup included). */
 export interface LimitsStart {
   readonly lockedPages: number;
   readonly accounts: ReadonlyMap<string, { readonly lockedPages: number; readonly entries: number | null }>;
@@ -28,10 +28,21 @@ export function limitAccounts(env: HostEnvironment): LimitUsage[] {
   return [...byId.values()];
 }
 
+/**
+ * What getting through QEMU's setup took: the most each account held up to the workload's first IO,
+ * not what it holds at that moment. With a vIOMMU (intel-iommu) QEMU maps and pins all guest RAM
+ * into every device's container while translation is off and gives it back once the guest enables
+ * it, so the charge QEMU must fit to start is gone by then (vtd_switch_address_space).
+ */
 export function limitsAtStart(env: HostEnvironment): LimitsStart {
   const accounts = new Map<string, { lockedPages: number; entries: number | null }>();
-  for (const a of limitAccounts(env)) accounts.set(a.id, { lockedPages: a.lockedPages, entries: a.entries });
-  return { lockedPages: env.process.lockedPages, accounts };
+  for (const a of limitAccounts(env)) {
+    accounts.set(a.id, {
+      lockedPages: Math.max(a.lockedPages, a.lockedPagesPeak),
+      entries: a.entries === null ? null : Math.max(a.entries, a.entriesPeak ?? 0),
+    });
+  }
+  return { lockedPages: Math.max(env.process.lockedPages, Math.ceil(env.process.lockedPeakBytes / PAGE_SIZE)), accounts };
 }
 
 /** Whether a charge or a map was refused at RLIMIT_MEMLOCK or dma_entry_limit (then the needed values need a limit-free run). */

@@ -139,7 +139,10 @@ describe('gpu: buffers are pinned once at start, transfers never map', () => {
       const large = run({ bufferBytes: 128 * MiB, transferBytes: MiB }, viommu).m;
       expect(large['gpu.setupMs']! / small['gpu.setupMs']!).toBeGreaterThan(1.95);
       expect(large['gpu.setupMs']! / small['gpu.setupMs']!).toBeLessThan(2.05);
-      expect(large['vfio.lockedBytesPeak']).toBe(4 * 128 * MiB);
+      // The buffers stay pinned to the end; the peak is QEMU's boot-time map of all guest RAM (the
+      // no-DMAR alias while the guest has not enabled translation, vtd_switch_address_space).
+      expect(large['vfio.lockedBytesEnd']).toBe(4 * 128 * MiB);
+      expect(large['vfio.lockedBytesPeak']).toBeGreaterThanOrEqual(4 * 128 * MiB);
     },
   );
 

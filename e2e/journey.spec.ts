@@ -48,12 +48,13 @@ test('configure, run, explain a failure, experiment, compare, export, reload', a
   // QEMU's intel-iommu shadowing hits the 1024-mapping limit: VFIO answers ENOSPC.
   await expect(app.metric('vfio.enospc')).toHaveText(/[1-9]/);
   await expect(app.wallTime()).not.toHaveText('not finished');
-  // The run page leads with the answer: claims, key metrics, the DMA mode, failures, the timeline;
-  // every metric below, folded.
+  // The run page leads with the answer: claims, key metrics, the DMA mode, the memlock and VFIO
+  // entries answer, failures, the timeline; every metric below, folded.
   await expect(app.sectionHeadings()).toHaveText([
     'Claims',
     'Key metrics',
     'DMA mode',
+    'Memlock & VFIO entries',
     'Failures',
     'Timeline',
     'All metrics',

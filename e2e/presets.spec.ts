@@ -89,8 +89,12 @@ test('explain a pasted log line: the mechanism, the limit, the preset with the l
 
   await box.getByTestId('log-line-input').fill('[ 1234.5678] vfio_pin_pages_remote: RLIMIT_MEMLOCK (65536) exceeded');
   await box.getByTestId('log-line-explain').click();
-  const match = box.getByTestId('log-line-match');
-  await expect(match).toHaveCount(1);
+  // Most specific first: the plain RLIMIT_MEMLOCK refusal, then the same refusal with a vIOMMU and
+  // several devices (one container each, field-viommu-memlock-per-device).
+  const matches = box.getByTestId('log-line-match');
+  await expect(matches).toHaveCount(2);
+  await expect(matches.nth(1)).toHaveAttribute('data-pattern', 'memlock-per-device-container');
+  const match = matches.first();
   await expect(match).toHaveAttribute('data-pattern', 'type1-rlimit-memlock');
   await expect(match.getByTestId('log-line-preset')).toContainText('field-memlock-too-small');
   await expect(match.getByTestId('log-line-numbers')).toContainText('65,536 bytes (64 KiB)');

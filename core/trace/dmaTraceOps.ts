@@ -102,8 +102,11 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
   // The last event each CPU traced (other than qi_submit): an fq-full flush follows an unmap.
   const lastOn = new Map<number, string>();
   const probed = events.some((e) => e.event === 'fq_timeout');
+  // The last traced timer flush per CPU, until that CPU allocates or maps again.
+  const lastTimer = new Map<number, DmaTraceFlush>();
   for (const e of events) {
     if (e.event !== 'qi_submit') lastOn.set(e.cpu, e.event);
+    if (e.event === 'alloc_iova' || e.event === 'map') lastTimer.delete(e.cpu);
     switch (e.event) {
       case 'alloc_iova': {
         const pages = num(kv(e.body, 'size'));
@@ -166,21 +169,41 @@ export function dmaOpsFromProbes(events: readonly FtraceEvent[]): DmaTraceOp[] {
         pending.get(e.cpu)?.unmaps.push(unmap);
         break;
       }
-      case 'free_iova':
+      case 'free_iova': {
+        const pfn = num(kv(e.body, 'pfn'));
         ops.push({
           kind: 'free',
           tNs: e.tNs,
           cpu: e.cpu,
           domain: kv(e.body, 'iovad') ?? '?',
-          pfn: num(kv(e.body, 'pfn')),
+          pfn,
           pages: num(kv(e.body, 'size')),
           line: e.line,
         });
+        // An interrupt on the timer's CPU can unmap after fq_flush_timeout began and before
+        // fq_flush_iotlb counted the flush (start_cnt): that entry is older than the flush, so
+        // this flush frees it (fq_ring_free). The trace shows it only by the free: the timer's
+        // flush then belongs after that unmap (L drivers/iommu/dma-iommu.c fq_flush_timeout).
+        const timer = lastTimer.get(e.cpu);
+        if (timer === undefined) break;
+        const at = ops.indexOf(timer);
+        for (let i = ops.length - 1; i > at; i--) {
+          const o = ops[i]!;
+          if (o.kind === 'unmap' && o.cpu === e.cpu && o.iova === pfn * PAGE) {
+            ops.splice(at, 1);
+            ops.splice(i, 0, timer);
+            break;
+          }
+        }
         break;
-      case 'fq_timeout':
-        ops.push({ kind: 'fq-timeout', tNs: e.tNs, cpu: e.cpu, line: e.line });
+      }
+      case 'fq_timeout': {
+        const flush: DmaTraceFlush = { kind: 'fq-timeout', tNs: e.tNs, cpu: e.cpu, line: e.line };
+        ops.push(flush);
         timerOn.add(e.cpu);
+        lastTimer.set(e.cpu, flush);
         break;
+      }
       case 'qi_submit': {
         // A kprobe misses a hit that nests in another probe's handler on the same CPU, so a timer
         // flush can be missing while its invalidation is traced. In lazy mode dma-iommu flushes the

@@ -46,4 +46,21 @@ describe('IOVA allocator replay of real kernel traces', () => {
     expect(r.inferredFlushes).toBeLessThanOrEqual(missed);
     expect(replayIova(ops, { ...f.meta.replay, missedTimerHits: 0 }).mismatches.length).toBeGreaterThan(0);
   });
+  it('places a timer flush after an unmap that interrupted it before it counted the flush (the free shows it)', () => {
+    // 6.12 virtio-iommu lazy: an NVMe completion on the timer's CPU unmapped between fq_flush_timeout's
+    // entry and its flush, and that flush freed the entry (kprobe_profile: no misses).
+    const f = readFixture('x86_64-6.12-virtio-iommu-lazy-nvme.interrupted-timer');
+    const ops = fixtureDomainOps(f);
+    const r = replayIova(ops, f.meta.replay);
+    expect(r.maps).toBe(419);
+    expect(r.matched).toBe(r.maps);
+    // The flush at the timer's entry instead (before the unmap it freed): the replay differs.
+    const moved = [...ops];
+    const timerAt = moved.findIndex(
+      (o, i) => o.kind === 'fq-timeout' && i > 0 && moved[i - 1]!.kind === 'unmap' && moved[i - 1]!.cpu === o.cpu,
+    );
+    expect(timerAt).toBeGreaterThan(0);
+    [moved[timerAt - 1], moved[timerAt]] = [moved[timerAt]!, moved[timerAt - 1]!];
+    expect(replayIova(moved, f.meta.replay).mismatches.length).toBeGreaterThan(0);
+  });
 });

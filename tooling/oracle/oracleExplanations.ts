@@ -125,7 +125,8 @@ export const FINDINGS: readonly string[] = [
     "interrupted is ordered after that interrupt's unmap when it returned the unmapped range (dmaTraceOps.ts). A flush-queue timer " +
     'whose fq_flush_timeout hit was missed is placed by its domain-selective IOTLB invalidation (intel-iommu, dmaTraceOps.ts) or, ' +
     'no more often than kprobe_profile counts misses, before the first map that got back an IOVA the lab still holds queued ' +
-    '(iovaReplay.ts: no allocator hands out a queued IOVA); a capture with missed hits whose invariants disagree is captured once more. ' +
+    '(iovaReplay.ts: no allocator hands out a queued IOVA); a capture with missed hits whose invariants disagree, or a lazy one whose ' +
+    'IOVA replay alone disagrees, is captured once more (the first kept in the cache and named in the boot column). ' +
     "An unmap that interrupted the timer on its CPU before fq_flush_iotlb counted the flush is freed by that flush: the trace's " +
     'free_iova shows it, and the flush is placed after that unmap (dmaTraceOps.ts).',
   "**Under TCG the ppc64 guest's DDW creation fails** (ibm,create-pe-dma-window returns -3 for the 16 MiB pages the query offered, page mask 0x107), " +

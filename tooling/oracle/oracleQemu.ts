@@ -6,7 +6,7 @@
 // Must not: decide what a trace means (core/trace and oracleCompare.ts do).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { oracleCacheDir } from './oracleApt';
@@ -53,6 +53,14 @@ export function decodeGuestOutput(raw: string): string {
   if (begin < 0 || done < 0) throw new Error('guest output has no complete ==pcilab:begin ... ==pcilab:done block');
   const b64 = raw.slice(begin + '==pcilab:begin'.length, done).replace(/[^A-Za-z0-9+/=]/g, '');
   return gunzipSync(Buffer.from(b64, 'base64')).toString('utf8');
+}
+
+/** Keeps a capture beside the cache's current one (runs/<id>.<suffix>/), for a later look. */
+export function keepCapture(c: OracleConfig, suffix: string): string {
+  const to = `${runDir(c)}.${suffix}`;
+  rmSync(to, { recursive: true, force: true });
+  cpSync(runDir(c), to, { recursive: true });
+  return to;
 }
 
 function runDir(c: OracleConfig): string {

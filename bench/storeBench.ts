@@ -5,7 +5,7 @@
 // with the same connection settings; (b) zoom-window latency over a stored 10-million-event run at
 // full span, 1 % and 0.01 % (1600 px, all lanes); (c) peak memory of a run storing 10 and 50
 // million events through the recorder and the writer, each in a child process of its own
-// (storeStreamChild.ts), so the figure is that process's maxRSS.
+// (storeStreamChild.ts), so the figure is that process's own high-water mark (bench/peakRss.ts).
 // The run is synthetic, shaped like real ones and emitted in time order across lanes as a recorder
 // sees it: 20 lanes, bursty arrivals, overlapping IO spans on device lanes, a few long spans per
 // lane, 0.1 % failures, causes within lanes and far back across them.

@@ -1,7 +1,7 @@
 // Child process of the store bench's memory figure: records N synthetic events (storeBench.ts) into
 // a recorder whose sink is the lab's TimelineWriter on a fresh database, steps and chunks as a run
 // does, finishes the timeline, and prints one JSON line with this process's peak RSS
-// (process.resourceUsage().maxRSS), the wall time and the database size. Run alone, so the peak is
+// (VmHWM: bench/peakRss.ts), the wall time and the database size. Run alone, so the peak is
 // the streaming path's and nothing else's.
 // Usage: node --import tsx bench/storeStreamChild.ts <events>
 
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { TimelineRecorder } from '../core/sim/timelineRecorder';
 import { openLabDatabase } from '../db/database';
 import { TimelineWriter } from '../db/timeline/timelineWriter';
+import { peakRssMiB } from './peakRss';
 import { newBenchRun, recordSyntheticRun } from './storeBench';
 
 const events = Number(process.argv[2]);
@@ -30,7 +31,7 @@ try {
   db.pragma('wal_checkpoint(TRUNCATE)');
   const dbMiB = statSync(path).size / 2 ** 20;
   db.close();
-  console.log(JSON.stringify({ events, peakRssMiB: process.resourceUsage().maxRSS / 1024, wallS, dbMiB }));
+  console.log(JSON.stringify({ events, peakRssMiB: peakRssMiB(), wallS, dbMiB }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,6 +10,7 @@ import { presetPlan } from '../core/run/presetPlan';
 import { ScenarioRun } from '../core/run/scenarioRun';
 import { findPreset } from '../core/scenario/presets';
 import { TimelineRecorder } from '../core/sim/timelineRecorder';
+import { peakRssMiB } from './peakRss';
 
 export interface VariantMeasure {
   readonly preset: string;
@@ -76,7 +77,7 @@ function main(): void {
     coldCpuMs: samples[0]!,
     setupCpuMs: steadySetup[Math.floor(steadySetup.length / 2)]!,
     ...last,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssMiB(),
   };
   console.log(JSON.stringify(out));
 }

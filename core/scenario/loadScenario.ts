@@ -7,7 +7,15 @@
 
 import { type Scenario, ScenarioSchema } from './schema';
 import { ARCH_DEFAULTS, HYPERVISORS_BY_ARCH } from './platforms';
-import { compareVersions, MACHINE_FAMILY, machineVersion, parseVersion, withVersionDefaults } from './versions';
+import {
+  compareVersions,
+  impliedFieldProblems,
+  MACHINE_FAMILY,
+  machineVersion,
+  markExplicit,
+  parseVersion,
+  withVersionDefaults,
+} from './versions';
 import { formatIssues } from './problemPath';
 import { capProblems, nestingProblem } from './inputLimits';
 import { parseYamlText } from './yamlText';
@@ -71,6 +79,8 @@ export function applyOverrides(
     const value = /[vV]ersion$/.test(path.at(-1) ?? '') && /^[0-9]+(\.[0-9]+){1,2}$/.test(raw) ? raw : parseOverrideValue(raw);
     const problem = setPath(root, path, value);
     if (problem !== null) problems.push(`--set ${setText(entry.slice(0, eq))}: ${problem}`);
+    // Setting a switch the versions filled in makes it explicit (versions.ts IMPLIED_FIELD).
+    else markExplicit(root, path.join('.'));
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: root };
 }
@@ -145,6 +155,8 @@ function withArchDefaults(input: unknown): unknown {
 export function validateScenario(input: unknown, check?: ScenarioCheck): LoadResult {
   const tooDeep = nestingProblem(input);
   if (tooDeep !== null) return { ok: false, problems: [tooDeep] };
+  const impliedProblems = impliedFieldProblems(input);
+  if (impliedProblems.length > 0) return { ok: false, problems: capProblems(impliedProblems) };
   // Versions imply switches (versions.ts); what the scenario sets itself is kept.
   const parsed = ScenarioSchema.safeParse(withVersionDefaults(withArchDefaults(input)));
   if (!parsed.success) return { ok: false, problems: capProblems(formatIssues(parsed.error.issues)) };

@@ -300,7 +300,7 @@ const iovaOutsideRanges: Preset = {
       name: 'oldKernel',
       description:
         'host IOMMU 39 bits, map at 0x8800000000, host Linux 4.19 (no IOVA list: iovaRangeCheck off, as the version table implies for < 5.4)',
-      set: ['host.kernelVersion=4.19', 'host.vfio.iovaRangeCheck=false'],
+      set: ['host.kernelVersion=4.19'],
     },
   ],
   claims: [

@@ -398,6 +398,15 @@ const ScenarioObject = z.strictObject({
   faults: z.array(FaultSchema).max(10_000).default([]).meta(doc('Faults at simulated times (docs/model.md#faults).')),
   costs: CostsSchema.default({}),
   claims: z.array(ClaimSpecSchema).max(64).default([]),
+  impliedByVersions: z
+    .array(z.string().max(200))
+    .max(1024)
+    .optional()
+    .meta(
+      doc(
+        'Filled by loading: the switches whose values the versions gave (docs/model.md#versions). A scenario read back implies them again from its versions; setting one makes it explicit.',
+      ),
+    ),
 });
 
 export const ScenarioSchema = ScenarioObject.superRefine(checkReferences);

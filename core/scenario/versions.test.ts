@@ -149,4 +149,38 @@ describe('versions', () => {
     const fd = loadScenario({ value: { name: 'x', host: { kernelVersion: '6.1', vfio: { backend: 'iommufd' } } } });
     expect(fd.ok ? [] : fd.problems).toEqual(['host.vfio.backend: iommufd needs host Linux 6.2 or newer; host.kernelVersion is 6.1']);
   });
+
+  it('a validated scenario lists what its versions filled in, and read back with another version implies them again', () => {
+    const first = loadScenario({
+      value: { name: 'x', host: { arch: 's390x', qemu: { version: '7.1' } }, vms: [{ viommu: { s390: { coalescedUnmap: true } } }] },
+    });
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(first.scenario.impliedByVersions).toContain('vms.0.viommu.s390.rpcitSecondPass');
+    expect(first.scenario.impliedByVersions).not.toContain('vms.0.viommu.s390.coalescedUnmap'); // set by the scenario
+    expect(first.scenario.vms[0]!.viommu.s390.rpcitSecondPass).toBe(false);
+    // The stored form, loaded again with QEMU 7.2: the implied switch follows, the explicit one stays.
+    const again = loadScenario({ value: JSON.parse(JSON.stringify(first.scenario)) as unknown }, ['host.qemu.version=7.2']);
+    expect(again.ok).toBe(true);
+    if (!again.ok) return;
+    expect(again.scenario.vms[0]!.viommu.s390.rpcitSecondPass).toBe(true);
+    expect(again.scenario.vms[0]!.viommu.s390.coalescedUnmap).toBe(true);
+    // Reading back is idempotent, and nothing the stored scenario set itself is reported as implied.
+    const same = loadScenario({ value: JSON.parse(JSON.stringify(first.scenario)) as unknown });
+    expect(same.ok && same.scenario).toEqual(first.scenario);
+    expect(impliedSwitches(first.scenario).find((i) => i.path === 'vms.0.viommu.s390.rpcitSecondPass')?.overridden).toBe(false);
+    expect(impliedSwitches(first.scenario).find((i) => i.path === 'vms.0.viommu.s390.coalescedUnmap')?.overridden).toBe(true);
+  });
+
+  it('--set of an implied switch makes it explicit; a bad impliedByVersions list is refused with its path', () => {
+    const first = loadScenario({ value: { name: 'x', host: { arch: 's390x', qemu: { version: '7.1' } } } });
+    if (!first.ok) throw new Error(first.problems.join('; '));
+    const pinned = loadScenario({ value: first.scenario }, ['vms.0.viommu.s390.rpcitSecondPass=false', 'host.qemu.version=7.2']);
+    expect(pinned.ok && pinned.scenario.vms[0]!.viommu.s390.rpcitSecondPass).toBe(false);
+    expect(pinned.ok && pinned.scenario.impliedByVersions).not.toContain('vms.0.viommu.s390.rpcitSecondPass');
+    const bad = loadScenario({ value: { name: 'x', impliedByVersions: ['vms.0.viommu.s390.rpcitSecondPass', 'workload.kind'] } });
+    expect(bad.ok ? [] : bad.problems).toEqual(['impliedByVersions.1: "workload.kind" is not a switch a version implies']);
+    const notList = loadScenario({ value: { name: 'x', impliedByVersions: 3 } });
+    expect(notList.ok ? [] : notList.problems[0]).toMatch(/^impliedByVersions: expected a list/);
+  });
 });

@@ -266,12 +266,83 @@ export interface Implication {
   readonly overridden: boolean;
 }
 
+/**
+ * The scenario field where loading lists the switches it filled from the versions (scenario paths,
+ * e.g. "vms.0.viommu.s390.apertureRestriction"). A validated scenario carries it, so one read back
+ * (a stored run's, an exported file, a plan's base under a variant's --set) tells an explicit
+ * switch from an implied one: the listed ones are implied again from the versions it has then.
+ */
+export const IMPLIED_FIELD = 'impliedByVersions';
+
+/** Whether `path` (with a VM index) names a switch some version rule implies. */
+function isImpliablePath(path: string): boolean {
+  const vm = /^vms\.(0|[1-9][0-9]?)\.(.+)$/.exec(path);
+  const rel = vm === null ? path : `vm.${vm[2]}`;
+  return VERSION_RULES.some((r) => r.path === rel);
+}
+
+/** Problems of a scenario's own `impliedByVersions` list (path: message lines; none when absent). */
+export function impliedFieldProblems(raw: unknown): string[] {
+  if (!isObj(raw) || raw[IMPLIED_FIELD] === undefined) return [];
+  const list = raw[IMPLIED_FIELD];
+  if (!Array.isArray(list) || list.length > VERSION_RULES.length * 16) {
+    return [`${IMPLIED_FIELD}: expected a list of at most ${VERSION_RULES.length * 16} switch paths (loading fills it; leave it out)`];
+  }
+  const problems: string[] = [];
+  list.forEach((p, i) => {
+    if (typeof p !== 'string' || !isImpliablePath(p))
+      problems.push(`${IMPLIED_FIELD}.${i}: ${JSON.stringify(p)?.slice(0, 80)} is not a switch a version implies`);
+  });
+  return problems;
+}
+
+/**
+ * The raw scenario without the switches its `impliedByVersions` lists (and without the list), so
+ * its versions imply them again. The input is not modified; call impliedFieldProblems first.
+ */
+export function withoutVersionImplied(raw: unknown): unknown {
+  if (!isObj(raw) || raw[IMPLIED_FIELD] === undefined) return raw;
+  const list = raw[IMPLIED_FIELD];
+  const out: Obj = { ...raw };
+  Reflect.deleteProperty(out, IMPLIED_FIELD);
+  if (!Array.isArray(list)) return out;
+  for (const p of list) {
+    if (typeof p !== 'string' || !isImpliablePath(p)) continue;
+    const keys = p.split('.');
+    let node: Obj | unknown[] = out;
+    let reachable = true;
+    for (const k of keys.slice(0, -1)) {
+      const next: unknown = Array.isArray(node) ? node[Number(k)] : node[k];
+      if (!(isObj(next) || Array.isArray(next))) {
+        reachable = false;
+        break;
+      }
+      const copy: Obj | unknown[] = Array.isArray(next) ? [...(next as unknown[])] : { ...next };
+      if (Array.isArray(node)) node[Number(k)] = copy;
+      else node[k] = copy;
+      node = copy;
+    }
+    if (reachable && isObj(node)) Reflect.deleteProperty(node, keys.at(-1)!);
+  }
+  return out;
+}
+
+/**
+ * An override of `path` makes the implied switches it touches explicit: drops them from the list of
+ * a scenario (modified in place: applyOverrides works on its own copy).
+ */
+export function markExplicit(root: unknown, path: string): void {
+  if (!isObj(root) || !Array.isArray(root[IMPLIED_FIELD])) return;
+  const list = root[IMPLIED_FIELD] as unknown[];
+  root[IMPLIED_FIELD] = list.filter((p) => typeof p !== 'string' || !(p === path || p.startsWith(`${path}.`) || path.startsWith(`${p}.`)));
+}
+
 /** What the versions imply for every VM of a raw scenario (also where it is overridden). */
 export function impliedSwitches(raw: unknown): Implication[] {
-  const s = isObj(raw) ? raw : {};
+  const s = isObj(raw) ? (withoutVersionImplied(raw) as Obj) : {};
   const vms = Array.isArray(s['vms']) ? s['vms'] : [{}];
   const out: Implication[] = [];
-  versionContexts(raw).forEach((ctx, i) => {
+  versionContexts(s).forEach((ctx, i) => {
     const vm = isObj(vms[i]) ? (vms[i] as Obj) : {};
     for (const rule of VERSION_RULES) {
       if (!rule.arches.includes(ctx.arch)) continue;
@@ -294,14 +365,18 @@ export function impliedSwitches(raw: unknown): Implication[] {
 
 /**
  * The raw scenario with every switch its versions imply filled in where the scenario leaves it
- * unset (the input is not modified: objects on the way to a filled switch are copied, the rest is
- * shared). Runs before validation, like the architecture defaults.
+ * unset, and the filled ones listed in `impliedByVersions` (a list the input already has is
+ * re-derived first: withoutVersionImplied). The input is not modified: objects on the way to a
+ * filled switch are copied, the rest is shared. Runs before validation, like the architecture
+ * defaults.
  */
-export function withVersionDefaults(raw: unknown): unknown {
-  if (!isObj(raw)) return raw;
+export function withVersionDefaults(input: unknown): unknown {
+  if (!isObj(input)) return input;
+  const raw = withoutVersionImplied(input) as Obj;
   const implications = impliedSwitches(raw).filter((x) => !x.overridden);
   if (implications.length === 0) return raw;
   const out: Obj = { ...raw };
+  const filled: string[] = [];
   const vms: unknown[] = Array.isArray(raw['vms']) ? [...(raw['vms'] as unknown[])] : [{}];
   out['vms'] = vms;
   for (const imp of implications) {
@@ -330,7 +405,11 @@ export function withVersionDefaults(raw: unknown): unknown {
       node[k] = copy;
       node = copy;
     }
-    if (reachable) node[keys.at(-1)!] = imp.value;
+    if (reachable) {
+      node[keys.at(-1)!] = imp.value;
+      filled.push(imp.path);
+    }
   }
+  out[IMPLIED_FIELD] = filled;
   return out;
 }

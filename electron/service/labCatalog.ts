@@ -69,8 +69,10 @@ function valueAt(root: unknown, path: string): unknown {
 
 /**
  * The switches a raw scenario's versions imply (core/scenario/versions.ts impliedSwitches), each
- * with what the scenario sets it to. Overridden means set to another value: a stored run's
- * scenario has every implied switch filled in, and one the versions gave is not an override.
+ * with what the scenario sets it to. Overridden means set by the scenario to another value: a
+ * stored run's scenario lists the switches its versions filled (impliedByVersions), and runs stored
+ * before that list existed have every implied switch filled in; one the versions gave is not an
+ * override.
  */
 export function versionImplications(raw: unknown): VersionImplication[] {
   return impliedSwitches(raw).map((i) => {

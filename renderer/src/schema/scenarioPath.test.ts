@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reactive, watch } from 'vue';
-import { freshName, getAt, setAt, unsetAt } from './scenarioPath';
+import { freshName, getAt, markExplicit, setAt, unsetAt } from './scenarioPath';
 
 describe('editing one value of a scenario by path', () => {
   it('reads and writes through objects and lists, keys with dots included', () => {
@@ -42,5 +42,17 @@ describe('edits in a reactive scenario', () => {
     setAt(s, ['host', 'vfio', 'dmaEntryLimit'], 0);
     setAt(s, ['host', 'vfio', 'dmaEntryLimit'], 1024);
     expect(seen.at(-1)).toBe(1024);
+  });
+
+  it('an edit of a switch the versions filled makes it explicit (it leaves impliedByVersions), other entries stay', () => {
+    const s: Record<string, unknown> = {
+      impliedByVersions: ['vms.0.viommu.s390.rpcitSecondPass', 'vms.0.viommu.spapr.pageShifts', 'host.vfio.iovaRangeCheck'],
+    };
+    markExplicit(s, ['vms', 0, 'viommu', 's390', 'rpcitSecondPass']);
+    markExplicit(s, ['vms', 0, 'viommu', 'spapr', 'pageShifts', 1]);
+    markExplicit(s, ['host', 'qemu', 'version']);
+    expect(s['impliedByVersions']).toEqual(['host.vfio.iovaRangeCheck']);
+    markExplicit(s, ['host']);
+    expect(s['impliedByVersions']).toEqual([]);
   });
 });

@@ -61,6 +61,19 @@ export function unsetAt(root: Record<string, unknown>, segments: readonly Segmen
 }
 
 /** A plain deep copy of scenario data (JSON-shaped: what a scenario file can hold). */
+/**
+ * An edit at `segments` makes the switches it touches explicit: they leave the scenario's
+ * `impliedByVersions` (the lab fills that list when it loads a scenario; one listed there is implied
+ * again from the versions, which would undo the user's edit). In place.
+ */
+export function markExplicit(root: Record<string, unknown>, segments: readonly Segment[]): void {
+  const list = root['impliedByVersions'];
+  if (!Array.isArray(list)) return;
+  const path = segments.join('.');
+  const kept = list.filter((p) => typeof p !== 'string' || !(p === path || p.startsWith(`${path}.`) || path.startsWith(`${p}.`)));
+  if (kept.length !== list.length) root['impliedByVersions'] = kept;
+}
+
 export function cloneScenario<T>(value: T): T {
   return JSON.parse(JSON.stringify(value ?? {})) as T;
 }

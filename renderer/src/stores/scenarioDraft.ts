@@ -11,7 +11,7 @@ import { computed, reactive, ref, watch } from 'vue';
 import { lab } from '../api/labClient';
 import type { Segment } from '../schema/jsonSchema';
 import { messagesFor, parseProblem, unplaced, type FieldClaim, type Problem } from '../schema/problems';
-import { cloneScenario, getAt, setAt, unsetAt } from '../schema/scenarioPath';
+import { cloneScenario, getAt, markExplicit, setAt, unsetAt } from '../schema/scenarioPath';
 import { errorMessage } from '../format/errorMessage';
 
 export const VALIDATE_DEBOUNCE_MS = 200;
@@ -79,6 +79,7 @@ export const useScenarioDraftStore = defineStore('scenarioDraft', () => {
 
   function set(segments: readonly Segment[], value: unknown): void {
     setAt(scenario.value, segments, value);
+    markExplicit(scenario.value, segments);
   }
 
   function unset(segments: readonly Segment[]): void {
@@ -96,6 +97,7 @@ export const useScenarioDraftStore = defineStore('scenarioDraft', () => {
   function removeItem(segments: readonly Segment[], index: number): void {
     const current = get(segments);
     if (Array.isArray(current)) current.splice(index, 1);
+    markExplicit(scenario.value, segments);
   }
 
   function moveItem(segments: readonly Segment[], from: number, to: number): void {
@@ -103,6 +105,7 @@ export const useScenarioDraftStore = defineStore('scenarioDraft', () => {
     if (!Array.isArray(current) || to < 0 || to >= current.length) return;
     const [item] = current.splice(from, 1);
     current.splice(to, 0, item);
+    markExplicit(scenario.value, segments);
   }
 
   function registerField(claim: FieldClaim): () => void {

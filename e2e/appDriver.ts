@@ -292,7 +292,8 @@ export class AppDriver {
 
   async timelineEventCount(): Promise<number> {
     const text = (await this.page.getByTestId('timeline-count').textContent()) ?? '';
-    return Number(/^(\d+)/.exec(text)?.[1] ?? 0);
+    // The count is grouped ("7,725 events"): take the leading number with its separators.
+    return Number((/^([\d,]+)/.exec(text)?.[1] ?? '0').replace(/,/g, ''));
   }
 
   /** Row of the lane named `name` in the timeline, top to bottom. */

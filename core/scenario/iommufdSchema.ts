@@ -15,7 +15,7 @@ export const IommufdHostSchema = z.strictObject({
       description:
         'What a map of a VM_PFNMAP range (a device BAR QEMU mmapped) does, by kernel: refuse = upstream Linux (pin_user_pages refuses ' +
         'the VMA, -EFAULT; the default); charge = linux-nvidia 6.14 / 6.17 kernels whose pfn_reader_user_pin follows PFNMAP VMAs and charges ' +
-        'them to RLIMIT_MEMLOCK (-ENOMEM for a large BAR); noCharge = the same kernels with NVIDIA/NV-Kernels#248 / #249 (device memory ' +
-        'is IOPT_PAGES_ACCOUNT_NONE, as type1 never charges it).',
+        'them to RLIMIT_MEMLOCK (-ENOMEM for a large BAR); noCharge = the same kernels with the change NVIDIA/NV-Kernels#248 / #249 proposed ' +
+        '(device memory is IOPT_PAGES_ACCOUNT_NONE, as type1 never charges it; closed unmerged).',
     }),
 });

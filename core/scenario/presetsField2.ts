@@ -139,8 +139,9 @@ const iommufdChargesBar: Preset = {
     "the BAR's pfns as pinned, so iopt_pages_update_pinned charges 32 GiB of device memory on top of the 16 GiB of RAM and the BAR map fails with " +
     'ENOMEM. QEMU only warns for a ram_device region ("vfio_container_dma_map(...) = -12 (Cannot allocate memory)", "PCI peer-to-peer transactions ' +
     'on BARs are not supported") and the guest runs without P2P to that BAR. type1 maps the same BAR without a charge (reserved pfns); upstream ' +
-    'iommufd cannot pin a PFNMAP VMA at all (-EFAULT, "IOMMU_IOAS_MAP failed: Bad address, PCI BAR?"). Fixes: NV-Kernels#248/#249 (device memory ' +
-    'not charged), CAP_IPC_LOCK, or a limit that also holds the BAR (49 GiB locked for 16 GiB of RAM).',
+    'iommufd cannot pin a PFNMAP VMA at all (-EFAULT, "IOMMU_IOAS_MAP failed: Bad address, PCI BAR?"). Fixes: the change NV-Kernels#248/#249 ' +
+    "proposed (device memory not charged; both closed unmerged), CAP_IPC_LOCK (the report's workaround), or a limit that also holds the BAR " +
+    '(49 GiB, with 48 GiB counted as locked for 16 GiB of RAM).',
   thread:
     'NVIDIA/NV-Kernels#248 and #249 (iommufd: Avoid including VM_PFNMAP memory from RLIMIT_MEMLOCK; linux-nvidia-6.14-next / 6.17-next, LP: #2131970)',
   scenario: {
@@ -179,7 +180,8 @@ const iommufdChargesBar: Preset = {
     },
     {
       name: 'noCharge',
-      description: 'iommufd, linux-nvidia with NV-Kernels#248/#249 (device memory IOPT_PAGES_ACCOUNT_NONE), RLIMIT_MEMLOCK 17 GiB',
+      description:
+        'iommufd, linux-nvidia with the change NV-Kernels#248/#249 proposed (device memory IOPT_PAGES_ACCOUNT_NONE; closed unmerged), RLIMIT_MEMLOCK 17 GiB',
       set: ['host.iommufd.pfnmap=noCharge'],
     },
     { name: 'capIpcLock', description: 'iommufd charging PFNMAP, QEMU with CAP_IPC_LOCK', set: ['host.vfio.capIpcLock=true'] },
@@ -249,7 +251,7 @@ const iommufdChargesBar: Preset = {
     },
     {
       id: 'no-charge-maps-bar',
-      text: 'With NV-Kernels#248/#249 the BAR maps under the same 17 GiB limit.',
+      text: 'With the change NV-Kernels#248/#249 proposed the BAR maps under the same 17 GiB limit.',
       source: 'NVIDIA/NV-Kernels#248 / #249 (device memory account_mode = IOPT_PAGES_ACCOUNT_NONE)',
       metric: 'noCharge:qemu.barBytesMapped',
       op: '==',

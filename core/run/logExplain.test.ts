@@ -134,6 +134,9 @@ describe('explainLogLine', () => {
     expect(enomem!.preset).toBe('field-iommufd-bar-memlock');
     expect(enomem!.variant).toBe('charged');
     expect(enomem!.knobs.map((k) => k.path)).toContain('host.iommufd.pfnmap');
+    expect(enomem!.numbers).toMatchObject({ errno: 12, iova: 0x380000000000, size: 0x800000000 });
+    expect(enomem!.set).toEqual(['vms.0.devices.0.barBytes=34359738368']);
+    expect(explainLogLine('warning: vfio_container_dma_map(...) = -12 (Cannot allocate memory)')[0]!.set).toEqual([]);
     const [efault] = explainLogLine('warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR?');
     expect(efault!.variant).toBe('upstream');
     // Guest RAM failing at setup is an error, not a warning: still the RLIMIT_MEMLOCK presets.

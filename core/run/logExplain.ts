@@ -148,6 +148,17 @@ function fromErrno(errno: LinuxErrnoName | null, numbers: Record<string, number>
 
 const HEX = '(?:0x)?[0-9a-f]+';
 
+/** The IOVA and size a BAR map line carries; the size as devices[].barBytes when it can be one (a power of two, 4 KiB to 64 TiB). */
+function barNumbers(iovaHex: string | undefined, sizeHex: string | undefined): { numbers: Record<string, number>; set: string[] } {
+  const numbers: Record<string, number> = { errno: 12 };
+  if (iovaHex === undefined || sizeHex === undefined) return { numbers, set: [] };
+  const size = parseInt(sizeHex, 16);
+  numbers['iova'] = parseInt(iovaHex, 16);
+  numbers['size'] = size;
+  const bar = size >= 4096 && size <= 2 ** 46 && Number.isInteger(Math.log2(size));
+  return { numbers, set: bar ? [`vms.0.devices.0.barBytes=${size}`] : [] };
+}
+
 /** The table: most specific first. */
 const ROWS: readonly Row[] = [
   {
@@ -217,15 +228,15 @@ const ROWS: readonly Row[] = [
     printedBy: 'qemu',
     source:
       'Q hw/vfio/listener.c vfio_listener_region_add (ram_device: warn_report_err_once "vfio_container_dma_map(...) = %d (%s)", QEMU >= 10.0) over NV-Kernels linux-nvidia 6.14/6.17 iommufd pfn_reader_user_pin',
-    re: /warning: vfio_(?:container_)?dma_map\([^)]*\) = -12\b/i,
-    explain: () => ({
+    re: /warning: vfio_(?:container_)?dma_map\([^,)]*(?:, (0x[0-9a-f]+), (0x[0-9a-f]+), [^)]*)?\) = -12\b/i,
+    explain: (m) => ({
       mechanism:
         "a device BAR (a ram_device region: only ram_device map failures are warnings) could not be mapped for lack of locked memory. type1 never charges a BAR: its VM_PFNMAP pages have no struct page (vaddr_get_pfns: is_invalid_reserved_pfn), and upstream iommufd cannot pin it at all (-EFAULT). The linux-nvidia 6.14 / 6.17 kernels' iommufd follows the PFNMAP VMA (pfn_reader_user_pin: follow_fault_pfn) and charges the BAR's bytes to RLIMIT_MEMLOCK like RAM (iopt_pages_update_pinned), so a GPU's large BAR under an unprivileged QEMU fails with ENOMEM; QEMU carries on without peer-to-peer DMA to the BAR (NVIDIA/NV-Kernels#248/#249)",
       limit: 'RLIMIT_MEMLOCK of the QEMU process (bytes), which the charging kernel makes hold guest RAM + the BARs',
       knobs: [
         {
           path: 'host.iommufd.pfnmap',
-          what: 'the kernel: charge (linux-nvidia before NV-Kernels#248/#249), noCharge (with them), refuse (upstream)',
+          what: 'the kernel: charge (linux-nvidia), noCharge (the change NV-Kernels#248/#249 proposed), refuse (upstream)',
         },
         { path: 'host.vfio.backend', what: 'type1 maps the BAR without a charge' },
         ...MEMLOCK_KNOBS.slice(0, 2),
@@ -233,9 +244,8 @@ const ROWS: readonly Row[] = [
       ],
       preset: 'field-iommufd-bar-memlock',
       variant: 'charged',
-      numbers: { errno: 12 },
+      ...barNumbers(m[1], m[2]),
       errno: 'ENOMEM',
-      set: [],
     }),
   },
   {

@@ -35,6 +35,7 @@ function context(env: OpsEnvironment): IommufdContext {
         faults: env.faults,
         dmaWindows: env.scenario.host.iommufd.dmaWindows,
         maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
+        ...(env.scenario.host.iommufd.pfnmap === undefined ? {} : { pfnmap: env.scenario.host.iommufd.pfnmap }),
       }),
   );
 }

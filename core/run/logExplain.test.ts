@@ -51,6 +51,25 @@ const CASES: readonly { line: string; pattern: string; errno: string | null; mec
     errno: 'ENOSPC',
     mechanism: /dma_entry_limit/,
   },
+  // report 4 (NVIDIA/NV-Kernels#248/#249): the BAR map's ENOMEM on a charging iommufd, and upstream's EFAULT
+  {
+    line: 'qemu-system-x86_64: warning: vfio_container_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -12 (Cannot allocate memory)',
+    pattern: 'bar-map-memlock',
+    errno: 'ENOMEM',
+    mechanism: /VM_PFNMAP/,
+  },
+  {
+    line: '0000:41:00.0: PCI peer-to-peer transactions on BARs are not supported.',
+    pattern: 'bar-p2p-unsupported',
+    errno: null,
+    mechanism: /ram_device/,
+  },
+  {
+    line: 'qemu-system-x86_64: warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR?',
+    pattern: 'ioas-map-pci-bar',
+    errno: 'EFAULT',
+    mechanism: /pin_user_pages/,
+  },
   // report 5 (cloud-hypervisor#7030, MicronSSD/unvme#4, gnif/LookingGlass#1184)
   {
     line: 'DMAR: intel_iommu_map: iommu width (39) is not sufficient for the mapped address (8800000000)',
@@ -106,6 +125,23 @@ describe('explainLogLine', () => {
     expect(explainLogLine('vfio_container_dma_map(...) = -17 (File exists)').map((e) => e.pattern)).not.toContain(
       'memlock-per-device-container',
     );
+  });
+
+  it('names the iommufd BAR preset for the report 4 lines (NVIDIA/NV-Kernels#248/#249), and keeps guest RAM lines on the RAM presets', () => {
+    const [enomem] = explainLogLine(
+      'warning: vfio_container_dma_map(0x1, 0x380000000000, 0x800000000, 0x7e0000000000) = -12 (Cannot allocate memory)',
+    );
+    expect(enomem!.preset).toBe('field-iommufd-bar-memlock');
+    expect(enomem!.variant).toBe('charged');
+    expect(enomem!.knobs.map((k) => k.path)).toContain('host.iommufd.pfnmap');
+    expect(enomem!.numbers).toMatchObject({ errno: 12, iova: 0x380000000000, size: 0x800000000 });
+    expect(enomem!.set).toEqual(['vms.0.devices.0.barBytes=34359738368']);
+    expect(explainLogLine('warning: vfio_container_dma_map(...) = -12 (Cannot allocate memory)')[0]!.set).toEqual([]);
+    const [efault] = explainLogLine('warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR?');
+    expect(efault!.variant).toBe('upstream');
+    // Guest RAM failing at setup is an error, not a warning: still the RLIMIT_MEMLOCK presets.
+    const [ram] = explainLogLine('vfio_container_dma_map(...) = -12 (Cannot allocate memory)');
+    expect(ram!.preset).toBe('field-memlock-too-small');
   });
 
   it('matches nothing in an unrelated line', () => {

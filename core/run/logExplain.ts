@@ -148,6 +148,17 @@ function fromErrno(errno: LinuxErrnoName | null, numbers: Record<string, number>
 
 const HEX = '(?:0x)?[0-9a-f]+';
 
+/** The IOVA and size a BAR map line carries; the size as devices[].barBytes when it can be one (a power of two, 4 KiB to 64 TiB). */
+function barNumbers(iovaHex: string | undefined, sizeHex: string | undefined): { numbers: Record<string, number>; set: string[] } {
+  const numbers: Record<string, number> = { errno: 12 };
+  if (iovaHex === undefined || sizeHex === undefined) return { numbers, set: [] };
+  const size = parseInt(sizeHex, 16);
+  numbers['iova'] = parseInt(iovaHex, 16);
+  numbers['size'] = size;
+  const bar = size >= 4096 && size <= 2 ** 46 && Number.isInteger(Math.log2(size));
+  return { numbers, set: bar ? [`vms.0.devices.0.barBytes=${size}`] : [] };
+}
+
 /** The table: most specific first. */
 const ROWS: readonly Row[] = [
   {
@@ -211,6 +222,74 @@ const ROWS: readonly Row[] = [
         set: [`host.iommu.apertureLast=${2 ** width - 1}`, 'host.vfio.iovaRangeCheck=false'],
       };
     },
+  },
+  {
+    id: 'bar-map-memlock',
+    printedBy: 'qemu',
+    source:
+      'Q hw/vfio/listener.c vfio_listener_region_add (ram_device: warn_report_err_once "vfio_container_dma_map(...) = %d (%s)", QEMU >= 10.0) over NV-Kernels linux-nvidia 6.14/6.17 iommufd pfn_reader_user_pin',
+    re: /warning: vfio_(?:container_)?dma_map\([^,)]*(?:, (0x[0-9a-f]+), (0x[0-9a-f]+), [^)]*)?\) = -12\b/i,
+    explain: (m) => ({
+      mechanism:
+        "a device BAR (a ram_device region: only ram_device map failures are warnings) could not be mapped for lack of locked memory. type1 never charges a BAR: its VM_PFNMAP pages have no struct page (vaddr_get_pfns: is_invalid_reserved_pfn), and upstream iommufd cannot pin it at all (-EFAULT). The linux-nvidia 6.14 / 6.17 kernels' iommufd follows the PFNMAP VMA (pfn_reader_user_pin: follow_fault_pfn) and charges the BAR's bytes to RLIMIT_MEMLOCK like RAM (iopt_pages_update_pinned), so a GPU's large BAR under an unprivileged QEMU fails with ENOMEM; QEMU carries on without peer-to-peer DMA to the BAR (NVIDIA/NV-Kernels#248/#249)",
+      limit: 'RLIMIT_MEMLOCK of the QEMU process (bytes), which the charging kernel makes hold guest RAM + the BARs',
+      knobs: [
+        {
+          path: 'host.iommufd.pfnmap',
+          what: 'the kernel: charge (linux-nvidia), noCharge (the change NV-Kernels#248/#249 proposed), refuse (upstream)',
+        },
+        { path: 'host.vfio.backend', what: 'type1 maps the BAR without a charge' },
+        ...MEMLOCK_KNOBS.slice(0, 2),
+        { path: 'vms.0.devices.0.barBytes', what: "the GPU's BAR that QEMU maps for peer-to-peer DMA" },
+      ],
+      preset: 'field-iommufd-bar-memlock',
+      variant: 'charged',
+      ...barNumbers(m[1], m[2]),
+      errno: 'ENOMEM',
+    }),
+  },
+  {
+    id: 'ioas-map-pci-bar',
+    printedBy: 'qemu',
+    source:
+      'Q backends/iommufd.c iommufd_backend_map_dma / iommufd_backend_map_file_dma (warn_report "IOMMU_IOAS_MAP failed: %m, PCI BAR?" on EFAULT)',
+    re: /IOMMU_IOAS_MAP(?:_FILE)? failed: Bad address, PCI BAR\?/i,
+    explain: () => ({
+      mechanism:
+        'upstream iommufd pins user pages with pin_user_pages, which refuses a VM_PFNMAP VMA (check_vma_flags: -EFAULT): the device BAR QEMU mmapped from vfio-pci cannot be mapped by its address, so QEMU warns and carries on without peer-to-peer DMA to that BAR (type1 maps it by following the VMA). Later kernels and QEMU map a BAR through a dma-buf instead (VFIO_DEVICE_FEATURE_DMA_BUF, IOMMU_IOAS_MAP_FILE), which the lab does not model',
+      limit: 'none: iommufd cannot pin device memory by its user address',
+      knobs: [
+        { path: 'host.vfio.backend', what: 'type1 maps the BAR (not charged)' },
+        { path: 'host.iommufd.pfnmap', what: 'refuse (upstream), or a linux-nvidia kernel that follows PFNMAP VMAs (charge / noCharge)' },
+      ],
+      preset: 'field-iommufd-bar-memlock',
+      variant: 'upstream',
+      numbers: { errno: 14 },
+      errno: 'EFAULT',
+      set: [],
+    }),
+  },
+  {
+    id: 'bar-p2p-unsupported',
+    printedBy: 'qemu',
+    source:
+      'Q hw/vfio vfio_device_error_append (error_append_hint "%s: PCI peer-to-peer transactions on BARs are not supported.", QEMU >= 10.0)',
+    re: /PCI peer-to-peer transactions on BARs are not supported/i,
+    explain: () => ({
+      mechanism:
+        "QEMU could not map a device BAR (a ram_device region) into the container and, as for every BAR, only warns: the guest runs, but another device cannot DMA to that BAR. The map error on the line before says why: -12 RLIMIT_MEMLOCK (an iommufd kernel that charges the VM_PFNMAP BAR), -14 upstream iommufd (a PFNMAP VMA cannot be pinned), -22 the BAR lies outside the IOMMU's valid IOVA ranges",
+      limit: "RLIMIT_MEMLOCK, iommufd's PFNMAP support, or the IOMMU's address width, by errno",
+      knobs: [
+        { path: 'host.iommufd.pfnmap', what: 'what the kernel does with a PFNMAP range' },
+        { path: 'host.vfio.backend', what: 'type1 maps BARs without a charge' },
+        { path: 'host.iommu.apertureLast', what: "the host IOMMU's last IOVA" },
+      ],
+      preset: 'field-iommufd-bar-memlock',
+      variant: 'charged',
+      numbers: {},
+      errno: null,
+      set: [],
+    }),
   },
   {
     id: 'qemu-dma-map-errno',

@@ -29,6 +29,16 @@ const EXPECTED: Record<string, { printed: readonly string[]; pasted: string; lin
     pasted:
       'vfio 0000:xx:00.0: failed to setup container for group N: memory listener initialization failed: Region ram-node0: vfio_container_dma_map(...) = -12 (Cannot allocate memory)',
   },
+  'field-iommufd-bar-memlock': {
+    printed: [
+      'warning: vfio_container_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -12 (Cannot allocate memory)',
+      'gpu0: PCI peer-to-peer transactions on BARs are not supported.',
+      'warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR?',
+      'warning: vfio_container_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -14 (Bad address)',
+    ],
+    pasted:
+      'qemu-system-x86_64: warning: vfio_container_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -12 (Cannot allocate memory)',
+  },
   'field-second-map-eexist': {
     printed: ['VFIO_MAP_DMA failed: File exists'],
     pasted: 'VfioMapRegion(DmaMap(IommuDmaMap(Error(17))))',

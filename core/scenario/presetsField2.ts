@@ -118,4 +118,179 @@ const viommuTwoDevices: Preset = {
   ],
 };
 
-export const FIELD2_PRESETS: readonly Preset[] = [viommuTwoDevices];
+/** Report NVIDIA/NV-Kernels#248/#249: a 16 GiB guest, one GPU whose 32 GiB BAR QEMU maps for peer-to-peer DMA. */
+const GPU_RAM = 16 * GiB;
+const GPU_BAR = 32 * GiB;
+/** libvirt's limit without a vIOMMU: guest RAM + 1 GiB (qemuDomainGetMemLockLimitBytes). */
+const GPU_MEMLOCK = GPU_RAM + 1 * GiB;
+const FOLLOW_PFNMAP =
+  'NV-Kernels linux-nvidia-6.14/6.17 iommufd/pages.c pfn_reader_user_pin (VM_PFNMAP: follow_fault_pfn) -> iopt_pages_update_pinned (incr_user_locked_vm: -ENOMEM)';
+const TYPE1_PFNMAP =
+  'L drivers/vfio/vfio_iommu_type1.c vaddr_get_pfns (VM_PFNMAP: is_invalid_reserved_pfn) / vfio_pin_pages_remote (reserved pfns not in lock_acct)';
+const BAR_WARNING = 'Q hw/vfio/listener.c vfio_listener_region_add ("Allow unexpected mappings not to be fatal for RAM devices")';
+
+const iommufdChargesBar: Preset = {
+  id: 'field-iommufd-bar-memlock',
+  title: `${FIELD_REPORT_TAG}: iommufd charges a GPU's BAR (VM_PFNMAP) to RLIMIT_MEMLOCK where type1 does not`,
+  summary:
+    'A 16 GiB guest without a vIOMMU and one passed-through GPU whose 32 GiB BAR QEMU mmaps from vfio-pci (a VM_PFNMAP VMA) and maps into the ' +
+    "container for peer-to-peer DMA; the QEMU process is unprivileged with libvirt's RLIMIT_MEMLOCK of guest RAM + 1 GiB (17 GiB), host kernel " +
+    "linux-nvidia 6.14 with the iommufd backend. That kernel's pfn_reader_user_pin follows a PFNMAP VMA when pin_user_pages refuses it and counts " +
+    "the BAR's pfns as pinned, so iopt_pages_update_pinned charges 32 GiB of device memory on top of the 16 GiB of RAM and the BAR map fails with " +
+    'ENOMEM. QEMU only warns for a ram_device region ("vfio_container_dma_map(...) = -12 (Cannot allocate memory)", "PCI peer-to-peer transactions ' +
+    'on BARs are not supported") and the guest runs without P2P to that BAR. type1 maps the same BAR without a charge (reserved pfns); upstream ' +
+    'iommufd cannot pin a PFNMAP VMA at all (-EFAULT, "IOMMU_IOAS_MAP failed: Bad address, PCI BAR?"). Fixes: the change NV-Kernels#248/#249 ' +
+    "proposed (device memory not charged; both closed unmerged), CAP_IPC_LOCK (the report's workaround), or a limit that also holds the BAR " +
+    '(49 GiB, with 48 GiB counted as locked for 16 GiB of RAM).',
+  thread:
+    'NVIDIA/NV-Kernels#248 and #249 (iommufd: Avoid including VM_PFNMAP memory from RLIMIT_MEMLOCK; linux-nvidia-6.14-next / 6.17-next, LP: #2131970)',
+  scenario: {
+    name: 'field-iommufd-bar-memlock',
+    durationMs: 2,
+    host: {
+      arch: 'x86_64',
+      hypervisor: 'kvm',
+      kernelVersion: '6.14',
+      memoryBacking: 'hugepages-1g',
+      vfio: { backend: 'iommufd', memlockBytes: GPU_MEMLOCK },
+      iommufd: { pfnmap: 'charge' },
+    },
+    vms: [
+      {
+        name: 'vm0',
+        vcpus: 4,
+        memoryBytes: GPU_RAM,
+        viommu: { model: 'none' },
+        devices: [{ name: 'gpu0', kind: 'gpu', barBytes: GPU_BAR }],
+      },
+    ],
+    workload: { kind: 'fio', rw: 'randread', blockSizeBytes: 4096, iodepth: 8, numjobs: 1 },
+  },
+  variants: [
+    {
+      name: 'charged',
+      description: 'iommufd, linux-nvidia 6.14 following PFNMAP VMAs and charging them; RLIMIT_MEMLOCK 17 GiB (the report)',
+      set: [],
+    },
+    { name: 'type1', description: 'the type1 backend (VFIO_TYPE1v2_IOMMU), RLIMIT_MEMLOCK 17 GiB', set: ['host.vfio.backend=type1v2'] },
+    {
+      name: 'upstream',
+      description: 'iommufd on an upstream kernel (PFNMAP VMAs cannot be pinned), RLIMIT_MEMLOCK 17 GiB',
+      set: ['host.iommufd.pfnmap=refuse'],
+    },
+    {
+      name: 'noCharge',
+      description:
+        'iommufd, linux-nvidia with the change NV-Kernels#248/#249 proposed (device memory IOPT_PAGES_ACCOUNT_NONE; closed unmerged), RLIMIT_MEMLOCK 17 GiB',
+      set: ['host.iommufd.pfnmap=noCharge'],
+    },
+    { name: 'capIpcLock', description: 'iommufd charging PFNMAP, QEMU with CAP_IPC_LOCK', set: ['host.vfio.capIpcLock=true'] },
+    {
+      name: 'bigMemlock',
+      description: 'iommufd charging PFNMAP, RLIMIT_MEMLOCK guest RAM + BAR + 1 GiB = 49 GiB',
+      set: [`host.vfio.memlockBytes=${GPU_RAM + GPU_BAR + GiB}`],
+    },
+  ],
+  claims: [
+    {
+      id: 'charged-bar-enomem',
+      text: 'On the charging kernel the BAR map fails with ENOMEM (12): RAM and BAR together exceed the 17 GiB limit.',
+      source: `${FOLLOW_PFNMAP}; NVIDIA/NV-Kernels#248`,
+      metric: 'charged:qemu.barMapErrno',
+      op: '==',
+      value: 12,
+    },
+    {
+      id: 'charged-memlock',
+      text: "The refusal is iommufd's RLIMIT_MEMLOCK check on the BAR's pages.",
+      source: FOLLOW_PFNMAP,
+      metric: 'charged:vfio.memlockFailures',
+      op: '>=',
+      value: 1,
+    },
+    {
+      id: 'charged-guest-runs',
+      text: 'The failure is not fatal: QEMU warns and the guest runs (without peer-to-peer DMA to the BAR).',
+      source: BAR_WARNING,
+      metric: 'charged:io.iops',
+      op: '>',
+      value: 0,
+    },
+    {
+      id: 'type1-maps-bar',
+      text: 'type1 maps the whole 32 GiB BAR under the same limit.',
+      source: TYPE1_PFNMAP,
+      metric: 'type1:qemu.barBytesMapped',
+      op: '==',
+      value: GPU_BAR,
+    },
+    {
+      id: 'type1-charges-ram-only',
+      text: 'type1 charges guest RAM only (16 GiB locked): device memory has no struct page and is not counted.',
+      source: TYPE1_PFNMAP,
+      metric: 'type1:vfio.lockedBytesPeak',
+      op: '==',
+      value: GPU_RAM,
+    },
+    {
+      id: 'upstream-efault',
+      text: 'Upstream iommufd cannot pin a PFNMAP VMA: the BAR map fails with EFAULT (14), whatever the limit.',
+      source:
+        'L drivers/iommu/iommufd/pages.c pfn_reader_user_pin; mm/gup.c check_vma_flags (VM_IO | VM_PFNMAP -> -EFAULT); Q backends/iommufd.c iommufd_backend_map_dma',
+      metric: 'upstream:qemu.barMapErrno',
+      op: '==',
+      value: 14,
+    },
+    {
+      id: 'upstream-no-memlock',
+      text: 'Upstream, RLIMIT_MEMLOCK is never reached: nothing of the BAR is pinned or charged.',
+      source: 'L drivers/iommu/iommufd/pages.c pfn_reader_user_pin',
+      metric: 'upstream:vfio.memlockFailures',
+      op: '==',
+      value: 0,
+    },
+    {
+      id: 'no-charge-maps-bar',
+      text: 'With the change NV-Kernels#248/#249 proposed the BAR maps under the same 17 GiB limit.',
+      source: 'NVIDIA/NV-Kernels#248 / #249 (device memory account_mode = IOPT_PAGES_ACCOUNT_NONE)',
+      metric: 'noCharge:qemu.barBytesMapped',
+      op: '==',
+      value: GPU_BAR,
+    },
+    {
+      id: 'no-charge-ram-only',
+      text: 'and, as with type1, only guest RAM is charged (16 GiB).',
+      source: 'NVIDIA/NV-Kernels#248 / #249; L drivers/iommu/iommufd/pages.c iopt_pages_update_pinned (IOPT_PAGES_ACCOUNT_NONE)',
+      metric: 'noCharge:vfio.lockedBytesPeak',
+      op: '==',
+      value: GPU_RAM,
+    },
+    {
+      id: 'cap-ipc-lock-maps-bar',
+      text: "With CAP_IPC_LOCK the limit is not checked and the BAR maps (the report's workaround).",
+      source:
+        'NVIDIA/NV-Kernels#248 (CAP_IPC_LOCK on the qemu binary); L drivers/iommu/iommufd/pages.c iopt_alloc_pages (capable(CAP_IPC_LOCK))',
+      metric: 'capIpcLock:qemu.barBytesMapped',
+      op: '==',
+      value: GPU_BAR,
+    },
+    {
+      id: 'big-memlock-maps-bar',
+      text: 'A limit of guest RAM + BAR + 1 GiB lets the BAR map on the charging kernel,',
+      source: FOLLOW_PFNMAP,
+      metric: 'bigMemlock:qemu.barBytesMapped',
+      op: '==',
+      value: GPU_BAR,
+    },
+    {
+      id: 'big-memlock-cost',
+      text: 'at the cost of 48 GiB counted as locked for 16 GiB of RAM.',
+      source: FOLLOW_PFNMAP,
+      metric: 'bigMemlock:vfio.lockedBytesPeak',
+      op: '==',
+      value: GPU_RAM + GPU_BAR,
+    },
+  ],
+};
+
+export const FIELD2_PRESETS: readonly Preset[] = [viommuTwoDevices, iommufdChargesBar];

@@ -135,6 +135,20 @@ export const DeviceSchema = z.strictObject({
     .boolean()
     .default(true)
     .meta(doc('The driver raises its DMA masks before its first coherent allocation (mlx5_core did not: reference 003).')),
+  barBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .max(2 ** 46)
+    .refine(isPowerOfTwo, 'must be a power of two (a PCI BAR is naturally sized)')
+    .optional()
+    .meta(
+      doc(
+        "Bytes of the device's large 64-bit BAR (a GPU's VRAM aperture) that QEMU mmaps from vfio-pci (a VM_PFNMAP VMA) and maps into " +
+          'the container for peer-to-peer DMA, as vfio_listener_region_add does for a ram_device region; default: no BAR is mapped.',
+        'vfio_pci_core_mmap; QEMU vfio_region_mmap',
+      ),
+    ),
   latencyUs: z.number().positive().max(1e6).optional().meta(doc('Request latency at QD1 for 4 KiB, us; default per kind.')),
   bandwidthMBps: z.number().positive().max(1e6).optional().meta(doc('Bandwidth limit, MB/s (10^6 B/s); default per kind.')),
   maxIops: z.number().positive().max(1e9).optional().meta(doc('Request-rate limit, requests/s; default per kind.')),

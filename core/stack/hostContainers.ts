@@ -30,6 +30,7 @@ export function createVfioContainer(env: HostEnvironment, name: string, initialD
         geometry: env.geometry,
         version: 'type1v2',
         maxAutoAlignBytes: hugePageBytes(env.scenario.host.arch),
+        ...(host.iommufd.pfnmap === undefined ? {} : { pfnmap: host.iommufd.pfnmap }),
       });
       // VFIO_GROUP_SET_CONTAINER attaches the group's device to the compat IOAS (iommufd_vfio_compat_ioas_create,
       // iommufd_device_attach) before QEMU's listener maps RAM, so maps fill a domain and pin (iopt_area_fill_domains),

@@ -32,6 +32,7 @@ import { eehSystemFor, type EehSystem } from '../model/ppc/eeh/eehSystem';
 import { wireEeh } from './eehWiring';
 import { PAGE_SIZE } from '../model/base/pages';
 import { qemuListenerInitFailed, recordLogLine } from '../model/base/logLines';
+import { compareVersions, parseVersion } from '../scenario/versions';
 
 export type { ViommuFactory, ViommuRegistry } from './deviceLayers';
 
@@ -153,6 +154,11 @@ export class Stack {
         addMetric(into, 'vmexits', vm.qemu.exits);
         addMetric(into, 'qemu.busyMs', vm.qemu.trapBusyNs / 1e6);
         addMetric(into, 'qemu.vfioMapFailures', vm.qemu.vfioMapFailures);
+        if (vm.config.devices.some((d) => d.barBytes !== undefined)) {
+          addMetric(into, 'qemu.barMapFailures', vm.qemu.barMapFailures);
+          addMetric(into, 'qemu.barBytesMapped', vm.qemu.barBytesMapped);
+          into['qemu.barMapErrno'] = Math.max(into['qemu.barMapErrno'] ?? 0, vm.qemu.barMapErrno);
+        }
       }
       into[`guest.vcpuUtilization`] = Math.max(into['guest.vcpuUtilization'] ?? 0, vm.vcpus.utilization(durationNs));
     }
@@ -232,8 +238,9 @@ export function buildStack(
     }
     const vmStack: VmStack = { config: vm, vcpus, qemu, devices, ramContainer, layerContext };
     stack.vms.push(vmStack);
-    if (ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0)
-      qemuDidNotStart(sim, stack, vmStack, qemu, vm.devices[0]?.name ?? 'device');
+    const ramFailed = ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0;
+    if (ramFailed) qemuDidNotStart(sim, stack, vmStack, qemu, vm.devices[0]?.name ?? 'device');
+    else if (ramContainer !== null && qemu !== null) stack.bootVfioNs += mapDeviceBars(scenario, vm, qemu, ramContainer, env);
     if (failedDevice !== null && qemu !== null) qemuDidNotStart(sim, stack, vmStack, qemu, failedDevice);
     else if (qemu !== null)
       // The guest enables DMA remapping (GCMD.TE): vtd_switch_address_space drops the no-DMAR alias,
@@ -259,6 +266,39 @@ function mapRamIntoContainer(scenario: Scenario, vm: VmConfig, qemu: QemuVm, con
   qemu.mapErrors = 'collect';
   for (const r of guestRamRegions(scenario, vm)) ns += qemu.vfioMap(container, r.gpa, r.gpa, r.bytes, false, 0, -1);
   qemu.mapErrors = 'report';
+  return ns;
+}
+
+/** Host virtual address of the first BAR QEMU mmaps (below guest RAM; each BAR naturally aligned). */
+const BAR_HVA_BASE = 0x7e00_0000_0000;
+/** Guest physical address of the first large 64-bit BAR (where firmware puts them, high above RAM). */
+export const BAR_GPA_BASE = 0x3800_0000_0000;
+
+/**
+ * The devices' large BARs (devices[].barBytes) as QEMU maps them once the guest runs: vfio-pci's
+ * region mmap (vfio_region_mmap over vfio_pci_core_mmap, a VM_PFNMAP VMA), then the listener's
+ * region_add of the ram_device section when the BAR is placed in guest memory, IOVA = GPA. Only
+ * vIOMMU-less guests (one container holding guest memory); a failure is a warning (QemuVm). Returns the cost.
+ */
+function mapDeviceBars(scenario: Scenario, vm: VmConfig, qemu: QemuVm, container: VfioContainerApi, env: HostEnvironment): number {
+  let ns = 0;
+  let hva = BAR_HVA_BASE;
+  let gpa = BAR_GPA_BASE;
+  const qemuVersion = parseVersion(scenario.host.qemu.version);
+  const style = {
+    iommufd: scenario.host.vfio.backend === 'iommufd',
+    qemuAtLeast10: qemuVersion !== null && compareVersions(qemuVersion, [10, 0, 0]) >= 0,
+  };
+  for (const d of vm.devices) {
+    const bytes = d.barBytes;
+    if (bytes === undefined) continue;
+    hva = Math.ceil(hva / bytes) * bytes;
+    gpa = Math.ceil(gpa / bytes) * bytes;
+    env.process.addPfnmap(hva, bytes);
+    ns += qemu.vfioMapRamDevice(container, d.name, gpa, hva, bytes, style, 0, -1);
+    hva += bytes;
+    gpa += bytes;
+  }
   return ns;
 }
 

@@ -83,3 +83,36 @@ export function vfioMapDmaFailed(errno: number): string {
 export function intelIommuWidthError(widthBits: number, endExclusive: number): string {
   return `DMAR: intel_iommu_map: iommu width (${widthBits}) is not sufficient for the mapped address (${endExclusive.toString(16)})`;
 }
+
+/**
+ * Q backends/iommufd.c iommufd_backend_map_dma on a failed IOMMU_IOAS_MAP: -EFAULT is
+ * warn_report("IOMMU_IOAS_MAP failed: %m, PCI BAR?") (the map of a BAR's VM_PFNMAP range, which
+ * upstream iommufd cannot pin); any other errno was error_report("IOMMU_IOAS_MAP failed: %m") until
+ * QEMU dropped that report as superfluous (the lab: before 10.0), leaving the listener's line.
+ * Null when this QEMU prints nothing here.
+ */
+export function qemuIoasMapFailed(errno: number, qemuAtLeast10: boolean): string | null {
+  const name = linuxErrnoName(errno);
+  const text = name === null ? 'Success' : LINUX_STRERROR[name];
+  if (name === 'EFAULT') return `warning: IOMMU_IOAS_MAP failed: ${text}, PCI BAR?`;
+  return qemuAtLeast10 ? null : `IOMMU_IOAS_MAP failed: ${text}`;
+}
+
+/**
+ * Q hw/vfio/listener.c vfio_listener_region_add for a ram_device section (a device BAR): "Allow
+ * unexpected mappings not to be fatal for RAM devices". From QEMU 10.0 a warning
+ * (warn_report_err_once) with vfio_device_error_append's hint "%s: PCI peer-to-peer transactions on
+ * BARs are not supported." on its own line; before 10.0 the same map error as an error_report and
+ * no hint. Either way QEMU carries on.
+ */
+export function qemuRamDeviceMapFailed(
+  device: string,
+  iova: number,
+  size: number,
+  vaddr: number,
+  errno: number,
+  qemuAtLeast10: boolean,
+): string[] {
+  const map = qemuDmaMapError(iova, size, vaddr, errno);
+  return qemuAtLeast10 ? [`warning: ${map}`, `${device}: PCI peer-to-peer transactions on BARs are not supported.`] : [map];
+}

@@ -3,6 +3,9 @@
 // (mm->locked_vm against RLIMIT_MEMLOCK, unless the process has CAP_IPC_LOCK). Every VFIO
 // container and iommufd IOAS of the process charges this one account; type1 containers never
 // share pins, so the same pages mapped through two containers are charged twice (reference 002).
+// A device BAR QEMU mmapped from vfio-pci is a VM_PFNMAP VMA (vfio_pci_core_mmap: VM_IO |
+// VM_PFNMAP): its addresses are mapped but have no struct page, so pin_user_pages refuses them and
+// each backend decides what to do with them.
 // Must not: pin anything itself; the backends decide what to charge and when.
 
 import { PAGE_SIZE } from '../base/pages';
@@ -32,6 +35,8 @@ export class HostProcess {
   private lockedPeak = 0;
   private failures = 0;
   private memlockBytes: number | null;
+  /** VM_PFNMAP VMAs [start, end) (device BARs QEMU mmapped), in the order they were added. */
+  private readonly pfnmaps: { readonly start: number; readonly end: number }[] = [];
   readonly chunkBytes: number;
 
   constructor(readonly config: HostProcessConfig) {
@@ -87,6 +92,23 @@ export class HostProcess {
   unlock(pages: number): void {
     if (pages > this.locked) throw new Error(`unlocking ${pages} pages but only ${this.locked} are locked`);
     this.locked -= pages;
+  }
+
+  /**
+   * QEMU mmaps `bytes` of a device BAR at `vaddr` (vfio_region_mmap over vfio_pci_core_mmap): a
+   * VM_PFNMAP VMA whose pages are device memory, not RAM.
+   */
+  addPfnmap(vaddr: number, bytes: number): void {
+    if (!this.isMapped(vaddr, bytes)) throw new Error(`PFNMAP range 0x${vaddr.toString(16)}+${bytes} is outside the user address space`);
+    if (this.pfnmapBytes(vaddr, bytes) > 0) throw new Error(`PFNMAP range 0x${vaddr.toString(16)}+${bytes} overlaps another`);
+    this.pfnmaps.push({ start: vaddr, end: vaddr + bytes });
+  }
+
+  /** Bytes of [vaddr, vaddr + size) that lie in VM_PFNMAP VMAs (0: ordinary memory only). */
+  pfnmapBytes(vaddr: number, size: number): number {
+    let bytes = 0;
+    for (const r of this.pfnmaps) bytes += Math.max(0, Math.min(r.end, vaddr + size) - Math.max(r.start, vaddr));
+    return bytes;
   }
 
   /** Whether [vaddr, vaddr + size) lies in the mapped user address space (else pinning faults, -EFAULT). */

@@ -21,7 +21,7 @@ import { lowestSetBit, roundUpPowerOfTwo, U64_END } from '../base/bits';
 import { IommufdDomains, NO_PTES } from './iommufdDomains';
 import { lastBefore, wrapsU64 } from './iommufdIovaSpan';
 import { IommufdIovaSpace } from './iommufdIovaSpace';
-import { IommufdPages, type IommufdArea, type IommufdPinAccount } from './iommufdPages';
+import { IommufdPages, areaUptr, type IommufdArea, type IommufdPinAccount } from './iommufdPages';
 import { IommufdWindows, NO_WINDOW_FITS } from './iommufdWindows';
 
 export interface IoPagetableDeps {
@@ -305,6 +305,9 @@ export class IoPagetable {
     const memlockFailures = this.deps.process.memlockFailures;
     const rc = this.holdPins(area);
     if (rc !== OK) {
+      // Device memory (a VM_PFNMAP BAR): the account says which kernel behaviour refused it.
+      const why = this.deps.account.lastWhy;
+      if (why !== null && this.deps.process.pfnmapBytes(areaUptr(area), area.end - area.start) > 0) return this.no(rc, why);
       if (rc === EFAULT) return this.no(rc, 'a page of the user range is not mapped in the process');
       if (this.deps.process.memlockFailures > memlockFailures)
         return this.no(

@@ -13,7 +13,7 @@ import { EBUSY, EEXIST, EINVAL, ENOMEM, OK } from '../base/errno';
 import type { IommuGeometry } from '../host/hostIommu';
 import type { HostProcess } from '../host/hostProcess';
 import { IommufdIoas } from './iommufdIoas';
-import { IommufdPinAccount } from './iommufdPages';
+import { IommufdPinAccount, type IommufdPfnmapMode } from './iommufdPages';
 
 export interface IommufdContextConfig {
   readonly process: HostProcess;
@@ -23,6 +23,8 @@ export interface IommufdContextConfig {
   readonly dmaWindows: boolean;
   /** Cap on automatic IOVA alignment: HPAGE_SIZE with transparent huge pages (x86 2 MiB), else PAGE_SIZE. */
   readonly maxAutoAlignBytes: number;
+  /** What a map of a VM_PFNMAP range does (scenario host.iommufd.pfnmap; default upstream: refused). */
+  readonly pfnmap?: IommufdPfnmapMode;
 }
 
 /** HPAGE_SIZE of the host architecture (iopt_alloc_iova's cap under CONFIG_TRANSPARENT_HUGEPAGE). */
@@ -44,7 +46,7 @@ export class IommufdContext implements LayerInstance {
     readonly config: IommufdContextConfig,
     readonly laneName = 'iommufd',
   ) {
-    this.account = new IommufdPinAccount(config.process, config.faults);
+    this.account = new IommufdPinAccount(config.process, config.faults, config.pfnmap);
   }
 
   /**
@@ -122,8 +124,8 @@ export class IommufdContext implements LayerInstance {
     }
     return {
       id: `iommufd/${this.laneName}`,
-      lockedPages: this.account.pinnedPages,
-      lockedPagesPeak: this.account.pinnedPagesPeak,
+      lockedPages: this.account.chargedPages,
+      lockedPagesPeak: this.account.chargedPagesPeak,
       entries,
       entriesPeak: peak,
       entryLimit: null,

@@ -5,6 +5,11 @@
 // A page of a pages object is pinned (and charged to RLIMIT_MEMLOCK through the host process)
 // while at least one area covering it sits in an IOAS with a domain: the kernel unpins exactly
 // the spans no remaining domain-backed area uses (iopt_area_unfill_domain / iopt_pages_unfill).
+// A pages object over a VM_PFNMAP range (a device BAR QEMU mmapped) follows the kernel's version
+// (IommufdPfnmapMode): upstream pin_user_pages refuses the VMA (-EFAULT); the linux-nvidia 6.14 /
+// 6.17 kernels follow it in pfn_reader_user_pin (follow_fault_pfn) and count its pfns as pinned, so
+// iopt_pages_update_pinned charges them like RAM; NVIDIA/NV-Kernels#248 / #249 make such pages
+// IOPT_PAGES_ACCOUNT_NONE (pinned, never charged).
 // Must not: know IOVAs or domains; the IOAS decides when an area starts and stops holding pins.
 
 import type { FaultInjector } from '../../sim/faultInjector';
@@ -13,6 +18,13 @@ import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE } from '../base/pages';
 
 const NO_HOLDERS: IommufdArea[] = [];
+
+/**
+ * What pinning a VM_PFNMAP range does, by kernel: 'refuse' upstream (pin_user_pages -> check_vma_flags
+ * -EFAULT), 'charge' in linux-nvidia 6.14 / 6.17 (pfn_reader_user_pin follows the VMA; the pfns are
+ * charged by iopt_pages_update_pinned), 'noCharge' with NVIDIA/NV-Kernels#248 / #249 applied.
+ */
+export type IommufdPfnmapMode = 'refuse' | 'charge' | 'noCharge';
 
 export class IommufdPages {
   /** Snapshot id, given when the map that created it succeeds (0 until then). */
@@ -23,6 +35,8 @@ export class IommufdPages {
   pinnedPages = 0;
   /** Areas whose IOAS has a domain, so their pages stay pinned (a fresh exact-size array per change of emptiness, to keep 1M objects small). */
   holders: IommufdArea[] = NO_HOLDERS;
+  /** Device memory pinned without a charge (IOPT_PAGES_ACCOUNT_NONE for PFNMAP, NV-Kernels#248/#249). */
+  uncharged = false;
 
   constructor(
     /** User address rounded down to a page (pages->uptr). */
@@ -92,6 +106,9 @@ function pinnedUnion(holders: readonly IommufdArea[]): number {
 export class IommufdPinAccount {
   private total = 0;
   private peak = 0;
+  /** Of those, pages charged to locked memory (device memory under 'noCharge' is pinned, not charged). */
+  private charged = 0;
+  private chargedPeak = 0;
   private readonly live = new Set<IommufdPages>();
   private nextId = 1;
   /** Pages newly pinned by the last hold() / unpinned by the last release(). */
@@ -102,6 +119,8 @@ export class IommufdPinAccount {
   constructor(
     private readonly process: HostProcess,
     private readonly faults: FaultInjector,
+    /** What a VM_PFNMAP range does (host.iommufd.pfnmap; upstream Linux refuses it). */
+    private readonly pfnmap: IommufdPfnmapMode = 'refuse',
   ) {}
 
   get pinnedPages(): number {
@@ -110,6 +129,15 @@ export class IommufdPinAccount {
 
   get pinnedPagesPeak(): number {
     return this.peak;
+  }
+
+  /** Pinned pages charged to RLIMIT_MEMLOCK now (the context's share of the process's locked memory). */
+  get chargedPages(): number {
+    return this.charged;
+  }
+
+  get chargedPagesPeak(): number {
+    return this.chargedPeak;
   }
 
   /** Live pages objects (referenced by at least one area). */
@@ -152,17 +180,23 @@ export class IommufdPinAccount {
     this.lastWhy = null;
     if (delta > 0) {
       const failuresBefore = this.process.memlockFailures;
+      const device = this.process.pfnmapBytes(areaUptr(area), area.end - area.start) > 0;
       let rc = OK;
       if (this.faults.fail('pin')) rc = ENOMEM;
       else if (!this.process.isMapped(areaUptr(area), area.end - area.start)) rc = EFAULT;
+      else if (device && this.pfnmap === 'refuse') rc = EFAULT;
+      else if (device && this.pfnmap === 'noCharge') p.uncharged = true;
       else if (!this.process.tryLock(delta)) rc = ENOMEM;
       if (rc !== OK) {
         // pfn_reader_user_pin, then iopt_pages_update_pinned charges the pages (no log line).
         this.lastWhy =
           this.process.memlockFailures > failuresBefore
-            ? `RLIMIT_MEMLOCK: pinning ${delta} more pages would exceed the limit (iopt_pages_update_pinned: __account_locked_vm for /dev/vfio/vfio, incr_user_locked_vm for native iommufd)`
+            ? `RLIMIT_MEMLOCK: pinning ${delta} more pages would exceed the limit (iopt_pages_update_pinned: __account_locked_vm for /dev/vfio/vfio, incr_user_locked_vm for native iommufd)` +
+              (device ? '; the pages are device memory (a VM_PFNMAP BAR) that pfn_reader_user_pin followed and counted as pinned' : '')
             : rc === EFAULT
-              ? 'the user pages are not mapped in the process (pin_user_pages)'
+              ? device
+                ? 'the range is a VM_PFNMAP VMA (a device BAR): pin_user_pages refuses it (check_vma_flags: VM_IO | VM_PFNMAP -> -EFAULT)'
+                : 'the user pages are not mapped in the process (pin_user_pages)'
               : 'pinning the pages failed (injected fault)';
         if (p.holders.length === 1) p.holders = NO_HOLDERS;
         else p.holders.pop();
@@ -174,6 +208,10 @@ export class IommufdPinAccount {
     area.holdsPins = true;
     this.total += delta;
     if (this.total > this.peak) this.peak = this.total;
+    if (!p.uncharged) {
+      this.charged += delta;
+      if (this.charged > this.chargedPeak) this.chargedPeak = this.charged;
+    }
     this.lastPagesChanged = delta;
     return OK;
   }
@@ -190,7 +228,10 @@ export class IommufdPinAccount {
     const delta = p.pinnedPages - after;
     p.pinnedPages = after;
     area.holdsPins = false;
-    this.process.unlock(delta);
+    if (!p.uncharged) {
+      this.process.unlock(delta);
+      this.charged -= delta;
+    }
     this.total -= delta;
     this.lastPagesChanged = delta;
   }

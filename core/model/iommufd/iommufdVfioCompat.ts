@@ -30,7 +30,7 @@ import type { IommufdIoas } from './iommufdIoas';
 import type { IoPagetable } from './ioPagetable';
 import { lastBefore } from './iommufdIovaSpan';
 import { U64_END } from '../base/bits';
-import { areaUptr, type IommufdArea } from './iommufdPages';
+import { areaUptr, type IommufdArea, type IommufdPfnmapMode } from './iommufdPages';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
@@ -54,6 +54,8 @@ export interface IommufdVfioCompatOptions {
   readonly version: 'type1v1' | 'type1v2';
   /** Cap on automatic IOVA alignment (unused by MAP_DMA, which always has a fixed IOVA). */
   readonly maxAutoAlignBytes: number;
+  /** What a map of a VM_PFNMAP range (a device BAR) does; default upstream: refused with -EFAULT. */
+  readonly pfnmap?: IommufdPfnmapMode;
 }
 
 export class IommufdVfioCompat implements VfioContainerApi {
@@ -76,6 +78,7 @@ export class IommufdVfioCompat implements VfioContainerApi {
         faults: options.faults,
         dmaWindows: false,
         maxAutoAlignBytes: options.maxAutoAlignBytes,
+        ...(options.pfnmap === undefined ? {} : { pfnmap: options.pfnmap }),
       },
       this.laneName,
     );

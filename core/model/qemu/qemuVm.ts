@@ -4,6 +4,8 @@
 // vfio_iommu_map_notify: one VFIO map/unmap ioctl per notified range; a failure is only logged,
 // the guest never sees it). Under nested virtualization every exit costs nestedExitFactor exits.
 // The big QEMU lock goes to whichever trap comes first in simulated time (a mutex is not FIFO).
+// A device BAR (a ram_device region QEMU mmapped from vfio-pci) is mapped by the same listener, but
+// its failure is only a warning: QEMU carries on without peer-to-peer DMA to that BAR.
 // Must not: know any vIOMMU's table format (the front-ends walk their own tables).
 
 import type { CostTable } from '../../sim/costTable';
@@ -12,7 +14,7 @@ import { GapFillingLock } from '../../sim/gapFillingLock';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../../sim/simTime';
 import { linuxErrnoName } from '../base/errno';
-import { qemuDmaMapError, recordLogLine } from '../base/logLines';
+import { qemuDmaMapError, qemuIoasMapFailed, qemuRamDeviceMapFailed, recordLogLine } from '../base/logLines';
 import { PAGE_SIZE } from '../base/pages';
 import type { DmaCall } from '../base/dmaCall';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
@@ -20,6 +22,13 @@ import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_AL
 
 /** Host virtual address of guest RAM in QEMU (1 GiB aligned, so hugepages line up with GPAs). */
 export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
+
+/** How QEMU words a failed BAR map: its backend (IOMMU_IOAS_MAP prints its own line) and release. */
+export interface RamDeviceMapStyle {
+  readonly iommufd: boolean;
+  /** QEMU >= 10.0: a warning with the peer-to-peer hint (Q hw/vfio/listener.c, vfio_device_error_append). */
+  readonly qemuAtLeast10: boolean;
+}
 
 /** Told which calls of a vfioMapRun failed (QEMU only logs them; its own cache keeps the entry). */
 export interface VfioMapRunListener {
@@ -73,6 +82,12 @@ export class QemuVm {
   mapErrors: 'report' | 'collect' | 'silent' = 'report';
   /** The first map error during setup: the one QEMU keeps (bcontainer->error is set once) and prints. */
   setupFailureText: string | null = null;
+  /** Device BAR (ram_device) maps that failed: warned about, not fatal. */
+  barMapFailures = 0;
+  /** Bytes of device BARs mapped into containers. */
+  barBytesMapped = 0;
+  /** errno of the last failed BAR map (positive, as the kernel returned it negated), 0 when none failed. */
+  barMapErrno = 0;
 
   constructor(
     private readonly costs: CostTable,
@@ -140,34 +155,71 @@ export class QemuVm {
     const flags = VFIO_DMA_MAP_FLAG_READ | (readonly ? 0 : VFIO_DMA_MAP_FLAG_WRITE);
     const err = container.mapDma(iova, GUEST_RAM_HVA_BASE + gpa, size, flags);
     if (err !== 0) {
-      this.vfioMapFailures++;
-      const name = linuxErrnoName(err) ?? 'E?';
-      this.vfioErrors.set(name, (this.vfioErrors.get(name) ?? 0) + 1);
-      // The kernel's own line first (dmesg), then the failure QEMU sees, then what QEMU prints.
-      const kernelLog = container.lastKernelLog ?? null;
-      let below = kernelLog === null ? cause : recordLogLine(this.timeline, 'kernel', tNs, kernelLog, cause);
-      // The check that refused it (the limit reached), as the failure's cause.
-      const why = container.lastWhy ?? null;
-      if (why !== null) {
-        this.whyKind ??= this.timeline.defineKind({ name: 'vfio.map.refused', args: [{ name: 'why', format: 'str' }] });
-        below = this.timeline.record(tNs as SimTimeNs, 0, this.lane, this.whyKind, this.timeline.internString(why), 0, 0, below);
-      }
-      this.lastVfioFailure = this.timeline.record(
-        tNs as SimTimeNs,
-        0,
-        this.lane,
-        this.vfioFailKind,
-        this.timeline.internString(name),
-        iova,
-        container.entries,
-        below,
-      );
+      this.recordMapFailure(container, err, iova, tNs, cause);
       this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err);
       if (this.mapErrors === 'collect') this.setupFailureText ??= this.lastVfioFailureText;
       else if (this.mapErrors === 'report')
         recordLogLine(this.timeline, { qemu: this.name }, tNs, this.lastVfioFailureText, this.lastVfioFailure);
     }
     return container.lastCostNs;
+  }
+
+  /**
+   * vfio_listener_region_add for a ram_device section: `device`'s BAR, mmapped at `vaddr`, mapped at
+   * IOVA `iova` (its guest physical address) for peer-to-peer DMA. A failure is printed (the
+   * backend's line first, then the listener's) and QEMU carries on; returns the ioctl's cost in ns.
+   */
+  vfioMapRamDevice(
+    container: VfioContainerApi,
+    device: string,
+    iova: number,
+    vaddr: number,
+    size: number,
+    style: RamDeviceMapStyle,
+    tNs: number,
+    cause: number,
+  ): number {
+    this.vfioMapCalls++;
+    const err = container.mapDma(iova, vaddr, size, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+    if (err === 0) {
+      this.barBytesMapped += size;
+      return container.lastCostNs;
+    }
+    this.barMapFailures++;
+    this.barMapErrno = err;
+    this.recordMapFailure(container, err, iova, tNs, cause);
+    this.lastVfioFailureText = qemuDmaMapError(iova, size, vaddr, err);
+    const ioas = style.iommufd ? qemuIoasMapFailed(err, style.qemuAtLeast10) : null;
+    let printed = this.lastVfioFailure;
+    for (const line of [...(ioas === null ? [] : [ioas]), ...qemuRamDeviceMapFailed(device, iova, size, vaddr, err, style.qemuAtLeast10)])
+      printed = recordLogLine(this.timeline, { qemu: this.name }, tNs, line, printed);
+    return container.lastCostNs;
+  }
+
+  /** A refused map on the timeline: the kernel's line, the check that refused it, the failure (lastVfioFailure). */
+  private recordMapFailure(container: VfioContainerApi, err: number, iova: number, tNs: number, cause: number): void {
+    this.vfioMapFailures++;
+    const name = linuxErrnoName(err) ?? 'E?';
+    this.vfioErrors.set(name, (this.vfioErrors.get(name) ?? 0) + 1);
+    // The kernel's own line first (dmesg), then the failure QEMU sees, then what QEMU prints.
+    const kernelLog = container.lastKernelLog ?? null;
+    let below = kernelLog === null ? cause : recordLogLine(this.timeline, 'kernel', tNs, kernelLog, cause);
+    // The check that refused it (the limit reached), as the failure's cause.
+    const why = container.lastWhy ?? null;
+    if (why !== null) {
+      this.whyKind ??= this.timeline.defineKind({ name: 'vfio.map.refused', args: [{ name: 'why', format: 'str' }] });
+      below = this.timeline.record(tNs as SimTimeNs, 0, this.lane, this.whyKind, this.timeline.internString(why), 0, 0, below);
+    }
+    this.lastVfioFailure = this.timeline.record(
+      tNs as SimTimeNs,
+      0,
+      this.lane,
+      this.vfioFailKind,
+      this.timeline.internString(name),
+      iova,
+      container.entries,
+      below,
+    );
   }
 
   /**

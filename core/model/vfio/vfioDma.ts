@@ -6,6 +6,10 @@
 // unmap on each other domain) and vfio_iommu_replay (a new domain gets the same contiguous runs).
 // State is numbers only: the PTE layout in a domain is recomputed from (iova, pinned vaddr,
 // backing), so a 4 KiB mapping costs O(1) and a large one O(its runs).
+// A range in a VM_PFNMAP VMA (a device BAR QEMU mmapped) is mapped without a charge: pin_user_pages
+// fails there, vaddr_get_pfns follows the VMA (follow_fault_pfn) and finds no struct page
+// (is_invalid_reserved_pfn), so vfio_pin_pages_remote counts its pages as reserved and lock_acct
+// never grows; vfio_unmap_unpin gives nothing back for them either (put_pfn skips reserved pfns).
 // Must not: check MAP_DMA arguments or touch the container's tree and dma_avail (vfioType1.ts does).
 
 import { EFAULT, ENOMEM } from '../base/errno';
@@ -57,6 +61,8 @@ export class VfioDma {
   vaddr: number;
   /** Set by VFIO_DMA_UNMAP_FLAG_VADDR until a MAP_DMA with FLAG_VADDR supplies a new vaddr. */
   vaddrInvalid = false;
+  /** Device memory (a VM_PFNMAP range): mapped, never charged to RLIMIT_MEMLOCK (vaddr_get_pfns). */
+  reserved = false;
 
   constructor(
     readonly start: number,
@@ -92,6 +98,9 @@ export class VfioDma {
     let pinnedTotal = 0; // pages pinned by this call, unpinned again on error
     let ptes = 0;
     let err = 0;
+    // vaddr_get_pfns: a PFNMAP VMA's pfns are reserved (is_invalid_reserved_pfn): pinned, not charged.
+    // The lab treats a map whose range lies wholly in one as device memory (QEMU maps a BAR section alone).
+    this.reserved = process.pfnmapBytes(this.pinVaddr, this.sizeBytes) === this.sizeBytes;
     while (mapped < this.pages) {
       const vaddr = this.pinVaddr + mapped * PAGE_SIZE;
       const runPages = env.disableHugepages ? 1 : process.contiguousBytes(vaddr, (this.pages - mapped) * PAGE_SIZE) / PAGE_SIZE;
@@ -115,7 +124,7 @@ export class VfioDma {
         }
         const take = Math.min(runPages - charged, batchLeft);
         // vfio_pin_pages_remote: locked_vm + lock_acct + 1 > limit fails at the crossing page.
-        if (charged + take > process.lockablePages()) {
+        if (!this.reserved && charged + take > process.lockablePages()) {
           process.tryLock(charged + take); // refused: records the RLIMIT_MEMLOCK failure
           err = ENOMEM;
           break;
@@ -125,10 +134,10 @@ export class VfioDma {
       }
       if (err !== 0) break;
       // vfio_lock_acct commits the run's charge before it is mapped.
-      if (!process.tryLock(charged)) throw new Error('locked-memory budget changed while pinning');
+      if (!this.reserved && !process.tryLock(charged)) throw new Error('locked-memory budget changed while pinning');
       const runPtes = this.mapRunOnAll(env, domains, mapped, charged, tally);
       if (runPtes < 0) {
-        process.unlock(charged);
+        if (!this.reserved) process.unlock(charged);
         err = ENOMEM;
         break;
       }
@@ -142,7 +151,7 @@ export class VfioDma {
     // vfio_pin_pages_remote unpins the failed run and the batch; vfio_remove_dma removes the rest.
     tally.costNs += pinnedTotal * costs.vfioUnpinPerPageNs;
     if (mapped > 0) {
-      process.unlock(mapped);
+      if (!this.reserved) process.unlock(mapped);
       tally.costNs += this.unmapFromDomains(env, domains, mapped, ptes);
     }
     return err;
@@ -151,7 +160,7 @@ export class VfioDma {
   /** vfio_remove_dma's vfio_unmap_unpin: every PTE removed, every page unpinned and uncharged. */
   unmapUnpin(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally): void {
     tally.costNs += this.unmapFromDomains(env, domains, this.pages, this.ptes) + this.pages * env.costs.vfioUnpinPerPageNs;
-    env.process.unlock(this.pages);
+    if (!this.reserved) env.process.unlock(this.pages);
     this.ptes = 0;
   }
 

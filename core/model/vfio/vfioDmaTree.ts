@@ -15,6 +15,11 @@ import type { VfioIovaList } from './vfioIovaList';
 
 export type VfioDmaNode = VfioDma | VfioDmaRun;
 
+/** Pages a vfio_dma charged: none for device memory (a reserved PFNMAP range, vfioDma.ts). */
+function charged(dma: VfioDma): number {
+  return dma.reserved ? 0 : dma.pages;
+}
+
 export class VfioDmaTree {
   /** Keyed by IOVA; intervals are [start, start of the last 4 KiB page] (see VfioDma.last). */
   readonly map = new IntervalMap<VfioDmaNode>();
@@ -40,7 +45,7 @@ export class VfioDmaTree {
     this.map.insertChecked(dma);
     this.dmaAvail--;
     this.entryCount++;
-    this.lockedPages += dma.pages;
+    this.lockedPages += charged(dma);
     if (this.lockedPages > this.lockedPagesPeak) this.lockedPagesPeak = this.lockedPages;
   }
 
@@ -68,7 +73,7 @@ export class VfioDmaTree {
     this.map.delete(dma);
     this.dmaAvail++;
     this.entryCount--;
-    this.lockedPages -= dma.pages;
+    this.lockedPages -= charged(dma);
     if (dma.vaddrInvalid) this.vaddrInvalidCount--;
   }
 
@@ -230,7 +235,7 @@ export class VfioDmaTree {
       if (!iovaList.containsRange(m.start, m.endExcl)) broken.push(`mapping at ${m.start} is outside the valid IOVA list`);
       prevEnd = m.endExcl;
       entries++;
-      pages += m.pages;
+      pages += m instanceof VfioDmaRun ? m.pages : charged(m);
       ptes += m.ptes;
       if (m.vaddrInvalid) invalid++;
     }

@@ -158,6 +158,8 @@ export class VfioType1Container implements VfioContainerApi {
     if (iova + bytes > U64_LIMIT || vaddr + bytes > U64_LIMIT) return 0;
     for (const d of this.domains) if (d.iommu.minPageSize < PAGE_SIZE) return 0;
     if (!this.iovaList.containsRange(iova, iova + bytes) || !this.deps.process.isMapped(vaddr, bytes)) return 0;
+    // Device memory (a VM_PFNMAP range) is not charged: the call-by-call path knows it (vfioDma.ts).
+    if (this.deps.process.pfnmapBytes(vaddr, bytes) > 0) return 0;
     let n = Math.min(count, this.dmas.dmaAvail, this.deps.process.lockablePages());
     const hit = this.dmas.map.firstOverlap(iova, iova + bytes - PAGE_SIZE);
     if (hit !== undefined) n = Math.min(n, Math.max(0, Math.ceil((hit.start - iova) / PAGE_SIZE)));

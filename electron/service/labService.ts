@@ -60,8 +60,9 @@ export interface LabServiceOptions {
   /** Runs at once (an experiment's variants run in parallel up to it); default 1. */
   readonly concurrency?: number;
   /**
-   * Spawns the run preparer at once and keeps one run worker loaded ahead while nothing runs, so a
-   * run simulates within a fraction of a second of Start (the desktop app and the browser host).
+   * Spawns the run preparer at once and keeps run workers loaded ahead, one per free slot of
+   * `concurrency` (runQueue.ts), so a run, and every variant of an experiment started at once,
+   * simulates within a fraction of a second of Start (the desktop app and the browser host).
    */
   readonly warmWorkers?: boolean;
   readonly nativeBinding?: string;
@@ -497,7 +498,7 @@ export class LabService implements LabApi {
     clearInterval(this.sweepTimer);
     this.experiments.close();
     this.preparer.dispose();
-    this.queue.dispose();
+    void this.queue.dispose();
     try {
       // Runs still queued here are resumed by the next lab to start; running ones read as interrupted.
       this.owners.release(this.ownerId);

@@ -52,8 +52,7 @@ import { commandExplain } from './explain';
 import { ComparisonStore } from '../../db/comparisonStore';
 import { QueryStore } from '../../db/queryStore';
 import { ComparisonService } from '../service/comparisonService';
-import { comparisonExportFile, importComparison, parseComparisonExport } from '../service/comparisonExport';
-import { COMPARISON_EXPORT_MAX_CHARS } from '../../core/contract/comparisonExport';
+import { COMPARISON_FILE_MAX_CHARS, comparisonExportFile, importComparison, parseComparisonExport } from '../service/comparisonExport';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -627,16 +626,15 @@ function commandImportComparison(args: string[], io: CliIo): number {
   const file = positionals[0]!;
   let read: BoundedRead;
   try {
-    read = readTextAtMostSync(file, COMPARISON_EXPORT_MAX_CHARS * 4);
+    read = readTextAtMostSync(file, COMPARISON_FILE_MAX_CHARS * 4);
   } catch (err) {
     throw new InputError(`${file}: ${(err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : fileProblem(err)}`);
   }
   if (read.kind === 'not-a-file') throw new InputError(`${file}: is ${read.what}, not a comparison file`);
-  if (read.kind === 'too-big')
-    throw new InputError(`${file}: larger than ${COMPARISON_EXPORT_MAX_CHARS.toLocaleString('en-US')} characters`);
+  if (read.kind === 'too-big') throw new InputError(`${file}: larger than ${COMPARISON_FILE_MAX_CHARS.toLocaleString('en-US')} characters`);
   let doc;
   try {
-    doc = parseComparisonExport(read.text, file);
+    doc = parseComparisonExport(read.text, file, COMPARISON_FILE_MAX_CHARS);
   } catch (err) {
     throw comparisonFailure(err);
   }

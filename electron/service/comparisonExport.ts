@@ -98,10 +98,13 @@ export function comparisonExportFile(deps: ComparisonExportDeps, comparisonId: n
   return { fileName: comparisonExportFileName(comparisonId, doc.comparison.name), text: `${JSON.stringify(doc, null, 2)}\n` };
 }
 
-/** Reads a comparison file; LabError invalid-argument naming the file and each bad field. */
-export function parseComparisonExport(text: string, source: string): ComparisonExport {
-  if (text.length > COMPARISON_EXPORT_MAX_CHARS) {
-    throw new LabError('invalid-argument', `${source}: larger than ${COMPARISON_EXPORT_MAX_CHARS.toLocaleString('en-US')} characters`);
+/** The largest comparison file `pcilab import-comparison` reads (the app: COMPARISON_EXPORT_MAX_CHARS), in characters. */
+export const COMPARISON_FILE_MAX_CHARS = 16 * 1024 * 1024;
+
+/** Reads a comparison file of at most `maxChars`; LabError invalid-argument naming the file and each bad field. */
+export function parseComparisonExport(text: string, source: string, maxChars = COMPARISON_EXPORT_MAX_CHARS): ComparisonExport {
+  if (text.length > maxChars) {
+    throw new LabError('invalid-argument', `${source}: larger than ${maxChars.toLocaleString('en-US')} characters`);
   }
   let value: unknown;
   try {

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { queryProcessKind, queryProcessSpawner, type UtilityFork, type UtilityProcessLike } from './queryProcess';
@@ -82,5 +85,22 @@ describe('the query process host choice', () => {
     expect(reply).toEqual({ ok: false, kind: 'query', message: 'SELECT 1 --no-warnings' });
     const how = await new Promise<string>((resolve) => child.onExit(resolve));
     expect(how).toBe('exit 0');
+  });
+
+  it('the query child answers over process.parentPort when it has one, as in an Electron utility process', () => {
+    const child = pathToFileURL(fileURLToPath(new URL('./runQueryChild.ts', import.meta.url))).href;
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const script = [
+      'process.parentPort = {',
+      `  once: (event, listener) => setImmediate(() => listener({ data: ${JSON.stringify({ ...request, dbPath: join(dir, 'missing.db') })} })),`,
+      '  postMessage: (reply) => process.stdout.write(JSON.stringify(reply)),',
+      '};',
+      `await import(${JSON.stringify(child)});`,
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(JSON.parse(out)).toMatchObject({ ok: false, kind: expect.stringMatching(/^(environment|not-found)$/) });
   });
 });

@@ -1,4 +1,4 @@
-// Build of the desktop app: main (and the run query process it forks) and preload from electron/,
+// Build of the desktop app: main (and the run query process it starts as a utility process) and preload from electron/,
 // the renderer from renderer/.
 // The preload is CommonJS because sandboxed preloads cannot be ES modules, and bundles zod (it
 // validates menu commands) because a sandboxed preload can require only Electron's own modules.

@@ -8,6 +8,7 @@ import type { LabApi, LabApiMethod } from './labApi';
 import { QUERY_MAX_SQL_CHARS } from './query';
 import { RUN_BUNDLE_UPLOAD_MAX_BYTES, TRACE_TEXT_MAX_BYTES } from './imports';
 import { LOG_LINE_MAX_CHARS } from './logExplanation';
+import { COMPARISON_EXPORT_MAX_CHARS } from './comparisonExport';
 
 const runId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
@@ -168,6 +169,18 @@ export const LAB_API_ARGS = {
   listComparisons: z.tuple([]),
   getComparison: z.tuple([entityId]),
   deleteComparison: z.tuple([entityId]),
+  exportComparison: z.tuple([entityId]),
+  importComparison: z.tuple([
+    z.strictObject({
+      fileName: z.string().min(1).max(255),
+      text: z
+        .string()
+        .max(
+          COMPARISON_EXPORT_MAX_CHARS,
+          `larger than ${COMPARISON_EXPORT_MAX_CHARS.toLocaleString('en-US')} characters; import it with pcilab import-comparison`,
+        ),
+    }),
+  ]),
   queryRun: z.tuple([runId, sql]),
   saveQuery: z.tuple([SavedQueryRequestSchema]),
   listQueries: z.tuple([]),

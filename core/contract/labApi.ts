@@ -13,6 +13,7 @@ import type { ExportFormat, ExportResult } from './export';
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from './imports';
 import type { StartRunRequest } from './runRequest';
 import type { QueryRunResult, SavedQuery, SavedQueryRequest } from './query';
+import type { ComparisonExportFile, ImportComparisonRequest, ImportComparisonResult } from './comparisonExport';
 import type { LogLineExplanation } from './logExplanation';
 
 export type { StartRunRequest } from './runRequest';
@@ -53,6 +54,10 @@ export interface LabApi {
   listComparisons(): Promise<SavedComparisonSummary[]>;
   getComparison(comparisonId: number): Promise<SavedComparison>;
   deleteComparison(comparisonId: number): Promise<void>;
+  /** A saved comparison as a file: its runs' references, its table and the lab's saved queries (comparisonExport.ts). */
+  exportComparison(comparisonId: number): Promise<ComparisonExportFile>;
+  /** Saves an exported comparison over this lab's copies of its runs (at least two) and adds the saved queries it lacks. */
+  importComparison(request: ImportComparisonRequest): Promise<ImportComparisonResult>;
   exportRun(runId: number, format: ExportFormat): Promise<ExportResult>;
   /** One read-only SQL statement over the run's views (LabCatalog.query lists them), row cap and time limit the defaults'. */
   queryRun(runId: number, sql: string): Promise<QueryRunResult>;
@@ -98,6 +103,8 @@ export const LAB_API_METHODS = [
   'listComparisons',
   'getComparison',
   'deleteComparison',
+  'exportComparison',
+  'importComparison',
   'exportRun',
   'queryRun',
   'saveQuery',

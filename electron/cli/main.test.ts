@@ -14,6 +14,8 @@ import type { RunDetail } from '../../core/contract/runResult';
 import { runCliOnReadOnlyDir } from './readOnlyDir.testkit';
 import { LATEST_SCHEMA_VERSION } from '../../db/migrations';
 import { openLabDatabase } from '../../db/database';
+import { ComparisonStore } from '../../db/comparisonStore';
+import { QueryStore } from '../../db/queryStore';
 
 let dir: string;
 let out: string[];
@@ -171,6 +173,58 @@ describe('pcilab compare', () => {
     expect(main(['compare', String(a), '9999'], io)).toBe(EXIT_INTERNAL);
     expect(main(['compare', String(a)], io)).toBe(EXIT_INVALID);
     expect(main(['compare', String(a), 'x'], io)).toBe(EXIT_INVALID);
+  });
+});
+
+describe('pcilab export-comparison and import-comparison', () => {
+  it('lists saved comparisons, writes one as a file, and imports it where its runs are (queries added once)', () => {
+    const a = runOnce([]);
+    const b = runOnce(['seed=7']);
+    const db = openLabDatabase(join(dir, 'lab.db'));
+    const id = new ComparisonStore(db).create({ name: 'seeds', runIds: [a, b] }, 0);
+    new QueryStore(db).create({ name: 'all events', sql: 'SELECT count(*) FROM events' }, 0);
+    db.close();
+    out = [];
+    expect(main(['export-comparison'], io)).toBe(EXIT_OK);
+    expect(out).toEqual([`${id}\tseeds\truns ${a}, ${b}\tsaved 1970-01-01T00:00:00.000Z`]);
+    const file = join(dir, 'c.json');
+    expect(main(['export-comparison', String(id), '--out', file], io)).toBe(EXIT_OK);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      runs: { id: number }[];
+      table: { config: { path: string }[] };
+      queries: unknown[];
+    };
+    expect(doc.runs.map((r) => r.id)).toEqual([a, b]);
+    expect(doc.table.config.map((c) => c.path)).toEqual(['seed']);
+    expect(doc.queries).toEqual([{ name: 'all events', sql: 'SELECT count(*) FROM events' }]);
+    out = [];
+    expect(main(['import-comparison', file, '--json'], io)).toBe(EXIT_OK);
+    expect(JSON.parse(out.join(''))).toEqual({
+      comparisonId: id + 1,
+      name: 'seeds',
+      runIds: [a, b],
+      missingRuns: [],
+      queriesAdded: 0,
+      queriesKnown: 1,
+    });
+    err = [];
+    expect(main(['import-comparison', file, '--db', join(dir, 'other.db')], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual([expect.stringMatching(/^pcilab: .*c\.json: 0 of its 2 runs are in this lab .*Import their run bundles first/)]);
+  });
+
+  it('exits 2 for a file that is not a comparison, a missing file and a bad id; 1 for a missing comparison', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"format":"pcilab-comparison","version":1}');
+    expect(main(['import-comparison', bad], io)).toBe(EXIT_INVALID);
+    expect(err[0]).toMatch(/bad\.json: comparison: /);
+    err = [];
+    expect(main(['import-comparison', join(dir, 'nope.json')], io)).toBe(EXIT_INVALID);
+    expect(err).toEqual([`${join(dir, 'nope.json')}: no such file`]);
+    expect(main(['export-comparison', 'x'], io)).toBe(EXIT_INVALID);
+    runOnce([]);
+    err = [];
+    expect(main(['export-comparison', '42'], io)).toBe(EXIT_INTERNAL);
+    expect(err).toEqual(['pcilab: no saved comparison 42']);
   });
 });
 

@@ -49,6 +49,10 @@ import { SCENARIO_FILE_MAX_BYTES } from '../../core/contract/desktopShell';
 import { commandImportTrace } from './importTrace';
 import { BISECT_USAGE, BisectInputError, BisectStopped, commandBisect, formatBisectText } from './bisect';
 import { commandExplain } from './explain';
+import { ComparisonStore } from '../../db/comparisonStore';
+import { QueryStore } from '../../db/queryStore';
+import { ComparisonService } from '../service/comparisonService';
+import { COMPARISON_FILE_MAX_CHARS, comparisonExportFile, importComparison, parseComparisonExport } from '../service/comparisonExport';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -114,6 +118,32 @@ Opens the database read-only.
   --format F       perfetto, csv, json or bundle
   --out FILE       where to write; - writes to stdout (a bundle: default run-<id>-<name>.pcilab-run.jsonl.gz)
 ${DB_HELP}`,
+  },
+  'export-comparison': {
+    synopsis: 'export-comparison <saved comparison> [--out FILE|-] [--db PATH]',
+    summary: "write a saved comparison (its runs' references, its table, the saved queries) as a file",
+    help: `Writes a saved comparison (saved on the app's Compare screen) as versioned JSON: a reference to
+each of its runs (id, name, seed, creation time, timeline and content hash), the comparison table
+(metrics side by side, configuration differences), what the view showed, and the lab's saved
+queries. import-comparison reads it into another lab that holds the same runs (import their bundles
+first). Opens the database read-only. Without an id it lists the saved comparisons.
+
+  --out FILE       where to write; - writes to stdout (default comparison-<id>-<name>.pcilab-comparison.json)
+${DB_HELP}`,
+  },
+  'import-comparison': {
+    synopsis: 'import-comparison <file> [--json] [--db PATH]',
+    summary: 'save an exported comparison over the same runs in this lab, with its saved queries',
+    help: `Reads a comparison file (pcilab export-comparison, or Export on the app's Compare screen), finds
+its runs in this lab by content hash (runs imported from their bundles are found), saves the
+comparison over them and adds the saved queries this lab does not have (same name and SQL).
+Runs not found are left out and named; fewer than two found is refused.
+
+  --json           print {"comparisonId", "name", "runIds", "missingRuns", "queriesAdded", "queriesKnown"}
+${DB_HELP}
+
+Exit status: 0 saved, 2 the file is not a comparison file (one line per bad field), 1 fewer than two
+of its runs are in this lab, or the environment is broken.`,
   },
   import: {
     synopsis: 'import <bundle>... [--json] [--db PATH]',
@@ -541,6 +571,90 @@ function commandExport(args: string[], io: CliIo): number {
   });
 }
 
+/** A LabError of the comparison files as the CLI reports it: bad input exit 2, anything missing exit 1. */
+function comparisonFailure(err: unknown): unknown {
+  if (!(err instanceof LabError)) return err;
+  return err.code === 'invalid-argument' ? new InputError(err.message) : new MissingRunError(err.message);
+}
+
+function commandExportComparison(args: string[], io: CliIo): number {
+  const { values, positionals } = parseCommand('export-comparison', {
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, out: { type: 'string' } },
+  });
+  if (positionals.length > 1) throw new UsageError('export-comparison: takes one saved comparison id');
+  const dbPath = dbPathOf(values.db, io);
+  return withDatabase(dbPath, 'read', (db) => {
+    const runs = new RunStore(db);
+    const comparisons = new ComparisonService(runs, new ComparisonStore(db), Date.now);
+    if (positionals.length === 0) {
+      const list = comparisons.list();
+      if (list.length === 0) io.err(`no saved comparisons in ${dbPath} (save one on the app's Compare screen)`);
+      for (const c of list) io.out(`${c.id}\t${c.name}\truns ${c.runIds.join(', ')}\tsaved ${c.createdAt}`);
+      return EXIT_OK;
+    }
+    const id = Number(positionals[0]);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new UsageError(`"${positionals[0]}" is not a saved comparison id (pcilab export-comparison lists them)`);
+    let file;
+    try {
+      file = comparisonExportFile({ db, runs, comparisons, queries: new QueryStore(db), labVersion: labVersion(), nowMs: Date.now() }, id);
+    } catch (err) {
+      throw comparisonFailure(err);
+    }
+    const out = values.out === undefined || values.out === '' ? file.fileName : values.out;
+    const sink = openOut(out, io);
+    let bytes = 0;
+    try {
+      bytes = sink.write(file.text);
+    } finally {
+      sink.close();
+    }
+    io.err(`wrote comparison ${id} to ${out === '-' ? 'stdout' : out} (${bytes.toLocaleString('en-US')} bytes)`);
+    return EXIT_OK;
+  });
+}
+
+function commandImportComparison(args: string[], io: CliIo): number {
+  const { values, positionals } = parseCommand('import-comparison', {
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('import-comparison: takes exactly one file');
+  const file = positionals[0]!;
+  let read: BoundedRead;
+  try {
+    read = readTextAtMostSync(file, COMPARISON_FILE_MAX_CHARS * 4);
+  } catch (err) {
+    throw new InputError(`${file}: ${(err as { code?: unknown }).code === 'ENOENT' ? 'no such file' : fileProblem(err)}`);
+  }
+  if (read.kind === 'not-a-file') throw new InputError(`${file}: is ${read.what}, not a comparison file`);
+  if (read.kind === 'too-big') throw new InputError(`${file}: larger than ${COMPARISON_FILE_MAX_CHARS.toLocaleString('en-US')} characters`);
+  let doc;
+  try {
+    doc = parseComparisonExport(read.text, file, COMPARISON_FILE_MAX_CHARS);
+  } catch (err) {
+    throw comparisonFailure(err);
+  }
+  return withDatabase(dbPathOf(values.db, io), 'write', (db) => {
+    let result;
+    try {
+      result = importComparison({ db, comparisons: new ComparisonStore(db), queries: new QueryStore(db), nowMs: Date.now() }, doc, file);
+    } catch (err) {
+      throw comparisonFailure(err);
+    }
+    if (values.json === true) io.out(JSON.stringify(result));
+    else {
+      io.out(`saved comparison ${result.comparisonId} "${result.name}" over runs ${result.runIds.join(', ')}`);
+      if (result.missingRuns.length > 0) io.out(`not in this lab (left out): ${result.missingRuns.join(', ')}`);
+      io.out(`saved queries: ${result.queriesAdded} added, ${result.queriesKnown} already here`);
+    }
+    return EXIT_OK;
+  });
+}
+
 /**
  * `pcilab delete`: as the app's deleteRun (electron/service/labService.ts), the run and all its rows;
  * a run that is still queued or running somewhere (fresh heartbeat) is refused. Stale ones are
@@ -679,6 +793,10 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
         return commandCompare(rest, io);
       case 'export':
         return commandExport(rest, io);
+      case 'export-comparison':
+        return commandExportComparison(rest, io);
+      case 'import-comparison':
+        return commandImportComparison(rest, io);
       case 'delete':
         return commandDelete(rest, io);
       case 'query':

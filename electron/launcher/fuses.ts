@@ -1,8 +1,8 @@
-// The Electron fuses a packaged lab must have (https://www.electronjs.org/docs/latest/tutorial/fuses):
-// the lab has no packaging step yet (npm start runs Electron from node_modules), so this is the
-// table a packager applies, with the reason for each, and the @electron/fuses command that writes
-// it; README.md ("Packaging") prints the same command, and a test keeps the two in step.
-// Must not: flip anything itself (it cannot run Electron's binary here, and there is no package).
+// The Electron fuses a packaged lab must have (https://www.electronjs.org/docs/latest/tutorial/fuses),
+// with the reason for each, and the packaging command that writes them (`npm run package:fuses`,
+// packageFuses.ts through applyFuses.ts); README.md ("Packaging") prints the same command and table,
+// and a test keeps them in step. `npm start` runs Electron from node_modules, where no fuse is set.
+// Must not: flip anything itself (applyFuses.ts does, on a packaged binary).
 
 export interface LabFuse {
   /** @electron/fuses' FuseV1Options name. */
@@ -21,7 +21,12 @@ export const LAB_FUSES: readonly LabFuse[] = [
   { name: 'GrantFileProtocolExtraPrivileges', on: false, reason: 'the page comes from app://, so file:// needs no privileges' },
 ];
 
-/** The command that writes LAB_FUSES into a packaged app. */
+/** The packaging command that writes LAB_FUSES into a packaged app's Electron binary (or .app). */
 export function fusesWriteCommand(appPath: string): string {
-  return `npx @electron/fuses write --app ${appPath} ${LAB_FUSES.map((f) => `${f.name}=${f.on ? 'on' : 'off'}`).join(' ')}`;
+  return `npm run package:fuses -- ${appPath}`;
+}
+
+/** The fuse table as README.md prints it: one `Name=on|off` per fuse. */
+export function fusesSummary(): string {
+  return LAB_FUSES.map((f) => `${f.name}=${f.on ? 'on' : 'off'}`).join(' ');
 }

@@ -2,13 +2,13 @@
 // IPC registered once, the application menu. The page comes from app:// (appProtocol.ts; the dev
 // server only in an unpackaged app, rendererSource.ts), every permission is denied
 // (sessionSecurity.ts) and every web contents hardened (window.ts). Simulations run in worker
-// threads (the service's run queue), never on this thread, and run queries in a child process
-// built beside this file (out/main/runQueryChild.js, run by Electron as Node); a broken
+// threads (the service's run queue), never on this thread, and run queries in a utility process
+// built beside this file (out/main/runQueryChild.js; not a fork, which needs the RunAsNode fuse a
+// packaged app has off); a broken
 // environment at start (the database) is one error box and exit 1.
 // Must not: open the database with the Node ABI build when an Electron build is present.
 
-import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
-import { fork } from 'node:child_process';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { askWhereToSaveDownloads, saveDialogExportHandler } from './exportDialog
 import { labUserDataDir, revealWindow } from './singleInstance';
 import { nodeScenarioFileSystem, saveScenarioFile, SCENARIO_FILTERS } from './scenarioFiles';
 import { runConcurrency } from '../service/runConcurrency';
+import { queryProcessSpawner } from '../service/queryProcess';
 
 const { pageUrl, isDev } = rendererSource({ isPackaged: app.isPackaged, devUrl: process.env['ELECTRON_RENDERER_URL'] });
 const rendererDir = join(import.meta.dirname, '../renderer');
@@ -77,9 +78,11 @@ async function start(): Promise<void> {
       spawnPreparer: () => createRunPreparer({}),
       warmWorkers: true,
       concurrency: pool.workers,
-      // Electron's fork runs its own binary as Node (ELECTRON_RUN_AS_NODE), so the Electron build of the native binding applies.
-      spawnQuery: () =>
-        fork(join(import.meta.dirname, 'runQueryChild.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] }),
+      // A utility process runs Electron's Node, so the Electron build of the native binding applies.
+      spawnQuery: queryProcessSpawner(
+        { versions: process.versions, utilityFork: (path, args, options) => utilityProcess.fork(path, args, options) },
+        { path: join(import.meta.dirname, 'runQueryChild.js'), execArgv: [] },
+      ),
       version: app.getVersion(),
       exportHandler: saveDialogExportHandler(),
       ...(existsSync(binding) ? { nativeBinding: binding } : {}),

@@ -49,6 +49,8 @@ import { importBundleInto, queueTraceRun } from './labImports';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult, SavedQuery, SavedQueryRequest } from '../../core/contract/query';
 import { QueryStore } from '../../db/queryStore';
+import type { ComparisonExportFile, ImportComparisonRequest, ImportComparisonResult } from '../../core/contract/comparisonExport';
+import { comparisonExportFile, importComparison, parseComparisonExport } from './comparisonExport';
 
 export interface LabServiceOptions {
   readonly dbPath: string;
@@ -58,8 +60,9 @@ export interface LabServiceOptions {
   /** Runs at once (an experiment's variants run in parallel up to it); default 1. */
   readonly concurrency?: number;
   /**
-   * Spawns the run preparer at once and keeps one run worker loaded ahead while nothing runs, so a
-   * run simulates within a fraction of a second of Start (the desktop app and the browser host).
+   * Spawns the run preparer at once and keeps run workers loaded ahead, one per free slot of
+   * `concurrency` (runQueue.ts), so a run, and every variant of an experiment started at once,
+   * simulates within a fraction of a second of Start (the desktop app and the browser host).
    */
   readonly warmWorkers?: boolean;
   readonly nativeBinding?: string;
@@ -87,6 +90,7 @@ export class LabService implements LabApi {
   private readonly launcher: RunLauncher;
   private readonly experiments: ExperimentService;
   private readonly comparisons: ComparisonService;
+  private readonly comparisonStore: ComparisonStore;
   private readonly queries: QueryStore;
   private readonly nowMs: () => number;
   private readonly preparer: RunPreparer;
@@ -126,7 +130,8 @@ export class LabService implements LabApi {
       this.preparer,
       (runId) => this.runs.get(runId)?.metrics,
     );
-    this.comparisons = new ComparisonService(this.runs, new ComparisonStore(this.db), this.nowMs);
+    this.comparisonStore = new ComparisonStore(this.db);
+    this.comparisons = new ComparisonService(this.runs, this.comparisonStore, this.nowMs);
     this.queries = new QueryStore(this.db);
   }
 
@@ -368,6 +373,35 @@ export class LabService implements LabApi {
     return this.call(() => this.comparisons.delete(comparisonId));
   }
 
+  /** A saved comparison as a file (core/contract/comparisonExport.ts): its runs' references, its table and the saved queries. */
+  exportComparison(comparisonId: number): Promise<ComparisonExportFile> {
+    return this.call(() =>
+      comparisonExportFile(
+        {
+          db: this.db,
+          runs: this.runs,
+          comparisons: this.comparisons,
+          queries: this.queries,
+          labVersion: this.options.version,
+          nowMs: this.nowMs(),
+        },
+        comparisonId,
+      ),
+    );
+  }
+
+  /** Saves an exported comparison over this lab's copies of its runs and adds the saved queries it lacks. */
+  importComparison(request: ImportComparisonRequest): Promise<ImportComparisonResult> {
+    return this.call(() => {
+      const doc = parseComparisonExport(request.text, request.fileName);
+      return importComparison(
+        { db: this.db, comparisons: this.comparisonStore, queries: this.queries, nowMs: this.nowMs() },
+        doc,
+        request.fileName,
+      );
+    });
+  }
+
   async exportRun(runId: number, format: ExportFormat): Promise<ExportResult> {
     const run = this.runs.get(runId);
     if (run === undefined) throw new LabError('not-found', `no run ${runId}`);
@@ -464,7 +498,7 @@ export class LabService implements LabApi {
     clearInterval(this.sweepTimer);
     this.experiments.close();
     this.preparer.dispose();
-    this.queue.dispose();
+    void this.queue.dispose();
     try {
       // Runs still queued here are resumed by the next lab to start; running ones read as interrupted.
       this.owners.release(this.ownerId);

@@ -2,26 +2,29 @@
 // are db/runQuery.ts's) in a child process of its own, killed when it runs past the time limit:
 // better-sqlite3 has no way to interrupt SQLite, and a worker thread stuck in SQLite cannot be
 // stopped either. The CLI built to JavaScript starts the built child (out/cli/runQueryChild.mjs);
-// running from the TypeScript source starts the source through tsx.
+// running from the TypeScript source starts the source through tsx; the desktop app passes its own
+// spawner (a utility process, queryProcess.ts).
 // Must not: run the query in this process (a runaway query would block it).
 
-import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QueryRunRequestSchema, type QueryRunRequest, type QueryRunResult } from '../../core/contract/query';
 import { LabError } from './labError';
-import type { QueryChildReply, QueryChildRequest } from './runQueryProtocol';
+import type { QueryChildRequest } from './runQueryProtocol';
+import { queryProcessSpawner, type QueryChildEntry, type QueryProcessSpawner } from './queryProcess';
 
-export type QueryProcessSpawner = () => ChildProcess;
+export type { QueryProcessSpawner } from './queryProcess';
 
-/** Starts a query process: the built one beside the built CLI, else the TypeScript source through tsx. */
-export const spawnQueryProcess: QueryProcessSpawner = () => {
+/** The query child under Node: the built one beside the built CLI, else the TypeScript source through tsx. */
+function nodeQueryChildEntry(): QueryChildEntry {
   const here = import.meta.url;
-  const stdio = ['ignore', 'ignore', 'pipe', 'ipc'] as const;
-  if (!here.endsWith('.ts')) return fork(fileURLToPath(new URL('./runQueryChild.mjs', here)), [], { stdio: [...stdio], execArgv: [] });
+  if (!here.endsWith('.ts')) return { path: fileURLToPath(new URL('./runQueryChild.mjs', here)), execArgv: [] };
   const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
-  return fork(fileURLToPath(new URL('./runQueryChild.ts', here)), [], { stdio: [...stdio], execArgv: ['--import', tsx] });
-};
+  return { path: fileURLToPath(new URL('./runQueryChild.ts', here)), execArgv: ['--import', tsx] };
+}
+
+/** Starts a query process under Node (the browser mode, the CLI); the desktop app passes its own. */
+export const spawnQueryProcess: QueryProcessSpawner = () => queryProcessSpawner({ versions: {} }, nodeQueryChildEntry())();
 
 export interface QueryRunOptions {
   readonly dbPath: string;
@@ -67,10 +70,10 @@ export function queryRun(request: QueryRunRequest, options: QueryRunOptions): Pr
       fn();
     };
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child.kill();
       settle(() => reject(new QueryTimeoutError(timeoutMs)));
     }, timeoutMs);
-    child.on('message', (reply: QueryChildReply) => {
+    child.onReply((reply) => {
       settle(() => {
         if (reply.ok) resolve(reply.result);
         else if (reply.kind === 'query') reject(new LabError('invalid-argument', reply.message));
@@ -78,11 +81,9 @@ export function queryRun(request: QueryRunRequest, options: QueryRunOptions): Pr
         else reject(new LabError('internal', reply.message));
       });
     });
-    child.on('error', (err) => settle(() => reject(new LabError('internal', `cannot start the query process: ${err.message}`))));
-    child.on('exit', (code, signal) =>
-      settle(() =>
-        reject(new LabError('internal', `the query process ended without answering (${signal ?? `exit ${code}`}) ${stderr.trim()}`.trim())),
-      ),
+    child.onError((err) => settle(() => reject(new LabError('internal', `cannot start the query process: ${err.message}`))));
+    child.onExit((how) =>
+      settle(() => reject(new LabError('internal', `the query process ended without answering (${how}) ${stderr.trim()}`.trim()))),
     );
     child.send(message);
   });

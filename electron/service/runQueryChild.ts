@@ -1,6 +1,8 @@
 // The process one run query runs in (electron/service/runQuery.ts starts it, one per query, and
 // kills it at the time limit: SQLite cannot be interrupted from JavaScript). Receives one request
-// over IPC, answers with the result or a failure, and exits.
+// over IPC, answers with the result or a failure, and exits: forked by Node it talks over
+// process.send; started by the desktop app as an Electron utility process (queryProcess.ts) over
+// process.parentPort, and the app ends it once it has answered.
 // Must not: write to the database (db/runQuery.ts opens it read-only, query_only).
 
 import { openRunQuery, QueryError, runQuery } from '../../db/runQuery';
@@ -31,6 +33,17 @@ function answer(request: QueryChildRequest): QueryChildReply {
   }
 }
 
-process.once('message', (request: QueryChildRequest) => {
-  process.send?.(answer(request), () => process.disconnect());
-});
+/** Electron's parentPort in a utility process (absent under Node). */
+interface ParentPortLike {
+  once(event: 'message', listener: (event: { data: QueryChildRequest }) => void): unknown;
+  postMessage(message: QueryChildReply): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+if (parentPort !== undefined) {
+  parentPort.once('message', (event) => parentPort.postMessage(answer(event.data)));
+} else {
+  process.once('message', (request: QueryChildRequest) => {
+    process.send?.(answer(request), () => process.disconnect());
+  });
+}

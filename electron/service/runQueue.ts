@@ -1,8 +1,11 @@
 // The runs this process executes: a FIFO of queued runs and at most `concurrency` worker threads
 // running them. Tracks live progress (simulated time, events per second, ETA) for the renderer,
 // forwards cancellation through a shared flag, and turns a worker that dies into a failed run.
-// With `warm`, it keeps one worker spawned ahead whenever nothing runs (its code loaded, waiting
-// for a run: runWorker.ts), so a run starts simulating without waiting for the code to load.
+// With `warm`, it keeps a pool of workers spawned ahead (their code loaded, waiting for a run:
+// runWorker.ts), one for each free slot (`concurrency` minus the runs running), so every run of an
+// experiment started at once starts simulating without waiting for code to load; a slot freed by a
+// finished run is refilled, and a spare is never spawned for a slot a run is using (it would take
+// CPU from that run). dispose() terminates every spare.
 // Must not: validate scenarios (the service does) or block the main thread.
 
 import type { Worker } from 'node:worker_threads';
@@ -55,8 +58,8 @@ export class RunQueue {
   private idleWaiters: (() => void)[] = [];
   private readonly finishWaiters = new Map<number, ((status: RunStatus) => void)[]>();
   private readonly timer: ReturnType<typeof setInterval>;
-  /** The warm worker waiting for a run, and how to stop watching it once it has one. */
-  private spare: { worker: Worker; release: () => void } | null = null;
+  /** The warm workers waiting for a run (oldest first), each with how to stop watching it once it has one. */
+  private spares: { worker: Worker; release: () => void }[] = [];
   private disposed = false;
 
   constructor(
@@ -154,38 +157,49 @@ export class RunQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  dispose(): void {
-    this.disposed = true;
-    clearInterval(this.timer);
-    const spare = this.spare;
-    this.spare = null;
-    if (spare !== null) void spare.worker.terminate();
+  /** Warm workers waiting for a run now. */
+  spareCount(): number {
+    return this.spares.length;
   }
 
-  /** Spawns the warm worker when there is none (only while nothing runs, so it never slows a run). */
+  /** Stops: terminates every warm worker (runs already running finish or are marked by their owner's death). */
+  dispose(): Promise<void> {
+    this.disposed = true;
+    clearInterval(this.timer);
+    const spares = this.spares;
+    this.spares = [];
+    return Promise.all(spares.map((s) => s.worker.terminate())).then(() => undefined);
+  }
+
+  /**
+   * Tops the pool of warm workers up to one per free slot. A worker that dies while waiting leaves
+   * the pool and is replaced at the next change of the queue, not at once (no respawn loop).
+   */
   private prewarm(): void {
-    if (!this.warm || this.disposed || this.spare !== null) return;
-    let worker: Worker;
-    try {
-      worker = this.spawn(null);
-    } catch {
-      return; // The run that comes next spawns its own worker and reports why it cannot.
+    if (!this.warm || this.disposed) return;
+    while (this.spares.length < this.concurrency - this.running) {
+      let worker: Worker;
+      try {
+        worker = this.spawn(null);
+      } catch {
+        return; // The run that comes next spawns its own worker and reports why it cannot.
+      }
+      // An idle warm worker never keeps the process alive.
+      worker.unref();
+      const lost = (): void => {
+        this.spares = this.spares.filter((s) => s.worker !== worker);
+      };
+      worker.on('error', lost);
+      worker.on('exit', lost);
+      this.spares.push({
+        worker,
+        release: () => {
+          worker.off('error', lost);
+          worker.off('exit', lost);
+          worker.ref();
+        },
+      });
     }
-    // An idle warm worker never keeps the process alive.
-    worker.unref();
-    const lost = (): void => {
-      if (this.spare?.worker === worker) this.spare = null;
-    };
-    worker.on('error', lost);
-    worker.on('exit', lost);
-    this.spare = {
-      worker,
-      release: () => {
-        worker.off('error', lost);
-        worker.off('exit', lost);
-        worker.ref();
-      },
-    };
   }
 
   private pump(): void {
@@ -194,8 +208,8 @@ export class RunQueue {
       const t = this.tracked.get(runId);
       if (t !== undefined) this.startWorker(t);
     }
+    this.prewarm();
     if (this.running === 0 && this.pending.length === 0) {
-      this.prewarm();
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -219,9 +233,8 @@ export class RunQueue {
     };
     let worker: Worker;
     try {
-      const spare = this.spare;
-      this.spare = null;
-      if (spare !== null) {
+      const spare = this.spares.shift();
+      if (spare !== undefined) {
         spare.release();
         worker = spare.worker;
         worker.postMessage({ type: 'run', data } satisfies RunWorkerJob);

@@ -36,6 +36,9 @@ export interface VfioMapRunListener {
   vfioMapFailed(index: number): void;
 }
 
+/** A guest lock a vCPU holds across a whole trap: acquire(t, holdNs) returns when the hold ends. */
+export type TrapGuestLock = SerialResource | GapFillingLock;
+
 /** QEMU's handling of one trap: serve() does the work against QEMU's state and returns its cost. */
 export interface TrapHandler {
   serve(a: number, b: number): number;
@@ -120,14 +123,24 @@ export class QemuVm {
   /**
    * A trap from the vCPU running `call`: exit, wait for and hold the big QEMU lock while
    * `handler.serve(a, b)` runs, re-enter. Advances call.t and records the trap (its cause is the
-   * call's current cause; the call's cause becomes the trap).
+   * call's current cause; the call's cause becomes the trap). With `guestLock` the vCPU holds a
+   * guest spinlock across the whole trap, exit and re-entry included (virtio-iommu's request_lock,
+   * taken in viommu_sync_req around __viommu_sync_req's kick and wait): it first waits for that lock,
+   * so traps under it are serialized end to end, not only for the part QEMU spends under its lock.
    */
-  trap(call: DmaCall, what: number, handler: TrapHandler, a: number, b: number): void {
+  trap(call: DmaCall, what: number, handler: TrapHandler, a: number, b: number, guestLock?: TrapGuestLock): void {
     const mapsBefore = this.vfioMapCalls;
     const unmapsBefore = this.vfioUnmapCalls;
-    const arrive = call.t + this.exitNs / 2;
     const workNs = this.costs.qemuInvalidationNs + handler.serve(a, b);
+    const holdNs = this.exitNs + workNs;
+    if (guestLock !== undefined) call.t = (guestLock.acquire(call.t as SimTimeNs, holdNs) as number) - holdNs;
+    const arrive = call.t + this.exitNs / 2;
     const done = this.bql.acquire(arrive as SimTimeNs, workNs) as number;
+    // Waiting for the big lock (another of this VM's traps outside the guest lock) holds the guest
+    // lock longer: the extra stretch is asked for right after the reserved one.
+    if (guestLock !== undefined && done > arrive + workNs) {
+      guestLock.acquire((call.t + holdNs) as SimTimeNs, done - (arrive + workNs));
+    }
     this.exits++;
     this.trapBusyNs += workNs;
     const start = done - workNs;

@@ -30,7 +30,7 @@ function rig(o: Partial<VirtioIommuOptions> = {}, faults?: FaultInjector) {
     options: { awBits: 39, deferredFlush: true, iotlbSyncMap: true, shadowOnFlush: false, requestQueueSize: 256, ...o },
     faults,
   });
-  return { qemu, container, driver, timeline, call: new DmaCall(0) };
+  return { qemu, container, driver, timeline, costs, call: new DmaCall(0) };
 }
 
 describe('iommu core splitting for virtio-iommu (iommu_pgsize over a bitmap of every power of two >= 4 KiB)', () => {
@@ -222,5 +222,32 @@ describe('virtio-iommu guest driver: requests, kicks and QEMU', () => {
     driver.collectMetrics(m);
     expect(m).toMatchObject({ 'viommu.kicks': 3, 'viommu.requests': 4, 'viommu.staleMappingsPeak': 2, 'viommu.vfioUnmaps': 2 });
     expect(driver.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('virtio-iommu request_lock (viommu_add_req, viommu_sync_req: spin_lock_irqsave around the add, and around the kick and the wait)', () => {
+  it("a second vCPU's sync waits for the first sync's whole round trip, its exit included", () => {
+    const { driver, qemu } = rig();
+    const a = new DmaCall(0).begin(0);
+    const b = new DmaCall(1).begin(0);
+    driver.map(a, 0x10000, 0x40_0000, 64 * KiB, true);
+    const one = a.t;
+    driver.map(b, 0x20000, 0x50_0000, 64 * KiB, true);
+    expect(qemu.exits).toBe(2);
+    // Only QEMU's part under the big lock would let b end at one + (QEMU's work), before 2 x one.
+    expect(b.t).toBe(2 * one);
+  });
+
+  it('an UNMAP added while another vCPU syncs is added after that sync (lazy: no kick of its own)', () => {
+    const { driver, qemu, costs } = rig();
+    const a = new DmaCall(0).begin(0);
+    driver.map(a, 0x10000, 0x40_0000, 64 * KiB, true);
+    const b = new DmaCall(1).begin(0);
+    driver.map(b, 0x20000, 0x50_0000, 64 * KiB, true);
+    const syncEnd = b.t;
+    const c = new DmaCall(2).begin(syncEnd - 1);
+    driver.unmap(c, 0x10000, 64 * KiB);
+    expect(qemu.exits).toBe(2);
+    expect(c.t).toBe(syncEnd + costs.virtioIommuGuestRequestNs);
   });
 });

@@ -10,6 +10,10 @@
 // start inside the range (never splitting one: the whole mapping goes) and queues an UNMAP without
 // kicking, so QEMU and VFIO keep the mapping until the next kick by anyone: a later map, an
 // iotlb_sync (strict) or a flush_iotlb_all (lazy). Adding to a full virtqueue kicks first.
+// Every add and every sync holds the device's request_lock (viommu_add_req, viommu_sync_req: a
+// spin_lock_irqsave), a sync from the kick until QEMU has served the queue: vCPUs wanting to add or
+// sync spin meanwhile, so syncs are serialized end to end, exits included. The driver (its queue and
+// lock) is one per passed-through device; Linux has one per virtio-iommu device.
 // Must not: serve requests (qemuVirtioIommu.ts) or allocate IOVAs (dma-iommu).
 
 import { addMetric, maxMetric, type MetricMap } from '../../sim/metricSink';
@@ -32,7 +36,9 @@ import {
   VirtioIommuRequestQueue,
   type VirtioMapping,
 } from './qemuVirtioIommu';
-import type { QemuVm } from '../qemu/qemuVm';
+import type { QemuVm, TrapGuestLock } from '../qemu/qemuVm';
+import { GapFillingLock } from '../../sim/gapFillingLock';
+import { SerialResource } from '../../sim/serialResource';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import { PAGE_SIZE } from '../base/pages';
 
@@ -68,6 +74,11 @@ export interface VirtioIommuDriverDeps {
   readonly options: VirtioIommuOptions;
   /** Mapping and request allocations (kzalloc) are 'alloc' fault sites (default: never fails). */
   readonly faults?: FaultInjector;
+  /**
+   * The run's clock: request_lock goes to whichever vCPU asks first in simulated time
+   * (GapFillingLock); without it (unit tests of one layer) vCPUs take it in call order.
+   */
+  readonly clock?: { readonly now: number };
 }
 
 export class VirtioIommuGuestDriver implements GuestIommuDriver {
@@ -92,6 +103,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
   orphanedMappings = 0;
   pendingUnmapsPeak = 0;
   private readonly faults: FaultInjector;
+  /** viommu_dev.request_lock */
+  private readonly requestLock: TrapGuestLock;
   private readonly lane: number;
   private readonly flushKind: number;
   private readonly mapFailKind: number;
@@ -105,6 +118,7 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     this.apertureLast = 2 ** o.awBits - 1;
     this.laneName = deps.laneName;
     this.faults = deps.faults ?? new FaultInjector();
+    this.requestLock = deps.clock === undefined ? new SerialResource(`${deps.laneName}.request_lock`) : new GapFillingLock(deps.clock);
     this.queue = new VirtioIommuRequestQueue(o.requestQueueSize);
     this.device = new QemuVirtioIommu(deps.qemu, deps.container, this.queue, deps.costs);
     const tl = deps.timeline;
@@ -254,9 +268,9 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     this.deps.timeline.setDuration(event, (call.t - startNs) as DurationNs);
   }
 
-  /** __viommu_add_req: a full ring is synced first. */
+  /** viommu_add_req (under request_lock); __viommu_add_req: a full ring is synced first. */
   private enqueue(call: DmaCall, type: number, start: number, end: number, phys: number, flags: number): void {
-    call.t += this.deps.costs.virtioIommuGuestRequestNs;
+    call.t = this.requestLock.acquire(call.t as SimTimeNs, this.deps.costs.virtioIommuGuestRequestNs) as number;
 
     if (!this.queue.push(type, start, end, phys, flags)) {
       this.queueFullKicks++;
@@ -266,12 +280,15 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     if (this.queue.pendingUnmaps > this.pendingUnmapsPeak) this.pendingUnmapsPeak = this.queue.pendingUnmaps;
   }
 
-  /** __viommu_sync_req: kick and wait for every queued request. With EVENT_IDX an empty ring does not notify. */
+  /**
+   * viommu_sync_req: __viommu_sync_req under request_lock, kick and wait for every queued request.
+   * With EVENT_IDX an empty ring does not notify.
+   */
   private kick(call: DmaCall): void {
     if (this.queue.length === 0) return;
     this.kicks++;
     this.device.beginTrap(call.t, call.cause);
-    this.deps.qemu.trap(call, this.kickWhat, this.device, 0, 0);
+    this.deps.qemu.trap(call, this.kickWhat, this.device, 0, 0, this.requestLock);
   }
 
   /** The driver's mapping containing `addr` (tests). */

@@ -74,6 +74,7 @@ export function createVirtioIommuViommu(ctx: ViommuContext, faults: FaultInjecto
     laneName: laneOf(ctx),
     options: ctx.vm.viommu.virtio,
     faults,
+    clock: ctx.sim,
   });
   return {
     driver,

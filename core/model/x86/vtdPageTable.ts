@@ -13,6 +13,7 @@
 import type { IntelIommuOptions } from '../../scenario/x86ViommuSchema';
 import { IntervalMap } from '../base/intervalMap';
 import { PageStretchSet } from '../base/pageStretchSet';
+import { remPow2 } from '../base/bits';
 import { PAGE_SIZE, alignDown } from '../base/pages';
 import type { VtdTableReader } from './qemuIntelIommuShadow';
 import { sameLeavesIn, VtdLeafRun, type VtdLeaf } from './vtdLeafRun';
@@ -96,7 +97,7 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   private leafBytesAt(iova: number, gpa: number, remaining: number): number {
-    for (const s of this.leafSizes) if (remaining >= s && iova % s === 0 && gpa % s === 0) return s;
+    for (const s of this.leafSizes) if (remaining >= s && remPow2(iova, s) === 0 && remPow2(gpa, s) === 0) return s;
     return PAGE_SIZE;
   }
 
@@ -111,7 +112,7 @@ export class VtdPageTable implements VtdTableReader {
     for (const big of this.leafSizes) {
       if (big <= s) break;
       // IOVA and GPA are aligned to `big` together only where they agree modulo it.
-      if ((iova - gpa) % big !== 0) continue;
+      if (remPow2(iova - gpa, big) !== 0) continue;
       const boundary = Math.ceil(iova / big) * big;
       if (remaining - (boundary - iova) >= big) n = Math.min(n, (boundary - iova) / s);
     }
@@ -121,13 +122,20 @@ export class VtdPageTable implements VtdTableReader {
 
   /** Page-table pages a map of [iova, iova+size) must allocate (pfn_to_dma_pte). Changes nothing. */
   planMap(iova: number, gpa: number, size: number): number {
-    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size > this.limit) {
+    if (
+      size <= 0 ||
+      remPow2(iova, PAGE_SIZE) !== 0 ||
+      remPow2(gpa, PAGE_SIZE) !== 0 ||
+      remPow2(size, PAGE_SIZE) !== 0 ||
+      iova + size > this.limit
+    ) {
       throw new RangeError(`intel-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or beyond the ${this.limit} aperture`);
     }
     if (this.runs.firstOverlap(iova, iova + size - 1) !== undefined) {
       throw new RangeError(`intel-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
     }
-    this.planLast.fill(-1);
+    // A loop: TypedArray.fill is a call too costly for a handful of levels on this path.
+    for (let l = 0; l < this.levels; l++) this.planLast[l] = -1;
     let count = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.segmentAt(p, g, rem);

@@ -182,7 +182,7 @@ export class VfioDma {
   private mapEqualChunks(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], fromPage: number, tally: VfioDmaTally): number {
     const { process, faults, costs } = env;
     const chunkBytes = process.chunkBytes;
-    if (chunkBytes !== VFIO_PIN_BATCH_PAGES * PAGE_SIZE) return 0;
+    if (this.pages - fromPage < 2 * VFIO_PIN_BATCH_PAGES || chunkBytes !== VFIO_PIN_BATCH_PAGES * PAGE_SIZE) return 0;
     const vaddr = this.pinVaddr + fromPage * PAGE_SIZE;
     const iova = this.start + fromPage * PAGE_SIZE;
     if (vaddr % chunkBytes !== 0 || !Number.isInteger(vaddr) || !Number.isInteger(iova)) return 0;
@@ -250,7 +250,7 @@ export class VfioDma {
     let page = 0;
     while (page < toPage) {
       const vaddr = this.pinVaddr + page * PAGE_SIZE;
-      if (vaddr % process.chunkBytes === 0) {
+      if ((toPage - page) * PAGE_SIZE >= 2 * process.chunkBytes && vaddr % process.chunkBytes === 0) {
         // k whole chunks hold k times one chunk's PTEs (the IOVA keeps its offset in the chunk).
         const chunkPages = process.chunkBytes / PAGE_SIZE;
         const k = Math.floor((toPage - page) / chunkPages);
@@ -317,7 +317,7 @@ export class VfioDma {
     let page = 0;
     while (page < toPage) {
       const vaddr = this.pinVaddr + page * PAGE_SIZE;
-      if (!perPage && vaddr % process.chunkBytes === 0) {
+      if (!perPage && (toPage - page) * PAGE_SIZE >= 2 * process.chunkBytes && vaddr % process.chunkBytes === 0) {
         // k whole chunks: k equal iommu_unmap_fast calls (the IOVA keeps its offset in the chunk),
         // a sync after every 512th region. Integer costs only, so the sum is bit for bit the loop's.
         const chunkBytes = process.chunkBytes;

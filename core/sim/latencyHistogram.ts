@@ -32,6 +32,25 @@ function pow2(k: number): number {
   return POW2[k] ?? Math.pow(2, k);
 }
 
+/** The library's shape per configuration (building a histogram to read it allocates its counts). */
+const shapes = new Map<string, HdrShape>();
+
+function shapeOf(config: LatencyHistogramConfig): HdrShape {
+  const key = `${config.lowestDiscernibleValue}/${config.highestTrackableValue}/${config.numberOfSignificantValueDigits}`;
+  let shape = shapes.get(key);
+  if (shape === undefined) {
+    const h = hdr.build({ ...config, bitBucketSize: 32 }) as unknown as HdrShape;
+    shape = {
+      unitMagnitude: h.unitMagnitude,
+      subBucketHalfCountMagnitude: h.subBucketHalfCountMagnitude,
+      subBucketHalfCount: h.subBucketHalfCount,
+      countsArrayLength: h.countsArrayLength,
+    };
+    shapes.set(key, shape);
+  }
+  return shape;
+}
+
 export class LatencyHistogram {
   private readonly unitMagnitude: number;
   private readonly halfCountMagnitude: number;
@@ -47,7 +66,7 @@ export class LatencyHistogram {
   private answered: hdr.Histogram | null = null;
 
   constructor(private readonly config: LatencyHistogramConfig) {
-    const shape = hdr.build({ ...config, bitBucketSize: 32 }) as unknown as HdrShape;
+    const shape = shapeOf(config);
     this.unitMagnitude = shape.unitMagnitude;
     this.halfCountMagnitude = shape.subBucketHalfCountMagnitude;
     this.halfCount = shape.subBucketHalfCount;

@@ -26,7 +26,8 @@ export interface SimulationOptions {
 
 export class Simulation implements Scheduler {
   now: SimTimeNs = SIM_TIME_ZERO;
-  readonly queue = new EventQueue(4096);
+  // Starts small and doubles as it fills: most runs keep a few hundred events pending.
+  readonly queue = new EventQueue(256);
   readonly rng: Prng;
   readonly timeline: TimelineRecorder;
   readonly counters: CounterSampler;

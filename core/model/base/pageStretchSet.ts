@@ -3,6 +3,7 @@
 // operation instead of one per page. Adjacent and overlapping stretches are merged on insert.
 // Must not: hold addresses that are not page aligned (add asserts), or anything but membership.
 
+import { remPow2 } from './bits';
 import { IntervalMap } from './intervalMap';
 import { PAGE_SIZE } from './pages';
 
@@ -23,7 +24,7 @@ export class PageStretchSet {
 
   /** Adds the pages start, start + 4 KiB, ..., last. */
   add(start: number, last: number): void {
-    if (start % PAGE_SIZE !== 0 || last % PAGE_SIZE !== 0 || last < start) {
+    if (remPow2(start, PAGE_SIZE) !== 0 || remPow2(last, PAGE_SIZE) !== 0 || last < start) {
       throw new RangeError(`page stretch [${start}, ${last}] is not a range of page starts`);
     }
     let lo = start;

@@ -21,13 +21,15 @@ export function rcacheClass(size: number): number {
   return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
 }
 
+/** The storage of a magazine nothing was pushed to yet (shared, never written). */
+const NO_PFNS = new Float64Array(0);
+
 class Magazine {
-  readonly pfns: Float64Array;
+  /** Allocated by the first push: most of a domain's CPUs x size classes x 2 magazines stay empty. */
+  pfns: Float64Array = NO_PFNS;
   size = 0;
 
-  constructor(readonly capacity: number) {
-    this.pfns = new Float64Array(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   get full(): boolean {
     return this.size === this.capacity;
@@ -50,6 +52,7 @@ class Magazine {
   }
 
   push(pfn: number): void {
+    if (this.pfns.length === 0) this.pfns = new Float64Array(this.capacity);
     this.pfns[this.size++] = pfn;
   }
 }

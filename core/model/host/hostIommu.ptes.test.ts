@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lowestSetBit } from '../base/bits';
 import { resolveCostTable } from '../../sim/costTable';
-import { HostIommuDomain } from './hostIommu';
+import { countPtes, HostIommuDomain } from './hostIommu';
 
 function ptesPageByPage(sizes: readonly number[], iova: number, physOffset: number, chunkBytes: number, bytes: number): number {
   let count = 0;
@@ -64,5 +64,35 @@ describe('ptesFor matches the page-by-page iommu_pgsize walk', () => {
     for (const bytes of [K, 3 * K, 2 ** 16 + K, 2 ** 24 + 5 * K]) {
       expect(d.ptesFor(2 ** 24, 0, 2 ** 30, bytes)).toBe(ptesPageByPage(sizes, 2 ** 24, 0, 2 ** 30, bytes));
     }
+  });
+
+  it('answers a repeated question from its last answer exactly as the walk does', () => {
+    // Sequences of questions that differ in the IOVA's chunk, its offset in the chunk, the length
+    // or the chunk size, so the remembered answer is both hit and missed; IOVAs past 2^53 take the
+    // walk every time.
+    const question = fc.record({
+      chunkBytes: fc.constantFrom(K, 2 ** 21, 2 ** 30),
+      chunkIndex: fc.oneof(fc.nat(4096), fc.constantFrom(2 ** 22, 2 ** 33 - 1)),
+      lowPages: fc.constantFrom(0, 1, 3, 256, 512),
+      physPages: fc.constantFrom(0, 1, 256),
+      pages: fc.constantFrom(1, 2, 511, 512, 513, 2 ** 18),
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...GEOMETRIES), fc.array(question, { minLength: 1, maxLength: 40 }), (sizes, questions) => {
+        const d = new HostIommuDomain({ apertureStart: 0, apertureLast: 2 ** 64 - 1, pageSizes: sizes, reserved: [] }, resolveCostTable());
+        for (const q of questions) {
+          const low = (q.lowPages * K) % q.chunkBytes;
+          const iova = q.chunkIndex * q.chunkBytes + low;
+          const physOffset = (q.physPages * K) % q.chunkBytes;
+          const bytes = Math.max(K, Math.min(q.pages * K, q.chunkBytes - physOffset));
+          expect(d.ptesFor(iova, physOffset, q.chunkBytes, bytes)).toBe(countPtes(sizes, iova, physOffset, q.chunkBytes, bytes));
+          if (iova + bytes <= 2 ** 46)
+            expect(countPtes(sizes, iova, physOffset, q.chunkBytes, bytes)).toBe(
+              ptesPageByPage(sizes, iova, physOffset, q.chunkBytes, bytes),
+            );
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -5,7 +5,7 @@
 // Must not: know about containers or guests; it only maps runs of contiguous memory.
 
 import type { CostTable } from '../../sim/costTable';
-import { lowestSetBit } from '../base/bits';
+import { isPowerOfTwo, lowestSetBit } from '../base/bits';
 
 export interface ReservedRegion {
   readonly start: number;
@@ -59,12 +59,63 @@ export function defaultIommuGeometry(arch: 'x86_64' | 's390x' | 'ppc64le'): Iomm
   }
 }
 
+/**
+ * HostIommuDomain.ptesFor's walk for a geometry's page sizes: the count of PTEs, a stretch of equal
+ * pages at a time (see ptesFor).
+ */
+export function countPtes(sizes: readonly number[], iova: number, physOffset: number, chunkBytes: number, bytes: number): number {
+  let count = 0;
+  let offset = 0;
+  while (offset < bytes) {
+    const cur = iova + offset;
+    const iovaAlign = cur === 0 ? Infinity : lowestSetBit(cur);
+    const inChunk = (physOffset + offset) % chunkBytes;
+    const physAlign = inChunk === 0 ? chunkBytes : lowestSetBit(inChunk);
+    const align = Math.min(iovaAlign, physAlign);
+    const rem = bytes - offset;
+    let pg = 0;
+    for (let i = sizes.length - 1; i >= 0; i--) {
+      const s = sizes[i]!;
+      if (s <= align && s <= rem) {
+        pg = s;
+        break;
+      }
+    }
+    if (pg === 0) {
+      // Nothing fits: one smallest page (past the end).
+      offset += sizes[0]!;
+      count++;
+      continue;
+    }
+    let n = Math.floor(rem / pg);
+    for (let i = sizes.length - 1; i >= 0; i--) {
+      const big = sizes[i]!;
+      if (big <= pg) break;
+      if (big > chunkBytes || iova % big !== physOffset % big) continue;
+      const boundary = Math.ceil(cur / big) * big;
+      if (rem - (boundary - cur) >= big) n = Math.min(n, (boundary - cur) / pg);
+    }
+    offset += n * pg;
+    count += n;
+  }
+  return count;
+}
+
+/** 2^53: integers up to it are exact in a double. */
+const MAX_EXACT = 2 ** 53;
+
 export class HostIommuDomain {
   private ptes = 0;
   private ptesPeak = 0;
   mapCalls = 0;
   unmapCalls = 0;
   iotlbSyncs = 0;
+  /** ptesFor's last question (iova modulo the chunk) and answer. */
+  private memoLow = -1;
+  private memoPhys = -1;
+  private memoChunk = -1;
+  private memoBytes = -1;
+  private memoPtes = 0;
 
   constructor(
     readonly geometry: IommuGeometry,
@@ -92,42 +143,24 @@ export class HostIommuDomain {
    * count is taken a stretch of equal pages at a time.
    */
   ptesFor(iova: number, physOffset: number, chunkBytes: number, bytes: number): number {
-    const sizes = this.geometry.pageSizes;
-    let count = 0;
-    let offset = 0;
-    while (offset < bytes) {
-      const cur = iova + offset;
-      const iovaAlign = cur === 0 ? Infinity : lowestSetBit(cur);
-      const inChunk = (physOffset + offset) % chunkBytes;
-      const physAlign = inChunk === 0 ? chunkBytes : lowestSetBit(inChunk);
-      const align = Math.min(iovaAlign, physAlign);
-      const rem = bytes - offset;
-      let pg = 0;
-      for (let i = sizes.length - 1; i >= 0; i--) {
-        const s = sizes[i]!;
-        if (s <= align && s <= rem) {
-          pg = s;
-          break;
-        }
+    // The walk reads iova only through its bits below chunkBytes (a power of two): the physical
+    // alignment caps every page it picks and larger pages are skipped, so the count depends on iova
+    // modulo chunkBytes. QEMU's RAM replay (one vfio_dma of guest RAM, thousands of equal chunks)
+    // asks the same question chunk after chunk: answered from the last one. Exact integers only.
+    if (iova + bytes <= MAX_EXACT && Number.isInteger(iova) && Number.isInteger(physOffset) && isPowerOfTwo(chunkBytes)) {
+      const low = iova % chunkBytes;
+      if (low === this.memoLow && physOffset === this.memoPhys && chunkBytes === this.memoChunk && bytes === this.memoBytes) {
+        return this.memoPtes;
       }
-      if (pg === 0) {
-        // Nothing fits: one smallest page (past the end).
-        offset += sizes[0]!;
-        count++;
-        continue;
-      }
-      let n = Math.floor(rem / pg);
-      for (let i = sizes.length - 1; i >= 0; i--) {
-        const big = sizes[i]!;
-        if (big <= pg) break;
-        if (big > chunkBytes || iova % big !== physOffset % big) continue;
-        const boundary = Math.ceil(cur / big) * big;
-        if (rem - (boundary - cur) >= big) n = Math.min(n, (boundary - cur) / pg);
-      }
-      offset += n * pg;
-      count += n;
+      const n = countPtes(this.geometry.pageSizes, iova, physOffset, chunkBytes, bytes);
+      this.memoLow = low;
+      this.memoPhys = physOffset;
+      this.memoChunk = chunkBytes;
+      this.memoBytes = bytes;
+      this.memoPtes = n;
+      return n;
     }
-    return count;
+    return countPtes(this.geometry.pageSizes, iova, physOffset, chunkBytes, bytes);
   }
 
   /** iommu_map of one physically contiguous run; returns the simulated cost in ns. */
@@ -137,7 +170,37 @@ export class HostIommuDomain {
     this.ptes += ptes;
     if (this.ptes > this.ptesPeak) this.ptesPeak = this.ptes;
     this.mapCalls++;
-    return { ptes, costNs: this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs };
+    return { ptes, costNs: this.mapRunCostNs(ptes) };
+  }
+
+  /** The cost mapRun charges for a run of `ptes` PTEs (changes nothing). */
+  mapRunCostNs(ptes: number): number {
+    return this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs;
+  }
+
+  /** The cost unmapPtes charges for `ptes` PTEs (changes nothing). */
+  unmapCostNs(ptes: number): number {
+    return this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs;
+  }
+
+  /** The cost of one iotlbSync (changes nothing). */
+  get iotlbSyncCostNs(): number {
+    return this.costs.hostIotlbInvalidationNs;
+  }
+
+  /** `times` mapRun calls of `ptes` PTEs each: the counts mapRun would leave (costs: mapRunCostNs). */
+  mapRunsRepeated(ptes: number, times: number): void {
+    this.ptes += ptes * times;
+    if (this.ptes > this.ptesPeak) this.ptesPeak = this.ptes;
+    this.mapCalls += times;
+  }
+
+  /** `times` unmapPtes calls of `ptes` PTEs each and `syncs` iotlbSync calls: their counts. */
+  unmapRunsRepeated(ptes: number, times: number, syncs: number): void {
+    if (ptes * times > this.ptes) throw new Error(`unmapping ${ptes * times} PTEs but only ${this.ptes} are mapped`);
+    this.ptes -= ptes * times;
+    this.unmapCalls += times;
+    this.iotlbSyncs += syncs;
   }
 
   /**
@@ -170,12 +233,12 @@ export class HostIommuDomain {
     if (ptes > this.ptes) throw new Error(`unmapping ${ptes} PTEs but only ${this.ptes} are mapped`);
     this.ptes -= ptes;
     this.unmapCalls++;
-    return this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs;
+    return this.unmapCostNs(ptes);
   }
 
   /** One IOTLB sync (iommu_iotlb_sync) covering a gathered batch of unmapped regions. */
   iotlbSync(): number {
     this.iotlbSyncs++;
-    return this.costs.hostIotlbInvalidationNs;
+    return this.iotlbSyncCostNs;
   }
 }

@@ -5,7 +5,9 @@
 // contiguous run on the first domain with IOTLB syncs batched by 512 regions, one whole-range
 // unmap on each other domain) and vfio_iommu_replay (a new domain gets the same contiguous runs).
 // State is numbers only: the PTE layout in a domain is recomputed from (iova, pinned vaddr,
-// backing), so a 4 KiB mapping costs O(1) and a large one O(its runs).
+// backing), so a 4 KiB mapping costs O(1) and a large one O(its runs); whole backing chunks that
+// repeat the same step (guest RAM replayed at boot) are taken together, with the chunk-by-chunk
+// loops kept as the oracle (vfioDmaReference.testkit.ts, vfioDma.modelBased.test.ts).
 // A range in a VM_PFNMAP VMA (a device BAR QEMU mmapped) is mapped without a charge: pin_user_pages
 // fails there, vaddr_get_pfns follows the VMA (follow_fault_pfn) and finds no struct page
 // (is_invalid_reserved_pfn), so vfio_pin_pages_remote counts its pages as reserved and lock_acct
@@ -102,6 +104,17 @@ export class VfioDma {
     // The lab treats a map whose range lies wholly in one as device memory (QEMU maps a BAR section alone).
     this.reserved = process.pfnmapBytes(this.pinVaddr, this.sizeBytes) === this.sizeBytes;
     while (mapped < this.pages) {
+      // Equal whole chunks together; a reserved (PFNMAP) range charges nothing, so it goes page run by run.
+      if (batchLeft === 0 && !env.disableHugepages && !this.reserved) {
+        const runs = this.mapEqualChunks(env, domains, mapped, tally);
+        if (runs > 0) {
+          const pages = runs * VFIO_PIN_BATCH_PAGES;
+          pinnedTotal += pages;
+          mapped += pages;
+          ptes += runs * this.lastChunkPtes;
+          continue;
+        }
+      }
       const vaddr = this.pinVaddr + mapped * PAGE_SIZE;
       const runPages = env.disableHugepages ? 1 : process.contiguousBytes(vaddr, (this.pages - mapped) * PAGE_SIZE) / PAGE_SIZE;
       let charged = 0;
@@ -164,6 +177,58 @@ export class VfioDma {
     this.ptes = 0;
   }
 
+  /** PTEs one chunk added on all domains in the last mapEqualChunks. */
+  private lastChunkPtes = 0;
+
+  /**
+   * pinAndMap's loop over `k` whole backing chunks of one pin batch each (2 MiB pages with 512-page
+   * batches: guest RAM replayed at boot), all at once: chunk after chunk the loop pins one full
+   * batch, charges it and maps it on every domain with the same PTE count, because the IOVA keeps
+   * its offset in the chunk. Taken only when none of them can fail (address space, RLIMIT_MEMLOCK,
+   * the next injected fault) and every cost is an integer (so k equal sums are k times one, bit for
+   * bit); applies the counts, charge, costs and fault sites of the k chunks and returns k (0: the
+   * loop goes chunk by chunk). vfioDmaReference.testkit.ts keeps the loop alone as the oracle.
+   */
+  private mapEqualChunks(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], fromPage: number, tally: VfioDmaTally): number {
+    const { process, faults, costs } = env;
+    const chunkBytes = process.chunkBytes;
+    if (this.pages - fromPage < 2 * VFIO_PIN_BATCH_PAGES || chunkBytes !== VFIO_PIN_BATCH_PAGES * PAGE_SIZE) return 0;
+    const vaddr = this.pinVaddr + fromPage * PAGE_SIZE;
+    const iova = this.start + fromPage * PAGE_SIZE;
+    if (vaddr % chunkBytes !== 0 || !Number.isInteger(vaddr) || !Number.isInteger(iova)) return 0;
+    let k = Math.floor((this.pages - fromPage) / VFIO_PIN_BATCH_PAGES);
+    k = Math.min(
+      k,
+      Math.floor(process.lockablePages() / VFIO_PIN_BATCH_PAGES),
+      Math.floor(faults.sitesBeforeFailure() / (1 + domains.length)),
+    );
+    if (k < 2 || !process.isMapped(vaddr, k * chunkBytes) || iova + k * chunkBytes > 2 ** 53) return 0;
+    const pinCost = VFIO_PIN_BATCH_PAGES * costs.vfioPinPerPageNs;
+    let perChunkCost = pinCost;
+    let perChunkPtes = 0;
+    let integral = Number.isInteger(tally.costNs) && Number.isInteger(pinCost);
+    for (let i = 0; i < domains.length; i++) {
+      const d = domains[i]!.iommu;
+      const n = d.ptesFor(iova, 0, chunkBytes, chunkBytes);
+      const c = d.mapRunCostNs(n);
+      integral &&= Number.isInteger(c);
+      perChunkCost += c;
+      perChunkPtes += n;
+    }
+    if (!integral || tally.costNs + k * perChunkCost > 2 ** 53) return 0;
+    for (let i = 0; i < domains.length; i++) {
+      const d = domains[i]!.iommu;
+      d.mapRunsRepeated(d.ptesFor(iova, 0, chunkBytes, chunkBytes), k);
+    }
+    faults.pass(k * (1 + domains.length));
+    if (!process.tryLock(k * VFIO_PIN_BATCH_PAGES)) throw new Error('locked-memory budget changed while pinning');
+    tally.pinBatches += k;
+    tally.hostIommuMaps += k * domains.length;
+    tally.costNs += k * perChunkCost;
+    this.lastChunkPtes = perChunkPtes;
+    return k;
+  }
+
   /**
    * vfio_iommu_replay for this mapping onto a new domain: one iommu_map per physically contiguous
    * run, without pinning again (the pages are pinned and charged already). Returns 0 or ENOMEM
@@ -195,6 +260,17 @@ export class VfioDma {
     let page = 0;
     while (page < toPage) {
       const vaddr = this.pinVaddr + page * PAGE_SIZE;
+      if ((toPage - page) * PAGE_SIZE >= 2 * process.chunkBytes && vaddr % process.chunkBytes === 0) {
+        // k whole chunks hold k times one chunk's PTEs (the IOVA keeps its offset in the chunk).
+        const chunkPages = process.chunkBytes / PAGE_SIZE;
+        const k = Math.floor((toPage - page) / chunkPages);
+        const iova = this.start + page * PAGE_SIZE;
+        if (k >= 2 && Number.isInteger(vaddr) && Number.isInteger(iova) && iova + k * process.chunkBytes <= 2 ** 53) {
+          ptes += k * slot.iommu.ptesFor(iova, 0, process.chunkBytes, process.chunkBytes);
+          page += k * chunkPages;
+          continue;
+        }
+      }
       const runBytes = process.contiguousBytes(vaddr, (toPage - page) * PAGE_SIZE);
       ptes += slot.iommu.ptesFor(this.start + page * PAGE_SIZE, process.physOffsetInChunk(vaddr), process.chunkBytes, runBytes);
       page += runBytes / PAGE_SIZE;
@@ -251,6 +327,35 @@ export class VfioDma {
     let page = 0;
     while (page < toPage) {
       const vaddr = this.pinVaddr + page * PAGE_SIZE;
+      if (!perPage && (toPage - page) * PAGE_SIZE >= 2 * process.chunkBytes && vaddr % process.chunkBytes === 0) {
+        // k whole chunks: k equal iommu_unmap_fast calls (the IOVA keeps its offset in the chunk),
+        // a sync after every 512th region. Integer costs only, so the sum is bit for bit the loop's.
+        const chunkBytes = process.chunkBytes;
+        const chunkPages = chunkBytes / PAGE_SIZE;
+        const k = Math.floor((toPage - page) / chunkPages);
+        const iova = this.start + page * PAGE_SIZE;
+        if (k >= 2 && Number.isInteger(vaddr) && Number.isInteger(iova) && iova + k * chunkBytes <= 2 ** 53) {
+          const n = first.iommu.ptesFor(iova, 0, chunkBytes, chunkBytes);
+          const unmapCost = first.iommu.unmapCostNs(n);
+          const syncs = Math.floor((regions + k) / VFIO_IOMMU_TLB_SYNC_MAX);
+          const syncCost = first.iommu.iotlbSyncCostNs;
+          const total = costNs + k * unmapCost + syncs * syncCost;
+          if (
+            Number.isInteger(costNs) &&
+            Number.isInteger(unmapCost) &&
+            Number.isInteger(syncCost) &&
+            total <= 2 ** 53 &&
+            n * k <= first.iommu.livePtes
+          ) {
+            first.iommu.unmapRunsRepeated(n, k, syncs);
+            costNs = total;
+            removed += n * k;
+            regions = (regions + k) % VFIO_IOMMU_TLB_SYNC_MAX;
+            page += k * chunkPages;
+            continue;
+          }
+        }
+      }
       const runBytes = process.contiguousBytes(vaddr, (toPage - page) * PAGE_SIZE);
       const runPages = runBytes / PAGE_SIZE;
       const n = perPage

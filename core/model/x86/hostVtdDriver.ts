@@ -61,7 +61,8 @@ export class HostVtdDriver implements GuestIommuDriver {
   constructor(private readonly deps: HostVtdDriverDeps) {
     this.laneName = deps.laneName;
     this.faults = deps.faults ?? new FaultInjector();
-    this.table = new VtdPageTable(deps.options.awBits, deps.options.superpages, () => {});
+    // No QEMU shadow walks the physical table: nothing is told of cleared leaves or tracks changes.
+    this.table = new VtdPageTable(deps.options.awBits, deps.options.superpages, null);
     this.apertureLast = this.table.limit - 1;
     this.qiLock = new GapFillingLock(deps.clock);
     const tl = deps.timeline;

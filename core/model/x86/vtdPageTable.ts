@@ -1,8 +1,8 @@
 // The guest's second-level page table of one intel-iommu DMA domain (Linux drivers/iommu/intel/iommu.c:
 // pfn_to_dma_pte, __domain_mapping, domain_unmap / dma_pte_clear_level, dma_pte_free_pagetable): the
 // present leaves (4 KiB, 2 MiB, 1 GiB), which page-table pages exist at each level, and, as simulator
-// bookkeeping, the leaves changed since QEMU's shadow walk last covered them. It is also what that
-// walk reads (VtdTableReader: ptesVisited, findHole, nextChanged).
+// bookkeeping, the leaves changed since QEMU's shadow walk last covered them (only for a table QEMU
+// shadows). It is also what that walk reads (VtdTableReader: ptesVisited, findHole, nextChanged).
 // Leaves are kept as runs (vtdLeafRun.ts): the leaves of one size that one map wrote side by side
 // are one node, split when part of them is cleared; changed leaf starts are kept as stretches of
 // pages (pageStretchSet.ts). Counts, costs and snapshots are per leaf, as the kernel's table is.
@@ -13,6 +13,7 @@
 import type { IntelIommuOptions } from '../../scenario/x86ViommuSchema';
 import { IntervalMap } from '../base/intervalMap';
 import { PageStretchSet } from '../base/pageStretchSet';
+import { remPow2 } from '../base/bits';
 import { PAGE_SIZE, alignDown } from '../base/pages';
 import type { VtdTableReader } from './qemuIntelIommuShadow';
 import { sameLeavesIn, VtdLeafRun, type VtdLeaf } from './vtdLeafRun';
@@ -69,8 +70,12 @@ export class VtdPageTable implements VtdTableReader {
   constructor(
     awBits: 39 | 48,
     superpages: IntelIommuOptions['superpages'],
-    /** Told of every run of leaves cleared (a slice with the cleared leaves' ids), in address order. */
-    private readonly onLeavesCleared: (cleared: VtdLeafRun) => void,
+    /**
+     * Told of every run of leaves cleared (a slice with the cleared leaves' ids), in address order;
+     * null when no shadow reads this table (the physical VT-d of a bare-metal host): then the
+     * changed leaves are not tracked either, and asking for them throws.
+     */
+    private readonly onLeavesCleared: ((cleared: VtdLeafRun) => void) | null,
   ) {
     this.levels = awBits === 48 ? 4 : 3;
     this.limit = 2 ** awBits;
@@ -96,7 +101,7 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   private leafBytesAt(iova: number, gpa: number, remaining: number): number {
-    for (const s of this.leafSizes) if (remaining >= s && iova % s === 0 && gpa % s === 0) return s;
+    for (const s of this.leafSizes) if (remaining >= s && remPow2(iova, s) === 0 && remPow2(gpa, s) === 0) return s;
     return PAGE_SIZE;
   }
 
@@ -111,7 +116,7 @@ export class VtdPageTable implements VtdTableReader {
     for (const big of this.leafSizes) {
       if (big <= s) break;
       // IOVA and GPA are aligned to `big` together only where they agree modulo it.
-      if ((iova - gpa) % big !== 0) continue;
+      if (remPow2(iova - gpa, big) !== 0) continue;
       const boundary = Math.ceil(iova / big) * big;
       if (remaining - (boundary - iova) >= big) n = Math.min(n, (boundary - iova) / s);
     }
@@ -121,13 +126,20 @@ export class VtdPageTable implements VtdTableReader {
 
   /** Page-table pages a map of [iova, iova+size) must allocate (pfn_to_dma_pte). Changes nothing. */
   planMap(iova: number, gpa: number, size: number): number {
-    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size > this.limit) {
+    if (
+      size <= 0 ||
+      remPow2(iova, PAGE_SIZE) !== 0 ||
+      remPow2(gpa, PAGE_SIZE) !== 0 ||
+      remPow2(size, PAGE_SIZE) !== 0 ||
+      iova + size > this.limit
+    ) {
       throw new RangeError(`intel-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or beyond the ${this.limit} aperture`);
     }
     if (this.runs.firstOverlap(iova, iova + size - 1) !== undefined) {
       throw new RangeError(`intel-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
     }
-    this.planLast.fill(-1);
+    // A loop: TypedArray.fill is a call too costly for a handful of levels on this path.
+    for (let l = 0; l < this.levels; l++) this.planLast[l] = -1;
     let count = 0;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.segmentAt(p, g, rem);
@@ -185,6 +197,7 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   private markChanged(start: number, leaves: number, leafBytes: number): void {
+    if (this.onLeavesCleared === null) return;
     if (leafBytes === PAGE_SIZE) this.changed.add(start, start + (leaves - 1) * PAGE_SIZE);
     else for (let i = 0; i < leaves; i++) this.changed.add(start + i * leafBytes, start + i * leafBytes);
   }
@@ -215,7 +228,7 @@ export class VtdPageTable implements VtdTableReader {
       const total = run.leaves;
       const to = run.last > last ? (last + 1 - run.start) / run.leafBytes : total;
       const n = to - from;
-      const gone = run.slice(from, to);
+      const gone = this.onLeavesCleared === null ? null : run.slice(from, to);
       if (from === 0 && to === total) {
         this.runs.delete(run);
       } else if (from === 0) {
@@ -229,8 +242,10 @@ export class VtdPageTable implements VtdTableReader {
       }
       this.leaves -= n;
       cleared += n;
-      this.markChanged(gone.start, n, gone.leafBytes);
-      this.onLeavesCleared(gone);
+      if (gone !== null) {
+        this.markChanged(gone.start, n, gone.leafBytes);
+        this.onLeavesCleared!(gone);
+      }
     }
     for (let l = 1; l < this.levels; l++) this.deleteTablesIn(l, iova, last);
     return cleared;
@@ -324,15 +339,22 @@ export class VtdPageTable implements VtdTableReader {
   }
 
   nextChanged(from: number, last: number): number {
+    this.assertTracked();
     return this.changed.next(from, last);
   }
 
   changedThrough(addr: number): number {
+    this.assertTracked();
     return this.changed.through(addr);
   }
 
   forgetChanged(start: number, last: number): void {
+    this.assertTracked();
     this.changed.remove(start, last);
+  }
+
+  private assertTracked(): void {
+    if (this.onLeavesCleared === null) throw new Error('this VT-d table has no shadow: its changed leaves are not tracked');
   }
 
   snapshot(): unknown {

@@ -1,0 +1,66 @@
+// A VT-d table no shadow reads (the physical VT-d of a bare-metal host: onLeavesCleared null) skips
+// the changed-leaf bookkeeping; everything else must be what a shadowed table does: the same tables
+// planned, PTEs written, leaves cleared, leaves and tables left, for random maps (4 KiB, 2 MiB and
+// 1 GiB leaves) and unmaps. Asking it for changed leaves is a programming error and throws.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { VtdPageTable } from './vtdPageTable';
+
+const MiB = 2 ** 20;
+
+type Op = { kind: 'map'; slot: number; gpaSlot: number; pages: number; write: boolean } | { kind: 'unmap'; slot: number; pages: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('map' as const),
+    slot: fc.nat(63),
+    gpaSlot: fc.nat(63),
+    pages: fc.constantFrom(1, 2, 16, 511, 512, 513, 1024),
+    write: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('unmap' as const), slot: fc.nat(63), pages: fc.constantFrom(1, 16, 512, 1024, 4096) }),
+);
+
+function attempt(f: () => number): number | 'refused' {
+  try {
+    return f();
+  } catch {
+    return 'refused';
+  }
+}
+
+describe('a VT-d table without a shadow', () => {
+  it('maps and clears exactly as a shadowed one', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('none' as const, '2m' as const, '2m+1g' as const), fc.array(op, { maxLength: 40 }), (superpages, ops) => {
+        const cleared: number[] = [];
+        const shadowed = new VtdPageTable(48, superpages, (run) => cleared.push(run.leaves));
+        const bare = new VtdPageTable(48, superpages, null);
+        for (const o of ops) {
+          const iova = o.slot * 4 * MiB;
+          const size = o.pages * 4096;
+          if (o.kind === 'map') {
+            if (shadowed.leavesIn(iova, iova + size - 1) > 0) continue;
+            const gpa = o.gpaSlot * 4 * MiB;
+            expect(bare.planMap(iova, gpa, size)).toBe(shadowed.planMap(iova, gpa, size));
+            expect(bare.writeRun(iova, gpa, size, o.write)).toBe(shadowed.writeRun(iova, gpa, size, o.write));
+          } else {
+            // An unmap starting or ending inside a large leaf is refused, by both, before any change.
+            expect(attempt(() => bare.clearRange(iova, size))).toBe(attempt(() => shadowed.clearRange(iova, size)));
+          }
+          expect(bare.leafList()).toEqual(shadowed.leafList());
+          expect(bare.checkInvariants()).toEqual([]);
+          expect(bare.snapshot()).toEqual({ ...(shadowed.snapshot() as object), changed: [] });
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('does not answer which leaves changed', () => {
+    const bare = new VtdPageTable(48, '2m', null);
+    expect(() => bare.nextChanged(0, 4095)).toThrow(/not tracked/);
+    expect(() => bare.changedThrough(0)).toThrow(/not tracked/);
+    expect(() => bare.forgetChanged(0, 4095)).toThrow(/not tracked/);
+  });
+});

@@ -141,6 +141,17 @@ export class HostIommuDomain {
   }
 
   /**
+   * `times` iommu_map calls of `ptes` PTEs each (runs of the same layout, mapped one after the
+   * other); returns the cost of one call, as mapRun would.
+   */
+  mapRuns(times: number, ptes: number): number {
+    this.ptes += times * ptes;
+    if (this.ptes > this.ptesPeak) this.ptesPeak = this.ptes;
+    this.mapCalls += times;
+    return this.costs.hostIommuMapNs + ptes * this.costs.hostPteWriteNs;
+  }
+
+  /**
    * `times` iommu_map calls of one PTE each (a run of single-page mappings, each its own call);
    * returns the cost of one call, as mapRun would.
    */

@@ -20,6 +20,8 @@ export const VFIO_PIN_BATCH_PAGES = 512;
 /** VFIO_IOMMU_TLB_SYNC_MAX: unmapped regions gathered per iommu_iotlb_sync in vfio_unmap_unpin. */
 export const VFIO_IOMMU_TLB_SYNC_MAX = 512;
 
+const NO_STRETCH = { pages: 0, ptes: 0 } as const;
+
 /** One IOMMU domain of a container; `seq` grows with each new domain (never reused). */
 export interface VfioDomainSlot {
   readonly iommu: HostIommuDomain;
@@ -83,7 +85,7 @@ export class VfioDma {
    * that is not mapped in the process) or ENOMEM (RLIMIT_MEMLOCK exceeded, or an injected failure
    * of a pin batch or an iommu_map); on error every pin, charge and PTE made here is undone.
    */
-  pinAndMap(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally): number {
+  pinAndMap(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally, chunkStretches = true): number {
     const { process, faults, costs } = env;
     // vfio_batch_init: disable_hugepages falls back to a one-page batch and one page per run.
     const capacity = env.disableHugepages ? 1 : VFIO_PIN_BATCH_PAGES;
@@ -93,6 +95,15 @@ export class VfioDma {
     let ptes = 0;
     let err = 0;
     while (mapped < this.pages) {
+      if (chunkStretches && batchLeft === 0) {
+        const s = this.chunkStretch(env, domains, tally, mapped, capacity);
+        if (s.pages > 0) {
+          mapped += s.pages;
+          pinnedTotal += s.pages;
+          ptes += s.ptes;
+          continue;
+        }
+      }
       const vaddr = this.pinVaddr + mapped * PAGE_SIZE;
       const runPages = env.disableHugepages ? 1 : process.contiguousBytes(vaddr, (this.pages - mapped) * PAGE_SIZE) / PAGE_SIZE;
       let charged = 0;
@@ -146,6 +157,57 @@ export class VfioDma {
       tally.costNs += this.unmapFromDomains(env, domains, mapped, ptes);
     }
     return err;
+  }
+
+  /**
+   * The loop of pinAndMap over whole backing chunks of one pin batch each (2 MiB huge pages: 512
+   * pages), from page `from` with the batch empty: every such chunk is one pinned batch, one charge
+   * and one iommu_map per domain of the same PTE count (IOVA and memory advance by whole chunks, so
+   * their alignments repeat), so the stretch's counts are multiplied out and its costs added in the
+   * loop's order. It stops before a chunk the loop would refuse or fail (RLIMIT_MEMLOCK, an unmapped
+   * address, the injected failure), past 2^53, and at a partial chunk: pinAndMap does those page by
+   * page. Returns the pages pinned, charged and mapped, and their PTEs (0 and 0: nothing to stretch).
+   */
+  private chunkStretch(
+    env: VfioDmaEnv,
+    domains: readonly VfioDomainSlot[],
+    tally: VfioDmaTally,
+    from: number,
+    capacity: number,
+  ): { pages: number; ptes: number } {
+    const { process, faults, costs } = env;
+    const chunk = process.chunkBytes;
+    const chunkPages = chunk / PAGE_SIZE;
+    const vaddr = this.pinVaddr + from * PAGE_SIZE;
+    const iova = this.start + from * PAGE_SIZE;
+    if (env.disableHugepages || chunkPages !== capacity || vaddr % chunk !== 0) return NO_STRETCH;
+    const sitesPerChunk = 1 + domains.length;
+    const k = Math.min(
+      Math.floor((this.pages - from) / chunkPages),
+      Math.floor(process.lockablePages() / chunkPages),
+      Math.floor(faults.sitesBeforeFailure() / sitesPerChunk),
+    );
+    if (k < 2 || iova + k * chunk > 2 ** 53 || vaddr + k * chunk > 2 ** 53 || !process.isMapped(vaddr, k * chunk)) return NO_STRETCH;
+    faults.pass(k * sitesPerChunk);
+    const pinNs = chunkPages * costs.vfioPinPerPageNs;
+    const mapNs: number[] = [];
+    let ptesEach = 0;
+    for (const d of domains) {
+      const n = d.iommu.ptesFor(iova, 0, chunk, chunk);
+      mapNs.push(d.iommu.mapRuns(k, n));
+      ptesEach += n;
+    }
+    // Per chunk as the loop adds them: the batch's pins, then each domain's iommu_map.
+    for (let m = 0; m < k; m++) {
+      tally.costNs += pinNs;
+      for (let i = 0; i < mapNs.length; i++) tally.costNs += mapNs[i]!;
+    }
+    tally.pinBatches += k;
+    tally.hostIommuMaps += k * domains.length;
+    const pages = k * chunkPages;
+    // vfio_lock_acct per chunk; the peak is that of the last.
+    if (!process.tryLock(pages)) throw new Error('locked-memory budget changed while pinning');
+    return { pages, ptes: k * ptesEach };
   }
 
   /** vfio_remove_dma's vfio_unmap_unpin: every PTE removed, every page unpinned and uncharged. */

@@ -16,7 +16,7 @@ import { H_FUNCTION, hcallErrorName } from '../model/ppc/papr';
 import { SpaprMachine } from '../model/ppc/spaprMachine';
 import { toHexOrNumber, u64 } from '../scenario/numbers';
 import type { VcpuSet } from '../model/guestDma/vcpuSet';
-import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpRepeatStretch, type OpsEnvironment } from './opTypes';
+import { defineOp, type OpDefinition, type OpOutcome, type OpRepeatStretch, type OpsEnvironment } from './opTypes';
 import type { SpaprHcalls } from '../model/ppc/qemu/spaprHcalls';
 import { H_SUCCESS } from '../model/ppc/papr';
 import { alignDown } from '../model/base/pages';
@@ -65,12 +65,12 @@ export function onSpaprVcpu0(g: SpaprGuestAccess, body: (call: DmaCall) => void)
 /**
  * runRepeat of a hypercall op: the calls one after the other on vCPU 0, as run() makes them (each from
  * where vCPU 0 is free), with one look-up of the guest for all of them; `make` issues each call with
- * the arguments of its repetition (only those in `numeric` may be advanced). Stops at the first call
- * that fails, reported as run() reports it.
+ * the arguments of its repetition in `v`, in the order of `numeric` (only those may be advanced).
+ * Stops at the first call that fails, reported as run() reports it.
  */
 function hcallRepeat<A extends { readonly vm?: string | undefined }>(
-  numeric: readonly string[],
-  make: (h: SpaprHcalls, call: DmaCall, arg: (name: keyof A & string) => number) => number,
+  numeric: readonly (keyof A & string)[],
+  make: (h: SpaprHcalls, call: DmaCall, v: Float64Array) => number,
   ret: (h: SpaprHcalls) => unknown,
 ): (
   env: OpsEnvironment,
@@ -81,19 +81,32 @@ function hcallRepeat<A extends { readonly vm?: string | undefined }>(
   costNs: number,
 ) => OpRepeatStretch | null {
   return (env, a, add, from, count, costNs) => {
-    for (const k in add) if (!numeric.includes(k)) return null;
+    for (const k in add) if (!(numeric as readonly string[]).includes(k)) return null;
     const g = spaprGuestOf(env, a.vm);
     if (g === null) return null;
     const h = g.machine.hcalls;
     const call = new DmaCall(0);
-    let j = 0;
-    const arg = (name: keyof A & string): number => (name in add ? repeatArg(a, add, name, from + j) : (a[name] as number));
+    // The arguments: the step's values, the advanced ones recomputed per repetition as repeatArg does
+    // (base + i * add), looked up by name once rather than per call.
+    const v = new Float64Array(numeric.length);
+    const advanced: number[] = [];
+    const bases: number[] = [];
+    const deltas: number[] = [];
+    numeric.forEach((name, k) => {
+      v[k] = a[name] as number;
+      if (name in add) {
+        advanced.push(k);
+        bases.push(a[name] as number);
+        deltas.push(add[name]!);
+      }
+    });
     let total = costNs;
     let last: unknown = null;
-    for (; j < count; j++) {
+    for (let j = 0; j < count; j++) {
+      for (let m = 0; m < advanced.length; m++) v[advanced[m]!] = bases[m]! + (from + j) * deltas[m]!;
       call.begin(g.vcpus.startAt(0, g.nowNs));
       const start = call.t;
-      const rc = make(h, call, arg);
+      const rc = make(h, call, v);
       g.vcpus.occupy(0, start, call.t);
       if (rc !== H_SUCCESS)
         return { calls: j, costNs: total, ret: last, lane: g.machine.laneName, failed: hcallOutcome(g, rc, call.t - start, ret(h)) };
@@ -163,7 +176,7 @@ export const HCALL_OPS: readonly OpDefinition[] = [
     },
     runRepeat: hcallRepeat<z.infer<typeof putArgs>>(
       ['liobn', 'ioba', 'tce'],
-      (h, c, arg) => h.putTce(c, arg('liobn'), arg('ioba'), arg('tce')),
+      (h, c, v) => h.putTce(c, v[0]!, v[1]!, v[2]!),
       () => null,
     ),
   }),
@@ -202,7 +215,7 @@ export const HCALL_OPS: readonly OpDefinition[] = [
     },
     runRepeat: hcallRepeat<z.infer<typeof stuffArgs>>(
       ['liobn', 'ioba', 'value', 'count'],
-      (h, c, arg) => h.stuffTce(c, arg('liobn'), arg('ioba'), arg('value'), arg('count')),
+      (h, c, v) => h.stuffTce(c, v[0]!, v[1]!, v[2]!, v[3]!),
       (h) => h.lastWritten,
     ),
   }),

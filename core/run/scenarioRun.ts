@@ -77,7 +77,8 @@ export class ScenarioRun {
       Math.min(1_000_000, Math.floor(this.durationNs / COUNTER_SAMPLES)),
       Math.ceil(this.durationNs / MAX_COUNTER_SAMPLES),
     );
-    this.sim.counters.start(durationNs(interval));
+    // Samples at 0, every interval up to the end, and the final one in result().
+    this.sim.counters.start(durationNs(interval), Math.floor(this.durationNs / interval) + 2);
     // QEMU's setup (guest RAM mapped at boot, containers opened) is done; the workload's first IO is not.
     this.limitsStart = limitsAtStart(workload.env());
     this.workload.start();

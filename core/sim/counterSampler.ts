@@ -22,6 +22,8 @@ interface SeriesState {
 }
 
 const SAMPLE = 0;
+/** Most samples start() sizes the arrays for. */
+const PRESIZE_MAX = 4096;
 
 export class CounterSampler implements SimComponent {
   private readonly series: SeriesState[] = [];
@@ -40,9 +42,15 @@ export class CounterSampler implements SimComponent {
     this.series.push({ name: this.namePrefix + name, unit, read, values: new Float64Array(this.times.length) });
   }
 
-  /** Starts sampling every `intervalNs` from time 0. */
-  start(intervalNs: DurationNs): void {
+  /**
+   * Starts sampling every `intervalNs` from time 0. `expectedSamples` (the run's length over the
+   * interval, plus the final sample) sizes the arrays once (up to PRESIZE_MAX samples: a run that
+   * ends early wastes little) instead of doubling them on the way; more samples still fit (they grow).
+   */
+  start(intervalNs: DurationNs, expectedSamples = 0): void {
     if (intervalNs <= 0) throw new RangeError('counter sampling interval must be positive');
+    const want = Math.min(PRESIZE_MAX, Math.ceil(expectedSamples));
+    if (want > this.times.length && this.count === 0) this.resize(want);
     this.intervalNs = intervalNs;
     this.handlerId = this.sim.register(this);
     this.sim.schedule(0, this.handlerId, SAMPLE, 0, 0, PRIORITY_LATE);
@@ -68,7 +76,10 @@ export class CounterSampler implements SimComponent {
   }
 
   private grow(): void {
-    const next = this.times.length * 2;
+    this.resize(this.times.length * 2);
+  }
+
+  private resize(next: number): void {
     const t = new Float64Array(next);
     t.set(this.times);
     this.times = t;

@@ -1,7 +1,8 @@
 // LatencyHistogram against hdr-histogram-js recording the same values one by one (the oracle):
 // random latencies (small, IO-sized, past the highest trackable value so the library resizes,
 // fractional, repeated, zero, NaN) recorded in batches with queries in between must give the same
-// total and the same value at every percentile, and every value the same counts-array index.
+// total and the same value at every percentile, and every value the same counts-array index, for
+// each of several configurations built one after the other (their shapes are cached).
 import fc from 'fast-check';
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,27 @@ describe('LatencyHistogram', () => {
         (v) => fast.countsArrayIndex(v) === lib.countsArrayIndex(v),
       ),
     );
+  });
+
+  it('keeps the shape of each configuration apart (shapes are cached per configuration)', () => {
+    const configs = [
+      CONFIG,
+      { lowestDiscernibleValue: 1, highestTrackableValue: 1_000_000, numberOfSignificantValueDigits: 2 },
+      { lowestDiscernibleValue: 1000, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 4 },
+    ] as const;
+    const values = [0, 1, 7, 999, 1000, 4096, 65_537, 999_999, 2_000_001, 2 ** 40];
+    for (const round of [0, 1])
+      for (const config of round === 0 ? configs : [...configs].reverse()) {
+        const fast = new LatencyHistogram(config);
+        const lib = hdr.build(config);
+        const libIndex = lib as unknown as { countsArrayIndex(v: number): number };
+        for (const v of values) {
+          expect(fast.countsArrayIndex(v), `${config.highestTrackableValue}: ${v}`).toBe(libIndex.countsArrayIndex(v));
+          fast.recordValue(v);
+          lib.recordValue(v);
+        }
+        for (const q of PERCENTILES) expect(fast.getValueAtPercentile(q), `p${q}`).toBe(lib.getValueAtPercentile(q));
+      }
   });
 
   it('refuses a negative value as the library does', () => {

@@ -28,16 +28,18 @@ const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
 
 const TWO_32 = 2 ** 32;
 
-function pow2(k: number): number {
-  return POW2[k] ?? Math.pow(2, k);
-}
+const EMPTY = new Float64Array(0);
 
-/** The library's shape per configuration (building a histogram to read it allocates its counts). */
-const shapes = new Map<string, HdrShape>();
+/**
+ * The library's shape for each configuration asked so far: it depends only on the configuration,
+ * and building a library histogram to read it allocates its whole counts array (the larger part of
+ * building a run with a few histograms).
+ */
+const SHAPES = new Map<string, HdrShape>();
 
 function shapeOf(config: LatencyHistogramConfig): HdrShape {
   const key = `${config.lowestDiscernibleValue}/${config.highestTrackableValue}/${config.numberOfSignificantValueDigits}`;
-  let shape = shapes.get(key);
+  let shape = SHAPES.get(key);
   if (shape === undefined) {
     const h = hdr.build({ ...config, bitBucketSize: 32 }) as unknown as HdrShape;
     shape = {
@@ -46,18 +48,23 @@ function shapeOf(config: LatencyHistogramConfig): HdrShape {
       subBucketHalfCount: h.subBucketHalfCount,
       countsArrayLength: h.countsArrayLength,
     };
-    shapes.set(key, shape);
+    SHAPES.set(key, shape);
   }
   return shape;
+}
+
+function pow2(k: number): number {
+  return POW2[k] ?? Math.pow(2, k);
 }
 
 export class LatencyHistogram {
   private readonly unitMagnitude: number;
   private readonly halfCountMagnitude: number;
   private readonly halfCount: number;
-  /** Count per counts-array index, and one value recorded at that index. */
-  private counts: Float64Array;
-  private repr: Float64Array;
+  /** Count per counts-array index, and one value recorded at that index (allocated at the first value). */
+  private counts: Float64Array = EMPTY;
+  private repr: Float64Array = EMPTY;
+  private readonly firstLength: number;
   /** Values whose index is NaN (NaN, infinity): the library counts them in the total only. */
   private unplaced = 0;
   private unplacedValue = 0;
@@ -70,8 +77,7 @@ export class LatencyHistogram {
     this.unitMagnitude = shape.unitMagnitude;
     this.halfCountMagnitude = shape.subBucketHalfCountMagnitude;
     this.halfCount = shape.subBucketHalfCount;
-    this.counts = new Float64Array(Math.min(shape.countsArrayLength, 4 * this.halfCount));
-    this.repr = new Float64Array(this.counts.length);
+    this.firstLength = Math.min(shape.countsArrayLength, 4 * this.halfCount);
   }
 
   /** JsHistogram.countsArrayIndex(value), with its expressions: getBucketIndex, getSubBucketIndex, computeCountsArrayIndex. */
@@ -102,7 +108,7 @@ export class LatencyHistogram {
   }
 
   private grow(index: number): void {
-    let n = this.counts.length * 2;
+    let n = Math.max(this.firstLength, this.counts.length * 2);
     while (n <= index) n *= 2;
     const counts = new Float64Array(n);
     counts.set(this.counts);

@@ -31,5 +31,10 @@ export function defineStackCounters(sim: Simulation, stack: Stack, dmaEntryLimit
     sim.counters.define('vfio.memlockLimitBytes', 'bytes', limit);
   }
   const devices = stack.vms.flatMap((vm) => vm.devices);
-  sim.counters.define('devices.online', 'devices', () => devices.filter((d) => d.lifecycle.accepting).length);
+  sim.counters.define('devices.online', 'devices', () => {
+    // Read at every sample: a loop, no array per sample.
+    let n = 0;
+    for (const d of devices) if (d.lifecycle.accepting) n++;
+    return n;
+  });
 }

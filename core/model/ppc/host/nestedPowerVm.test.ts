@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema } from '../../../scenario/schema';
 import { Simulation } from '../../../sim/simulation';
@@ -8,6 +9,7 @@ import { QemuVm } from '../../qemu/qemuVm';
 import { VcpuSet } from '../../guestDma/vcpuSet';
 import { GapFillingLock } from '../../../sim/gapFillingLock';
 import { createSpaprViommu } from '../spaprViommu';
+import { PowerVmL0 } from './nestedPowerVm';
 
 // KVM in a PowerVM LPAR (nested API v2, Documentation/arch/powerpc/kvm-nested.rst) and the L1 kernel's
 // TCE exchanges with PowerVM (pseries/iommu.c tce_exchange_pseries), counted per hop.
@@ -135,5 +137,39 @@ describe("a host PE table's lock (tce_exchange_pseries holds tbl->large_pool.loc
     clock.now = 5000;
     expect(lock.acquire(5000, 10)).toBe(5010);
     expect(lock.intervals).toBe(1);
+  });
+});
+
+describe('a chain of exchanges on one host PE (exchangeTcesQueued)', () => {
+  it('counts, costs, waits and queues as the same exchanges made one by one', () => {
+    type Cmd = { readonly pe: number; readonly at: number; readonly n: number; readonly chain: boolean } | { readonly advance: number };
+    const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ pe: fc.nat(2), at: fc.nat(20_000), n: fc.nat(40), chain: fc.boolean() }) },
+      { weight: 1, arbitrary: fc.record({ advance: fc.nat(10_000) }) },
+    );
+    fc.assert(
+      fc.property(fc.double({ min: 1, max: 5000, noNaN: true }), fc.array(cmd, { maxLength: 60 }), (hop, cmds) => {
+        const c = resolveCostTable({ l1ToL0HcallNs: hop });
+        const clock = { now: 0 };
+        const fast = new PowerVmL0(c, clock);
+        const ref = new PowerVmL0(c, clock);
+        for (const k of cmds) {
+          if ('advance' in k) {
+            clock.now += k.advance;
+            continue;
+          }
+          const t = clock.now + k.at;
+          let want = t;
+          for (let i = 0; i < k.n; i++) want = ref.exchangeTce(want, k.pe, true);
+          // A chain against one by one; one by one on both sides keeps the locks' histories mixed.
+          let got = t;
+          if (k.chain) got = fast.exchangeTcesQueued(t, k.pe, k.n);
+          else for (let i = 0; i < k.n; i++) got = fast.exchangeTce(got, k.pe, true);
+          expect(got).toBe(want);
+          expect([fast.getTce, fast.putTce, fast.l0Ns, fast.lockWaitNs]).toEqual([ref.getTce, ref.putTce, ref.l0Ns, ref.lockWaitNs]);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

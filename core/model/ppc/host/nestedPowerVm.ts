@@ -74,6 +74,26 @@ export class PowerVmL0 {
   }
 
   /**
+   * `n` exchangeTce calls (serialized) on host PE `pe`, each starting when the one before is done,
+   * the first at `t`: the same counts, L0 time, lock waits and lock state, with the lock's chain
+   * (GapFillingLock.acquireChain) instead of a search per exchange; returns when the last is done.
+   */
+  exchangeTcesQueued(t: number, pe: number, n: number): number {
+    this.chainCostNs = 2 * this.costs.l1ToL0HcallNs;
+    return this.lockOf(pe).acquireChain(t, this.chainCostNs, n, this.onChainExchange);
+  }
+
+  private chainCostNs = 0;
+  /** One exchange of a chain, as exchangeTce accounts it. */
+  private readonly onChainExchange = (arrival: number, release: number): void => {
+    const costNs = this.chainCostNs;
+    this.getTce++;
+    this.putTce++;
+    this.l0Ns += costNs;
+    this.lockWaitNs += release - costNs - arrival;
+  };
+
+  /**
    * `n` exchanges of boot-time work (exchangeTce with serialize false) back to back from `t`: each adds
    * its cost, in order; returns when the last is done.
    */

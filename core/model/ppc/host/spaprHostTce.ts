@@ -255,7 +255,10 @@ export class SpaprHostTce {
     }
     const l0 = this.l0!;
     if (boot) at = l0.exchangeTcesAt(at, n * pes.length * sub);
-    else for (let i = 0; i < n; i++) for (const pe of pes) for (let j = 0; j < sub; j++) at = l0.exchangeTce(at, pe, true);
+    // Entry by entry, PE by PE, host page by host page; one PE's exchanges follow each other back to
+    // back (with a single PE, all of them), so they go to its lock as one chain.
+    else if (pes.length === 1) at = l0.exchangeTcesQueued(at, pes[0]!, n * sub);
+    else for (let i = 0; i < n; i++) for (const pe of pes) at = l0.exchangeTcesQueued(at, pe, sub);
     this.hostWrites += sub * pes.length * n;
     return at;
   }

@@ -7,8 +7,8 @@
 // `compare` prints the comparison of its latest runs (pcilab compare's table).
 // Must not: touch the lab database from a task (sweepTask.ts); print anything on stdout but output.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { LabDatabase } from '../../db/database';
 import { ExperimentStore, type StoredExperiment } from '../../db/experimentStore';
@@ -28,6 +28,9 @@ import {
   submitSlurmSweep,
   systemShell,
   checkFreshDir,
+  defaultSweepDir,
+  latestSweepDir,
+  sweepsRoot,
   type SchedulerShell,
   type SweepStatus,
 } from '../service/sweepService';
@@ -174,10 +177,6 @@ function findExperiment(store: ExperimentStore, ref: string, dbPath: string): St
 
 class MissingExperiment extends Error {}
 
-function sweepsDir(dbPath: string): string {
-  return join(dirname(resolve(dbPath)), 'sweeps');
-}
-
 /** How a grid value on the command line is read: JSON when it parses (numbers, booleans), else the text. */
 function gridValue(text: string): unknown {
   try {
@@ -266,13 +265,6 @@ function commandList(args: string[], io: ExperimentIo): number {
   return 0;
 }
 
-function timestamp(nowMs: number): string {
-  return new Date(nowMs)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
 async function commandSubmit(args: string[], io: ExperimentIo): Promise<number> {
   const end = args.indexOf('--');
   const own = end < 0 ? args : args.slice(0, end);
@@ -309,7 +301,7 @@ async function commandSubmit(args: string[], io: ExperimentIo): Promise<number> 
   const dbPath = io.dbPath(values.db);
   const experiment = io.withDatabase(dbPath, 'read', (db) => findExperiment(new ExperimentStore(db), positionals[0]!, dbPath));
   const now = io.nowMs();
-  const dir = resolve(values.out ?? join(sweepsDir(dbPath), `experiment-${experiment.id}-${timestamp(now)}`));
+  const dir = resolve(values.out ?? defaultSweepDir(dbPath, experiment.id, now));
   const manifest = newManifest(
     experiment,
     slurm ? 'slurm' : 'local',
@@ -352,14 +344,11 @@ function sweepDirOf(ref: string, dbPath: string, io: ExperimentIo): string {
   if (existsSync(join(ref, MANIFEST_FILE))) return resolve(ref);
   if (existsSync(ref) && statSync(ref).isDirectory()) throw new ExperimentUsageError(`${ref}: not a sweep directory (no ${MANIFEST_FILE})`);
   const experiment = io.withDatabase(dbPath, 'read', (db) => findExperiment(new ExperimentStore(db), ref, dbPath));
-  const root = sweepsDir(dbPath);
-  const dirs = existsSync(root)
-    ? readdirSync(root)
-        .filter((d) => d.startsWith(`experiment-${experiment.id}-`) && existsSync(join(root, d, MANIFEST_FILE)))
-        .sort()
-    : [];
-  if (dirs.length === 0) throw new MissingExperiment(`experiment ${experiment.id} has no sweep under ${root} (give the sweep's directory)`);
-  return join(root, dirs[dirs.length - 1]!);
+  const latest = latestSweepDir(dbPath, experiment.id);
+  if (latest === null) {
+    throw new MissingExperiment(`experiment ${experiment.id} has no sweep under ${sweepsRoot(dbPath)} (give the sweep's directory)`);
+  }
+  return latest;
 }
 
 function stateLine(s: SweepStatus): string {

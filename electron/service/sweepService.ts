@@ -10,18 +10,20 @@
 // Must not: import electron; wait on the scheduler (collect looks once; callers poll).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabDatabase } from '../../db/database';
 import { ExperimentStore, type StoredExperiment } from '../../db/experimentStore';
 import type { StartRunRequest } from '../../core/contract/runRequest';
+import type { SweepStatus, SweepVariantStatus } from '../../core/contract/experiments';
 import { importRunBundle } from './runBundleImport';
 import { BundleError } from './runBundleFormat';
 import { LabError, errorMessage } from './labError';
 import {
   bundleName,
   latestJobOf,
+  MANIFEST_FILE,
   logName,
   readManifest,
   slurmOutputPattern,
@@ -31,37 +33,7 @@ import {
 } from './sweepManifest';
 import { arraySpec, parseSbatchParsable, parseScontrolJobs, parseSqueueJson, type TaskRecord } from './slurmQueue';
 
-export type VariantState = 'pending' | 'running' | 'done' | 'failed';
-
-export interface SweepVariantStatus {
-  readonly index: number;
-  readonly name: string;
-  readonly state: VariantState;
-  /** The lab's run of this variant once its bundle is imported. */
-  readonly runId: number | null;
-  /** How the bundle went in this collect: imported now, or already in the lab (found by content hash). */
-  readonly imported: 'imported' | 'duplicate' | null;
-  readonly exitCode: number | null;
-  readonly signal: number | null;
-  /** Why it waits or failed, in words (Slurm's state and reason, a refused bundle...). */
-  readonly reason: string | null;
-  /** The task's log (absolute path), from its latest attempt. */
-  readonly log: string;
-  /** 1 for the first submission, 2 after one retry, ... */
-  readonly attempt: number;
-  /** Slurm's array job id of the latest attempt (null for local runs). */
-  readonly arrayJobId: number | null;
-}
-
-export interface SweepStatus {
-  readonly dir: string;
-  readonly scheduler: SweepManifest['scheduler'];
-  readonly experimentId: number;
-  readonly experimentName: string;
-  readonly variants: readonly SweepVariantStatus[];
-  readonly counts: Readonly<Record<VariantState, number>>;
-}
-
+export type { SweepStatus, SweepVariantStatus } from '../../core/contract/experiments';
 /** How a command of the scheduler is run (the tests put fakes in its place). */
 export interface SchedulerShell {
   run(command: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string; error: string | null };
@@ -145,6 +117,30 @@ export function newManifest(
       : { slurm: { partition: slurm.partition ?? null, time: slurm.time ?? null, sbatchArgs: [...(slurm.sbatchArgs ?? [])] } }),
     jobs: [{ arrayJobId: null, indices: experiment.variants.map((_, i) => i), submittedAt: new Date(nowMs).toISOString() }],
   };
+}
+
+/** Where sweeps go without --out: `sweeps/` beside the lab database. */
+export function sweepsRoot(dbPath: string): string {
+  return join(dirname(resolve(dbPath)), 'sweeps');
+}
+
+/** The default directory of a new sweep of an experiment: sweeps/experiment-<id>-<UTC time>. */
+export function defaultSweepDir(dbPath: string, experimentId: number, nowMs: number): string {
+  const stamp = new Date(nowMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return join(sweepsRoot(dbPath), `experiment-${experimentId}-${stamp}`);
+}
+
+/** The newest sweep of an experiment under the default location, or null. */
+export function latestSweepDir(dbPath: string, experimentId: number): string | null {
+  const root = sweepsRoot(dbPath);
+  if (!existsSync(root)) return null;
+  const dirs = readdirSync(root)
+    .filter((d) => d.startsWith(`experiment-${experimentId}-`) && existsSync(join(root, d, MANIFEST_FILE)))
+    .sort();
+  return dirs.length === 0 ? null : join(root, dirs[dirs.length - 1]!);
 }
 
 /** A directory that already holds a sweep is refused: each sweep gets its own (its bundles are named by variant index). */

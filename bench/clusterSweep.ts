@@ -6,8 +6,8 @@
 // Must not: leave a daemon running (the cluster is stopped on every path).
 
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterUnavailable, startCluster } from '../tooling/slurmCluster';
@@ -20,6 +20,14 @@ const LIMITS = [8192, 16384, 32768, 65535];
 
 const flag = process.argv.indexOf('--duration-ms');
 const durationMs = flag < 0 ? 250 : Number(process.argv[flag + 1]);
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
 
 function pcilab(args: string[], env: NodeJS.ProcessEnv): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -41,6 +49,7 @@ try {
   pcilab(['--version'], env);
   pcilab(['run', PRESET, ...base, '--json'], env);
 
+  const loadBefore = loadavg()[0]!;
   const serialStart = Date.now();
   for (const qd of IODEPTHS) {
     for (const limit of LIMITS) {
@@ -67,31 +76,42 @@ try {
       env,
     ),
   ) as { experimentId: number };
+  const sweep = join(dir, 'sweep');
   const clusterStart = Date.now();
-  pcilab(['experiment', 'submit', String(created.experimentId), '--slurm', '--out', join(dir, 'sweep')], env);
-  const status = JSON.parse(pcilab(['experiment', 'collect', join(dir, 'sweep'), '--wait', '--interval', '0.5', '--json'], env)) as {
+  pcilab(['experiment', 'submit', String(created.experimentId), '--slurm', '--out', sweep], env);
+  // The tasks' part: until every bundle is in the sweep directory.
+  while (readdirSafe(join(sweep, 'bundles')).filter((f) => f.endsWith('.jsonl.gz')).length < 20) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const tasksMs = Date.now() - clusterStart;
+  // Then collect's part: importing the 20 bundles into the lab.
+  const status = JSON.parse(pcilab(['experiment', 'collect', sweep, '--wait', '--interval', '0.5', '--json'], env)) as {
     counts: { done: number };
   };
   const clusterMs = Date.now() - clusterStart;
   if (status.counts.done !== 20) throw new Error(`only ${status.counts.done} of 20 variants done`);
 
   const ncpu = cpus().length;
-  console.log(`one by one: ${(serialMs / 1000).toFixed(1)} s; Slurm job array (1 node, ${ncpu} CPUs): ${(clusterMs / 1000).toFixed(1)} s`);
-  writeFileSync(OUT, svg(serialMs, clusterMs, ncpu));
+  const load = Math.max(loadBefore, loadavg()[0]!);
+  console.log(
+    `one by one: ${(serialMs / 1000).toFixed(1)} s; Slurm job array (1 node, ${ncpu} CPUs): ${(clusterMs / 1000).toFixed(1)} s ` +
+      `(tasks ${(tasksMs / 1000).toFixed(1)} s, collect ${((clusterMs - tasksMs) / 1000).toFixed(1)} s); load average up to ${load.toFixed(1)}`,
+  );
+  writeFileSync(OUT, svg(serialMs, clusterMs, tasksMs, ncpu, load));
   console.log(`wrote ${OUT}`);
 } finally {
   cluster.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
-function svg(serialMs: number, clusterMs: number, ncpu: number): string {
+function svg(serialMs: number, clusterMs: number, tasksMs: number, ncpu: number, load: number): string {
   const width = 640;
   const left = 230;
   const barMax = width - left - 90;
   const max = Math.max(serialMs, clusterMs);
   const bars = [
-    { label: 'one pcilab run after another', ms: serialMs, color: '#8a8a8a' },
-    { label: `Slurm job array, 1 node, ${ncpu} CPUs`, ms: clusterMs, color: '#2f6db5' },
+    { label: 'one pcilab run after another', ms: serialMs, split: null, color: '#8a8a8a' },
+    { label: `Slurm job array, 1 node, ${ncpu} CPUs`, ms: clusterMs, split: tasksMs, color: '#2f6db5' },
   ];
   const rows = bars
     .map((b, i) => {
@@ -100,15 +120,19 @@ function svg(serialMs: number, clusterMs: number, ncpu: number): string {
       return [
         `<text x="${left - 10}" y="${y + 19}" text-anchor="end">${b.label}</text>`,
         `<rect x="${left}" y="${y}" width="${w}" height="28" fill="${b.color}"/>`,
+        b.split === null
+          ? ''
+          : `<rect x="${left + Math.round((b.split / max) * barMax)}" y="${y}" width="${Math.max(1, w - Math.round((b.split / max) * barMax))}" height="28" fill="#9cc0e8"><title>collect: importing the bundles</title></rect>`,
         `<text x="${left + w + 8}" y="${y + 19}">${(b.ms / 1000).toFixed(1)} s</text>`,
       ].join('\n  ');
     })
     .join('\n  ');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="170" viewBox="0 0 ${width} 170" font-family="sans-serif" font-size="13">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="176" viewBox="0 0 ${width} 176" font-family="sans-serif" font-size="13">
   <rect width="100%" height="100%" fill="#ffffff"/>
   <text x="12" y="24" font-size="14" font-weight="bold">Wall time of a 20-variant sweep of s390-rpcit-exhaustion (${durationMs} ms of fio per run)</text>
   ${rows}
-  <text x="12" y="158" font-size="11" fill="#555">Grid workload.iodepth x host.vfio.dmaEntryLimit (5 x 4); each run simulates the preset's 7 variants. Measured by npm run bench:cluster.</text>
+  <text x="12" y="146" font-size="11" fill="#555">Light blue: collect importing the 20 bundles (${((clusterMs - tasksMs) / 1000).toFixed(1)} s). Load average up to ${load.toFixed(1)} on ${ncpu} CPUs (a shared machine).</text>
+  <text x="12" y="162" font-size="11" fill="#555">Grid workload.iodepth x host.vfio.dmaEntryLimit (5 x 4), the preset's 7 variants per run. npm run bench:cluster.</text>
 </svg>
 `;
 }

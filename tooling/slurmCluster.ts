@@ -100,6 +100,10 @@ export async function startCluster(options: { readonly cpus?: number; readonly t
       'JobAcctGatherType=jobacct_gather/none',
       'AccountingStorageType=accounting_storage/none',
       'SchedulerType=sched/backfill',
+      // Start the next array tasks as soon as others end: by default slurmctld serves the
+      // scheduling requests of ended jobs at most every batch_sched_delay = 3 s (controller.c,
+      // _slurmctld_background), so short tasks ran in waves 3 s apart.
+      'SchedulerParameters=batch_sched_delay=0',
       'SelectType=select/cons_tres',
       'SelectTypeParameters=CR_Core',
       'ReturnToService=2',

@@ -124,5 +124,5 @@ describe.skipIf(unavailable !== null)('pcilab experiment on a single-node Slurm 
       lab.close();
       local.close();
     }
-  }, 300_000);
+  }, 600_000);
 });

@@ -23,6 +23,8 @@ const JobSchema = z.strictObject({
   /** The task ids (variant indices) this job runs. */
   indices: z.array(z.number().int().min(0)).min(1),
   submittedAt: z.string().max(100),
+  /** The process that runs a local job's tasks (`--local N`, a local retry): a task it never started is failed once it is gone. */
+  localRunner: z.strictObject({ pid: z.number().int().positive(), host: z.string().max(300) }).optional(),
 });
 
 export const SweepManifestSchema = z.strictObject({

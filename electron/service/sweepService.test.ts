@@ -5,7 +5,8 @@
 // bundle is failed, never missing; the manifest refuses what is not one, naming the field.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openLabDatabase, type LabDatabase } from '../../db/database';
 import { ExperimentStore } from '../../db/experimentStore';
@@ -185,6 +186,24 @@ describe('collecting a Slurm sweep', () => {
     } finally {
       other.close();
     }
+  });
+});
+
+describe('collecting a local sweep', () => {
+  it('fails a task its runner never started once the runner is gone, and keeps it pending while the runner lives', () => {
+    const sweep = join(dir, 'local-sweep');
+    const experiment = new ExperimentStore(db).get(experimentId)!;
+    const manifest = newManifest(experiment, 'local', '9.9.9', 0);
+    writeManifest(sweep, manifest);
+    const shell = fakeShell({ squeue: [] });
+    // This process is the runner: alive, so the tasks are pending.
+    expect(collectSweep(db, sweep, shell, 0).counts).toEqual({ pending: 3, running: 0, done: 0, failed: 0 });
+    const dead = spawnSync('true').pid!;
+    writeManifest(sweep, { ...manifest, jobs: [{ ...manifest.jobs[0]!, localRunner: { pid: dead, host: hostname() } }] });
+    const status = collectSweep(db, sweep, shell, 0);
+    expect(status.counts.failed).toBe(3);
+    expect(status.variants[0]!.reason).toBe(`never started: its local runner (pid ${dead}) ended first`);
+    expect(shell.calls).toEqual([]);
   });
 });
 

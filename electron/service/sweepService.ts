@@ -10,6 +10,7 @@
 // Must not: import electron; wait on the scheduler (collect looks once; callers poll).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,7 +116,14 @@ export function newManifest(
     ...(slurm === undefined
       ? {}
       : { slurm: { partition: slurm.partition ?? null, time: slurm.time ?? null, sbatchArgs: [...(slurm.sbatchArgs ?? [])] } }),
-    jobs: [{ arrayJobId: null, indices: experiment.variants.map((_, i) => i), submittedAt: new Date(nowMs).toISOString() }],
+    jobs: [
+      {
+        arrayJobId: null,
+        indices: experiment.variants.map((_, i) => i),
+        submittedAt: new Date(nowMs).toISOString(),
+        ...(scheduler === 'local' ? { localRunner: thisRunner() } : {}),
+      },
+    ],
   };
 }
 
@@ -387,7 +395,7 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
       arrayJobId: job.arrayJobId,
     };
     if (manifest.scheduler === 'local') {
-      byIndex[index] = { ...base, ...localState(abs, index, attempt) };
+      byIndex[index] = { ...base, ...localState(abs, index, attempt, job) };
       continue;
     }
     const r = job.arrayJobId === null ? undefined : records.get(`${job.arrayJobId}_${index}`);
@@ -428,11 +436,26 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
   return { dir: abs, scheduler: manifest.scheduler, experimentId, experimentName: manifest.experiment.name, variants: list, counts };
 }
 
-function localState(dir: string, index: number, attempt: number): Pick<SweepVariantStatus, 'state' | 'exitCode' | 'signal' | 'reason'> {
+/** This process as a local job's runner. */
+function thisRunner(): { pid: number; host: string } {
+  return { pid: process.pid, host: hostname() };
+}
+
+function localState(
+  dir: string,
+  index: number,
+  attempt: number,
+  job: SweepJob,
+): Pick<SweepVariantStatus, 'state' | 'exitCode' | 'signal' | 'reason'> {
   let s: LocalState;
   try {
     s = JSON.parse(readFileSync(localStatePath(dir, index, attempt), 'utf8')) as LocalState;
   } catch {
+    // Not started: pending while its runner lives; failed once it is gone (interrupted) on this host.
+    const runner = job.localRunner;
+    if (runner !== undefined && runner.host === hostname() && !pidAlive(runner.pid)) {
+      return { state: 'failed', exitCode: null, signal: null, reason: `never started: its local runner (pid ${runner.pid}) ended first` };
+    }
     return { state: 'pending', exitCode: null, signal: null, reason: null };
   }
   if (s.state === 'running') {
@@ -455,7 +478,7 @@ export function retrySweep(dir: string, indices: readonly number[], shell: Sched
   const job: SweepJob =
     manifest.scheduler === 'slurm'
       ? submitSlurmArray(abs, manifest, indices, shell, nowMs)
-      : { arrayJobId: null, indices: [...indices], submittedAt: new Date(nowMs).toISOString() };
+      : { arrayJobId: null, indices: [...indices], submittedAt: new Date(nowMs).toISOString(), localRunner: thisRunner() };
   const next = { ...manifest, jobs: [...manifest.jobs, job] };
   writeManifest(abs, next);
   return next;

@@ -140,6 +140,18 @@ const ImportTraceRequestSchema = z
   })
   .refine((r) => r.preset === undefined || r.scenarioText === undefined, { message: 'give preset or scenarioText, not both' });
 
+/** sbatch --partition and --time from the app: Slurm's own syntax, nothing a shell could read otherwise. */
+const SweepSubmitOptionsSchema = z.strictObject({
+  partition: z
+    .string()
+    .regex(/^[A-Za-z0-9_.,-]{1,100}$/, 'a partition name (letters, digits, _ . , -)')
+    .optional(),
+  time: z
+    .string()
+    .regex(/^[0-9]{1,6}([-:][0-9]{1,2}){0,3}$/, 'a Slurm time limit: minutes, MM:SS, HH:MM:SS or D-HH[:MM[:SS]]')
+    .optional(),
+});
+
 type ArgSchemas = { readonly [M in LabApiMethod]: z.ZodType<Parameters<LabApi[M]>> };
 
 export const LAB_API_ARGS = {
@@ -164,6 +176,9 @@ export const LAB_API_ARGS = {
   getExperiment: z.tuple([entityId]),
   runExperiment: z.tuple([entityId]),
   deleteExperiment: z.tuple([entityId]),
+  getSweepSupport: z.tuple([]),
+  submitExperimentSweep: z.tuple([entityId, SweepSubmitOptionsSchema]),
+  collectExperimentSweep: z.tuple([entityId]),
   compareRuns: z.tuple([z.array(runId).min(2).max(16)]),
   saveComparison: z.tuple([SavedComparisonRequestSchema]),
   listComparisons: z.tuple([]),

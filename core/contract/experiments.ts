@@ -104,3 +104,47 @@ export interface ExperimentDetail extends ExperimentSummary {
   readonly variants: readonly ExperimentVariantDetail[];
   readonly bisect?: BisectDetail;
 }
+
+/** A sweep's variant as collect sees it (docs/cluster.md): its bundle imported (done), or what the scheduler says. */
+export type SweepVariantState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface SweepVariantStatus {
+  readonly index: number;
+  readonly name: string;
+  readonly state: SweepVariantState;
+  /** The lab's run of this variant once its bundle is imported. */
+  readonly runId: number | null;
+  /** How the bundle went in this collect: imported now, or already in the lab (found by content hash). */
+  readonly imported: 'imported' | 'duplicate' | null;
+  readonly exitCode: number | null;
+  readonly signal: number | null;
+  /** Why it waits or failed, in words (Slurm's state and reason, a refused bundle...). */
+  readonly reason: string | null;
+  /** The task's log (absolute path), from its latest attempt. */
+  readonly log: string;
+  /** 1 for the first submission, 2 after one retry, ... */
+  readonly attempt: number;
+  /** Slurm's array job id of the latest attempt (null for local workers). */
+  readonly arrayJobId: number | null;
+}
+
+export interface SweepStatus {
+  /** The sweep's shared directory (absolute). */
+  readonly dir: string;
+  readonly scheduler: 'slurm' | 'local';
+  readonly experimentId: number;
+  readonly experimentName: string;
+  readonly variants: readonly SweepVariantStatus[];
+  readonly counts: Readonly<Record<SweepVariantState, number>>;
+}
+
+/** What the lab can sweep on from this machine: Slurm when sbatch is on PATH. */
+export interface SweepSupport {
+  readonly slurm: boolean;
+}
+
+/** Options of a Slurm submission from the app (sbatch --partition, --time). */
+export interface SweepSubmitOptions {
+  readonly partition?: string;
+  readonly time?: string;
+}

@@ -8,7 +8,7 @@ import type { TimelineEvent, TimelineEventDetail, TimelineSummary, TimelineWindo
 
 import type { LabCatalog, PresetDetail, PresetSummary, ValidationResult, VersionImplication } from './catalog';
 import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from './comparison';
-import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from './experiments';
+import type { ExperimentDetail, ExperimentRequest, ExperimentSummary, SweepStatus, SweepSubmitOptions, SweepSupport } from './experiments';
 import type { ExportFormat, ExportResult } from './export';
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from './imports';
 import type { StartRunRequest } from './runRequest';
@@ -49,6 +49,12 @@ export interface LabApi {
   /** Starts one run per variant (a new execution); progress through getActiveRuns. */
   runExperiment(experimentId: number): Promise<{ runIds: number[] }>;
   deleteExperiment(experimentId: number): Promise<void>;
+  /** Whether this lab can submit sweeps to Slurm (sbatch on PATH). */
+  getSweepSupport(): Promise<SweepSupport>;
+  /** Submits one Slurm job array task per variant into a new sweep directory (docs/cluster.md); its first state. */
+  submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus>;
+  /** Collects the experiment's newest sweep once: states, and its arrived bundles imported as the experiment's runs; null when it has none. */
+  collectExperimentSweep(experimentId: number): Promise<SweepStatus | null>;
   compareRuns(runIds: number[]): Promise<RunComparison>;
   saveComparison(request: SavedComparisonRequest): Promise<{ comparisonId: number }>;
   listComparisons(): Promise<SavedComparisonSummary[]>;
@@ -98,6 +104,9 @@ export const LAB_API_METHODS = [
   'getExperiment',
   'runExperiment',
   'deleteExperiment',
+  'getSweepSupport',
+  'submitExperimentSweep',
+  'collectExperimentSweep',
   'compareRuns',
   'saveComparison',
   'listComparisons',

@@ -182,6 +182,8 @@ export function bashCompletion(commands: readonly string[], presets: readonly st
     presets: '--json --help',
     schema: '--help',
     completion: 'bash',
+    experiment:
+      'create list submit collect compare task --slurm --local --partition --time --out --wait --interval --retry --name --variant --grid --set --seed --json --db --help',
   };
   const cases = Object.entries(options)
     .map(([c, o]) => `    ${c}) opts="${o}" ;;`)

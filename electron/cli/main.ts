@@ -53,6 +53,7 @@ import { ComparisonStore } from '../../db/comparisonStore';
 import { QueryStore } from '../../db/queryStore';
 import { ComparisonService } from '../service/comparisonService';
 import { COMPARISON_FILE_MAX_CHARS, comparisonExportFile, importComparison, parseComparisonExport } from '../service/comparisonExport';
+import { commandExperiment, EXPERIMENT_HELP } from './experiment';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -237,6 +238,11 @@ preset that reproduces it, with a pcilab run line carrying the numbers the messa
   --json           print {"line", "matches": [...]}
 
 Exit status: 0 the line matched, 2 nothing matched.`,
+  },
+  experiment: {
+    synopsis: 'experiment create|list|submit|collect|compare|task ... (pcilab experiment --help)',
+    summary: 'experiments: create, sweep on a Slurm cluster (--slurm) or local workers (--local N), collect, compare',
+    help: EXPERIMENT_HELP,
   },
   presets: {
     synopsis: 'presets [--json]',
@@ -780,7 +786,7 @@ function commandCompletion(args: string[], io: CliIo): number {
 export function main(argv: readonly string[], io: CliIo): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command !== undefined && command in COMMANDS && wantsHelp(rest)) {
+    if (command !== undefined && command in COMMANDS && command !== 'experiment' && wantsHelp(rest)) {
       io.out(commandHelp(command));
       return EXIT_OK;
     }
@@ -822,6 +828,18 @@ export function main(argv: readonly string[], io: CliIo): number | Promise<numbe
           dbPath: (db) => dbPathOf(db, io),
           withDatabase: (path, use) => withDatabase(path, 'write', use),
         });
+      case 'experiment':
+        return commandExperiment(rest, {
+          out: io.out,
+          err: io.err,
+          env: io.env,
+          dbPath: (db) => dbPathOf(db, io),
+          withDatabase,
+          request: runRequestOf,
+          parseSeed,
+          labVersion: labVersion(),
+          nowMs: () => Date.now(),
+        }).catch((err: unknown) => failure(err, io));
       case 'import-trace':
         return commandImportTrace(rest, { out: io.out, err: io.err, dbPath: (db) => dbPathOf(db, io) });
       case 'schema':

@@ -94,6 +94,16 @@ describe('validation of the issue-6 methods (one bad call each, refused before t
     await refused('explainLogLine', ['x'.repeat(4097)], /0: a log line is at most 4096 characters/);
     await refused('explainLogLine', ['a', 'b'], /./);
   });
+  it('submitExperimentSweep: an experiment id and Slurm options in their own syntax', async () => {
+    await refused('submitExperimentSweep', [0, {}], /0: /);
+    await refused('submitExperimentSweep', [1, { partition: 'debug; rm -rf /' }], /1\.partition: a partition name/);
+    await refused('submitExperimentSweep', [1, { time: 'soon' }], /1\.time: a Slurm time limit/);
+    await refused('submitExperimentSweep', [1, { account: 'x' }], /Unrecognized key/);
+  });
+  it('collectExperimentSweep and getSweepSupport: an experiment id, and nothing', async () => {
+    await refused('collectExperimentSweep', ['1'], /0: /);
+    await refused('getSweepSupport', [1], /./);
+  });
 });
 
 describe('validation of the query methods (one bad call each, refused before the service runs)', () => {

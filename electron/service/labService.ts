@@ -21,7 +21,24 @@ import type {
   TimelineWindowQuery,
 } from '../../core/contract/timeline';
 import type { RunComparison, SavedComparison, SavedComparisonRequest, SavedComparisonSummary } from '../../core/contract/comparison';
-import type { ExperimentDetail, ExperimentRequest, ExperimentSummary } from '../../core/contract/experiments';
+import type {
+  ExperimentDetail,
+  ExperimentRequest,
+  ExperimentSummary,
+  SweepStatus,
+  SweepSubmitOptions,
+  SweepSupport,
+} from '../../core/contract/experiments';
+import {
+  collectSweep,
+  defaultSweepDir,
+  latestSweepDir,
+  newManifest,
+  onPath,
+  submitSlurmSweep,
+  systemShell,
+  type SchedulerShell,
+} from './sweepService';
 import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import { findPreset, PRESETS } from '../../core/scenario/presets';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
@@ -77,6 +94,8 @@ export interface LabServiceOptions {
   readonly processProbe?: ProcessProbe;
   /** Starts a query process (runQuery.ts); default: the built one beside the built CLI, else the source through tsx. */
   readonly spawnQuery?: QueryProcessSpawner;
+  /** How sbatch, squeue and scontrol are run for sweeps (tests); default: from PATH. */
+  readonly schedulerShell?: SchedulerShell;
 }
 
 /** How often the service looks for runs whose owner died (and resumes the queued ones). */
@@ -351,6 +370,32 @@ export class LabService implements LabApi {
 
   deleteExperiment(experimentId: number): Promise<void> {
     return this.call(() => this.experiments.delete(experimentId));
+  }
+
+  getSweepSupport(): Promise<SweepSupport> {
+    return this.call(() => ({ slurm: onPath('sbatch') }));
+  }
+
+  /** As `pcilab experiment submit ID --slurm` (electron/cli/experiment.ts), into the default sweep directory. */
+  submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus> {
+    return this.call(() => {
+      const experiment = new ExperimentStore(this.db).get(experimentId);
+      if (experiment === undefined) throw new LabError('not-found', `no experiment ${experimentId}`);
+      const now = this.nowMs();
+      const dir = defaultSweepDir(this.options.dbPath, experimentId, now);
+      const manifest = newManifest(experiment, 'slurm', this.options.version, now, { partition: options.partition, time: options.time });
+      const shell = this.options.schedulerShell ?? systemShell;
+      submitSlurmSweep(dir, manifest, shell, now);
+      return collectSweep(this.db, dir, shell, now);
+    });
+  }
+
+  /** As `pcilab experiment collect ID`: one look at the experiment's newest sweep. */
+  collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
+    return this.call(() => {
+      const dir = latestSweepDir(this.options.dbPath, experimentId);
+      return dir === null ? null : collectSweep(this.db, dir, this.options.schedulerShell ?? systemShell, this.nowMs());
+    });
   }
 
   compareRuns(runIds: number[]): Promise<RunComparison> {

@@ -2,14 +2,15 @@
 // packages (slurm-wlm, munge) and without systemd: munged with a fresh key and its socket under a
 // temporary directory, slurmctld and slurmd in the foreground (-D) with a slurm.conf of their own
 // there (proctrack/linuxproc, task/none, no accounting, free ports, NodeName = `hostname -s`, state
-// and spool in the directory). Clients reach it through SLURM_CONF (env()). stop() ends every daemon
-// it started (by pid) and removes the directory; it runs on process exit too.
+// and spool in the directory). Clients reach it through SLURM_CONF (env()). stop() cancels the jobs,
+// ends every daemon it started (by pid) and any job step daemon left of the cluster, and removes the
+// directory; it runs on process exit too.
 // Must not: touch the machine's own Slurm or munge configuration; leave a daemon running.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { hostname, tmpdir, cpus } from 'node:os';
+import { hostname, tmpdir, cpus, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -138,6 +139,17 @@ export async function startCluster(options: { readonly cpus?: number; readonly t
     return child;
   };
   const stop = (): void => {
+    // Jobs first: slurmd leaves each job's slurmstepd behind when it is killed (the steps outlive
+    // their daemon by design), so cancel them while slurmctld still answers, then make sure.
+    if (started.some((c) => c.exitCode === null && c.signalCode === null && alive(c.pid))) {
+      spawnSync('scancel', ['--user', userInfo().username], { env: env(), timeout: 5000 });
+      const jobsDeadline = Date.now() + 3000;
+      while (Date.now() < jobsDeadline) {
+        const q = spawnSync('squeue', ['-h', '-o', '%i'], { env: env(), encoding: 'utf8', timeout: 2000 });
+        if (q.status !== 0 || q.stdout.trim() === '') break;
+        spawnSync('sleep', ['0.1']);
+      }
+    }
     killAll(started.slice().reverse());
     // Give them a moment to go, then make sure.
     const deadline = Date.now() + 3000;
@@ -145,6 +157,7 @@ export async function startCluster(options: { readonly cpus?: number; readonly t
       spawnSync('sleep', ['0.05']);
     }
     for (const c of started) if (c.pid !== undefined && alive(c.pid)) process.kill(c.pid, 'SIGKILL');
+    for (const pid of stepDaemonsOf(conf)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -178,6 +191,27 @@ export async function startCluster(options: { readonly cpus?: number; readonly t
     throw err;
   }
   return { dir, conf, node, env, stop };
+}
+
+/** slurmstepd processes of this cluster still alive (their environment names its SLURM_CONF). */
+function stepDaemonsOf(conf: string): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return pids;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() !== 'slurmstepd') continue;
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(`SLURM_CONF=${conf}`) && alive(Number(e))) pids.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
 }
 
 function alive(pid: number | undefined): boolean {

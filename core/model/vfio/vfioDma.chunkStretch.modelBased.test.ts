@@ -1,5 +1,5 @@
 // pinAndMap with its stretches of whole backing chunks (VfioDma.mapEqualChunks) against the same call
-// walked batch by batch and run by run (chunkStretches false, the loop as the kernel runs it): random
+// walked batch by batch and run by run (vfioDmaReference.testkit.ts, the loop as the kernel runs it): random
 // mappings (every backing, misaligned starts, partial chunks, IOVA offsets that break superpages),
 // one to three domains of different page sizes, RLIMIT_MEMLOCK anywhere (also mid-stretch), CAP_IPC_LOCK,
 // an injected pin or iommu_map failure at any site, and integral or fractional costs (the stretch is
@@ -13,6 +13,7 @@ import { HostIommuDomain, type IommuGeometry } from '../host/hostIommu';
 import { HostProcess, type MemoryBacking } from '../host/hostProcess';
 import { PAGE_SIZE } from '../base/pages';
 import { VfioDma, type VfioDmaEnv, type VfioDmaTally, type VfioDomainSlot } from './vfioDma';
+import { VfioDmaReference } from './vfioDmaReference.testkit';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -55,8 +56,9 @@ function run(s: Setup, stretches: boolean) {
     seq: s.domains.length - 1 - i,
   }));
   const tally: VfioDmaTally = { costNs: 0, pinBatches: 0, hostIommuMaps: 0, ptesMapped: 0 };
-  const dma = new VfioDma(s.startPages * PAGE_SIZE, s.pages * PAGE_SIZE, s.vaddrPages * PAGE_SIZE, 3, domains[0]!.seq);
-  const rc = dma.pinAndMap(env, domains, tally, stretches);
+  const args = [s.startPages * PAGE_SIZE, s.pages * PAGE_SIZE, s.vaddrPages * PAGE_SIZE, 3, domains[0]!.seq] as const;
+  const dma = stretches ? new VfioDma(...args) : new VfioDmaReference(...args);
+  const rc = dma.pinAndMap(env, domains, tally);
   return {
     rc,
     tally,

@@ -91,7 +91,7 @@ export class VfioDma {
    * that is not mapped in the process) or ENOMEM (RLIMIT_MEMLOCK exceeded, or an injected failure
    * of a pin batch or an iommu_map); on error every pin, charge and PTE made here is undone.
    */
-  pinAndMap(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally, chunkStretches = true): number {
+  pinAndMap(env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally): number {
     const { process, faults, costs } = env;
     // vfio_batch_init: disable_hugepages falls back to a one-page batch and one page per run.
     const capacity = env.disableHugepages ? 1 : VFIO_PIN_BATCH_PAGES;
@@ -105,7 +105,7 @@ export class VfioDma {
     this.reserved = process.pfnmapBytes(this.pinVaddr, this.sizeBytes) === this.sizeBytes;
     while (mapped < this.pages) {
       // Equal whole chunks together; a reserved (PFNMAP) range charges nothing, so it goes page run by run.
-      if (chunkStretches && batchLeft === 0 && !env.disableHugepages && !this.reserved) {
+      if (batchLeft === 0 && !env.disableHugepages && !this.reserved) {
         const runs = this.mapEqualChunks(env, domains, mapped, tally);
         if (runs > 0) {
           const pages = runs * VFIO_PIN_BATCH_PAGES;

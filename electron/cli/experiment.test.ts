@@ -132,6 +132,8 @@ describe('pcilab experiment', () => {
     expect(await pcilab('experiment', 'create', 'quickstart-nvme-fio', '--name', 'bad', '--grid', 'workload.iodepth')).toBe(EXIT_INVALID);
     expect(err[0]).toBe('pcilab: --grid: expected a.b=V1,V2,..., got "workload.iodepth"');
     expect(await pcilab('experiment', 'frobnicate')).toBe(EXIT_INVALID);
+    expect(await pcilab('experiment', 'list', '--bogus')).toBe(EXIT_INVALID);
+    expect(err[0]).toBe('pcilab: experiment list: unknown option --bogus (pcilab experiment list --help lists the options)');
     expect(await pcilab('experiment', 'task', dir, '--index', '0')).toBe(EXIT_INVALID);
   });
 });

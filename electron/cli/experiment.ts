@@ -10,6 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isParseArgsError, parseArgsProblem } from './cliCommon';
 import type { LabDatabase } from '../../db/database';
 import { ExperimentStore, type StoredExperiment } from '../../db/experimentStore';
 import { RunStore } from '../../db/runStore';
@@ -162,8 +163,8 @@ function parse<T extends ParseArgsConfig>(sub: string, config: T): ReturnType<ty
   try {
     return parseArgs(config);
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    throw new ExperimentUsageError(`experiment ${sub}: ${message} (pcilab experiment ${sub} --help lists the options)`);
+    if (!isParseArgsError(err)) throw err;
+    throw new ExperimentUsageError(`experiment ${sub}: ${parseArgsProblem(err)} (pcilab experiment ${sub} --help lists the options)`);
   }
 }
 

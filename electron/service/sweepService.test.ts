@@ -4,7 +4,7 @@
 // job array of the failed tasks only and the manifest keeps both jobs; a task Slurm forgot without a
 // bundle is failed, never missing; the manifest refuses what is not one, naming the field.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -163,14 +163,17 @@ describe('collecting a Slurm sweep', () => {
     expect(status.variants[1]).toMatchObject({ signal: 15, reason: 'Slurm TIMEOUT, killed by signal 15, reason TimeLimit' });
   });
 
-  it('says sbatch is missing, and a refused submission in one line', () => {
+  it('says sbatch is missing, and a refused submission in one line; neither leaves a sweep behind', () => {
     const missing: SchedulerShell = { run: () => ({ status: null, stdout: '', stderr: '', error: 'sbatch: not found on PATH' }) };
     expect(() => submit(missing)).toThrow('sbatch: sbatch: not found on PATH');
-    rmSync(join(dir, 'sweep'), { recursive: true });
+    expect(existsSync(join(dir, 'sweep', MANIFEST_FILE))).toBe(false);
     const refused: SchedulerShell = {
       run: () => ({ status: 1, stdout: '', stderr: 'sbatch: error: invalid partition specified: gpu\n', error: null }),
     };
+    // The same directory again: not refused as "holds a sweep already".
     expect(() => submit(refused)).toThrow('sbatch refused the job array (exit 1): sbatch: error: invalid partition specified: gpu');
+    expect(existsSync(join(dir, 'sweep', MANIFEST_FILE))).toBe(false);
+    expect(submit(fakeShell({ squeue: [] }))).toBe(join(dir, 'sweep'));
   });
 
   it('matches the experiment of another lab by its base and variants, or creates it', () => {

@@ -212,7 +212,15 @@ export function submitSlurmSweep(dir: string, manifest: SweepManifest, shell: Sc
   const all = manifest.experiment.variants.map((_, i) => i);
   // Written before sbatch so a task that starts at once finds it; rewritten with the array job id.
   writeManifest(dir, manifest);
-  const job = submitSlurmArray(dir, manifest, all, shell, nowMs);
+  let job: SweepJob;
+  try {
+    job = submitSlurmArray(dir, manifest, all, shell, nowMs);
+  } catch (err) {
+    // Nothing was submitted: no sweep is left behind to collect (every variant "failed"), nor to refuse
+    // the directory; the refused manifest stays beside, for the record.
+    renameSync(join(dir, MANIFEST_FILE), join(dir, 'manifest.refused.json'));
+    throw err;
+  }
   const submitted = { ...manifest, jobs: [job] };
   writeManifest(dir, submitted);
   return submitted;

@@ -150,6 +150,27 @@ describe('collecting a Slurm sweep', () => {
     expect(shell.calls.filter((c) => c[0] === 'scontrol')).toEqual([['scontrol', 'show', 'job', '-o', '7']]);
   });
 
+  it('imports the bundle of a task that ended while collect looked (squeue says COMPLETED, the bundle is there)', () => {
+    const shell = fakeShell({ squeue: [] });
+    const sweep = submit(shell);
+    const run = shell.run.bind(shell);
+    // Task 2 writes its bundle and ends between collect's look at the bundles and squeue's answer.
+    shell.run = (command, args) => {
+      if (command !== 'squeue') return run(command, args);
+      if (!existsSync(join(sweep, bundleName(2)))) arrive(sweep, 2);
+      const jobs = [0, 1, 2].map((t) => ({
+        array_job_id: 7,
+        array_task_id: t,
+        job_state: t === 2 ? 'COMPLETED' : 'RUNNING',
+        exit_code: 0,
+      }));
+      return { status: 0, stdout: JSON.stringify({ jobs }), stderr: '', error: null };
+    };
+    const status = collectSweep(db, sweep, shell, 0);
+    expect(status.variants.map((v) => v.state)).toEqual(['running', 'running', 'done']);
+    expect(status.variants[2]).toMatchObject({ imported: 'imported', reason: null });
+  });
+
   it('reads finished tasks from scontrol once squeue no longer lists them', () => {
     const shell = fakeShell({
       squeue: [],

@@ -366,6 +366,15 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
   const variants = manifest.experiment.variants;
   const byIndex: (SweepVariantStatus | undefined)[] = [];
   const waiting: number[] = [];
+  // The scheduler (or a local worker's state file) is read before the bundles are looked at: a task
+  // that ends in between has its bundle seen below, instead of its end read as "ended without a bundle".
+  const unbundled = variants.flatMap((_, i) => (existsSync(join(abs, bundleName(i))) ? [] : [i]));
+  const records = manifest.scheduler === 'slurm' ? slurmRecords(manifest, unbundled, shell) : new Map<string, TaskRecord>();
+  const localStates = new Map<number, ReturnType<typeof localState>>();
+  for (const i of manifest.scheduler === 'local' ? unbundled : []) {
+    const { job, attempt } = latestJobOf(manifest, i);
+    localStates.set(i, localState(abs, i, attempt, job));
+  }
   for (const [index, v] of variants.entries()) {
     const { job, attempt } = latestJobOf(manifest, index);
     const base = {
@@ -390,7 +399,6 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
       byIndex[index] = { ...base, state: 'failed', runId: null, imported: null, reason: `its bundle was refused: ${err.message}` };
     }
   }
-  const records = manifest.scheduler === 'slurm' ? slurmRecords(manifest, waiting, shell) : new Map<string, TaskRecord>();
   for (const index of waiting) {
     const { job, attempt } = latestJobOf(manifest, index);
     const base = {
@@ -403,7 +411,7 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
       arrayJobId: job.arrayJobId,
     };
     if (manifest.scheduler === 'local') {
-      byIndex[index] = { ...base, ...localState(abs, index, attempt, job) };
+      byIndex[index] = { ...base, ...localStates.get(index)! };
       continue;
     }
     const r = job.arrayJobId === null ? undefined : records.get(`${job.arrayJobId}_${index}`);

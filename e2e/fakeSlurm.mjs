@@ -13,9 +13,12 @@
 // - `scontrol show job -o ID` prints one line per record of the array (ExitCode=code:signal), or
 //   "Invalid job id specified" with exit 1 once the controller forgot it.
 // The spec steers it through the environment the server passes on: FAKE_SLURM_DIR (its state: one
-// JSON file per task under tasks/), a file `hold` there keeps every task pending until removed,
-// FAKE_SLURM_FAIL_ONCE=I makes the first attempt of task I fail with exit code 3 (its log says so)
-// without running it, FAKE_SLURM_MIN_JOB_AGE (seconds, default 300) is how long finished records stay.
+// JSON file per task under tasks/), and files there: `hold` keeps every task pending and
+// `hold-running` keeps a task that started running (before its script runs) until removed,
+// `controller-down` makes squeue fail as with an unreachable slurmctld, `squeue-calls` counts the
+// squeue calls; FAKE_SLURM_FAIL_ONCE=I makes the first attempt of task I fail with exit code 3 (its
+// log says so) without running it; FAKE_SLURM_MIN_JOB_AGE (seconds, default 300) is how long
+// finished records stay.
 // Must not: touch anything outside FAKE_SLURM_DIR but the task's --output log (the task itself
 // writes its bundle); leave its node running once every task of its array has ended.
 
@@ -160,6 +163,7 @@ async function node() {
     started++;
     const start = { ...task, jobId, state: 'RUNNING', reason: 'None', startTime: Date.now() };
     writeJson(taskPath(arrayJobId, task.taskId), start);
+    while (existsSync(join(dir, 'hold-running'))) await sleep(100);
     const log = openSync(start.output, 'w');
     let status;
     const marker = join(dir, `failed-once-${task.taskId}`);
@@ -212,6 +216,12 @@ function jobRecords() {
 }
 
 function squeue() {
+  const calls = join(dir, 'squeue-calls');
+  writeFileSync(calls, String((existsSync(calls) ? Number(readFileSync(calls, 'utf8')) : 0) + 1));
+  if (existsSync(join(dir, 'controller-down'))) {
+    process.stderr.write('slurm_load_jobs error: Unable to contact slurm controller (connect failure)\n');
+    process.exit(1);
+  }
   if (!args.includes('--json')) fail('this fake squeue prints --json only');
   const user = userInfo().username;
   const seconds = (ms) => (ms === null ? 0 : Math.floor(ms / 1000));

@@ -13,17 +13,26 @@ import { join, resolve } from 'node:path';
 export interface SlurmLabOptions {
   /** A task index whose first attempt fails with exit code 3 (FAKE_SLURM_FAIL_ONCE). */
   readonly failOnce?: number;
-  /** Tasks stay pending until release() (the fake's `hold` file). */
-  readonly held?: boolean;
+  /** Switches of the fake Slurm set from the start (see setSwitch). */
+  readonly switches?: readonly FakeSlurmSwitch[];
 }
+
+/**
+ * The fake Slurm's switches (files in its state directory): `hold` keeps every task pending,
+ * `hold-running` keeps a started task running, `controller-down` makes squeue fail as with an
+ * unreachable slurmctld.
+ */
+export type FakeSlurmSwitch = 'hold' | 'hold-running' | 'controller-down';
 
 export interface SlurmLab {
   /** The server's origin, e.g. http://127.0.0.1:40123. */
   readonly baseURL: string;
   /** The access link's path (`/?token=...`): opening it gives a browser its session. */
   readonly accessPath: string;
-  /** Lets the held tasks start. */
-  release(): void;
+  /** Turns a switch of the fake Slurm on or off. */
+  setSwitch(name: FakeSlurmSwitch, on: boolean): void;
+  /** How many times squeue was called so far. */
+  squeueCalls(): number;
   stop(): Promise<void>;
 }
 
@@ -42,8 +51,11 @@ export async function startSlurmLab(options: SlurmLabOptions = {}, timeoutMs = 6
     writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${fake}' ${command} "$@"\n`);
     chmodSync(wrapper, 0o755);
   }
-  const hold = join(state, 'hold');
-  if (options.held === true) writeFileSync(hold, '');
+  const setSwitch = (name: FakeSlurmSwitch, on: boolean): void => {
+    if (on) writeFileSync(join(state, name), '');
+    else rmSync(join(state, name), { force: true });
+  };
+  for (const name of options.switches ?? []) setSwitch(name, true);
   const token = randomBytes(32).toString('base64url');
   const server = spawn(process.execPath, [resolve('node_modules/tsx/dist/cli.mjs'), 'electron/serve/main.ts'], {
     detached: true,
@@ -80,7 +92,14 @@ export async function startSlurmLab(options: SlurmLabOptions = {}, timeoutMs = 6
   return {
     baseURL: `http://127.0.0.1:${port}`,
     accessPath: `/?token=${token}`,
-    release: () => rmSync(hold, { force: true }),
+    setSwitch,
+    squeueCalls: () => {
+      try {
+        return Number(readFileSync(join(state, 'squeue-calls'), 'utf8'));
+      } catch {
+        return 0;
+      }
+    },
     stop: async () => {
       // The fake's nodes first (each its own process group: the node and the task it runs), then the server.
       for (const f of readdirSync(state).filter((n) => /^node-\d+\.pid$/.test(n))) {

@@ -1,9 +1,10 @@
 // An experiment swept on Slurm from the Experiments screen, against a fake Slurm 22.05
 // (e2e/fakeSlurm.mjs) on the PATH of a lab server of the spec's own (e2e/slurmLab.ts): the panel
 // offers "Submit to Slurm"; a partition the cluster lacks is refused with sbatch's own words and
-// leaves no sweep behind; the job array's tasks show pending while held, then done as their bundles
-// are imported, one failed with its exit code (from squeue's raw wait status), its log and the
-// log's last lines; "Retry failed" resubmits it as a new job array and it ends done; the
+// leaves no sweep behind; the job array's tasks show pending while held, one running, and the
+// last states stay while the controller is unreachable (one banner, not one per poll); then done as
+// their bundles are imported, one failed with its exit code (from squeue's raw wait status), its log
+// and the log's last lines; "Retry failed" resubmits it as a new job array and it ends done; the
 // experiment's comparison then holds the three imported runs.
 import { test, expect } from './labTest';
 import { LAB_TARGET } from './labTest';
@@ -24,7 +25,7 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
   });
 
   test('submit, watch the tasks, see a failure with its exit code and log, retry it, compare the imported runs', async ({ browser }) => {
-    lab = await startSlurmLab({ failOnce: 1, held: true });
+    lab = await startSlurmLab({ failOnce: 1, switches: ['hold', 'hold-running'] });
     const context = await browser.newContext({ baseURL: lab.baseURL, storageState: { cookies: [], origins: [] } });
     const page = await context.newPage();
     await page.goto(lab.accessPath);
@@ -43,10 +44,10 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
     // sbatch refuses an unknown partition: its words in the banner, and no half-made sweep left to collect.
     await panel.getByTestId('sweep-partition').fill('gpu');
     await submit.click();
-    const banner = page.getByTestId('error-banner');
-    await expect(banner).toContainText('Submitting to Slurm failed');
-    await expect(banner).toContainText('invalid partition specified: gpu');
-    await banner.getByRole('button', { name: /Dismiss/ }).click();
+    const refused = page.getByTestId('error-banner');
+    await expect(refused).toContainText('Submitting to Slurm failed');
+    await expect(refused).toContainText('invalid partition specified: gpu');
+    await refused.getByRole('button', { name: /Dismiss/ }).click();
     await page.reload();
     await expect(panel.getByTestId('sweep-submit')).toBeVisible();
     await expect(panel.getByTestId('sweep-list')).toHaveCount(0);
@@ -62,7 +63,27 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
     await expect(rows.first().getByTestId('sweep-why')).toContainText('Slurm PENDING, reason Resources');
     await expect(submit).toBeDisabled();
 
-    lab.release();
+    // The first task starts (split off the array's record) and is held running.
+    lab.setSwitch('hold', false);
+    await expect(panel.getByTestId('sweep-summary')).toContainText('0 done, 1 running, 2 pending, 0 failed', { timeout: SWEEP_TIMEOUT_MS });
+    await expect(rows.first().getByTestId('sweep-why')).toHaveText('Slurm RUNNING');
+    await expect(rows.nth(2)).toContainText('1000_2');
+
+    // The controller unreachable for a while: said once (not a banner per poll), the last states kept.
+    lab.setSwitch('controller-down', true);
+    const banner = page.getByTestId('error-banner');
+    await expect(banner).toContainText('Collecting the sweep failed', { timeout: SWEEP_TIMEOUT_MS });
+    await expect(banner).toContainText('Unable to contact slurm controller');
+    await expect(panel.getByTestId('sweep-collect-error')).toContainText('looking again every 3 s');
+    const calls = lab.squeueCalls();
+    await expect.poll(() => lab!.squeueCalls(), { timeout: SWEEP_TIMEOUT_MS }).toBeGreaterThanOrEqual(calls + 2);
+    await expect(banner).toHaveCount(1);
+    await expect(panel.getByTestId('sweep-summary')).toContainText('0 done, 1 running, 2 pending, 0 failed');
+    lab.setSwitch('controller-down', false);
+    await expect(panel.getByTestId('sweep-collect-error')).toHaveCount(0, { timeout: SWEEP_TIMEOUT_MS });
+    await banner.getByRole('button', { name: /Dismiss/ }).click();
+
+    lab.setSwitch('hold-running', false);
     await expect(panel.getByTestId('sweep-summary')).toContainText('2 done, 0 running, 0 pending, 1 failed', { timeout: SWEEP_TIMEOUT_MS });
     const failed = rows.and(page.locator('[data-state="failed"]'));
     await expect(failed).toHaveCount(1);
@@ -70,6 +91,7 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
     await expect(failed.getByTestId('sweep-why')).toHaveText('Slurm FAILED, exit code 3, reason NonZeroExitCode');
     await expect(failed.getByTestId('sweep-log')).toContainText('logs/task-1.job-1000.log');
     await expect(failed.getByTestId('sweep-log-tail')).toContainText('made to fail with exit code 3 (FAKE_SLURM_FAIL_ONCE)');
+    await exp.screenshot('sweep-failed');
     await expect(rows.and(page.locator('[data-state="done"]')).getByRole('link', { name: /^run \d+$/ })).toHaveCount(2);
     // The runs of the finished tasks are the experiment's already (the panel reloads the experiment).
     await expect(exp.variantRows().and(page.locator('[data-status="completed"]'))).toHaveCount(2);

@@ -12,6 +12,8 @@
 //   array_task_id null and array_task_string "1-2"; `exit_code` is the raw wait status (exit 3 is 768).
 // - `scontrol show job -o ID` prints one line per record of the array (ExitCode=code:signal), or
 //   "Invalid job id specified" with exit 1 once the controller forgot it.
+// These shapes were checked against a real 22.05.8 single-node cluster (tooling/slurmCluster.ts): a
+// held array of three tasks, one exiting 3, read with squeue --json and scontrol show job -o.
 // The spec steers it through the environment the server passes on: FAKE_SLURM_DIR (its state: one
 // JSON file per task under tasks/), and files there: `hold` keeps every task pending and
 // `hold-running` keeps a task that started running (before its script runs) until removed,
@@ -25,7 +27,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const command = process.argv[2] ?? '';
 const args = process.argv.slice(3);
@@ -121,7 +123,7 @@ function sbatch() {
       arrayJobId,
       taskId,
       jobId: null,
-      name: options.name ?? script,
+      name: options.name ?? basename(script),
       partition: options.partition,
       script,
       chdir: options.chdir,

@@ -141,6 +141,21 @@ describe('collecting a Slurm sweep', () => {
     expect(after.counts).toEqual({ pending: 1, running: 0, done: 2, failed: 0 });
   });
 
+  it('moves a refused bundle aside on retry, so the retried task is followed and not reported failed again', () => {
+    const shell = fakeShell({ squeue: [{ array_job_id: 8, array_task_id: 0, job_state: 'RUNNING', exit_code: 0 }] });
+    const sweep = submit(shell);
+    mkdirSync(join(sweep, 'bundles'), { recursive: true });
+    writeFileSync(join(sweep, bundleName(0)), 'not a bundle');
+    expect(collectSweep(db, sweep, shell, 0).variants[0]).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/^its bundle was refused/),
+    });
+    retrySweep(sweep, [0], shell, 0);
+    expect(existsSync(join(sweep, bundleName(0)))).toBe(false);
+    expect(readFileSync(join(sweep, `${bundleName(0)}.refused-1`), 'utf8')).toBe('not a bundle');
+    expect(collectSweep(db, sweep, shell, 0).variants[0]).toMatchObject({ state: 'running', attempt: 2, arrayJobId: 8 });
+  });
+
   it('reports a task neither squeue nor scontrol knows, and that wrote no bundle, as failed', () => {
     const shell = fakeShell({ squeue: [] });
     const sweep = submit(shell);

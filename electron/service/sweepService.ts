@@ -491,6 +491,12 @@ function localState(
 export function retrySweep(dir: string, indices: readonly number[], shell: SchedulerShell, nowMs: number): SweepManifest {
   const abs = resolve(dir);
   const manifest = readManifest(abs);
+  // A refused bundle (damaged, truncated) is moved aside, kept for a look: left in place, collect would
+  // keep reading it and report the retried task failed again while it runs.
+  for (const i of indices) {
+    const bundle = join(abs, bundleName(i));
+    if (existsSync(bundle)) renameSync(bundle, `${bundle}.refused-${latestJobOf(manifest, i).attempt}`);
+  }
   const job: SweepJob =
     manifest.scheduler === 'slurm'
       ? submitSlurmArray(abs, manifest, indices, shell, nowMs)

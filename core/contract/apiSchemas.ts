@@ -179,6 +179,7 @@ export const LAB_API_ARGS = {
   getSweepSupport: z.tuple([]),
   submitExperimentSweep: z.tuple([entityId, SweepSubmitOptionsSchema]),
   collectExperimentSweep: z.tuple([entityId]),
+  retryExperimentSweep: z.tuple([entityId]),
   compareRuns: z.tuple([z.array(runId).min(2).max(16)]),
   saveComparison: z.tuple([SavedComparisonRequestSchema]),
   listComparisons: z.tuple([]),

@@ -122,6 +122,8 @@ export interface SweepVariantStatus {
   readonly reason: string | null;
   /** The task's log (absolute path), from its latest attempt. */
   readonly log: string;
+  /** For a failed variant in the app: the last lines of its log (or why there are none); the CLI prints the path only. */
+  readonly logTail?: string;
   /** 1 for the first submission, 2 after one retry, ... */
   readonly attempt: number;
   /** Slurm's array job id of the latest attempt (null for local workers). */

@@ -55,6 +55,8 @@ export interface LabApi {
   submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus>;
   /** Collects the experiment's newest sweep once: states, and its arrived bundles imported as the experiment's runs; null when it has none. */
   collectExperimentSweep(experimentId: number): Promise<SweepStatus | null>;
+  /** Resubmits the failed variants of the experiment's newest Slurm sweep as one new job array of just those tasks; its state then. */
+  retryExperimentSweep(experimentId: number): Promise<SweepStatus>;
   compareRuns(runIds: number[]): Promise<RunComparison>;
   saveComparison(request: SavedComparisonRequest): Promise<{ comparisonId: number }>;
   listComparisons(): Promise<SavedComparisonSummary[]>;
@@ -107,6 +109,7 @@ export const LAB_API_METHODS = [
   'getSweepSupport',
   'submitExperimentSweep',
   'collectExperimentSweep',
+  'retryExperimentSweep',
   'compareRuns',
   'saveComparison',
   'listComparisons',

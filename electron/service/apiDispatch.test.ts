@@ -100,8 +100,10 @@ describe('validation of the issue-6 methods (one bad call each, refused before t
     await refused('submitExperimentSweep', [1, { time: 'soon' }], /1\.time: a Slurm time limit/);
     await refused('submitExperimentSweep', [1, { account: 'x' }], /Unrecognized key/);
   });
-  it('collectExperimentSweep and getSweepSupport: an experiment id, and nothing', async () => {
+  it('collectExperimentSweep, retryExperimentSweep and getSweepSupport: an experiment id, and nothing', async () => {
     await refused('collectExperimentSweep', ['1'], /0: /);
+    await refused('retryExperimentSweep', [0], /0: /);
+    await refused('retryExperimentSweep', [], /./);
     await refused('getSweepSupport', [1], /./);
   });
 });

@@ -1,7 +1,8 @@
 // The app's sweep on Slurm through the lab service (LabApi.getSweepSupport, submitExperimentSweep,
-// collectExperimentSweep) with sbatch and squeue faked: the submission writes its manifest and one
-// job array into the default sweep directory, a variant whose task failed is reported with its exit
-// code and log, and a bundle that arrives becomes the experiment's run on the next collect.
+// collectExperimentSweep, retryExperimentSweep) with sbatch and squeue faked: the submission writes
+// its manifest and one job array into the default sweep directory, a variant whose task failed is
+// reported with its exit code, its log and the log's end, and is retried as a new job array; a
+// bundle that arrives becomes the experiment's run on the next collect.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,27 @@ describe('LabService: sweeps on Slurm', () => {
       [next.variants[0]!.runId, 'completed'],
       [null, null],
     ]);
+  });
+
+  it('retries the failed variants as a new job array of just those tasks, the end of the log beside its path', async () => {
+    const { experimentId } = await service.createExperiment({
+      name: 'qd',
+      base: { preset: 'quickstart-nvme-fio', overrides: ['durationMs=2'] },
+      variants: [
+        { name: 'qd1', set: ['workload.iodepth=1'] },
+        { name: 'qd2', set: ['workload.iodepth=2'] },
+      ],
+    });
+    await expect(service.retryExperimentSweep(experimentId)).rejects.toThrow(`experiment ${experimentId} has no sweep to retry`);
+    const first = await service.submitExperimentSweep(experimentId, {});
+    writeFileSync(first.variants[1]!.log, 'task: variant 1 failed\n');
+    expect((await service.collectExperimentSweep(experimentId))!.variants[1]!.logTail).toBe('task: variant 1 failed');
+    calls.length = 0;
+    const retried = await service.retryExperimentSweep(experimentId);
+    expect(calls.filter((c) => c[0] === 'sbatch')).toEqual([expect.arrayContaining(['sbatch', '--array=1'])]);
+    expect(retried.variants[1]).toMatchObject({ attempt: 2, state: 'failed' });
+    expect(retried.variants[0]).toMatchObject({ attempt: 1, state: 'running' });
+    expect(retried.variants[0]!.logTail).toBeUndefined();
   });
 
   it('says which experiment is missing', async () => {

@@ -35,10 +35,12 @@ import {
   latestSweepDir,
   newManifest,
   onPath,
+  retrySweep,
   submitSlurmSweep,
   systemShell,
   type SchedulerShell,
 } from './sweepService';
+import { withLogTails } from './sweepLogTail';
 import type { ExportFormat, ExportResult } from '../../core/contract/export';
 import { findPreset, PRESETS } from '../../core/scenario/presets';
 import { scenarioJsonSchema } from '../../core/scenario/jsonSchema';
@@ -386,7 +388,7 @@ export class LabService implements LabApi {
       const manifest = newManifest(experiment, 'slurm', this.options.version, now, { partition: options.partition, time: options.time });
       const shell = this.options.schedulerShell ?? systemShell;
       submitSlurmSweep(dir, manifest, shell, now);
-      return collectSweep(this.db, dir, shell, now);
+      return withLogTails(collectSweep(this.db, dir, shell, now));
     });
   }
 
@@ -394,7 +396,28 @@ export class LabService implements LabApi {
   collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
     return this.call(() => {
       const dir = latestSweepDir(this.options.dbPath, experimentId);
-      return dir === null ? null : collectSweep(this.db, dir, this.options.schedulerShell ?? systemShell, this.nowMs());
+      return dir === null ? null : withLogTails(collectSweep(this.db, dir, this.options.schedulerShell ?? systemShell, this.nowMs()));
+    });
+  }
+
+  /** As `pcilab experiment collect ID --retry`, once: the failed variants of the newest Slurm sweep as one new job array. */
+  retryExperimentSweep(experimentId: number): Promise<SweepStatus> {
+    return this.call(() => {
+      const dir = latestSweepDir(this.options.dbPath, experimentId);
+      if (dir === null) throw new LabError('not-found', `experiment ${experimentId} has no sweep to retry`);
+      const shell = this.options.schedulerShell ?? systemShell;
+      const before = collectSweep(this.db, dir, shell, this.nowMs());
+      // A local sweep's tasks run in the process that retries them: the CLI's collect --retry, not this service.
+      if (before.scheduler !== 'slurm') {
+        throw new LabError(
+          'invalid-argument',
+          `the sweep in ${dir} ran on local workers: retry it with \`pcilab experiment collect ${dir} --retry\``,
+        );
+      }
+      const failed = before.variants.filter((v) => v.state === 'failed').map((v) => v.index);
+      if (failed.length === 0) throw new LabError('conflict', `no variant of the sweep in ${dir} has failed: nothing to retry`);
+      retrySweep(dir, failed, shell, this.nowMs());
+      return withLogTails(collectSweep(this.db, dir, shell, this.nowMs()));
     });
   }
 

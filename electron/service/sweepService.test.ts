@@ -4,7 +4,7 @@
 // job array of the failed tasks only and the manifest keeps both jobs; a task Slurm forgot without a
 // bundle is failed, never missing; the manifest refuses what is not one, naming the field.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -141,6 +141,21 @@ describe('collecting a Slurm sweep', () => {
     expect(after.counts).toEqual({ pending: 1, running: 0, done: 2, failed: 0 });
   });
 
+  it('moves a refused bundle aside on retry, so the retried task is followed and not reported failed again', () => {
+    const shell = fakeShell({ squeue: [{ array_job_id: 8, array_task_id: 0, job_state: 'RUNNING', exit_code: 0 }] });
+    const sweep = submit(shell);
+    mkdirSync(join(sweep, 'bundles'), { recursive: true });
+    writeFileSync(join(sweep, bundleName(0)), 'not a bundle');
+    expect(collectSweep(db, sweep, shell, 0).variants[0]).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/^its bundle was refused/),
+    });
+    retrySweep(sweep, [0], shell, 0);
+    expect(existsSync(join(sweep, bundleName(0)))).toBe(false);
+    expect(readFileSync(join(sweep, `${bundleName(0)}.refused-1`), 'utf8')).toBe('not a bundle');
+    expect(collectSweep(db, sweep, shell, 0).variants[0]).toMatchObject({ state: 'running', attempt: 2, arrayJobId: 8 });
+  });
+
   it('reports a task neither squeue nor scontrol knows, and that wrote no bundle, as failed', () => {
     const shell = fakeShell({ squeue: [] });
     const sweep = submit(shell);
@@ -148,6 +163,27 @@ describe('collecting a Slurm sweep', () => {
     expect(status.counts.failed).toBe(3);
     expect(status.variants[0]!.reason).toMatch(/no longer knows task 7_0 and it wrote no bundle/);
     expect(shell.calls.filter((c) => c[0] === 'scontrol')).toEqual([['scontrol', 'show', 'job', '-o', '7']]);
+  });
+
+  it('imports the bundle of a task that ended while collect looked (squeue says COMPLETED, the bundle is there)', () => {
+    const shell = fakeShell({ squeue: [] });
+    const sweep = submit(shell);
+    const run = shell.run.bind(shell);
+    // Task 2 writes its bundle and ends between collect's look at the bundles and squeue's answer.
+    shell.run = (command, args) => {
+      if (command !== 'squeue') return run(command, args);
+      if (!existsSync(join(sweep, bundleName(2)))) arrive(sweep, 2);
+      const jobs = [0, 1, 2].map((t) => ({
+        array_job_id: 7,
+        array_task_id: t,
+        job_state: t === 2 ? 'COMPLETED' : 'RUNNING',
+        exit_code: 0,
+      }));
+      return { status: 0, stdout: JSON.stringify({ jobs }), stderr: '', error: null };
+    };
+    const status = collectSweep(db, sweep, shell, 0);
+    expect(status.variants.map((v) => v.state)).toEqual(['running', 'running', 'done']);
+    expect(status.variants[2]).toMatchObject({ imported: 'imported', reason: null });
   });
 
   it('reads finished tasks from scontrol once squeue no longer lists them', () => {
@@ -163,14 +199,17 @@ describe('collecting a Slurm sweep', () => {
     expect(status.variants[1]).toMatchObject({ signal: 15, reason: 'Slurm TIMEOUT, killed by signal 15, reason TimeLimit' });
   });
 
-  it('says sbatch is missing, and a refused submission in one line', () => {
+  it('says sbatch is missing, and a refused submission in one line; neither leaves a sweep behind', () => {
     const missing: SchedulerShell = { run: () => ({ status: null, stdout: '', stderr: '', error: 'sbatch: not found on PATH' }) };
     expect(() => submit(missing)).toThrow('sbatch: sbatch: not found on PATH');
-    rmSync(join(dir, 'sweep'), { recursive: true });
+    expect(existsSync(join(dir, 'sweep', MANIFEST_FILE))).toBe(false);
     const refused: SchedulerShell = {
       run: () => ({ status: 1, stdout: '', stderr: 'sbatch: error: invalid partition specified: gpu\n', error: null }),
     };
+    // The same directory again: not refused as "holds a sweep already".
     expect(() => submit(refused)).toThrow('sbatch refused the job array (exit 1): sbatch: error: invalid partition specified: gpu');
+    expect(existsSync(join(dir, 'sweep', MANIFEST_FILE))).toBe(false);
+    expect(submit(fakeShell({ squeue: [] }))).toBe(join(dir, 'sweep'));
   });
 
   it('matches the experiment of another lab by its base and variants, or creates it', () => {

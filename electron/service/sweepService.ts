@@ -212,7 +212,15 @@ export function submitSlurmSweep(dir: string, manifest: SweepManifest, shell: Sc
   const all = manifest.experiment.variants.map((_, i) => i);
   // Written before sbatch so a task that starts at once finds it; rewritten with the array job id.
   writeManifest(dir, manifest);
-  const job = submitSlurmArray(dir, manifest, all, shell, nowMs);
+  let job: SweepJob;
+  try {
+    job = submitSlurmArray(dir, manifest, all, shell, nowMs);
+  } catch (err) {
+    // Nothing was submitted: no sweep is left behind to collect (every variant "failed"), nor to refuse
+    // the directory; the refused manifest stays beside, for the record.
+    renameSync(join(dir, MANIFEST_FILE), join(dir, 'manifest.refused.json'));
+    throw err;
+  }
   const submitted = { ...manifest, jobs: [job] };
   writeManifest(dir, submitted);
   return submitted;
@@ -358,6 +366,15 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
   const variants = manifest.experiment.variants;
   const byIndex: (SweepVariantStatus | undefined)[] = [];
   const waiting: number[] = [];
+  // The scheduler (or a local worker's state file) is read before the bundles are looked at: a task
+  // that ends in between has its bundle seen below, instead of its end read as "ended without a bundle".
+  const unbundled = variants.flatMap((_, i) => (existsSync(join(abs, bundleName(i))) ? [] : [i]));
+  const records = manifest.scheduler === 'slurm' ? slurmRecords(manifest, unbundled, shell) : new Map<string, TaskRecord>();
+  const localStates = new Map<number, ReturnType<typeof localState>>();
+  for (const i of manifest.scheduler === 'local' ? unbundled : []) {
+    const { job, attempt } = latestJobOf(manifest, i);
+    localStates.set(i, localState(abs, i, attempt, job));
+  }
   for (const [index, v] of variants.entries()) {
     const { job, attempt } = latestJobOf(manifest, index);
     const base = {
@@ -382,7 +399,6 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
       byIndex[index] = { ...base, state: 'failed', runId: null, imported: null, reason: `its bundle was refused: ${err.message}` };
     }
   }
-  const records = manifest.scheduler === 'slurm' ? slurmRecords(manifest, waiting, shell) : new Map<string, TaskRecord>();
   for (const index of waiting) {
     const { job, attempt } = latestJobOf(manifest, index);
     const base = {
@@ -395,7 +411,7 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
       arrayJobId: job.arrayJobId,
     };
     if (manifest.scheduler === 'local') {
-      byIndex[index] = { ...base, ...localState(abs, index, attempt, job) };
+      byIndex[index] = { ...base, ...localStates.get(index)! };
       continue;
     }
     const r = job.arrayJobId === null ? undefined : records.get(`${job.arrayJobId}_${index}`);
@@ -475,6 +491,12 @@ function localState(
 export function retrySweep(dir: string, indices: readonly number[], shell: SchedulerShell, nowMs: number): SweepManifest {
   const abs = resolve(dir);
   const manifest = readManifest(abs);
+  // A refused bundle (damaged, truncated) is moved aside, kept for a look: left in place, collect would
+  // keep reading it and report the retried task failed again while it runs.
+  for (const i of indices) {
+    const bundle = join(abs, bundleName(i));
+    if (existsSync(bundle)) renameSync(bundle, `${bundle}.refused-${latestJobOf(manifest, i).attempt}`);
+  }
   const job: SweepJob =
     manifest.scheduler === 'slurm'
       ? submitSlurmArray(abs, manifest, indices, shell, nowMs)

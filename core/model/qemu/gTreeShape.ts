@@ -165,6 +165,30 @@ export class GTreeShape<T> {
     return null;
   }
 
+  /**
+   * Whether `key` comes after every value (compare(key, last value) > 0): then lookup(key) finds
+   * nothing after the right spine's length in steps and insert(key) appends. Charges no step.
+   */
+  isAfterLast(key: T): boolean {
+    return this.afterLast(key);
+  }
+
+  /**
+   * lookup(v) then insert(v) for a value the caller knows comes after every value (isAfterLast, or
+   * a run of ascending values after one that did): the same steps (the spine's length twice, as the
+   * failed g_tree_lookup and g_tree_insert walk it) and the same shape, without calling the
+   * comparator. iova_tree_insert's lookup plus insert of a map appended at the top.
+   */
+  lookupAndAppend(v: T): void {
+    if (this.root === NIL) {
+      this.insert(v);
+      return;
+    }
+    this.rightSpine();
+    this.steps += this.spineLen;
+    this.append(v);
+  }
+
   insert(v: T): void {
     if (this.root === NIL) {
       this.root = this.newNode(v);

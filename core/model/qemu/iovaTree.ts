@@ -80,9 +80,13 @@ export class IovaTree implements LayerInstance {
   private iovas = new Float64Array(16);
   private addrs = new Float64Array(16);
   private sizes = new Float64Array(16);
-  private readonly perms: IommuPerm[] = ['rw'];
-  private readonly ids: (number | null)[] = [null];
-  private readonly views: (DmaMap | undefined)[] = [undefined];
+  /** PERMS index of each map's permission. */
+  private perms = new Uint8Array(16);
+  /** Each map's id, read only where hasId is 1 (0: the id is null). */
+  private ids = new Float64Array(16);
+  private hasId = new Uint8Array(16);
+  /** DmaMap objects made so far, by slot (dropped when the slot is written). */
+  private readonly views = new Map<number, DmaMap>();
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly tree: GTreeShape<number>;
@@ -146,18 +150,22 @@ export class IovaTree implements LayerInstance {
 
   /** The map in `slot` as a DmaMap (made once per map). */
   private view(slot: number): DmaMap {
-    let v = this.views[slot];
+    let v = this.views.get(slot);
     if (v === undefined) {
       v = {
         iova: this.iovas[slot]!,
         translatedAddr: this.addrs[slot]!,
         size: this.sizes[slot]!,
-        perm: this.perms[slot]!,
-        id: this.ids[slot]!,
+        perm: PERMS[this.perms[slot]!]!,
+        id: this.idOf(slot),
       };
-      this.views[slot] = v;
+      this.views.set(slot, v);
     }
     return v;
+  }
+
+  private idOf(slot: number): number | null {
+    return this.hasId[slot] === 1 ? this.ids[slot]! : null;
   }
 
   private viewOrNull(slot: number | null): DmaMap | null {
@@ -169,9 +177,13 @@ export class IovaTree implements LayerInstance {
     this.iovas[slot] = iova;
     this.addrs[slot] = translatedAddr;
     this.sizes[slot] = size;
-    this.perms[slot] = perm;
-    this.ids[slot] = id;
-    this.views[slot] = undefined;
+    this.perms[slot] = PERMS.indexOf(perm);
+    if (id === null) this.hasId[slot] = 0;
+    else {
+      this.hasId[slot] = 1;
+      this.ids[slot] = id;
+    }
+    if (this.views.size > 0) this.views.delete(slot);
   }
 
   private newSlot(): number {
@@ -179,14 +191,19 @@ export class IovaTree implements LayerInstance {
     if (free !== undefined) return free;
     const slot = this.nextSlot++;
     if (slot === this.iovas.length) {
-      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(a.length * 2);
+      const grow = <A extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: A, make: (n: number) => A): A => {
+        const b = make(a.length * 2);
         b.set(a);
         return b;
       };
-      this.iovas = grow(this.iovas);
-      this.addrs = grow(this.addrs);
-      this.sizes = grow(this.sizes);
+      const f64 = (n: number): Float64Array<ArrayBuffer> => new Float64Array(n);
+      const u8 = (n: number): Uint8Array<ArrayBuffer> => new Uint8Array(n);
+      this.iovas = grow(this.iovas, f64);
+      this.addrs = grow(this.addrs, f64);
+      this.sizes = grow(this.sizes, f64);
+      this.ids = grow(this.ids, f64);
+      this.perms = grow(this.perms, u8);
+      this.hasId = grow(this.hasId, u8);
     }
     return slot;
   }
@@ -195,6 +212,86 @@ export class IovaTree implements LayerInstance {
   insert(iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null = null): number {
     this.begin();
     return this.end(this.insertMap(iova, translatedAddr, size, perm, id));
+  }
+
+  /**
+   * `count` iova_tree_insert calls one after the other, for i from `from`, call i inserting {iova + i *
+   * dIova, translatedAddr + i * dAddr, size, perm, id + i * dId (id when dId is null)}: a region mapped page
+   * by page. Stops at the first call that fails. Every call leaves the tree, the counters and the
+   * last* outputs as insert() would; repeatCalls counts the calls that succeeded and repeatCostNs is
+   * `costNs` with each one's cost added in call order. A run whose maps ascend without overlapping,
+   * the first past the last map, appends each at the end of the right spine without calling the
+   * comparator (GTreeShape.lookupAndAppend; the reverse indexes take theirs through insert());
+   * anything else goes through insert() call by call.
+   */
+  insertRepeat(
+    iova: number,
+    translatedAddr: number,
+    size: number,
+    perm: IommuPerm,
+    id: number | null,
+    dIova: number,
+    dAddr: number,
+    dId: number | null,
+    from: number,
+    count: number,
+    costNs: number,
+  ): number {
+    let total = costNs;
+    this.repeatCalls = 0;
+    const end = from + count;
+    if (count > 0 && this.appendsInOrder(iova, size, perm, dIova, from, end)) {
+      const tree = this.tree;
+      const stepNs = this.costs.qemuIovaTreeStepNs;
+      for (let i = from; i < end; i++) {
+        this.begin();
+        const mapId = dId === null ? id : id! + i * dId;
+        const slot = this.newSlot();
+        this.put(slot, iova + i * dIova, translatedAddr + i * dAddr, size, perm, mapId);
+        // insertMap: the lookup that finds no overlap and the insert, both down the right spine.
+        tree.lookupAndAppend(slot);
+        if (this.useReverse) this.insertReverse(slot, mapId);
+        if (tree.size > this.mapsPeak) this.mapsPeak = tree.size;
+        this.lastSteps = tree.steps;
+        this.lastCostNs = tree.steps * stepNs;
+        total += this.lastCostNs;
+      }
+      this.repeatCalls = count;
+      this.repeatCostNs = total;
+      return IOVA_OK;
+    }
+    for (let i = from; i < end; i++) {
+      const rc = this.insert(iova + i * dIova, translatedAddr + i * dAddr, size, perm, dId === null ? id : id! + i * dId);
+      if (rc !== IOVA_OK) {
+        this.repeatCostNs = total;
+        return rc;
+      }
+      this.repeatCalls++;
+      total += this.lastCostNs;
+    }
+    this.repeatCostNs = total;
+    return IOVA_OK;
+  }
+
+  /** Calls of the last insertRepeat that succeeded. */
+  repeatCalls = 0;
+  /** The last insertRepeat's `costNs` plus the cost of each call that succeeded. */
+  repeatCostNs = 0;
+
+  /**
+   * Whether every call of an insertRepeat appends past the last map without a failure: a
+   * permission, safe integers throughout (exact sums, no 2^64 wrap), IOVAs that ascend without
+   * overlapping (each map starts past the previous one's last byte), the first past the last map.
+   * The host addresses and ids do not matter here: the reverse indexes insert through insert().
+   */
+  private appendsInOrder(iova: number, size: number, perm: IommuPerm, dIova: number, from: number, end: number): boolean {
+    const first = iova + from * dIova;
+    if (perm === 'none' || !Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(iova) || !Number.isSafeInteger(dIova))
+      return false;
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(iova + (end - 1) * dIova + size)) return false;
+    if (end - from > 1 && dIova <= size) return false;
+    this.put(NEEDLE, first, 0, size, perm, null);
+    return this.tree.size === 0 || this.tree.isAfterLast(NEEDLE);
   }
 
   /** iova_tree_find: the overlapping map met first on the GTree search path (the one nearest the root), or null. */
@@ -228,7 +325,7 @@ export class IovaTree implements LayerInstance {
       // g_tree_foreach: charged one step per map the walk visits.
       const useIds = this.useIds;
       found = this.tree.firstInOrder(
-        (m) => !(this.addrs[m]! + this.sizes[m]! < translatedAddr || last < this.addrs[m]!) && (!useIds || this.ids[m] === needleId),
+        (m) => !(this.addrs[m]! + this.sizes[m]! < translatedAddr || last < this.addrs[m]!) && (!useIds || this.idOf(m) === needleId),
       );
     }
     this.lastMap = this.viewOrNull(found);
@@ -251,7 +348,7 @@ export class IovaTree implements LayerInstance {
         this.tree.steps += index.steps;
         index.steps = 0;
       }
-      this.views[m] = undefined;
+      this.views.delete(m);
       this.freeSlots.push(m);
       removed++;
     }
@@ -363,28 +460,31 @@ export class IovaTree implements LayerInstance {
     const slot = this.newSlot();
     this.put(slot, iova, translatedAddr, size, perm, id);
     this.tree.insert(slot);
-    if (this.useReverse) {
-      const key = this.useIds ? id : null;
-      let index = this.reverse.get(key);
-      if (index === undefined) {
-        index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
-        this.reverse.set(key, index);
-      }
-      index.insert(slot);
-      this.tree.steps += index.steps;
-      index.steps = 0;
-    }
+    if (this.useReverse) this.insertReverse(slot, id);
     if (this.tree.size > this.mapsPeak) this.mapsPeak = this.tree.size;
     return IOVA_OK;
   }
 
+  /** Adds the map in `slot` to its reverse index (made on first use), charging the index's steps to the tree's. */
+  private insertReverse(slot: number, id: number | null): void {
+    const key = this.useIds ? id : null;
+    let index = this.reverse.get(key);
+    if (index === undefined) {
+      index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
+      this.reverse.set(key, index);
+    }
+    index.insert(slot);
+    this.tree.steps += index.steps;
+    index.steps = 0;
+  }
+
   private reverseIndexOf(m: number): GTreeShape<number> | undefined {
     if (!this.useReverse) return undefined;
-    return this.reverse.get(this.useIds ? this.ids[m]! : null);
+    return this.reverse.get(this.useIds ? this.idOf(m) : null);
   }
 
   private judgeReverse(found: number | null, translatedAddr: number, size: number, intendedId: number | null | undefined): void {
-    this.lastWrong = found !== null && intendedId !== undefined && this.ids[found] !== intendedId;
+    this.lastWrong = found !== null && intendedId !== undefined && this.idOf(found) !== intendedId;
     if (this.lastWrong) this.wrongTranslations++;
     if (found === null) {
       this.lastRemainder = NO_REMAINDER;
@@ -419,6 +519,9 @@ export class IovaTree implements LayerInstance {
     return rc;
   }
 }
+
+/** IommuPerm by the code a map stores. */
+const PERMS: readonly IommuPerm[] = ['none', 'ro', 'wo', 'rw'];
 
 const HWADDR_MAX = (1n << 64n) - 1n;
 

@@ -90,8 +90,14 @@ export class IovaTree implements LayerInstance {
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly tree: GTreeShape<number>;
-  /** Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'. */
-  private readonly reverse = new Map<number | null, GTreeShape<number>>();
+  /**
+   * Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'
+   * (GLib trees: with ids most hold one map). An index of one map is that map's slot and one that has
+   * lost all its maps is EMPTY_INDEX, until a second map makes it a tree: a node is no object, and
+   * 65536 single-map indexes are no 65536 trees. Lookups, removals, checks and snapshots treat both
+   * as the tree of that one map (or none) would be.
+   */
+  private readonly reverse = new Map<number | null, ReverseIndex>();
   /** Node storage the reverse indexes share (with ids there is one index per id). */
   private readonly reverseNodes = new GTreeNodes<number>();
   private readonly compareHost: (a: number, b: number) => number;
@@ -317,9 +323,17 @@ export class IovaTree implements LayerInstance {
     let found: number | null = null;
     if (this.useReverse) {
       const index = this.reverse.get(this.useIds ? needleId : null);
-      found = index === undefined ? null : index.lowestOverlap(translatedAddr, last, this.hostStart);
-      if (index !== undefined) this.tree.steps += index.steps;
-      if (index !== undefined) index.steps = 0;
+      if (typeof index === 'number') {
+        // lowestOverlap on a tree of one map: one node visited (none when empty).
+        if (index !== EMPTY_INDEX) {
+          this.tree.steps++;
+          if (this.addrs[index]! <= last && this.addrs[index]! + this.sizes[index]! >= translatedAddr) found = index;
+        }
+      } else if (index !== undefined) {
+        found = index.lowestOverlap(translatedAddr, last, this.hostStart);
+        this.tree.steps += index.steps;
+        index.steps = 0;
+      }
     } else {
       // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids) over a
       // g_tree_foreach: charged one step per map the walk visits.
@@ -342,8 +356,13 @@ export class IovaTree implements LayerInstance {
     let removed = 0;
     for (let m = this.tree.lookup(NEEDLE); m !== null; m = this.tree.lookup(NEEDLE)) {
       this.tree.remove(m);
-      const index = this.reverseIndexOf(m);
-      if (index !== undefined) {
+      const key = this.reverseKeyOf(m);
+      const index = this.useReverse ? this.reverse.get(key) : undefined;
+      if (typeof index === 'number') {
+        // g_tree_remove from a tree of one map: one comparison.
+        this.tree.steps++;
+        this.reverse.set(key, EMPTY_INDEX);
+      } else if (index !== undefined) {
         index.remove(m);
         this.tree.steps += index.steps;
         index.steps = 0;
@@ -413,7 +432,10 @@ export class IovaTree implements LayerInstance {
       fix: this.fix,
       maps: this.maps().map((m) => ({ ...m })),
       shape: this.tree.preOrder().map((m) => this.iovas[m]!),
-      reverse: [...this.reverse.entries()].map(([id, t]) => ({ id, shape: t.preOrder().map((m) => this.iovas[m]!) })),
+      reverse: [...this.reverse.entries()].map(([id, t]) => ({
+        id,
+        shape: (typeof t === 'number' ? (t === EMPTY_INDEX ? [] : [t]) : t.preOrder()).map((m) => this.iovas[m]!),
+      })),
     };
   }
 
@@ -437,16 +459,24 @@ export class IovaTree implements LayerInstance {
     const problems: string[] = [];
     let total = 0;
     for (const [id, index] of this.reverse) {
-      problems.push(...index.check(`reverse index ${String(id)}`));
-      total += index.size;
+      if (typeof index === 'number') total += index === EMPTY_INDEX ? 0 : 1;
+      else {
+        problems.push(...index.check(`reverse index ${String(id)}`));
+        total += index.size;
+      }
     }
     if (total !== count) problems.push(`reverse index holds ${total} maps, the tree ${count}`);
     const steps = this.tree.steps;
     this.tree.forEachInOrder((m) => {
-      const index = this.reverseIndexOf(m);
-      const indexSteps = index?.steps ?? 0;
-      if (index?.lookup(m) !== m) problems.push(`map at IOVA ${this.iovas[m]!} is missing from the reverse index`);
-      if (index !== undefined) index.steps = indexSteps;
+      const index = this.reverse.get(this.reverseKeyOf(m));
+      let found: number | null = null;
+      if (typeof index === 'number') found = index;
+      else if (index !== undefined) {
+        const indexSteps = index.steps;
+        found = index.lookup(m);
+        index.steps = indexSteps;
+      }
+      if (found !== m) problems.push(`map at IOVA ${this.iovas[m]!} is missing from the reverse index`);
       return false;
     });
     this.tree.steps = steps;
@@ -469,8 +499,16 @@ export class IovaTree implements LayerInstance {
   private insertReverse(slot: number, id: number | null): void {
     const key = this.useIds ? id : null;
     let index = this.reverse.get(key);
-    if (index === undefined) {
+    if (index === undefined || index === EMPTY_INDEX) {
+      // g_tree_insert into an empty tree: no comparison.
+      this.reverse.set(key, slot);
+      return;
+    }
+    if (typeof index === 'number') {
+      // The second map: the tree of the first, made now (its insert compared nothing).
+      const single = index;
       index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
+      index.insert(single);
       this.reverse.set(key, index);
     }
     index.insert(slot);
@@ -478,9 +516,9 @@ export class IovaTree implements LayerInstance {
     index.steps = 0;
   }
 
-  private reverseIndexOf(m: number): GTreeShape<number> | undefined {
-    if (!this.useReverse) return undefined;
-    return this.reverse.get(this.useIds ? this.idOf(m) : null);
+  /** The key of the reverse index that holds map `m`. */
+  private reverseKeyOf(m: number): number | null {
+    return this.useIds ? this.idOf(m) : null;
   }
 
   private judgeReverse(found: number | null, translatedAddr: number, size: number, intendedId: number | null | undefined): void {
@@ -519,6 +557,10 @@ export class IovaTree implements LayerInstance {
     return rc;
   }
 }
+
+/** A reverse index of one map is its slot; EMPTY_INDEX an index whose maps are all gone. */
+type ReverseIndex = GTreeShape<number> | number;
+const EMPTY_INDEX = -1;
 
 /** IommuPerm by the code a map stores. */
 const PERMS: readonly IommuPerm[] = ['none', 'ro', 'wo', 'rw'];

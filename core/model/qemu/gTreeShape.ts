@@ -57,8 +57,15 @@ export class GTreeNodes<T> {
     this.freeIds.push(id);
   }
 
-  private grow(): void {
-    const n = this.left.length * 2;
+  /** Room for `more` nodes beyond those in use (doubling), so a run of inserts grows the arrays once. */
+  reserve(more: number): void {
+    const need = this.next + more - this.freeIds.length;
+    if (need > this.left.length) this.grow(need);
+  }
+
+  private grow(atLeast = 0): void {
+    let n = this.left.length * 2;
+    while (n < atLeast) n *= 2;
     const left = new Int32Array(n);
     left.set(this.left);
     this.left = left;
@@ -105,6 +112,11 @@ export class GTreeShape<T> {
     private readonly lastOf: ((v: T) => number) | null = null,
     private readonly n: GTreeNodes<T> = new GTreeNodes<T>(),
   ) {}
+
+  /** Room in the node storage for `more` inserts. */
+  reserve(more: number): void {
+    this.n.reserve(more);
+  }
 
   /** The root as nested node views (tests, snapshots). */
   get rootView(): AvlNodeView<T> | null {

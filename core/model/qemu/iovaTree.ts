@@ -196,22 +196,31 @@ export class IovaTree implements LayerInstance {
     const free = this.freeSlots.pop();
     if (free !== undefined) return free;
     const slot = this.nextSlot++;
-    if (slot === this.iovas.length) {
-      const grow = <A extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: A, make: (n: number) => A): A => {
-        const b = make(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      const f64 = (n: number): Float64Array<ArrayBuffer> => new Float64Array(n);
-      const u8 = (n: number): Uint8Array<ArrayBuffer> => new Uint8Array(n);
-      this.iovas = grow(this.iovas, f64);
-      this.addrs = grow(this.addrs, f64);
-      this.sizes = grow(this.sizes, f64);
-      this.ids = grow(this.ids, f64);
-      this.perms = grow(this.perms, u8);
-      this.hasId = grow(this.hasId, u8);
-    }
+    if (slot === this.iovas.length) this.reserveSlots(slot + 1);
     return slot;
+  }
+
+  /** Grows the slot arrays (doubling) to hold at least `n` slots. */
+  private reserveSlots(n: number): void {
+    let len = this.iovas.length;
+    if (n <= len) return;
+    while (len < n) len *= 2;
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(len);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+      const b = new Uint8Array(len);
+      b.set(a);
+      return b;
+    };
+    this.iovas = f64(this.iovas);
+    this.addrs = f64(this.addrs);
+    this.sizes = f64(this.sizes);
+    this.ids = f64(this.ids);
+    this.perms = u8(this.perms);
+    this.hasId = u8(this.hasId);
   }
 
   /** iova_tree_insert: wrap or IOMMU_NONE -> INVALID; any overlap -> OVERLAP; never merged with neighbours. */
@@ -249,6 +258,8 @@ export class IovaTree implements LayerInstance {
     if (count > 0 && this.appendsInOrder(iova, size, perm, dIova, from, end)) {
       const tree = this.tree;
       const stepNs = this.costs.qemuIovaTreeStepNs;
+      this.reserveSlots(this.nextSlot + count);
+      tree.reserve(count);
       for (let i = from; i < end; i++) {
         this.begin();
         const mapId = dId === null ? id : id! + i * dId;

@@ -180,10 +180,15 @@ export class IovaTree implements LayerInstance {
 
   /** Writes a map into `slot` (NEEDLE: the next lookup's needle). */
   private put(slot: number, iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null): void {
+    this.putCode(slot, iova, translatedAddr, size, PERMS.indexOf(perm), id);
+  }
+
+  /** put() with the permission as its PERMS index. */
+  private putCode(slot: number, iova: number, translatedAddr: number, size: number, permCode: number, id: number | null): void {
     this.iovas[slot] = iova;
     this.addrs[slot] = translatedAddr;
     this.sizes[slot] = size;
-    this.perms[slot] = PERMS.indexOf(perm);
+    this.perms[slot] = permCode;
     if (id === null) this.hasId[slot] = 0;
     else {
       this.hasId[slot] = 1;
@@ -260,11 +265,13 @@ export class IovaTree implements LayerInstance {
       const stepNs = this.costs.qemuIovaTreeStepNs;
       this.reserveSlots(this.nextSlot + count);
       tree.reserve(count);
+      const permCode = PERMS.indexOf(perm);
+      this.begin();
       for (let i = from; i < end; i++) {
-        this.begin();
+        tree.steps = 0;
         const mapId = dId === null ? id : id! + i * dId;
         const slot = this.newSlot();
-        this.put(slot, iova + i * dIova, translatedAddr + i * dAddr, size, perm, mapId);
+        this.putCode(slot, iova + i * dIova, translatedAddr + i * dAddr, size, permCode, mapId);
         // insertMap: the lookup that finds no overlap and the insert, both down the right spine.
         tree.lookupAndAppend(slot);
         if (this.useReverse) this.insertReverse(slot, mapId);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { u64, toHexOrNumber } from '../scenario/numbers';
 import { IOVA_OK, IovaTree, iovaErrName, type DmaMap } from '../model/qemu/iovaTree';
-import { defineOp, repeatArg, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
+import { defineOp, type OpDefinition, type OpOutcome, type OpsEnvironment } from './opTypes';
 
 const treeName = z
   .string()
@@ -58,17 +58,25 @@ export const IOVA_TREE_OPS: readonly OpDefinition[] = [
     // is reported as run() reports it.
     runRepeat: (env, a, add, from, count, costNs) => {
       for (const k in add) if (k !== 'iova' && k !== 'translatedAddr' && k !== 'id') return null;
+      // An id that only `add` gives (no base id) is left to run().
+      if ('id' in add && a.id === undefined) return null;
       const t = treeOf(env, a.tree);
-      const arg = (name: 'iova' | 'translatedAddr', i: number): number => (name in add ? repeatArg(a, add, name, i) : a[name]);
-      const idOf = (i: number): number | null => ('id' in add ? repeatArg(a, add, 'id', i) : (a.id ?? null));
-      let total = costNs;
-      for (let j = 0; j < count; j++) {
-        const i = from + j;
-        const rc = t.insert(arg('iova', i), arg('translatedAddr', i), a.size, a.perm, idOf(i));
-        if (rc !== IOVA_OK) return { calls: j, costNs: total, ret: null, lane: t.laneName, failed: outcome(t, rc, null) };
-        total += t.lastCostNs;
-      }
-      return { calls: count, costNs: total, ret: null, lane: t.laneName };
+      // Repetition i's arguments are base + i * add (repeatArg), computed so in insertRepeat.
+      const rc = t.insertRepeat(
+        a.iova,
+        a.translatedAddr,
+        a.size,
+        a.perm,
+        a.id ?? null,
+        add.iova ?? 0,
+        add.translatedAddr ?? 0,
+        'id' in add ? add.id! : null,
+        from,
+        count,
+        costNs,
+      );
+      const failed = rc === IOVA_OK ? undefined : outcome(t, rc, null);
+      return { calls: t.repeatCalls, costNs: t.repeatCostNs, ret: null, lane: t.laneName, ...(failed === undefined ? {} : { failed }) };
     },
   }),
   defineOp({

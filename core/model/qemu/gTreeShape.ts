@@ -57,8 +57,15 @@ export class GTreeNodes<T> {
     this.freeIds.push(id);
   }
 
-  private grow(): void {
-    const n = this.left.length * 2;
+  /** Room for `more` nodes beyond those in use (doubling), so a run of inserts grows the arrays once. */
+  reserve(more: number): void {
+    const need = this.next + more - this.freeIds.length;
+    if (need > this.left.length) this.grow(need);
+  }
+
+  private grow(atLeast = 0): void {
+    let n = this.left.length * 2;
+    while (n < atLeast) n *= 2;
     const left = new Int32Array(n);
     left.set(this.left);
     this.left = left;
@@ -105,6 +112,11 @@ export class GTreeShape<T> {
     private readonly lastOf: ((v: T) => number) | null = null,
     private readonly n: GTreeNodes<T> = new GTreeNodes<T>(),
   ) {}
+
+  /** Room in the node storage for `more` inserts. */
+  reserve(more: number): void {
+    this.n.reserve(more);
+  }
 
   /** The root as nested node views (tests, snapshots). */
   get rootView(): AvlNodeView<T> | null {
@@ -163,6 +175,30 @@ export class GTreeShape<T> {
       node = c < 0 ? this.n.left[node]! : this.n.right[node]!;
     }
     return null;
+  }
+
+  /**
+   * Whether `key` comes after every value (compare(key, last value) > 0): then lookup(key) finds
+   * nothing after the right spine's length in steps and insert(key) appends. Charges no step.
+   */
+  isAfterLast(key: T): boolean {
+    return this.afterLast(key);
+  }
+
+  /**
+   * lookup(v) then insert(v) for a value the caller knows comes after every value (isAfterLast, or
+   * a run of ascending values after one that did): the same steps (the spine's length twice, as the
+   * failed g_tree_lookup and g_tree_insert walk it) and the same shape, without calling the
+   * comparator. iova_tree_insert's lookup plus insert of a map appended at the top.
+   */
+  lookupAndAppend(v: T): void {
+    if (this.root === NIL) {
+      this.insert(v);
+      return;
+    }
+    this.rightSpine();
+    this.steps += this.spineLen;
+    this.append(v);
   }
 
   insert(v: T): void {

@@ -3,7 +3,9 @@
 // random scripts of ascending runs of inserts (as QEMU maps a region), inserts in between, aliases,
 // finds, reverse lookups with and without ids, removals and hole allocations, under every fix, must
 // give the same results, comparisons, costs, outputs, counters, snapshots (maps and both trees' shapes)
-// and invariants after every call.
+// and invariants after every call. IovaTree.insertRepeat (a repeated iova_tree_insert step, appended
+// down the right spine without the comparator when the maps ascend past the last one) must match the
+// same calls made one by one on the reference.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveCostTable } from '../../sim/costTable';
@@ -18,6 +20,19 @@ const costs = resolveCostTable();
 type Cmd =
   | { readonly op: 'run'; readonly iova: number; readonly addr: number; readonly n: number; readonly ids: boolean }
   | { readonly op: 'insert'; readonly iova: number; readonly addr: number; readonly pages: number; readonly id: number | null }
+  | {
+      readonly op: 'repeat';
+      readonly iova: number;
+      readonly addr: number;
+      readonly size: number;
+      readonly perm: 'rw' | 'none';
+      readonly id: number | null;
+      readonly dIova: number;
+      readonly dAddr: number;
+      readonly dId: number | null;
+      readonly from: number;
+      readonly count: number;
+    }
   | { readonly op: 'find'; readonly iova: number; readonly pages: number }
   | { readonly op: 'findIova'; readonly addr: number; readonly pages: number; readonly id: number | null | undefined }
   | { readonly op: 'remove'; readonly iova: number; readonly pages: number }
@@ -56,6 +71,21 @@ function check(fix: IovaTreeFix, cmds: readonly Cmd[]): void {
       case 'insert':
         both((t) => t.insert(c.iova, c.addr, c.pages * PAGE - 1, 'rw', c.id));
         break;
+      case 'repeat': {
+        const rc = fast.insertRepeat(c.iova, c.addr, c.size, c.perm, c.id, c.dIova, c.dAddr, c.dId, c.from, c.count, 7);
+        let refRc = 0;
+        let calls = 0;
+        let total = 7;
+        for (let i = c.from; i < c.from + c.count; i++) {
+          refRc = ref.insert(c.iova + i * c.dIova, c.addr + i * c.dAddr, c.size, c.perm, c.dId === null ? c.id : c.id! + i * c.dId);
+          if (refRc !== 0) break;
+          calls++;
+          total += ref.lastCostNs;
+        }
+        expect({ rc, calls: fast.repeatCalls, total: fast.repeatCostNs }, what).toEqual({ rc: refRc, calls, total });
+        expect(outputs(fast), what).toEqual(outputs(ref));
+        break;
+      }
       case 'find':
         both((t) => t.find(c.iova, c.pages * PAGE - 1));
         break;
@@ -84,6 +114,22 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('insert' as const), iova, addr, pages: fc.integer({ min: 1, max: 3 }), id: fc.option(iova) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('repeat' as const),
+      iova: fc.oneof({ weight: 5, arbitrary: iova }, { weight: 1, arbitrary: fc.constant(2 ** 53 - 40 * PAGE) }),
+      addr,
+      size: fc.constantFrom(PAGE - 1, 2 * PAGE - 1, 0),
+      perm: fc.constantFrom('rw' as const, 'rw' as const, 'rw' as const, 'none' as const),
+      id: fc.option(iova),
+      dIova: fc.constantFrom(PAGE, PAGE, 2 * PAGE, PAGE - 1, 0, -PAGE),
+      dAddr: fc.constantFrom(PAGE, 0, -PAGE),
+      dId: fc.option(fc.constantFrom(PAGE, 0)),
+      from: fc.nat(3),
+      count: fc.nat(50),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('find' as const), iova, pages: fc.integer({ min: 1, max: 4 }) }) },
   {

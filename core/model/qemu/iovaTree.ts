@@ -80,14 +80,24 @@ export class IovaTree implements LayerInstance {
   private iovas = new Float64Array(16);
   private addrs = new Float64Array(16);
   private sizes = new Float64Array(16);
-  private readonly perms: IommuPerm[] = ['rw'];
-  private readonly ids: (number | null)[] = [null];
-  private readonly views: (DmaMap | undefined)[] = [undefined];
+  /** PERMS index of each map's permission. */
+  private perms = new Uint8Array(16);
+  /** Each map's id, read only where hasId is 1 (0: the id is null). */
+  private ids = new Float64Array(16);
+  private hasId = new Uint8Array(16);
+  /** DmaMap objects made so far, by slot (dropped when the slot is written). */
+  private readonly views = new Map<number, DmaMap>();
   private readonly freeSlots: number[] = [];
   private nextSlot = 1;
   private readonly tree: GTreeShape<number>;
-  /** Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'. */
-  private readonly reverse = new Map<number | null, GTreeShape<number>>();
+  /**
+   * Reverse indexes keyed by host address: one for 'reverse-index', one per id for 'id+reverse-index'
+   * (GLib trees: with ids most hold one map). An index of one map is that map's slot and one that has
+   * lost all its maps is EMPTY_INDEX, until a second map makes it a tree: a node is no object, and
+   * 65536 single-map indexes are no 65536 trees. Lookups, removals, checks and snapshots treat both
+   * as the tree of that one map (or none) would be.
+   */
+  private readonly reverse = new Map<number | null, ReverseIndex>();
   /** Node storage the reverse indexes share (with ids there is one index per id). */
   private readonly reverseNodes = new GTreeNodes<number>();
   private readonly compareHost: (a: number, b: number) => number;
@@ -146,18 +156,22 @@ export class IovaTree implements LayerInstance {
 
   /** The map in `slot` as a DmaMap (made once per map). */
   private view(slot: number): DmaMap {
-    let v = this.views[slot];
+    let v = this.views.get(slot);
     if (v === undefined) {
       v = {
         iova: this.iovas[slot]!,
         translatedAddr: this.addrs[slot]!,
         size: this.sizes[slot]!,
-        perm: this.perms[slot]!,
-        id: this.ids[slot]!,
+        perm: PERMS[this.perms[slot]!]!,
+        id: this.idOf(slot),
       };
-      this.views[slot] = v;
+      this.views.set(slot, v);
     }
     return v;
+  }
+
+  private idOf(slot: number): number | null {
+    return this.hasId[slot] === 1 ? this.ids[slot]! : null;
   }
 
   private viewOrNull(slot: number | null): DmaMap | null {
@@ -166,35 +180,142 @@ export class IovaTree implements LayerInstance {
 
   /** Writes a map into `slot` (NEEDLE: the next lookup's needle). */
   private put(slot: number, iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null): void {
+    this.putCode(slot, iova, translatedAddr, size, PERMS.indexOf(perm), id);
+  }
+
+  /** put() with the permission as its PERMS index. */
+  private putCode(slot: number, iova: number, translatedAddr: number, size: number, permCode: number, id: number | null): void {
     this.iovas[slot] = iova;
     this.addrs[slot] = translatedAddr;
     this.sizes[slot] = size;
-    this.perms[slot] = perm;
-    this.ids[slot] = id;
-    this.views[slot] = undefined;
+    this.perms[slot] = permCode;
+    if (id === null) this.hasId[slot] = 0;
+    else {
+      this.hasId[slot] = 1;
+      this.ids[slot] = id;
+    }
+    if (this.views.size > 0) this.views.delete(slot);
   }
 
   private newSlot(): number {
     const free = this.freeSlots.pop();
     if (free !== undefined) return free;
     const slot = this.nextSlot++;
-    if (slot === this.iovas.length) {
-      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.iovas = grow(this.iovas);
-      this.addrs = grow(this.addrs);
-      this.sizes = grow(this.sizes);
-    }
+    if (slot === this.iovas.length) this.reserveSlots(slot + 1);
     return slot;
+  }
+
+  /** Grows the slot arrays (doubling) to hold at least `n` slots. */
+  private reserveSlots(n: number): void {
+    let len = this.iovas.length;
+    if (n <= len) return;
+    while (len < n) len *= 2;
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(len);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => {
+      const b = new Uint8Array(len);
+      b.set(a);
+      return b;
+    };
+    this.iovas = f64(this.iovas);
+    this.addrs = f64(this.addrs);
+    this.sizes = f64(this.sizes);
+    this.ids = f64(this.ids);
+    this.perms = u8(this.perms);
+    this.hasId = u8(this.hasId);
   }
 
   /** iova_tree_insert: wrap or IOMMU_NONE -> INVALID; any overlap -> OVERLAP; never merged with neighbours. */
   insert(iova: number, translatedAddr: number, size: number, perm: IommuPerm, id: number | null = null): number {
     this.begin();
     return this.end(this.insertMap(iova, translatedAddr, size, perm, id));
+  }
+
+  /**
+   * `count` iova_tree_insert calls one after the other, for i from `from`, call i inserting {iova + i *
+   * dIova, translatedAddr + i * dAddr, size, perm, id + i * dId (id when dId is null)}: a region mapped page
+   * by page. Stops at the first call that fails. Every call leaves the tree, the counters and the
+   * last* outputs as insert() would; repeatCalls counts the calls that succeeded and repeatCostNs is
+   * `costNs` with each one's cost added in call order. A run whose maps ascend without overlapping,
+   * the first past the last map, appends each at the end of the right spine without calling the
+   * comparator (GTreeShape.lookupAndAppend; the reverse indexes take theirs through insert());
+   * anything else goes through insert() call by call.
+   */
+  insertRepeat(
+    iova: number,
+    translatedAddr: number,
+    size: number,
+    perm: IommuPerm,
+    id: number | null,
+    dIova: number,
+    dAddr: number,
+    dId: number | null,
+    from: number,
+    count: number,
+    costNs: number,
+  ): number {
+    let total = costNs;
+    this.repeatCalls = 0;
+    const end = from + count;
+    if (count > 0 && this.appendsInOrder(iova, size, perm, dIova, from, end)) {
+      const tree = this.tree;
+      const stepNs = this.costs.qemuIovaTreeStepNs;
+      this.reserveSlots(this.nextSlot + count);
+      tree.reserve(count);
+      const permCode = PERMS.indexOf(perm);
+      this.begin();
+      for (let i = from; i < end; i++) {
+        tree.steps = 0;
+        const mapId = dId === null ? id : id! + i * dId;
+        const slot = this.newSlot();
+        this.putCode(slot, iova + i * dIova, translatedAddr + i * dAddr, size, permCode, mapId);
+        // insertMap: the lookup that finds no overlap and the insert, both down the right spine.
+        tree.lookupAndAppend(slot);
+        if (this.useReverse) this.insertReverse(slot, mapId);
+        if (tree.size > this.mapsPeak) this.mapsPeak = tree.size;
+        this.lastSteps = tree.steps;
+        this.lastCostNs = tree.steps * stepNs;
+        total += this.lastCostNs;
+      }
+      this.repeatCalls = count;
+      this.repeatCostNs = total;
+      return IOVA_OK;
+    }
+    for (let i = from; i < end; i++) {
+      const rc = this.insert(iova + i * dIova, translatedAddr + i * dAddr, size, perm, dId === null ? id : id! + i * dId);
+      if (rc !== IOVA_OK) {
+        this.repeatCostNs = total;
+        return rc;
+      }
+      this.repeatCalls++;
+      total += this.lastCostNs;
+    }
+    this.repeatCostNs = total;
+    return IOVA_OK;
+  }
+
+  /** Calls of the last insertRepeat that succeeded. */
+  repeatCalls = 0;
+  /** The last insertRepeat's `costNs` plus the cost of each call that succeeded. */
+  repeatCostNs = 0;
+
+  /**
+   * Whether every call of an insertRepeat appends past the last map without a failure: a
+   * permission, safe integers throughout (exact sums, no 2^64 wrap), IOVAs that ascend without
+   * overlapping (each map starts past the previous one's last byte), the first past the last map.
+   * The host addresses and ids do not matter here: the reverse indexes insert through insert().
+   */
+  private appendsInOrder(iova: number, size: number, perm: IommuPerm, dIova: number, from: number, end: number): boolean {
+    const first = iova + from * dIova;
+    if (perm === 'none' || !Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(iova) || !Number.isSafeInteger(dIova))
+      return false;
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(iova + (end - 1) * dIova + size)) return false;
+    if (end - from > 1 && dIova <= size) return false;
+    this.put(NEEDLE, first, 0, size, perm, null);
+    return this.tree.size === 0 || this.tree.isAfterLast(NEEDLE);
   }
 
   /** iova_tree_find: the overlapping map met first on the GTree search path (the one nearest the root), or null. */
@@ -220,15 +341,23 @@ export class IovaTree implements LayerInstance {
     let found: number | null = null;
     if (this.useReverse) {
       const index = this.reverse.get(this.useIds ? needleId : null);
-      found = index === undefined ? null : index.lowestOverlap(translatedAddr, last, this.hostStart);
-      if (index !== undefined) this.tree.steps += index.steps;
-      if (index !== undefined) index.steps = 0;
+      if (typeof index === 'number') {
+        // lowestOverlap on a tree of one map: one node visited (none when empty).
+        if (index !== EMPTY_INDEX) {
+          this.tree.steps++;
+          if (this.addrs[index]! <= last && this.addrs[index]! + this.sizes[index]! >= translatedAddr) found = index;
+        }
+      } else if (index !== undefined) {
+        found = index.lowestOverlap(translatedAddr, last, this.hostStart);
+        this.tree.steps += index.steps;
+        index.steps = 0;
+      }
     } else {
       // iova_tree_find_address_iterator (plus the RFC's `needle->id != map->id` test with ids) over a
       // g_tree_foreach: charged one step per map the walk visits.
       const useIds = this.useIds;
       found = this.tree.firstInOrder(
-        (m) => !(this.addrs[m]! + this.sizes[m]! < translatedAddr || last < this.addrs[m]!) && (!useIds || this.ids[m] === needleId),
+        (m) => !(this.addrs[m]! + this.sizes[m]! < translatedAddr || last < this.addrs[m]!) && (!useIds || this.idOf(m) === needleId),
       );
     }
     this.lastMap = this.viewOrNull(found);
@@ -245,13 +374,18 @@ export class IovaTree implements LayerInstance {
     let removed = 0;
     for (let m = this.tree.lookup(NEEDLE); m !== null; m = this.tree.lookup(NEEDLE)) {
       this.tree.remove(m);
-      const index = this.reverseIndexOf(m);
-      if (index !== undefined) {
+      const key = this.reverseKeyOf(m);
+      const index = this.useReverse ? this.reverse.get(key) : undefined;
+      if (typeof index === 'number') {
+        // g_tree_remove from a tree of one map: one comparison.
+        this.tree.steps++;
+        this.reverse.set(key, EMPTY_INDEX);
+      } else if (index !== undefined) {
         index.remove(m);
         this.tree.steps += index.steps;
         index.steps = 0;
       }
-      this.views[m] = undefined;
+      this.views.delete(m);
       this.freeSlots.push(m);
       removed++;
     }
@@ -316,7 +450,10 @@ export class IovaTree implements LayerInstance {
       fix: this.fix,
       maps: this.maps().map((m) => ({ ...m })),
       shape: this.tree.preOrder().map((m) => this.iovas[m]!),
-      reverse: [...this.reverse.entries()].map(([id, t]) => ({ id, shape: t.preOrder().map((m) => this.iovas[m]!) })),
+      reverse: [...this.reverse.entries()].map(([id, t]) => ({
+        id,
+        shape: (typeof t === 'number' ? (t === EMPTY_INDEX ? [] : [t]) : t.preOrder()).map((m) => this.iovas[m]!),
+      })),
     };
   }
 
@@ -340,16 +477,24 @@ export class IovaTree implements LayerInstance {
     const problems: string[] = [];
     let total = 0;
     for (const [id, index] of this.reverse) {
-      problems.push(...index.check(`reverse index ${String(id)}`));
-      total += index.size;
+      if (typeof index === 'number') total += index === EMPTY_INDEX ? 0 : 1;
+      else {
+        problems.push(...index.check(`reverse index ${String(id)}`));
+        total += index.size;
+      }
     }
     if (total !== count) problems.push(`reverse index holds ${total} maps, the tree ${count}`);
     const steps = this.tree.steps;
     this.tree.forEachInOrder((m) => {
-      const index = this.reverseIndexOf(m);
-      const indexSteps = index?.steps ?? 0;
-      if (index?.lookup(m) !== m) problems.push(`map at IOVA ${this.iovas[m]!} is missing from the reverse index`);
-      if (index !== undefined) index.steps = indexSteps;
+      const index = this.reverse.get(this.reverseKeyOf(m));
+      let found: number | null = null;
+      if (typeof index === 'number') found = index;
+      else if (index !== undefined) {
+        const indexSteps = index.steps;
+        found = index.lookup(m);
+        index.steps = indexSteps;
+      }
+      if (found !== m) problems.push(`map at IOVA ${this.iovas[m]!} is missing from the reverse index`);
       return false;
     });
     this.tree.steps = steps;
@@ -363,28 +508,39 @@ export class IovaTree implements LayerInstance {
     const slot = this.newSlot();
     this.put(slot, iova, translatedAddr, size, perm, id);
     this.tree.insert(slot);
-    if (this.useReverse) {
-      const key = this.useIds ? id : null;
-      let index = this.reverse.get(key);
-      if (index === undefined) {
-        index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
-        this.reverse.set(key, index);
-      }
-      index.insert(slot);
-      this.tree.steps += index.steps;
-      index.steps = 0;
-    }
+    if (this.useReverse) this.insertReverse(slot, id);
     if (this.tree.size > this.mapsPeak) this.mapsPeak = this.tree.size;
     return IOVA_OK;
   }
 
-  private reverseIndexOf(m: number): GTreeShape<number> | undefined {
-    if (!this.useReverse) return undefined;
-    return this.reverse.get(this.useIds ? this.ids[m]! : null);
+  /** Adds the map in `slot` to its reverse index (made on first use), charging the index's steps to the tree's. */
+  private insertReverse(slot: number, id: number | null): void {
+    const key = this.useIds ? id : null;
+    let index = this.reverse.get(key);
+    if (index === undefined || index === EMPTY_INDEX) {
+      // g_tree_insert into an empty tree: no comparison.
+      this.reverse.set(key, slot);
+      return;
+    }
+    if (typeof index === 'number') {
+      // The second map: the tree of the first, made now (its insert compared nothing).
+      const single = index;
+      index = new GTreeShape<number>(this.compareHost, this.hostLast, this.reverseNodes);
+      index.insert(single);
+      this.reverse.set(key, index);
+    }
+    index.insert(slot);
+    this.tree.steps += index.steps;
+    index.steps = 0;
+  }
+
+  /** The key of the reverse index that holds map `m`. */
+  private reverseKeyOf(m: number): number | null {
+    return this.useIds ? this.idOf(m) : null;
   }
 
   private judgeReverse(found: number | null, translatedAddr: number, size: number, intendedId: number | null | undefined): void {
-    this.lastWrong = found !== null && intendedId !== undefined && this.ids[found] !== intendedId;
+    this.lastWrong = found !== null && intendedId !== undefined && this.idOf(found) !== intendedId;
     if (this.lastWrong) this.wrongTranslations++;
     if (found === null) {
       this.lastRemainder = NO_REMAINDER;
@@ -419,6 +575,13 @@ export class IovaTree implements LayerInstance {
     return rc;
   }
 }
+
+/** A reverse index of one map is its slot; EMPTY_INDEX an index whose maps are all gone. */
+type ReverseIndex = GTreeShape<number> | number;
+const EMPTY_INDEX = -1;
+
+/** IommuPerm by the code a map stores. */
+const PERMS: readonly IommuPerm[] = ['none', 'ro', 'wo', 'rw'];
 
 const HWADDR_MAX = (1n << 64n) - 1n;
 

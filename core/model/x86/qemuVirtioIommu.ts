@@ -124,9 +124,30 @@ export function alignedPow2Chunk(start: number, end: number): number {
   return align < fit ? align : fit;
 }
 
+/**
+ * virtio_iommu_unmap's walk over VirtIOIOMMUDomain.mappings: takes out of `mappings` (into `out`,
+ * in address order) every mapping inside [start, end] until one only partly inside stops the
+ * request with VIRTIO_IOMMU_S_RANGE (those taken before it stay taken). QEMU takes whichever
+ * overlapping mapping its GTree lookup meets; this takes the lowest, which differs only in which
+ * mappings a RANGE error leaves behind. The mappings are disjoint: after one ending at `end` none
+ * can overlap, so the walk stops without another lookup (the walk that looked again is the oracle
+ * in virtioMappingsReference.testkit.ts).
+ */
+export function virtioIommuTakeRange(mappings: IntervalMap<VirtioMapping>, start: number, end: number, out: VirtioMapping[]): number {
+  for (let m = mappings.firstOverlap(start, end); m !== undefined; m = mappings.firstOverlap(start, end)) {
+    if (m.start < start || m.last > end) return VIRTIO_IOMMU_S_RANGE;
+    out.push(m);
+    mappings.delete(m);
+    if (m.last === end) break;
+  }
+  return VIRTIO_IOMMU_S_OK;
+}
+
 export class QemuVirtioIommu implements TrapHandler {
   /** VirtIOIOMMUDomain.mappings */
   private readonly mappings = new IntervalMap<VirtioMapping>();
+  /** virtio_iommu_unmap's mappings taken out of the range (reused, empty between requests). */
+  private readonly taken: VirtioMapping[] = [];
   private trapTimeNs = 0;
   private trapCause = -1;
   /** VFIO cost of the request being served. */
@@ -195,24 +216,23 @@ export class QemuVirtioIommu implements TrapHandler {
     return VIRTIO_IOMMU_S_OK;
   }
 
-  /**
-   * virtio_iommu_unmap. QEMU takes whichever overlapping mapping its GTree lookup meets; this takes
-   * the lowest, which differs only in which mappings a RANGE error leaves behind.
-   */
+  /** virtio_iommu_unmap: every mapping taken out of the range is notified to VFIO, in address order. */
   private unmap(start: number, end: number): number {
     this.unmapRequests++;
     this.lastCostNs = 0;
-    for (let m = this.mappings.firstOverlap(start, end); m !== undefined; m = this.mappings.firstOverlap(start, end)) {
-      if (m.start < start || m.last > end) return VIRTIO_IOMMU_S_RANGE;
+    const taken = this.taken;
+    const status = virtioIommuTakeRange(this.mappings, start, end, taken);
+    for (let k = 0; k < taken.length; k++) {
+      const m = taken[k]!;
       for (let a = m.start; a <= m.last;) {
         const chunk = alignedPow2Chunk(a, m.last);
         this.vfioUnmaps++;
         this.lastCostNs += this.qemu.vfioUnmap(this.container, a, chunk);
         a += chunk;
       }
-      this.mappings.delete(m);
     }
-    return VIRTIO_IOMMU_S_OK;
+    taken.length = 0;
+    return status;
   }
 
   /** The domain's mapping containing `addr` (tests and invariants). */

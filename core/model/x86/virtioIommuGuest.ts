@@ -65,6 +65,29 @@ export function pgsizeRunBytes(iova: number, paddr: number, size: number): numbe
   return Math.floor(bytes / pgsize) * pgsize;
 }
 
+/**
+ * viommu_del_mappings(vdomain, iova, last): removes from `mappings` the mappings that start in
+ * [iova, last], in address order, and returns their bytes (the count in `out.dropped`). It stops at
+ * a mapping that starts below `iova` ("Trying to split a mapping?"): only the lowest overlapping one
+ * can, so then nothing is removed. The mappings are disjoint, so none after one that reaches `last`
+ * overlaps the range: the walk ends there without another lookup. The per-mapping walk it replaces
+ * (overlapping() snapshot, then a delete each) is the oracle in virtioMappingsReference.testkit.ts.
+ */
+export function viommuDelMappings(mappings: IntervalMap<VirtioMapping>, iova: number, last: number, out: { dropped: number }): number {
+  out.dropped = 0;
+  let m = mappings.firstOverlap(iova, last);
+  if (m === undefined || m.start < iova) return 0;
+  let unmapped = 0;
+  for (;;) {
+    unmapped += m.last - m.start + 1;
+    out.dropped++;
+    mappings.delete(m);
+    if (m.last >= last) return unmapped;
+    m = mappings.firstOverlap(iova, last);
+    if (m === undefined) return unmapped;
+  }
+}
+
 export interface VirtioIommuDriverDeps {
   readonly qemu: QemuVm;
   readonly container: VfioContainerApi;
@@ -94,6 +117,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
   readonly device: QemuVirtioIommu;
   /** viommu_domain.mappings */
   private readonly mappings = new IntervalMap<VirtioMapping>();
+  /** viommuDelMappings' count of dropped mappings (one object for the driver's lifetime). */
+  private readonly delResult = { dropped: 0 };
   kicks = 0;
   queueFullKicks = 0;
   syncs = 0;
@@ -226,17 +251,9 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
 
   /** viommu_unmap_pages: drops whole mappings starting in range; queues one UNMAP if they cover it. */
   private unmapPages(call: DmaCall, iova: number, bytes: number): number {
-    let unmapped = 0;
-    let dropped = 0;
-    for (const m of this.mappings.overlapping(iova, iova + bytes - 1)) {
-      // viommu_del_mappings: "Trying to split a mapping?"
-      if (m.start < iova) break;
-      unmapped += m.last - m.start + 1;
-      dropped++;
-      this.mappings.delete(m);
-    }
+    const unmapped = viommuDelMappings(this.mappings, iova, iova + bytes - 1, this.delResult);
     if (unmapped < bytes) {
-      this.orphanedMappings += dropped;
+      this.orphanedMappings += this.delResult.dropped;
       return 0;
     }
     this.enqueue(call, VIRTIO_IOMMU_T_UNMAP, iova, iova + unmapped - 1, 0, 0);

@@ -116,8 +116,21 @@ export interface VirtioMapping {
   readonly flags: number;
 }
 
-/** dma_aligned_pow2_mask(start, end, 64) + 1: the next chunk from `start` (aligned, not past `end`). */
+/**
+ * dma_aligned_pow2_mask(start, end, 64) + 1 (system/dma-helpers.c; softmmu/ in older trees): the
+ * next chunk from `start` (aligned, not past `end`; integers). Below 2^31 bytes left, the
+ * alignment of `start` only matters through its low 32-bit word, so it is read there with integer
+ * operations (the general path below is the oracle: alignedPow2ChunkReference).
+ */
 export function alignedPow2Chunk(start: number, end: number): number {
+  const len = end - start + 1;
+  if (len > 0 && len < 0x8000_0000) {
+    const fit = 1 << (31 - Math.clz32(len));
+    const lo = start | 0;
+    if (lo === 0) return fit;
+    const align = (lo & -lo) >>> 0;
+    return align < fit ? align : fit;
+  }
   const fit = roundDownPowerOfTwo(end - start + 1);
   if (start === 0) return fit;
   const align = lowestSetBit(start);

@@ -48,16 +48,38 @@ const MAX_PGSIZE = 2 ** 63;
 export const VIRTIO_IOMMU_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } as const;
 
 /**
- * iommu_pgsize for a bitmap of every power of two >= 4 KiB: the bytes (pgsize * count) of the next
- * map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left.
+ * iommu_pgsize (drivers/iommu/iommu.c) for a bitmap of every power of two >= 4 KiB: the bytes
+ * (pgsize * count) of the next map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left
+ * (integers). Below 2^31 bytes every power of two it compares with divides 2^32, so it works on the
+ * addresses' low 32-bit words (`x >>> 0` is x mod 2^32, exact for any integer a double holds) with
+ * integer operations; larger sizes take the general path (the oracle of the fast one:
+ * pgsizeRunBytesReference in virtioMappingsReference.testkit.ts).
  */
 export function pgsizeRunBytes(iova: number, paddr: number, size: number): number {
+  if (size > 0 && size < 0x8000_0000) {
+    const lo = iova >>> 0;
+    const plo = paddr >>> 0;
+    let pgsize = 1 << (31 - Math.clz32(size));
+    // The lowest set bit of either address (an address whose low word is 0 is aligned past 2^31).
+    const both = lo | plo;
+    if (both !== 0) {
+      const align = (both & -both) >>> 0;
+      if (align < pgsize) pgsize = align;
+    }
+    const mask = pgsize * 2 - 1;
+    let bytes = size;
+    // A bigger page is only worth aiming for when iova and paddr sit at the same offset in it.
+    if ((lo & mask) === (plo & mask)) {
+      const offset = mask + 1 - (lo & mask);
+      if (offset + mask + 1 <= size) bytes = offset;
+    }
+    return bytes - (bytes & (pgsize - 1));
+  }
   let pgsize = roundDownPowerOfTwo(size);
   const align = Math.min(iova === 0 ? Infinity : lowestSetBit(iova), paddr === 0 ? Infinity : lowestSetBit(paddr));
   if (align < pgsize) pgsize = align;
   const next = pgsize * 2;
   let bytes = size;
-  // A bigger page is only worth aiming for when iova and paddr sit at the same offset in it.
   if (next <= MAX_PGSIZE && iova % next === paddr % next) {
     const offset = next - (iova % next);
     if (offset + next <= size) bytes = offset;

@@ -10,7 +10,14 @@ import { IntervalMap } from '../base/intervalMap';
 import type { VirtioMapping } from './qemuVirtioIommu';
 import { viommuDelMappings } from './virtioIommuGuest';
 import { virtioIommuTakeRange } from './qemuVirtioIommu';
-import { viommuDelMappingsReference, virtioIommuTakeRangeReference } from './virtioMappingsReference.testkit';
+import {
+  alignedPow2ChunkReference,
+  pgsizeRunBytesReference,
+  viommuDelMappingsReference,
+  virtioIommuTakeRangeReference,
+} from './virtioMappingsReference.testkit';
+import { alignedPow2Chunk } from './qemuVirtioIommu';
+import { pgsizeRunBytes } from './virtioIommuGuest';
 
 const PAGE = 4096;
 
@@ -77,6 +84,47 @@ describe('virtio-iommu mapping walks against the one-lookup-per-step walks', () 
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+/** An address: page multiples anywhere below 2^64 (double-spaced above 2^53), or any small integer. */
+const addrArb = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 40 }).map((p) => p * PAGE),
+  fc.integer({ min: 0, max: 2 ** 20 }).chain((p) => fc.integer({ min: 0, max: 52 }).map((s) => p * 2 ** s)),
+  fc
+    .bigInt({ min: 0n, max: 2n ** 64n - 1n })
+    .map((b) => Number(b))
+    .filter((x) => x < 2 ** 64),
+  fc.nat(),
+);
+/** A size: pages, a power of two or a run of them either side of 2^31, or any positive integer. */
+const sizeArb = fc.oneof(
+  fc.integer({ min: 1, max: 2 ** 20 }).map((p) => p * PAGE),
+  fc.integer({ min: 0, max: 63 }).map((s) => 2 ** s),
+  fc.integer({ min: 2 ** 31 - 2 ** 16, max: 2 ** 31 + 2 ** 16 }),
+  fc.integer({ min: 1, max: 2 ** 53 }),
+);
+
+describe('virtio-iommu page-size arithmetic on 32-bit words against the double version', () => {
+  it('iommu_pgsize: same run for every address pair and size', () => {
+    fc.assert(
+      fc.property(addrArb, addrArb, sizeArb, (iova, paddr, size) => {
+        expect(pgsizeRunBytes(iova, paddr, size)).toBe(pgsizeRunBytesReference(iova, paddr, size));
+        expect(pgsizeRunBytes(iova, iova, size)).toBe(pgsizeRunBytesReference(iova, iova, size));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('dma_aligned_pow2_mask: same chunk for every start and length', () => {
+    fc.assert(
+      fc.property(addrArb, sizeArb, (start, len) => {
+        const end = start + len - 1;
+        fc.pre(end >= start && end < 2 ** 64);
+        expect(alignedPow2Chunk(start, end)).toBe(alignedPow2ChunkReference(start, end));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -137,30 +137,33 @@ export function alignedPow2Chunk(start: number, end: number): number {
   return align < fit ? align : fit;
 }
 
+/** Receives the mappings virtioIommuTakeRange takes out, in address order. */
+export interface TakenMappingSink {
+  taken(m: VirtioMapping): void;
+}
+
 /**
- * virtio_iommu_unmap's walk over VirtIOIOMMUDomain.mappings: takes out of `mappings` (into `out`,
- * in address order) every mapping inside [start, end] until one only partly inside stops the
- * request with VIRTIO_IOMMU_S_RANGE (those taken before it stay taken). QEMU takes whichever
+ * virtio_iommu_unmap's walk over VirtIOIOMMUDomain.mappings: takes out of `mappings` (handing each
+ * to `sink`, in address order) every mapping inside [start, end] until one only partly inside stops
+ * the request with VIRTIO_IOMMU_S_RANGE (those taken before it stay taken). QEMU takes whichever
  * overlapping mapping its GTree lookup meets; this takes the lowest, which differs only in which
  * mappings a RANGE error leaves behind. The mappings are disjoint: after one ending at `end` none
  * can overlap, so the walk stops without another lookup (the walk that looked again is the oracle
  * in virtioMappingsReference.testkit.ts).
  */
-export function virtioIommuTakeRange(mappings: IntervalMap<VirtioMapping>, start: number, end: number, out: VirtioMapping[]): number {
+export function virtioIommuTakeRange(mappings: IntervalMap<VirtioMapping>, start: number, end: number, sink: TakenMappingSink): number {
   for (let m = mappings.firstOverlap(start, end); m !== undefined; m = mappings.firstOverlap(start, end)) {
     if (m.start < start || m.last > end) return VIRTIO_IOMMU_S_RANGE;
-    out.push(m);
-    mappings.delete(m);
+    mappings.deleteAfterFirstOverlap(m);
+    sink.taken(m);
     if (m.last === end) break;
   }
   return VIRTIO_IOMMU_S_OK;
 }
 
-export class QemuVirtioIommu implements TrapHandler {
+export class QemuVirtioIommu implements TrapHandler, TakenMappingSink {
   /** VirtIOIOMMUDomain.mappings */
   private readonly mappings = new IntervalMap<VirtioMapping>();
-  /** virtio_iommu_unmap's mappings taken out of the range (reused, empty between requests). */
-  private readonly taken: VirtioMapping[] = [];
   private trapTimeNs = 0;
   private trapCause = -1;
   /** VFIO cost of the request being served. */
@@ -215,7 +218,7 @@ export class QemuVirtioIommu implements TrapHandler {
     this.mapRequests++;
     this.lastCostNs = 0;
     if ((flags & ~MAP_F_MASK) !== 0 || this.mappings.firstOverlap(start, end) !== undefined) return VIRTIO_IOMMU_S_INVAL;
-    this.mappings.insertChecked({ start, last: end, gpa, flags });
+    this.mappings.insertAfterFirstOverlap({ start, last: end, gpa, flags });
     // virtio_iommu_notify_map: MMIO mappings and mappings without permission are not notified.
     const read = (flags & VIRTIO_IOMMU_MAP_F_READ) !== 0;
     const write = (flags & VIRTIO_IOMMU_MAP_F_WRITE) !== 0;
@@ -229,23 +232,21 @@ export class QemuVirtioIommu implements TrapHandler {
     return VIRTIO_IOMMU_S_OK;
   }
 
-  /** virtio_iommu_unmap: every mapping taken out of the range is notified to VFIO, in address order. */
+  /** virtio_iommu_unmap: every mapping taken out of the range is notified to VFIO (taken()). */
   private unmap(start: number, end: number): number {
     this.unmapRequests++;
     this.lastCostNs = 0;
-    const taken = this.taken;
-    const status = virtioIommuTakeRange(this.mappings, start, end, taken);
-    for (let k = 0; k < taken.length; k++) {
-      const m = taken[k]!;
-      for (let a = m.start; a <= m.last;) {
-        const chunk = alignedPow2Chunk(a, m.last);
-        this.vfioUnmaps++;
-        this.lastCostNs += this.qemu.vfioUnmap(this.container, a, chunk);
-        a += chunk;
-      }
+    return virtioIommuTakeRange(this.mappings, start, end, this);
+  }
+
+  /** virtio_iommu_notify_unmap for a mapping virtio_iommu_unmap removed (TakenMappingSink). */
+  taken(m: VirtioMapping): void {
+    for (let a = m.start; a <= m.last;) {
+      const chunk = alignedPow2Chunk(a, m.last);
+      this.vfioUnmaps++;
+      this.lastCostNs += this.qemu.vfioUnmap(this.container, a, chunk);
+      a += chunk;
     }
-    taken.length = 0;
-    return status;
   }
 
   /** The domain's mapping containing `addr` (tests and invariants). */

@@ -103,7 +103,7 @@ export function viommuDelMappings(mappings: IntervalMap<VirtioMapping>, iova: nu
   for (;;) {
     unmapped += m.last - m.start + 1;
     out.dropped++;
-    mappings.delete(m);
+    mappings.deleteAfterFirstOverlap(m);
     if (m.last >= last) return unmapped;
     m = mappings.firstOverlap(iova, last);
     if (m === undefined) return unmapped;
@@ -221,7 +221,15 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
 
   /** __iommu_map: viommu_map_pages per iommu_pgsize run; false (call.errno set) when it fails. */
   private mapRuns(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): boolean {
-    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size - 1 > this.apertureLast) {
+    // Page multiples: integers whose low 12 bits (read through ToInt32, exact mod 2^32) are clear.
+    if (
+      size <= 0 ||
+      !Number.isInteger(iova) ||
+      !Number.isInteger(gpa) ||
+      !Number.isInteger(size) ||
+      ((iova | gpa | size) & (PAGE_SIZE - 1)) !== 0 ||
+      iova + size - 1 > this.apertureLast
+    ) {
       throw new RangeError(`virtio-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or outside the aperture`);
     }
     if (this.mappings.firstOverlap(iova, iova + size - 1) !== undefined) {
@@ -248,8 +256,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     const flags = VIRTIO_IOMMU_MAP_F_READ | (write ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const bytes = pgsizeRunBytes(p, g, rem);
-      // The whole range was checked free above.
-      this.mappings.insertChecked({ start: p, last: p + bytes - 1, gpa: g, flags });
+      // The whole range was checked free above (the first run reuses that lookup's descent).
+      this.mappings.insertAfterFirstOverlap({ start: p, last: p + bytes - 1, gpa: g, flags });
       this.enqueue(call, VIRTIO_IOMMU_T_MAP, p, p + bytes - 1, g, flags);
       // Before iotlb_sync_map: viommu_send_req_sync, one kick and wait per viommu_map_pages.
       if (!this.deps.options.iotlbSyncMap) this.kick(call);

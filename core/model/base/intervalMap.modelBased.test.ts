@@ -1,6 +1,7 @@
 // IntervalMap over NumberBTree against the sorted-btree version it replaced
 // (intervalMapReference.testkit.ts): random inserts (checked and unchecked), deletes and clears, then
-// every query on both, must give the same intervals (the same objects) in the same order.
+// every query on both, must give the same intervals (the same objects) in the same order. Some inserts
+// and deletes reuse the overlap lookup before them (insertAfterFirstOverlap, deleteAfterFirstOverlap).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntervalMap, type Interval } from './intervalMap';
@@ -23,16 +24,26 @@ function run(cmds: readonly Cmd[], probes: readonly [number, number][]): void {
         expect(() => a.insert(v)).toThrow();
         continue;
       }
-      if (c.len % 2 === 0) {
+      if (c.len % 3 === 0) {
         a.insert(v);
         b.insert(v);
+      } else if (c.len % 3 === 1) {
+        // Right after the overlap check above: the insert that reuses its lookup.
+        a.insertAfterFirstOverlap(v);
+        b.insertChecked(v);
       } else {
         a.insertChecked(v);
         b.insertChecked(v);
       }
     } else if (c.op === 'delete') {
       const v = b.containing(c.at);
-      if (v !== undefined) expect(a.delete(v)).toBe(b.delete(v));
+      if (v !== undefined) {
+        // Half the deletes follow a lookup that found the interval, as the virtio-iommu walks do.
+        if (c.at % 2 === 0) {
+          expect(a.firstOverlap(c.at, c.at)).toBe(v);
+          expect(a.deleteAfterFirstOverlap(v)).toBe(b.delete(v));
+        } else expect(a.delete(v)).toBe(b.delete(v));
+      }
     } else {
       a.clear();
       b.clear();

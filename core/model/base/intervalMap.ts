@@ -108,6 +108,19 @@ export class IntervalMap<V extends Interval> {
     this.tree.set(v.start, v);
   }
 
+  /**
+   * insertChecked(v) right after firstOverlap(v.start, ...) found nothing: reuses that lookup's
+   * descent (NumberBTree.setAfterLookup); anything else in between costs an ordinary insert.
+   */
+  insertAfterFirstOverlap(v: V): void {
+    this.tree.setAfterLookup(v.start, v);
+  }
+
+  /** delete(v) for the interval the last firstOverlap returned: reuses its descent when it can. */
+  deleteAfterFirstOverlap(v: V): boolean {
+    return this.tree.deleteAfterLookup(v.start);
+  }
+
   delete(v: V): boolean {
     return this.tree.delete(v.start);
   }

@@ -1,7 +1,8 @@
 // NumberBTree against a sorted array: random inserts (also in bulk, so the tree grows several
 // levels and splits inner nodes), replacements, deletes (also in bulk, so leaves and inner nodes
 // empty and the root collapses), and every query after each step; the structure checks hold
-// throughout.
+// throughout. Inserts and deletes after a floorAndHigher (setAfterLookup, deleteAfterLookup), also
+// in bulk and with another lookup or change in between, must do what set and delete do.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NumberBTree } from './numberBTree';
@@ -11,7 +12,19 @@ type Cmd =
   | { readonly op: 'del'; readonly k: number }
   | { readonly op: 'bulkSet'; readonly from: number; readonly n: number; readonly step: number }
   | { readonly op: 'bulkDel'; readonly from: number; readonly n: number; readonly step: number }
-  | { readonly op: 'clear' };
+  | { readonly op: 'clear' }
+  /** floorAndHigher(k), maybe an intervening query at `q` (or a set of q), then setAfterLookup(k + shift). */
+  | { readonly op: 'lookupSet'; readonly k: number; readonly shift: number; readonly between: 'none' | 'query' | 'set'; readonly q: number }
+  /** floorAndHigher(k), maybe an intervening query or set at `q`, then deleteAfterLookup of its floor, its after, or k. */
+  | {
+      readonly op: 'lookupDel';
+      readonly k: number;
+      readonly pick: 'floor' | 'after' | 'k';
+      readonly between: 'none' | 'query' | 'set';
+      readonly q: number;
+    }
+  | { readonly op: 'bulkLookupSet'; readonly from: number; readonly n: number; readonly step: number }
+  | { readonly op: 'bulkLookupDel'; readonly from: number; readonly n: number; readonly step: number };
 
 class SortedArray {
   keys: number[] = [];
@@ -53,6 +66,12 @@ class SortedArray {
   higher(k: number): string | undefined {
     return this.at(this.indexOf(k) + (this.vals.has(k) ? 1 : 0));
   }
+  floorKey(k: number): number | undefined {
+    return this.keys[this.indexOf(k) + (this.vals.has(k) ? 0 : -1)];
+  }
+  higherKey(k: number): number | undefined {
+    return this.keys[this.indexOf(k) + (this.vals.has(k) ? 1 : 0)];
+  }
 }
 
 function run(cmds: readonly Cmd[], probes: readonly number[]): void {
@@ -83,6 +102,44 @@ function run(cmds: readonly Cmd[], probes: readonly number[]): void {
         r.keys = [];
         r.vals.clear();
         return;
+      case 'lookupSet': {
+        expect(t.floorAndHigher(c.k)).toBe(r.floor(c.k));
+        between(c.between, c.q);
+        t.setAfterLookup(c.k + c.shift, v);
+        r.set(c.k + c.shift, v);
+        return;
+      }
+      case 'lookupDel': {
+        expect(t.floorAndHigher(c.k)).toBe(r.floor(c.k));
+        const target = c.pick === 'floor' ? r.floorKey(c.k) : c.pick === 'after' ? r.higherKey(c.k) : c.k;
+        between(c.between, c.q);
+        if (target !== undefined) expect(t.deleteAfterLookup(target)).toBe(r.del(target));
+        return;
+      }
+      case 'bulkLookupSet':
+        for (let i = 0; i < c.n; i++) {
+          const k = c.from + i * c.step;
+          t.floorAndHigher(k);
+          t.setAfterLookup(k, `${v}.${i}`);
+          r.set(k, `${v}.${i}`);
+        }
+        return;
+      case 'bulkLookupDel':
+        for (let i = 0; i < c.n; i++) {
+          const k = c.from + i * c.step;
+          t.floorAndHigher(k);
+          // Alternately the floor (often the key itself) and the next key, as interval maps delete.
+          const target = i % 2 === 0 ? r.floorKey(k) : r.higherKey(k);
+          if (target !== undefined) expect(t.deleteAfterLookup(target)).toBe(r.del(target));
+        }
+        return;
+    }
+  };
+  const between = (what: 'none' | 'query' | 'set', q: number): void => {
+    if (what === 'query') expect(t.floor(q)).toBe(r.floor(q));
+    else if (what === 'set') {
+      t.set(q, `q${version}`);
+      r.set(q, `q${version}`);
     }
   };
   for (const c of cmds) {
@@ -136,6 +193,44 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('lookupSet' as const),
+      k: key,
+      shift: fc.constantFrom(0, 0, 0, 1, -1, 2, -2, 16, -16),
+      between: fc.constantFrom('none' as const, 'none' as const, 'query' as const, 'set' as const),
+      q: key,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('lookupDel' as const),
+      k: key,
+      pick: fc.constantFrom('floor' as const, 'after' as const, 'k' as const),
+      between: fc.constantFrom('none' as const, 'none' as const, 'query' as const, 'set' as const),
+      q: key,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('bulkLookupSet' as const),
+      from: key,
+      n: fc.integer({ min: 1, max: 1500 }),
+      step: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('bulkLookupDel' as const),
+      from: key,
+      n: fc.integer({ min: 1, max: 1500 }),
+      step: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
 );
 
 describe('NumberBTree', () => {

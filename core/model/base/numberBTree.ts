@@ -72,6 +72,13 @@ export class NumberBTree<V> {
   private readonly pathNodes: Inner<V>[] = [];
   private readonly pathIndex: number[] = [];
   private depth = 0;
+  /** Descents so far: the last one's leaf and path stay usable while this has not moved. */
+  private descents = 0;
+  /** Where the last floorAndHigher(lookupKey) landed (upperBound index in its leaf), for *AfterLookup. */
+  private lookupLeaf: Leaf<V> | null = null;
+  private lookupIndex = 0;
+  private lookupKey = NaN;
+  private lookupDescent = -1;
 
   get size(): number {
     return this.count;
@@ -89,6 +96,7 @@ export class NumberBTree<V> {
       n = n.children[i]!;
     }
     this.depth = d;
+    this.descents++;
     return n;
   }
 
@@ -129,8 +137,55 @@ export class NumberBTree<V> {
   floorAndHigher(k: number): V | undefined {
     const l = this.descend(k);
     const i = upperBound(l.keys, k);
+    this.lookupLeaf = l;
+    this.lookupIndex = i;
+    this.lookupKey = k;
+    this.lookupDescent = this.descents;
     this.after = this.at(l, i);
     return this.before(l, i);
+  }
+
+  /** The last floorAndHigher's leaf while no descent, insert or delete came after it; else null. */
+  private lookupStillValid(): Leaf<V> | null {
+    return this.lookupDescent === this.descents ? this.lookupLeaf : null;
+  }
+
+  /**
+   * set(k, v) right after floorAndHigher(k): inserts where that lookup landed without descending
+   * again (an interval map's overlap check followed by its insert). Any other call in between, or
+   * another key, takes the ordinary set().
+   */
+  setAfterLookup(k: number, v: V): void {
+    const l = this.lookupStillValid();
+    if (l === null || this.lookupKey !== k) {
+      this.set(k, v);
+      return;
+    }
+    this.lookupLeaf = null;
+    const i = this.lookupIndex;
+    if (i > 0 && l.keys[i - 1] === k) {
+      l.vals[i - 1] = v;
+      return;
+    }
+    // The path of that descent is still recorded: a split uses it as set() would.
+    insertAt(l.keys, i, k);
+    insertAt(l.vals, i, v);
+    this.count++;
+    if (l.keys.length > MAX) this.splitLeaf(l);
+  }
+
+  /**
+   * delete(k) right after a floorAndHigher that landed in k's leaf (k its floor or `after` there):
+   * removes it without descending again; otherwise the ordinary delete().
+   */
+  deleteAfterLookup(k: number): boolean {
+    const l = this.lookupStillValid();
+    if (l !== null) {
+      const i = this.lookupIndex;
+      if (i > 0 && l.keys[i - 1] === k) return this.removeFromLeaf(l, i - 1);
+      if (i < l.keys.length && l.keys[i] === k) return this.removeFromLeaf(l, i);
+    }
+    return this.delete(k);
   }
 
   /** Set by floorAndHigher. */
@@ -218,6 +273,12 @@ export class NumberBTree<V> {
     const l = this.descend(k);
     const i = lowerBound(l.keys, k);
     if (i >= l.keys.length || l.keys[i] !== k) return false;
+    return this.removeFromLeaf(l, i);
+  }
+
+  /** Removes entry i of leaf l, the last descent's leaf (its path is used if l empties). */
+  private removeFromLeaf(l: Leaf<V>, i: number): boolean {
+    this.lookupLeaf = null;
     removeAt(l.keys, i);
     removeAt(l.vals, i);
     this.count--;
@@ -247,6 +308,7 @@ export class NumberBTree<V> {
   clear(): void {
     this.root = new Leaf<V>();
     this.count = 0;
+    this.lookupLeaf = null;
   }
 
   /** Values in ascending key order. */

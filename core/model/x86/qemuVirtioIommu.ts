@@ -116,15 +116,52 @@ export interface VirtioMapping {
   readonly flags: number;
 }
 
-/** dma_aligned_pow2_mask(start, end, 64) + 1: the next chunk from `start` (aligned, not past `end`). */
+/**
+ * dma_aligned_pow2_mask(start, end, 64) + 1 (system/dma-helpers.c; softmmu/ in older trees): the
+ * next chunk from `start` (aligned, not past `end`; integers). Below 2^31 bytes left, the
+ * alignment of `start` only matters through its low 32-bit word, so it is read there with integer
+ * operations (the general path below is the oracle: alignedPow2ChunkReference).
+ */
 export function alignedPow2Chunk(start: number, end: number): number {
+  const len = end - start + 1;
+  if (len > 0 && len < 0x8000_0000) {
+    const fit = 1 << (31 - Math.clz32(len));
+    const lo = start | 0;
+    if (lo === 0) return fit;
+    const align = (lo & -lo) >>> 0;
+    return align < fit ? align : fit;
+  }
   const fit = roundDownPowerOfTwo(end - start + 1);
   if (start === 0) return fit;
   const align = lowestSetBit(start);
   return align < fit ? align : fit;
 }
 
-export class QemuVirtioIommu implements TrapHandler {
+/** Receives the mappings virtioIommuTakeRange takes out, in address order. */
+export interface TakenMappingSink {
+  taken(m: VirtioMapping): void;
+}
+
+/**
+ * virtio_iommu_unmap's walk over VirtIOIOMMUDomain.mappings: takes out of `mappings` (handing each
+ * to `sink`, in address order) every mapping inside [start, end] until one only partly inside stops
+ * the request with VIRTIO_IOMMU_S_RANGE (those taken before it stay taken). QEMU takes whichever
+ * overlapping mapping its GTree lookup meets; this takes the lowest, which differs only in which
+ * mappings a RANGE error leaves behind. The mappings are disjoint: after one ending at `end` none
+ * can overlap, so the walk stops without another lookup (the walk that looked again is the oracle
+ * in virtioMappingsReference.testkit.ts).
+ */
+export function virtioIommuTakeRange(mappings: IntervalMap<VirtioMapping>, start: number, end: number, sink: TakenMappingSink): number {
+  for (let m = mappings.firstOverlap(start, end); m !== undefined; m = mappings.firstOverlap(start, end)) {
+    if (m.start < start || m.last > end) return VIRTIO_IOMMU_S_RANGE;
+    mappings.deleteAfterFirstOverlap(m);
+    sink.taken(m);
+    if (m.last === end) break;
+  }
+  return VIRTIO_IOMMU_S_OK;
+}
+
+export class QemuVirtioIommu implements TrapHandler, TakenMappingSink {
   /** VirtIOIOMMUDomain.mappings */
   private readonly mappings = new IntervalMap<VirtioMapping>();
   private trapTimeNs = 0;
@@ -181,7 +218,7 @@ export class QemuVirtioIommu implements TrapHandler {
     this.mapRequests++;
     this.lastCostNs = 0;
     if ((flags & ~MAP_F_MASK) !== 0 || this.mappings.firstOverlap(start, end) !== undefined) return VIRTIO_IOMMU_S_INVAL;
-    this.mappings.insertChecked({ start, last: end, gpa, flags });
+    this.mappings.insertAfterFirstOverlap({ start, last: end, gpa, flags });
     // virtio_iommu_notify_map: MMIO mappings and mappings without permission are not notified.
     const read = (flags & VIRTIO_IOMMU_MAP_F_READ) !== 0;
     const write = (flags & VIRTIO_IOMMU_MAP_F_WRITE) !== 0;
@@ -195,24 +232,21 @@ export class QemuVirtioIommu implements TrapHandler {
     return VIRTIO_IOMMU_S_OK;
   }
 
-  /**
-   * virtio_iommu_unmap. QEMU takes whichever overlapping mapping its GTree lookup meets; this takes
-   * the lowest, which differs only in which mappings a RANGE error leaves behind.
-   */
+  /** virtio_iommu_unmap: every mapping taken out of the range is notified to VFIO (taken()). */
   private unmap(start: number, end: number): number {
     this.unmapRequests++;
     this.lastCostNs = 0;
-    for (let m = this.mappings.firstOverlap(start, end); m !== undefined; m = this.mappings.firstOverlap(start, end)) {
-      if (m.start < start || m.last > end) return VIRTIO_IOMMU_S_RANGE;
-      for (let a = m.start; a <= m.last;) {
-        const chunk = alignedPow2Chunk(a, m.last);
-        this.vfioUnmaps++;
-        this.lastCostNs += this.qemu.vfioUnmap(this.container, a, chunk);
-        a += chunk;
-      }
-      this.mappings.delete(m);
+    return virtioIommuTakeRange(this.mappings, start, end, this);
+  }
+
+  /** virtio_iommu_notify_unmap for a mapping virtio_iommu_unmap removed (TakenMappingSink). */
+  taken(m: VirtioMapping): void {
+    for (let a = m.start; a <= m.last;) {
+      const chunk = alignedPow2Chunk(a, m.last);
+      this.vfioUnmaps++;
+      this.lastCostNs += this.qemu.vfioUnmap(this.container, a, chunk);
+      a += chunk;
     }
-    return VIRTIO_IOMMU_S_OK;
   }
 
   /** The domain's mapping containing `addr` (tests and invariants). */

@@ -48,21 +48,66 @@ const MAX_PGSIZE = 2 ** 63;
 export const VIRTIO_IOMMU_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } as const;
 
 /**
- * iommu_pgsize for a bitmap of every power of two >= 4 KiB: the bytes (pgsize * count) of the next
- * map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left.
+ * iommu_pgsize (drivers/iommu/iommu.c) for a bitmap of every power of two >= 4 KiB: the bytes
+ * (pgsize * count) of the next map_pages/unmap_pages call at `iova` for `paddr`, `size` bytes left
+ * (integers). Below 2^31 bytes every power of two it compares with divides 2^32, so it works on the
+ * addresses' low 32-bit words (`x >>> 0` is x mod 2^32, exact for any integer a double holds) with
+ * integer operations; larger sizes take the general path (the oracle of the fast one:
+ * pgsizeRunBytesReference in virtioMappingsReference.testkit.ts).
  */
 export function pgsizeRunBytes(iova: number, paddr: number, size: number): number {
+  if (size > 0 && size < 0x8000_0000) {
+    const lo = iova >>> 0;
+    const plo = paddr >>> 0;
+    let pgsize = 1 << (31 - Math.clz32(size));
+    // The lowest set bit of either address (an address whose low word is 0 is aligned past 2^31).
+    const both = lo | plo;
+    if (both !== 0) {
+      const align = (both & -both) >>> 0;
+      if (align < pgsize) pgsize = align;
+    }
+    const mask = pgsize * 2 - 1;
+    let bytes = size;
+    // A bigger page is only worth aiming for when iova and paddr sit at the same offset in it.
+    if ((lo & mask) === (plo & mask)) {
+      const offset = mask + 1 - (lo & mask);
+      if (offset + mask + 1 <= size) bytes = offset;
+    }
+    return bytes - (bytes & (pgsize - 1));
+  }
   let pgsize = roundDownPowerOfTwo(size);
   const align = Math.min(iova === 0 ? Infinity : lowestSetBit(iova), paddr === 0 ? Infinity : lowestSetBit(paddr));
   if (align < pgsize) pgsize = align;
   const next = pgsize * 2;
   let bytes = size;
-  // A bigger page is only worth aiming for when iova and paddr sit at the same offset in it.
   if (next <= MAX_PGSIZE && iova % next === paddr % next) {
     const offset = next - (iova % next);
     if (offset + next <= size) bytes = offset;
   }
   return Math.floor(bytes / pgsize) * pgsize;
+}
+
+/**
+ * viommu_del_mappings(vdomain, iova, last): removes from `mappings` the mappings that start in
+ * [iova, last], in address order, and returns their bytes (the count in `out.dropped`). It stops at
+ * a mapping that starts below `iova` ("Trying to split a mapping?"): only the lowest overlapping one
+ * can, so then nothing is removed. The mappings are disjoint, so none after one that reaches `last`
+ * overlaps the range: the walk ends there without another lookup. The per-mapping walk it replaces
+ * (overlapping() snapshot, then a delete each) is the oracle in virtioMappingsReference.testkit.ts.
+ */
+export function viommuDelMappings(mappings: IntervalMap<VirtioMapping>, iova: number, last: number, out: { dropped: number }): number {
+  out.dropped = 0;
+  let m = mappings.firstOverlap(iova, last);
+  if (m === undefined || m.start < iova) return 0;
+  let unmapped = 0;
+  for (;;) {
+    unmapped += m.last - m.start + 1;
+    out.dropped++;
+    mappings.deleteAfterFirstOverlap(m);
+    if (m.last >= last) return unmapped;
+    m = mappings.firstOverlap(iova, last);
+    if (m === undefined) return unmapped;
+  }
 }
 
 export interface VirtioIommuDriverDeps {
@@ -94,6 +139,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
   readonly device: QemuVirtioIommu;
   /** viommu_domain.mappings */
   private readonly mappings = new IntervalMap<VirtioMapping>();
+  /** viommuDelMappings' count of dropped mappings (one object for the driver's lifetime). */
+  private readonly delResult = { dropped: 0 };
   kicks = 0;
   queueFullKicks = 0;
   syncs = 0;
@@ -174,7 +221,15 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
 
   /** __iommu_map: viommu_map_pages per iommu_pgsize run; false (call.errno set) when it fails. */
   private mapRuns(call: DmaCall, iova: number, gpa: number, size: number, write: boolean): boolean {
-    if (size <= 0 || iova % PAGE_SIZE !== 0 || gpa % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || iova + size - 1 > this.apertureLast) {
+    // Page multiples: integers whose low 12 bits (read through ToInt32, exact mod 2^32) are clear.
+    if (
+      size <= 0 ||
+      !Number.isInteger(iova) ||
+      !Number.isInteger(gpa) ||
+      !Number.isInteger(size) ||
+      ((iova | gpa | size) & (PAGE_SIZE - 1)) !== 0 ||
+      iova + size - 1 > this.apertureLast
+    ) {
       throw new RangeError(`virtio-iommu map [${iova}, +${size}) -> ${gpa}: not page aligned or outside the aperture`);
     }
     if (this.mappings.firstOverlap(iova, iova + size - 1) !== undefined) {
@@ -201,8 +256,8 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
     const flags = VIRTIO_IOMMU_MAP_F_READ | (write ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const bytes = pgsizeRunBytes(p, g, rem);
-      // The whole range was checked free above.
-      this.mappings.insertChecked({ start: p, last: p + bytes - 1, gpa: g, flags });
+      // The whole range was checked free above (the first run reuses that lookup's descent).
+      this.mappings.insertAfterFirstOverlap({ start: p, last: p + bytes - 1, gpa: g, flags });
       this.enqueue(call, VIRTIO_IOMMU_T_MAP, p, p + bytes - 1, g, flags);
       // Before iotlb_sync_map: viommu_send_req_sync, one kick and wait per viommu_map_pages.
       if (!this.deps.options.iotlbSyncMap) this.kick(call);
@@ -226,17 +281,9 @@ export class VirtioIommuGuestDriver implements GuestIommuDriver {
 
   /** viommu_unmap_pages: drops whole mappings starting in range; queues one UNMAP if they cover it. */
   private unmapPages(call: DmaCall, iova: number, bytes: number): number {
-    let unmapped = 0;
-    let dropped = 0;
-    for (const m of this.mappings.overlapping(iova, iova + bytes - 1)) {
-      // viommu_del_mappings: "Trying to split a mapping?"
-      if (m.start < iova) break;
-      unmapped += m.last - m.start + 1;
-      dropped++;
-      this.mappings.delete(m);
-    }
+    const unmapped = viommuDelMappings(this.mappings, iova, iova + bytes - 1, this.delResult);
     if (unmapped < bytes) {
-      this.orphanedMappings += dropped;
+      this.orphanedMappings += this.delResult.dropped;
       return 0;
     }
     this.enqueue(call, VIRTIO_IOMMU_T_UNMAP, iova, iova + unmapped - 1, 0, 0);

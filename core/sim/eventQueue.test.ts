@@ -79,3 +79,57 @@ describe('EventQueue', () => {
     );
   });
 });
+
+describe('EventQueue against a sorted reference, with peeks and handler-like pop-then-push', () => {
+  it('pops, peeks and sizes like the reference for any interleaving (model-based)', () => {
+    type Op =
+      | { readonly k: 'push'; readonly time: number; readonly prio: number }
+      | { readonly k: 'pop' }
+      | { readonly k: 'peek' }
+      | { readonly k: 'popPush'; readonly delay: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ k: fc.constant('push' as const), time: fc.integer({ min: 0, max: 1000 }), prio: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({ k: fc.constant('pop' as const) }),
+      fc.record({ k: fc.constant('peek' as const) }),
+      // An event handler: pop the earliest, schedule one event at or after it (a heap's common case).
+      fc.record({ k: fc.constant('popPush' as const), delay: fc.integer({ min: 0, max: 300 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const q = new EventQueue(16);
+        const ref: { time: number; prio: number; seq: number }[] = [];
+        let seq = 0;
+        const push = (time: number, prio: number) => {
+          q.push(t(time), prio, 0, seq, 0, 0);
+          ref.push({ time, prio, seq: seq++ });
+        };
+        const popRef = () => {
+          ref.sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq);
+          return ref.shift()!;
+        };
+        for (const o of ops) {
+          if (o.k === 'push') push(o.time, o.prio);
+          else if (ref.length === 0) continue;
+          else if (o.k === 'peek') {
+            ref.sort((a, b) => a.time - b.time || a.prio - b.prio || a.seq - b.seq);
+            expect(q.peekTime()).toBe(ref[0]!.time);
+          } else {
+            const want = popRef();
+            q.pop();
+            expect([q.poppedTime, q.poppedKind]).toEqual([want.time, want.seq]);
+            if (o.k === 'popPush') push(want.time + o.delay, 1);
+          }
+          expect(q.size).toBe(ref.length);
+        }
+        while (ref.length > 0) {
+          const want = popRef();
+          q.pop();
+          expect([q.poppedTime, q.poppedKind]).toEqual([want.time, want.seq]);
+        }
+        expect(q.size).toBe(0);
+        expect(() => q.peekTime()).toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,7 +1,12 @@
 // The pending-event set of one simulation: a binary min-heap ordered by (time, priority, sequence).
 // Built for speed: parallel typed arrays, no object per event, no closures. The sequence number
 // grows at every schedule call, so events at the same time and priority run in schedule order
-// (SimPy's rule), which makes a run reproducible byte for byte.
+// (SimPy's rule), which makes a run reproducible byte for byte. Keys are unique, so any correct
+// priority queue pops the same sequence: how the heap moves entries never shows in a run.
+// pop() leaves the root empty (a hole) and the next push fills it by sifting down from the root, so
+// an event handler that schedules one event (most do) pays one sift instead of two; the hole is
+// filled from the last entry (bottom-up: down the smaller children to a leaf, then up) only when
+// the queue is read before anything was pushed.
 // Must not: know what an event means; it stores a handler index, a kind and two numeric arguments.
 
 import type { SimTimeNs } from './simTime';
@@ -23,7 +28,10 @@ export class EventQueue {
   private freeSlots: Int32Array;
   private freeCount = 0;
   private nextFreshSlot = 0;
+  /** Logical size: with a hole, the entries are at heap indices 1..count. */
   private count = 0;
+  /** pop() left index 0 empty. */
+  private hole = false;
   private seq = 0;
 
   // Fields of the most recently popped event, read by the dispatcher without allocation.
@@ -55,6 +63,7 @@ export class EventQueue {
   }
 
   peekTime(): SimTimeNs {
+    if (this.hole) this.fillHole();
     if (this.count === 0) throw new Error('EventQueue.peekTime on an empty queue');
     return this.heapTime[0] as SimTimeNs;
   }
@@ -71,11 +80,17 @@ export class EventQueue {
     this.slotA[slot] = a;
     this.slotB[slot] = b;
     const key = priority * SEQ_SPAN + this.seq++;
-    this.siftUp(this.count++, time, key, slot);
+    if (this.hole) {
+      // The new entry takes the root pop() emptied (indices 0..count then hold the heap).
+      this.hole = false;
+      this.count++;
+      this.siftDown(time, key, slot);
+    } else this.siftUp(this.count++, time, key, slot);
   }
 
   /** Removes the earliest event and exposes it through the popped* fields. */
   pop(): void {
+    if (this.hole) this.fillHole();
     if (this.count === 0) throw new Error('EventQueue.pop on an empty queue');
     const slot = this.heapSlot[0]!;
     this.poppedTime = this.heapTime[0] as SimTimeNs;
@@ -84,8 +99,34 @@ export class EventQueue {
     this.poppedA = this.slotA[slot]!;
     this.poppedB = this.slotB[slot]!;
     this.freeSlots[this.freeCount++] = slot;
-    const last = --this.count;
-    if (last > 0) this.siftDown(0, this.heapTime[last]!, this.heapKey[last]!, this.heapSlot[last]!);
+    this.count--;
+    this.hole = true;
+  }
+
+  /** Moves the last entry into the empty root: down the smaller children to a leaf, then up. */
+  private fillHole(): void {
+    this.hole = false;
+    const n = this.count;
+    if (n === 0) return;
+    const ht = this.heapTime;
+    const hk = this.heapKey;
+    const hs = this.heapSlot;
+    // The last entry sits at index n (the heap spans 0..n with the hole at 0).
+    const time = ht[n]!;
+    const key = hk[n]!;
+    const slot = hs[n]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && (ht[right]! < ht[child]! || (ht[right] === ht[child] && hk[right]! < hk[child]!))) child = right;
+      ht[i] = ht[child]!;
+      hk[i] = hk[child]!;
+      hs[i] = hs[child]!;
+      i = child;
+    }
+    this.siftUp(i, time, key, slot);
   }
 
   private siftUp(start: number, time: number, key: number, slot: number): void {
@@ -107,12 +148,13 @@ export class EventQueue {
     hs[i] = slot;
   }
 
-  private siftDown(start: number, time: number, key: number, slot: number): void {
+  /** Places an entry at the root of the heap of `count` entries (its old root is gone), top-down. */
+  private siftDown(time: number, key: number, slot: number): void {
     const ht = this.heapTime;
     const hk = this.heapKey;
     const hs = this.heapSlot;
     const n = this.count;
-    let i = start;
+    let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryTimelineSink, NO_CAUSE, TimelineRecorder, type TimelineChunk, type TimelineSink } from './timelineRecorder';
+import {
+  MemoryTimelineSink,
+  NO_CAUSE,
+  TimelineRecorder,
+  type TimelineChunk,
+  type TimelineColumns,
+  type TimelineSink,
+} from './timelineRecorder';
 import type { DurationNs, SimTimeNs } from './simTime';
 import { legacyTimelineHash } from './legacyTimelineHash.testkit';
 
@@ -171,5 +179,97 @@ describe('TimelineRecorder', () => {
     const cols = r.columns();
     expect(cols.count).toBe(200_000);
     expect(cols.a0[123_456]).toBe(123_456);
+  });
+});
+
+/** Today's memory sink before it kept owned chunks: a copy of every chunk (the oracle of the test below). */
+class CopyingMemorySink implements TimelineSink {
+  private readonly inner: MemoryTimelineSink;
+  constructor(readonly chunkEvents: number) {
+    this.inner = new MemoryTimelineSink(chunkEvents);
+  }
+  write(c: TimelineChunk): void {
+    this.inner.write({ ...c, owned: false });
+  }
+  columns(r: TimelineRecorder): TimelineColumns {
+    r.flush();
+    return this.inner.columns([], [], []);
+  }
+}
+
+type Op =
+  | { readonly op: 'record'; readonly a: number; readonly span: boolean }
+  | { readonly op: 'endStep' }
+  | { readonly op: 'flush' }
+  | { readonly op: 'string'; readonly s: string }
+  | { readonly op: 'segment' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 20, arbitrary: fc.record({ op: fc.constant('record' as const), a: fc.integer({ min: -5, max: 1e6 }), span: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'endStep' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'flush' as const }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('string' as const), s: fc.string({ maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'segment' as const }) },
+);
+
+function play(r: TimelineRecorder, ops: readonly Op[], repeat: number): void {
+  const lane = r.defineLane('l', 'g');
+  const kind = r.defineKind({ name: 'k.k', args: [{ name: 'a', format: 'int' }] });
+  let i = 0;
+  for (let k = 0; k < repeat; k++) {
+    for (const o of ops) {
+      if (o.op === 'record') {
+        const ev = r.record(t(i), 0, lane, kind, o.a, i, -i, i - 1);
+        if (o.span) r.setDuration(ev, d(i % 7));
+        i++;
+      } else if (o.op === 'endStep') r.endStep();
+      else if (o.op === 'flush') r.flush();
+      else if (o.op === 'string') r.internString(o.s);
+      else r.beginSegment();
+    }
+  }
+}
+
+/** Counts the chunks it kept without a copy. */
+class CountingMemorySink extends MemoryTimelineSink {
+  static owned = 0;
+  override write(c: TimelineChunk): void {
+    if (c.owned === true) CountingMemorySink.owned++;
+    super.write(c);
+  }
+}
+
+describe('MemoryTimelineSink keeping owned chunks', () => {
+  it('holds the same events, hashes and counts as a sink that copies every chunk (model-based)', () => {
+    CountingMemorySink.owned = 0;
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 12 }),
+        (ops, repeat, maxEvents, chunkEvents) => {
+          const kept = new TimelineRecorder(maxEvents, new CountingMemorySink(chunkEvents));
+          const oracleSink = new CopyingMemorySink(chunkEvents);
+          const copied = new TimelineRecorder(maxEvents, oracleSink);
+          play(kept, ops, repeat);
+          play(copied, ops, repeat);
+          expect([kept.size, kept.dropped, kept.hash(), kept.currentSegmentHash()]).toEqual([
+            copied.size,
+            copied.dropped,
+            copied.hash(),
+            copied.currentSegmentHash(),
+          ]);
+          const a = kept.columns();
+          const b = oracleSink.columns(copied);
+          expect(a.count).toBe(b.count);
+          for (const col of ['t', 'dur', 'lane', 'kind', 'a0', 'a1', 'a2', 'cause'] as const)
+            expect(Array.from(a[col])).toEqual(Array.from(b[col]));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // The property covered the path it is about.
+    expect(CountingMemorySink.owned).toBeGreaterThan(20);
   });
 });

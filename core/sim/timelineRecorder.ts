@@ -48,6 +48,11 @@ export interface TimelineKindDef {
 export interface TimelineChunk extends HashedEventColumns {
   readonly first: number;
   readonly count: number;
+  /**
+   * The columns are views of a buffer the recorder will never write again (only to a sink that
+   * keepsOwnedChunks): the sink may keep them instead of copying.
+   */
+  readonly owned?: boolean;
   readonly lanes: readonly TimelineLaneInfo[];
   readonly kinds: readonly TimelineKindInfo[];
   readonly strings: readonly string[];
@@ -62,6 +67,12 @@ export interface TimelineSink {
    * valid only during the call (the buffer is reused): copy what must be kept.
    */
   write(chunk: TimelineChunk): void;
+  /**
+   * The sink keeps the columns of a chunk that write() received with `owned` set as they are (no
+   * copy): the recorder gives that buffer up and records into a new one. A sink that keeps events
+   * in memory sets this; one that writes them elsewhere leaves it out.
+   */
+  readonly keepsOwnedChunks?: boolean;
 }
 
 export interface TimelineColumns extends HashedEventColumns {
@@ -87,6 +98,8 @@ export class TimelineRecorder {
   /** Events with a seq below this are sealed. */
   private sealed = 0;
   private droppedCount = 0;
+  /** The capacity of the buffer allocated after a sink took the last one. */
+  private regrowTo = INITIAL_CAPACITY;
   private t = new Float64Array(0);
   private dur = new Float64Array(0);
   private lane = new Uint16Array(0);
@@ -238,9 +251,15 @@ export class TimelineRecorder {
     this.seal();
     const defs = this.lanes.length + this.kinds.length + this.strings.length;
     if (this.n === 0 && defs === this.defsWritten) return;
+    // A sink that keeps events in memory takes the buffer itself when the chunk fills most of it
+    // (a copy of a large chunk, and the garbage it makes, cost a third of a fio run): the recorder
+    // then records into a new buffer of the same size, allocated when the next event comes. Below
+    // half full the chunk is copied, so kept chunks never hold more than twice their events.
+    const owned = this.sink.keepsOwnedChunks === true && this.n > 0 && 2 * this.n >= this.cap;
     this.sink.write({
       first: this.base,
       count: this.n,
+      owned,
       t: this.t.subarray(0, this.n),
       dur: this.dur.subarray(0, this.n),
       lane: this.lane.subarray(0, this.n),
@@ -256,8 +275,15 @@ export class TimelineRecorder {
     this.defsWritten = defs;
     this.base += this.n;
     this.n = 0;
+    const keep = Math.max(INITIAL_CAPACITY, this.sink.chunkEvents);
+    if (owned) {
+      // The sink holds the old buffer now: the next record() allocates a new one (makeRoom).
+      this.regrowTo = Math.min(this.cap, 4 * keep);
+      this.release();
+      return;
+    }
     // A step that recorded far more than a chunk grew the buffer; give that memory back.
-    if (this.cap > 4 * Math.max(INITIAL_CAPACITY, this.sink.chunkEvents)) this.allocate(Math.max(INITIAL_CAPACITY, this.sink.chunkEvents));
+    if (this.cap > 4 * keep) this.allocate(keep);
     this.limit = Math.min(this.cap, this.maxEvents - this.base);
   }
 
@@ -313,11 +339,25 @@ export class TimelineRecorder {
     this.sealed = this.base + this.n;
   }
 
-  /** Grows the buffer when it is full; false at the event cap. */
+  /** Grows the buffer when it is full (allocates one after a sink took the last); false at the event cap. */
   private makeRoom(): boolean {
     if (this.base + this.n >= this.maxEvents) return false;
-    this.allocate(Math.min(this.cap * 2, this.maxEvents - this.base));
+    this.allocate(Math.min(this.cap === 0 ? this.regrowTo : this.cap * 2, this.maxEvents - this.base));
     return true;
+  }
+
+  /** Forgets the buffer (its columns belong to the sink now); n is 0. */
+  private release(): void {
+    this.t = new Float64Array(0);
+    this.dur = new Float64Array(0);
+    this.lane = new Uint16Array(0);
+    this.kind = new Uint16Array(0);
+    this.a0 = new Float64Array(0);
+    this.a1 = new Float64Array(0);
+    this.a2 = new Float64Array(0);
+    this.cause = new Int32Array(0);
+    this.cap = 0;
+    this.limit = 0;
   }
 
   private allocate(capacity: number): void {
@@ -340,24 +380,28 @@ export class TimelineRecorder {
  * one set of columns when they are asked for (so a run nobody reads the columns of copies once).
  */
 export class MemoryTimelineSink implements TimelineSink {
-  readonly chunkEvents = DEFAULT_CHUNK_EVENTS;
+  readonly keepsOwnedChunks = true;
   private count = 0;
   private parts: HashedEventColumns[] = [];
+
+  constructor(readonly chunkEvents = DEFAULT_CHUNK_EVENTS) {}
 
   write(chunk: TimelineChunk): void {
     if (chunk.first !== this.count) throw new Error(`MemoryTimelineSink: chunk starts at ${chunk.first}, expected ${this.count}`);
     if (chunk.count === 0) return;
     const { t, dur, lane, kind, a0, a1, a2, cause } = chunk;
-    this.parts.push({
-      t: t.slice(),
-      dur: dur.slice(),
-      lane: lane.slice(),
-      kind: kind.slice(),
-      a0: a0.slice(),
-      a1: a1.slice(),
-      a2: a2.slice(),
-      cause: cause.slice(),
-    });
+    if (chunk.owned === true) this.parts.push({ t, dur, lane, kind, a0, a1, a2, cause });
+    else
+      this.parts.push({
+        t: t.slice(),
+        dur: dur.slice(),
+        lane: lane.slice(),
+        kind: kind.slice(),
+        a0: a0.slice(),
+        a1: a1.slice(),
+        a2: a2.slice(),
+        cause: cause.slice(),
+      });
     this.count += chunk.count;
   }
 

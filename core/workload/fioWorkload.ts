@@ -81,6 +81,12 @@ export class FioWorkloadRunner implements SimComponent {
   /** IOs submitted (randrw alternates directions by it). */
   private submitted = 0;
   private lastSampleCompleted = 0;
+  // The configuration's answers the hot paths ask for at every IO, read once.
+  private readonly iodepth: number;
+  private readonly cpuCount: number;
+  private readonly randrw: boolean;
+  /** A read: the device writes to memory. */
+  private readonly deviceWrites: boolean;
 
   constructor(
     private readonly sim: Simulation,
@@ -91,6 +97,10 @@ export class FioWorkloadRunner implements SimComponent {
     this.handler = sim.register(this);
     const tl = sim.timeline;
     const cpus = target.vcpus.count;
+    this.iodepth = config.iodepth;
+    this.cpuCount = cpus;
+    this.randrw = config.rw === 'randrw';
+    this.deviceWrites = config.rw.endsWith('read');
     this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
     this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
@@ -154,7 +164,7 @@ export class FioWorkloadRunner implements SimComponent {
   }
 
   private jobOf(slot: number): number {
-    return Math.floor(slot / this.config.iodepth);
+    return Math.floor(slot / this.iodepth);
   }
 
   /** Bytes of one request (segment) of an IO of `bytes`: dma_opt_mapping_size caps it when clamped. */
@@ -172,13 +182,13 @@ export class FioWorkloadRunner implements SimComponent {
       return;
     }
     const job = this.jobOf(slot);
-    const cpu = job % this.calls.length;
+    const cpu = job % this.cpuCount;
     const bytes = this.config.blockSizeBytes;
     const vcpus = this.target.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
     const tl = this.sim.timeline;
     // A read makes the device write to memory; randrw alternates (fio --rwmixread=50).
-    const write = this.config.rw === 'randrw' ? (this.submitted++ & 1) === 0 : this.config.rw.endsWith('read');
+    const write = this.randrw ? (this.submitted++ & 1) === 0 : this.deviceWrites;
     if (this.submittedAt[slot]! < 0) this.submittedAt[slot] = now;
     const seg = this.segmentBytes(bytes);
     const segments = Math.ceil(bytes / seg);
@@ -305,7 +315,7 @@ export class FioWorkloadRunner implements SimComponent {
   private finish(slot: number, ok: boolean): void {
     const now = this.sim.now;
     const job = this.jobOf(slot);
-    const cpu = job % this.calls.length;
+    const cpu = job % this.cpuCount;
     const bytes = this.config.blockSizeBytes;
     const vcpus = this.target.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));

@@ -61,6 +61,12 @@ export class VtdPageTable implements VtdTableReader {
   private readonly tables: Set<number>[] = [];
   private readonly changed = new PageStretchSet();
   private readonly planLast: Float64Array;
+  /**
+   * known[L]: the index of a level-L table that exists (-1: none known), the last one a map found or
+   * allocated. Consecutive IOVAs fall in the same tables, so a map usually needs no Set lookup; a
+   * table freed (deleteTablesIn) forgets it.
+   */
+  private readonly known: Float64Array;
   private tableCount = 0;
   /** Largest leaf first. */
   private readonly leafSizes: readonly number[];
@@ -81,6 +87,7 @@ export class VtdPageTable implements VtdTableReader {
     this.limit = 2 ** awBits;
     for (let l = 0; l < this.levels; l++) this.tables.push(new Set<number>());
     this.planLast = new Float64Array(this.levels);
+    this.known = new Float64Array(this.levels).fill(-1);
     this.leafSizes = superpages === '2m+1g' ? [SZ_1G, SZ_2M, PAGE_SIZE] : superpages === '2m' ? [SZ_2M, PAGE_SIZE] : [PAGE_SIZE];
   }
 
@@ -149,7 +156,9 @@ export class VtdPageTable implements VtdTableReader {
         const cover = tableBytes(l);
         const set = this.tables[l]!;
         for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
-          if (!set.has(idx) && this.planLast[l] !== idx) {
+          if (idx === this.known[l]) continue;
+          if (set.has(idx)) this.known[l] = idx;
+          else if (this.planLast[l] !== idx) {
             count++;
             this.planLast[l] = idx;
           }
@@ -174,11 +183,13 @@ export class VtdPageTable implements VtdTableReader {
         const cover = tableBytes(l);
         const set = this.tables[l]!;
         for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
+          if (idx === this.known[l]) continue;
           if (!set.has(idx)) {
             set.add(idx);
             this.tableCount++;
             writes++;
           }
+          this.known[l] = idx;
         }
       }
       // A large page replaces the (empty) smaller tables below it (dma_pte_free_pagetable).
@@ -211,7 +222,9 @@ export class VtdPageTable implements VtdTableReader {
       const leafStart = firstRun.leafStart(firstRun.indexAt(iova));
       if (leafStart === iova) last = Math.max(last, leafStart + firstRun.leafBytes - 1);
     }
-    const hit = this.runs.overlapping(iova, last);
+    // A run holding the whole range is the only one it overlaps (runs do not overlap): the usual
+    // unmap of what one map wrote needs no second search.
+    const hit = firstRun !== undefined && firstRun.last >= last ? [firstRun] : this.runs.overlapping(iova, last);
     if (hit.length > 0) {
       const lo = hit[0]!;
       const loLeaf = lo.start < iova ? lo.leafStart(lo.indexAt(iova)) : lo.start;
@@ -258,6 +271,7 @@ export class VtdPageTable implements VtdTableReader {
     const lo = Math.ceil(start / cover);
     const hi = Math.floor((last + 1) / cover) - 1;
     if (hi < lo || set.size === 0) return;
+    if (this.known[l]! >= lo && this.known[l]! <= hi) this.known[l] = -1;
     if (hi - lo + 1 <= set.size) {
       for (let i = lo; i <= hi; i++) if (set.delete(i)) this.tableCount--;
     } else {

@@ -72,6 +72,8 @@ export class OpsWorkloadRunner implements SimComponent {
   private readonly okKinds = new Map<string, number>();
   private readonly failKinds = new Map<string, number>();
   private readonly whyKinds = new Map<string, number>();
+  /** Timeline lane by the instance's lane name (defined at its first record, as before the map). */
+  private readonly lanes = new Map<string, number>();
   private next = 0;
   private failed = 0;
   /** The script ended (last step, or stopOnError): steps left are not cut short by time. */
@@ -231,7 +233,7 @@ export class OpsWorkloadRunner implements SimComponent {
 
   private recordAt(op: string, outcome: OpOutcome, atNs: number): void {
     const tl = this.sim.timeline;
-    const lane = tl.defineLane(outcome.lane, outcome.lane.split('.')[0] ?? outcome.lane);
+    const lane = this.laneOf(outcome.lane);
     const kinds = outcome.ok ? this.okKinds : this.failKinds;
     let kind = kinds.get(op);
     if (kind === undefined) {
@@ -265,6 +267,15 @@ export class OpsWorkloadRunner implements SimComponent {
     );
     const callerLog = outcome.log?.caller ?? null;
     if (callerLog !== null) recordLogLine(tl, 'vmm', atNs, callerLog, failure);
+  }
+
+  private laneOf(name: string): number {
+    let lane = this.lanes.get(name);
+    if (lane === undefined) {
+      lane = this.sim.timeline.defineLane(name, name.split('.')[0] ?? name);
+      this.lanes.set(name, lane);
+    }
+    return lane;
   }
 
   /** Records why a call of `op` was refused (the check that decided it) and returns the event. */

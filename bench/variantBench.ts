@@ -101,8 +101,9 @@ export function variantTable(rows: readonly VariantRow[]): string {
       `${r.preset}/${r.variant}`,
       fmt(r.simulatedNs / 1e6, 0),
       fmt(r.coldCpuMs, 1),
-      fmt(r.cpuMs, 1),
-      fmt(r.setupCpuMs, 2),
+      // Three decimals below 1 ms: a short ops script's steady run is tens of microseconds.
+      fmt(r.cpuMs, r.cpuMs < 1 ? 3 : 1),
+      fmt(r.setupCpuMs, 3),
       fmt(r.speedup, 2),
       fmt(r.speedupAfterSetup, 2),
       fmt(r.target, 2),

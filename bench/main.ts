@@ -14,7 +14,7 @@ import { iovaTreeMeasures, vfioMeasures } from './hostBench';
 import { benchInsert, benchStreamRss, benchWindows } from './storeBench';
 import { recorderMeasures } from './recorderBench';
 import { BLOCK_TARGET_MS, benchBlocking } from './blockBench';
-import { benchVariants, variantTable, type VariantRow } from './variantBench';
+import { benchVariants, variantTable, VARIANT_METHOD_NOTES, type VariantRow } from './variantBench';
 import { benchCli, type CliTiming } from './cliBench';
 import { benchExperimentStart, benchStart, START_PRESET, WARM_WAIT_MS } from './startBench';
 
@@ -94,11 +94,8 @@ async function variantsSection(): Promise<Section> {
     rows: [],
     table: variantTable(rows),
     findings: [
-      'sim s per CPU s: simulated seconds per CPU second; the real system runs at 1.0. Steady = median of the last third of',
-      '  repeated runs in one process (hot paths compiled); cold = the first run of a fresh process. Targets apply to steady.',
-      'setup: CPU building the run (host, QEMU, guest, devices, workload), which stands for starting QEMU and booting a guest;',
-      '  after setup: simulated seconds per CPU second of the simulation alone. Variants that simulate under 1 ms (ops scripts of',
-      `  a few ioctls: ${rows.filter((r) => r.simulatedNs < 1e6).length} here) answer in about a millisecond of CPU in all but cannot reach the ratio target: their simulated`,
+      ...VARIANT_METHOD_NOTES,
+      `Variants that simulate under 1 ms (ops scripts of a few ioctls: ${rows.filter((r) => r.simulatedNs < 1e6).length} here) answer in about a millisecond of CPU in all but cannot reach the ratio target: their simulated`,
       '  time is microseconds of ioctls, and each simulated ioctl (with its checks, errno, cause and timeline events) costs more CPU.',
       `target min(10, 4M / D) per variant (D = its recorded events per simulated second): met by ${rows.length - missed.length} of ${rows.length}`,
       `preset 1 (s390-rpcit-exhaustion): ${preset1.map((r) => `${r.variant} ${fmt(r.speedup, 1)}x`).join(', ')}`,

@@ -16,6 +16,19 @@ import { bundleEntry } from './bundle';
 import { fmt, formatTable } from './harness';
 import type { VariantMeasure } from './variantChild';
 
+/** How the child measures, for the notes under every table of variants (bench:variants, bench). */
+export const VARIANT_METHOD_NOTES: readonly string[] = [
+  'sim s per CPU s: simulated seconds per CPU second; the real system runs at 1.0. Each variant runs in a process of its own,',
+  '  bundled, again and again in batches of K runs timed by one process.cpuUsage pair (K chosen so a batch lasts >= 5 ms of',
+  '  CPU, at most 16 runs: the timer costs ~3 us a call, 0.1 % of a batch), for 2 s of CPU or 400 batches; steady = median',
+  '  per-run CPU of the last third of the batches (a short ops script is then thousands of runs in, JIT-warm); cold = the',
+  '  first run of the fresh process, alone. The timeline recorder of each run is made before its batch is timed. Targets',
+  '  apply to steady.',
+  'setup: CPU building the run (host, QEMU, guest, devices, workload), measured the same way in batches of constructions',
+  '  alone; it stands for starting QEMU and booting a guest. after setup: simulated seconds per CPU second of the rest.',
+  "peak RSS: the process's high-water mark (VmHWM) after its first 60 runs, or all of them when fewer.",
+];
+
 export const TARGET_SPEEDUP = 10;
 export const TARGET_EVENTS_PER_S = 4_000_000;
 
@@ -88,8 +101,9 @@ export function variantTable(rows: readonly VariantRow[]): string {
       `${r.preset}/${r.variant}`,
       fmt(r.simulatedNs / 1e6, 0),
       fmt(r.coldCpuMs, 1),
-      fmt(r.cpuMs, 1),
-      fmt(r.setupCpuMs, 2),
+      // Three decimals below 1 ms: a short ops script's steady run is tens of microseconds.
+      fmt(r.cpuMs, r.cpuMs < 1 ? 3 : 1),
+      fmt(r.setupCpuMs, 3),
       fmt(r.speedup, 2),
       fmt(r.speedupAfterSetup, 2),
       fmt(r.target, 2),

@@ -7,7 +7,7 @@
 
 import type { RunResult } from '../contract/runResult';
 import type { Scenario } from '../scenario/schema';
-import { resolveCostTable, type CostKey } from '../sim/costTable';
+import { resolveCostTable, type CostKey, type CostTable } from '../sim/costTable';
 import { Simulation } from '../sim/simulation';
 import { type SimTimeNs, msToNs, durationNs } from '../sim/simTime';
 import { TimelineRecorder, type TimelineColumns } from '../sim/timelineRecorder';
@@ -19,6 +19,24 @@ import { FaultScheduler } from '../faults/faultScheduler';
 import type { Stack } from '../stack/stackBuilder';
 import type { WorkloadOnStack } from '../workload/workloads';
 import { collectLimitsMetrics, limitFreeScenario, limitsAtStart, limitWasHit, type LimitsStart } from './limitsProbe';
+
+/**
+ * Cost tables by the scenario's overrides object (scenario.costs): resolved once per scenario and
+ * shared, frozen, by its runs (and its limit-free twin, which keeps the object), not rebuilt by every
+ * run (a short ops script's run spent a tenth of its setup there).
+ */
+const COST_TABLES = new WeakMap<object, CostTable>();
+
+/** resolveCostTable(scenario.costs), from the cache (scenarioRun.costTable.test.ts compares them). */
+export function costTableOf(scenario: Scenario): CostTable {
+  const overrides = scenario.costs as Partial<Record<CostKey, number>>;
+  let table = COST_TABLES.get(overrides);
+  if (table === undefined) {
+    table = Object.freeze(resolveCostTable(overrides));
+    COST_TABLES.set(overrides, table);
+  }
+  return table;
+}
 
 /** Counters are sampled this many times over the run (at least every simulated millisecond). */
 const COUNTER_SAMPLES = 1000;
@@ -56,7 +74,7 @@ export class ScenarioRun {
     this.durationNs = msToNs(scenario.durationMs) as number as SimTimeNs;
     this.sim = new Simulation({
       seed: scenario.seed,
-      costs: resolveCostTable(scenario.costs as Partial<Record<CostKey, number>>),
+      costs: costTableOf(scenario),
       ...(options.timeline === undefined ? {} : { timeline: options.timeline }),
       ...(options.variant === undefined || options.variant === '' ? {} : { counterPrefix: `${options.variant}:` }),
     });

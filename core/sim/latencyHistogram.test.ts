@@ -84,6 +84,20 @@ describe('LatencyHistogram', () => {
       }
   });
 
+  it('rounds the count at a percentile as the library does (fp products a ulp above an integer: 57% of 100)', () => {
+    for (const n of [1, 2, 3, 7, 10, 99, 100, 101, 333, 1000]) {
+      const fast = new LatencyHistogram(CONFIG);
+      const lib = hdr.build(CONFIG);
+      // One value per bucket: the answer moves with every count.
+      for (let v = 1; v <= n; v++) {
+        fast.recordValue(v);
+        lib.recordValue(v);
+      }
+      for (let q = 0; q <= 100; q += 0.5) expect(fast.getValueAtPercentile(q), `n ${n} p${q}`).toBe(lib.getValueAtPercentile(q));
+      for (const q of [-1, NaN, 1e-300, 100.5]) expect(fast.getValueAtPercentile(q), `n ${n} p${q}`).toBe(lib.getValueAtPercentile(q));
+    }
+  });
+
   it('refuses a negative value as the library does', () => {
     expect(() => new LatencyHistogram(CONFIG).recordValue(-1)).toThrow(/negative/);
     expect(() => hdr.build(CONFIG).recordValue(-1)).toThrow(/negative/);

@@ -1,11 +1,14 @@
 // A latency histogram with HdrHistogram's buckets and answers (hdr-histogram-js: lowest discernible
-// value, highest trackable value, significant digits; auto-resizing), cheap to record into: a value
-// is counted in its bucket by the library's own index arithmetic (JsHistogram.countsArrayIndex: the
-// same Math expressions in the same order, powers of two looked up), and only a percentile query
-// builds the library's histogram, from each used bucket's count and one value recorded in it, and
-// asks it. The answers are the library's for the same values recorded one by one: every percentile
-// depends only on the per-bucket counts and the total.
-// Must not: answer anything the library would not answer the same way (no own percentile math).
+// value, highest trackable value, significant digits; auto-resizing), cheap to record into and to
+// ask: a value is counted in its bucket by the library's own index arithmetic
+// (JsHistogram.countsArrayIndex: the same Math expressions in the same order, powers of two looked
+// up), and a percentile is answered by the library's JsHistogram.getValueAtPercentile walk over the
+// same per-bucket counts, with its expressions (ulp, valueFromIndex, lowest/highestEquivalentValue),
+// so no library histogram (and its whole counts array) is built per query. The answers are the
+// library's for the same values recorded one by one (latencyHistogram.test.ts checks them against
+// it); past 2^31 - 1 values, where the library's 32-bit counts would wrap, the library itself is
+// asked, built from each used bucket's count and one value recorded in it.
+// Must not: answer anything the library would not answer the same way (no percentile math of its own).
 
 import * as hdr from 'hdr-histogram-js';
 
@@ -20,8 +23,12 @@ interface HdrShape {
   readonly unitMagnitude: number;
   readonly subBucketHalfCountMagnitude: number;
   readonly subBucketHalfCount: number;
+  readonly subBucketCount: number;
   readonly countsArrayLength: number;
 }
+
+/** Above this many values the library's bitBucketSize-32 counts could wrap: it is asked itself. */
+const MAX_OWN_COUNT = 2 ** 31 - 1;
 
 /** 2 ** k for k = 0..64 (Math.pow(2, k), as the library computes it, is the same exact power of two). */
 const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
@@ -46,11 +53,17 @@ function shapeOf(config: LatencyHistogramConfig): HdrShape {
       unitMagnitude: h.unitMagnitude,
       subBucketHalfCountMagnitude: h.subBucketHalfCountMagnitude,
       subBucketHalfCount: h.subBucketHalfCount,
+      subBucketCount: (h as unknown as { subBucketCount: number }).subBucketCount,
       countsArrayLength: h.countsArrayLength,
     };
     SHAPES.set(key, shape);
   }
   return shape;
+}
+
+/** hdr-histogram-js's ulp (dist/ulp.js): 2^(floor(log2 x) - 52). */
+function ulp(x: number): number {
+  return Math.pow(2, Math.floor(Math.log2(x)) - 52);
 }
 
 function pow2(k: number): number {
@@ -61,6 +74,7 @@ export class LatencyHistogram {
   private readonly unitMagnitude: number;
   private readonly halfCountMagnitude: number;
   private readonly halfCount: number;
+  private readonly subBucketCount: number;
   /** Count per counts-array index, and one value recorded at that index (allocated at the first value). */
   private counts: Float64Array = EMPTY;
   private repr: Float64Array = EMPTY;
@@ -77,6 +91,7 @@ export class LatencyHistogram {
     this.unitMagnitude = shape.unitMagnitude;
     this.halfCountMagnitude = shape.subBucketHalfCountMagnitude;
     this.halfCount = shape.subBucketHalfCount;
+    this.subBucketCount = shape.subBucketCount;
     this.firstLength = Math.min(shape.countsArrayLength, 4 * this.halfCount);
   }
 
@@ -118,9 +133,56 @@ export class LatencyHistogram {
     this.repr = repr;
   }
 
-  /** The library's getValueAtPercentile over the same values. */
+  /**
+   * The library's getValueAtPercentile over the same values: JsHistogram.getValueAtPercentile with
+   * its expressions, walking the used part of the counts (the rest holds no count, so the library's
+   * walk over its whole counts array adds nothing there and ends the same way).
+   */
   getValueAtPercentile(percentile: number): number {
-    return this.library().getValueAtPercentile(percentile);
+    if (this.totalCount > MAX_OWN_COUNT) return this.library().getValueAtPercentile(percentile);
+    const requestedPercentile = Math.min(percentile, 100);
+    const fpCountAtPercentile = (requestedPercentile / 100.0) * this.totalCount;
+    const countAtPercentile = Math.max(Math.ceil(fpCountAtPercentile - ulp(fpCountAtPercentile)), 1);
+    let totalToCurrentIndex = 0;
+    for (let i = 0; i < this.used; i++) {
+      totalToCurrentIndex += this.counts[i]!;
+      if (totalToCurrentIndex >= countAtPercentile) {
+        const valueAtIndex = this.valueFromIndex(i);
+        return percentile === 0.0 ? this.lowestEquivalentValue(valueAtIndex) : this.highestEquivalentValue(valueAtIndex);
+      }
+    }
+    return 0;
+  }
+
+  /** JsHistogram.valueFromIndex. */
+  private valueFromIndex(index: number): number {
+    let bucketIndex = Math.floor(index / this.halfCount) - 1;
+    let subBucketIndex = (index % this.halfCount) + this.halfCount;
+    if (bucketIndex < 0) {
+      subBucketIndex -= this.halfCount;
+      bucketIndex = 0;
+    }
+    return subBucketIndex * Math.pow(2, bucketIndex + this.unitMagnitude);
+  }
+
+  /** JsHistogram.getBucketIndex (the library's own expression: valueFromIndex's values are not all below 2^32). */
+  private bucketIndexOf(value: number): number {
+    return Math.max(Math.floor(Math.log2(value)) - this.halfCountMagnitude - this.unitMagnitude, 0);
+  }
+
+  /** JsHistogram.lowestEquivalentValue. */
+  private lowestEquivalentValue(value: number): number {
+    const bucketIndex = this.bucketIndexOf(value);
+    const subBucketIndex = Math.floor(value / Math.pow(2, bucketIndex + this.unitMagnitude));
+    return subBucketIndex * Math.pow(2, bucketIndex + this.unitMagnitude);
+  }
+
+  /** JsHistogram.highestEquivalentValue: nextNonEquivalentValue - 1 (lowest + sizeOfEquivalentValueRange). */
+  private highestEquivalentValue(value: number): number {
+    const bucketIndex = this.bucketIndexOf(value);
+    const subBucketIndex = Math.floor(value / Math.pow(2, bucketIndex + this.unitMagnitude));
+    const size = Math.pow(2, this.unitMagnitude + (subBucketIndex >= this.subBucketCount ? bucketIndex + 1 : bucketIndex));
+    return this.lowestEquivalentValue(value) + size - 1;
   }
 
   /** The library's histogram of everything recorded so far (bucket by bucket; kept until the next record). */

@@ -17,7 +17,7 @@ import type { OpResult } from '../contract/runResult';
 import type { OpsWorkload, Scenario } from '../scenario/schema';
 import { OPS } from '../ops/opRegistry';
 import { createHostEnvironment } from '../model/host/hostEnvironment';
-import type { OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
+import type { OpDefinition, OpOutcome, OpsEnvironment, OpsGuest } from '../ops/opTypes';
 import { type MetricMap } from '../sim/metricSink';
 import { buildStack, type Stack } from '../stack/stackBuilder';
 import { VIOMMU_FACTORIES } from '../stack/viommuRegistry';
@@ -30,11 +30,39 @@ const END = 1;
 /** Failures of one repeated step drawn individually on the timeline, at most. */
 const REPEAT_FAILURES_RECORDED = 100;
 
+/**
+ * A step's parsed arguments by its raw arguments object: a validated scenario's steps are parsed
+ * once, by the first run that reaches them, not once per run (a short ops script's run otherwise
+ * spends a sixth of its CPU in zod). Keyed by the object, so a scenario that is dropped takes its
+ * entries with it; the op is checked too (one raw object could serve two ops with other defaults).
+ * The parsed value is deep-frozen: an op that wrote to its arguments would throw, not leak into the
+ * next run.
+ */
+const PARSED_ARGS = new WeakMap<object, { readonly def: OpDefinition; readonly args: unknown }>();
+
+/** `def.args.parse(rawArgs)`, from the cache when this object was parsed for this op before (opsWorkload.test.ts compares them). */
+export function parsedOpArgs(def: OpDefinition, rawArgs: unknown): unknown {
+  if (rawArgs === null || typeof rawArgs !== 'object') return def.args.parse(rawArgs);
+  const hit = PARSED_ARGS.get(rawArgs);
+  if (hit !== undefined && hit.def === def) return hit.args;
+  const args = deepFreeze(def.args.parse(rawArgs));
+  if (hit === undefined) PARSED_ARGS.set(rawArgs, { def, args });
+  return args;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 /** Runs one step against `env` (also used directly by tests and fail-nth sweeps). */
 export function runOpStep(env: OpsEnvironment, op: string, rawArgs: unknown): OpOutcome {
   const def = OPS.get(op);
   if (def === undefined) throw new Error(`op ${op} is not registered (the scenario should have been rejected)`);
-  return def.run(env, def.args.parse(rawArgs));
+  return def.run(env, parsedOpArgs(def, rawArgs));
 }
 
 export class OpsWorkloadRunner implements SimComponent {
@@ -44,6 +72,8 @@ export class OpsWorkloadRunner implements SimComponent {
   private readonly okKinds = new Map<string, number>();
   private readonly failKinds = new Map<string, number>();
   private readonly whyKinds = new Map<string, number>();
+  /** Timeline lane by the instance's lane name (defined at its first record, as before the map). */
+  private readonly lanes = new Map<string, number>();
   private next = 0;
   private failed = 0;
   /** The script ended (last step, or stopOnError): steps left are not cut short by time. */
@@ -114,7 +144,7 @@ export class OpsWorkloadRunner implements SimComponent {
    */
   private runRepeated(op: string, rawArgs: unknown, repeat: { count: number; add: Record<string, number> }): OpOutcome {
     const def = OPS.get(op)!;
-    const base = def.args.parse(rawArgs) as Record<string, unknown>;
+    const base = parsedOpArgs(def, rawArgs) as Record<string, unknown>;
     const args: Record<string, unknown> = { ...base };
     const keys = Object.keys(repeat.add);
     const deltas = keys.map((k) => repeat.add[k]!);
@@ -203,7 +233,7 @@ export class OpsWorkloadRunner implements SimComponent {
 
   private recordAt(op: string, outcome: OpOutcome, atNs: number): void {
     const tl = this.sim.timeline;
-    const lane = tl.defineLane(outcome.lane, outcome.lane.split('.')[0] ?? outcome.lane);
+    const lane = this.laneOf(outcome.lane);
     const kinds = outcome.ok ? this.okKinds : this.failKinds;
     let kind = kinds.get(op);
     if (kind === undefined) {
@@ -237,6 +267,15 @@ export class OpsWorkloadRunner implements SimComponent {
     );
     const callerLog = outcome.log?.caller ?? null;
     if (callerLog !== null) recordLogLine(tl, 'vmm', atNs, callerLog, failure);
+  }
+
+  private laneOf(name: string): number {
+    let lane = this.lanes.get(name);
+    if (lane === undefined) {
+      lane = this.sim.timeline.defineLane(name, name.split('.')[0] ?? name);
+      this.lanes.set(name, lane);
+    }
+    return lane;
   }
 
   /** Records why a call of `op` was refused (the check that decided it) and returns the event. */

@@ -1,6 +1,10 @@
+// The IOVA rcache (iovaRcache.ts): size classes, per-CPU magazines, the depot and its trim, and the
+// lazily made caches against the eager reference.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IovaDomain } from './iovaDomain';
 import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, IovaRcache, rcacheClass } from './iovaRcache';
+import { IovaRcacheReference } from './iovaRcacheReference.testkit';
 
 function setup(cpus = 2) {
   const d = new IovaDomain(4096, 1);
@@ -50,5 +54,67 @@ describe('IOVA rcache (magazines)', () => {
     r.flushAll();
     expect(d.find(pfn)).toBeUndefined();
     expect(r.cachedPages()).toBe(0);
+  });
+});
+
+// Classes and per-CPU magazine pairs are made on first use: random call sequences against the
+// eager version (iovaRcacheReference.testkit.ts, every magazine made with the domain, as
+// iova_domain_init_rcaches) must give the same answers, counters and tree.
+describe('IOVA rcache made on first use, against the eager reference', () => {
+  type Cmd =
+    | { readonly k: 'insert'; readonly cpu: number; readonly pages: number; readonly dt: number }
+    | { readonly k: 'get'; readonly cpu: number; readonly pages: number; readonly limit: number; readonly dt: number }
+    | { readonly k: 'flush' };
+  const cpuArb = fc.nat(5);
+  const pagesArb = fc.oneof(fc.constantFrom(1, 1, 1, 2, 4, 8, 32), fc.integer({ min: 1, max: 70 }));
+  const dtArb = fc.oneof(fc.constant(0), fc.nat(1_000_000), fc.integer({ min: IOVA_DEPOT_DELAY_NS / 2, max: 3 * IOVA_DEPOT_DELAY_NS }));
+  const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ k: fc.constant('insert' as const), cpu: cpuArb, pages: pagesArb, dt: dtArb }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        k: fc.constant('get' as const),
+        cpu: cpuArb,
+        pages: pagesArb,
+        limit: fc.integer({ min: 100, max: 20_000 }),
+        dt: dtArb,
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ k: 'flush' as const }) },
+  );
+
+  it('answers every get, insert, flush and count as the reference does', () => {
+    fc.assert(
+      fc.property(fc.array(cmdArb, { maxLength: 400 }), fc.constantFrom(2, 3, IOVA_MAG_SIZE), (cmds, magazine) => {
+        const d1 = new IovaDomain(4096, 1);
+        const d2 = new IovaDomain(4096, 1);
+        const lazy = new IovaRcache(d1, 6, magazine);
+        const eager = new IovaRcacheReference(d2, 6, magazine);
+        let now = 0;
+        for (const c of cmds) {
+          if (c.k === 'flush') {
+            lazy.flushAll();
+            eager.flushAll();
+          } else {
+            now += c.dt;
+            if (c.k === 'get') expect(lazy.get(c.cpu, c.pages, c.limit, now)).toBe(eager.get(c.cpu, c.pages, c.limit, now));
+            else {
+              const pfn = d1.alloc(c.pages, 20_000);
+              expect(d2.alloc(c.pages, 20_000)).toBe(pfn);
+              if (pfn !== 0) expect(lazy.insert(c.cpu, pfn, c.pages, now)).toBe(eager.insert(c.cpu, pfn, c.pages, now));
+            }
+          }
+          expect([lazy.hits, lazy.misses, lazy.inserts, lazy.returnedToTree, lazy.cachedPages()]).toEqual([
+            eager.hits,
+            eager.misses,
+            eager.inserts,
+            eager.returnedToTree,
+            eager.cachedPages(),
+          ]);
+        }
+        expect([...d1.ranges()]).toEqual([...d2.ranges()]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -3,6 +3,10 @@
 // pfns; full magazines go to a per-class depot, which a delayed work trims back to one magazine
 // per online CPU every IOVA_DEPOT_DELAY (100 ms), freeing one magazine's ranges per run. Cached
 // ranges stay allocated in the IovaDomain: caching hides them from the rbtree search.
+// Linux allocates every class's per-CPU magazines when the domain is set up
+// (iova_domain_init_rcaches); here a class, and a CPU's pair within it, is made at its first insert
+// (or at a get that takes a depot magazine): an absent one holds nothing, so it answers as the
+// empty one Linux has (iovaRcacheReference.testkit.ts is the eager version, compared in the tests).
 // Must not: allocate from the tree itself (alloc_iova_fast in iommuDma.ts combines both).
 
 import type { IovaDomain } from './iovaDomain';
@@ -63,7 +67,8 @@ interface CpuCache {
 }
 
 class SizeClassCache {
-  readonly cpus: CpuCache[];
+  /** Per CPU, made on first use (null: both magazines empty, as Linux's freshly allocated pair). */
+  readonly cpus: (CpuCache | null)[];
   readonly depot: Magazine[] = [];
   trimAt = -1;
 
@@ -71,12 +76,23 @@ class SizeClassCache {
     cpuCount: number,
     readonly magazineSize: number,
   ) {
-    this.cpus = Array.from({ length: cpuCount }, () => ({ loaded: new Magazine(magazineSize), prev: new Magazine(magazineSize) }));
+    this.cpus = new Array<CpuCache | null>(cpuCount).fill(null);
+  }
+
+  cpu(i: number): CpuCache {
+    let c = this.cpus[i];
+    if (c === undefined) throw new RangeError(`rcache: no CPU ${i} of ${this.cpus.length}`);
+    if (c === null) {
+      c = { loaded: new Magazine(this.magazineSize), prev: new Magazine(this.magazineSize) };
+      this.cpus[i] = c;
+    }
+    return c;
   }
 }
 
 export class IovaRcache {
-  private readonly classes: SizeClassCache[];
+  /** Per size class, made at its first insert (null: every magazine of the class empty, no depot). */
+  private readonly classes: (SizeClassCache | null)[] = new Array<SizeClassCache | null>(RCACHE_CLASSES).fill(null);
   hits = 0;
   misses = 0;
   inserts = 0;
@@ -87,18 +103,21 @@ export class IovaRcache {
     private readonly domain: IovaDomain,
     private readonly cpuCount: number,
     /** IOVA_MAG_SIZE of the guest's kernel. */
-    magazineSize: number = IOVA_MAG_SIZE,
-  ) {
-    this.classes = Array.from({ length: RCACHE_CLASSES }, () => new SizeClassCache(cpuCount, magazineSize));
-  }
+    private readonly magazineSize: number = IOVA_MAG_SIZE,
+  ) {}
 
   /** iova_rcache_get: a cached pfn of `size` pages ending below limitPfn (exclusive), or 0. */
   get(cpu: number, size: number, limitPfnExclusive: number, nowNs: number): number {
     const cls = rcacheClass(size);
     if (cls < 0) return 0;
     const cache = this.classes[cls]!;
+    if (cache === null) {
+      // Nothing was ever inserted in this class: Linux's empty magazines and depot give nothing.
+      this.misses++;
+      return 0;
+    }
     this.trim(cache, nowNs);
-    const c = cache.cpus[cpu]!;
+    const c = cache.cpu(cpu);
     let has = false;
     if (!c.loaded.empty) has = true;
     else if (!c.prev.empty) {
@@ -118,9 +137,9 @@ export class IovaRcache {
   insert(cpu: number, pfn: number, size: number, nowNs: number): boolean {
     const cls = rcacheClass(size);
     if (cls < 0) return false;
-    const cache = this.classes[cls]!;
+    const cache = (this.classes[cls] ??= new SizeClassCache(this.cpuCount, this.magazineSize));
     this.trim(cache, nowNs);
-    const c = cache.cpus[cpu]!;
+    const c = cache.cpu(cpu);
     if (c.loaded.full) {
       if (!c.prev.full) [c.loaded, c.prev] = [c.prev, c.loaded];
       else {
@@ -137,7 +156,10 @@ export class IovaRcache {
   /** free_cpu_cached_iovas for every CPU + free_global_cached_iovas: everything back to the tree. */
   flushAll(): void {
     for (const cache of this.classes) {
+      if (cache === null) continue;
+      // CPU by CPU in order, as Linux does (the order ranges go back to the tree matters to it).
       for (const c of cache.cpus) {
+        if (c === null) continue;
         this.freeMagazine(c.loaded);
         this.freeMagazine(c.prev);
       }
@@ -151,8 +173,9 @@ export class IovaRcache {
   cachedPages(): number {
     let n = 0;
     this.classes.forEach((cache, cls) => {
+      if (cache === null) return;
       let ranges = cache.depot.reduce((a, m) => a + m.size, 0);
-      for (const c of cache.cpus) ranges += c.loaded.size + c.prev.size;
+      for (const c of cache.cpus) if (c !== null) ranges += c.loaded.size + c.prev.size;
       n += ranges * 2 ** cls;
     });
     return n;

@@ -1,0 +1,164 @@
+// Test oracle of iovaRcache.ts: the IOVA range caches as they were before per-class and per-CPU
+// caches were made on first use, every size class and every CPU's two magazines built with the
+// domain (drivers/iommu/iova.c iova_domain_init_rcaches allocates them all up front). The model-based
+// test in iovaRcache.test.ts runs both on random call sequences and compares every answer.
+// Must not: be used by the model (iovaRcache.ts is the one the domains use).
+
+import type { IovaDomain } from './iovaDomain';
+import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, RCACHE_CLASSES, rcacheClass } from './iovaRcache';
+/** The storage of a magazine nothing was pushed to yet (shared, never written). */
+const NO_PFNS = new Float64Array(0);
+
+class Magazine {
+  /** Allocated by the first push: most of a domain's CPUs x size classes x 2 magazines stay empty. */
+  pfns: Float64Array = NO_PFNS;
+  size = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get full(): boolean {
+    return this.size === this.capacity;
+  }
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  /** iova_magazine_pop: the topmost pfn that fits below limitPfn (swapped out), or 0. */
+  pop(limitPfn: number): number {
+    let i = this.size - 1;
+    while (this.pfns[i]! > limitPfn) {
+      if (i === 0) return 0;
+      i--;
+    }
+    const pfn = this.pfns[i]!;
+    this.pfns[i] = this.pfns[--this.size]!;
+    return pfn;
+  }
+
+  push(pfn: number): void {
+    if (this.pfns.length === 0) this.pfns = new Float64Array(this.capacity);
+    this.pfns[this.size++] = pfn;
+  }
+}
+
+interface CpuCache {
+  loaded: Magazine;
+  prev: Magazine;
+}
+
+class SizeClassCache {
+  readonly cpus: CpuCache[];
+  readonly depot: Magazine[] = [];
+  trimAt = -1;
+
+  constructor(
+    cpuCount: number,
+    readonly magazineSize: number,
+  ) {
+    this.cpus = Array.from({ length: cpuCount }, () => ({ loaded: new Magazine(magazineSize), prev: new Magazine(magazineSize) }));
+  }
+}
+
+export class IovaRcacheReference {
+  private readonly classes: SizeClassCache[];
+  hits = 0;
+  misses = 0;
+  inserts = 0;
+  /** Ranges given back to the tree (magazine full with depot trim, or cache flush). */
+  returnedToTree = 0;
+
+  constructor(
+    private readonly domain: IovaDomain,
+    private readonly cpuCount: number,
+    /** IOVA_MAG_SIZE of the guest's kernel. */
+    magazineSize: number = IOVA_MAG_SIZE,
+  ) {
+    this.classes = Array.from({ length: RCACHE_CLASSES }, () => new SizeClassCache(cpuCount, magazineSize));
+  }
+
+  /** iova_rcache_get: a cached pfn of `size` pages ending below limitPfn (exclusive), or 0. */
+  get(cpu: number, size: number, limitPfnExclusive: number, nowNs: number): number {
+    const cls = rcacheClass(size);
+    if (cls < 0) return 0;
+    const cache = this.classes[cls]!;
+    this.trim(cache, nowNs);
+    const c = cache.cpus[cpu]!;
+    let has = false;
+    if (!c.loaded.empty) has = true;
+    else if (!c.prev.empty) {
+      [c.loaded, c.prev] = [c.prev, c.loaded];
+      has = true;
+    } else if (cache.depot.length > 0) {
+      c.loaded = cache.depot.pop()!;
+      has = true;
+    }
+    const pfn = has ? c.loaded.pop(limitPfnExclusive - size) : 0;
+    if (pfn !== 0) this.hits++;
+    else this.misses++;
+    return pfn;
+  }
+
+  /** iova_rcache_insert: caches a freed range; false when it is too large to cache. */
+  insert(cpu: number, pfn: number, size: number, nowNs: number): boolean {
+    const cls = rcacheClass(size);
+    if (cls < 0) return false;
+    const cache = this.classes[cls]!;
+    this.trim(cache, nowNs);
+    const c = cache.cpus[cpu]!;
+    if (c.loaded.full) {
+      if (!c.prev.full) [c.loaded, c.prev] = [c.prev, c.loaded];
+      else {
+        cache.depot.push(c.loaded);
+        c.loaded = new Magazine(cache.magazineSize);
+        if (cache.trimAt < 0) cache.trimAt = nowNs + IOVA_DEPOT_DELAY_NS;
+      }
+    }
+    c.loaded.push(pfn);
+    this.inserts++;
+    return true;
+  }
+
+  /** free_cpu_cached_iovas for every CPU + free_global_cached_iovas: everything back to the tree. */
+  flushAll(): void {
+    for (const cache of this.classes) {
+      for (const c of cache.cpus) {
+        this.freeMagazine(c.loaded);
+        this.freeMagazine(c.prev);
+      }
+      for (const m of cache.depot) this.freeMagazine(m);
+      cache.depot.length = 0;
+      cache.trimAt = -1;
+    }
+  }
+
+  /** Pages held in caches (still allocated in the tree but reusable only through the cache). */
+  cachedPages(): number {
+    let n = 0;
+    this.classes.forEach((cache, cls) => {
+      let ranges = cache.depot.reduce((a, m) => a + m.size, 0);
+      for (const c of cache.cpus) ranges += c.loaded.size + c.prev.size;
+      n += ranges * 2 ** cls;
+    });
+    return n;
+  }
+
+  /** iova_depot_work_func, run for every IOVA_DEPOT_DELAY that elapsed: one magazine per run back to the tree. */
+  private trim(cache: SizeClassCache, nowNs: number): void {
+    while (cache.trimAt >= 0 && nowNs >= cache.trimAt) {
+      if (cache.depot.length > this.cpuCount) {
+        // iova_depot_pop takes the list head: the magazine pushed last.
+        this.freeMagazine(cache.depot.pop()!);
+
+        cache.trimAt += IOVA_DEPOT_DELAY_NS;
+      } else cache.trimAt = -1;
+    }
+  }
+
+  private freeMagazine(m: Magazine): void {
+    for (let i = 0; i < m.size; i++) {
+      if (this.domain.free(m.pfns[i]!)) this.returnedToTree++;
+    }
+    m.size = 0;
+  }
+}

@@ -30,7 +30,8 @@ import type {
   SweepSupport,
 } from '../../core/contract/experiments';
 import {
-  collectSweep,
+  collectSweepWith,
+  SweepCollectMemo,
   defaultSweepDir,
   latestSweepDir,
   newManifest,
@@ -62,7 +63,8 @@ import { labCatalog, presetDetail, presetSummary, versionImplications } from './
 import { exportChunks, exportFileName, writeChunks, type ExportChunk, type ExportHandler, type ExportSink } from './runExport';
 import { RunStillActiveError } from '../../db/runRecord';
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
-import { importBundleInto, queueTraceRun } from './labImports';
+import { importBundleWith, queueTraceRun } from './labImports';
+import { inlineBundleImporter, WorkerBundleImporter, type BundleImporter, type BundleImportWorkerData } from './runBundleImporter';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult, SavedQuery, SavedQueryRequest } from '../../core/contract/query';
 import { QueryStore } from '../../db/queryStore';
@@ -96,6 +98,12 @@ export interface LabServiceOptions {
   readonly spawnQuery?: QueryProcessSpawner;
   /** How sbatch, squeue and scontrol are run for sweeps (tests); default: from PATH. */
   readonly schedulerShell?: SchedulerShell;
+  /**
+   * Starts the worker thread that imports run bundles through a connection of its own (a single
+   * import, a sweep's collect), so seconds of importing never block other calls (the browser host
+   * and the desktop app pass one); without it bundles are imported on this thread.
+   */
+  readonly spawnImporter?: (data: BundleImportWorkerData) => Worker;
 }
 
 /** How often the service looks for runs whose owner died (and resumes the queued ones). */
@@ -117,6 +125,10 @@ export class LabService implements LabApi {
   private readonly ownerId: number;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private reclaiming: Promise<void> | null = null;
+  private readonly importer: BundleImporter;
+  /** The collect under way per sweep directory: a second one of the same sweep waits for it (two windows polling). */
+  private readonly collecting = new Map<string, Promise<unknown>>();
+  private readonly sweepMemo = new SweepCollectMemo();
 
   constructor(private readonly options: LabServiceOptions) {
     const preparer = options.spawnPreparer === undefined ? null : new WorkerRunPreparer(options.spawnPreparer);
@@ -152,6 +164,11 @@ export class LabService implements LabApi {
     this.comparisonStore = new ComparisonStore(this.db);
     this.comparisons = new ComparisonService(this.runs, this.comparisonStore, this.nowMs);
     this.queries = new QueryStore(this.db);
+    const { spawnImporter, nativeBinding } = options;
+    this.importer =
+      spawnImporter === undefined
+        ? inlineBundleImporter(this.db)
+        : new WorkerBundleImporter(spawnImporter, { dbPath: options.dbPath, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
   }
 
   getCatalog(): Promise<LabCatalog> {
@@ -377,25 +394,46 @@ export class LabService implements LabApi {
   }
 
   /** As `pcilab experiment submit ID --slurm` (electron/cli/experiment.ts), into the default sweep directory. */
-  submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus> {
-    return this.call(() => {
+  async submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus> {
+    const dir = await this.call(() => {
       const experiment = new ExperimentStore(this.db).get(experimentId);
       if (experiment === undefined) throw new LabError('not-found', `no experiment ${experimentId}`);
       const now = this.nowMs();
       const dir = defaultSweepDir(this.options.dbPath, experimentId, now);
       const manifest = newManifest(experiment, 'slurm', this.options.version, now, { partition: options.partition, time: options.time });
-      const shell = this.options.schedulerShell ?? systemShell;
-      submitSlurmSweep(dir, manifest, shell, now);
-      return collectSweep(this.db, dir, shell, now);
+      submitSlurmSweep(dir, manifest, this.options.schedulerShell ?? systemShell, now);
+      return dir;
     });
+    return this.collect(dir);
   }
 
-  /** As `pcilab experiment collect ID`: one look at the experiment's newest sweep. */
-  collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
-    return this.call(() => {
-      const dir = latestSweepDir(this.options.dbPath, experimentId);
-      return dir === null ? null : collectSweep(this.db, dir, this.options.schedulerShell ?? systemShell, this.nowMs());
-    });
+  /** As `pcilab experiment collect ID`: one look at the experiment's newest sweep, its bundles imported off this thread. */
+  async collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
+    const dir = await this.call(() => latestSweepDir(this.options.dbPath, experimentId));
+    return dir === null ? null : this.collect(dir);
+  }
+
+  /** One look at the sweep in `dir`, after any look of the same sweep under way (one import of each bundle, one execution). */
+  private collect(dir: string): Promise<SweepStatus> {
+    const before = this.collecting.get(dir) ?? Promise.resolve();
+    const look = before
+      .catch(() => undefined)
+      .then(() =>
+        collectSweepWith(
+          this.db,
+          dir,
+          this.options.schedulerShell ?? systemShell,
+          this.nowMs,
+          (path) => this.importer.importFile(path),
+          this.sweepMemo,
+        ),
+      );
+    this.collecting.set(dir, look);
+    const forget = (): void => {
+      if (this.collecting.get(dir) === look) this.collecting.delete(dir);
+    };
+    look.then(forget, forget);
+    return look;
   }
 
   compareRuns(runIds: number[]): Promise<RunComparison> {
@@ -458,8 +496,9 @@ export class LabService implements LabApi {
     return handler({ runId, format, fileName: exportFileName(run, format) }, (sink) => this.writeExport(runId, format, sink));
   }
 
+  /** Imports off this thread when the host gave an import worker (spawnImporter): other calls answer meanwhile. */
   importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult> {
-    return this.call(() => importBundleInto(this.db, request));
+    return importBundleWith(this.importer, request);
   }
 
   importTrace(request: ImportTraceRequest): Promise<{ runId: number }> {
@@ -543,6 +582,7 @@ export class LabService implements LabApi {
     clearInterval(this.sweepTimer);
     this.experiments.close();
     this.preparer.dispose();
+    this.importer.dispose();
     void this.queue.dispose();
     try {
       // Runs still queued here are resumed by the next lab to start; running ones read as interrupted.

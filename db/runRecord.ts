@@ -265,6 +265,11 @@ export function runWithContentHash(db: LabDatabase, contentHash: string): number
   return db.prepare('SELECT run_id FROM run_content_hashes WHERE content_hash = ?').pluck().get(contentHash) as number | undefined;
 }
 
+/** The content hash remembered for `runId` (at its import), or undefined. */
+export function rememberedContentHash(db: LabDatabase, runId: number): string | undefined {
+  return db.prepare('SELECT content_hash FROM run_content_hashes WHERE run_id = ?').pluck().get(runId) as string | undefined;
+}
+
 /** Records that `runId` holds the content with this hash (an import, or a duplicate found by runsLike); a hash already known is left. */
 export function rememberContentHash(db: LabDatabase, runId: number, contentHash: string): void {
   db.prepare('INSERT OR IGNORE INTO run_content_hashes (run_id, content_hash) VALUES (?, ?)').run(runId, contentHash);

@@ -10,7 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { eventsInSeqOrder, readRunRecord, RunStillActiveError, type RunRecord } from '../../db/runRecord';
+import { eventsInSeqOrder, readRunRecord, rememberedContentHash, RunStillActiveError, type RunRecord } from '../../db/runRecord';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, encodeFloat, EVENTS_PER_LINE } from './runBundleFormat';
 
 const MEMBER_CHARS = 1024 * 1024;
@@ -172,4 +172,9 @@ export function runContentHash(db: LabDatabase, runId: number): string | undefin
   const content = createHash('sha256');
   for (const text of contentLines(db, runId, record)) content.update(text);
   return content.digest('hex');
+}
+
+/** As runContentHash, the hash remembered at import (run_content_hashes) when there is one: no pass over the events. */
+export function storedContentHash(db: LabDatabase, runId: number): string | undefined {
+  return rememberedContentHash(db, runId) ?? runContentHash(db, runId);
 }

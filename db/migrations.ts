@@ -325,6 +325,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    description: 'content hashes of imported runs: a bundle already in the lab is found by its hash in one lookup',
+    // One row per run imported from a bundle (or found to hold a bundle's content): its bundle
+    // content hash. UNIQUE: two imports of one bundle racing (two windows, the app and the CLI)
+    // cannot both insert a run; runs stored before keep no row and are found as before (runsLike).
+    sql: `
+      CREATE TABLE run_content_hashes (
+        run_id       INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        content_hash TEXT    NOT NULL UNIQUE
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

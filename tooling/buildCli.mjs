@@ -1,6 +1,6 @@
 // Builds `pcilab` to JavaScript ahead of time (npm install's `prepare`, `npm run build:cli`), so the
 // command starts without compiling TypeScript: one esbuild bundle per entry in out/cli/ (the CLI
-// and the query process it and the lab service start, and the run worker and run preparer threads
+// and the query process it and the lab service start, and the run worker, run preparer and bundle import threads
 // of the browser host and the tests: electron/service/workerSpawner.ts), every package bundled but better-sqlite3
 // (native). Beside them, out/cli/inputs.json lists the source files the bundles were made from:
 // bin/pcilab.mjs rebuilds when one is newer than the build. Files are written to a temporary name
@@ -23,6 +23,7 @@ const ENTRIES = {
   // Worker threads of the browser host and the tests (electron/service/workerSpawner.ts).
   runWorker: 'electron/service/runWorker.ts',
   runPreparerWorker: 'electron/service/runPreparerWorker.ts',
+  runBundleImportWorker: 'electron/service/runBundleImportWorker.ts',
 };
 
 /** Builds every entry; resolves to the list of input files (relative to the repository). */

@@ -23,6 +23,7 @@ import { LabError } from '../service/labError';
 import { ManifestError, MANIFEST_FILE, readManifest } from '../service/sweepManifest';
 import {
   collectSweep,
+  SweepCollectMemo,
   newManifest,
   retrySweep,
   runLocalTasks,
@@ -393,7 +394,9 @@ async function commandCollect(args: string[], io: ExperimentIo): Promise<number>
   const dir = sweepDirOf(positionals[0]!, dbPath, io);
   const shell = io.shell ?? systemShell;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const look = (): SweepStatus => io.withDatabase(dbPath, 'write', (db) => collectSweep(db, dir, shell, io.nowMs()));
+  // One memo for the command's looks: --wait does not unpack the bundles it imported again each time.
+  const memo = new SweepCollectMemo();
+  const look = (): SweepStatus => io.withDatabase(dbPath, 'write', (db) => collectSweep(db, dir, shell, io.nowMs(), memo));
   let status = look();
   const retried = new Set<string>();
   for (;;) {

@@ -1,7 +1,7 @@
 // Desktop entry: one lab per process and one window per lab (singleInstance.ts), one lab service,
 // IPC registered once, the application menu. The page comes from app:// (appProtocol.ts; the dev
 // server only in an unpackaged app, rendererSource.ts), every permission is denied
-// (sessionSecurity.ts) and every web contents hardened (window.ts). Simulations run in worker
+// (sessionSecurity.ts) and every web contents hardened (window.ts). Simulations and bundle imports run in worker
 // threads (the service's run queue), never on this thread, and run queries in a utility process
 // built beside this file (out/main/runQueryChild.js; not a fork, which needs the RunAsNode fuse a
 // packaged app has off); a broken
@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createRunWorker from '../service/runWorker?nodeWorker';
 import createRunPreparer from '../service/runPreparerWorker?nodeWorker';
+import createBundleImporter from '../service/runBundleImportWorker?nodeWorker';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
 import { registerDesktopIpc, registerLabIpc, type InvokeEventLike } from './ipc';
@@ -76,6 +77,7 @@ async function start(): Promise<void> {
       dbPath,
       spawnWorker: (workerData) => createRunWorker({ workerData }),
       spawnPreparer: () => createRunPreparer({}),
+      spawnImporter: (workerData) => createBundleImporter({ workerData }),
       warmWorkers: true,
       concurrency: pool.workers,
       // A utility process runs Electron's Node, so the Electron build of the native binding applies.

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LabService } from '../service/labService';
 import { defaultDatabasePath } from '../service/dataDir';
-import { describeWorkerSource, spawnRunPreparer, spawnRunWorker } from '../service/workerSpawner';
+import { describeWorkerSource, spawnBundleImporter, spawnRunPreparer, spawnRunWorker } from '../service/workerSpawner';
 import { runConcurrency, WORKERS_ENV } from '../service/runConcurrency';
 import { createLabHttpServer, LOOPBACK_HOST } from './httpBridge';
 import { DownloadTokens } from './downloadTokens';
@@ -43,6 +43,7 @@ function main(): void {
     dbPath,
     spawnWorker: spawnRunWorker,
     spawnPreparer: spawnRunPreparer,
+    spawnImporter: spawnBundleImporter,
     warmWorkers: true,
     concurrency: pool.workers,
     version,

@@ -11,7 +11,7 @@ import type { LabDatabase } from '../../db/database';
 import type { ComparisonStore } from '../../db/comparisonStore';
 import type { QueryStore } from '../../db/queryStore';
 import type { RunStore } from '../../db/runStore';
-import { runsLike } from '../../db/runRecord';
+import { runsLike, runWithContentHash } from '../../db/runRecord';
 import { formatIssues } from '../../core/scenario/loadScenario';
 import {
   COMPARISON_EXPORT_EXTENSION,
@@ -25,7 +25,7 @@ import {
   type ImportComparisonResult,
 } from '../../core/contract/comparisonExport';
 import type { ComparisonService } from './comparisonService';
-import { runContentHash } from './runBundleExport';
+import { runContentHash, storedContentHash } from './runBundleExport';
 import { LabError } from './labError';
 
 export interface ComparisonExportDeps {
@@ -53,7 +53,7 @@ export function exportComparison(deps: ComparisonExportDeps, comparisonId: numbe
       status: run.status,
       createdAt: run.createdAt,
       timelineHash: run.timelineHash,
-      contentHash: runContentHash(deps.db, id) ?? null,
+      contentHash: storedContentHash(deps.db, id) ?? null,
     };
   });
   return {
@@ -146,7 +146,7 @@ export interface ComparisonImportDeps {
 /** The local run holding the same content as `ref`, or undefined. */
 function findRun(db: LabDatabase, ref: ComparisonRunRef): number | undefined {
   if (ref.contentHash === null) return undefined;
-  return runsLike(db, ref).find((id) => runContentHash(db, id) === ref.contentHash);
+  return runWithContentHash(db, ref.contentHash) ?? runsLike(db, ref).find((id) => runContentHash(db, id) === ref.contentHash);
 }
 
 /** Saves the exported comparison over this lab's copies of its runs, and adds the queries it lacks. */

@@ -1,21 +1,22 @@
 // The service's two imports (LabApi.importRunBundle, LabApi.importTrace), host-neutral: a run
 // bundle's bytes become a new run in one transaction (runBundleImport.ts), a trace's text becomes a
 // queued run replaying it on a host (traceImport.ts), as `pcilab import` and `pcilab import-trace`
-// do. Whatever is wrong with the input is a LabError naming the file and the problem.
+// do. The bundle is imported by the service's importer (runBundleImporter.ts: a worker thread in
+// the app and the browser host). Whatever is wrong with the input is a LabError naming the file and the problem.
 // Must not: read files (the clients send their content) or validate arguments (apiDispatch does).
 
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
-import type { LabDatabase } from '../../db/database';
 import { LabError } from './labError';
-import { importRunBundle } from './runBundleImport';
+import type { BundleImporter } from './runBundleImporter';
 import { BundleError } from './runBundleFormat';
 import type { RunPreparer } from './runPreparer';
 import type { RunLauncher } from './runLauncher';
 import { traceHostScenario, traceScenario, TraceImportError } from './traceImport';
 
-export function importBundleInto(db: LabDatabase, request: ImportRunBundleRequest): ImportRunBundleResult {
+/** Imports the bundle through `importer` (the service's import worker, or inline); a refused bundle is an 'invalid-argument' LabError. */
+export async function importBundleWith(importer: BundleImporter, request: ImportRunBundleRequest): Promise<ImportRunBundleResult> {
   try {
-    const r = importRunBundle(db, Buffer.from(request.dataBase64, 'base64'), request.fileName);
+    const r = await importer.importBase64(request.dataBase64, request.fileName);
     return { kind: r.kind, runId: r.runId, name: r.name, contentHash: r.contentHash };
   } catch (err) {
     if (err instanceof BundleError) throw new LabError('invalid-argument', err.message);

@@ -30,7 +30,8 @@ import type {
   SweepSupport,
 } from '../../core/contract/experiments';
 import {
-  collectSweep,
+  collectSweepWith,
+  SweepCollectMemo,
   defaultSweepDir,
   latestSweepDir,
   newManifest,
@@ -64,7 +65,8 @@ import { labCatalog, presetDetail, presetSummary, versionImplications } from './
 import { exportChunks, exportFileName, writeChunks, type ExportChunk, type ExportHandler, type ExportSink } from './runExport';
 import { RunStillActiveError } from '../../db/runRecord';
 import type { ImportRunBundleRequest, ImportRunBundleResult, ImportTraceRequest } from '../../core/contract/imports';
-import { importBundleInto, queueTraceRun } from './labImports';
+import { importBundleWith, queueTraceRun } from './labImports';
+import { inlineBundleImporter, WorkerBundleImporter, type BundleImporter, type BundleImportWorkerData } from './runBundleImporter';
 import { queryRun, type QueryProcessSpawner } from './runQuery';
 import type { QueryRunRequest, QueryRunResult, SavedQuery, SavedQueryRequest } from '../../core/contract/query';
 import { QueryStore } from '../../db/queryStore';
@@ -98,6 +100,12 @@ export interface LabServiceOptions {
   readonly spawnQuery?: QueryProcessSpawner;
   /** How sbatch, squeue and scontrol are run for sweeps (tests); default: from PATH. */
   readonly schedulerShell?: SchedulerShell;
+  /**
+   * Starts the worker thread that imports run bundles through a connection of its own (a single
+   * import, a sweep's collect), so seconds of importing never block other calls (the browser host
+   * and the desktop app pass one); without it bundles are imported on this thread.
+   */
+  readonly spawnImporter?: (data: BundleImportWorkerData) => Worker;
 }
 
 /** How often the service looks for runs whose owner died (and resumes the queued ones). */
@@ -119,6 +127,10 @@ export class LabService implements LabApi {
   private readonly ownerId: number;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private reclaiming: Promise<void> | null = null;
+  private readonly importer: BundleImporter;
+  /** The collect under way per sweep directory: a second one of the same sweep waits for it (two windows polling). */
+  private readonly collecting = new Map<string, Promise<unknown>>();
+  private readonly sweepMemo = new SweepCollectMemo();
 
   constructor(private readonly options: LabServiceOptions) {
     const preparer = options.spawnPreparer === undefined ? null : new WorkerRunPreparer(options.spawnPreparer);
@@ -154,6 +166,11 @@ export class LabService implements LabApi {
     this.comparisonStore = new ComparisonStore(this.db);
     this.comparisons = new ComparisonService(this.runs, this.comparisonStore, this.nowMs);
     this.queries = new QueryStore(this.db);
+    const { spawnImporter, nativeBinding } = options;
+    this.importer =
+      spawnImporter === undefined
+        ? inlineBundleImporter(this.db)
+        : new WorkerBundleImporter(spawnImporter, { dbPath: options.dbPath, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
   }
 
   getCatalog(): Promise<LabCatalog> {
@@ -379,46 +396,67 @@ export class LabService implements LabApi {
   }
 
   /** As `pcilab experiment submit ID --slurm` (electron/cli/experiment.ts), into the default sweep directory. */
-  submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus> {
-    return this.call(() => {
+  async submitExperimentSweep(experimentId: number, options: SweepSubmitOptions): Promise<SweepStatus> {
+    const dir = await this.call(() => {
       const experiment = new ExperimentStore(this.db).get(experimentId);
       if (experiment === undefined) throw new LabError('not-found', `no experiment ${experimentId}`);
       const now = this.nowMs();
       const dir = defaultSweepDir(this.options.dbPath, experimentId, now);
       const manifest = newManifest(experiment, 'slurm', this.options.version, now, { partition: options.partition, time: options.time });
-      const shell = this.options.schedulerShell ?? systemShell;
-      submitSlurmSweep(dir, manifest, shell, now);
-      return withLogTails(collectSweep(this.db, dir, shell, now));
+      submitSlurmSweep(dir, manifest, this.options.schedulerShell ?? systemShell, now);
+      return dir;
     });
+    return this.collect(dir);
   }
 
-  /** As `pcilab experiment collect ID`: one look at the experiment's newest sweep. */
-  collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
-    return this.call(() => {
-      const dir = latestSweepDir(this.options.dbPath, experimentId);
-      return dir === null ? null : withLogTails(collectSweep(this.db, dir, this.options.schedulerShell ?? systemShell, this.nowMs()));
-    });
+  /** As `pcilab experiment collect ID`: one look at the experiment's newest sweep, its bundles imported off this thread. */
+  async collectExperimentSweep(experimentId: number): Promise<SweepStatus | null> {
+    const dir = await this.call(() => latestSweepDir(this.options.dbPath, experimentId));
+    return dir === null ? null : this.collect(dir);
   }
 
   /** As `pcilab experiment collect ID --retry`, once: the failed variants of the newest Slurm sweep as one new job array. */
-  retryExperimentSweep(experimentId: number): Promise<SweepStatus> {
-    return this.call(() => {
-      const dir = latestSweepDir(this.options.dbPath, experimentId);
-      if (dir === null) throw new LabError('not-found', `experiment ${experimentId} has no sweep to retry`);
-      const shell = this.options.schedulerShell ?? systemShell;
-      const before = collectSweep(this.db, dir, shell, this.nowMs());
-      // A local sweep's tasks run in the process that retries them: the CLI's collect --retry, not this service.
-      if (before.scheduler !== 'slurm') {
-        throw new LabError(
-          'invalid-argument',
-          `the sweep in ${dir} ran on local workers: retry it with \`pcilab experiment collect ${dir} --retry\``,
-        );
-      }
-      const failed = before.variants.filter((v) => v.state === 'failed').map((v) => v.index);
-      if (failed.length === 0) throw new LabError('conflict', `no variant of the sweep in ${dir} has failed: nothing to retry`);
-      retrySweep(dir, failed, shell, this.nowMs());
-      return withLogTails(collectSweep(this.db, dir, shell, this.nowMs()));
-    });
+  async retryExperimentSweep(experimentId: number): Promise<SweepStatus> {
+    const dir = await this.call(() => latestSweepDir(this.options.dbPath, experimentId));
+    if (dir === null) throw new LabError('not-found', `experiment ${experimentId} has no sweep to retry`);
+    const before = await this.collect(dir);
+    // A local sweep's tasks run in the process that retries them: the CLI's collect --retry, not this service.
+    if (before.scheduler !== 'slurm') {
+      throw new LabError(
+        'invalid-argument',
+        `the sweep in ${dir} ran on local workers: retry it with \`pcilab experiment collect ${dir} --retry\``,
+      );
+    }
+    const failed = before.variants.filter((v) => v.state === 'failed').map((v) => v.index);
+    if (failed.length === 0) throw new LabError('conflict', `no variant of the sweep in ${dir} has failed: nothing to retry`);
+    await this.call(() => retrySweep(dir, failed, this.options.schedulerShell ?? systemShell, this.nowMs()));
+    return this.collect(dir);
+  }
+
+  /**
+   * One look at the sweep in `dir`, after any look of the same sweep under way (one import of each
+   * bundle, one execution); a failed task's state carries the end of its log.
+   */
+  private collect(dir: string): Promise<SweepStatus> {
+    const before = this.collecting.get(dir) ?? Promise.resolve();
+    const look = before
+      .catch(() => undefined)
+      .then(() =>
+        collectSweepWith(
+          this.db,
+          dir,
+          this.options.schedulerShell ?? systemShell,
+          this.nowMs,
+          (path) => this.importer.importFile(path),
+          this.sweepMemo,
+        ),
+      );
+    this.collecting.set(dir, look);
+    const forget = (): void => {
+      if (this.collecting.get(dir) === look) this.collecting.delete(dir);
+    };
+    look.then(forget, forget);
+    return look.then(withLogTails);
   }
 
   compareRuns(runIds: number[]): Promise<RunComparison> {
@@ -481,8 +519,9 @@ export class LabService implements LabApi {
     return handler({ runId, format, fileName: exportFileName(run, format) }, (sink) => this.writeExport(runId, format, sink));
   }
 
+  /** Imports off this thread when the host gave an import worker (spawnImporter): other calls answer meanwhile. */
   importRunBundle(request: ImportRunBundleRequest): Promise<ImportRunBundleResult> {
-    return this.call(() => importBundleInto(this.db, request));
+    return importBundleWith(this.importer, request);
   }
 
   importTrace(request: ImportTraceRequest): Promise<{ runId: number }> {
@@ -566,6 +605,7 @@ export class LabService implements LabApi {
     clearInterval(this.sweepTimer);
     this.experiments.close();
     this.preparer.dispose();
+    this.importer.dispose();
     void this.queue.dispose();
     try {
       // Runs still queued here are resumed by the next lab to start; running ones read as interrupted.

@@ -10,8 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { LabDatabase } from '../../db/database';
 import { RunStore } from '../../db/runStore';
-import { eventsInSeqOrder, readRunRecord, RunStillActiveError, type RunRecord } from '../../db/runRecord';
-import type { EventRow } from '../../db/timeline/timelineTables';
+import { eventsInSeqOrder, readRunRecord, rememberedContentHash, RunStillActiveError, type RunRecord } from '../../db/runRecord';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_VERSION, encodeFloat, EVENTS_PER_LINE } from './runBundleFormat';
 
 const MEMBER_CHARS = 1024 * 1024;
@@ -84,31 +83,38 @@ function* contentLines(db: LabDatabase, runId: number, record: RunRecord): Gener
           },
   });
   if (tl === null) return;
-  let rows: EventRow[] = [];
+  let cols = newColumns();
   for (const row of eventsInSeqOrder(db, runId)) {
-    rows.push(row);
-    if (rows.length === EVENTS_PER_LINE) {
-      yield eventsLine(rows);
-      rows = [];
+    if (cols.t.length === 0) cols.first = row[0];
+    cols.t.push(encodeFloat(row[1]));
+    cols.dur.push(encodeFloat(row[2]));
+    cols.lane.push(row[3]);
+    cols.kind.push(row[4]);
+    cols.a0.push(encodeFloat(row[5]));
+    cols.a1.push(encodeFloat(row[6]));
+    cols.a2.push(encodeFloat(row[7]));
+    cols.cause.push(row[8] ?? -1);
+    if (cols.t.length === EVENTS_PER_LINE) {
+      yield line({ events: cols });
+      cols = newColumns();
     }
   }
-  if (rows.length > 0) yield eventsLine(rows);
+  if (cols.t.length > 0) yield line({ events: cols });
 }
 
-function eventsLine(rows: readonly EventRow[]): string {
-  return line({
-    events: {
-      first: rows[0]!.seq,
-      t: rows.map((r) => encodeFloat(r.t)),
-      dur: rows.map((r) => encodeFloat(r.dur)),
-      lane: rows.map((r) => r.lane),
-      kind: rows.map((r) => r.kind),
-      a0: rows.map((r) => encodeFloat(r.a0)),
-      a1: rows.map((r) => encodeFloat(r.a1)),
-      a2: rows.map((r) => encodeFloat(r.a2)),
-      cause: rows.map((r) => r.cause ?? -1),
-    },
-  });
+/** An events line's columns, filled one row at a time (the key order is the format's: first, t, dur, lane, kind, a0, a1, a2, cause). */
+function newColumns(): {
+  first: number;
+  t: unknown[];
+  dur: unknown[];
+  lane: number[];
+  kind: number[];
+  a0: unknown[];
+  a1: unknown[];
+  a2: unknown[];
+  cause: number[];
+} {
+  return { first: 0, t: [], dur: [], lane: [], kind: [], a0: [], a1: [], a2: [], cause: [] };
 }
 
 /**
@@ -166,4 +172,9 @@ export function runContentHash(db: LabDatabase, runId: number): string | undefin
   const content = createHash('sha256');
   for (const text of contentLines(db, runId, record)) content.update(text);
   return content.digest('hex');
+}
+
+/** As runContentHash, the hash remembered at import (run_content_hashes) when there is one: no pass over the events. */
+export function storedContentHash(db: LabDatabase, runId: number): string | undefined {
+  return rememberedContentHash(db, runId) ?? runContentHash(db, runId);
 }

@@ -12,7 +12,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import type { LabDatabase } from '../../db/database';
-import { insertRunRecord, markTimelineIncomplete, runsLike, type RunRecord } from '../../db/runRecord';
+import {
+  insertRunRecord,
+  markTimelineIncomplete,
+  rememberContentHash,
+  runsLike,
+  runWithContentHash,
+  type RunRecord,
+} from '../../db/runRecord';
 import { TimelineWriter } from '../../db/timeline/timelineWriter';
 import type { TimelineChunk } from '../../core/sim/timelineRecorder';
 import { formatIssues } from '../../core/scenario/loadScenario';
@@ -26,7 +33,6 @@ import {
   CounterLine,
   decodeFloat,
   EndLine,
-  EventsLine,
   HeaderLine,
   MetricsLine,
   OpsLine,
@@ -94,6 +100,34 @@ function parseLine<S extends z.ZodType>(
   if (!parsed.success)
     throw new BundleError('invalid', `${source}: line ${n} (${what}): ${formatIssues(parsed.error.issues).slice(0, 3).join('; ')}`);
   return parsed.data;
+}
+
+const EVENT_COLUMN_NAMES = ['t', 'dur', 'lane', 'kind', 'a0', 'a1', 'a2', 'cause'] as const;
+
+/**
+ * An events line's columns, its shape checked by hand: the EventsLine schema says the same, but zod
+ * walks (and copies) every array of a million values; eventsChunk checks each value after this.
+ */
+function parseEventsLine(source: string, text: Buffer, at: { start: number; end: number }, n: number): EventsColumns {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.toString('utf8', at.start, at.end));
+  } catch {
+    throw new BundleError('invalid', `${source}: line ${n}: not JSON (expected events)`);
+  }
+  const bad = (what: string): BundleError => new BundleError('invalid', `${source}: line ${n} (events): ${what}`);
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value) || !('events' in value)) throw bad('events: expected an object');
+  const extra = Object.keys(value).find((k) => k !== 'events');
+  if (extra !== undefined) throw bad(`unrecognized key "${extra.slice(0, 40)}"`);
+  const e = value['events'];
+  if (!isObject(e)) throw bad('events: expected an object');
+  const unknownKey = Object.keys(e).find((k) => k !== 'first' && !(EVENT_COLUMN_NAMES as readonly string[]).includes(k));
+  if (unknownKey !== undefined) throw bad(`events: unrecognized key "${unknownKey.slice(0, 40)}"`);
+  const first = e['first'];
+  if (typeof first !== 'number' || !Number.isSafeInteger(first) || first < 0) throw bad('events.first: expected an integer >= 0');
+  for (const name of EVENT_COLUMN_NAMES) if (!Array.isArray(e[name])) throw bad(`events.${name}: expected an array`);
+  return e as unknown as EventsColumns;
 }
 
 interface Checked {
@@ -168,6 +202,7 @@ function eventsChunk(
   const kind = new Uint16Array(count);
   const a = [new Float64Array(count), new Float64Array(count), new Float64Array(count)];
   const cause = new Int32Array(count);
+  const argCols = [e.a0, e.a1, e.a2];
   const intIn = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v < hi;
   for (let i = 0; i < count; i++) {
     const seq = next + i;
@@ -185,7 +220,7 @@ function eventsChunk(
     kind[i] = e.kind[i] as number;
     cause[i] = e.cause[i] as number;
     for (let k = 0; k < 3; k++) {
-      const x = decodeFloat([e.a0, e.a1, e.a2][k]![i]);
+      const x = decodeFloat(argCols[k]![i]);
       if (x === undefined || Number.isNaN(x)) throw bad(`a${k}[${i}]: expected a number`);
       a[k]![i] = x;
     }
@@ -248,16 +283,26 @@ export function importRunBundle(db: LabDatabase, bytes: Uint8Array, source: stri
   const { record, at } = readRecord(source, checked);
   const { contentHash } = checked;
   const name = record.head.name;
-  for (const id of runsLike(db, record.head)) {
-    if (runContentHash(db, id) === contentHash) return { kind: 'duplicate', runId: id, name, contentHash };
-  }
   const { text, lines } = checked;
-  const tx = db.transaction((): number => {
+  // The duplicate check is inside the write transaction (BEGIN IMMEDIATE: one writer at a time
+  // across every connection), so two imports of one bundle at once (two windows collecting a
+  // sweep, the app and the CLI) find each other: the second sees the first's run and its hash.
+  const tx = db.transaction((): BundleImport => {
+    const known = runWithContentHash(db, contentHash);
+    if (known !== undefined) return { kind: 'duplicate', runId: known, name, contentHash };
+    // Runs stored before content hashes were kept (schema v10), or made here and exported: hashed once, then remembered.
+    for (const id of runsLike(db, record.head)) {
+      if (runContentHash(db, id) === contentHash) {
+        rememberContentHash(db, id, contentHash);
+        return { kind: 'duplicate', runId: id, name, contentHash };
+      }
+    }
     const runId = insertRunRecord(db, record);
+    rememberContentHash(db, runId, contentHash);
     const tl = record.timeline;
     if (tl === null) {
       if (at !== lines.length - 1) throw new BundleError('invalid', `${source}: line ${at + 1}: events of a run without a timeline`);
-      return runId;
+      return { kind: 'imported', runId, name, contentHash };
     }
     const defs = { lanes: tl.lanes, kinds: tl.kinds, strings: tl.strings };
     const writer = new TimelineWriter(db, runId);
@@ -265,23 +310,20 @@ export function importRunBundle(db: LabDatabase, bytes: Uint8Array, source: stri
     writer.write({ ...emptyColumns(), first: 0, count: 0, ...defs });
     let next = 0;
     for (let k = at; k < lines.length - 1; k++) {
-      const { events } = parseLine(source, text, lines[k]!, k + 1, EventsLine, 'events');
-      const chunk = eventsChunk(source, k + 1, events, next, defs);
+      const chunk = eventsChunk(source, k + 1, parseEventsLine(source, text, lines[k]!, k + 1), next, defs);
       writer.write(chunk);
       next += chunk.count;
     }
     writer.finish();
     if (!tl.complete) markTimelineIncomplete(db, runId);
-    return runId;
+    return { kind: 'imported', runId, name, contentHash };
   });
-  let runId: number;
   try {
-    runId = tx.immediate();
+    return tx.immediate();
   } catch (err) {
     // A second line behind the checks above: rows the tables refuse are the bundle's fault.
     const code = String((err as { code?: unknown }).code ?? '');
     if (!code.startsWith('SQLITE_CONSTRAINT')) throw err;
     throw new BundleError('invalid', `${source}: its content does not fit the lab's tables (${(err as Error).message})`);
   }
-  return { kind: 'imported', runId, name, contentHash };
 }

@@ -11,14 +11,26 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabDatabase } from '../../db/database';
 import { ExperimentStore, type StoredExperiment } from '../../db/experimentStore';
 import type { StartRunRequest } from '../../core/contract/runRequest';
 import type { SweepStatus, SweepVariantStatus } from '../../core/contract/experiments';
-import { importRunBundle } from './runBundleImport';
+import { importRunBundle, type BundleImport } from './runBundleImport';
+import { runWithContentHash } from '../../db/runRecord';
 import { BundleError } from './runBundleFormat';
 import { LabError, errorMessage } from './labError';
 import {
@@ -356,18 +368,60 @@ export function recordSweepRuns(store: ExperimentStore, experimentId: number, ru
   });
 }
 
+/** A bundle file as it was when collect imported it: the same path, size, time and inode is the same bundle. */
+function bundleFileKey(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return `${path}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Looks once at every variant of the sweep in `dir`: imports the bundles that arrived into `db`,
- * asks the scheduler about the others, and records the imported runs on the experiment.
+ * What collect remembers across looks (one per lab connection: the service keeps one, `collect
+ * --wait` one per command): each bundle file it imported, and the run holding it, so a poll does
+ * not unpack and hash every bundle of the sweep again (a 1.4 M-event bundle is about 2 s of that).
  */
-export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell, nowMs: number): SweepStatus {
+export class SweepCollectMemo {
+  private readonly seen = new Map<string, { runId: number; contentHash: string }>();
+
+  /** The run already holding the bundle file at `path`, when it is the file imported before and the run is still here. */
+  known(db: LabDatabase, path: string): { runId: number; contentHash: string } | undefined {
+    const key = bundleFileKey(path);
+    const hit = key === null ? undefined : this.seen.get(key);
+    if (hit === undefined) return undefined;
+    return runWithContentHash(db, hit.contentHash) === hit.runId ? hit : undefined;
+  }
+
+  remember(path: string, runId: number, contentHash: string): void {
+    const key = bundleFileKey(path);
+    if (key !== null) this.seen.set(key, { runId, contentHash });
+  }
+}
+
+type Base = Pick<SweepVariantStatus, 'index' | 'name' | 'log' | 'attempt' | 'arrayJobId'>;
+
+/** One look, up to its imports: the manifest, the bundles that arrived, the variants still waiting. */
+interface CollectLook {
+  readonly abs: string;
+  readonly manifest: SweepManifest;
+  readonly bundles: readonly { index: number; path: string; base: Base }[];
+  readonly waiting: readonly number[];
+  readonly byIndex: (SweepVariantStatus | undefined)[];
+  /** What the scheduler said of the tasks without a bundle, read before the bundles were looked at. */
+  readonly records: ReadonlyMap<string, TaskRecord>;
+  readonly localStates: ReadonlyMap<number, ReturnType<typeof localState>>;
+}
+
+function startCollect(dir: string, shell: SchedulerShell): CollectLook {
   const abs = resolve(dir);
   const manifest = readManifest(abs);
-  const variants = manifest.experiment.variants;
-  const byIndex: (SweepVariantStatus | undefined)[] = [];
+  const bundles: { index: number; path: string; base: Base }[] = [];
   const waiting: number[] = [];
   // The scheduler (or a local worker's state file) is read before the bundles are looked at: a task
   // that ends in between has its bundle seen below, instead of its end read as "ended without a bundle".
+  const variants = manifest.experiment.variants;
   const unbundled = variants.flatMap((_, i) => (existsSync(join(abs, bundleName(i))) ? [] : [i]));
   const records = manifest.scheduler === 'slurm' ? slurmRecords(manifest, unbundled, shell) : new Map<string, TaskRecord>();
   const localStates = new Map<number, ReturnType<typeof localState>>();
@@ -377,28 +431,88 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
   }
   for (const [index, v] of variants.entries()) {
     const { job, attempt } = latestJobOf(manifest, index);
-    const base = {
-      index,
-      name: v.name,
-      exitCode: null,
-      signal: null,
-      log: join(abs, logName(index, job, attempt)),
-      attempt,
-      arrayJobId: job.arrayJobId,
-    };
-    const bundle = join(abs, bundleName(index));
-    if (!existsSync(bundle)) {
-      waiting.push(index);
-      continue;
-    }
+    const base = { index, name: v.name, log: join(abs, logName(index, job, attempt)), attempt, arrayJobId: job.arrayJobId };
+    const path = join(abs, bundleName(index));
+    if (existsSync(path)) bundles.push({ index, path, base });
+    else waiting.push(index);
+  }
+  return { abs, manifest, bundles, waiting, byIndex: [], records, localStates };
+}
+
+/** Records a bundle's import (or its refusal) in the look. */
+function bundleOutcome(look: CollectLook, b: CollectLook['bundles'][number], outcome: BundleImport | BundleError): void {
+  look.byIndex[b.index] =
+    outcome instanceof BundleError
+      ? {
+          ...b.base,
+          state: 'failed',
+          runId: null,
+          imported: null,
+          exitCode: null,
+          signal: null,
+          reason: `its bundle was refused: ${outcome.message}`,
+        }
+      : { ...b.base, state: 'done', runId: outcome.runId, imported: outcome.kind, exitCode: 0, signal: null, reason: null };
+}
+
+/** The bundle's run when `memo` knows the file, else undefined (it is imported). */
+function fromMemo(db: LabDatabase, memo: SweepCollectMemo | undefined, path: string): BundleImport | undefined {
+  const hit = memo?.known(db, path);
+  return hit === undefined ? undefined : { kind: 'duplicate', runId: hit.runId, name: '', contentHash: hit.contentHash };
+}
+
+/**
+ * Looks once at every variant of the sweep in `dir`: imports the bundles that arrived into `db`
+ * (here, one after another), asks the scheduler about the others, and records the imported runs
+ * on the experiment. The CLI's collect; the lab service imports off its thread (collectSweepWith).
+ */
+export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell, nowMs: number, memo?: SweepCollectMemo): SweepStatus {
+  const look = startCollect(dir, shell);
+  for (const b of look.bundles) {
+    let outcome: BundleImport | BundleError;
     try {
-      const r = importRunBundle(db, readFileSync(bundle), bundle);
-      byIndex[index] = { ...base, state: 'done', runId: r.runId, imported: r.kind, exitCode: 0, reason: null };
+      outcome = fromMemo(db, memo, b.path) ?? importRunBundle(db, readFileSync(b.path), b.path);
+      memo?.remember(b.path, outcome.runId, outcome.contentHash);
     } catch (err) {
       if (!(err instanceof BundleError)) throw err;
-      byIndex[index] = { ...base, state: 'failed', runId: null, imported: null, reason: `its bundle was refused: ${err.message}` };
+      outcome = err;
     }
+    bundleOutcome(look, b, outcome);
   }
+  return finishCollect(db, look, nowMs);
+}
+
+/**
+ * As collectSweep, each bundle imported by `importFile` (the lab service's import worker, through
+ * a connection of its own), so the calling thread answers other calls while bundles import.
+ */
+export async function collectSweepWith(
+  db: LabDatabase,
+  dir: string,
+  shell: SchedulerShell,
+  nowMs: () => number,
+  importFile: (path: string) => Promise<BundleImport>,
+  memo?: SweepCollectMemo,
+): Promise<SweepStatus> {
+  const look = startCollect(dir, shell);
+  for (const b of look.bundles) {
+    let outcome: BundleImport | BundleError;
+    try {
+      outcome = fromMemo(db, memo, b.path) ?? (await importFile(b.path));
+      memo?.remember(b.path, outcome.runId, outcome.contentHash);
+    } catch (err) {
+      if (!(err instanceof BundleError)) throw err;
+      outcome = err;
+    }
+    bundleOutcome(look, b, outcome);
+  }
+  return finishCollect(db, look, nowMs());
+}
+
+/** The rest of a look after its imports: the waiting variants' states (the scheduler's word, read first), the runs recorded on the experiment. */
+function finishCollect(db: LabDatabase, look: CollectLook, nowMs: number): SweepStatus {
+  const { abs, manifest, waiting, byIndex, records, localStates } = look;
+  const variants = manifest.experiment.variants;
   for (const index of waiting) {
     const { job, attempt } = latestJobOf(manifest, index);
     const base = {
@@ -437,16 +551,20 @@ export function collectSweep(db: LabDatabase, dir: string, shell: SchedulerShell
   }
   const list = byIndex as SweepVariantStatus[];
   const store = new ExperimentStore(db);
-  const experimentId = db.transaction(() => {
-    const id = experimentOf(store, manifest, nowMs);
-    recordSweepRuns(
-      store,
-      id,
-      list.map((v) => v.runId),
-      nowMs,
-    );
-    return id;
-  })();
+  // IMMEDIATE: two collects of one sweep (two windows, the app and the CLI) record it one after
+  // the other, so the second finds the first's execution holding these runs and adds nothing.
+  const experimentId = db
+    .transaction(() => {
+      const id = experimentOf(store, manifest, nowMs);
+      recordSweepRuns(
+        store,
+        id,
+        list.map((v) => v.runId),
+        nowMs,
+      );
+      return id;
+    })
+    .immediate();
   const counts = { pending: 0, running: 0, done: 0, failed: 0 };
   for (const v of list) counts[v.state]++;
   return { dir: abs, scheduler: manifest.scheduler, experimentId, experimentName: manifest.experiment.name, variants: list, counts };

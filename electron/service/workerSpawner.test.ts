@@ -33,6 +33,8 @@ describe('builtWorkersStaleness', () => {
     expect(builtWorkersStaleness(b.out, b.root)).toBe('out/cli/runWorker.mjs is not built yet');
     b.at('out/cli/runWorker.mjs', 2000);
     b.at('out/cli/runPreparerWorker.mjs', 2000);
+    expect(builtWorkersStaleness(b.out, b.root)).toBe('out/cli/runBundleImportWorker.mjs is not built yet');
+    b.at('out/cli/runBundleImportWorker.mjs', 2000);
     expect(builtWorkersStaleness(b.out, b.root)).toBe('out/cli/inputs.json is missing');
     writeFileSync(new URL('./inputs.json', b.out), JSON.stringify({ inputs: ['core/a.ts', 'core/b.ts'] }));
     b.at('core/a.ts', 1000);

@@ -1,6 +1,7 @@
 // Spawns run workers and the run preparer for hosts that run under Node (the browser host, tests,
 // the benchmarks). They start the worker entries built to JavaScript ahead of time
-// (tooling/buildCli.mjs, npm install's `prepare`: out/cli/runWorker.mjs, runPreparerWorker.mjs), so
+// (tooling/buildCli.mjs, npm install's `prepare`: out/cli/runWorker.mjs, runPreparerWorker.mjs,
+// runBundleImportWorker.mjs), so
 // a run simulates within a fraction of a second of Start. When a built entry is missing or older
 // than a source file it was built from (out/cli/inputs.json), they fall back to the TypeScript
 // source through tsx (tsxWorkerBootstrap.mjs; seconds of compiling before a run simulates) and say
@@ -11,6 +12,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunWorkerSpawner } from './runQueue';
+import type { BundleImportWorkerData } from './runBundleImportProtocol';
 
 export type WorkerSourceKind = 'built' | 'tsx';
 
@@ -20,7 +22,7 @@ export interface WorkerSource {
   readonly why: string | null;
 }
 
-const ENTRIES = ['runWorker', 'runPreparerWorker'] as const;
+const ENTRIES = ['runWorker', 'runPreparerWorker', 'runBundleImportWorker'] as const;
 type Entry = (typeof ENTRIES)[number];
 
 const here = import.meta.url;
@@ -103,6 +105,14 @@ export function runWorkerSpawner(kind: WorkerSourceKind): RunWorkerSpawner {
 export function runPreparerSpawner(kind: WorkerSourceKind): () => Worker {
   return () => spawnEntry('runPreparerWorker', kind, {});
 }
+
+/** A bundle import worker spawner from the given entries. */
+export function bundleImporterSpawner(kind: WorkerSourceKind): (data: BundleImportWorkerData) => Worker {
+  return (data) => spawnEntry('runBundleImportWorker', kind, { ...data });
+}
+
+/** Starts the bundle import worker (runBundleImporter.ts) from the built entry, or from the source when it cannot be used. */
+export const spawnBundleImporter = (data: BundleImportWorkerData): Worker => bundleImporterSpawner(workerSource().kind)(data);
 
 /** Starts a run worker from the built entry, or from the source when it cannot be used. */
 export const spawnRunWorker: RunWorkerSpawner = (data) => runWorkerSpawner(workerSource().kind)(data);

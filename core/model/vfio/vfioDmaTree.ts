@@ -157,9 +157,17 @@ export class VfioDmaTree {
   /**
    * vfio_remove_dma of entries [from, to) of a run as removeRunEntries does it, for callers that
    * charge each entry to its own ioctl (vfioType1.ts unmapDmaRun): returns the unmap-and-unpin cost
-   * of one entry.
+   * of one entry. `afterLookup`: `run` is what the last map.firstOverlap returned, with no lookup
+   * since: removing the whole run reuses that descent.
    */
-  removeRunEntriesEach(run: VfioDmaRun, from: number, to: number, env: VfioDmaEnv, domains: readonly VfioDomainSlot[]): number {
+  removeRunEntriesEach(
+    run: VfioDmaRun,
+    from: number,
+    to: number,
+    env: VfioDmaEnv,
+    domains: readonly VfioDomainSlot[],
+    afterLookup = false,
+  ): number {
     const n = to - from;
     const perEntry = unmapSinglePages(domains, n) + env.costs.vfioUnpinPerPageNs;
     env.process.unlock(n);
@@ -167,7 +175,8 @@ export class VfioDmaTree {
     this.entryCount -= n;
     this.lockedPages -= n;
     if (from === 0 && to === run.entries) {
-      this.map.delete(run);
+      if (afterLookup) this.map.deleteAfterFirstOverlap(run);
+      else this.map.delete(run);
     } else if (from === 0) {
       this.map.delete(run);
       run.dropHead(to);

@@ -192,12 +192,14 @@ export class VfioType1Container implements VfioContainerApi {
    */
   unmapDmaRun(iova: number, count: number): number {
     if (this.setupErrno !== 0 || count <= 0 || this.pgsizes[0] !== PAGE_SIZE || !this.aligned(iova)) return 0;
-    const run = this.dmas.map.containing(iova);
+    // vfio_find_dma_first_node(iova, PAGE_SIZE): the mapping holding iova, if any (over one page it
+    // is vfio_find_dma's answer), looked up so that the unlink below can reuse the descent.
+    const run = this.dmas.map.firstOverlap(iova, iova);
     if (!(run instanceof VfioDmaRun)) return 0;
     const from = run.entryAt(iova);
     const n = Math.min(count, run.entries - from);
     this.unmapIoctls += n;
-    const perEntry = this.dmas.removeRunEntriesEach(run, from, from + n, this.dmaEnv, this.domains);
+    const perEntry = this.dmas.removeRunEntriesEach(run, from, from + n, this.dmaEnv, this.domains, true);
     // Each call: the ioctl, then its one entry's unmap and unpin tallied from 0 (as unmapDma adds it).
     this.lastCostNs = this.deps.costs.vfioUnmapIoctlNs;
     this.lastCostNs += 0 + perEntry;

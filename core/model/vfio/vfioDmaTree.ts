@@ -40,18 +40,27 @@ export class VfioDmaTree {
     return this.entryCount;
   }
 
-  /** vfio_link_dma of a fully pinned and mapped vfio_dma (its range checked free by the caller); takes one entry. */
+  /**
+   * vfio_link_dma of a fully pinned and mapped vfio_dma (its range checked free by the caller);
+   * takes one entry. Right after the caller's vfio_find_dma (map.firstOverlap(dma.start, ...)) it
+   * links where that search landed, as vfio_link_dma walks the rbtree to the slot once: the B+ tree
+   * does not descend again (IntervalMap.insertAfterFirstOverlap; any other lookup in between only
+   * costs an ordinary insert).
+   */
   insert(dma: VfioDma): void {
-    this.map.insertChecked(dma);
+    this.map.insertAfterFirstOverlap(dma);
     this.dmaAvail--;
     this.entryCount++;
     this.lockedPages += charged(dma);
     if (this.lockedPages > this.lockedPagesPeak) this.lockedPagesPeak = this.lockedPages;
   }
 
-  /** vfio_link_dma of each entry of a pinned and mapped run (its range checked free by the caller). */
+  /**
+   * vfio_link_dma of each entry of a pinned and mapped run (its range checked free by the caller;
+   * reuses that firstOverlap(run.start, ...) descent as insert() does).
+   */
   insertRun(run: VfioDmaRun): void {
-    this.map.insertChecked(run);
+    this.map.insertAfterFirstOverlap(run);
     this.dmaAvail -= run.entries;
     this.entryCount += run.entries;
     this.lockedPages += run.entries;
@@ -67,10 +76,15 @@ export class VfioDmaTree {
     }
   }
 
-  /** vfio_remove_dma: unmap and unpin, unlink, give the entry back. */
-  remove(dma: VfioDma, env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally): void {
+  /**
+   * vfio_remove_dma: unmap and unpin, unlink, give the entry back. `afterLookup`: `dma` is what the
+   * last map.firstOverlap returned, with no lookup since (rb_erase of the node vfio_find_dma_first_node
+   * found): the unlink reuses that descent.
+   */
+  remove(dma: VfioDma, env: VfioDmaEnv, domains: readonly VfioDomainSlot[], tally: VfioDmaTally, afterLookup = false): void {
     dma.unmapUnpin(env, domains, tally);
-    this.map.delete(dma);
+    if (afterLookup) this.map.deleteAfterFirstOverlap(dma);
+    else this.map.delete(dma);
     this.dmaAvail++;
     this.entryCount--;
     this.lockedPages -= charged(dma);
@@ -81,7 +95,8 @@ export class VfioDmaTree {
    * The removal loop of vfio_dma_do_unmap from `first` (the lowest mapping overlapping the range):
    * every mapping starting before `endExcl` goes whole, even past the range end; v1 stops at a
    * mapping that starts before `iova` (a range starting inside a mapping removes nothing of it).
-   * Returns the bytes removed.
+   * Returns the bytes removed. `first` must come from the caller's map.firstOverlap with no lookup
+   * since: its unlink reuses that descent.
    */
   removeRange(
     version: 1 | 2,
@@ -94,21 +109,28 @@ export class VfioDmaTree {
   ): number {
     let removed = 0;
     let node = first;
+    let afterLookup = true;
     while (node !== undefined && node.start < endExcl) {
-      const next = this.map.next(node);
-      if (node instanceof VfioDmaRun) {
-        // The entries from the one at or after iova, up to the last starting before endExcl.
-        const from = iova > node.start ? Math.ceil((iova - node.start) / PAGE_SIZE) : 0;
-        if (version === 1 && from < node.entries && iova > node.start + from * PAGE_SIZE) break;
-        const to = Math.min(node.entries, Math.ceil((endExcl - node.start) / PAGE_SIZE));
-        if (from < to) {
-          removed += (to - from) * PAGE_SIZE;
-          this.removeRunEntries(node, from, to, env, domains, tally);
-        }
-      } else {
+      if (!(node instanceof VfioDmaRun)) {
         if (version === 1 && iova > node.start) break;
         removed += node.sizeBytes;
-        this.remove(node, env, domains, tally);
+        this.remove(node, env, domains, tally, afterLookup);
+        afterLookup = false;
+        // rb_next, looked up after the unlink (by key, so the same node): mappings do not overlap, so
+        // none after one that reaches endExcl starts before it and the loop would stop there anyway.
+        node = node.endExcl >= endExcl ? undefined : this.map.next(node);
+        continue;
+      }
+      // A run: its successor is looked up before the entries go (the run may be split or trimmed).
+      afterLookup = false;
+      const next = this.map.next(node);
+      // The entries from the one at or after iova, up to the last starting before endExcl.
+      const from = iova > node.start ? Math.ceil((iova - node.start) / PAGE_SIZE) : 0;
+      if (version === 1 && from < node.entries && iova > node.start + from * PAGE_SIZE) break;
+      const to = Math.min(node.entries, Math.ceil((endExcl - node.start) / PAGE_SIZE));
+      if (from < to) {
+        removed += (to - from) * PAGE_SIZE;
+        this.removeRunEntries(node, from, to, env, domains, tally);
       }
       node = next;
     }
@@ -135,9 +157,17 @@ export class VfioDmaTree {
   /**
    * vfio_remove_dma of entries [from, to) of a run as removeRunEntries does it, for callers that
    * charge each entry to its own ioctl (vfioType1.ts unmapDmaRun): returns the unmap-and-unpin cost
-   * of one entry.
+   * of one entry. `afterLookup`: `run` is what the last map.firstOverlap returned, with no lookup
+   * since: removing the whole run reuses that descent.
    */
-  removeRunEntriesEach(run: VfioDmaRun, from: number, to: number, env: VfioDmaEnv, domains: readonly VfioDomainSlot[]): number {
+  removeRunEntriesEach(
+    run: VfioDmaRun,
+    from: number,
+    to: number,
+    env: VfioDmaEnv,
+    domains: readonly VfioDomainSlot[],
+    afterLookup = false,
+  ): number {
     const n = to - from;
     const perEntry = unmapSinglePages(domains, n) + env.costs.vfioUnpinPerPageNs;
     env.process.unlock(n);
@@ -145,7 +175,8 @@ export class VfioDmaTree {
     this.entryCount -= n;
     this.lockedPages -= n;
     if (from === 0 && to === run.entries) {
-      this.map.delete(run);
+      if (afterLookup) this.map.deleteAfterFirstOverlap(run);
+      else this.map.delete(run);
     } else if (from === 0) {
       this.map.delete(run);
       run.dropHead(to);

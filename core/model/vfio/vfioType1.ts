@@ -192,12 +192,14 @@ export class VfioType1Container implements VfioContainerApi {
    */
   unmapDmaRun(iova: number, count: number): number {
     if (this.setupErrno !== 0 || count <= 0 || this.pgsizes[0] !== PAGE_SIZE || !this.aligned(iova)) return 0;
-    const run = this.dmas.map.containing(iova);
+    // vfio_find_dma_first_node(iova, PAGE_SIZE): the mapping holding iova, if any (over one page it
+    // is vfio_find_dma's answer), looked up so that the unlink below can reuse the descent.
+    const run = this.dmas.map.firstOverlap(iova, iova);
     if (!(run instanceof VfioDmaRun)) return 0;
     const from = run.entryAt(iova);
     const n = Math.min(count, run.entries - from);
     this.unmapIoctls += n;
-    const perEntry = this.dmas.removeRunEntriesEach(run, from, from + n, this.dmaEnv, this.domains);
+    const perEntry = this.dmas.removeRunEntriesEach(run, from, from + n, this.dmaEnv, this.domains, true);
     // Each call: the ioctl, then its one entry's unmap and unpin tallied from 0 (as unmapDma adds it).
     this.lastCostNs = this.deps.costs.vfioUnmapIoctlNs;
     this.lastCostNs += 0 + perEntry;
@@ -232,25 +234,28 @@ export class VfioType1Container implements VfioContainerApi {
     // GET_DIRTY_BITMAP needs dirty page tracking, which is never started here.
     if (dirty) return this.refuse(EINVAL, 'GET_DIRTY_BITMAP without dirty page tracking started');
     const lastPage = endExcl - PAGE_SIZE;
+    // vfio_find_dma_first_node: the lowest mapping overlapping the range. Looked up first here: it
+    // also answers the v2 checks' vfio_find_dma(iova, 1) (it is that mapping when it starts at or
+    // below iova, else none holds iova) and, when it reaches lastPage, vfio_find_dma(lastPage, 0).
+    let first = this.dmas.map.firstOverlap(iova, lastPage);
     if (this.version === 2 && !all) {
       // v2: the range may not bisect a mapping at either end.
-      const head = this.dmas.map.containing(iova);
+      const head = first !== undefined && first.start <= iova ? first : undefined;
       if (head !== undefined && entryStart(head, iova) !== iova)
         return this.refuse(
           EINVAL,
           `v2: the range starts inside the mapping at ${hex(entryStart(head, iova))} (a v2 unmap may not bisect a mapping)`,
         );
-      const tail = this.dmas.map.containing(lastPage);
+      const tail = first === undefined ? undefined : first.last >= lastPage ? first : this.dmas.map.containing(lastPage);
       if (tail !== undefined && entryEnd(tail, lastPage) !== endExcl)
         return this.refuse(
           EINVAL,
           `v2: the range ends inside the mapping ending at ${hex(entryEnd(tail, lastPage))} (a v2 unmap may not bisect a mapping)`,
         );
     }
-    if (invalidateVaddr) this.dmas.splitRuns(iova, lastPage);
-    // vfio_find_dma_first_node: the lowest mapping overlapping the range.
-    const first = this.dmas.map.firstOverlap(iova, lastPage);
     if (invalidateVaddr) {
+      this.dmas.splitRuns(iova, lastPage);
+      first = this.dmas.map.firstOverlap(iova, lastPage);
       const marked = this.dmas.invalidateVaddrs(this.version, first, iova, endExcl);
       if (marked < 0)
         return this.refuse(EINVAL, 'FLAG_VADDR: a mapping in the range already has its vaddr invalidated, or the range bisects one');

@@ -7,7 +7,19 @@ function setup(cpus = 2) {
   return { d, r: new IovaRcache(d, cpus) };
 }
 
+/** order_base_2 as a loop (the definition): the smallest k with 2^k >= size. */
+function orderBase2(size: number): number {
+  let k = 0;
+  while (2 ** k < size) k++;
+  return k;
+}
+
 describe('IOVA rcache (magazines)', () => {
+  it('computes the size class like order_base_2 for every size (0..4096 pages and beyond 2^32)', () => {
+    for (let size = 0; size <= 4096; size++) expect(rcacheClass(size)).toBe(size <= 32 ? orderBase2(size) : -1);
+    expect(rcacheClass(2 ** 32 + 1)).toBe(-1);
+  });
+
   it('caches sizes of 1 to 32 pages by power-of-two class, nothing larger', () => {
     expect([rcacheClass(1), rcacheClass(2), rcacheClass(3), rcacheClass(32), rcacheClass(33)]).toEqual([0, 1, 2, 5, -1]);
     const { d, r } = setup();

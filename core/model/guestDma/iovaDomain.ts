@@ -149,12 +149,12 @@ export class IovaDomain {
 
   /** private_free_iova with __cached_rbnode_delete_update. */
   private removeNode(node: IovaNode): void {
-    const next: Node = this.tree.next(node) ?? ANCHOR;
+    // The erase returns rb_next(node), which the cached-node update needs (it reads no other tree state).
+    const next: Node = this.tree.delete(node) ?? ANCHOR;
     const c32 = this.cached32Node;
     if (node === c32 || (node.last < this.dma32bitPfn && node.start >= lo(c32))) this.cached32Node = next;
     if (node.start < this.dma32bitPfn) this.max32AllocSize = this.dma32bitPfn;
     if (node.start >= lo(this.cachedNode)) this.cachedNode = next;
-    this.tree.delete(node);
     if (node.reserved !== true) this.pages -= node.last - node.start + 1;
   }
 

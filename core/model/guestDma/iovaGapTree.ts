@@ -146,23 +146,63 @@ export class IovaGapTree {
 
   /** Inserts a node whose range the caller checked free. */
   insert(node: IovaNode): void {
-    const pred = this.below(node.start);
-    const succ = this.ceil(node.start);
+    const key = node.start;
+    // The predecessor (largest start < key) and successor (smallest start >= key) in one descent:
+    // below() and ceil() branch on the same comparison, so they follow the same path.
+    let pred: IovaNode | null = null;
+    let succ: IovaNode | null = null;
+    for (let t = this.root; t !== null;) {
+      if (t.start < key) {
+        pred = t;
+        t = t.right;
+      } else {
+        succ = t;
+        t = t.left;
+      }
+    }
     node.left = node.right = null;
-    node.gap = pred === null ? -Infinity : node.start - pred.last - 1;
+    node.gap = pred === null ? -Infinity : key - pred.last - 1;
     node.prio = this.nextPrio();
     pull(node);
-    this.split(this.root, node.start);
+    // The successor's gap shrinks to what lies above the new node. For a key not in the tree both
+    // neighbours lie on its search path, which split() re-annotates bottom-up, so setting the gap
+    // before the split keeps every subtree maximum right without a descent of its own.
+    if (succ !== null) succ.gap = succ.start - node.last - 1;
+    this.split(this.root, key);
     const right = this.splitRight;
     this.root = this.merge(this.merge(this.splitLeft, node), right);
-    if (succ !== null) this.setGap(this.root, succ.start, succ.start - node.last - 1);
   }
 
-  delete(node: IovaNode): void {
-    const pred = this.below(node.start);
-    const succ = this.next(node);
-    this.root = this.remove(this.root, node.start);
+  /** Removes `node`; returns the node after it (rb_next before the erase), or null. */
+  delete(node: IovaNode): IovaNode | null {
+    const key = node.start;
+    // Predecessor and successor in one descent to the node (prev() and next() take the same path to it).
+    let pred: IovaNode | null = null;
+    let succ: IovaNode | null = null;
+    for (let t = this.root; t !== null;) {
+      if (t.start < key) {
+        pred = t;
+        t = t.right;
+      } else if (t.start > key) {
+        succ = t;
+        t = t.left;
+      } else {
+        if (t.left !== null) {
+          let l = t.left;
+          while (l.right !== null) l = l.right;
+          pred = l;
+        }
+        if (t.right !== null) {
+          let r = t.right;
+          while (r.left !== null) r = r.left;
+          succ = r;
+        }
+        break;
+      }
+    }
+    this.root = this.remove(this.root, key);
     if (succ !== null) this.setGap(this.root, succ.start, pred === null ? -Infinity : succ.start - pred.last - 1);
+    return succ;
   }
 
   clear(): void {

@@ -132,6 +132,10 @@ describe('dma-iommu IOVA placement (iommu_dma_alloc_iova)', () => {
     }
   });
 
+  it('iommu_dma_opt_mapping_size is the largest rcache class, 128 KiB', () => {
+    expect(setup().dma.optMappingBytes()).toBe(128 * 1024);
+  });
+
   it('DMA_BIT_MASK matches 2^n - 1 for every width, table or not', () => {
     for (let n = 0; n < 64; n++) expect(dmaBitMask(n)).toBe(2 ** n - 1);
     expect([dmaBitMask(64), dmaBitMask(70), dmaBitMask(39.5)]).toEqual([2 ** 64 - 1, 2 ** 64 - 1, 2 ** 39.5 - 1]);

@@ -16,7 +16,7 @@ import { type DmaCall } from '../base/dmaCall';
 import { FlushQueue } from './flushQueue';
 import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
-import { IovaRcache, RCACHE_CLASSES, RCACHE_MAX_PAGES } from './iovaRcache';
+import { IovaRcache, RCACHE_MAX_PAGES } from './iovaRcache';
 import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
 import { dmaBitMask, type DmaDevice } from './dmaDevice';
 
@@ -66,6 +66,9 @@ export function cacheRound(pages: number): number {
   if (pages >= RCACHE_MAX_PAGES) return pages;
   return pages <= 1 ? 1 : 1 << (32 - Math.clz32(pages - 1));
 }
+
+/** iova_rcache_range(): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1), asked for on every IO by fio's split. */
+const OPT_MAPPING_BYTES = GRANULE * RCACHE_MAX_PAGES;
 
 /** DMA_BIT_MASK(32) */
 const DMA32_LIMIT = 0xffff_ffff;
@@ -351,7 +354,7 @@ export class IommuDmaDomain implements GuestDmaOps {
 
   /** iommu_dma_opt_mapping_size: iova_rcache_range(), PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 128 KiB. */
   optMappingBytes(): number {
-    return GRANULE * 2 ** (RCACHE_CLASSES - 1);
+    return OPT_MAPPING_BYTES;
   }
 
   /** dma_unmap_page (__iommu_dma_unmap). */

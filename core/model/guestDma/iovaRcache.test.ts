@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IovaDomain } from './iovaDomain';
-import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, IovaRcache, rcacheClass } from './iovaRcache';
+import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, IovaRcache, RCACHE_CLASSES, RCACHE_MAX_PAGES, rcacheClass } from './iovaRcache';
 
 function setup(cpus = 2) {
   const d = new IovaDomain(4096, 1);
@@ -18,6 +18,7 @@ describe('IOVA rcache (magazines)', () => {
   it('computes the size class like order_base_2 for every size (0..4096 pages and beyond 2^32)', () => {
     for (let size = 0; size <= 4096; size++) expect(rcacheClass(size)).toBe(size <= 32 ? orderBase2(size) : -1);
     expect(rcacheClass(2 ** 32 + 1)).toBe(-1);
+    expect(RCACHE_MAX_PAGES).toBe(2 ** (RCACHE_CLASSES - 1));
   });
 
   it('caches sizes of 1 to 32 pages by power-of-two class, nothing larger', () => {

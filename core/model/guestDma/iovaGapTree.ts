@@ -52,6 +52,9 @@ function pull(n: IovaNode): void {
 export class IovaGapTree {
   private root: IovaNode | null = null;
   private seed = 0x2545f491;
+  /** Out-parameters of belowRanked() and highestFitRanked(): the answer's rank, the node after it. */
+  rank = 0;
+  after: IovaNode | null = null;
   // Out-parameters of split(), so splitting allocates nothing.
   private splitLeft: IovaNode | null = null;
   private splitRight: IovaNode | null = null;
@@ -83,6 +86,30 @@ export class IovaGapTree {
         t = t.right;
       } else t = t.left;
     }
+    return best;
+  }
+
+  /**
+   * below(pfn) and, from the same descent, how many nodes start below pfn (left in `rank`: the
+   * answer's rankOf() + 1, or 0 without one) and the node after the answer, ceil(pfn) (in `after`).
+   */
+  belowRanked(pfn: number): IovaNode | null {
+    let t = this.root;
+    let best: IovaNode | null = null;
+    let after: IovaNode | null = null;
+    let rank = 0;
+    while (t !== null) {
+      if (t.start < pfn) {
+        best = t;
+        rank += (t.left === null ? 0 : t.left.count) + 1;
+        t = t.right;
+      } else {
+        after = t;
+        t = t.left;
+      }
+    }
+    this.rank = rank;
+    this.after = after;
     return best;
   }
 
@@ -237,19 +264,25 @@ export class IovaGapTree {
 
   /**
    * The highest node starting at or below `maxStart` whose gap below holds `size` pages aligned to
-   * `align`: (start - size) rounded down to `align` lies above the predecessor's last pfn.
+   * `align`: (start - size) rounded down to `align` lies above the predecessor's last pfn. Leaves
+   * the answer's rankOf() in `rank` (counted by the same search).
    */
   highestFit(maxStart: number, size: number, align: number): IovaNode | null {
-    return this.fitIn(this.root, maxStart, size, align);
+    return this.fitIn(this.root, maxStart, size, align, 0);
   }
 
-  private fitIn(t: IovaNode | null, maxStart: number, size: number, align: number): IovaNode | null {
+  /** `base`: how many nodes start below t's subtree. Sets `rank` when it finds a node. */
+  private fitIn(t: IovaNode | null, maxStart: number, size: number, align: number, base: number): IovaNode | null {
     if (t === null || t.maxGap < size) return null;
-    if (t.start > maxStart) return this.fitIn(t.left, maxStart, size, align);
-    const r = this.fitIn(t.right, maxStart, size, align);
+    if (t.start > maxStart) return this.fitIn(t.left, maxStart, size, align, base);
+    const leftCount = t.left === null ? 0 : t.left.count;
+    const r = this.fitIn(t.right, maxStart, size, align, base + leftCount + 1);
     if (r !== null) return r;
-    if (t.gap >= size && Math.floor((t.start - size) / align) * align > t.start - t.gap - 1) return t;
-    return this.fitIn(t.left, maxStart, size, align);
+    if (t.gap >= size && Math.floor((t.start - size) / align) * align > t.start - t.gap - 1) {
+      this.rank = base + leftCount;
+      return t;
+    }
+    return this.fitIn(t.left, maxStart, size, align, base);
   }
 
   /** Checks the annotations against a recount (for tests and invariant checks). */

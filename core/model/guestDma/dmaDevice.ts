@@ -3,9 +3,14 @@
 // the kernel messages the device produced.
 // Must not: allocate or map anything.
 
+/** DMA_BIT_MASK(n) for n = 0..63 (as doubles: above 2^53 rounded, as 2 ** n - 1 is). */
+const DMA_BIT_MASKS: readonly number[] = Array.from({ length: 64 }, (_, n) => 2 ** n - 1);
+
 /** DMA_BIT_MASK(bits): the highest address a mask of `bits` bits reaches (2^64 - 1 rounds to 2^64). */
 export function dmaBitMask(bits: number): number {
-  return bits >= 64 ? 2 ** 64 - 1 : 2 ** bits - 1;
+  if (bits >= 64) return 2 ** 64 - 1;
+  // The usual masks (a device has at most two) from a table: the map path asks for one per call.
+  return Number.isInteger(bits) && bits >= 0 ? DMA_BIT_MASKS[bits]! : 2 ** bits - 1;
 }
 
 /** A device's DMA state as dma-iommu sees it. */

@@ -115,6 +115,8 @@ export class FlushQueue implements SimComponent {
   peakDepth = 0;
   /** Pages of the IOVAs waiting in all rings. */
   queuedPages = 0;
+  /** Entries waiting in all rings (the sum of the rings' depths, kept as they change). */
+  private entries = 0;
   /** Timeline event of the last time the timer was armed (NO_CAUSE without one). */
   armEvent = -1;
 
@@ -138,9 +140,7 @@ export class FlushQueue implements SimComponent {
 
   /** Entries waiting in all rings. */
   depth(): number {
-    let d = 0;
-    for (const r of this.rings) d += r.depth;
-    return d;
+    return this.entries;
   }
 
   /**
@@ -158,7 +158,7 @@ export class FlushQueue implements SimComponent {
     const ticket = this.startCnt;
     ring.push(pfn, pages, ticket, call.t);
     this.queuedPages += pages;
-    const d = this.depth();
+    const d = ++this.entries;
     if (d > this.peakDepth) this.peakDepth = d;
     if (!this.timerOn) {
       this.timerOn = true;
@@ -231,15 +231,19 @@ export class FlushQueue implements SimComponent {
   /** fq_ring_free_locked: frees entries queued before a finished flush started. */
   private freeFinished(ring: Ring, cpu: number, nowNs: number): void {
     const mask = ring.size - 1;
+    const finish = this.finishCnt;
+    const hooks = this.hooks;
     while (ring.head !== ring.tail) {
       const i = ring.head;
       const k = ring.at(i);
-      if (ring.counter[k]! >= this.finishCnt) break;
+      const counter = ring.counter[k]!;
+      if (counter >= finish) break;
       // An entry queued while start_cnt was c is covered by flush c + 1, the first to start after it.
-      this.hooks.staleWindow(Math.max(0, this.flushEndNs[ring.counter[k]! + 1]! - ring.queuedAt[k]!));
-
-      this.queuedPages -= ring.pages[k]!;
-      this.hooks.freeIova(cpu, ring.pfn[k]!, ring.pages[k]!, nowNs);
+      hooks.staleWindow(Math.max(0, this.flushEndNs[counter + 1]! - ring.queuedAt[k]!));
+      const pages = ring.pages[k]!;
+      this.queuedPages -= pages;
+      this.entries--;
+      hooks.freeIova(cpu, ring.pfn[k]!, pages, nowNs);
       ring.head = (i + 1) & mask;
     }
   }

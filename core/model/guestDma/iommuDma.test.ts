@@ -4,7 +4,8 @@ import { resolveCostTable } from '../../sim/costTable';
 import type { SimTimeNs } from '../../sim/simTime';
 import { DmaCall } from '../base/dmaCall';
 import { FakeGuestIommuDriver } from './fakeGuestIommuDriver.testkit';
-import { DmaDevice, IommuDmaDomain, type IommuDmaOptions } from './iommuDma';
+import { cacheRound, DmaDevice, IommuDmaDomain, type IommuDmaOptions } from './iommuDma';
+import { dmaBitMask } from './dmaDevice';
 
 const GiB = 2 ** 30;
 
@@ -123,6 +124,23 @@ describe('dma-iommu map and unmap', () => {
 });
 
 describe('dma-iommu IOVA placement (iommu_dma_alloc_iova)', () => {
+  it('rounds a length like roundup_pow_of_two below 32 pages and keeps it from 32 pages up', () => {
+    for (let pages = 0; pages <= 4096; pages++) {
+      let p = 1;
+      while (p < pages) p *= 2;
+      expect(cacheRound(pages)).toBe(pages < 32 ? p : pages);
+    }
+  });
+
+  it('iommu_dma_opt_mapping_size is the largest rcache class, 128 KiB', () => {
+    expect(setup().dma.optMappingBytes()).toBe(128 * 1024);
+  });
+
+  it('DMA_BIT_MASK matches 2^n - 1 for every width, table or not', () => {
+    for (let n = 0; n < 64; n++) expect(dmaBitMask(n)).toBe(2 ** n - 1);
+    expect([dmaBitMask(64), dmaBitMask(70), dmaBitMask(39.5)]).toEqual([2 ** 64 - 1, 2 ** 64 - 1, 2 ** 39.5 - 1]);
+  });
+
   it('tries below 4 GiB first for PCI devices, then gives up the 32-bit window for good with a notice', () => {
     const driver = new FakeGuestIommuDriver(true, false, 0, 2 ** 42 - 1, [{ start: 0, last: 4 * GiB - 1 }]);
     const { dma, dev } = setup({}, driver);

@@ -9,14 +9,14 @@
 import { LatencyHistogram } from '../../sim/latencyHistogram';
 import type { CostTable } from '../../sim/costTable';
 import type { Scheduler } from '../../sim/scheduler';
-import { bitsPer, roundUpPowerOfTwo } from '../base/bits';
+import { bitsPer } from '../base/bits';
 import { PAGE_SIZE } from '../base/pages';
 import { ENOMEM } from '../base/errno';
 import { type DmaCall } from '../base/dmaCall';
 import { FlushQueue } from './flushQueue';
 import type { GuestIommuDriver } from './guestIommuDriver';
 import { IovaDomain } from './iovaDomain';
-import { IovaRcache, RCACHE_CLASSES } from './iovaRcache';
+import { IovaRcache, RCACHE_MAX_PAGES } from './iovaRcache';
 import type { GuestDmaOps, LastUnmapProbe, StaleDmaOutcome } from './guestDmaOps';
 import { dmaBitMask, type DmaDevice } from './dmaDevice';
 
@@ -57,10 +57,21 @@ export interface VcpuTime {
   occupy(cpu: number, fromNs: number, toNs: number): void;
 }
 
-/** roundup_pow_of_two, applied by iommu_dma_alloc_iova to sizes below 32 pages (the rcache classes). */
-function cacheRound(pages: number): number {
-  return pages >= 2 ** (RCACHE_CLASSES - 1) ? pages : roundUpPowerOfTwo(pages);
+/**
+ * iommu_dma_alloc_iova: `if (iova_len < (1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1))) iova_len =
+ * roundup_pow_of_two(iova_len);` (sizes below 32 pages, the rcache classes). Below 32 pages
+ * roundup_pow_of_two is 1 << fls(n - 1), one count-leading-zeros.
+ */
+export function cacheRound(pages: number): number {
+  if (pages >= RCACHE_MAX_PAGES) return pages;
+  return pages <= 1 ? 1 : 1 << (32 - Math.clz32(pages - 1));
 }
+
+/** iova_rcache_range(): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1), asked for on every IO by fio's split. */
+const OPT_MAPPING_BYTES = GRANULE * RCACHE_MAX_PAGES;
+
+/** DMA_BIT_MASK(32) */
+const DMA32_LIMIT = 0xffff_ffff;
 
 export class IommuDmaDomain implements GuestDmaOps {
   readonly iovad: IovaDomain;
@@ -163,7 +174,7 @@ export class IommuDmaDomain implements GuestDmaOps {
   private allocIova(call: DmaCall, dev: DmaDevice, bytes: number, maskBits: number): number {
     const pages = cacheRound(Math.ceil(bytes / GRANULE));
     const dmaLimit = Math.min(dmaBitMask(maskBits), this.driver.apertureLast);
-    const dma32 = 2 ** 32 - 1;
+    const dma32 = DMA32_LIMIT;
     if (dmaLimit > dma32 && dev.pci32bitWorkaround) {
       const pfn = this.allocIovaFast(call.cpu, pages, Math.floor(dma32 / GRANULE), false, call.t, call);
       if (pfn !== 0) return pfn * GRANULE;
@@ -343,7 +354,7 @@ export class IommuDmaDomain implements GuestDmaOps {
 
   /** iommu_dma_opt_mapping_size: iova_rcache_range(), PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 128 KiB. */
   optMappingBytes(): number {
-    return GRANULE * 2 ** (RCACHE_CLASSES - 1);
+    return OPT_MAPPING_BYTES;
   }
 
   /** dma_unmap_page (__iommu_dma_unmap). */

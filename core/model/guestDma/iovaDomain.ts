@@ -149,12 +149,12 @@ export class IovaDomain {
 
   /** private_free_iova with __cached_rbnode_delete_update. */
   private removeNode(node: IovaNode): void {
-    const next: Node = this.tree.next(node) ?? ANCHOR;
+    // The erase returns rb_next(node), which the cached-node update needs (it reads no other tree state).
+    const next: Node = this.tree.delete(node) ?? ANCHOR;
     const c32 = this.cached32Node;
     if (node === c32 || (node.last < this.dma32bitPfn && node.start >= lo(c32))) this.cached32Node = next;
     if (node.start < this.dma32bitPfn) this.max32AllocSize = this.dma32bitPfn;
     if (node.start >= lo(this.cachedNode)) this.cachedNode = next;
-    this.tree.delete(node);
     if (node.reserved !== true) this.pages -= node.last - node.start + 1;
   }
 
@@ -177,27 +177,29 @@ export class IovaDomain {
       stop = n0;
       stopRank = r0;
     } else {
-      const below = tree.below(lowBound);
+      // Each query leaves its answer's rank (and the node after it) in the tree: no second descent.
+      const below = tree.belowRanked(lowBound);
       if (below !== null) {
         stop = below;
-        stopRank = tree.rankOf(below.start);
+        stopRank = tree.rank - 1;
       }
       // Nodes at or above high0 (the cached node or the anchor may be) all see high = high0; only the
       // last of them can stop, on the first node below high0.
       let suffixTop: IovaNode | null = n0 === ANCHOR ? null : n0;
       if (lo(n0) >= high0) {
-        suffixTop = tree.below(high0);
+        suffixTop = tree.belowRanked(high0);
         if (suffixTop !== null && suffixTop.last < Math.floor((high0 - size) / align) * align) {
-          const r = tree.rankOf(suffixTop.start) + 1;
+          // rankOf(suffixTop) + 1; the node after it is the first at or above high0.
+          const r = tree.rank;
           if (r > stopRank) {
-            stop = tree.next(suffixTop) ?? ANCHOR;
+            stop = tree.after ?? ANCHOR;
             stopRank = r;
           }
         }
       }
       const fit = suffixTop === null ? null : tree.highestFit(suffixTop.start, size, align);
       if (fit !== null) {
-        const r = tree.rankOf(fit.start);
+        const r = tree.rank;
         if (r > stopRank) {
           stop = fit;
           stopRank = r;

@@ -52,6 +52,9 @@ function pull(n: IovaNode): void {
 export class IovaGapTree {
   private root: IovaNode | null = null;
   private seed = 0x2545f491;
+  /** Out-parameters of belowRanked() and highestFitRanked(): the answer's rank, the node after it. */
+  rank = 0;
+  after: IovaNode | null = null;
   // Out-parameters of split(), so splitting allocates nothing.
   private splitLeft: IovaNode | null = null;
   private splitRight: IovaNode | null = null;
@@ -83,6 +86,30 @@ export class IovaGapTree {
         t = t.right;
       } else t = t.left;
     }
+    return best;
+  }
+
+  /**
+   * below(pfn) and, from the same descent, how many nodes start below pfn (left in `rank`: the
+   * answer's rankOf() + 1, or 0 without one) and the node after the answer, ceil(pfn) (in `after`).
+   */
+  belowRanked(pfn: number): IovaNode | null {
+    let t = this.root;
+    let best: IovaNode | null = null;
+    let after: IovaNode | null = null;
+    let rank = 0;
+    while (t !== null) {
+      if (t.start < pfn) {
+        best = t;
+        rank += (t.left === null ? 0 : t.left.count) + 1;
+        t = t.right;
+      } else {
+        after = t;
+        t = t.left;
+      }
+    }
+    this.rank = rank;
+    this.after = after;
     return best;
   }
 
@@ -146,23 +173,63 @@ export class IovaGapTree {
 
   /** Inserts a node whose range the caller checked free. */
   insert(node: IovaNode): void {
-    const pred = this.below(node.start);
-    const succ = this.ceil(node.start);
+    const key = node.start;
+    // The predecessor (largest start < key) and successor (smallest start >= key) in one descent:
+    // below() and ceil() branch on the same comparison, so they follow the same path.
+    let pred: IovaNode | null = null;
+    let succ: IovaNode | null = null;
+    for (let t = this.root; t !== null;) {
+      if (t.start < key) {
+        pred = t;
+        t = t.right;
+      } else {
+        succ = t;
+        t = t.left;
+      }
+    }
     node.left = node.right = null;
-    node.gap = pred === null ? -Infinity : node.start - pred.last - 1;
+    node.gap = pred === null ? -Infinity : key - pred.last - 1;
     node.prio = this.nextPrio();
     pull(node);
-    this.split(this.root, node.start);
+    // The successor's gap shrinks to what lies above the new node. For a key not in the tree both
+    // neighbours lie on its search path, which split() re-annotates bottom-up, so setting the gap
+    // before the split keeps every subtree maximum right without a descent of its own.
+    if (succ !== null) succ.gap = succ.start - node.last - 1;
+    this.split(this.root, key);
     const right = this.splitRight;
     this.root = this.merge(this.merge(this.splitLeft, node), right);
-    if (succ !== null) this.setGap(this.root, succ.start, succ.start - node.last - 1);
   }
 
-  delete(node: IovaNode): void {
-    const pred = this.below(node.start);
-    const succ = this.next(node);
-    this.root = this.remove(this.root, node.start);
+  /** Removes `node`; returns the node after it (rb_next before the erase), or null. */
+  delete(node: IovaNode): IovaNode | null {
+    const key = node.start;
+    // Predecessor and successor in one descent to the node (prev() and next() take the same path to it).
+    let pred: IovaNode | null = null;
+    let succ: IovaNode | null = null;
+    for (let t = this.root; t !== null;) {
+      if (t.start < key) {
+        pred = t;
+        t = t.right;
+      } else if (t.start > key) {
+        succ = t;
+        t = t.left;
+      } else {
+        if (t.left !== null) {
+          let l = t.left;
+          while (l.right !== null) l = l.right;
+          pred = l;
+        }
+        if (t.right !== null) {
+          let r = t.right;
+          while (r.left !== null) r = r.left;
+          succ = r;
+        }
+        break;
+      }
+    }
+    this.root = this.remove(this.root, key);
     if (succ !== null) this.setGap(this.root, succ.start, pred === null ? -Infinity : succ.start - pred.last - 1);
+    return succ;
   }
 
   clear(): void {
@@ -197,19 +264,25 @@ export class IovaGapTree {
 
   /**
    * The highest node starting at or below `maxStart` whose gap below holds `size` pages aligned to
-   * `align`: (start - size) rounded down to `align` lies above the predecessor's last pfn.
+   * `align`: (start - size) rounded down to `align` lies above the predecessor's last pfn. Leaves
+   * the answer's rankOf() in `rank` (counted by the same search).
    */
   highestFit(maxStart: number, size: number, align: number): IovaNode | null {
-    return this.fitIn(this.root, maxStart, size, align);
+    return this.fitIn(this.root, maxStart, size, align, 0);
   }
 
-  private fitIn(t: IovaNode | null, maxStart: number, size: number, align: number): IovaNode | null {
+  /** `base`: how many nodes start below t's subtree. Sets `rank` when it finds a node. */
+  private fitIn(t: IovaNode | null, maxStart: number, size: number, align: number, base: number): IovaNode | null {
     if (t === null || t.maxGap < size) return null;
-    if (t.start > maxStart) return this.fitIn(t.left, maxStart, size, align);
-    const r = this.fitIn(t.right, maxStart, size, align);
+    if (t.start > maxStart) return this.fitIn(t.left, maxStart, size, align, base);
+    const leftCount = t.left === null ? 0 : t.left.count;
+    const r = this.fitIn(t.right, maxStart, size, align, base + leftCount + 1);
     if (r !== null) return r;
-    if (t.gap >= size && Math.floor((t.start - size) / align) * align > t.start - t.gap - 1) return t;
-    return this.fitIn(t.left, maxStart, size, align);
+    if (t.gap >= size && Math.floor((t.start - size) / align) * align > t.start - t.gap - 1) {
+      this.rank = base + leftCount;
+      return t;
+    }
+    return this.fitIn(t.left, maxStart, size, align, base);
   }
 
   /** Checks the annotations against a recount (for tests and invariant checks). */

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IovaDomain } from './iovaDomain';
-import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, IovaRcache, rcacheClass } from './iovaRcache';
+import { IOVA_DEPOT_DELAY_NS, IOVA_MAG_SIZE, IovaRcache, RCACHE_CLASSES, RCACHE_MAX_PAGES, rcacheClass } from './iovaRcache';
 import { IovaRcacheReference } from './iovaRcacheReference.testkit';
 
 function setup(cpus = 2) {
@@ -11,7 +11,20 @@ function setup(cpus = 2) {
   return { d, r: new IovaRcache(d, cpus) };
 }
 
+/** order_base_2 as a loop (the definition): the smallest k with 2^k >= size. */
+function orderBase2(size: number): number {
+  let k = 0;
+  while (2 ** k < size) k++;
+  return k;
+}
+
 describe('IOVA rcache (magazines)', () => {
+  it('computes the size class like order_base_2 for every size (0..4096 pages and beyond 2^32)', () => {
+    for (let size = 0; size <= 4096; size++) expect(rcacheClass(size)).toBe(size <= 32 ? orderBase2(size) : -1);
+    expect(rcacheClass(2 ** 32 + 1)).toBe(-1);
+    expect(RCACHE_MAX_PAGES).toBe(2 ** (RCACHE_CLASSES - 1));
+  });
+
   it('caches sizes of 1 to 32 pages by power-of-two class, nothing larger', () => {
     expect([rcacheClass(1), rcacheClass(2), rcacheClass(3), rcacheClass(32), rcacheClass(33)]).toEqual([0, 1, 2, 5, -1]);
     const { d, r } = setup();

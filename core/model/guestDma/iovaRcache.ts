@@ -18,10 +18,17 @@ export const IOVA_MAG_SIZE = 127;
 /** IOVA_DEPOT_DELAY */
 export const IOVA_DEPOT_DELAY_NS = 100_000_000;
 
-/** order_base_2(size): the size class of `size` pages, or -1 when too large to cache. */
+/** Pages of the largest size class, 2^(RCACHE_CLASSES - 1) (iova_rcache_range() in pages). */
+export const RCACHE_MAX_PAGES = 32;
+
+/**
+ * order_base_2(size): the size class of `size` pages, or -1 when too large to cache (iova_rcache_get /
+ * iova_rcache_insert: log_size = order_base_2(size); log_size >= IOVA_RANGE_CACHE_MAX_SIZE fails).
+ */
 export function rcacheClass(size: number): number {
-  // Sizes above the largest class (32 pages) are never cached; below it the order is bits_per(size - 1).
-  if (size > 2 ** (RCACHE_CLASSES - 1)) return -1;
+  // Sizes above the largest class (32 pages) are never cached; below it the order is bits_per(size - 1),
+  // fls(size - 1), one count-leading-zeros (size - 1 < 32 here, so clz32 is exact).
+  if (size > RCACHE_MAX_PAGES) return -1;
   return size <= 1 ? 0 : 32 - Math.clz32(size - 1);
 }
 
@@ -121,7 +128,9 @@ export class IovaRcache {
     let has = false;
     if (!c.loaded.empty) has = true;
     else if (!c.prev.empty) {
-      [c.loaded, c.prev] = [c.prev, c.loaded];
+      const m = c.loaded;
+      c.loaded = c.prev;
+      c.prev = m;
       has = true;
     } else if (cache.depot.length > 0) {
       c.loaded = cache.depot.pop()!;
@@ -141,8 +150,11 @@ export class IovaRcache {
     this.trim(cache, nowNs);
     const c = cache.cpu(cpu);
     if (c.loaded.full) {
-      if (!c.prev.full) [c.loaded, c.prev] = [c.prev, c.loaded];
-      else {
+      if (!c.prev.full) {
+        const m = c.loaded;
+        c.loaded = c.prev;
+        c.prev = m;
+      } else {
         cache.depot.push(c.loaded);
         c.loaded = new Magazine(cache.magazineSize);
         if (cache.trimAt < 0) cache.trimAt = nowNs + IOVA_DEPOT_DELAY_NS;

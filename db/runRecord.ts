@@ -9,7 +9,7 @@
 
 import type { LabDatabase } from './database';
 import { EVENT_COLUMNS, eventsTableOf } from './timeline/timelineTables';
-import { readTimelineMeta } from './timeline/timelineMeta';
+import { readTimelineMeta, type EventValues } from './timeline/timelineMeta';
 import type { TimelineKindInfo, TimelineLaneInfo } from '../core/contract/timeline';
 
 export type FinishedStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -173,17 +173,7 @@ export function readRunRecord(
 }
 
 /** A stored event as eventsInSeqOrder yields it: its columns in EVENT_COLUMNS order, no object per row. */
-export type EventTuple = readonly [
-  seq: number,
-  t: number,
-  dur: number,
-  lane: number,
-  kind: number,
-  a0: number,
-  a1: number,
-  a2: number,
-  cause: number | null,
-];
+export type EventTuple = Readonly<EventValues>;
 
 /**
  * The run's stored events in seq order, from seq 0 up to the first missing one (a timeline stored

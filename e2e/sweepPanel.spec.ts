@@ -61,6 +61,7 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
     await expect(panel.getByTestId('sweep-summary')).toContainText('0 done, 0 running, 3 pending, 0 failed');
     await expect(rows.first()).toContainText('1000_0');
     await expect(rows.first().getByTestId('sweep-why')).toContainText('Slurm PENDING, reason Resources');
+    await expect(exp.variantRows().first().getByTestId('variant-sweep-note')).toHaveText('queued on Slurm');
     await expect(submit).toBeDisabled();
 
     // The first task starts (split off the array's record) and is held running.
@@ -95,6 +96,10 @@ test.describe('sweep on Slurm from the Experiments screen', () => {
     await expect(rows.and(page.locator('[data-state="done"]')).getByRole('link', { name: /^run \d+$/ })).toHaveCount(2);
     // The runs of the finished tasks are the experiment's already (the panel reloads the experiment).
     await expect(exp.variantRows().and(page.locator('[data-status="completed"]'))).toHaveCount(2);
+    // The variant whose task failed says so in the experiment's own table, not "not run yet".
+    await expect(exp.variantRows().and(page.locator('[data-variant="qd2"]')).getByTestId('variant-sweep-note')).toHaveText(
+      'sweep task failed (exit code 3, attempt 1): see the sweep below',
+    );
 
     // Retry: a new job array of the failed task only, which ends done.
     await panel.getByTestId('sweep-retry').click();

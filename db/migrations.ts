@@ -338,6 +338,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    description: 'bundle imports under way: a run being imported is written in steps, not in one long write lock',
+    // One row per run whose bundle import has not finished (runBundleImport.ts): the run is stored
+    // as running, owned by the importing process, while its events go in a batch per transaction;
+    // the row goes when the import ends. A row left by an import whose process died marks the run
+    // as a partial copy: the next import of the same bundle removes it and imports it again.
+    sql: `
+      CREATE TABLE run_imports (
+        run_id     INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        source     TEXT    NOT NULL,
+        started_at TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

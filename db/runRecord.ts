@@ -194,8 +194,20 @@ export function* eventsInSeqOrder(db: LabDatabase, runId: number): Generator<Eve
   }
 }
 
-/** Inserts the record's run and results (not its timeline) as a new run; returns its id. Call inside a transaction. */
-export function insertRunRecord(db: LabDatabase, record: RunRecord): number {
+/** A run inserted while its bundle is imported: running, owned by the importing process (finishImportedRun ends it). */
+export interface ImportingRun {
+  readonly ownerId: number;
+  readonly nowMs: number;
+  /** The bundle's file name, for the run_imports row. */
+  readonly source: string;
+}
+
+/**
+ * Inserts the record's run and results (not its timeline) as a new run; returns its id. Call inside
+ * a transaction. With `importing`, the run is stored as running (its owner and heartbeat set) and
+ * listed in run_imports until finishImportedRun gives it the record's status.
+ */
+export function insertRunRecord(db: LabDatabase, record: RunRecord, importing?: ImportingRun): number {
   const h = record.head;
   const id = (
     db
@@ -207,16 +219,17 @@ export function insertRunRecord(db: LabDatabase, record: RunRecord): number {
   db.prepare(
     `INSERT INTO runs (id, name, preset, status, seed, scenario_json, created_at, finished_at, heartbeat_ms, duration_ns, simulated_ns,
                        event_count, timeline_hash, error, variants_json, plan_claims_json, owner_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     id,
     h.name,
     h.preset,
-    h.status,
+    importing === undefined ? h.status : 'running',
     h.seed,
     JSON.stringify(h.scenario),
     h.createdAt,
-    h.finishedAt,
+    importing === undefined ? h.finishedAt : null,
+    importing?.nowMs ?? null,
     h.durationNs,
     h.simulatedNs,
     h.eventCount,
@@ -224,7 +237,15 @@ export function insertRunRecord(db: LabDatabase, record: RunRecord): number {
     h.error,
     JSON.stringify(h.variants),
     JSON.stringify(h.planClaims),
+    importing?.ownerId ?? null,
   );
+  if (importing !== undefined) {
+    db.prepare('INSERT INTO run_imports (run_id, source, started_at) VALUES (?, ?, ?)').run(
+      id,
+      importing.source,
+      new Date(importing.nowMs).toISOString(),
+    );
+  }
   db.prepare(`INSERT OR REPLACE INTO id_floors (name, next_id) VALUES ('runs', ?)`).run(id + 1);
   const metric = db.prepare('INSERT INTO run_metrics (run_id, name, value) VALUES (?, ?, ?)');
   for (const [name, value] of record.metrics) metric.run(id, name, value);
@@ -263,6 +284,35 @@ export function rememberedContentHash(db: LabDatabase, runId: number): string | 
 /** Records that `runId` holds the content with this hash (an import, or a duplicate found by runsLike); a hash already known is left. */
 export function rememberContentHash(db: LabDatabase, runId: number, contentHash: string): void {
   db.prepare('INSERT OR IGNORE INTO run_content_hashes (run_id, content_hash) VALUES (?, ?)').run(runId, contentHash);
+}
+
+/** Whether the run is listed as a bundle import under way (or left by one whose process died). */
+export function isImportUnderWay(db: LabDatabase, runId: number): boolean {
+  return db.prepare('SELECT 1 FROM run_imports WHERE run_id = ?').get(runId) !== undefined;
+}
+
+/** Keeps an importing run's heartbeat fresh (owners whose liveness is unknown are judged by it). */
+export function touchImportingRun(db: LabDatabase, runId: number, ownerId: number, nowMs: number): boolean {
+  return (
+    db.prepare(`UPDATE runs SET heartbeat_ms = ? WHERE id = ? AND status = 'running' AND owner_id = ?`).run(nowMs, runId, ownerId)
+      .changes === 1
+  );
+}
+
+/**
+ * Ends an import: the run gets the record's status and end time and loses its owner, and leaves
+ * run_imports. false when the run is no longer this import's (marked interrupted meanwhile, deleted).
+ */
+export function finishImportedRun(db: LabDatabase, runId: number, head: RunRecordHead, ownerId: number): boolean {
+  const done =
+    db
+      .prepare(
+        `UPDATE runs SET status = ?, finished_at = ?, error = ?, heartbeat_ms = NULL, owner_id = NULL
+         WHERE id = ? AND status = 'running' AND owner_id = ?`,
+      )
+      .run(head.status, head.finishedAt, head.error, runId, ownerId).changes === 1;
+  if (done) db.prepare('DELETE FROM run_imports WHERE run_id = ?').run(runId);
+  return done;
 }
 
 /** Marks an inserted run's timeline incomplete again (the record said so; its rows are a prefix). */

@@ -1,5 +1,5 @@
 // The service's two imports (LabApi.importRunBundle, LabApi.importTrace), host-neutral: a run
-// bundle's bytes become a new run in one transaction (runBundleImport.ts), a trace's text becomes a
+// bundle's bytes become a new run, written in steps (runBundleImport.ts), a trace's text becomes a
 // queued run replaying it on a host (traceImport.ts), as `pcilab import` and `pcilab import-trace`
 // do. The bundle is imported by the service's importer (runBundleImporter.ts: a worker thread in
 // the app and the browser host). Whatever is wrong with the input is a LabError naming the file and the problem.

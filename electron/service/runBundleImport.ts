@@ -4,22 +4,28 @@
 // truncated), both digests (damaged), then every line against its schema. A bundle whose content
 // hash is that of a run already here is a duplicate: reported with that run's id, not imported.
 // Otherwise the run is inserted under a new id (nothing here is overwritten) with its results and
-// its events streamed through the timeline writer, all in one transaction: a refusal half-way
-// leaves nothing behind.
-// Must not: write outside that one transaction; throw anything but BundleError for what a bundle holds.
+// its events streamed through the timeline writer, in steps of short transactions (importRunBundle):
+// a refusal half-way deletes the partial run, so it leaves nothing behind.
+// Must not: touch any run but the one it inserts (and a partial copy of the same bundle whose import
+// died); throw anything but BundleError for what a bundle holds.
 
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { z } from 'zod';
 import type { LabDatabase } from '../../db/database';
 import {
+  finishImportedRun,
   insertRunRecord,
+  isImportUnderWay,
   markTimelineIncomplete,
   rememberContentHash,
   runsLike,
   runWithContentHash,
+  touchImportingRun,
   type RunRecord,
 } from '../../db/runRecord';
+import { OwnerStore } from '../../db/labOwners';
+import { RunStore } from '../../db/runStore';
 import { TimelineWriter } from '../../db/timeline/timelineWriter';
 import type { TimelineChunk } from '../../core/sim/timelineRecorder';
 import { formatIssues } from '../../core/scenario/loadScenario';
@@ -274,54 +280,115 @@ function readRecord(source: string, c: Checked): { record: RunRecord; at: number
   return { record, at: i };
 }
 
+/** How an import learns the time and the liveness of other importers (tests replace them). */
+export interface ImportOptions {
+  readonly owners?: OwnerStore;
+  readonly nowMs?: () => number;
+}
+
 /**
  * Imports one bundle (its bytes as read from `source`, a file name for messages). Throws BundleError
  * for anything wrong with the bundle; database errors (disk full, locked) propagate as they are.
+ *
+ * In steps, so a bundle of millions of events never holds the lab's write lock for long (a run
+ * storing meanwhile, or the service's own writes, would wait past busy_timeout and fail):
+ * 1. one short transaction checks for a duplicate and inserts the run as running, owned by this
+ *    process and listed in run_imports, with its results and content hash;
+ * 2. its events go in through the timeline writer, a batch per transaction, the run's heartbeat
+ *    kept fresh;
+ * 3. one short transaction gives the run the bundle's status and end time.
+ * Meanwhile the run lists as running (like a run storing its events). A bundle refused half-way has
+ * its run deleted; an import whose process dies leaves the run interrupted (as a run's would be) and
+ * in run_imports, and the next import of the same bundle deletes that partial copy and starts again.
  */
-export function importRunBundle(db: LabDatabase, bytes: Uint8Array, source: string): BundleImport {
+export function importRunBundle(db: LabDatabase, bytes: Uint8Array, source: string, options: ImportOptions = {}): BundleImport {
   const checked = checkEnvelope(bytes, source);
   const { record, at } = readRecord(source, checked);
-  const { contentHash } = checked;
+  const { contentHash, text, lines } = checked;
   const name = record.head.name;
-  const { text, lines } = checked;
-  // The duplicate check is inside the write transaction (BEGIN IMMEDIATE: one writer at a time
-  // across every connection), so two imports of one bundle at once (two windows collecting a
-  // sweep, the app and the CLI) find each other: the second sees the first's run and its hash.
-  const tx = db.transaction((): BundleImport => {
-    const known = runWithContentHash(db, contentHash);
-    if (known !== undefined) return { kind: 'duplicate', runId: known, name, contentHash };
-    // Runs stored before content hashes were kept (schema v10), or made here and exported: hashed once, then remembered.
-    for (const id of runsLike(db, record.head)) {
-      if (runContentHash(db, id) === contentHash) {
-        rememberContentHash(db, id, contentHash);
-        return { kind: 'duplicate', runId: id, name, contentHash };
+  const tl = record.timeline;
+  if (tl === null && at !== lines.length - 1)
+    throw new BundleError('invalid', `${source}: line ${at + 1}: events of a run without a timeline`);
+  const nowMs = options.nowMs ?? Date.now;
+  const owners = options.owners ?? new OwnerStore(db);
+  const runs = new RunStore(db, { owners, nowMs });
+  const ownerId = owners.register(nowMs());
+  let runId: number | null = null;
+  try {
+    // The duplicate check is inside the write transaction (BEGIN IMMEDIATE: one writer at a time
+    // across every connection), so two imports of one bundle at once (two windows collecting a
+    // sweep, the app and the CLI) find each other: the second sees the first's run and its hash
+    // (while the first still imports it, too).
+    const begin = db.transaction((): BundleImport | number => {
+      const known = runWithContentHash(db, contentHash);
+      if (known !== undefined) {
+        // A partial copy left by an import whose process died: removed, and imported again below.
+        const abandoned = isImportUnderWay(db, known) && runs.progress(known)?.status !== 'running';
+        if (!abandoned) return { kind: 'duplicate', runId: known, name, contentHash };
+        runs.delete(known);
+      }
+      // Runs stored before content hashes were kept (schema v10), or made here and exported: hashed once, then remembered.
+      for (const id of runsLike(db, record.head)) {
+        if (isImportUnderWay(db, id)) continue;
+        if (runContentHash(db, id) === contentHash) {
+          rememberContentHash(db, id, contentHash);
+          return { kind: 'duplicate', runId: id, name, contentHash };
+        }
+      }
+      const id = insertRunRecord(db, record, { ownerId, nowMs: nowMs(), source });
+      rememberContentHash(db, id, contentHash);
+      return id;
+    });
+    const begun = sqliteRefusalsAreTheBundles(source, () => begin.immediate());
+    if (typeof begun !== 'number') return begun;
+    runId = begun;
+    if (tl !== null) {
+      const defs = { lanes: tl.lanes, kinds: tl.kinds, strings: tl.strings };
+      const writer = new TimelineWriter(db, runId);
+      // The definitions first (a timeline without events has them too).
+      sqliteRefusalsAreTheBundles(source, () => writer.write({ ...emptyColumns(), first: 0, count: 0, ...defs }));
+      let next = 0;
+      for (let k = at; k < lines.length - 1; k++) {
+        const chunk = eventsChunk(source, k + 1, parseEventsLine(source, text, lines[k]!, k + 1), next, defs);
+        sqliteRefusalsAreTheBundles(source, () => writer.write(chunk));
+        next += chunk.count;
+        if (!touchImportingRun(db, runId, ownerId, nowMs()))
+          throw new Error(`${source}: run ${runId} stopped being this import's (marked interrupted or deleted meanwhile)`);
+      }
+      writer.finish();
+    }
+    const id = runId;
+    const end = db.transaction(() => {
+      if (!finishImportedRun(db, id, record.head, ownerId))
+        throw new Error(`${source}: run ${id} stopped being this import's (marked interrupted or deleted meanwhile)`);
+      if (tl !== null && !tl.complete) markTimelineIncomplete(db, id);
+    });
+    end.immediate();
+    return { kind: 'imported', runId: id, name, contentHash };
+  } catch (err) {
+    // A bundle refused half-way (or a database error): its partial run goes, nothing else is touched.
+    if (runId !== null) {
+      try {
+        runs.delete(runId);
+      } catch {
+        // The database broke meanwhile: the run stays listed in run_imports, and the next import of this bundle removes it.
       }
     }
-    const runId = insertRunRecord(db, record);
-    rememberContentHash(db, runId, contentHash);
-    const tl = record.timeline;
-    if (tl === null) {
-      if (at !== lines.length - 1) throw new BundleError('invalid', `${source}: line ${at + 1}: events of a run without a timeline`);
-      return { kind: 'imported', runId, name, contentHash };
+    throw err;
+  } finally {
+    try {
+      owners.release(ownerId);
+    } catch {
+      // As above: a row naming a process that goes on reads as alive; one that ends reads as dead.
     }
-    const defs = { lanes: tl.lanes, kinds: tl.kinds, strings: tl.strings };
-    const writer = new TimelineWriter(db, runId);
-    // The definitions first (a timeline without events has them too).
-    writer.write({ ...emptyColumns(), first: 0, count: 0, ...defs });
-    let next = 0;
-    for (let k = at; k < lines.length - 1; k++) {
-      const chunk = eventsChunk(source, k + 1, parseEventsLine(source, text, lines[k]!, k + 1), next, defs);
-      writer.write(chunk);
-      next += chunk.count;
-    }
-    writer.finish();
-    if (!tl.complete) markTimelineIncomplete(db, runId);
-    return { kind: 'imported', runId, name, contentHash };
-  });
+  }
+}
+
+/** Runs a write; rows the tables refuse (SQLITE_CONSTRAINT) are the bundle's fault, a BundleError. */
+function sqliteRefusalsAreTheBundles<T>(source: string, write: () => T): T {
   try {
-    return tx.immediate();
+    return write();
   } catch (err) {
-    // A second line behind the checks above: rows the tables refuse are the bundle's fault.
     const code = String((err as { code?: unknown }).code ?? '');
     if (!code.startsWith('SQLITE_CONSTRAINT')) throw err;
     throw new BundleError('invalid', `${source}: its content does not fit the lab's tables (${(err as Error).message})`);

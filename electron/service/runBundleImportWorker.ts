@@ -1,6 +1,6 @@
 // Worker-thread entry of bundle imports (runBundleImporter.ts): opens its own connection to the lab
 // database (WAL: the service's thread keeps reading meanwhile) on the first job and imports one
-// bundle per message with importRunBundle, in its one transaction, answering each job in turn.
+// bundle per message with importRunBundle, in steps of short transactions, answering each job in turn.
 // Must not: be imported by anything but a Worker constructor; import anything but what it is sent.
 
 import { readFileSync } from 'node:fs';

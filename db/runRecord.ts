@@ -11,6 +11,7 @@ import type { LabDatabase } from './database';
 import { EVENT_COLUMNS, eventsTableOf } from './timeline/timelineTables';
 import { readTimelineMeta, type EventValues } from './timeline/timelineMeta';
 import type { TimelineKindInfo, TimelineLaneInfo } from '../core/contract/timeline';
+import { blobToFloats, floatsToBlob } from './floatBlobs';
 
 export type FinishedStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -318,15 +319,4 @@ export function finishImportedRun(db: LabDatabase, runId: number, head: RunRecor
 /** Marks an inserted run's timeline incomplete again (the record said so; its rows are a prefix). */
 export function markTimelineIncomplete(db: LabDatabase, runId: number): void {
   db.prepare('UPDATE timeline_runs SET complete = 0 WHERE run_id = ?').run(runId);
-}
-
-function floatsToBlob(values: readonly number[]): Buffer {
-  const arr = Float64Array.from(values);
-  return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
-}
-
-function blobToFloats(blob: Buffer): number[] {
-  const copy = new Uint8Array(blob.byteLength);
-  copy.set(blob);
-  return Array.from(new Float64Array(copy.buffer));
 }

@@ -14,6 +14,7 @@ import { OwnerStore, type Liveness } from './labOwners';
 import { dropEventsTableSql } from './timeline/timelineTables';
 import { limitsAnswers } from '../core/contract/limitsAnswer';
 import type { ClaimResult, CounterSeries, OpResult, RunDetail, RunResult, RunStatus, RunSummary } from '../core/contract/runResult';
+import { blobToFloats, floatsToBlob } from './floatBlobs';
 
 export interface NewRun {
   readonly name: string;
@@ -110,17 +111,6 @@ function toSummary(row: RunRow): RunSummary {
 function isOrphan(status: RunStatus, liveness: Liveness, heartbeatMs: number | null, nowMs: number, staleMs = HEARTBEAT_STALE_MS): boolean {
   if (!ACTIVE.has(status) || liveness === 'alive') return false;
   return liveness === 'dead' || heartbeatMs === null || heartbeatMs < nowMs - staleMs;
-}
-
-function floatsToBlob(values: readonly number[]): Buffer {
-  const arr = Float64Array.from(values);
-  return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
-}
-
-function blobToFloats(blob: Buffer): number[] {
-  const copy = new Uint8Array(blob.byteLength);
-  copy.set(blob);
-  return Array.from(new Float64Array(copy.buffer));
 }
 
 export class RunStore {

@@ -28,46 +28,6 @@ function kindOf(stats: Stats): string {
   return 'not a regular file';
 }
 
-export function readTextAtMostSync(path: string, maxBytes: number): BoundedRead {
-  const fd = openSync(path, OPEN_FLAGS);
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return { kind: 'not-a-file', what: kindOf(stats) };
-    if (stats.size > maxBytes) return { kind: 'too-big' };
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
-    let got = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, got, buffer.length - got, null);
-      if (n === 0) break;
-      got += n;
-      if (got > maxBytes) return { kind: 'too-big' };
-    }
-    return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export async function readTextAtMost(path: string, maxBytes: number): Promise<BoundedRead> {
-  const handle = await open(path, OPEN_FLAGS);
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { kind: 'not-a-file', what: kindOf(stats) };
-    if (stats.size > maxBytes) return { kind: 'too-big' };
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, got, buffer.length - got, null);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > maxBytes) return { kind: 'too-big' };
-    }
-    return { kind: 'text', text: buffer.subarray(0, got).toString('utf8') };
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Bytes are read in slices of this size (a large bound costs no memory up front). */
 const SLICE_BYTES = 1024 * 1024;
 
@@ -113,4 +73,17 @@ export async function readBytesAtMost(path: string, maxBytes: number): Promise<B
   } finally {
     await handle.close();
   }
+}
+
+/** The bytes as UTF-8 text (the scenario and trace readers). */
+function asText(read: BoundedBytes): BoundedRead {
+  return read.kind === 'bytes' ? { kind: 'text', text: read.bytes.toString('utf8') } : read;
+}
+
+export function readTextAtMostSync(path: string, maxBytes: number): BoundedRead {
+  return asText(readBytesAtMostSync(path, maxBytes));
+}
+
+export async function readTextAtMost(path: string, maxBytes: number): Promise<BoundedRead> {
+  return asText(await readBytesAtMost(path, maxBytes));
 }

@@ -295,7 +295,7 @@ const ROWS: readonly Row[] = [
     id: 'qemu-dma-map-errno',
     printedBy: 'qemu',
     source:
-      'Q hw/vfio/listener.c vfio_listener_region_add / vfio_iommu_map_notify (error "vfio_container_dma_map(%p, 0x%"HWADDR_PRIx", 0x%"HWADDR_PRIx", %p) = %d (%s)"; before QEMU 8.2 "vfio_dma_map(...)")',
+      'Q hw/vfio/listener.c vfio_listener_region_add / vfio_iommu_map_notify (error "vfio_container_dma_map(%p, 0x%"HWADDR_PRIx", 0x%"HWADDR_PRIx", %p) = %d (%s)"; before QEMU 9.0 "vfio_dma_map(...)", b08501a999e2)',
     re: new RegExp(
       `vfio_(?:container_)?dma_map\\((?:${HEX}|\\(nil\\)|\\.\\.\\.)(?:, (${HEX}), (${HEX}), (?:${HEX}|\\(nil\\)))?\\) = (-?\\d+)(?: \\(([^)]*)\\))?`,
       'i',

@@ -104,3 +104,36 @@ describe.each([...FIELD_PRESETS, ...FIELD2_PRESETS].map((p) => [p.id, p] as cons
     for (const m of expected!.printed) expect(explainLogLine(m).length, m).toBeGreaterThan(0);
   });
 });
+
+describe('QEMU before 9.0 (no base container, no iommufd backend of its own)', () => {
+  const linesOf = (id: string, overrides: string[]): string[] => {
+    const planned = presetPlan(
+      [...FIELD_PRESETS, ...FIELD2_PRESETS].find((p) => p.id === id)!,
+      overrides,
+    );
+    if (!planned.ok) throw new Error(planned.problems.join('; '));
+    const run = new PlanRun({ ...planned.plan, variants: planned.plan.variants.slice(0, 1) });
+    run.runToEnd();
+    return logLines(run).lines;
+  };
+
+  it('names a failed map vfio_dma_map(...), as hw/vfio/common.c did until b08501a999e2 (QEMU 9.0)', () => {
+    const lines = linesOf('field-memlock-too-small', ['host.qemu.version=8.2.0']);
+    const failed = lines.find((l) => l.includes('memory listener initialization failed'));
+    expect(failed).toContain('Region pc.ram: vfio_dma_map(0x55d0c0de0000, 0x0, 0xc0000000, 0x7f0000000000) = -12 (Cannot allocate memory)');
+    expect(lines.join('\n')).not.toContain('vfio_container_dma_map');
+    expect(explainLogLine(failed!).map((e) => e.preset)).toContain('field-memlock-too-small');
+  });
+
+  it("reaches an iommufd host through the VFIO compatibility container: a BAR's EFAULT prints the container's line only", () => {
+    const old = linesOf('field-iommufd-bar-memlock', ['host.qemu.version=8.2.0', 'host.iommufd.pfnmap=refuse']);
+    expect(old).toContain('vfio_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -14 (Bad address)');
+    expect(old.join('\n')).not.toContain('IOMMU_IOAS_MAP');
+    // QEMU 9.0 has its own iommufd backend (backends/iommufd.c): iommufd_backend_map_dma warns first.
+    const native = linesOf('field-iommufd-bar-memlock', ['host.qemu.version=9.0.0', 'host.iommufd.pfnmap=refuse']);
+    expect(native.slice(0, 2)).toEqual([
+      'warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR?',
+      'vfio_container_dma_map(0x55d0c0de0000, 0x380000000000, 0x800000000, 0x7e0000000000) = -14 (Bad address)',
+    ]);
+  });
+});

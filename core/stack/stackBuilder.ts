@@ -203,7 +203,12 @@ export function buildStack(
   for (const vm of scenario.vms) {
     const vcpus = new VcpuSet(vm.name, vm.vcpus);
     const qemu = hasQemu(scenario)
-      ? new QemuVm(sim.costs, sim.timeline, { name: vm.name, nested: scenario.host.hypervisor === 'powervm-nested', clock: sim })
+      ? new QemuVm(sim.costs, sim.timeline, {
+          name: vm.name,
+          nested: scenario.host.hypervisor === 'powervm-nested',
+          clock: sim,
+          qemuAtLeast9: qemuAtLeast(scenario, [9, 0, 0]),
+        })
       : null;
     const layerContext: DeviceLayerContext = { sim, scenario, vm, vcpus, qemu, env, viommus };
     const devices: DeviceStack[] = [];
@@ -284,10 +289,12 @@ function mapDeviceBars(scenario: Scenario, vm: VmConfig, qemu: QemuVm, container
   let ns = 0;
   let hva = BAR_HVA_BASE;
   let gpa = BAR_GPA_BASE;
-  const qemuVersion = parseVersion(scenario.host.qemu.version);
   const style = {
-    iommufd: scenario.host.vfio.backend === 'iommufd',
-    qemuAtLeast10: qemuVersion !== null && compareVersions(qemuVersion, [10, 0, 0]) >= 0,
+    // QEMU's own iommufd backend (`-object iommufd`, backends/iommufd.c 6e6d8ac62b5b) arrived in
+    // 9.0; an older QEMU on an iommufd host reaches it through the VFIO compatibility container
+    // (/dev/vfio/vfio served by vfio_compat.c), so its failed maps print the container's line only.
+    iommufd: scenario.host.vfio.backend === 'iommufd' && qemuAtLeast(scenario, [9, 0, 0]),
+    qemuAtLeast10: qemuAtLeast(scenario, [10, 0, 0]),
   };
   for (const d of vm.devices) {
     const bytes = d.barBytes;
@@ -328,4 +335,10 @@ function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuV
   tl.record(0 as SimTimeNs, 0 as DurationNs, tl.defineLane(`qemu.${vm.config.name}`, 'qemu'), kind, qemu.vfioMapFailures, 0, 0, printed);
   for (const device of vm.devices) device.lifecycle.setOffline(true);
   stack.countIncident('qemu.startFailures');
+}
+
+/** Whether the scenario's QEMU is at least `version` (an unparsable version counts as not). */
+function qemuAtLeast(scenario: Scenario, version: readonly [number, number, number]): boolean {
+  const v = parseVersion(scenario.host.qemu.version);
+  return v !== null && compareVersions(v, version) >= 0;
 }

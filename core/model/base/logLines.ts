@@ -53,10 +53,13 @@ export const QEMU_CONTAINER_PTR = 0x55d0c0de0000;
 
 /**
  * Q hw/vfio/listener.c vfio_listener_region_add / vfio_iommu_map_notify:
- * "vfio_container_dma_map(%p, 0x%"HWADDR_PRIx", 0x%"HWADDR_PRIx", %p) = %d (%s)".
+ * "vfio_container_dma_map(%p, 0x%"HWADDR_PRIx", 0x%"HWADDR_PRIx", %p) = %d (%s)". Before QEMU 9.0
+ * (hw/vfio/common.c) the same line said "vfio_dma_map(": b08501a999e2 "vfio/container: Switch to
+ * dma_map|unmap API" renamed it with the base container that QEMU's iommufd backend came with.
  */
-export function qemuDmaMapError(iova: number, size: number, vaddr: number, errno: number): string {
-  return `vfio_container_dma_map(${hex(QEMU_CONTAINER_PTR)}, ${hex(iova)}, ${hex(size)}, ${hex(vaddr)}) = ${errnoAsPrinted(errno)}`;
+export function qemuDmaMapError(iova: number, size: number, vaddr: number, errno: number, qemuAtLeast9 = true): string {
+  const fn = qemuAtLeast9 ? 'vfio_container_dma_map' : 'vfio_dma_map';
+  return `${fn}(${hex(QEMU_CONTAINER_PTR)}, ${hex(iova)}, ${hex(size)}, ${hex(vaddr)}) = ${errnoAsPrinted(errno)}`;
 }
 
 /**
@@ -112,7 +115,8 @@ export function qemuRamDeviceMapFailed(
   vaddr: number,
   errno: number,
   qemuAtLeast10: boolean,
+  qemuAtLeast9 = true,
 ): string[] {
-  const map = qemuDmaMapError(iova, size, vaddr, errno);
+  const map = qemuDmaMapError(iova, size, vaddr, errno, qemuAtLeast9);
   return qemuAtLeast10 ? [`warning: ${map}`, `${device}: PCI peer-to-peer transactions on BARs are not supported.`] : [map];
 }

@@ -25,6 +25,7 @@ export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
 
 /** How QEMU words a failed BAR map: its backend (IOMMU_IOAS_MAP prints its own line) and release. */
 export interface RamDeviceMapStyle {
+  /** QEMU's own iommufd backend (QEMU >= 9.0 on an iommufd host). */
   readonly iommufd: boolean;
   /** QEMU >= 10.0: a warning with the peer-to-peer hint (Q hw/vfio/listener.c, vfio_device_error_append). */
   readonly qemuAtLeast10: boolean;
@@ -53,6 +54,8 @@ export interface QemuVmOptions {
    * (GapFillingLock); without it (unit tests of one layer) traps queue in call order.
    */
   readonly clock?: { readonly now: number };
+  /** QEMU >= 9.0 names its failed maps "vfio_container_dma_map(...)", older ones "vfio_dma_map(...)" (qemuDmaMapError). Default true. */
+  readonly qemuAtLeast9?: boolean;
 }
 
 export class QemuVm {
@@ -92,12 +95,15 @@ export class QemuVm {
   /** errno of the last failed BAR map (positive, as the kernel returned it negated), 0 when none failed. */
   barMapErrno = 0;
 
+  private readonly qemuAtLeast9: boolean;
+
   constructor(
     private readonly costs: CostTable,
     private readonly timeline: TimelineRecorder,
     options: QemuVmOptions,
   ) {
     this.name = options.name;
+    this.qemuAtLeast9 = options.qemuAtLeast9 ?? true;
     this.bql = options.clock === undefined ? new SerialResource(`${options.name}.bql`) : new GapFillingLock(options.clock);
     this.exitNs = options.nested ? costs.vmExitNs * costs.nestedExitFactor : costs.vmExitNs;
     this.lane = timeline.defineLane(`qemu.${options.name}`, 'qemu');
@@ -169,7 +175,7 @@ export class QemuVm {
     const err = container.mapDma(iova, GUEST_RAM_HVA_BASE + gpa, size, flags);
     if (err !== 0) {
       this.recordMapFailure(container, err, iova, tNs, cause);
-      this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err);
+      this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err, this.qemuAtLeast9);
       if (this.mapErrors === 'collect') this.setupFailureText ??= this.lastVfioFailureText;
       else if (this.mapErrors === 'report')
         recordLogLine(this.timeline, { qemu: this.name }, tNs, this.lastVfioFailureText, this.lastVfioFailure);
@@ -201,10 +207,13 @@ export class QemuVm {
     this.barMapFailures++;
     this.barMapErrno = err;
     this.recordMapFailure(container, err, iova, tNs, cause);
-    this.lastVfioFailureText = qemuDmaMapError(iova, size, vaddr, err);
+    this.lastVfioFailureText = qemuDmaMapError(iova, size, vaddr, err, this.qemuAtLeast9);
     const ioas = style.iommufd ? qemuIoasMapFailed(err, style.qemuAtLeast10) : null;
     let printed = this.lastVfioFailure;
-    for (const line of [...(ioas === null ? [] : [ioas]), ...qemuRamDeviceMapFailed(device, iova, size, vaddr, err, style.qemuAtLeast10)])
+    for (const line of [
+      ...(ioas === null ? [] : [ioas]),
+      ...qemuRamDeviceMapFailed(device, iova, size, vaddr, err, style.qemuAtLeast10, this.qemuAtLeast9),
+    ])
       printed = recordLogLine(this.timeline, { qemu: this.name }, tNs, line, printed);
     return container.lastCostNs;
   }

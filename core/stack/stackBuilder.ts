@@ -19,7 +19,7 @@ import { createVfioContainer } from '../stack/hostContainers';
 import { DmaDevice } from '../model/guestDma/iommuDma';
 import { GuestDmaSlot } from '../model/guestDma/guestDmaSlot';
 import { DeviceLifecycle } from '../model/device/deviceLifecycle';
-import { QemuVm } from '../model/qemu/qemuVm';
+import { QemuVm, type QemuMapReports } from '../model/qemu/qemuVm';
 import { VcpuSet } from '../model/guestDma/vcpuSet';
 import type { VfioContainerApi } from '../model/vfio/vfioContainerApi';
 import type { ViommuFrontEnd } from '../model/viommu/viommuFrontEnd';
@@ -207,7 +207,7 @@ export function buildStack(
           name: vm.name,
           nested: scenario.host.hypervisor === 'powervm-nested',
           clock: sim,
-          qemuAtLeast9: qemuAtLeast(scenario, [9, 0, 0]),
+          reports: qemuMapReports(scenario),
         })
       : null;
     const layerContext: DeviceLayerContext = { sim, scenario, vm, vcpus, qemu, env, viommus };
@@ -245,7 +245,7 @@ export function buildStack(
     stack.vms.push(vmStack);
     const ramFailed = ramContainer !== null && qemu !== null && qemu.vfioMapFailures > 0;
     if (ramFailed) qemuDidNotStart(sim, stack, vmStack, qemu, vm.devices[0]?.name ?? 'device');
-    else if (ramContainer !== null && qemu !== null) stack.bootVfioNs += mapDeviceBars(scenario, vm, qemu, ramContainer, env);
+    else if (ramContainer !== null && qemu !== null) stack.bootVfioNs += mapDeviceBars(vm, qemu, ramContainer, env);
     if (failedDevice !== null && qemu !== null) qemuDidNotStart(sim, stack, vmStack, qemu, failedDevice);
     else if (qemu !== null)
       // The guest enables DMA remapping (GCMD.TE): vtd_switch_address_space drops the no-DMAR alias,
@@ -285,24 +285,17 @@ export const BAR_GPA_BASE = 0x3800_0000_0000;
  * region_add of the ram_device section when the BAR is placed in guest memory, IOVA = GPA. Only
  * vIOMMU-less guests (one container holding guest memory); a failure is a warning (QemuVm). Returns the cost.
  */
-function mapDeviceBars(scenario: Scenario, vm: VmConfig, qemu: QemuVm, container: VfioContainerApi, env: HostEnvironment): number {
+function mapDeviceBars(vm: VmConfig, qemu: QemuVm, container: VfioContainerApi, env: HostEnvironment): number {
   let ns = 0;
   let hva = BAR_HVA_BASE;
   let gpa = BAR_GPA_BASE;
-  const style = {
-    // QEMU's own iommufd backend (`-object iommufd`, backends/iommufd.c 6e6d8ac62b5b) arrived in
-    // 9.0; an older QEMU on an iommufd host reaches it through the VFIO compatibility container
-    // (/dev/vfio/vfio served by vfio_compat.c), so its failed maps print the container's line only.
-    iommufd: scenario.host.vfio.backend === 'iommufd' && qemuAtLeast(scenario, [9, 0, 0]),
-    qemuAtLeast10: qemuAtLeast(scenario, [10, 0, 0]),
-  };
   for (const d of vm.devices) {
     const bytes = d.barBytes;
     if (bytes === undefined) continue;
     hva = Math.ceil(hva / bytes) * bytes;
     gpa = Math.ceil(gpa / bytes) * bytes;
     env.process.addPfnmap(hva, bytes);
-    ns += qemu.vfioMapRamDevice(container, d.name, gpa, hva, bytes, style, 0, -1);
+    ns += qemu.vfioMapRamDevice(container, d.name, gpa, hva, bytes, 0, -1);
     hva += bytes;
     gpa += bytes;
   }
@@ -335,6 +328,21 @@ function qemuDidNotStart(sim: Simulation, stack: Stack, vm: VmStack, qemu: QemuV
   tl.record(0 as SimTimeNs, 0 as DurationNs, tl.defineLane(`qemu.${vm.config.name}`, 'qemu'), kind, qemu.vfioMapFailures, 0, 0, printed);
   for (const device of vm.devices) device.lifecycle.setOffline(true);
   stack.countIncident('qemu.startFailures');
+}
+
+/**
+ * How the scenario's QEMU words a failed map. Its own iommufd backend (`-object iommufd`,
+ * backends/iommufd.c 6e6d8ac62b5b) arrived in 9.0; an older QEMU on an iommufd host reaches it
+ * through the VFIO compatibility container (/dev/vfio/vfio served by vfio_compat.c), the legacy path.
+ */
+function qemuMapReports(scenario: Scenario): QemuMapReports {
+  const atLeast9 = qemuAtLeast(scenario, [9, 0, 0]);
+  return {
+    backend: scenario.host.vfio.backend === 'iommufd' && atLeast9 ? 'iommufd' : 'legacy',
+    atLeast52: qemuAtLeast(scenario, [5, 2, 0]),
+    atLeast9,
+    atLeast10: qemuAtLeast(scenario, [10, 0, 0]),
+  };
 }
 
 /** Whether the scenario's QEMU is at least `version` (an unparsable version counts as not). */

@@ -78,6 +78,30 @@ export function vfioMapDmaFailed(errno: number): string {
   return `VFIO_MAP_DMA failed: ${name === null ? 'Success' : LINUX_STRERROR[name]}`;
 }
 
+/** Which QEMU code maps into the container: its own iommufd backend (QEMU >= 9.0) or the legacy VFIO container. */
+export type QemuMapBackend = 'iommufd' | 'legacy';
+
+/** The QEMU releases whose map reports differ. */
+export interface QemuMapRelease {
+  readonly atLeast52: boolean;
+  readonly atLeast10: boolean;
+}
+
+/**
+ * What QEMU's map backend prints itself when the map ioctl fails, before the caller's
+ * vfio_container_dma_map line; null for nothing. The legacy container (type1, SPAPR, or iommufd's
+ * VFIO compatibility layer: Q hw/vfio/container.c vfio_legacy_dma_map) error_report()s
+ * "VFIO_MAP_DMA failed: %s" (QEMU 5.2 to 9.2; "VFIO_MAP_DMA: %d" with -errno before 5.2); QEMU's
+ * iommufd backend its IOMMU_IOAS_MAP line (qemuIoasMapFailed). QEMU 10.0 dropped both reports as
+ * superfluous (889695f8f3c1 "vfio: Remove reports of DMA mapping errors in backends") except
+ * iommufd's EFAULT warning.
+ */
+export function qemuBackendMapFailed(errno: number, backend: QemuMapBackend, release: QemuMapRelease): string | null {
+  if (backend === 'iommufd') return qemuIoasMapFailed(errno, release.atLeast10);
+  if (release.atLeast10) return null;
+  return release.atLeast52 ? vfioMapDmaFailed(errno) : `VFIO_MAP_DMA: ${-errno}`;
+}
+
 /**
  * L drivers/iommu/intel/iommu.c intel_iommu_map (before Linux 5.4 reached by type1 for any IOVA):
  * pr_err("%s: iommu width (%d) is not sufficient for the mapped address (%llx)\n", __func__,

@@ -14,7 +14,14 @@ import { GapFillingLock } from '../../sim/gapFillingLock';
 import type { TimelineRecorder } from '../../sim/timelineRecorder';
 import type { DurationNs, SimTimeNs } from '../../sim/simTime';
 import { linuxErrnoName } from '../base/errno';
-import { qemuDmaMapError, qemuIoasMapFailed, qemuRamDeviceMapFailed, recordLogLine } from '../base/logLines';
+import {
+  qemuBackendMapFailed,
+  qemuDmaMapError,
+  qemuRamDeviceMapFailed,
+  recordLogLine,
+  type QemuMapBackend,
+  type QemuMapRelease,
+} from '../base/logLines';
 import { PAGE_SIZE } from '../base/pages';
 import type { DmaCall } from '../base/dmaCall';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
@@ -23,13 +30,15 @@ import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_DMA_UNMAP_FLAG_AL
 /** Host virtual address of guest RAM in QEMU (1 GiB aligned, so hugepages line up with GPAs). */
 export const GUEST_RAM_HVA_BASE = 0x7f00_0000_0000;
 
-/** How QEMU words a failed BAR map: its backend (IOMMU_IOAS_MAP prints its own line) and release. */
-export interface RamDeviceMapStyle {
-  /** QEMU's own iommufd backend (QEMU >= 9.0 on an iommufd host). */
-  readonly iommufd: boolean;
-  /** QEMU >= 10.0: a warning with the peer-to-peer hint (Q hw/vfio/listener.c, vfio_device_error_append). */
-  readonly qemuAtLeast10: boolean;
+/** How this QEMU words a failed map: which backend maps, and the release (logLines.ts qemuBackendMapFailed). */
+export interface QemuMapReports extends QemuMapRelease {
+  readonly backend: QemuMapBackend;
+  /** "vfio_container_dma_map(...)" from QEMU 9.0, "vfio_dma_map(...)" before (qemuDmaMapError). */
+  readonly atLeast9: boolean;
 }
+
+/** QEMU 10's wording, the legacy container: what a QemuVm reports when it is not told its release. */
+const LATEST_REPORTS: QemuMapReports = { backend: 'legacy', atLeast52: true, atLeast9: true, atLeast10: true };
 
 /** Told which calls of a vfioMapRun failed (QEMU only logs them; its own cache keeps the entry). */
 export interface VfioMapRunListener {
@@ -54,8 +63,8 @@ export interface QemuVmOptions {
    * (GapFillingLock); without it (unit tests of one layer) traps queue in call order.
    */
   readonly clock?: { readonly now: number };
-  /** QEMU >= 9.0 names its failed maps "vfio_container_dma_map(...)", older ones "vfio_dma_map(...)" (qemuDmaMapError). Default true. */
-  readonly qemuAtLeast9?: boolean;
+  /** How its failed maps are worded (default: QEMU 10, the legacy container). */
+  readonly reports?: QemuMapReports;
 }
 
 export class QemuVm {
@@ -95,7 +104,7 @@ export class QemuVm {
   /** errno of the last failed BAR map (positive, as the kernel returned it negated), 0 when none failed. */
   barMapErrno = 0;
 
-  private readonly qemuAtLeast9: boolean;
+  private readonly reports: QemuMapReports;
 
   constructor(
     private readonly costs: CostTable,
@@ -103,7 +112,7 @@ export class QemuVm {
     options: QemuVmOptions,
   ) {
     this.name = options.name;
-    this.qemuAtLeast9 = options.qemuAtLeast9 ?? true;
+    this.reports = options.reports ?? LATEST_REPORTS;
     this.bql = options.clock === undefined ? new SerialResource(`${options.name}.bql`) : new GapFillingLock(options.clock);
     this.exitNs = options.nested ? costs.vmExitNs * costs.nestedExitFactor : costs.vmExitNs;
     this.lane = timeline.defineLane(`qemu.${options.name}`, 'qemu');
@@ -175,10 +184,11 @@ export class QemuVm {
     const err = container.mapDma(iova, GUEST_RAM_HVA_BASE + gpa, size, flags);
     if (err !== 0) {
       this.recordMapFailure(container, err, iova, tNs, cause);
-      this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err, this.qemuAtLeast9);
+      this.lastVfioFailureText = qemuDmaMapError(iova, size, GUEST_RAM_HVA_BASE + gpa, err, this.reports.atLeast9);
+      // The backend prints its own line at once, whoever called (even a virtio-mem populate that rolls back silently).
+      const backend = this.printBackendLine(err, tNs);
       if (this.mapErrors === 'collect') this.setupFailureText ??= this.lastVfioFailureText;
-      else if (this.mapErrors === 'report')
-        recordLogLine(this.timeline, { qemu: this.name }, tNs, this.lastVfioFailureText, this.lastVfioFailure);
+      else if (this.mapErrors === 'report') recordLogLine(this.timeline, { qemu: this.name }, tNs, this.lastVfioFailureText, backend);
     }
     return container.lastCostNs;
   }
@@ -194,7 +204,6 @@ export class QemuVm {
     iova: number,
     vaddr: number,
     size: number,
-    style: RamDeviceMapStyle,
     tNs: number,
     cause: number,
   ): number {
@@ -207,15 +216,17 @@ export class QemuVm {
     this.barMapFailures++;
     this.barMapErrno = err;
     this.recordMapFailure(container, err, iova, tNs, cause);
-    this.lastVfioFailureText = qemuDmaMapError(iova, size, vaddr, err, this.qemuAtLeast9);
-    const ioas = style.iommufd ? qemuIoasMapFailed(err, style.qemuAtLeast10) : null;
-    let printed = this.lastVfioFailure;
-    for (const line of [
-      ...(ioas === null ? [] : [ioas]),
-      ...qemuRamDeviceMapFailed(device, iova, size, vaddr, err, style.qemuAtLeast10, this.qemuAtLeast9),
-    ])
+    this.lastVfioFailureText = qemuDmaMapError(iova, size, vaddr, err, this.reports.atLeast9);
+    let printed = this.printBackendLine(err, tNs);
+    for (const line of qemuRamDeviceMapFailed(device, iova, size, vaddr, err, this.reports.atLeast10, this.reports.atLeast9))
       printed = recordLogLine(this.timeline, { qemu: this.name }, tNs, line, printed);
     return container.lastCostNs;
+  }
+
+  /** The backend's own line for a failed map (qemuBackendMapFailed), caused by the failure; returns what the next line hangs on. */
+  private printBackendLine(err: number, tNs: number): number {
+    const line = qemuBackendMapFailed(err, this.reports.backend, this.reports);
+    return line === null ? this.lastVfioFailure : recordLogLine(this.timeline, { qemu: this.name }, tNs, line, this.lastVfioFailure);
   }
 
   /** A refused map on the timeline: the kernel's line, the check that refused it, the failure (lastVfioFailure). */

@@ -325,6 +325,8 @@ export class VtdPageTable implements VtdTableReader {
       const from = r.start < start ? r.indexAt(start) : 0;
       const to = r.last > last ? r.indexAt(last) + 1 : r.leaves;
       n += to - from;
+      // Runs do not overlap: none after one reaching past `last` can overlap (no search for the next).
+      if (r.last >= last) break;
     }
     return n;
   }
@@ -334,6 +336,7 @@ export class VtdPageTable implements VtdTableReader {
     let n = 0;
     for (let r = this.runs.firstOverlap(run.start, run.last); r !== undefined && r.start <= run.last; r = this.runs.next(r)) {
       n += sameLeavesIn(r, run);
+      if (r.last >= run.last) break;
     }
     return n;
   }

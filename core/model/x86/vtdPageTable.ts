@@ -74,6 +74,14 @@ export class VtdPageTable implements VtdTableReader {
    */
   private readonly known: Float64Array;
   private tableCount = 0;
+  /**
+   * The last planMap found every table its range needs (it returned 0) and no table changed since:
+   * writeRun of that very range then allocates nothing and skips the table loop. [iova, gpa, size].
+   */
+  private cleanPlan = false;
+  private planIova = 0;
+  private planGpa = 0;
+  private planSize = 0;
   /** Largest leaf first. */
   private readonly leafSizes: readonly number[];
   /** Leaves of the segment segmentAt last found. */
@@ -156,6 +164,7 @@ export class VtdPageTable implements VtdTableReader {
     if (this.runs.firstOverlap(iova, iova + size - 1) !== undefined) {
       throw new RangeError(`intel-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
     }
+    this.cleanPlan = false;
     // A loop: TypedArray.fill is a call too costly for a handful of levels on this path.
     for (let l = 0; l < this.levels; l++) this.planLast[l] = -1;
     let count = 0;
@@ -179,18 +188,28 @@ export class VtdPageTable implements VtdTableReader {
       g += bytes;
       rem -= bytes;
     }
+    if (count === 0) {
+      this.cleanPlan = true;
+      this.planIova = iova;
+      this.planGpa = gpa;
+      this.planSize = size;
+    }
     return count;
   }
 
   /** __domain_mapping after planMap: returns the PTEs written (leaves and new directory entries). */
   writeRun(iova: number, gpa: number, size: number, write: boolean): number {
     let writes = 0;
+    // planMap just found every table this range needs: none to allocate. (A large leaf below frees
+    // only tables inside its own segment, never one a later segment needs: the segments are disjoint.)
+    const tablesExist = this.cleanPlan && iova === this.planIova && gpa === this.planGpa && size === this.planSize;
+    this.cleanPlan = false;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.segmentAt(p, g, rem);
       const n = this.segLeaves;
       const bytes = n * s;
       const level = leafLevel(s);
-      for (let l = level; l < this.levels; l++) {
+      for (let l = tablesExist ? this.levels : level; l < this.levels; l++) {
         const inv = INV_TABLE_BYTES[l]!;
         const set = this.tables[l]!;
         for (let idx = Math.floor(p * inv), hi = Math.floor((p + bytes - 1) * inv); idx <= hi; idx++) {
@@ -228,6 +247,7 @@ export class VtdPageTable implements VtdTableReader {
 
   /** domain_unmap: clears the leaves in range and frees tables whose whole span it covers. Returns leaves cleared. */
   clearRange(iova: number, size: number): number {
+    this.cleanPlan = false;
     // intel_iommu_unmap rounds a range starting at a large page up to the whole page.
     let last = iova + size - 1;
     // containing(iova), by the search whose landing place deleteAfterFirstOverlap can reuse.

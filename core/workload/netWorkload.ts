@@ -51,6 +51,13 @@ export class NetWorkloadRunner implements SimComponent {
   private readonly kinds: NetTimeline['kinds'];
   private readonly dropReasons: NetTimeline['dropReasons'];
   private readonly intervalNs: number;
+  /** The per-packet settings, read once (the hot path does not go through the parsed config object). */
+  private readonly packetBytes: number;
+  private readonly txShare: number;
+  private readonly txStackNs: number;
+  private readonly rxStackNs: number;
+  private readonly fixedArrival: boolean;
+  private readonly rxBufferBytes: number;
   private readonly txMapBytes: number;
   private readonly txBaseGpa: number;
   private readonly freeTx = new Int32Array(NET_TX_RING_ENTRIES);
@@ -111,6 +118,12 @@ export class NetWorkloadRunner implements SimComponent {
     ({ kinds: this.kinds, dropReasons: this.dropReasons } = defineNetTimeline(tl));
     this.hostFaults = new HostFaultLog(sim, target.host, this.deviceLane);
     this.intervalNs = 1e9 / config.packetRate;
+    this.packetBytes = config.packetBytes;
+    this.txShare = config.txShare;
+    this.txStackNs = config.txStackNs;
+    this.rxStackNs = config.rxStackNs;
+    this.fixedArrival = config.arrival === 'fixed';
+    this.rxBufferBytes = config.rxBufferBytes;
     this.txMapBytes = alignUp(config.packetBytes, PAGE_SIZE);
     this.txBaseGpa = target.bufferGpa + this.rxPageCount() * this.rxMapBytes();
     for (let s = 0; s < NET_TX_RING_ENTRIES; s++) this.freeTx[s] = NET_TX_RING_ENTRIES - 1 - s;
@@ -126,7 +139,7 @@ export class NetWorkloadRunner implements SimComponent {
 
   /** Buffers per mapping: several per page when they fit, else one (a higher-order page) each. */
   private buffersPerMap(): number {
-    return this.config.rxBufferBytes <= PAGE_SIZE ? Math.floor(PAGE_SIZE / this.config.rxBufferBytes) : 1;
+    return this.rxBufferBytes <= PAGE_SIZE ? Math.floor(PAGE_SIZE / this.rxBufferBytes) : 1;
   }
 
   private rxMapBytes(): number {
@@ -211,12 +224,12 @@ export class NetWorkloadRunner implements SimComponent {
 
   /** Packet i is TX when floor((i+1) * txShare) > floor(i * txShare): an even spread. */
   private isTx(i: number): boolean {
-    const share = this.config.txShare;
+    const share = this.txShare;
     return Math.floor((i + 1) * share) > Math.floor(i * share);
   }
 
   private nextArrivalNs(i: number, now: number): number {
-    if (this.config.arrival === 'fixed') return this.trafficStartNs + Math.round((i + 1) * this.intervalNs);
+    if (this.fixedArrival) return this.trafficStartNs + Math.round((i + 1) * this.intervalNs);
     return now + Math.round(this.target.rng.exponential(this.intervalNs));
   }
 
@@ -255,7 +268,7 @@ export class NetWorkloadRunner implements SimComponent {
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
     const begin = call.t;
     // The stack builds and queues the packet before the driver maps it.
-    call.t += this.config.txStackNs;
+    call.t += this.txStackNs;
     const start = call.t;
     // DMA_TO_DEVICE: the device only reads the packet.
     dma.map(call, dev, this.txBaseGpa + slot * this.txMapBytes, this.txMapBytes, false);
@@ -306,17 +319,17 @@ export class NetWorkloadRunner implements SimComponent {
   private txSend(slot: number): void {
     if (this.txLost(slot)) return;
     const now = this.sim.now;
-    const done = this.target.device.submitIo(now, this.config.packetBytes);
+    const done = this.target.device.submitIo(now, this.packetBytes);
     const mapEv = this.txEvent[slot]!;
     // Reading a packet the host cannot translate faults: the send completes in error (the driver frees and unmaps it).
-    this.txFaulted[slot] = this.hostFaults.faults(this.txAddr[slot]!, this.config.packetBytes, slot, mapEv) ? 1 : 0;
+    this.txFaulted[slot] = this.hostFaults.faults(this.txAddr[slot]!, this.packetBytes, slot, mapEv) ? 1 : 0;
     if (this.txFaulted[slot] === 1) this.txFaultEvent[slot] = this.hostFaults.lastEvent;
     this.txEvent[slot] = this.lastTxSent = this.sim.timeline.record(
       now,
       (done - now) as DurationNs,
       this.deviceLane,
       this.kinds.tx,
-      this.config.packetBytes,
+      this.packetBytes,
       this.txAddr[slot]!,
       0,
       mapEv,
@@ -348,7 +361,7 @@ export class NetWorkloadRunner implements SimComponent {
     else {
       this.latency.recordValue(Math.max(1, Math.round(call.t - this.txStart[slot]!)));
       this.txPackets++;
-      this.completedBytes += this.config.packetBytes;
+      this.completedBytes += this.packetBytes;
     }
     this.freeTx[this.freeTxCount++] = slot;
     this.target.lifecycle.ioEnded(this.txEpoch[slot]!);
@@ -358,27 +371,21 @@ export class NetWorkloadRunner implements SimComponent {
     // Every RX buffer holds a packet not yet processed: the latest one received is the last to have taken one.
     if (this.rxFree === 0) return this.drop(now, this.dropReasons.rxRing, cpu, this.lastRx);
     this.rxFree--;
-    if (this.config.rxStackNs > 0) {
+    if (this.rxStackNs > 0) {
       const from = this.target.vcpus.startAt(cpu, now);
-      this.target.vcpus.occupy(cpu, from, from + this.config.rxStackNs);
+      this.target.vcpus.occupy(cpu, from, from + this.rxStackNs);
     }
     const life = this.target.lifecycle;
     life.ioStarted();
-    const done = this.target.device.submitIo(now as SimTimeNs, this.config.packetBytes);
-    this.lastRx = this.sim.timeline.record(
-      now as SimTimeNs,
-      (done - now) as DurationNs,
-      this.deviceLane,
-      this.kinds.rx,
-      this.config.packetBytes,
-    );
+    const done = this.target.device.submitIo(now as SimTimeNs, this.packetBytes);
+    this.lastRx = this.sim.timeline.record(now as SimTimeNs, (done - now) as DurationNs, this.deviceLane, this.kinds.rx, this.packetBytes);
     // The NIC writes into the ring's next buffer; if the host cannot translate it the write faults and the packet is lost.
     const perMap = this.buffersPerMap();
     const buffer = this.rxFilled++ % this.rxBuffersInRing();
     const page = Math.floor(buffer / perMap);
-    const offset = perMap > 1 ? (buffer % perMap) * this.config.rxBufferBytes : 0;
+    const offset = perMap > 1 ? (buffer % perMap) * this.rxBufferBytes : 0;
     // The packet lands in this buffer (a larger frame continues in the next ones: only its first buffer is checked).
-    const bytes = Math.min(this.config.packetBytes, this.config.rxBufferBytes);
+    const bytes = Math.min(this.packetBytes, this.rxBufferBytes);
     if (this.hostFaults.faults(this.rxPageAddr[page]! + offset, bytes, page, this.rxPageEvent[page]!)) {
       life.ioEnded(life.epoch);
       this.rxFree++;
@@ -394,7 +401,7 @@ export class NetWorkloadRunner implements SimComponent {
     this.target.lifecycle.ioEnded(epoch);
     this.rxFree++;
     this.rxPackets++;
-    this.completedBytes += this.config.packetBytes;
+    this.completedBytes += this.packetBytes;
   }
 
   collectMetrics(into: MetricMap, durationNs: number): void {

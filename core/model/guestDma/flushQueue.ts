@@ -138,6 +138,11 @@ export class FlushQueue implements SimComponent {
     this.timerCall = new DmaCall(0);
   }
 
+  /** Flush end times held for waiting entries (tests: bounded by the flushes since the rings were last empty). */
+  get flushEndsHeld(): number {
+    return this.flushEndNs.length;
+  }
+
   /** Entries waiting in all rings. */
   depth(): number {
     return this.entries;
@@ -216,8 +221,13 @@ export class FlushQueue implements SimComponent {
     for (let i = 0; i < this.rings.length; i++) this.freeFinished(this.rings[i]!, cpu, call.t);
   }
 
-  /** End time of flush number k (1-based: the value of start_cnt while it ran). */
-  private readonly flushEndNs: number[] = [0];
+  /**
+   * End times of the flushes a waiting entry may still need: flushEndNs[k - flushEndBase] is flush
+   * k's (1-based: the value of start_cnt while it ran). Emptied whenever no entry waits, so it holds
+   * at most the flushes since the rings were last empty, not every flush of the run.
+   */
+  private readonly flushEndNs: number[] = [];
+  private flushEndBase = 1;
 
   /** fq_flush_iotlb */
   private flush(call: DmaCall): void {
@@ -239,12 +249,17 @@ export class FlushQueue implements SimComponent {
       const counter = ring.counter[k]!;
       if (counter >= finish) break;
       // An entry queued while start_cnt was c is covered by flush c + 1, the first to start after it.
-      hooks.staleWindow(Math.max(0, this.flushEndNs[counter + 1]! - ring.queuedAt[k]!));
+      hooks.staleWindow(Math.max(0, this.flushEndNs[counter + 1 - this.flushEndBase]! - ring.queuedAt[k]!));
       const pages = ring.pages[k]!;
       this.queuedPages -= pages;
       this.entries--;
       hooks.freeIova(cpu, ring.pfn[k]!, pages, nowNs);
       ring.head = (i + 1) & mask;
+    }
+    // Nothing waits: an entry queued from now on has ticket >= start_cnt and needs flush start_cnt + 1 or later.
+    if (this.entries === 0 && this.flushEndNs.length > 0) {
+      this.flushEndNs.length = 0;
+      this.flushEndBase = this.startCnt + 1;
     }
   }
 

@@ -20,8 +20,9 @@ import type { DmaCall } from '../base/dmaCall';
 import { ENOMEM } from '../base/errno';
 import type { GuestIommuDriver } from '../guestDma/guestIommuDriver';
 import { VtdPageTable } from './vtdPageTable';
-import { psiAlignedRange, VTD_MAMV, VTD_MSI_RANGE } from './intelIommuGuest';
+import { psiMask, VTD_MAMV, VTD_MSI_RANGE } from './intelIommuGuest';
 import { PAGE_SIZE } from '../base/pages';
+import { pow2 } from '../base/bits';
 import { VTD_MAP_FAILED } from './vtdKinds';
 
 export interface HostVtdDriverDeps {
@@ -100,9 +101,9 @@ export class HostVtdDriver implements GuestIommuDriver {
 
   /** cache_tag_flush_range: a PSI, or a DSI past cap_max_amask_val. */
   iotlbSync(call: DmaCall, iova: number, size: number): void {
-    const { mask } = psiAlignedRange(iova, iova + size - 1);
+    const mask = psiMask(iova, iova + size - 1);
     if (mask > VTD_MAMV) this.invalidate(call, this.dsiName, this.table.limit);
-    else this.invalidate(call, this.psiName, PAGE_SIZE * 2 ** mask);
+    else this.invalidate(call, this.psiName, PAGE_SIZE * pow2(mask));
   }
 
   /** cache_tag_flush_all */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../sim/faultInjector';
 import type { MetricMap } from '../../sim/metricSink';
@@ -5,14 +6,17 @@ import { loadScenario } from '../../scenario/loadScenario';
 import type { IntelIommuOptions } from '../../scenario/x86ViommuSchema';
 import { DmaCall } from '../base/dmaCall';
 import { ENOMEM } from '../base/errno';
+import { PAGE_SIZE } from '../base/pages';
 import {
   IntelIommuGuestDriver,
   intelIommuAssignmentProblem,
   intelIommuForcesStrict,
   psiAlignedRange,
+  psiMask,
   VTD_MSI_RANGE,
 } from './intelIommuGuest';
 import { hostSide } from '../viommu/viommuFailNth.testkit';
+import { psiAlignedRangeReference } from './intelIommuGuestReference.testkit';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -54,6 +58,26 @@ describe('intel-iommu guest driver: page-selective invalidation ranges (calculat
     expect(psiAlignedRange(0x3000, 0x4fff)).toEqual({ addr: 0, mask: 3 });
     // 3 pages at 0x10000 round up to 4 pages, aligned -> mask 2.
     expect(psiAlignedRange(0x10000, 0x12fff)).toEqual({ addr: 0x10000, mask: 2 });
+  });
+
+  it('psiMask / psiAddress answer as the log2-and-powers reference (IOVAs up to 2^53)', () => {
+    // Page numbers near powers of two and anywhere in a 64-bit space; ranges from one page to most of it.
+    const pfn = fc.oneof(
+      fc.nat(1 << 20),
+      fc.integer({ min: 0, max: 40 }).chain((k) => fc.integer({ min: -3, max: 3 }).map((d) => Math.max(0, 2 ** k + d))),
+      fc.double({ min: 0, max: 2 ** 40, noNaN: true }).map(Math.floor),
+    );
+    const pages = fc.oneof(fc.integer({ min: 1, max: 1024 }), fc.double({ min: 1, max: 2 ** 39, noNaN: true }).map(Math.floor));
+    fc.assert(
+      fc.property(pfn, pages, fc.nat(PAGE_SIZE - 1), fc.nat(PAGE_SIZE - 1), (first, n, headOff, tailOff) => {
+        const start = first * PAGE_SIZE + headOff;
+        const last = (first + n) * PAGE_SIZE - 1 - tailOff;
+        fc.pre(last >= start);
+        expect(psiAlignedRange(start, last)).toEqual(psiAlignedRangeReference(start, last));
+        expect(psiMask(start, last)).toBe(psiAlignedRangeReference(start, last).mask);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('a mask above VTD_MAMV (18) turns the invalidation domain-selective', () => {

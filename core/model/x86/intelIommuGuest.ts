@@ -26,6 +26,7 @@ import type { QemuVm } from '../qemu/qemuVm';
 import type { VfioContainerApi } from '../vfio/vfioContainerApi';
 import { VtdPageTable } from './vtdPageTable';
 import { PAGE_SIZE } from '../base/pages';
+import { pow2, remPow2 } from '../base/bits';
 import { VTD_MAP_FAILED } from './vtdKinds';
 
 /** QEMU VTD_MAMV: largest address mask of a page-selective invalidation (cap_max_amask_val). */
@@ -33,21 +34,37 @@ export const VTD_MAMV = 18;
 /** IOAPIC_RANGE_START..END, reported as IOMMU_RESV_MSI by intel_iommu_get_resv_regions. */
 export const VTD_MSI_RANGE = { start: 0xfee0_0000, last: 0xfeef_ffff } as const;
 
-/** calculate_psi_aligned_address: the address and mask (log2 pages) a PSI over [start, last] uses. */
-export function psiAlignedRange(start: number, last: number): { addr: number; mask: number } {
+const TWO_32 = 2 ** 32;
+
+/**
+ * calculate_psi_aligned_address (drivers/iommu/intel/cache.c): the mask (log2 pages) of the PSI
+ * over [start, last]. __roundup_pow_of_two(pages) as a bit length (pages - 1 < 2^m); if pfn is not
+ * aligned to it, the lowest bit at or above it where pfn and end_pfn agree (__ffs(shared_bits)),
+ * BITS_PER_LONG when none. The reference (intelIommuGuestReference.testkit.ts) computes it with
+ * log2 and powers; a property test requires the same answers.
+ */
+export function psiMask(start: number, last: number): number {
   const pfn = Math.floor(start / PAGE_SIZE);
   const endPfn = Math.floor(last / PAGE_SIZE);
-  const pages = endPfn - pfn + 1;
-  let mask = Math.ceil(Math.log2(pages));
-  if (2 ** mask < pages) mask++;
-  if (pfn % 2 ** mask !== 0) {
-    // The lowest bit at or above `mask` where pfn and end_pfn agree (BITS_PER_LONG if none).
-    let b = mask;
-    while (b < 64 && Math.floor(pfn / 2 ** b) % 2 !== Math.floor(endPfn / 2 ** b) % 2) b++;
-    mask = b;
-  }
-  const align = PAGE_SIZE * 2 ** mask;
-  return { addr: mask >= 64 ? 0 : Math.floor(start / align) * align, mask };
+  const span = endPfn - pfn;
+  const mask = span < TWO_32 ? 32 - Math.clz32(span) : 64 - Math.clz32(Math.floor(span / TWO_32));
+  if (remPow2(pfn, pow2(mask)) === 0) return mask;
+  let b = mask;
+  while (b < 64 && Math.floor(pfn / pow2(b)) % 2 !== Math.floor(endPfn / pow2(b)) % 2) b++;
+  return b;
+}
+
+/** The address of the PSI with `mask` that covers `start`: ALIGN_DOWN(start, VTD_PAGE_SIZE << mask). */
+export function psiAddress(start: number, mask: number): number {
+  if (mask >= 64) return 0;
+  const align = PAGE_SIZE * pow2(mask);
+  return Math.floor(start / align) * align;
+}
+
+/** calculate_psi_aligned_address: the address and mask (log2 pages) a PSI over [start, last] uses. */
+export function psiAlignedRange(start: number, last: number): { addr: number; mask: number } {
+  const mask = psiMask(start, last);
+  return { addr: psiAddress(start, mask), mask };
 }
 
 export interface IntelIommuDriverDeps {
@@ -154,13 +171,14 @@ export class IntelIommuGuestDriver implements GuestIommuDriver {
 
   /** cache_tag_flush_iotlb: PSI, or DSI when the mask exceeds cap_max_amask_val. */
   private invalidateRange(call: DmaCall, iova: number, size: number): void {
-    const { addr, mask } = psiAlignedRange(iova, iova + size - 1);
+    const mask = psiMask(iova, iova + size - 1);
     if (mask > VTD_MAMV) {
       this.invalidateDomain(call);
       return;
     }
     this.psiInvalidations++;
-    const bytes = PAGE_SIZE * 2 ** mask;
+    const addr = psiAddress(iova, mask);
+    const bytes = PAGE_SIZE * pow2(mask);
     const startNs = call.t;
     const event = this.deps.timeline.record(startNs as SimTimeNs, 0, this.lane, this.psiKind, addr, bytes, 0, call.cause);
     call.cause = event;

@@ -11,9 +11,29 @@ import type { DmaCall } from '../base/dmaCall';
 import { ENOMEM } from '../base/errno';
 import type { GuestIommuDriver } from '../guestDma/guestIommuDriver';
 import { QemuIntelIommuShadowReference as QemuIntelIommuShadow } from './qemuIntelIommuShadowReference.testkit';
-import { psiAlignedRange, VTD_MAMV, VTD_MSI_RANGE, type IntelIommuDriverDeps } from './intelIommuGuest';
+import { VTD_MAMV, VTD_MSI_RANGE, type IntelIommuDriverDeps } from './intelIommuGuest';
 import { VtdPageTableReference as VtdPageTable } from './vtdPageTableReference.testkit';
 import { PAGE_SIZE } from '../base/pages';
+
+/**
+ * calculate_psi_aligned_address as intelIommuGuest.ts computed it before psiMask: log2 and powers,
+ * bit by bit. The oracle of psiMask / psiAddress (intelIommuGuest.rules.test.ts).
+ */
+export function psiAlignedRangeReference(start: number, last: number): { addr: number; mask: number } {
+  const pfn = Math.floor(start / PAGE_SIZE);
+  const endPfn = Math.floor(last / PAGE_SIZE);
+  const pages = endPfn - pfn + 1;
+  let mask = Math.ceil(Math.log2(pages));
+  if (2 ** mask < pages) mask++;
+  if (pfn % 2 ** mask !== 0) {
+    // The lowest bit at or above `mask` where pfn and end_pfn agree (BITS_PER_LONG if none).
+    let b = mask;
+    while (b < 64 && Math.floor(pfn / 2 ** b) % 2 !== Math.floor(endPfn / 2 ** b) % 2) b++;
+    mask = b;
+  }
+  const align = PAGE_SIZE * 2 ** mask;
+  return { addr: mask >= 64 ? 0 : Math.floor(start / align) * align, mask };
+}
 
 export class IntelIommuGuestReference implements GuestIommuDriver {
   readonly name = 'intel-iommu';
@@ -113,7 +133,7 @@ export class IntelIommuGuestReference implements GuestIommuDriver {
 
   /** cache_tag_flush_iotlb: PSI, or DSI when the mask exceeds cap_max_amask_val. */
   private invalidateRange(call: DmaCall, iova: number, size: number): void {
-    const { addr, mask } = psiAlignedRange(iova, iova + size - 1);
+    const { addr, mask } = psiAlignedRangeReference(iova, iova + size - 1);
     if (mask > VTD_MAMV) {
       this.invalidateDomain(call);
       return;

@@ -112,6 +112,8 @@ export class QemuIntelIommuShadow implements TrapHandler, VfioMapRunListener {
     let n = 0;
     for (let e = this.tree.firstOverlap(cleared.start, cleared.last); e !== undefined && e.start <= cleared.last; e = this.tree.next(e)) {
       n += sameLeavesIn(e, cleared);
+      // Runs do not overlap: none after one reaching past the range can overlap it (no search for the next).
+      if (e.last >= cleared.last) break;
     }
     if (n > 0) {
       this.stale += n;
@@ -219,7 +221,8 @@ export class QemuIntelIommuShadow implements TrapHandler, VfioMapRunListener {
       if (freeTo > p) {
         const n = (freeTo - p) / PAGE_SIZE;
         const i = run.indexAt(p);
-        this.insert(run.slice(i, i + n));
+        // The search above found nothing at p: the insert reuses where it landed.
+        this.insertAfterSearch(run.slice(i, i + n));
         this.vfioMaps += n;
         costNs = this.qemu.vfioMapRun(
           this.container,
@@ -273,7 +276,8 @@ export class QemuIntelIommuShadow implements TrapHandler, VfioMapRunListener {
       costNs += this.notifyUnmap(leaf.start, leaf.last);
       this.removeOverlapping(leaf.start, leaf.last);
     }
-    this.insert(new VtdLeafRun(leaf.start, 1, leaf.last - leaf.start + 1, leaf.gpa, leaf.write, leaf.id));
+    // With nothing mapped there this follows firstLeafIn's search (else an ordinary insert).
+    this.insertAfterSearch(new VtdLeafRun(leaf.start, 1, leaf.last - leaf.start + 1, leaf.gpa, leaf.write, leaf.id));
     this.vfioMaps++;
     costNs += this.qemu.vfioMap(
       this.container,
@@ -371,14 +375,24 @@ export class QemuIntelIommuShadow implements TrapHandler, VfioMapRunListener {
     this.size += run.leaves;
   }
 
+  /**
+   * insert() right after a tree search at run.start found it free: reuses that search's descent
+   * (IntervalMap.insertAfterFirstOverlap; an ordinary insert if anything came in between).
+   */
+  private insertAfterSearch(run: VtdLeafRun): void {
+    this.tree.insertAfterFirstOverlap(run);
+    this.size += run.leaves;
+  }
+
   /** Drops leaves [from, to) of tree run `e`, keeping the others. */
   private removeLeaves(e: VtdLeafRun, from: number, to: number): void {
     const total = e.leaves;
     this.size -= to - from;
+    // `e` usually comes from the search just made (firstOverlap): its delete reuses that descent.
     if (from === 0 && to === total) {
-      this.tree.delete(e);
+      this.tree.deleteAfterFirstOverlap(e);
     } else if (from === 0) {
-      this.tree.delete(e);
+      this.tree.deleteAfterFirstOverlap(e);
       e.dropHead(to);
       this.tree.insertChecked(e);
     } else {

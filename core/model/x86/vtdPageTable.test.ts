@@ -69,11 +69,28 @@ describe('a VT-d table without a shadow', () => {
 describe('a VT-d table without a shadow, maps and unmaps packed into a few tables (the bare-metal DMA API)', () => {
   // Neighbouring IOVAs share their tables, so the table a map found last answers most lookups
   // (VtdPageTable.known); an unmap that frees a table must make it be planned and written again.
-  type Dense = { kind: 'map'; page: number; pages: number; gpaPage: number } | { kind: 'unmap'; page: number; pages: number };
+  // A planned map that writes nothing (its table allocation failed) must leave no plan behind for
+  // a later write (VtdPageTable.cleanPlan).
+  type Dense = { kind: 'map' | 'planOnly'; page: number; pages: number; gpaPage: number } | { kind: 'unmap'; page: number; pages: number };
   const dense: fc.Arbitrary<Dense> = fc.oneof(
     fc.record({ kind: fc.constant('map' as const), page: fc.nat(3 * 512), pages: fc.constantFrom(1, 2, 3, 512), gpaPage: fc.nat(4096) }),
+    fc.record({ kind: fc.constant('planOnly' as const), page: fc.nat(3 * 512), pages: fc.constantFrom(1, 2, 512), gpaPage: fc.nat(4096) }),
     fc.record({ kind: fc.constant('unmap' as const), page: fc.nat(3 * 512), pages: fc.constantFrom(1, 2, 512, 1024, 2048) }),
   );
+
+  it('a plan that found every table is forgotten once a clear frees them', () => {
+    const t = new VtdPageTable(48, 'none', null);
+    const base = 2 ** 30;
+    expect(t.planMap(base, 0, 4096)).toBe(3);
+    expect(t.writeRun(base, 0, 4096, true)).toBe(1 + 3);
+    // Planned with every table present, never written (its allocation failed elsewhere).
+    expect(t.planMap(base + 4096, 0, 4096)).toBe(0);
+    // Clearing the whole 512 GiB span frees the level-1, -2 and -3 tables.
+    expect(t.clearRange(0, 2 ** 39)).toBe(1);
+    expect(t.planMap(base + 4096, 0, 4096)).toBe(3);
+    expect(t.writeRun(base + 4096, 0, 4096, true)).toBe(1 + 3);
+    expect(t.checkInvariants()).toEqual([]);
+  });
 
   it('plans, writes, clears and keeps tables exactly as the per-leaf reference', () => {
     fc.assert(
@@ -85,11 +102,11 @@ describe('a VT-d table without a shadow, maps and unmaps packed into a few table
         for (const o of ops) {
           const iova = base + o.page * 4096;
           const size = o.pages * 4096;
-          if (o.kind === 'map') {
+          if (o.kind === 'map' || o.kind === 'planOnly') {
             if (ref.leavesIn(iova, iova + size - 1) > 0) continue;
             const gpa = o.gpaPage * 4096;
             expect(bare.planMap(iova, gpa, size)).toBe(ref.planMap(iova, gpa, size));
-            expect(bare.writeRun(iova, gpa, size, true)).toBe(ref.writeRun(iova, gpa, size, true));
+            if (o.kind === 'map') expect(bare.writeRun(iova, gpa, size, true)).toBe(ref.writeRun(iova, gpa, size, true));
           } else {
             expect(attempt(() => bare.clearRange(iova, size))).toBe(attempt(() => ref.clearRange(iova, size)));
           }

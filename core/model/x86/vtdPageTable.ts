@@ -33,6 +33,12 @@ function tableBytes(level: number): number {
   return ENTRY_BYTES[level + 1]!;
 }
 
+/**
+ * 1 / tableBytes(level): a table's index is addr * this. Multiplying by a power of two is exact
+ * (only the exponent changes), so this equals addr / tableBytes(level) and costs no division.
+ */
+const INV_TABLE_BYTES = ENTRY_BYTES.map((_, level) => (level + 1 < ENTRY_BYTES.length ? 1 / ENTRY_BYTES[level + 1]! : 0));
+
 /** Level of a leaf of `bytes` (1 for 4 KiB, 2 for 2 MiB, 3 for 1 GiB). */
 function leafLevel(bytes: number): number {
   return bytes === PAGE_SIZE ? 1 : bytes === SZ_2M ? 2 : 3;
@@ -68,6 +74,14 @@ export class VtdPageTable implements VtdTableReader {
    */
   private readonly known: Float64Array;
   private tableCount = 0;
+  /**
+   * The last planMap found every table its range needs (it returned 0) and no table changed since:
+   * writeRun of that very range then allocates nothing and skips the table loop. [iova, gpa, size].
+   */
+  private cleanPlan = false;
+  private planIova = 0;
+  private planGpa = 0;
+  private planSize = 0;
   /** Largest leaf first. */
   private readonly leafSizes: readonly number[];
   /** Leaves of the segment segmentAt last found. */
@@ -118,6 +132,11 @@ export class VtdPageTable implements VtdTableReader {
    * the bytes left no longer fit one, or a larger page becomes possible at an address aligned to it.
    */
   private segmentAt(iova: number, gpa: number, remaining: number): number {
+    // Without superpages every leaf is 4 KiB and one segment covers the whole (page-multiple) range.
+    if (this.leafSizes.length === 1) {
+      this.segLeaves = remaining / PAGE_SIZE;
+      return PAGE_SIZE;
+    }
     const s = this.leafBytesAt(iova, gpa, remaining);
     let n = Math.floor(remaining / s);
     for (const big of this.leafSizes) {
@@ -145,6 +164,7 @@ export class VtdPageTable implements VtdTableReader {
     if (this.runs.firstOverlap(iova, iova + size - 1) !== undefined) {
       throw new RangeError(`intel-iommu map at ${iova}: already mapped (dma-iommu maps only free IOVAs)`);
     }
+    this.cleanPlan = false;
     // A loop: TypedArray.fill is a call too costly for a handful of levels on this path.
     for (let l = 0; l < this.levels; l++) this.planLast[l] = -1;
     let count = 0;
@@ -153,9 +173,9 @@ export class VtdPageTable implements VtdTableReader {
       const bytes = this.segLeaves * s;
       // Every table at a level at or above the leaves' that the segment's leaf starts fall in.
       for (let l = leafLevel(s); l < this.levels; l++) {
-        const cover = tableBytes(l);
+        const inv = INV_TABLE_BYTES[l]!;
         const set = this.tables[l]!;
-        for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
+        for (let idx = Math.floor(p * inv), hi = Math.floor((p + bytes - 1) * inv); idx <= hi; idx++) {
           if (idx === this.known[l]) continue;
           if (set.has(idx)) this.known[l] = idx;
           else if (this.planLast[l] !== idx) {
@@ -168,21 +188,31 @@ export class VtdPageTable implements VtdTableReader {
       g += bytes;
       rem -= bytes;
     }
+    if (count === 0) {
+      this.cleanPlan = true;
+      this.planIova = iova;
+      this.planGpa = gpa;
+      this.planSize = size;
+    }
     return count;
   }
 
   /** __domain_mapping after planMap: returns the PTEs written (leaves and new directory entries). */
   writeRun(iova: number, gpa: number, size: number, write: boolean): number {
     let writes = 0;
+    // planMap just found every table this range needs: none to allocate. (A large leaf below frees
+    // only tables inside its own segment, never one a later segment needs: the segments are disjoint.)
+    const tablesExist = this.cleanPlan && iova === this.planIova && gpa === this.planGpa && size === this.planSize;
+    this.cleanPlan = false;
     for (let p = iova, g = gpa, rem = size; rem > 0;) {
       const s = this.segmentAt(p, g, rem);
       const n = this.segLeaves;
       const bytes = n * s;
       const level = leafLevel(s);
-      for (let l = level; l < this.levels; l++) {
-        const cover = tableBytes(l);
+      for (let l = tablesExist ? this.levels : level; l < this.levels; l++) {
+        const inv = INV_TABLE_BYTES[l]!;
         const set = this.tables[l]!;
-        for (let idx = Math.floor(p / cover), hi = Math.floor((p + bytes - 1) / cover); idx <= hi; idx++) {
+        for (let idx = Math.floor(p * inv), hi = Math.floor((p + bytes - 1) * inv); idx <= hi; idx++) {
           if (idx === this.known[l]) continue;
           if (!set.has(idx)) {
             set.add(idx);
@@ -194,8 +224,10 @@ export class VtdPageTable implements VtdTableReader {
       }
       // A large page replaces the (empty) smaller tables below it (dma_pte_free_pagetable).
       for (let l = level - 1; l >= 1; l--) this.deleteTablesIn(l, p, p + bytes - 1);
-      // planMap found the whole range free.
-      this.runs.insertChecked(new VtdLeafRun(p, n, s, g, write, this.nextId));
+      // planMap found the whole range free; its overlap search ended where the first run goes.
+      const run = new VtdLeafRun(p, n, s, g, write, this.nextId);
+      if (p === iova) this.runs.insertAfterFirstOverlap(run);
+      else this.runs.insertChecked(run);
       this.nextId += n;
       this.leaves += n;
       this.markChanged(p, n, s);
@@ -215,61 +247,74 @@ export class VtdPageTable implements VtdTableReader {
 
   /** domain_unmap: clears the leaves in range and frees tables whose whole span it covers. Returns leaves cleared. */
   clearRange(iova: number, size: number): number {
+    this.cleanPlan = false;
     // intel_iommu_unmap rounds a range starting at a large page up to the whole page.
     let last = iova + size - 1;
-    const firstRun = this.runs.containing(iova);
+    // containing(iova), by the search whose landing place deleteAfterFirstOverlap can reuse.
+    const firstRun = this.runs.firstOverlap(iova, iova);
     if (firstRun !== undefined) {
       const leafStart = firstRun.leafStart(firstRun.indexAt(iova));
       if (leafStart === iova) last = Math.max(last, leafStart + firstRun.leafBytes - 1);
     }
-    // A run holding the whole range is the only one it overlaps (runs do not overlap): the usual
-    // unmap of what one map wrote needs no second search.
-    const hit = firstRun !== undefined && firstRun.last >= last ? [firstRun] : this.runs.overlapping(iova, last);
-    if (hit.length > 0) {
-      const lo = hit[0]!;
-      const loLeaf = lo.start < iova ? lo.leafStart(lo.indexAt(iova)) : lo.start;
-      if (loLeaf < iova) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${loLeaf}`);
-      const hi = hit[hit.length - 1]!;
-      if (hi.last > last) {
-        const hiLeaf = hi.leafStart(hi.indexAt(last));
-        if (hiLeaf + hi.leafBytes - 1 > last) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${hiLeaf}`);
-      }
-    }
-    let cleared = 0;
-    for (const run of hit) {
-      const from = run.start < iova ? (iova - run.start) / run.leafBytes : 0;
-      const total = run.leaves;
-      const to = run.last > last ? (last + 1 - run.start) / run.leafBytes : total;
-      const n = to - from;
-      const gone = this.onLeavesCleared === null ? null : run.slice(from, to);
-      if (from === 0 && to === total) {
-        this.runs.delete(run);
-      } else if (from === 0) {
-        this.runs.delete(run);
-        run.dropHead(to);
-        this.runs.insertChecked(run);
-      } else {
-        const tail = to < total ? run.slice(to, total) : null;
-        run.truncate(from);
-        if (tail !== null) this.runs.insertChecked(tail);
-      }
-      this.leaves -= n;
-      cleared += n;
-      if (gone !== null) {
-        this.markChanged(gone.start, n, gone.leafBytes);
-        this.onLeavesCleared!(gone);
-      }
+    let cleared: number;
+    if (firstRun !== undefined && firstRun.last >= last) {
+      // A run holding the whole range is the only one it overlaps (runs do not overlap): the usual
+      // unmap of what one map wrote needs no second search.
+      this.checkCut(firstRun, firstRun, iova, last);
+      cleared = this.clearInRun(firstRun, iova, last);
+    } else {
+      const hit = this.runs.overlapping(iova, last);
+      if (hit.length > 0) this.checkCut(hit[0]!, hit[hit.length - 1]!, iova, last);
+      cleared = 0;
+      for (const run of hit) cleared += this.clearInRun(run, iova, last);
     }
     for (let l = 1; l < this.levels; l++) this.deleteTablesIn(l, iova, last);
     return cleared;
   }
 
+  /** An unmap of [iova, last] must not cut a leaf of its first (`lo`) or last (`hi`) overlapping run. */
+  private checkCut(lo: VtdLeafRun, hi: VtdLeafRun, iova: number, last: number): void {
+    const loLeaf = lo.start < iova ? lo.leafStart(lo.indexAt(iova)) : lo.start;
+    if (loLeaf < iova) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${loLeaf}`);
+    if (hi.last > last) {
+      const hiLeaf = hi.leafStart(hi.indexAt(last));
+      if (hiLeaf + hi.leafBytes - 1 > last) throw new RangeError(`intel-iommu unmap [${iova}, ${last}] cuts the leaf at ${hiLeaf}`);
+    }
+  }
+
+  /** dma_pte_clear_level for the leaves of `run` inside [iova, last]; returns how many it cleared. */
+  private clearInRun(run: VtdLeafRun, iova: number, last: number): number {
+    const from = run.start < iova ? (iova - run.start) / run.leafBytes : 0;
+    const total = run.leaves;
+    const to = run.last > last ? (last + 1 - run.start) / run.leafBytes : total;
+    const n = to - from;
+    const gone = this.onLeavesCleared === null ? null : run.slice(from, to);
+    if (from === 0 && to === total) {
+      // Reuses clearRange's search when nothing moved the tree since (else an ordinary delete).
+      this.runs.deleteAfterFirstOverlap(run);
+    } else if (from === 0) {
+      this.runs.deleteAfterFirstOverlap(run);
+      run.dropHead(to);
+      this.runs.insertChecked(run);
+    } else {
+      const tail = to < total ? run.slice(to, total) : null;
+      run.truncate(from);
+      if (tail !== null) this.runs.insertChecked(tail);
+    }
+    this.leaves -= n;
+    if (gone !== null) {
+      this.markChanged(gone.start, n, gone.leafBytes);
+      this.onLeavesCleared!(gone);
+    }
+    return n;
+  }
+
   /** Frees the level-`l` tables whose span lies inside [start, last]. */
   private deleteTablesIn(l: number, start: number, last: number): void {
-    const cover = tableBytes(l);
+    const inv = INV_TABLE_BYTES[l]!;
     const set = this.tables[l]!;
-    const lo = Math.ceil(start / cover);
-    const hi = Math.floor((last + 1) / cover) - 1;
+    const lo = Math.ceil(start * inv);
+    const hi = Math.floor((last + 1) * inv) - 1;
     if (hi < lo || set.size === 0) return;
     if (this.known[l]! >= lo && this.known[l]! <= hi) this.known[l] = -1;
     if (hi - lo + 1 <= set.size) {
@@ -300,6 +345,8 @@ export class VtdPageTable implements VtdTableReader {
       const from = r.start < start ? r.indexAt(start) : 0;
       const to = r.last > last ? r.indexAt(last) + 1 : r.leaves;
       n += to - from;
+      // Runs do not overlap: none after one reaching past `last` can overlap (no search for the next).
+      if (r.last >= last) break;
     }
     return n;
   }
@@ -309,6 +356,7 @@ export class VtdPageTable implements VtdTableReader {
     let n = 0;
     for (let r = this.runs.firstOverlap(run.start, run.last); r !== undefined && r.start <= run.last; r = this.runs.next(r)) {
       n += sameLeavesIn(r, run);
+      if (r.last >= run.last) break;
     }
     return n;
   }

@@ -2,7 +2,9 @@
 // levels and splits inner nodes), replacements, deletes (also in bulk, so leaves and inner nodes
 // empty and the root collapses), and every query after each step; the structure checks hold
 // throughout. Inserts and deletes after a floorAndHigher (setAfterLookup, deleteAfterLookup), also
-// in bulk and with another lookup or change in between, must do what set and delete do.
+// in bulk and with another lookup or change in between, must do what set and delete do. A walk of
+// operations each near the last one's key checks the reuse of the last descent's leaf (the finger)
+// across splits, emptied leaves and root changes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NumberBTree } from './numberBTree';
@@ -236,6 +238,46 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
 describe('NumberBTree', () => {
   it('answers every query as a sorted array does, through splits, empty nodes and root changes', () => {
     fc.assert(fc.property(fc.array(cmdArb, { maxLength: 25 }), fc.array(key, { minLength: 1, maxLength: 6 }), run), { numRuns: 150 });
+  });
+
+  it('answers as a sorted array does when each operation lands near the last one (the finger)', () => {
+    const step = fc.record({
+      delta: fc.integer({ min: -6, max: 6 }),
+      op: fc.constantFrom('set', 'set', 'del', 'floor', 'higher', 'lookupSet', 'lookupDel', 'get'),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(step, { minLength: 300, maxLength: 600 }), (start, steps) => {
+        const t = new NumberBTree<string>();
+        const r = new SortedArray();
+        let k = start;
+        let n = 0;
+        for (const s of steps) {
+          k += s.delta;
+          const v = `v${n++}`;
+          if (s.op === 'set') {
+            t.set(k, v);
+            r.set(k, v);
+          } else if (s.op === 'del') expect(t.delete(k)).toBe(r.del(k));
+          else if (s.op === 'floor') expect(t.floor(k)).toBe(r.floor(k));
+          else if (s.op === 'higher') expect(t.higher(k)).toBe(r.higher(k));
+          else if (s.op === 'get') expect(t.get(k)).toBe(r.vals.get(k));
+          else if (s.op === 'lookupSet') {
+            expect(t.floorAndHigher(k)).toBe(r.floor(k));
+            expect(t.after).toBe(r.higher(k));
+            t.setAfterLookup(k, v);
+            r.set(k, v);
+          } else {
+            expect(t.floorAndHigher(k)).toBe(r.floor(k));
+            const target = r.floorKey(k);
+            if (target !== undefined) expect(t.deleteAfterLookup(target)).toBe(r.del(target));
+          }
+          if (n % 16 === 0) expect(t.checkInvariants()).toEqual([]);
+        }
+        expect(t.checkInvariants()).toEqual([]);
+        expect([...t.values()]).toEqual(r.keys.map((x) => r.vals.get(x)));
+      }),
+      { numRuns: 80 },
+    );
   });
 
   it('holds keys past 2^53 and fractional keys in order', () => {

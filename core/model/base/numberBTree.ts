@@ -50,19 +50,31 @@ function lowerBound(a: readonly number[], k: number): number {
   return lo;
 }
 
-/** a.splice(i, 0, x) for the short arrays of a node (a plain loop beats splice there). */
-function insertAt<T>(a: T[], i: number, x: T): void {
-  let j = a.length;
-  a.push(x);
-  for (; j > i; j--) a[j] = a[j - 1]!;
-  a[i] = x;
+/**
+ * keys.splice(i, 0, k) and vals.splice(i, 0, v) for a leaf, in one loop (a plain loop beats splice
+ * on arrays this short; one function per array pair keeps each array access monomorphic).
+ */
+function insertEntryAt<V>(keys: number[], vals: V[], i: number, k: number, v: V): void {
+  let j = keys.length;
+  keys.push(k);
+  vals.push(v);
+  for (; j > i; j--) {
+    keys[j] = keys[j - 1]!;
+    vals[j] = vals[j - 1]!;
+  }
+  keys[i] = k;
+  vals[i] = v;
 }
 
-/** a.splice(i, 1) for the short arrays of a node. */
-function removeAt<T>(a: T[], i: number): void {
-  const n = a.length - 1;
-  for (let j = i; j < n; j++) a[j] = a[j + 1]!;
-  a.pop();
+/** keys.splice(i, 1) and vals.splice(i, 1) for a leaf, in one loop. */
+function removeEntryAt<V>(keys: number[], vals: V[], i: number): void {
+  const n = keys.length - 1;
+  for (let j = i; j < n; j++) {
+    keys[j] = keys[j + 1]!;
+    vals[j] = vals[j + 1]!;
+  }
+  keys.pop();
+  vals.pop();
 }
 
 export class NumberBTree<V> {
@@ -79,24 +91,47 @@ export class NumberBTree<V> {
   private lookupIndex = 0;
   private lookupKey = NaN;
   private lookupDescent = -1;
+  /** The last full descent's leaf and the bounds [fingerLo, fingerHi) its path's separators give it. */
+  private finger: Leaf<V> | null = null;
+  private fingerLo = 0;
+  private fingerHi = 0;
 
   get size(): number {
     return this.count;
   }
 
-  /** Descends to the leaf where `k` belongs; records the path. */
+  /**
+   * Descends to the leaf where `k` belongs; records the path. A key inside the separator bounds of
+   * the last descent's leaf belongs there again: that leaf and its recorded path are reused without
+   * descending (the "finger"; splits and node removals, which move bounds and paths, drop it).
+   */
   private descend(k: number): Leaf<V> {
+    this.descents++;
+    const f = this.finger;
+    if (f !== null && k >= this.fingerLo && k < this.fingerHi) return f;
+    return this.descendFromRoot(k);
+  }
+
+  /** The full descent (the only one before the finger; tests compare against it). */
+  private descendFromRoot(k: number): Leaf<V> {
     let n = this.root;
     let d = 0;
+    let lo = -Infinity;
+    let hi = Infinity;
     while (!n.leaf) {
-      const i = upperBound(n.seps, k);
+      const seps = n.seps;
+      const i = upperBound(seps, k);
+      if (i > 0) lo = seps[i - 1]!;
+      if (i < seps.length) hi = seps[i]!;
       this.pathNodes[d] = n;
       this.pathIndex[d] = i;
       d++;
       n = n.children[i]!;
     }
     this.depth = d;
-    this.descents++;
+    this.finger = n;
+    this.fingerLo = lo;
+    this.fingerHi = hi;
     return n;
   }
 
@@ -168,8 +203,7 @@ export class NumberBTree<V> {
       return;
     }
     // The path of that descent is still recorded: a split uses it as set() would.
-    insertAt(l.keys, i, k);
-    insertAt(l.vals, i, v);
+    insertEntryAt(l.keys, l.vals, i, k, v);
     this.count++;
     if (l.keys.length > MAX) this.splitLeaf(l);
   }
@@ -226,13 +260,13 @@ export class NumberBTree<V> {
       l.vals[i] = v;
       return;
     }
-    insertAt(l.keys, i, k);
-    insertAt(l.vals, i, v);
+    insertEntryAt(l.keys, l.vals, i, k, v);
     this.count++;
     if (l.keys.length > MAX) this.splitLeaf(l);
   }
 
   private splitLeaf(l: Leaf<V>): void {
+    this.finger = null;
     const right = new Leaf<V>();
     const half = l.keys.length >>> 1;
     right.keys = l.keys.splice(half);
@@ -279,8 +313,7 @@ export class NumberBTree<V> {
   /** Removes entry i of leaf l, the last descent's leaf (its path is used if l empties). */
   private removeFromLeaf(l: Leaf<V>, i: number): boolean {
     this.lookupLeaf = null;
-    removeAt(l.keys, i);
-    removeAt(l.vals, i);
+    removeEntryAt(l.keys, l.vals, i);
     this.count--;
     if (l.keys.length === 0 && this.depth > 0) {
       if (l.prev !== null) l.prev.next = l.next;
@@ -292,6 +325,7 @@ export class NumberBTree<V> {
 
   /** Removes the path's child at depth `d` (an empty node) from its parent. */
   private removeChild(d: number): void {
+    this.finger = null;
     const p = this.pathNodes[d]!;
     const i = this.pathIndex[d]!;
     p.children.splice(i, 1);
@@ -309,6 +343,7 @@ export class NumberBTree<V> {
     this.root = new Leaf<V>();
     this.count = 0;
     this.lookupLeaf = null;
+    this.finger = null;
   }
 
   /** Values in ascending key order. */

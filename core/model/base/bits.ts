@@ -12,7 +12,7 @@ export const U64_END = 2 ** 64;
 /** Largest power of two dividing x (x > 0 and an integer), exact for any integer below 2^64 held in a double. */
 export function lowestSetBit(x: number): number {
   if (x <= 0x7fffffff) return x & -x;
-  const lo = x % TWO_32;
+  const lo = remPow2(x, TWO_32);
   if (lo !== 0) return (lo & -lo) >>> 0;
   return lowestSetBit(Math.floor(x / TWO_32)) * TWO_32;
 }
@@ -62,7 +62,7 @@ function popcount32(x: number): number {
 /** hweight64: set bits of a non-negative integer below 2^64 (a bitmap word of 32 bits is the usual case). */
 export function popcount(x: number): number {
   if (x < TWO_32) return popcount32(x);
-  return popcount32(x % TWO_32) + popcount32(Math.floor(x / TWO_32));
+  return popcount32(remPow2(x, TWO_32)) + popcount32(Math.floor(x / TWO_32));
 }
 
 /**

@@ -10,7 +10,7 @@
 // span crossing the device's segment boundary. Frees clear the bits and leave hints alone.
 // The entries in use are the kernel's it_map bitmap (iommuItMap.ts); each allocation's length is
 // kept by its first entry, as the caller of iommu_free knows it (iommu_free_check refuses a free
-// that does not match one).
+// that does not match one), in a table by entry (chunks of 4096 allocated on first use).
 // Must not: write TCEs (the caller issues the hypercalls) or know about devices beyond their masks.
 
 import { IommuItMap } from './iommuItMap';
@@ -26,6 +26,53 @@ const LARGE_ALLOC = 15;
 const GOLDEN_RATIO_32 = 0x61c88647;
 /** IOMMU_POOL_HASHBITS. */
 const POOL_HASH_BITS = 2;
+
+/** Entries per chunk of the allocation lengths. */
+const LEN_CHUNK = 4096;
+
+/** Length (TCEs) of each live allocation by its first entry; 0 = none starts there. */
+class AllocLengths {
+  private readonly chunks = new Map<number, Float64Array>();
+  private lastKey = -1;
+  private lastChunk: Float64Array | null = null;
+
+  private chunk(key: number, create: boolean): Float64Array | null {
+    if (key === this.lastKey) return this.lastChunk;
+    let c = this.chunks.get(key) ?? null;
+    if (c === null) {
+      if (!create) return null;
+      c = new Float64Array(LEN_CHUNK);
+      this.chunks.set(key, c);
+    }
+    this.lastKey = key;
+    this.lastChunk = c;
+    return c;
+  }
+
+  /** The length of the allocation starting at `entry`, 0 when none does (any entry, even outside the table). */
+  get(entry: number): number {
+    if (!(entry >= 0) || !Number.isInteger(entry)) return 0;
+    const key = Math.floor(entry / LEN_CHUNK);
+    const c = this.chunk(key, false);
+    return c === null ? 0 : c[entry - key * LEN_CHUNK]!;
+  }
+
+  /** Sets (n > 0) or clears (n = 0) the length at an entry of the table. */
+  set(entry: number, n: number): void {
+    const key = Math.floor(entry / LEN_CHUNK);
+    this.chunk(key, true)![entry - key * LEN_CHUNK] = n;
+  }
+
+  /** [first entry, length] of every allocation, in entry order. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    for (const key of [...this.chunks.keys()].sort((a, b) => a - b)) {
+      const c = this.chunks.get(key)!;
+      for (let i = 0; i < LEN_CHUNK; i++) if (c[i] !== 0) out.push([key * LEN_CHUNK + i, c[i]!]);
+    }
+    return out;
+  }
+}
 
 interface Pool {
   readonly start: number;
@@ -45,7 +92,7 @@ export class IommuPoolTable {
   /** it_map: one bit per entry in use. */
   private readonly itMap: IommuItMap;
   /** First entry of each live allocation -> its TCEs (entry 0's reservation included). */
-  private readonly lengths = new Map<number, number>();
+  private readonly lengths = new AllocLengths();
   /** TCEs allocated (entry 0's reservation not counted). */
   allocatedTces = 0;
   allocatedPeak = 0;
@@ -168,7 +215,8 @@ export class IommuPoolTable {
 
   /** Whether [entry, entry + npages) is exactly one live allocation. */
   isAllocated(entry: number, npages: number): boolean {
-    return this.lengths.get(entry) === npages && !(entry === 0 && this.offset === 0);
+    const len = this.lengths.get(entry);
+    return len !== 0 && len === npages && !(entry === 0 && this.offset === 0);
   }
 
   /** Whether any of [entry, entry + npages) is allocated. */
@@ -179,15 +227,16 @@ export class IommuPoolTable {
 
   /** The bitmap_clear of __iommu_free for a live allocation. */
   free(entry: number, npages: number): void {
-    if (this.lengths.get(entry) !== npages) throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
-    this.lengths.delete(entry);
+    const len = this.lengths.get(entry);
+    if (len === 0 || len !== npages) throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
+    this.lengths.set(entry, 0);
     this.itMap.clear(entry, entry + npages - 1);
     this.allocatedTces -= npages;
   }
 
   /** Live allocations as [first, last] entries, in entry order (entry 0's reservation included). */
   private extents(): [number, number][] {
-    return [...this.lengths].sort((a, b) => a[0] - b[0]).map(([start, n]) => [start, start + n - 1]);
+    return this.lengths.entries().map(([start, n]) => [start, start + n - 1]);
   }
 
   /** iommu_table_in_use: anything allocated besides the reserved entry 0. */

@@ -24,8 +24,9 @@ const DENSE_MAX = 2 ** 21;
 const CHUNK_SHIFT = 12;
 const CHUNK = 1 << CHUNK_SHIFT;
 
-/** Permission bits of a TCE (tce % 4). */
+/** Permission bits of a TCE (tce % 4: remPow2(tce, 4), with the division as a multiplication by 1/4, the same bits). */
 export function tcePerm(tce: number): number {
+  if (tce > 0) return tce - Math.floor(tce * 0.25) * 4;
   return remPow2(tce, 4);
 }
 
@@ -36,6 +37,8 @@ export class SpaprTceTable {
   nbTable = 0;
   /** 2^pageShift, kept rather than computed on every TCE. */
   pageSize = 1;
+  /** 1 / pageSize, exact (a power of two): x * invPageSize is x / pageSize bit for bit, without a division. */
+  invPageSize = 1;
   /** Array storage of a window of at most DENSE_MAX entries, by chunk (null: all zero), else null. */
   private dense: (Float64Array | null)[] | null = null;
   /** Sparse storage of a larger window: index -> TCE, non-zero values only. */
@@ -71,6 +74,7 @@ export class SpaprTceTable {
     if (this.enabled) throw new Error(`LIOBN 0x${this.liobn.toString(16)} is already enabled`);
     this.pageShift = pageShift;
     this.pageSize = 2 ** pageShift;
+    this.invPageSize = 1 / this.pageSize;
     this.busOffset = busOffset;
     this.nbTable = nbTable;
     this.dense = nbTable <= DENSE_MAX ? new Array<Float64Array | null>(Math.ceil(nbTable / CHUNK)).fill(null) : null;
@@ -82,6 +86,7 @@ export class SpaprTceTable {
     this.busOffset = 0;
     this.pageShift = 0;
     this.pageSize = 1;
+    this.invPageSize = 1;
     this.nbTable = 0;
     this.dense = null;
   }
@@ -100,7 +105,13 @@ export class SpaprTceTable {
    */
   indexOf(ioba: number): number {
     if (ioba < this.busOffset || this.nbTable === 0) return -1;
-    return Math.floor((ioba - this.busOffset) / this.pageSize);
+    return Math.floor((ioba - this.busOffset) * this.invPageSize);
+  }
+
+  /** remPow2(x, pageSize): x % pageSize, bit for bit, with the division as a multiplication. */
+  remPage(x: number): number {
+    if (x > 0) return x - Math.floor(x * this.invPageSize) * this.pageSize;
+    return remPow2(x, this.pageSize);
   }
 
   /** Bus address of entry `index`. */
@@ -121,7 +132,7 @@ export class SpaprTceTable {
 
   /** Guest-physical page a TCE points at (tce & page_mask). */
   gpaOf(tce: number): number {
-    return tce - remPow2(tce, this.pageSize);
+    return tce - this.remPage(tce);
   }
 
   /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */

@@ -39,6 +39,8 @@ export class SpaprTceTable {
   pageSize = 1;
   /** 1 / pageSize, exact (a power of two): x * invPageSize is x / pageSize bit for bit, without a division. */
   invPageSize = 1;
+  /** floor(ramBytes / pageSize) * pageSize: a TCE >= 0 is backed below it; -1 when RAM is no exact integer below 2^53. */
+  private backedLimit = -1;
   /** Array storage of a window of at most DENSE_MAX entries, by chunk (null: all zero), else null. */
   private dense: (Float64Array | null)[] | null = null;
   /** Sparse storage of a larger window: index -> TCE, non-zero values only. */
@@ -54,7 +56,14 @@ export class SpaprTceTable {
     readonly liobn: number,
     readonly windowNum: number,
     private readonly ramBytes: number,
-  ) {}
+  ) {
+    this.backedLimit = this.backedLimitFor();
+  }
+
+  private backedLimitFor(): number {
+    const ram = this.ramBytes;
+    return ram >= 0 && Number.isInteger(ram) && ram < 2 ** 53 ? Math.floor(ram * this.invPageSize) * this.pageSize : -1;
+  }
 
   get enabled(): boolean {
     return this.nbTable > 0;
@@ -75,6 +84,7 @@ export class SpaprTceTable {
     this.pageShift = pageShift;
     this.pageSize = 2 ** pageShift;
     this.invPageSize = 1 / this.pageSize;
+    this.backedLimit = this.backedLimitFor();
     this.busOffset = busOffset;
     this.nbTable = nbTable;
     this.dense = nbTable <= DENSE_MAX ? new Array<Float64Array | null>(Math.ceil(nbTable / CHUNK)).fill(null) : null;
@@ -87,6 +97,7 @@ export class SpaprTceTable {
     this.pageShift = 0;
     this.pageSize = 1;
     this.invPageSize = 1;
+    this.backedLimit = this.backedLimitFor();
     this.nbTable = 0;
     this.dense = null;
   }
@@ -137,6 +148,9 @@ export class SpaprTceTable {
 
   /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */
   isBacked(tce: number): boolean {
+    // gpaOf(tce) + pageSize <= ramBytes is, for tce >= 0 and exact RAM sizes, tce < the last whole
+    // page's end (every step exact below 2^53; a page at or past 2^53 lies past RAM either way).
+    if (tce >= 0 && this.backedLimit >= 0) return tce < this.backedLimit;
     return this.gpaOf(tce) + this.pageSize <= this.ramBytes;
   }
 

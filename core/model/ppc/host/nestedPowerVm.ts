@@ -17,6 +17,8 @@ export const NESTED_EXIT_HCALL = 0xc00;
 
 export class PowerVmL0 {
   private readonly tableLocks = new Map<number, GapFillingLock>();
+  /** The same locks by PE number for small PE numbers (locks are never removed). */
+  private readonly locksByPe: (GapFillingLock | undefined)[] = [];
   guestGetCapabilities = 0;
   guestSetCapabilities = 0;
   guestCreate = 0;
@@ -133,12 +135,18 @@ export class PowerVmL0 {
   }
 
   private lockOf(pe: number): GapFillingLock {
+    const small = pe >= 0 && pe < 256 && Number.isInteger(pe);
+    if (small) {
+      const hit = this.locksByPe[pe];
+      if (hit !== undefined) return hit;
+    }
     let lock = this.tableLocks.get(pe);
     if (lock === undefined) {
       // A host PE table's large_pool lock: a spinlock, so whoever comes first in time gets it.
       lock = new GapFillingLock(this.clock);
       this.tableLocks.set(pe, lock);
     }
+    if (small) this.locksByPe[pe] = lock;
     return lock;
   }
 

@@ -10,7 +10,7 @@
 // span crossing the device's segment boundary. Frees clear the bits and leave hints alone.
 // The entries in use are the kernel's it_map bitmap (iommuItMap.ts); each allocation's length is
 // kept by its first entry, as the caller of iommu_free knows it (iommu_free_check refuses a free
-// that does not match one).
+// that does not match one), in a table by entry (chunks of 2^14 allocated on first use).
 // Must not: write TCEs (the caller issues the hypercalls) or know about devices beyond their masks.
 
 import { IommuItMap } from './iommuItMap';
@@ -26,6 +26,44 @@ const LARGE_ALLOC = 15;
 const GOLDEN_RATIO_32 = 0x61c88647;
 /** IOMMU_POOL_HASHBITS. */
 const POOL_HASH_BITS = 2;
+
+/** Entries per chunk of the allocation lengths (2^14: 64 KiB). */
+const LEN_SHIFT = 14;
+const LEN_CHUNK = 1 << LEN_SHIFT;
+
+/** Length (TCEs) of each live allocation by its first entry; 0 = none starts there. */
+class AllocLengths {
+  /** Chunks by entry >> LEN_SHIFT (a table has at most 2^31 entries: at most 2^17 chunks; a length fits 32 bits). */
+  private readonly chunks: (Uint32Array | null)[];
+
+  constructor(size: number) {
+    this.chunks = new Array<Uint32Array | null>(Math.ceil(size / LEN_CHUNK)).fill(null);
+  }
+
+  /** The length of the allocation starting at `entry`, 0 when none does (any entry, even outside the table). */
+  get(entry: number): number {
+    if (!(entry >= 0 && entry < this.chunks.length * LEN_CHUNK) || !Number.isInteger(entry)) return 0;
+    const c = this.chunks[entry >>> LEN_SHIFT]!;
+    return c === null ? 0 : c[entry & (LEN_CHUNK - 1)]!;
+  }
+
+  /** Sets (n > 0) or clears (n = 0) the length at an entry of the table. */
+  set(entry: number, n: number): void {
+    const key = entry >>> LEN_SHIFT;
+    let c = this.chunks[key]!;
+    if (c === null) c = this.chunks[key] = new Uint32Array(LEN_CHUNK);
+    c[entry & (LEN_CHUNK - 1)] = n;
+  }
+
+  /** [first entry, length] of every allocation, in entry order. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    this.chunks.forEach((c, key) => {
+      if (c !== null) for (let i = 0; i < LEN_CHUNK; i++) if (c[i] !== 0) out.push([key * LEN_CHUNK + i, c[i]!]);
+    });
+    return out;
+  }
+}
 
 interface Pool {
   readonly start: number;
@@ -45,13 +83,20 @@ export class IommuPoolTable {
   /** it_map: one bit per entry in use. */
   private readonly itMap: IommuItMap;
   /** First entry of each live allocation -> its TCEs (entry 0's reservation included). */
-  private readonly lengths = new Map<number, number>();
+  private readonly lengths: AllocLengths;
   /** TCEs allocated (entry 0's reservation not counted). */
   allocatedTces = 0;
   allocatedPeak = 0;
   /** Allocations that had to leave their first pool (pass > 1). */
   poolFallbacks = 0;
   readonly pageSize: number;
+  /** 1 / pageSize and 1 / boundaryTces, exact (powers of two): a multiplication gives the division's bits. */
+  readonly invPageSize: number;
+  private readonly invBoundary: number;
+  /** First bus address of the window (offset * pageSize). */
+  readonly baseAddr: number;
+  /** baseAddr + size * pageSize. */
+  private readonly windowEnd: number;
 
   /**
    * @param liobn the window's LIOBN (it_index)
@@ -67,7 +112,12 @@ export class IommuPoolTable {
     private readonly boundaryTces: number,
   ) {
     this.pageSize = 2 ** pageShift;
+    this.invPageSize = 1 / this.pageSize;
+    this.invBoundary = 1 / boundaryTces;
+    this.baseAddr = offset * this.pageSize;
+    this.windowEnd = this.baseAddr + size * this.pageSize;
     this.itMap = new IommuItMap(size);
+    this.lengths = new AllocLengths(size);
     const nrPools = size * this.pageSize >= 2 ** 30 ? NR_POOLS : 1;
     this.poolSize = Math.floor(Math.floor((size * 3) / 4) / nrPools);
     this.pools = Array.from({ length: nrPools }, (_, i) => ({
@@ -84,14 +134,15 @@ export class IommuPoolTable {
     return this.pools.length;
   }
 
-  /** First bus address of the window. */
-  get baseAddr(): number {
-    return this.offset * this.pageSize;
+  /** remPow2(x, pageSize): x % pageSize, bit for bit, with the division as a multiplication. */
+  remPage(x: number): number {
+    if (x > 0) return x - Math.floor(x * this.invPageSize) * this.pageSize;
+    return remPow2(x, this.pageSize);
   }
 
   /** Whether a bus address lies in this table's window. */
   holds(dmaAddr: number): boolean {
-    return dmaAddr >= this.baseAddr && dmaAddr < this.baseAddr + this.size * this.pageSize;
+    return dmaAddr >= this.baseAddr && dmaAddr < this.windowEnd;
   }
 
   /**
@@ -153,9 +204,12 @@ export class IommuPoolTable {
     const size = limit - 1;
     let pos = start;
     for (;;) {
-      pos = Math.ceil(pos / (alignMask + 1)) * (alignMask + 1);
+      // ALIGN(pos, align_mask + 1); with no alignment an integer pos is its own ceiling.
+      if (alignMask !== 0 || !Number.isInteger(pos)) pos = Math.ceil(pos / (alignMask + 1)) * (alignMask + 1);
       if (pos + nr > size) return -1;
-      const into = remPow2(this.offset + pos, this.boundaryTces);
+      // remPow2(offset + pos, boundaryTces), dividing by a multiplication with its exact inverse (the same bits).
+      const at = this.offset + pos;
+      const into = at > 0 ? at - Math.floor(at * this.invBoundary) * this.boundaryTces : remPow2(at, this.boundaryTces);
       if (into + nr > this.boundaryTces) {
         pos += this.boundaryTces - into;
         continue;
@@ -168,7 +222,8 @@ export class IommuPoolTable {
 
   /** Whether [entry, entry + npages) is exactly one live allocation. */
   isAllocated(entry: number, npages: number): boolean {
-    return this.lengths.get(entry) === npages && !(entry === 0 && this.offset === 0);
+    const len = this.lengths.get(entry);
+    return len !== 0 && len === npages && !(entry === 0 && this.offset === 0);
   }
 
   /** Whether any of [entry, entry + npages) is allocated. */
@@ -179,15 +234,16 @@ export class IommuPoolTable {
 
   /** The bitmap_clear of __iommu_free for a live allocation. */
   free(entry: number, npages: number): void {
-    if (this.lengths.get(entry) !== npages) throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
-    this.lengths.delete(entry);
+    const len = this.lengths.get(entry);
+    if (len === 0 || len !== npages) throw new Error(`no allocation of ${npages} TCEs at ${entry}`);
+    this.lengths.set(entry, 0);
     this.itMap.clear(entry, entry + npages - 1);
     this.allocatedTces -= npages;
   }
 
   /** Live allocations as [first, last] entries, in entry order (entry 0's reservation included). */
   private extents(): [number, number][] {
-    return [...this.lengths].sort((a, b) => a[0] - b[0]).map(([start, n]) => [start, start + n - 1]);
+    return this.lengths.entries().map(([start, n]) => [start, start + n - 1]);
   }
 
   /** iommu_table_in_use: anything allocated besides the reserved entry 0. */

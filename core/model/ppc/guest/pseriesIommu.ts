@@ -73,8 +73,17 @@ export class PseriesIommu implements GuestDmaOps {
     private readonly costs: CostTable,
   ) {}
 
+  /** The PE node's table group, kept while the kernel forgets no group (a reboot makes a new one). */
+  private groupCached: PseriesTableGroup | null = null;
+  private groupEpoch = -1;
+
   private get group(): PseriesTableGroup {
-    return this.machine.kernel.group(this.guestPe);
+    const kernel = this.machine.kernel;
+    if (this.groupCached === null || this.groupEpoch !== kernel.groupsForgotten) {
+      this.groupCached = kernel.group(this.guestPe);
+      this.groupEpoch = kernel.groupsForgotten;
+    }
+    return this.groupCached;
   }
 
   /**
@@ -139,8 +148,8 @@ export class PseriesIommu implements GuestDmaOps {
       return;
     }
     const tbl = this.tableFor(ddw);
-    const tce = tbl.pageSize;
-    const npages = Math.ceil((remPow2(gpa, tce) + bytes) / tce);
+    // iommu_num_pages: (remPow2(gpa, tce) + bytes) / tce rounded up, divisions as multiplications by 1 / tce (the same bits).
+    const npages = Math.ceil((tbl.remPage(gpa) + bytes) * tbl.invPageSize);
     const kernel = this.machine.kernel;
     const guestPage = kernel.guestPageSize;
     const align =
@@ -197,7 +206,7 @@ export class PseriesIommu implements GuestDmaOps {
     }
     const tcenum = entry + tbl.offset;
     const tce = tbl.pageSize;
-    const inPage = remPow2(gpa, tce);
+    const inPage = tbl.remPage(gpa);
     this.machine.kernel.buildTces(call, tbl.liobn, tbl.pageShift, tcenum, npages, gpa - inPage, write);
     call.dmaAddr = tcenum * tce + inPage;
     this.maps++;
@@ -215,9 +224,9 @@ export class PseriesIommu implements GuestDmaOps {
     }
     const tbl = this.group.tableHolding(dmaAddr);
     const coherent = this.coherentPages.size === 0 ? undefined : this.coherentPages.get(dmaAddr);
-    const tce = tbl?.pageSize ?? 1;
-    const npages = coherent ?? Math.ceil((remPow2(dmaAddr, tce) + bytes) / tce);
-    const entry = Math.floor(dmaAddr / tce) - (tbl?.offset ?? 0);
+    // The divisions by the TCE size as multiplications by its exact inverse (the same bits).
+    const npages = tbl === null ? 0 : (coherent ?? Math.ceil((tbl.remPage(dmaAddr) + bytes) * tbl.invPageSize));
+    const entry = tbl === null ? 0 : Math.floor(dmaAddr * tbl.invPageSize) - tbl.offset;
     if (tbl === null || !tbl.isAllocated(entry, npages)) {
       // iommu_free_check prints "iommu_free: invalid entry"; the lab refuses and changes nothing.
       this.unmapErrors++;

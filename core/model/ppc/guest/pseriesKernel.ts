@@ -81,6 +81,8 @@ export interface PseriesKernelDeps {
 
 export class PseriesKernel {
   private readonly groups = new Map<number, PseriesTableGroup>();
+  /** forgetGroup calls so far: a group object got from group() stays current until this moves. */
+  groupsForgotten = 0;
   /** DEFINE_PER_CPU(__be64 *, tce_page). */
   private readonly tcePages: Float64Array[];
   private readonly tcePageGpa: number;
@@ -122,6 +124,7 @@ export class PseriesKernel {
   /** The guest rebooted (its PHB was reset): the next device setup starts from ibm,dma-window again. */
   forgetGroup(guestPe: number): void {
     this.groups.delete(guestPe);
+    this.groupsForgotten++;
   }
 
   allGroups(): PseriesTableGroup[] {

@@ -7,6 +7,7 @@
 // the host PE's LIOBN, under that table's large_pool lock, so exchanges on one host PE serialize.
 // Must not: decide which TCEs are written (spaprHostTce.ts does) or model L0's own tables.
 
+import { addRepeated } from './repeatedSum';
 import type { CostTable } from '../../../sim/costTable';
 import { addMetric, maxMetric, type MetricMap } from '../../../sim/metricSink';
 import { GapFillingLock } from '../../../sim/gapFillingLock';
@@ -16,6 +17,8 @@ export const NESTED_EXIT_HCALL = 0xc00;
 
 export class PowerVmL0 {
   private readonly tableLocks = new Map<number, GapFillingLock>();
+  /** The same locks by PE number for small PE numbers (locks are never removed). */
+  private readonly locksByPe: (GapFillingLock | undefined)[] = [];
   guestGetCapabilities = 0;
   guestSetCapabilities = 0;
   guestCreate = 0;
@@ -99,14 +102,11 @@ export class PowerVmL0 {
    */
   exchangeTcesAt(t: number, n: number): number {
     const costNs = 2 * this.costs.l1ToL0HcallNs;
-    let at = t;
-    for (let i = 0; i < n; i++) {
-      this.l0Ns += costNs;
-      at += costNs;
-    }
+    // Added one exchange at a time (addRepeated: O(1) when that is exact).
+    this.l0Ns = addRepeated(this.l0Ns, costNs, n);
     this.getTce += n;
     this.putTce += n;
-    return at;
+    return addRepeated(t, costNs, n);
   }
 
   /** `n` exchanges done back to back by one L1 CPU outside the hot path (window clean-up, copies); returns their cost. */
@@ -135,12 +135,18 @@ export class PowerVmL0 {
   }
 
   private lockOf(pe: number): GapFillingLock {
+    const small = pe >= 0 && pe < 256 && Number.isInteger(pe);
+    if (small) {
+      const hit = this.locksByPe[pe];
+      if (hit !== undefined) return hit;
+    }
     let lock = this.tableLocks.get(pe);
     if (lock === undefined) {
       // A host PE table's large_pool lock: a spinlock, so whoever comes first in time gets it.
       lock = new GapFillingLock(this.clock);
       this.tableLocks.set(pe, lock);
     }
+    if (small) this.locksByPe[pe] = lock;
     return lock;
   }
 

@@ -28,6 +28,7 @@ import { GUEST_RAM_HVA_BASE, type QemuVm } from '../../qemu/qemuVm';
 import { type MmIommuMemList, SPAPR_MAP_READ, SPAPR_MAP_WRITE, SpaprTceContainer, type SpaprPlatform } from './spaprTceContainer';
 import type { PowerVmL0 } from './nestedPowerVm';
 import { tcePerm, type SpaprTceTable } from '../qemu/spaprTceTable';
+import { addRepeated2 } from './repeatedSum';
 
 export type SpaprHostTopology = 'powernv' | 'powervm-nested';
 
@@ -248,8 +249,9 @@ export class SpaprHostTce {
     if (!this.nested) {
       const writeNs = sub * costs.hostPteWriteNs;
       const killNs = pes.length * costs.hostIotlbInvalidationNs;
-      // Summed entry by entry, as the kernel spends it (the same float additions as one call per entry).
-      for (let i = 0; i < n; i++) at = at + writeNs + killNs;
+      // Summed entry by entry, as the kernel spends it (the same float additions as one call per
+      // entry; addRepeated2: O(1) when that is exact).
+      at = addRepeated2(at, writeNs, killNs, n);
       this.hostWrites += sub * n;
       return at;
     }

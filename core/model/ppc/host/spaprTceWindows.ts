@@ -2,9 +2,13 @@
 // table group they live in: its geometry (SpaprPlatform, which GET_INFO reports, and whose host
 // PAGE_SHIFT rounds every charge), table sizing (pnv_pci_ioda2_get_table_size), the platform's
 // create_table checks (pnv_pci_ioda2_create_table, pnv_pci_ioda2_table_alloc_pages), finding the
-// window of a bus address (tce_iommu_find_table), and the TCEs a window holds, kept as runs: the v2
-// check that registered memory backs them (tce_iommu_prereg_ua_to_hpa), writing them, and clearing
-// them (tce_iommu_clear). Also each window's snapshot and invariants.
+// window of a bus address (tce_iommu_find_table), and the TCEs a window holds, kept as runs (one per
+// MAP_DMA, split at region boundaries and where a clear cut it): the v2 check that registered memory
+// backs them (tce_iommu_prereg_ua_to_hpa), writing them, and clearing them (tce_iommu_clear). Also
+// each window's snapshot and invariants. Runs of one TCE (QEMU maps one IOMMU page per ioctl) are
+// kept by index in a SingleTceTable, longer ones in an IntervalMap; the two never overlap, and
+// snapshots and checks see them merged in address order. The IntervalMap-only version is the oracle
+// of spaprTceWindows.modelBased.test.ts (spaprTceWindowsReference.testkit.ts).
 // Must not: check ioctl arguments, charge or give back locked memory, pin pages, count costs or keep
 // the container's counters (spaprTceContainer.ts does all of that and calls these on checked input).
 
@@ -14,6 +18,7 @@ import { EINVAL, ENOMEM, EPERM, OK } from '../../base/errno';
 import { PAGE_SIZE, alignDown } from '../../base/pages';
 import { IntervalMap } from '../../base/intervalMap';
 import { type MmIommuMemList, type MmIommuRegion, regionLast } from './mmIommuMemList';
+import { type SingleTce, SingleTceTable } from './singleTceTable';
 
 /** The PE's iommu_table_group as VFIO sees it (pnv_pci_ioda2_setup_dma_pe). */
 export interface SpaprPlatform {
@@ -117,7 +122,10 @@ export interface TceWindow {
   readonly levels: number;
   /** Locked pages charged for the table (0 for v1's borrowed platform table). */
   readonly tablePages: number;
+  /** Runs of two TCEs or more. */
   readonly runs: IntervalMap<TceRun>;
+  /** Runs of one TCE, by index ((bus address - start) / pageSize). */
+  readonly singles: SingleTceTable;
 }
 
 /** The platform's create_table: a platform without DDW lends only slot 0 (spapr_tce_create_table: -EPERM). */
@@ -150,7 +158,17 @@ export function tceWindowNew(
   // start_addr = it_offset << it_page_shift.
   const base = slot === 0 ? platform.tce32Start : platform.ddwStart;
   const start = Math.floor(base / pageSize) * pageSize;
-  return { slot, start, pageShift, pageSize, sizeBytes, levels, tablePages, runs: new IntervalMap<TceRun>() };
+  return {
+    slot,
+    start,
+    pageShift,
+    pageSize,
+    sizeBytes,
+    levels,
+    tablePages,
+    runs: new IntervalMap<TceRun>(),
+    singles: new SingleTceTable(),
+  };
 }
 
 /** tce_iommu_find_table: the first window (by slot) whose TCE index range holds ioba. */
@@ -187,8 +205,12 @@ export function tceWindowInsert(win: TceWindow, mm: MmIommuMemList | null, iova:
     const ua = vaddr + i * pg;
     const reg = mm !== null ? mm.lookup(ua, pg)! : null;
     const k = reg === null ? n - i : Math.min(n - i, Math.floor((regionLast(reg) + 1 - ua) / pg));
-    win.runs.insert({ start: iova + i * pg, last: iova + (i + k - 1) * pg, vaddr: ua, perm, region: reg });
-    if (reg !== null) reg.mappedTces += k;
+    const start = iova + i * pg;
+    if (k === 1) win.singles.set((start - win.start) / pg, ua, perm, reg);
+    else {
+      win.runs.insert({ start, last: iova + (i + k - 1) * pg, vaddr: ua, perm, region: reg });
+      if (reg !== null) reg.mappedTces += k;
+    }
     i += k;
   }
 }
@@ -199,7 +221,8 @@ export function tceWindowInsert(win: TceWindow, mm: MmIommuMemList | null, iova:
  */
 export function tceWindowClear(win: TceWindow, first: number, last: number): number {
   const pg = win.pageSize;
-  let cleared = 0;
+  let cleared = win.singles.clear((first - win.start) / pg, (last - win.start) / pg);
+  if (win.runs.size === 0) return cleared;
   let run = win.runs.firstOverlap(first, last);
   while (run !== undefined && run.start <= last) {
     const next = win.runs.next(run);
@@ -214,6 +237,24 @@ export function tceWindowClear(win: TceWindow, first: number, last: number): num
   return cleared;
 }
 
+/** Every run of the window, one-TCE runs included, in address order. */
+export function tceWindowRuns(w: TceWindow): TceRun[] {
+  const out: TceRun[] = [];
+  const singles = w.singles.entries();
+  let s = 0;
+  for (const r of w.runs.values()) {
+    for (; s < singles.length && w.start + singles[s]!.index * w.pageSize < r.start; s++) out.push(singleRun(w, singles[s]!));
+    out.push(r);
+  }
+  for (; s < singles.length; s++) out.push(singleRun(w, singles[s]!));
+  return out;
+}
+
+function singleRun(w: TceWindow, e: SingleTce): TceRun {
+  const start = w.start + e.index * w.pageSize;
+  return { start, last: start, vaddr: e.vaddr, perm: e.perm, region: e.region };
+}
+
 export function tceWindowSnapshot(w: TceWindow): unknown {
   return {
     slot: w.slot,
@@ -222,7 +263,7 @@ export function tceWindowSnapshot(w: TceWindow): unknown {
     sizeBytes: w.sizeBytes,
     levels: w.levels,
     tablePages: w.tablePages,
-    runs: [...w.runs.values()].map((r) => ({
+    runs: tceWindowRuns(w).map((r) => ({
       start: r.start,
       last: r.last,
       vaddr: r.vaddr,
@@ -236,7 +277,7 @@ export function tceWindowSnapshot(w: TceWindow): unknown {
 export function tceWindowCheck(w: TceWindow, version: 1 | 2, maxWindows: number, mm: MmIommuMemList, problems: string[]): number {
   let tces = 0;
   if (w.slot >= maxWindows) problems.push(`window in slot ${w.slot} exceeds maxWindows`);
-  for (const r of w.runs.values()) {
+  for (const r of tceWindowRuns(w)) {
     tces += (r.last - r.start) / w.pageSize + 1;
     if (r.start < w.start || r.last + w.pageSize > w.start + w.sizeBytes) problems.push(`TCEs at ${r.start} lie outside window ${w.slot}`);
     if (r.start % w.pageSize !== 0 || r.last % w.pageSize !== 0) problems.push(`TCE run at ${r.start} is not page aligned`);

@@ -200,17 +200,17 @@ export class SpaprHcalls implements TrapHandler {
 
   /** kvmppc_ioba_validate: aligned, inside the table for all n entries. */
   private kvmIobaValid(t: SpaprTceTable, npages: number): boolean {
-    const ps = t.pageSize;
-    if (remPow2(this.ioba, ps) !== 0) return false;
-    const idx = this.ioba / ps - t.busOffset / ps;
+    if (t.remPage(this.ioba) !== 0) return false;
+    // ioba / ps - busOffset / ps, the divisions as multiplications by 1 / ps (the same bits).
+    const idx = this.ioba * t.invPageSize - t.busOffset * t.invPageSize;
     return idx >= 0 && idx + npages <= t.nbTable;
   }
 
   /** kvmppc_tce_validate: a non-poison TCE must be page aligned (iommu_tce_check_gpa) and guest RAM. */
   private kvmTceValid(t: SpaprTceTable, tce: number): boolean {
-    if (tcePerm(tce) === TCE_FAULT) return true;
-    const gpa = tce - tcePerm(tce);
-    return remPow2(gpa, t.pageSize) === 0 && t.isBacked(tce);
+    const perm = tcePerm(tce);
+    if (perm === TCE_FAULT) return true;
+    return t.remPage(tce - perm) === 0 && t.isBacked(tce);
   }
 
   private kvmExecute(call: DmaCall, slot: SpaprLiobnSlot): number {

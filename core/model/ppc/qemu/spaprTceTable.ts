@@ -24,8 +24,9 @@ const DENSE_MAX = 2 ** 21;
 const CHUNK_SHIFT = 12;
 const CHUNK = 1 << CHUNK_SHIFT;
 
-/** Permission bits of a TCE (tce % 4). */
+/** Permission bits of a TCE (tce % 4: remPow2(tce, 4), with the division as a multiplication by 1/4, the same bits). */
 export function tcePerm(tce: number): number {
+  if (tce > 0) return tce - Math.floor(tce * 0.25) * 4;
   return remPow2(tce, 4);
 }
 
@@ -36,6 +37,10 @@ export class SpaprTceTable {
   nbTable = 0;
   /** 2^pageShift, kept rather than computed on every TCE. */
   pageSize = 1;
+  /** 1 / pageSize, exact (a power of two): x * invPageSize is x / pageSize bit for bit, without a division. */
+  invPageSize = 1;
+  /** floor(ramBytes / pageSize) * pageSize: a TCE >= 0 is backed below it; -1 when RAM is no exact integer below 2^53. */
+  private backedLimit = -1;
   /** Array storage of a window of at most DENSE_MAX entries, by chunk (null: all zero), else null. */
   private dense: (Float64Array | null)[] | null = null;
   /** Sparse storage of a larger window: index -> TCE, non-zero values only. */
@@ -51,7 +56,14 @@ export class SpaprTceTable {
     readonly liobn: number,
     readonly windowNum: number,
     private readonly ramBytes: number,
-  ) {}
+  ) {
+    this.backedLimit = this.backedLimitFor();
+  }
+
+  private backedLimitFor(): number {
+    const ram = this.ramBytes;
+    return ram >= 0 && Number.isInteger(ram) && ram < 2 ** 53 ? Math.floor(ram * this.invPageSize) * this.pageSize : -1;
+  }
 
   get enabled(): boolean {
     return this.nbTable > 0;
@@ -71,6 +83,8 @@ export class SpaprTceTable {
     if (this.enabled) throw new Error(`LIOBN 0x${this.liobn.toString(16)} is already enabled`);
     this.pageShift = pageShift;
     this.pageSize = 2 ** pageShift;
+    this.invPageSize = 1 / this.pageSize;
+    this.backedLimit = this.backedLimitFor();
     this.busOffset = busOffset;
     this.nbTable = nbTable;
     this.dense = nbTable <= DENSE_MAX ? new Array<Float64Array | null>(Math.ceil(nbTable / CHUNK)).fill(null) : null;
@@ -82,6 +96,8 @@ export class SpaprTceTable {
     this.busOffset = 0;
     this.pageShift = 0;
     this.pageSize = 1;
+    this.invPageSize = 1;
+    this.backedLimit = this.backedLimitFor();
     this.nbTable = 0;
     this.dense = null;
   }
@@ -100,7 +116,13 @@ export class SpaprTceTable {
    */
   indexOf(ioba: number): number {
     if (ioba < this.busOffset || this.nbTable === 0) return -1;
-    return Math.floor((ioba - this.busOffset) / this.pageSize);
+    return Math.floor((ioba - this.busOffset) * this.invPageSize);
+  }
+
+  /** remPow2(x, pageSize): x % pageSize, bit for bit, with the division as a multiplication. */
+  remPage(x: number): number {
+    if (x > 0) return x - Math.floor(x * this.invPageSize) * this.pageSize;
+    return remPow2(x, this.pageSize);
   }
 
   /** Bus address of entry `index`. */
@@ -121,11 +143,14 @@ export class SpaprTceTable {
 
   /** Guest-physical page a TCE points at (tce & page_mask). */
   gpaOf(tce: number): number {
-    return tce - remPow2(tce, this.pageSize);
+    return tce - this.remPage(tce);
   }
 
   /** Whether the TCE's page lies in guest RAM (kvmppc_tce_to_ua finds a memslot; QEMU's listener can translate it). */
   isBacked(tce: number): boolean {
+    // gpaOf(tce) + pageSize <= ramBytes is, for tce >= 0 and exact RAM sizes, tce < the last whole
+    // page's end (every step exact below 2^53; a page at or past 2^53 lies past RAM either way).
+    if (tce >= 0 && this.backedLimit >= 0) return tce < this.backedLimit;
     return this.gpaOf(tce) + this.pageSize <= this.ramBytes;
   }
 

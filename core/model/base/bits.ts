@@ -77,6 +77,17 @@ export function remPow2(x: number, m: number): number {
   return x === 0 ? x : x % m;
 }
 
+/**
+ * `x % m === 0` for a power of two `m` (a page size) without the floating-point remainder (a libm
+ * fmod call for values past 2^31): dividing by a power of two, flooring and multiplying back are
+ * exact for every double, so the difference is 0 exactly when the remainder is; NaN, infinities,
+ * fractions and an undefined `m` answer false as the remainder does (the remainder is the oracle
+ * in bits.multipleOfPow2.test.ts).
+ */
+export function isMultipleOfPow2(x: number, m: number): boolean {
+  return x - Math.floor(x / m) * m === 0;
+}
+
 /** 2 ** k, looked up for the integers 0..64 (a page or TCE shift) instead of calling Math.pow. */
 export function pow2(k: number): number {
   return POW2[k] ?? 2 ** k;

@@ -12,7 +12,7 @@ import type { IommuGeometry } from '../host/hostIommu';
 import type { LimitUsage } from '../base/layerInstance';
 import type { HostProcess } from '../host/hostProcess';
 import { PAGE_SIZE, alignDown } from '../base/pages';
-import { isPowerOfTwo } from '../base/bits';
+import { isMultipleOfPow2, isPowerOfTwo } from '../base/bits';
 import {
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_VADDR,
@@ -458,7 +458,7 @@ export class VfioType1Container implements VfioContainerApi {
 
   /** Aligned to the smallest supported page; 2^64 is never aligned (it is a rounded u64). */
   private aligned(x: number): boolean {
-    return isMultipleOfPageSize(x, this.pgsizes[0]!) && x < U64_LIMIT;
+    return isMultipleOfPow2(x, this.pgsizes[0]!) && x < U64_LIMIT;
   }
 
   private resetTally(): void {
@@ -479,17 +479,6 @@ export class VfioType1Container implements VfioContainerApi {
     for (const d of this.domains) live += d.iommu.livePtes;
     if (live > this.hostPtesPeak) this.hostPtesPeak = live;
   }
-}
-
-/**
- * `x % pgsize === 0` for a power-of-two `pgsize` (an IOMMU page size) without the floating-point
- * remainder (a libm fmod call for addresses past 2^31): dividing by a power of two, flooring and
- * multiplying back are exact for every double, so the difference is 0 exactly when the remainder
- * is; NaN, infinities, fractions and an undefined page size (no common size) answer false as the
- * remainder does (the remainder is the oracle in vfioType1.aligned.test.ts).
- */
-export function isMultipleOfPageSize(x: number, pgsize: number): boolean {
-  return x - Math.floor(x / pgsize) * pgsize === 0;
 }
 
 /** Start of the vfio_dma that holds `addr` within a tree node (a run's entry, or the mapping). */

@@ -37,7 +37,7 @@ import {
   tceWindowNew,
   tceWindowSnapshot,
 } from './spaprTceWindows';
-import { U64_END } from '../../base/bits';
+import { isMultipleOfPow2, U64_END } from '../../base/bits';
 
 // Moved out when this file was split; re-exported so its existing importers (core/model/ppc/*) keep working.
 export { MmIommuMemList, type MmIommuRegion } from './mmIommuMemList';
@@ -245,7 +245,7 @@ export class SpaprTceContainer implements LayerInstance {
     if (rc !== OK) return rc;
     const win = tceWindowFind(this.windows, iova);
     if (win === null) return this.no(ENXIO, `no DMA window holds iova ${hex(iova)} (iommu_tce_check_ioba)`);
-    if (size % win.pageSize !== 0 || iova % win.pageSize !== 0)
+    if (!isMultipleOfPow2(size, win.pageSize) || !isMultipleOfPow2(iova, win.pageSize))
       return this.no(EINVAL, `iova or size is not a multiple of the window's TCE page (${win.pageSize} bytes)`);
     if (iova + size > win.start + win.sizeBytes) return this.no(EINVAL, 'the range runs past the end of the window');
     if (size === 0) return OK;
@@ -335,13 +335,13 @@ export class SpaprTceContainer implements LayerInstance {
     const win = tceWindowFind(this.windows, iova);
     if (win === null) return this.no(ENXIO, `no DMA window holds iova ${hex(iova)} (iommu_tce_check_ioba)`);
     const pg = win.pageSize;
-    if (size % pg !== 0 || vaddr % pg !== 0)
+    if (!isMultipleOfPow2(size, pg) || !isMultipleOfPow2(vaddr, pg))
       return this.no(EINVAL, `size or vaddr is not a multiple of the window's TCE page (${pg} bytes)`);
     if ((flags & (SPAPR_MAP_READ | SPAPR_MAP_WRITE)) === 0) return this.no(EINVAL, 'neither READ nor WRITE');
     // iommu_tce_put_param_check: the kernel ORs two checks into a boolean, so a misaligned IOVA
     // makes the ioctl return 1 rather than -EINVAL; the lab answers EINVAL
     // (docs/model.md#divergences-and-assumptions).
-    if (iova % pg !== 0) return this.no(EINVAL, `iova is not a multiple of the window's TCE page (${pg} bytes)`);
+    if (!isMultipleOfPow2(iova, pg)) return this.no(EINVAL, `iova is not a multiple of the window's TCE page (${pg} bytes)`);
     // iommu_tce_check_ioba checks only the first TCE; a range running past the window would write
     // past the table. The lab refuses it.
     if (iova + size > win.start + win.sizeBytes) return this.no(EINVAL, 'the range runs past the end of the window');

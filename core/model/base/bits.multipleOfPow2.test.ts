@@ -1,14 +1,14 @@
-// isMultipleOfPageSize (type1's alignment check without a floating-point remainder) against the
+// isMultipleOfPow2 (the alignment checks of type1 and the sPAPR TCE container without a floating-point remainder) against the
 // remainder it replaces, `x % pgsize === 0`: for every power-of-two page size from 1 byte to 2^40
 // and any double (integers around the u64 limit, page multiples, fractions, negatives, NaN,
 // infinities, tiny subnormals) and for an undefined page size (no common size: never aligned).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMultipleOfPageSize } from './vfioType1';
+import { isMultipleOfPow2 } from './bits';
 
 const remainderOracle = (x: number, pgsize: number): boolean => x % pgsize === 0;
 
-describe('isMultipleOfPageSize', () => {
+describe('isMultipleOfPow2', () => {
   const pgsize = fc.integer({ min: 0, max: 40 }).map((e) => 2 ** e);
   const addr = fc.oneof(
     fc.double(),
@@ -24,7 +24,7 @@ describe('isMultipleOfPageSize', () => {
   it('answers what x % pgsize === 0 answers', () => {
     fc.assert(
       fc.property(addr, pgsize, (x, p) => {
-        expect(isMultipleOfPageSize(x, p)).toBe(remainderOracle(x, p));
+        expect(isMultipleOfPow2(x, p)).toBe(remainderOracle(x, p));
       }),
       { numRuns: 20_000 },
     );
@@ -32,6 +32,6 @@ describe('isMultipleOfPageSize', () => {
 
   it('is false for an undefined page size, as the remainder is', () => {
     const none = [][0] as unknown as number;
-    for (const x of [0, 4096, 2 ** 40, NaN]) expect(isMultipleOfPageSize(x, none)).toBe(remainderOracle(x, none));
+    for (const x of [0, 4096, 2 ** 40, NaN]) expect(isMultipleOfPow2(x, none)).toBe(remainderOracle(x, none));
   });
 });

@@ -344,10 +344,27 @@ export class IovaTree implements LayerInstance {
     const tree = this.tree;
     tree.appendRun(first, count, true, steps);
     if (this.useReverse) {
-      for (let k = 0; k < count; k++) {
+      let k = 0;
+      // One index by host address (no ids) and host addresses that ascend exactly: once the index
+      // is a tree and the run's next map comes after its last, the rest append down its spine.
+      const ascending =
+        !this.useIds &&
+        dAddr > 0 &&
+        Number.isSafeInteger(translatedAddr + from * dAddr) &&
+        Number.isSafeInteger(translatedAddr + (from + count - 1) * dAddr);
+      for (; k < count; k++) {
+        const index = this.reverse.get(null);
+        if (ascending && typeof index === 'object' && index.isAfterLast(first + k)) break;
         tree.steps = steps[k]!;
         this.insertReverse(first + k, this.idOf(first + k));
         steps[k] = tree.steps;
+      }
+      if (k < count) {
+        const index = this.reverse.get(null) as GTreeShape<number>;
+        if (this.reverseSteps.length < count) this.reverseSteps = new Int32Array(Math.max(count, 2 * this.reverseSteps.length));
+        const more = this.reverseSteps;
+        index.appendRun(first + k, count - k, false, more);
+        for (let j = k; j < count; j++) steps[j] = steps[j]! + more[j - k]!;
       }
     }
     const stepNs = this.costs.qemuIovaTreeStepNs;
@@ -363,8 +380,9 @@ export class IovaTree implements LayerInstance {
     return IOVA_OK;
   }
 
-  /** Steps of each call of the last appendRun (reused). */
+  /** Steps of each call of the last appendRun, and of its reverse-index appends (reused). */
   private runSteps = new Int32Array(0);
+  private reverseSteps = new Int32Array(0);
 
   /** Calls of the last insertRepeat that succeeded. */
   repeatCalls = 0;

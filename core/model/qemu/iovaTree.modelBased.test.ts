@@ -164,10 +164,10 @@ const ascendingRun: fc.Arbitrary<Cmd> = fc.record({
   addr: fc.nat(2000).map((p) => HVA + (400 + p) * PAGE),
   size: fc.constant(PAGE - 1),
   perm: fc.constant('rw' as const),
-  id: fc.option(iova),
+  id: fc.oneof(fc.constant(null), iova),
   dIova: fc.constant(PAGE),
   dAddr: fc.constantFrom(PAGE, 2 * PAGE),
-  dId: fc.option(fc.constant(PAGE)),
+  dId: fc.constantFrom(null, PAGE),
   from: fc.nat(3),
   count: fc.integer({ min: 1, max: 120 }),
 });

@@ -5,7 +5,7 @@
 // give the same answers, the same step counts, the same shape and heights, and sound invariants.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GTreeShape } from './gTreeShape';
+import { GTreeShape, type AvlNodeView } from './gTreeShape';
 import { GTreeShapeReference } from './gTreeShapeReference.testkit';
 
 interface Range {
@@ -139,5 +139,76 @@ describe('GTreeShape matches the walk-from-the-root tree', () => {
       expect(fast.steps).toBe(ref.steps);
       expect(fast.check('fast')).toEqual([]);
     }
+  });
+});
+
+describe('GTreeShape.appendRun matches its appends made call by call', () => {
+  // Values are indexes into a table of ranges (as the IOVA tree orders map slots): a random history
+  // of inserts and removals, then a run of values after every other, appended in one appendRun.
+  it('the same steps per call, shape, heights, in-order list and invariants, with and without the lookup', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(2000), remove: fc.boolean() }), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(5),
+        (history, count, lookups, augmented, walkAt) => {
+          const ranges: Range[] = [];
+          const order = (a: number, b: number): number => (augmented ? startOrder : overlapOrder)(ranges[a]!, ranges[b]!);
+          const last = augmented ? (v: number): number => ranges[v]!.last : null;
+          const fast = new GTreeShape<number>(order, last);
+          const ref = new GTreeShapeReference<number>(order, last);
+          const live: number[] = [];
+          for (const h of history) {
+            if (h.remove && live.length > 0) {
+              const v = live.splice(h.at % live.length, 1)[0]!;
+              fast.remove(v);
+              ref.remove(v);
+            } else {
+              const r = { start: h.at * 10, last: h.at * 10 + 5 };
+              if (ranges.some((x, v) => live.includes(v) && x.start === r.start)) continue;
+              ranges.push(r);
+              fast.insert(ranges.length - 1);
+              ref.insert(ranges.length - 1);
+              live.push(ranges.length - 1);
+            }
+          }
+          // Make the in-order list exist sometimes (an appendRun keeps it).
+          if (walkAt === 0) fast.firstInOrder(() => false);
+          const first = ranges.length;
+          for (let k = 0; k < count; k++) ranges.push({ start: 30_000 + k * 10, last: 30_000 + k * 10 + 5 });
+          const stepsOut = new Int32Array(count);
+          fast.steps = 0;
+          fast.appendRun(first, count, lookups, stepsOut);
+          expect(fast.steps).toBe(0);
+          for (let k = 0; k < count; k++) {
+            ref.steps = 0;
+            if (lookups) expect(ref.lookup(first + k)).toBe(null);
+            ref.insert(first + k);
+            expect(stepsOut[k], `call ${k}`).toBe(ref.steps);
+          }
+          expect(fast.size).toBe(ref.size);
+          expect(fast.preOrder()).toEqual(ref.preOrder());
+          const heights = (n: AvlNodeView<number> | null): unknown => (n === null ? null : [n.height, heights(n.left), heights(n.right)]);
+          expect(heights(fast.rootView)).toEqual(heights(ref.root as AvlNodeView<number> | null));
+          expect(fast.check('fast')).toEqual([]);
+          // What comes next reads the tree the run left (the spine, the list, the augmentation).
+          ranges.push({ start: 50_000, last: 50_005 });
+          fast.steps = 0;
+          ref.steps = 0;
+          fast.insert(ranges.length - 1);
+          ref.insert(ranges.length - 1);
+          expect(fast.steps).toBe(ref.steps);
+          if (count > 0) expect(fast.firstInOrder((v) => v === first + (count >> 1))).toBe(first + (count >> 1));
+          if (augmented)
+            expect(fast.lowestOverlap(30_003, 30_020, (v) => ranges[v]!.start)).toBe(
+              ref.lowestOverlap(30_003, 30_020, (v) => ranges[v]!.start),
+            );
+          expect(fast.check('fast')).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

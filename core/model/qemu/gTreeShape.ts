@@ -11,7 +11,9 @@
 // bottom only as far as heights change (above that the standard insert's rebalancing changes
 // nothing); the spine's augmentation is brought up to date when something reads it. The values in
 // order are kept as a list while only appends change the tree, so an in-order search is a loop over
-// it, charged the nodes an in-order walk would visit.
+// it, charged the nodes an in-order walk would visit. A run of appends of consecutive numbers (an
+// IOVA tree mapping a region page by page into fresh slots) is one loop over the node arrays
+// (appendRun), checked against the same appends made call by call (gTreeShape.modelBased.test.ts).
 // Must not: know what the values are (DMA maps, IOVAs, ids: the comparator and `lastOf` say all it
 // needs), reset its own step counter (callers read and zero `steps`), or deviate from GLib's shape.
 
@@ -52,6 +54,26 @@ export class GTreeNodes<T> {
     return id;
   }
 
+  /**
+   * `count` leaves holding from, from + 1, ..., as alloc would make them one by one, when no id is
+   * free (their ids are consecutive): returns the first id, or -1 (nothing made) when an id is free.
+   */
+  allocFresh(this: GTreeNodes<number>, from: number, count: number, lastOf: ((v: number) => number) | null): number {
+    if (this.freeIds.length > 0) return -1;
+    this.reserve(count);
+    const first = this.next;
+    const end = first + count;
+    this.next = end;
+    const values = this.values;
+    for (let id = first; id < end; id++) values[id] = from + (id - first);
+    this.left.fill(NIL, first, end);
+    this.right.fill(NIL, first, end);
+    this.heights.fill(1, first, end);
+    if (lastOf === null) this.maxLast.fill(0, first, end);
+    else for (let id = first; id < end; id++) this.maxLast[id] = lastOf(from + (id - first));
+    return first;
+  }
+
   release(id: number): void {
     this.values[id] = undefined;
     this.freeIds.push(id);
@@ -81,9 +103,6 @@ export class GTreeNodes<T> {
   }
 }
 
-/** The spine of a tree that never needed one. */
-const NO_SPINE: readonly number[] = Object.freeze([]);
-
 /**
  * GLib's GTree shape with a step counter (one step = one comparator call or one node visited).
  * `lastOf`, when given, augments nodes with the subtree's largest last host byte.
@@ -92,8 +111,8 @@ export class GTreeShape<T> {
   size = 0;
   steps = 0;
   private root = NIL;
-  /** The right spine, root first (valid when spineValid; allocated when first needed). */
-  private spine = NO_SPINE as number[];
+  /** The right spine, root first, in its first spineLen entries (valid when spineValid; grown when full). */
+  private spine: Int32Array<ArrayBuffer> = new Int32Array(0);
   private spineLen = 0;
   private spineValid = true;
   /** maxLast of the spine's nodes may be out of date (every other node's is exact). */
@@ -135,16 +154,22 @@ export class GTreeShape<T> {
   /** The right spine, rebuilt after anything but an append changed the tree. */
   private rightSpine(): void {
     if (this.spineValid) return;
-    if (this.spine === NO_SPINE) this.spine = [];
     this.spineLen = 0;
     for (let n = this.root; n !== NIL; n = this.n.right[n]!) this.pushSpine(n);
     this.spineValid = true;
   }
 
   private pushSpine(n: number): void {
-    if (this.spineLen === this.spine.length) this.spine.push(n);
-    else this.spine[this.spineLen] = n;
-    this.spineLen++;
+    if (this.spineLen === this.spine.length) this.growSpine();
+    this.spine[this.spineLen++] = n;
+  }
+
+  /** Doubles the spine's room (a spine is about 1.44 log2(size) nodes long); returns the new array. */
+  private growSpine(): Int32Array<ArrayBuffer> {
+    const next = new Int32Array(Math.max(32, 2 * this.spine.length));
+    next.set(this.spine);
+    this.spine = next;
+    return next;
   }
 
   /** Whether `key` comes after every value (then a walk from the root follows the right spine to its end). */
@@ -270,6 +295,91 @@ export class GTreeShape<T> {
       if (hn === h[n]) return;
       h[n] = hn;
     }
+  }
+
+  /**
+   * `count` appends of the values first, first + 1, ... (numbers: an IOVA tree's fresh map slots),
+   * each of which the caller knows comes after every value, as `count` calls of lookupAndAppend
+   * (`lookups` true: iova_tree_insert's failed g_tree_lookup plus g_tree_insert) or of insert (false)
+   * would make them: the same shape, heights, in-order list and spine; `stepsOut[i]` gets call i's
+   * steps (what `steps` grows by; `steps` itself is left alone). The append of append() in one loop
+   * with the node arrays in locals (reserved first, so no allocation replaces them midway).
+   */
+  appendRun(this: GTreeShape<number>, first: number, count: number, lookups: boolean, stepsOut: Int32Array): void {
+    let i = 0;
+    if (count > 0 && this.root === NIL) {
+      // The first map of an empty tree: no comparison either way.
+      this.insert(first);
+      stepsOut[0] = 0;
+      i = 1;
+    }
+    if (i >= count) return;
+    this.rightSpine();
+    const nodes = this.n;
+    nodes.reserve(count - i);
+    const left = nodes.left;
+    const right = nodes.right;
+    const h = nodes.heights;
+    const lastOf = this.lastOf;
+    if (lastOf !== null) this.spineStale = true;
+    const perNode = lookups ? 2 : 1;
+    // Leaves made up front when no id is free (then alloc would number them on from `next`).
+    const firstFresh = nodes.allocFresh(first + i, count - i, lastOf);
+    const fresh = firstFresh - i;
+    let spine = this.spine;
+    let len = this.spineLen;
+    for (; i < count; i++) {
+      const v = first + i;
+      stepsOut[i] = perNode * len;
+      const leaf = firstFresh >= 0 ? fresh + i : nodes.alloc(v, lastOf === null ? 0 : lastOf(v));
+      this.size++;
+      this.ordered?.push(v);
+      right[spine[len - 1]!] = leaf;
+      if (len === spine.length) spine = this.growSpine();
+      spine[len++] = leaf;
+      // append(): heights up from the new leaf's parent while they change; one left rotation where
+      // the balance breaks, which restores the subtree's height (nothing above changes).
+      for (let k = len - 2; k >= 0; k--) {
+        const n = spine[k]!;
+        const l = left[n]!;
+        const hl = l === NIL ? 0 : h[l]!;
+        const r = spine[k + 1]!;
+        const hr = h[r]!;
+        if (hr - hl > 1) {
+          const rl = left[r]!;
+          const rr = right[r]!;
+          if ((rl === NIL ? 0 : h[rl]!) > (rr === NIL ? 0 : h[rr]!)) {
+            // Not reached by an append; append()'s general rebalance, then the spine is walked again.
+            this.spine = spine;
+            this.spineLen = len;
+            this.settle();
+            this.spineValid = false;
+            const top = this.rebalance(n);
+            if (k === 0) this.root = top;
+            else right[spine[k - 1]!] = top;
+            this.rightSpine();
+            spine = this.spine;
+            len = this.spineLen;
+            break;
+          }
+          right[n] = rl;
+          left[r] = n;
+          this.fix(n);
+          const below = k + 2 < len ? h[spine[k + 2]!]! : 0;
+          h[r] = 1 + Math.max(h[n]!, below);
+          if (k === 0) this.root = r;
+          else right[spine[k - 1]!] = r;
+          for (let j = k + 1; j < len; j++) spine[j - 1] = spine[j]!;
+          len--;
+          break;
+        }
+        const hn = 1 + (hl > hr ? hl : hr);
+        if (hn === h[n]) break;
+        h[n] = hn;
+      }
+    }
+    this.spine = spine;
+    this.spineLen = len;
   }
 
   /** g_tree_remove of the node equal to `key`; true when one was removed. */

@@ -155,3 +155,33 @@ describe('IovaTree matches the tree walked from the root', () => {
     });
   }
 });
+
+// Runs whose host addresses ascend past the ones mapped so far (QEMU mapping a region page by page):
+// the reverse index then takes the run down its spine (GTreeShape.appendRun) instead of call by call.
+const ascendingRun: fc.Arbitrary<Cmd> = fc.record({
+  op: fc.constant('repeat' as const),
+  iova: fc.nat(3000).map((p) => (4000 + p) * PAGE),
+  addr: fc.nat(2000).map((p) => HVA + (400 + p) * PAGE),
+  size: fc.constant(PAGE - 1),
+  perm: fc.constant('rw' as const),
+  id: fc.oneof(fc.constant(null), iova),
+  dIova: fc.constant(PAGE),
+  dAddr: fc.constantFrom(PAGE, 2 * PAGE),
+  dId: fc.constantFrom(null, PAGE),
+  from: fc.nat(3),
+  count: fc.integer({ min: 1, max: 120 }),
+});
+
+describe('IovaTree runs of ascending maps match the tree walked from the root', () => {
+  for (const fix of ['none', 'reverse-index', 'id+reverse-index'] as const) {
+    it(`with fix '${fix}'`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.oneof({ weight: 3, arbitrary: ascendingRun }, { weight: 2, arbitrary: cmd }), { minLength: 1, maxLength: 12 }),
+          (cmds) => check(fix, cmds),
+        ),
+        { numRuns: 40 },
+      );
+    });
+  }
+});

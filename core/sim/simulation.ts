@@ -41,11 +41,12 @@ export class Simulation implements Scheduler {
     this.rng = Prng.fromSeed(options.seed);
     this.costs = options.costs;
     this.timeline = options.timeline ?? new TimelineRecorder(options.maxTimelineEvents);
-    this.counters = new CounterSampler(this, options.counterPrefix);
+    this.counters = new CounterSampler(this, options.counterPrefix, this.queue);
   }
 
+  /** Events run so far; a counter sample taken in a quiet span counts as one (counterSampler.ts). */
   get eventsProcessed(): number {
-    return this.processed;
+    return this.processed + this.counters.coalescedSamples;
   }
 
   register(component: SimComponent): number {

@@ -26,9 +26,9 @@ export interface SimulationOptions {
 
 export class Simulation implements Scheduler {
   now: SimTimeNs = SIM_TIME_ZERO;
-  // Small at first (it doubles when full; order never depends on capacity): zeroing a large queue
-  // was a fifth of building a short run.
-  readonly queue = new EventQueue(256);
+  // Small at first (it doubles when full; order never depends on capacity): making a large queue
+  // was a fifth of building a short run, and most short runs hold a few events at a time.
+  readonly queue = new EventQueue(32);
   readonly rng: Prng;
   readonly timeline: TimelineRecorder;
   readonly counters: CounterSampler;

@@ -57,7 +57,8 @@ const PRESIZE_MAX = 4096;
 
 export class CounterSampler implements SimComponent {
   private readonly series: SeriesState[] = [];
-  private times = new Float64Array(256);
+  // No samples yet: start() sizes the arrays once every series is defined.
+  private times = new Float64Array(0);
   private count = 0;
   private intervalNs = 0;
   private handlerId = -1;
@@ -158,18 +159,23 @@ export class CounterSampler implements SimComponent {
   }
 
   private grow(): void {
-    this.resize(this.times.length * 2);
+    this.resize(Math.max(256, this.times.length * 2));
   }
 
+  /**
+   * Arrays of `next` samples holding what was taken: the times and every series are views of one
+   * ArrayBuffer (a typed array with a backing store of its own costs V8 far more to make and collect).
+   */
   private resize(next: number): void {
-    const t = new Float64Array(next);
+    const buf = new ArrayBuffer(8 * next * (1 + this.series.length));
+    const t = new Float64Array(buf, 0, next);
     t.set(this.times);
     this.times = t;
-    for (const s of this.series) {
-      const v = new Float64Array(next);
+    this.series.forEach((s, i) => {
+      const v = new Float64Array(buf, 8 * next * (1 + i), next);
       v.set(s.values);
       s.values = v;
-    }
+    });
   }
 }
 

@@ -66,6 +66,39 @@ export function limitFreeScenario(scenario: Scenario): Scenario {
   };
 }
 
+interface AccountKeys {
+  readonly lockedBytesStart: string;
+  readonly lockedBytesPeak: string;
+  readonly entriesStart: string;
+  readonly entriesPeak: string;
+  readonly entryLimit: string;
+}
+
+/**
+ * The per-account metric names by account id, made once: building five template strings per
+ * account per run (new strings, each hashed again as a property key) was a tenth of a short ops
+ * script's run. A plain memo of names; bounded, since a sweep may name many accounts.
+ */
+const ACCOUNT_KEYS = new Map<string, AccountKeys>();
+const MAX_ACCOUNT_KEYS = 4096;
+
+function accountKeys(id: string): AccountKeys {
+  let k = ACCOUNT_KEYS.get(id);
+  if (k === undefined) {
+    const p = `limits.${id}.`;
+    k = {
+      lockedBytesStart: `${p}lockedBytesStart`,
+      lockedBytesPeak: `${p}lockedBytesPeak`,
+      entriesStart: `${p}entriesStart`,
+      entriesPeak: `${p}entriesPeak`,
+      entryLimit: `${p}entryLimit`,
+    };
+    if (ACCOUNT_KEYS.size >= MAX_ACCOUNT_KEYS) ACCOUNT_KEYS.clear();
+    ACCOUNT_KEYS.set(id, k);
+  }
+  return k;
+}
+
 /**
  * Writes the limits metrics (limitsMetrics.ts) into `into`.
  * @param needed the run the needed values come from: this run, or its limit-free twin when a limit was hit
@@ -91,19 +124,19 @@ export function collectLimitsMetrics(
   let type1 = false;
   for (const a of limitAccounts(needed.env)) {
     const start = needed.start.accounts.get(a.id);
-    const p = `limits.${a.id}.`;
-    into[`${p}lockedBytesStart`] = (start?.lockedPages ?? 0) * PAGE_SIZE;
-    into[`${p}lockedBytesPeak`] = a.lockedPagesPeak * PAGE_SIZE;
+    const k = accountKeys(a.id);
+    into[k.lockedBytesStart] = (start?.lockedPages ?? 0) * PAGE_SIZE;
+    into[k.lockedBytesPeak] = a.lockedPagesPeak * PAGE_SIZE;
     if (a.entriesPeak !== null) {
       const s = start?.entries ?? 0;
-      into[`${p}entriesStart`] = s;
-      into[`${p}entriesPeak`] = a.entriesPeak;
+      into[k.entriesStart] = s;
+      into[k.entriesPeak] = a.entriesPeak;
       entriesStart = Math.max(entriesStart, s);
       entriesPeak = Math.max(entriesPeak, a.entriesPeak);
     }
     // The configured limit, not the limit-free run's.
     if (a.entryLimit !== null) {
-      into[`${p}entryLimit`] = vfio.dmaEntryLimit;
+      into[k.entryLimit] = vfio.dmaEntryLimit;
       type1 = true;
     }
   }

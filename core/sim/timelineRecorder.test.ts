@@ -161,6 +161,12 @@ describe('TimelineRecorder', () => {
       if (i % 10 === 9) streamed.endStep();
     }
     expect([streamed.size, streamed.dropped]).toEqual([250, 50]);
+    // A recorder that may keep nothing (a limit-free twin's) drops every event, and still defines.
+    const none = new TimelineRecorder(0);
+    const kind = none.defineKind({ name: 'x.y' });
+    for (let i = 0; i < 4; i++) expect(none.record(t(i), 0, 0, kind)).toBe(NO_CAUSE);
+    none.endStep();
+    expect([none.size, none.dropped, none.columns().count]).toEqual([0, 4, 0]);
   });
 
   it('grows its buffer past the initial capacity within a step', () => {

@@ -23,8 +23,20 @@ const MAX_ARGS = 3;
 export const DEFAULT_MAX_TIMELINE_EVENTS = 50_000_000;
 /** A sink's usual chunk: 64 Ki events, 3.5 MiB of columns. */
 export const DEFAULT_CHUNK_EVENTS = 65_536;
-/** The buffer starts small (tests make thousands of recorders) and doubles up to what a step records. */
-const INITIAL_CAPACITY = 4096;
+/**
+ * The first buffer, allocated by the first event (a recorder that records nothing allocates none):
+ * small, since most runs of a sweep or an ops script record a few dozen events (zeroing a 4096-event
+ * buffer, 192 KiB, was a third of such a run with its garbage); it doubles up to what a step records.
+ */
+const START_CAPACITY = 16;
+/** Bytes of one event's columns: t, dur, a0, a1, a2 (f64), cause (i32), lane, kind (u16). */
+const BYTES_PER_EVENT = 5 * 8 + 4 + 2 * 2;
+/** A buffer kept after a flush is at least this large (or the sink's chunk). */
+const KEPT_CAPACITY = 4096;
+/** The columns of a recorder without a buffer (never written: its limit is 0). */
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+const EMPTY_I32 = new Int32Array(0);
 
 /**
  * How the lab names event kinds: layer.verb[.outcome] ("dma.map", "dma.map.failed",
@@ -99,15 +111,15 @@ export class TimelineRecorder {
   private sealed = 0;
   private droppedCount = 0;
   /** The capacity of the buffer allocated after a sink took the last one. */
-  private regrowTo = INITIAL_CAPACITY;
-  private t = new Float64Array(0);
-  private dur = new Float64Array(0);
-  private lane = new Uint16Array(0);
-  private kind = new Uint16Array(0);
-  private a0 = new Float64Array(0);
-  private a1 = new Float64Array(0);
-  private a2 = new Float64Array(0);
-  private cause = new Int32Array(0);
+  private regrowTo = START_CAPACITY;
+  private t = EMPTY_F64;
+  private dur = EMPTY_F64;
+  private lane = EMPTY_U16;
+  private kind = EMPTY_U16;
+  private a0 = EMPTY_F64;
+  private a1 = EMPTY_F64;
+  private a2 = EMPTY_F64;
+  private cause = EMPTY_I32;
   private readonly lanes: TimelineLaneInfo[] = [];
   private readonly laneIndex = new Map<string, number>();
   private readonly kinds: TimelineKindInfo[] = [];
@@ -129,9 +141,7 @@ export class TimelineRecorder {
   constructor(
     private readonly maxEvents = DEFAULT_MAX_TIMELINE_EVENTS,
     private readonly sink: TimelineSink = new MemoryTimelineSink(),
-  ) {
-    this.allocate(Math.max(16, Math.min(INITIAL_CAPACITY, maxEvents)));
-  }
+  ) {}
 
   /** Events recorded (not dropped) so far. */
   get size(): number {
@@ -275,7 +285,7 @@ export class TimelineRecorder {
     this.defsWritten = defs;
     this.base += this.n;
     this.n = 0;
-    const keep = Math.max(INITIAL_CAPACITY, this.sink.chunkEvents);
+    const keep = Math.max(KEPT_CAPACITY, this.sink.chunkEvents);
     if (owned) {
       // The sink holds the old buffer now: the next record() allocates a new one (makeRoom).
       this.regrowTo = Math.min(this.cap, 4 * keep);
@@ -348,28 +358,35 @@ export class TimelineRecorder {
 
   /** Forgets the buffer (its columns belong to the sink now); n is 0. */
   private release(): void {
-    this.t = new Float64Array(0);
-    this.dur = new Float64Array(0);
-    this.lane = new Uint16Array(0);
-    this.kind = new Uint16Array(0);
-    this.a0 = new Float64Array(0);
-    this.a1 = new Float64Array(0);
-    this.a2 = new Float64Array(0);
-    this.cause = new Int32Array(0);
+    this.t = EMPTY_F64;
+    this.dur = EMPTY_F64;
+    this.lane = EMPTY_U16;
+    this.kind = EMPTY_U16;
+    this.a0 = EMPTY_F64;
+    this.a1 = EMPTY_F64;
+    this.a2 = EMPTY_F64;
+    this.cause = EMPTY_I32;
     this.cap = 0;
     this.limit = 0;
   }
 
+  /**
+   * A buffer of `capacity` events holding the first n of the old one: the eight columns are views
+   * of one ArrayBuffer (eight typed arrays with their own backing stores cost V8 about four times
+   * as much to make and collect), 8-byte columns first so every view is aligned.
+   */
   private allocate(capacity: number): void {
     const n = this.n;
-    this.t = resized(this.t, capacity, n, Float64Array);
-    this.dur = resized(this.dur, capacity, n, Float64Array);
-    this.lane = resized(this.lane, capacity, n, Uint16Array);
-    this.kind = resized(this.kind, capacity, n, Uint16Array);
-    this.a0 = resized(this.a0, capacity, n, Float64Array);
-    this.a1 = resized(this.a1, capacity, n, Float64Array);
-    this.a2 = resized(this.a2, capacity, n, Float64Array);
-    this.cause = resized(this.cause, capacity, n, Int32Array);
+    const buf = new ArrayBuffer(BYTES_PER_EVENT * capacity);
+    const f = 8 * capacity;
+    this.t = resized(this.t, new Float64Array(buf, 0, capacity), n);
+    this.dur = resized(this.dur, new Float64Array(buf, f, capacity), n);
+    this.a0 = resized(this.a0, new Float64Array(buf, 2 * f, capacity), n);
+    this.a1 = resized(this.a1, new Float64Array(buf, 3 * f, capacity), n);
+    this.a2 = resized(this.a2, new Float64Array(buf, 4 * f, capacity), n);
+    this.cause = resized(this.cause, new Int32Array(buf, 5 * f, capacity), n);
+    this.lane = resized(this.lane, new Uint16Array(buf, 5 * f + 4 * capacity, capacity), n);
+    this.kind = resized(this.kind, new Uint16Array(buf, 5 * f + 6 * capacity, capacity), n);
     this.cap = capacity;
     this.limit = Math.min(capacity, this.maxEvents - this.base);
   }
@@ -438,10 +455,8 @@ function joined(parts: readonly HashedEventColumns[], n: number): HashedEventCol
   return out;
 }
 
-type TypedArrayCtor<T> = new (n: number) => T;
-/** A new array of `size` holding the first `keep` entries of `a`. */
-function resized<T extends Float64Array | Uint16Array | Int32Array>(a: T, size: number, keep: number, Ctor: TypedArrayCtor<T>): T {
-  const b = new Ctor(size);
+/** `b` holding the first `keep` entries of `a`. */
+function resized<T extends Float64Array | Uint16Array | Int32Array>(a: T, b: T, keep: number): T {
   if (keep > 0) b.set(a.subarray(0, keep));
   return b;
 }

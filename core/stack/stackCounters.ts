@@ -17,24 +17,34 @@ function containersOf(stack: Stack): VfioContainerApi[] {
 export function defineStackCounters(sim: Simulation, stack: Stack, dmaEntryLimit: number): void {
   const containers = containersOf(stack);
   if (containers.length > 0) {
-    sim.counters.define('vfio.entries', 'entries', () => {
-      let n = 0;
-      for (const c of containers) n = Math.max(n, c.entries);
-      return n;
-    });
-    sim.counters.define('vfio.entryLimit', 'entries', () => dmaEntryLimit);
+    sim.counters.define(
+      'vfio.entries',
+      'entries',
+      () => {
+        let n = 0;
+        for (const c of containers) n = Math.max(n, c.entries);
+        return n;
+      },
+      'level',
+    );
+    sim.counters.define('vfio.entryLimit', 'entries', () => dmaEntryLimit, 'level');
   }
   const process = stack.env.process;
-  sim.counters.define('vfio.lockedBytes', 'bytes', () => process.lockedPages * PAGE_SIZE);
+  sim.counters.define('vfio.lockedBytes', 'bytes', () => process.lockedPages * PAGE_SIZE, 'level');
   const limit = (): number => process.memlockLimitBytes ?? Number.NaN;
   if (process.memlockLimitBytes !== null || stack.env.scenario.faults.some((f) => f.kind === 'memlock-shrink')) {
-    sim.counters.define('vfio.memlockLimitBytes', 'bytes', limit);
+    sim.counters.define('vfio.memlockLimitBytes', 'bytes', limit, 'level');
   }
   const devices = stack.vms.flatMap((vm) => vm.devices);
-  sim.counters.define('devices.online', 'devices', () => {
-    // Read at every sample: a loop, no array per sample.
-    let n = 0;
-    for (const d of devices) if (d.lifecycle.accepting) n++;
-    return n;
-  });
+  sim.counters.define(
+    'devices.online',
+    'devices',
+    () => {
+      // Read at every sample: a loop, no array per sample.
+      let n = 0;
+      for (const d of devices) if (d.lifecycle.accepting) n++;
+      return n;
+    },
+    'level',
+  );
 }

@@ -131,19 +131,20 @@ export class FioWorkloadRunner implements SimComponent {
     this.slotEpoch = new Int32Array(slots);
     this.slotPause = new Int32Array(slots);
     this.slotFaulted = new Uint8Array(slots);
-    sim.counters.define('io.inflight', 'IOs', () => this.inFlight);
+    sim.counters.define('io.inflight', 'IOs', () => this.inFlight, 'level');
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
       const delta = this.completed - this.lastSampleCompleted;
       this.lastSampleCompleted = this.completed;
       return delta;
     });
-    sim.counters.define('dma.fqDepth', 'IOVAs', () => target.dma.fqDepth());
+    sim.counters.define('dma.fqDepth', 'IOVAs', () => target.dma.fqDepth(), 'level');
     let lastNs = 0;
     let lastCompleted = 0;
-    sim.counters.define('io.iops', 'IO/s', () => {
-      const dt = sim.now - lastNs;
+    // Over the interval up to the sample time it is given (a quiet span is sampled by one event).
+    sim.counters.define('io.iops', 'IO/s', (tNs) => {
+      const dt = tNs - lastNs;
       const rate = dt > 0 ? ((this.completed - lastCompleted) * 1e9) / dt : 0;
-      lastNs = sim.now;
+      lastNs = tNs;
       lastCompleted = this.completed;
       return rate;
     });

@@ -94,3 +94,32 @@ describe('fio with scattered buffers (sgElements)', () => {
     if (!r.ok) expect(r.problems.join('\n')).toMatch(/workload\.sgElements/);
   });
 });
+
+describe('fio jobs on vCPUs', () => {
+  it('job j runs on vCPU j % vcpus: every map and unmap of a job is on its vCPU lane, and every job runs', () => {
+    const r = loadRunnableScenario({
+      value: {
+        name: 'fio-jobs',
+        durationMs: 1,
+        vms: [{ name: 'vm0', vcpus: 2, devices: [{ name: 'nvme0', kind: 'nvme' }] }],
+        workload: { kind: 'fio', rw: 'randrw', blockSizeBytes: 4096, iodepth: 3, numjobs: 5 },
+      },
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const run = new ScenarioRun(r.scenario);
+    run.runToEnd();
+    const cols = run.timeline();
+    const jobs = new Set<number>();
+    let checked = 0;
+    for (let i = 0; i < cols.count; i++) {
+      const kind = cols.kinds[cols.kind[i]!]!.name;
+      if (kind !== 'dma.map' && kind !== 'dma.unmap') continue;
+      const job = cols.a2[i]!;
+      jobs.add(job);
+      expect(cols.lanes[cols.lane[i]!]!.name).toBe(`vm0.cpu${job % 2}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect([...jobs].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+});

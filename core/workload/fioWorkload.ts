@@ -83,24 +83,45 @@ export class FioWorkloadRunner implements SimComponent {
   private lastSampleCompleted = 0;
   // The configuration's answers the hot paths ask for at every IO, read once.
   private readonly iodepth: number;
-  private readonly cpuCount: number;
   private readonly randrw: boolean;
   /** A read: the device writes to memory. */
   private readonly deviceWrites: boolean;
+  /** fio --bs. */
+  private readonly bytes: number;
+  private readonly sgElements: number;
+  // The target's parts, held here so a hot path reaches each with one load.
+  private readonly dma: FioTarget['dma'];
+  private readonly dev: FioTarget['dev'];
+  private readonly vcpus: FioTarget['vcpus'];
+  private readonly life: FioTarget['lifecycle'];
+  private readonly device: FioTarget['device'];
+  private readonly bufferGpa: number;
+  private readonly clampToOptMapping: boolean;
+  /** Job (slot / iodepth) and vCPU (job % vcpus) of each slot. */
+  private readonly slotJob: Int32Array;
+  private readonly slotCpu: Int32Array;
 
   constructor(
     private readonly sim: Simulation,
     private readonly config: FioWorkload,
-    private readonly target: FioTarget,
+    target: FioTarget,
     private readonly endNs: SimTimeNs,
   ) {
     this.handler = sim.register(this);
     const tl = sim.timeline;
     const cpus = target.vcpus.count;
     this.iodepth = config.iodepth;
-    this.cpuCount = cpus;
     this.randrw = config.rw === 'randrw';
     this.deviceWrites = config.rw.endsWith('read');
+    this.bytes = config.blockSizeBytes;
+    this.sgElements = config.sgElements;
+    this.dma = target.dma;
+    this.dev = target.dev;
+    this.vcpus = target.vcpus;
+    this.life = target.lifecycle;
+    this.device = target.device;
+    this.bufferGpa = target.bufferGpa;
+    this.clampToOptMapping = target.clampToOptMapping;
     this.calls = Array.from({ length: cpus }, (_, c) => new DmaCall(c));
     this.cpuLanes = Array.from({ length: cpus }, (_, c) => tl.defineLane(`${target.vcpus.vmName}.cpu${c}`, 'guest'));
     this.deviceLane = tl.defineLane(`device.${target.device.name}`, 'device');
@@ -131,6 +152,13 @@ export class FioWorkloadRunner implements SimComponent {
     this.slotEpoch = new Int32Array(slots);
     this.slotPause = new Int32Array(slots);
     this.slotFaulted = new Uint8Array(slots);
+    this.slotJob = new Int32Array(slots);
+    this.slotCpu = new Int32Array(slots);
+    for (let slot = 0; slot < slots; slot++) {
+      const job = this.jobOf(slot);
+      this.slotJob[slot] = job;
+      this.slotCpu[slot] = job % cpus;
+    }
     sim.counters.define('io.inflight', 'IOs', () => this.inFlight, 'level');
     sim.counters.define('io.completedPerInterval', 'IOs', () => {
       const delta = this.completed - this.lastSampleCompleted;
@@ -170,22 +198,22 @@ export class FioWorkloadRunner implements SimComponent {
 
   /** Bytes of one request (segment) of an IO of `bytes`: dma_opt_mapping_size caps it when clamped. */
   private segmentBytes(bytes: number): number {
-    if (!this.target.clampToOptMapping) return bytes;
-    return Math.min(bytes, this.target.dma.optMappingBytes?.() ?? Infinity);
+    if (!this.clampToOptMapping) return bytes;
+    return Math.min(bytes, this.dma.optMappingBytes?.() ?? Infinity);
   }
 
   private submit(slot: number): void {
     const now = this.sim.now;
     if (now >= this.endNs) return;
-    const life = this.target.lifecycle;
+    const life = this.life;
     if (!life.accepting) {
       life.park(this.handler, SUBMIT, slot);
       return;
     }
-    const job = this.jobOf(slot);
-    const cpu = job % this.cpuCount;
-    const bytes = this.config.blockSizeBytes;
-    const vcpus = this.target.vcpus;
+    const job = this.slotJob[slot]!;
+    const cpu = this.slotCpu[slot]!;
+    const bytes = this.bytes;
+    const vcpus = this.vcpus;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
     const tl = this.sim.timeline;
     // A read makes the device write to memory; randrw alternates (fio --rwmixread=50).
@@ -195,8 +223,8 @@ export class FioWorkloadRunner implements SimComponent {
     const segments = Math.ceil(bytes / seg);
     const base = slot * this.maxSegments;
     let mapEvent = NO_CAUSE;
-    const dma = this.target.dma;
-    const sg = this.config.sgElements > 1 && dma.mapSg !== undefined && (dma.mapsSg ?? true) ? this.config.sgElements : 1;
+    const dma = this.dma;
+    const sg = this.sgElements > 1 && dma.mapSg !== undefined && (dma.mapsSg ?? true) ? this.sgElements : 1;
     for (let i = 0; i < segments; i++) {
       const len = Math.min(seg, bytes - i * seg);
       const start = call.t;
@@ -207,10 +235,10 @@ export class FioWorkloadRunner implements SimComponent {
         // element is one iommu_pgsize run (one map_pages call).
         const elementBytes = len / sg;
         const gap = (elementBytes / 4096) % 2 === 0 ? 8192 : 4096;
-        const first = this.target.bufferGpa + slot * this.slotStride + i * (seg + (2 * sg + 2) * 4096) + 4096;
+        const first = this.bufferGpa + slot * this.slotStride + i * (seg + (2 * sg + 2) * 4096) + 4096;
         for (let e = 0; e < sg; e++) this.sgGpas[e] = first + e * (elementBytes + gap);
-        dma.mapSg!(call, this.target.dev, this.sgGpas, sg, elementBytes, write);
-      } else dma.map(call, this.target.dev, this.target.bufferGpa + slot * this.slotStride + i * seg, len, write);
+        dma.mapSg!(call, this.dev, this.sgGpas, sg, elementBytes, write);
+      } else dma.map(call, this.dev, this.bufferGpa + slot * this.slotStride + i * seg, len, write);
       vcpus.occupy(cpu, start, call.t);
       if (call.errno !== 0) {
         tl.record(
@@ -226,7 +254,7 @@ export class FioWorkloadRunner implements SimComponent {
         // The segments already mapped go back before the request is retried.
         for (let j = 0; j < i; j++) {
           const back = call.t;
-          this.target.dma.unmap(call, this.dmaAddr[base + j]!, Math.min(seg, bytes - j * seg));
+          dma.unmap(call, this.dmaAddr[base + j]!, Math.min(seg, bytes - j * seg));
           vcpus.occupy(cpu, back, call.t);
         }
         this.retries++;
@@ -255,7 +283,7 @@ export class FioWorkloadRunner implements SimComponent {
 
   /** The slot's IO belonged to a guest that was reset: forget it and start over with the next guest. */
   private dropIfAborted(slot: number): boolean {
-    if (this.slotEpoch[slot] === this.target.lifecycle.epoch) return false;
+    if (this.slotEpoch[slot] === this.life.epoch) return false;
     this.inFlight--;
     this.submittedAt[slot] = -1;
     this.sim.scheduleAt(this.sim.now, this.handler, SUBMIT, slot);
@@ -264,7 +292,7 @@ export class FioWorkloadRunner implements SimComponent {
 
   private toDevice(slot: number): void {
     if (this.dropIfAborted(slot)) return;
-    const life = this.target.lifecycle;
+    const life = this.life;
     if (life.state === 'offline') {
       if (life.removed) this.finish(slot, false);
       else life.park(this.handler, TO_DEVICE, slot);
@@ -272,34 +300,27 @@ export class FioWorkloadRunner implements SimComponent {
     }
     this.slotPause[slot] = life.pauseEpoch;
     const now = this.sim.now;
-    const bytes = this.config.blockSizeBytes;
-    const done = this.target.device.submitIo(now, bytes);
+    const bytes = this.bytes;
+    const done = this.device.submitIo(now, bytes);
     const mapEv = this.ioEvent[slot]!;
     const tl = this.sim.timeline;
     // The device's first DMA of a request the host cannot translate faults; the controller completes it with a data transfer error.
     const base = slot * this.maxSegments;
-    const seg = Math.ceil(bytes / this.slotSegments[slot]!);
+    const segments = this.slotSegments[slot]!;
+    const seg = Math.ceil(bytes / segments);
+    const job = this.slotJob[slot]!;
     let faulted = false;
-    for (let i = 0; i < this.slotSegments[slot]! && !faulted; i++) {
-      faulted = this.hostFaults.faults(this.dmaAddr[base + i]!, Math.min(seg, bytes - i * seg), this.jobOf(slot), mapEv);
+    for (let i = 0; i < segments && !faulted; i++) {
+      faulted = this.hostFaults.faults(this.dmaAddr[base + i]!, Math.min(seg, bytes - i * seg), job, mapEv);
     }
     this.slotFaulted[slot] = faulted ? 1 : 0;
-    this.ioEvent[slot] = tl.record(
-      now,
-      (done - now) as DurationNs,
-      this.deviceLane,
-      this.kindIo,
-      bytes,
-      this.dmaAddr[base]!,
-      this.jobOf(slot),
-      mapEv,
-    );
+    this.ioEvent[slot] = tl.record(now, (done - now) as DurationNs, this.deviceLane, this.kindIo, bytes, this.dmaAddr[base]!, job, mapEv);
     this.sim.scheduleAt(done, this.handler, COMPLETE, slot);
   }
 
   private complete(slot: number): void {
     if (this.dropIfAborted(slot)) return;
-    const life = this.target.lifecycle;
+    const life = this.life;
     if (this.slotPause[slot] !== life.pauseEpoch) {
       // The device stopped doing DMA while it held this IO.
       if (life.removed) this.finish(slot, false);
@@ -315,10 +336,12 @@ export class FioWorkloadRunner implements SimComponent {
   /** The driver ends the request: unmaps its buffer; counts it done, or failed (EIO). */
   private finish(slot: number, ok: boolean): void {
     const now = this.sim.now;
-    const job = this.jobOf(slot);
-    const cpu = job % this.cpuCount;
-    const bytes = this.config.blockSizeBytes;
-    const vcpus = this.target.vcpus;
+    const job = this.slotJob[slot]!;
+    const cpu = this.slotCpu[slot]!;
+    const bytes = this.bytes;
+    const vcpus = this.vcpus;
+    const dma = this.dma;
+    const tl = this.sim.timeline;
     const call = this.calls[cpu]!.begin(vcpus.startAt(cpu, now));
     const base = slot * this.maxSegments;
     const segments = this.slotSegments[slot]!;
@@ -327,22 +350,14 @@ export class FioWorkloadRunner implements SimComponent {
     for (let i = 0; i < segments; i++) {
       const len = Math.min(seg, bytes - i * seg);
       const start = call.t;
+      const addr = this.dmaAddr[base + i]!;
       call.cause = ioEvent;
-      this.target.dma.unmap(call, this.dmaAddr[base + i]!, len);
+      dma.unmap(call, addr, len);
       vcpus.occupy(cpu, start, call.t);
-      this.sim.timeline.record(
-        start as SimTimeNs,
-        (call.t - start) as DurationNs,
-        this.cpuLanes[cpu]!,
-        this.kindUnmap,
-        len,
-        this.dmaAddr[base + i]!,
-        job,
-        call.cause,
-      );
+      tl.record(start as SimTimeNs, (call.t - start) as DurationNs, this.cpuLanes[cpu]!, this.kindUnmap, len, addr, job, call.cause);
     }
     this.inFlight--;
-    this.target.lifecycle.ioEnded(this.slotEpoch[slot]!);
+    this.life.ioEnded(this.slotEpoch[slot]!);
     if (ok) {
       this.completed++;
       this.completedBytes += bytes;

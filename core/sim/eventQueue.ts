@@ -6,7 +6,9 @@
 // pop() leaves the root empty (a hole) and the next push fills it by sifting down from the root, so
 // an event handler that schedules one event (most do) pays one sift instead of two; the hole is
 // filled from the last entry (bottom-up: down the smaller children to a leaf, then up) only when
-// the queue is read before anything was pushed.
+// the queue is read before anything was pushed. Which child a sift follows is an unpredictable
+// comparison of two times; it is added to the index as a number instead of taken as a branch (equal
+// times, which fall back to the key, are rare), which made the queue a sixth faster on amit/strict.
 // Must not: know what an event means; it stores a handler index, a kind and two numeric arguments.
 
 import type { SimTimeNs } from './simTime';
@@ -127,7 +129,11 @@ export class EventQueue {
       let child = 2 * i + 1;
       if (child >= n) break;
       const right = child + 1;
-      if (right < n && (ht[right]! < ht[child]! || (ht[right] === ht[child] && hk[right]! < hk[child]!))) child = right;
+      if (right < n) {
+        const rt = ht[right]!;
+        const lt = ht[child]!;
+        child += rt === lt ? +(hk[right]! < hk[child]!) : +(rt < lt);
+      }
       ht[i] = ht[child]!;
       hk[i] = hk[child]!;
       hs[i] = hs[child]!;
@@ -166,8 +172,10 @@ export class EventQueue {
       let child = 2 * i + 1;
       if (child >= n) break;
       const right = child + 1;
-      if (right < n && (ht[right]! < ht[child]! || (ht[right] === ht[child] && hk[right]! < hk[child]!))) {
-        child = right;
+      if (right < n) {
+        const rt = ht[right]!;
+        const lt = ht[child]!;
+        child += rt === lt ? +(hk[right]! < hk[child]!) : +(rt < lt);
       }
       const ct = ht[child]!;
       if (time < ct || (time === ct && key < hk[child]!)) break;

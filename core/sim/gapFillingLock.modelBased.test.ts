@@ -17,6 +17,16 @@ describe('GapFillingLock matches the lock that steps through its intervals', () 
   it('for any requests and clock', () => {
     const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       { weight: 8, arbitrary: fc.record({ op: fc.constant('acquire' as const), t: fc.nat(400), hold: fc.integer({ min: 1, max: 30 }) }) },
+      // Far ahead: after every reservation (acquire's shortcut past the bisection), or between
+      // reservations made far ahead before.
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          op: fc.constant('acquire' as const),
+          t: fc.integer({ min: 400, max: 3000 }),
+          hold: fc.integer({ min: 1, max: 30 }),
+        }),
+      },
       {
         weight: 3,
         arbitrary: fc.record({

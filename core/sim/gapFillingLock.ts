@@ -31,8 +31,11 @@ export class GapFillingLock {
     }
     let at = t;
     // The first interval ending after `at`: ends rise with starts (sorted, disjoint), so bisect.
+    // Most requests arrive after every reservation (a vCPU's next call, an IOTLB flush after the
+    // last one): the last end alone says so, without the ~log2(n) steps over the kept intervals.
     let i = this.head;
     let hi = e.length;
+    if (hi > i && e[hi - 1]! <= at) i = hi;
     while (i < hi) {
       const mid = (i + hi) >>> 1;
       if (e[mid]! <= at) i = mid + 1;

@@ -31,6 +31,22 @@ describe('Simulation.step', () => {
     expect(sim.eventsProcessed).toBe(4);
   });
 
+  it('dispatches each event to the method of the component it was scheduled for, with that component as this', () => {
+    const sim = make();
+    const a = new Ticker(sim, 10);
+    const b = new Ticker(sim, 15);
+    const log: string[] = [];
+    const other: SimComponent = { handleEvent: (kind, x, y) => log.push(`${kind}:${x}:${y}@${sim.now}`) };
+    const otherId = sim.register(other);
+    sim.schedule(0, a.id, 0);
+    sim.schedule(0, b.id, 0);
+    sim.schedule(7 as never, otherId, 3, 1.5, 2 ** 60);
+    sim.step(31 as SimTimeNs, 1000);
+    expect(a.seen).toEqual([0, 10, 20, 30]);
+    expect(b.seen).toEqual([0, 15, 30]);
+    expect(log).toEqual([`3:1.5:${2 ** 60}@7`]);
+  });
+
   it('stops after maxEvents and resumes where it left off', () => {
     const sim = make();
     const ticker = new Ticker(sim, 10);

@@ -43,10 +43,17 @@ function median(xs: readonly number[]): number {
 
 export async function benchBlocking(samples = 5): Promise<BlockTiming[]> {
   const dir = mkdtempSync(join(tmpdir(), 'pcilab-bench-block-'));
+  const idleWorkers: Worker[] = [];
   const service = new LabService({
     dbPath: join(dir, 'lab.db'),
     // Runs stay queued in an idle thread: this measures preparing and storing, not running.
-    spawnWorker: () => new Worker('setInterval(() => {}, 1000)', { eval: true }),
+    // Stopped below: a run's worker ends when its run does, which never happens here, and a live
+    // thread would keep the bench process up after it has written its figures.
+    spawnWorker: () => {
+      const idle = new Worker('setInterval(() => {}, 1000)', { eval: true });
+      idleWorkers.push(idle);
+      return idle;
+    },
     spawnPreparer: spawnRunPreparer,
     version: 'bench',
   });
@@ -74,6 +81,7 @@ export async function benchBlocking(samples = 5): Promise<BlockTiming[]> {
     ];
   } finally {
     service.close();
+    await Promise.all(idleWorkers.map((w) => w.terminate()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -96,6 +96,18 @@ describe('the warm worker pool', () => {
     expect(queue.spareCount()).toBe(0);
   });
 
+  it('starts no queued run after dispose when a running one ends (the next lab to start resumes it)', async () => {
+    const { queue, workers } = poolOf(1);
+    queue.enqueue(job(1));
+    queue.enqueue(job(2)); // waits for the only slot
+    const running = workers.find((w) => w.posted.some((p) => p.data.runId === 1))!;
+    await queue.dispose();
+    const before = workers.length;
+    running.finish();
+    expect(workers).toHaveLength(before);
+    expect(workers.some((w) => w.data?.runId === 2 || w.posted.some((p) => p.data.runId === 2))).toBe(false);
+  });
+
   it('with real worker threads: dispose ends all of them', async () => {
     const threads: Worker[] = [];
     const queue = new RunQueue(

@@ -203,7 +203,10 @@ export class RunQueue {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.pending.length > 0) {
+    // Disposed (the lab is closing): a run ending frees its slot, but nothing queued starts here
+    // any more; those runs stay queued in the database and the next lab to start resumes them
+    // (starting them here too would simulate a run twice, once in each process).
+    while (!this.disposed && this.running < this.concurrency && this.pending.length > 0) {
       const runId = this.pending.shift()!;
       const t = this.tracked.get(runId);
       if (t !== undefined) this.startWorker(t);

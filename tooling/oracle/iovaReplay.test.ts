@@ -5,7 +5,7 @@
 // the IOVA the kernel gave it.
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_CONFIGS, fixtureDomainOps, readFixture } from './oracleFixtures';
-import { replayIova } from './iovaReplay';
+import { replayIova, unmapsBeforeSameInstantFlush } from './iovaReplay';
 
 describe('IOVA allocator replay of real kernel traces', () => {
   it.each(Object.keys(FIXTURE_CONFIGS))('%s: every map gets the IOVA the kernel gave it', (id) => {
@@ -62,5 +62,24 @@ describe('IOVA allocator replay of real kernel traces', () => {
     expect(timerAt).toBeGreaterThan(0);
     [moved[timerAt - 1], moved[timerAt]] = [moved[timerAt]!, moved[timerAt - 1]!];
     expect(replayIova(moved, f.meta.replay).mismatches.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a timer flush and an unmap of the same microsecond on two CPUs', () => {
+  const flush = { kind: 'fq-timeout', tNs: 5000, cpu: 0, line: 1 } as const;
+  const unmap = { kind: 'unmap', tNs: 5000, cpu: 1, iova: 0x4000_0000, sizeBytes: 4096, map: null, line: 2 } as const;
+  const free = (pfn: number) => ({ kind: 'free', tNs: 5100, cpu: 0, domain: 'd', pfn, pages: 1, line: 3 }) as const;
+
+  it('puts the unmap first when the flush freed its IOVA (it was queued before the rings were freed)', () => {
+    expect(unmapsBeforeSameInstantFlush([flush, unmap, free(0x4000_0000 / 4096)])).toEqual([unmap, flush, free(0x4000_0000 / 4096)]);
+  });
+
+  it('keeps the trace order when the flush did not free it, or the times differ, or it is the same CPU', () => {
+    const kept = [flush, unmap, free(7)];
+    expect(unmapsBeforeSameInstantFlush(kept)).toBe(kept);
+    const later = [flush, { ...unmap, tNs: 5001 }, free(0x4000_0000 / 4096)];
+    expect(unmapsBeforeSameInstantFlush(later)).toBe(later);
+    const sameCpu = [flush, { ...unmap, cpu: 0 }, free(0x4000_0000 / 4096)];
+    expect(unmapsBeforeSameInstantFlush(sameCpu)).toBe(sameCpu);
   });
 });

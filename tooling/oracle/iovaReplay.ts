@@ -78,8 +78,41 @@ export interface ReplayResult {
   readonly mismatches: readonly ReplayMismatch[];
 }
 
+/**
+ * The trace's timestamps have a microsecond's resolution, so a timer flush on one CPU and an unmap
+ * on another can carry the same time, and the trace then lists them in either order. The kernel's
+ * own frees tell which came first: when the flush's free_iova_fast calls (on the flushing CPU,
+ * before its next flush) give back an IOVA that an unmap of that same instant queued, that unmap
+ * was queued before fq_flush_timeout freed the rings, so it is moved ahead of the flush. Nothing
+ * else moves. Returns `ops` itself when nothing needs to move.
+ */
+export function unmapsBeforeSameInstantFlush(ops: readonly DmaTraceOp[]): readonly DmaTraceOp[] {
+  let out: DmaTraceOp[] | null = null;
+  for (let i = 0; i < ops.length; i++) {
+    const flush = ops[i]!;
+    if (flush.kind !== 'fq-timeout') continue;
+    const freed = new Set<number>();
+    for (let j = i + 1; j < ops.length && ops[j]!.kind !== 'fq-timeout'; j++) {
+      const f = ops[j]!;
+      if (f.kind === 'free' && f.cpu === flush.cpu) freed.add(f.pfn);
+    }
+    const list: DmaTraceOp[] = out ?? [...ops];
+    let at = list.indexOf(flush);
+    for (let j = at + 1; j < list.length && list[j]!.tNs === flush.tNs; j++) {
+      const u = list[j]!;
+      if (u.kind !== 'unmap' || u.cpu === flush.cpu || !freed.has(u.iova / 4096)) continue;
+      list.splice(j, 1);
+      list.splice(at, 0, u);
+      at++;
+      out = list;
+    }
+  }
+  return out ?? ops;
+}
+
 /** Replays one domain's operations (ops already filtered to that domain, in trace order). */
-export function replayIova(ops: readonly DmaTraceOp[], o: ReplayOptions): ReplayResult {
+export function replayIova(traced: readonly DmaTraceOp[], o: ReplayOptions): ReplayResult {
+  const ops = unmapsBeforeSameInstantFlush(traced);
   const sim = new Simulation({ seed: 1, costs: resolveCostTable() });
   const driver = new ReplayDriver(o.mode === 'lazy-single', o.apertureStart, o.apertureLast, o.reserved);
   const byFree = o.frees === 'free';

@@ -128,7 +128,9 @@ export const FINDINGS: readonly string[] = [
     '(iovaReplay.ts: no allocator hands out a queued IOVA); a capture with missed hits whose invariants disagree, or a lazy one whose ' +
     'IOVA replay alone disagrees, is captured once more (the first kept in the cache and named in the boot column). ' +
     "An unmap that interrupted the timer on its CPU before fq_flush_iotlb counted the flush is freed by that flush: the trace's " +
-    'free_iova shows it, and the flush is placed after that unmap (dmaTraceOps.ts).',
+    'free_iova shows it, and the flush is placed after that unmap (dmaTraceOps.ts). ' +
+    "A timer flush and an unmap on another CPU that share a trace microsecond are put in the order the flush's own frees show: " +
+    'an unmap whose IOVA the flush freed goes first (iovaReplay.ts).',
   "**Under TCG the ppc64 guest's DDW creation fails** (ibm,create-pe-dma-window returns -3 for the 16 MiB pages the query offered, page mask 0x107), " +
     'so it keeps the 32-bit default window and maps with TCE hypercalls; the lab scenario turns DDW off to match.',
 ];
